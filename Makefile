@@ -1,0 +1,26 @@
+# `make run` and `make test` set up what they need (a .venv, the install, a browser for tests).
+PY := .venv/bin/python
+STAMP := .venv/.flowscope-installed
+
+.PHONY: run test test-fast bench clean
+
+$(STAMP): pyproject.toml scripts/setup-venv.sh
+	bash scripts/setup-venv.sh test
+	touch $@
+
+run: $(STAMP)
+	.venv/bin/flowscope $(ARGS)
+
+test: $(STAMP)
+	bash scripts/ensure-browser.sh
+	node --test tests/frontend/
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not e2e"
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf .venv build *.egg-info .pytest_cache

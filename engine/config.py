@@ -1,0 +1,75 @@
+"""Each model's settings, defined once: default, bounds, choices, and whether a change applies live.
+
+The server derives its validation schema (and the JSON Schema the browser builds its form from)
+from these dataclasses, so a bound is written in exactly one place.
+"""
+from __future__ import annotations
+
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import Any
+
+
+def setting(default, *, lo=None, hi=None, choices=None, live=False, doc=""):
+    """A config field with its bounds (inclusive) and documentation."""
+    return field(default=default, metadata={"lo": lo, "hi": hi, "choices": choices, "live": live, "doc": doc})
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What every model shares: the optimizer's step size, batching, randomness, play speed."""
+
+    lr: float = setting(0.5, lo=1e-6, hi=1000.0, live=True, doc="learning rate η")
+    batch_size: int = setting(1, lo=1, hi=1000, doc="samples per step (1 = one sample at a time)")
+    seed: int = setting(0, lo=0, hi=2**31 - 1, doc="seeds the data, the initial weights and the batch order")
+    noise: float = setting(0.1, lo=0.0, hi=1.0, doc="how noisy the generated data is")
+    n_samples: int = setting(40, lo=4, hi=1000, doc="training set size")
+    speed: float = setting(30.0, lo=1.0, hi=100000.0, live=True, doc="steps per second while playing")
+
+    def problems(self) -> list[str]:
+        """Cross-field checks that bounds alone can't express."""
+        return []
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def replace(self, **changes) -> "RunConfig":
+        merged = {**self.to_dict(), **changes}
+        return type(self)(**merged)
+
+
+NEURON_DATASETS = {"pass_fail": 1, "and": 2, "or": 2, "blobs": 2}  # name → number of features
+
+
+@dataclass(frozen=True)
+class NeuronConfig(RunConfig):
+    features: int = setting(1, choices=(1, 2), doc="input features (1: a sigmoid curve, 2: a decision line)")
+    dataset: str = setting("pass_fail", choices=tuple(NEURON_DATASETS), doc="pass_fail has 1 feature; and, or, blobs have 2")
+
+    def problems(self) -> list[str]:
+        need = NEURON_DATASETS[self.dataset]
+        if need != self.features:
+            return [f"dataset '{self.dataset}' has {need} feature{'s' if need > 1 else ''}, but features is {self.features}"]
+        return []
+
+
+@dataclass(frozen=True)
+class LineConfig(RunConfig):
+    lr: float = setting(0.02, lo=1e-6, hi=1000.0, live=True, doc="learning rate η")
+    batch_size: int = setting(4, lo=1, hi=1000, doc="samples per step (1 = one sample at a time)")
+    n_samples: int = setting(20, lo=4, hi=1000, doc="training set size")
+    noise: float = setting(0.2, lo=0.0, hi=1.0, doc="how noisy the generated data is")
+    bias: bool = setting(False, doc="learn an intercept b too (y = a·x + b)")
+    dataset: str = setting("linear", choices=("linear", "offset"), doc="linear: y ≈ 2x; offset: y ≈ 2x + 3")
+
+
+def field_specs(cls) -> list[dict[str, Any]]:
+    """name, type, default and metadata of every setting, for schema builders."""
+    out = []
+    for f in fields(cls):
+        default = f.default if f.default is not MISSING else None
+        out.append({"name": f.name, "type": type(default), "default": default, **f.metadata})
+    return out
+
+
+def live_keys(cls) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls) if f.metadata.get("live"))

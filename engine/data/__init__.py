@@ -1,0 +1,1 @@
+"""Seeded dataset generators: nothing is downloaded at run time."""

@@ -1,0 +1,132 @@
+"""What each stage of a one-unit step shows: its values, its formula with numbers, a caption.
+
+Formulas use the first sample of the batch; with a batch, a last line gives the batch mean the
+update actually uses. `values` carry every number at full precision, so a client can recompute.
+"""
+from __future__ import annotations
+
+from ..flow import STAGES
+from ..numfmt import label, num, par, sub
+from .unit import Unit, UnitStep
+
+
+def _names(unit: Unit, n: int, line: bool) -> list[str]:
+    base = "a" if line else "w"
+    return [base] if n == 1 else [f"{base}{sub(i + 1)}" for i in range(n)]
+
+
+def _xnames(n: int) -> list[str]:
+    return ["x"] if n == 1 else [f"x{sub(i + 1)}" for i in range(n)]
+
+
+def _vec(v) -> str:
+    v = list(v)
+    return num(v[0]) if len(v) == 1 else "(" + ", ".join(num(e) for e in v) + ")"
+
+
+class UnitStory:
+    """Tells a Unit's step stage by stage. `line` switches to the y = a·x vocabulary (ŷ, slope a)."""
+
+    def __init__(self, unit: Unit, line: bool):
+        self.unit, self.line = unit, line
+
+    def describe(self, stage: str, rec: UnitStep, before: dict, after: dict | None, lr: float | None):
+        return getattr(self, "_" + stage)(rec, before, after, lr)
+
+    def _batch_note(self, rec: UnitStep) -> str:
+        return f"sample 1 of {len(rec.y)}: " if len(rec.y) > 1 else ""
+
+    def _input(self, rec, before, after, lr):
+        x0, y0 = rec.x[0], rec.y[0]
+        yv = num(y0) if self.line else label(y0)
+        formula = f"{self._batch_note(rec)}x = {_vec(x0)},  y = {yv}"
+        n = len(rec.y)
+        caption = (f"A batch of {n} samples goes in: " if n > 1 else "One sample goes in: ") + \
+            "the features x and the true answer y."
+        return {"x": rec.x.tolist(), "y": rec.y.tolist()}, formula, caption
+
+    def _weights(self, rec, before, after, lr):
+        w, b = before["w"], before["b"]
+        names = _names(self.unit, len(w), self.line)
+        parts = [f"{n} = {num(v)}" for n, v in zip(names, w)]
+        if self.unit.bias or not self.line:
+            parts.append(f"b = {num(b)}")
+        what = "the slope a" if self.line else "a weight per feature and a bias"
+        return {"w": list(w), "b": b}, ",  ".join(parts), f"The parameters being learned: {what}."
+
+    def _linear(self, rec, before, after, lr):
+        w, b = before["w"], before["b"]
+        x0 = rec.x[0]
+        names, xn = _names(self.unit, len(w), self.line), _xnames(len(w))
+        sym = " + ".join(f"{n}·{x}" for n, x in zip(names, xn))
+        nums = " + ".join(f"{num(wi)}·{par(xi)}" for wi, xi in zip(w, x0))
+        out = "ŷ" if self.line else "z"
+        if self.unit.bias or not self.line:
+            sym, nums = sym + " + b", nums + f" + {par(b)}"
+        formula = f"{self._batch_note(rec)}{out} = {sym} = {nums} = {num(rec.z[0])}"
+        caption = ("The prediction: the slope times x." if self.line else
+                   "Each input is weighed, and the bias added: one number z per sample.")
+        return {"z": rec.z.tolist()}, formula, caption
+
+    def _activation(self, rec, before, after, lr):
+        formula = f"{self._batch_note(rec)}a = σ(z) = 1/(1 + e^(−z)) = 1/(1 + e^{par(-rec.z[0])}) = {num(rec.a[0])}"
+        caption = "The sigmoid squashes z into a probability between 0 and 1."
+        return {"a": rec.a.tolist()}, formula, caption
+
+    def _loss(self, rec, before, after, lr):
+        y0, a0 = rec.y[0], rec.a[0]
+        if self.line:
+            formula = f"L = (ŷ − y)² = ({num(a0)} − {par(y0)})² = {num(rec.losses[0])}"
+            caption = "The squared error: being wrong by 2 costs four times as much as by 1, and signs can't cancel."
+        else:
+            yl = label(y0)
+            formula = (f"L = −[y·ln a + (1−y)·ln(1−a)] = −[{yl}·ln {num(a0)} + {label(1 - y0)}·ln {num(1 - a0)}]"
+                       f" = {num(rec.losses[0])}")
+            caption = "Cross-entropy: small when the true class got a high probability, large when it got a low one."
+        formula = self._batch_note(rec) + formula
+        if len(rec.y) > 1:
+            formula += f"\nbatch mean: L = {num(rec.loss)}"
+        return {"loss": rec.loss}, formula, caption
+
+    def _gradients(self, rec, before, after, lr):
+        w = before["w"]
+        x0, y0, a0 = rec.x[0], rec.y[0], rec.a[0]
+        n = len(rec.y)
+        names, xn = _names(self.unit, len(w), self.line), _xnames(len(w))
+        if self.line:
+            d0 = 2.0 * (a0 - y0)
+            lines = [f"∂L/∂ŷ = 2(ŷ − y) = 2·({num(a0)} − {par(y0)}) = {num(d0)}"]
+            dname = "2(ŷ − y)"
+        else:
+            d0 = a0 - y0
+            lines = [f"∂L/∂z = ∂L/∂a·∂a/∂z = a − y = {num(a0)} − {label(y0)} = {num(d0)}"]
+            dname = "(a − y)"
+        for nm, xs, xi in zip(names, xn, x0):
+            lines.append(f"∂L/∂{nm} = {dname}·{xs} = {par(d0)}·{par(xi)} = {num(d0 * xi)}")
+        if self.unit.bias or not self.line:
+            lines.append(f"∂L/∂b = {dname} = {num(d0)}")
+        lines[0] = self._batch_note(rec) + lines[0]
+        g = rec.grads
+        if n > 1:
+            means = [f"∂L/∂{nm} = {num(v)}" for nm, v in zip(names, g["w"])]
+            if self.unit.bias or not self.line:
+                means.append(f"∂L/∂b = {num(g['b'])}")
+            lines.append(f"batch mean of {n}: " + ",  ".join(means))
+        caption = "Back-propagation: the chain rule says how much each parameter moved the loss."
+        values = {"grad_w": g["w"].tolist(), "grad_b": float(g["b"]), "dz": rec.dz.tolist()}
+        return values, "\n".join(lines), caption
+
+    def _update(self, rec, before, after, lr):
+        names = _names(self.unit, len(before["w"]), self.line)
+        g = rec.grads
+        lines = [f"{nm} ← {nm} − η·∂L/∂{nm} = {num(old)} − {num(lr)}·{par(gw)} = {num(new)}"
+                 for nm, old, gw, new in zip(names, before["w"], g["w"], after["w"])]
+        if self.unit.bias or not self.line:
+            lines.append(f"b ← b − η·∂L/∂b = {num(before['b'])} − {num(lr)}·{par(g['b'])} = {num(after['b'])}")
+        caption = "Each parameter takes a small step against its gradient: downhill on the loss."
+        return {"w": list(after["w"]), "b": after["b"], "lr": lr}, "\n".join(lines), caption
+
+
+def plan(line: bool) -> list[tuple[str, int]]:
+    """The (stage, layer) sequence of one step: a line has no activation."""
+    return [(s, 0) for s in STAGES if not (line and s == "activation")]

@@ -1,0 +1,230 @@
+"""Trainer: one model, its data and its history; steps by stage, by step or by epoch.
+
+A step is computed once (forward and backward) when its first stage is asked for; its stages are
+then handed out one by one from the kept intermediates. The update itself is applied when the
+`update` stage is reached, with the learning rate in force at that moment, so a live lr change
+mid-step is honest. No globals: every Trainer owns its random streams.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .batches import BatchSampler
+from .data.toy import make
+from .flow import Divergence, StageEvent, StepMetrics
+from .models import MODELS
+
+RUNAWAY = 1e6  # a parameter this large means the steps overshoot and grow: stop and say so
+
+
+@dataclass
+class StepTrace:
+    step: int
+    record: Any
+    before: dict
+    after: dict | None = None
+    lr: float | None = None
+    metrics: StepMetrics | None = None
+    handed: int = 0  # how many of its stages have been handed out (or passed by a whole step)
+    events: dict[int, StageEvent] = field(default_factory=dict)  # built on first request
+
+
+class Trainer:
+    def __init__(self, model: str, config: dict | None = None, history_steps: int = 50):
+        if model not in MODELS:
+            raise ValueError(f"unknown model '{model}'; choose one of {', '.join(MODELS)}")
+        self.spec = MODELS[model]
+        self.config = self.spec.config(**(config or {}))
+        problems = self.config.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        self.history_steps = history_steps
+        self.reset()
+
+    # ----- lifecycle -------------------------------------------------------------------------
+    def reset(self) -> None:
+        cfg = self.config
+        data_rng, init_rng, batch_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(3))
+        self.data = make(cfg.dataset, cfg.n_samples, cfg.noise, data_rng)
+        self.built = self.spec.build(cfg, self.data, init_rng)
+        self.model = self.built.model
+        self.sampler = BatchSampler(len(self.data), cfg.batch_size, batch_rng)
+        self.steps_done = 0
+        self.history: deque[StepTrace] = deque(maxlen=self.history_steps)
+        self.cursor: tuple[int, int] | None = None  # (trace index in history, event index)
+        self.diverged: str | None = None
+        self.start_loss = self.train_loss()
+        self.outbox: list[StepMetrics] = []
+
+    def configure(self, changes: dict) -> bool:
+        """Apply settings; returns True when the run was rebuilt (anything but a live setting)."""
+        new = self.config.replace(**changes)
+        problems = new.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        live = {f for f in changes if getattr(type(new), "__dataclass_fields__")[f].metadata.get("live")}
+        rebuilt = set(changes) - live
+        self.config = new
+        if rebuilt:
+            self.reset()
+        elif "lr" in changes and self.diverged:
+            self.diverged = None  # a smaller step may recover: let the user try
+        return bool(rebuilt)
+
+    # ----- stepping --------------------------------------------------------------------------
+    @property
+    def plan(self) -> list[tuple[str, int]]:
+        return self.built.plan
+
+    @property
+    def live(self) -> bool:
+        """True when the cursor is on the newest stage handed out (not back in history)."""
+        if self.cursor is None:
+            return True
+        i, j = self.cursor
+        return i == len(self.history) - 1 and j == self.history[i].handed - 1
+
+    def next_stage(self) -> StageEvent:
+        if not self.live:
+            i, j = self.cursor
+            self.cursor = (i, j + 1) if j + 1 < self.history[i].handed else (i + 1, 0)
+            return self._event(*self.cursor).replayed()
+        self._check()
+        head = self.history[-1] if self.history else None
+        if head is None or head.handed == len(self.plan):
+            head = self._begin()
+        k = head.handed
+        if self.plan[k][0] == "update":
+            self._apply(head)
+        head.handed += 1
+        self.cursor = (len(self.history) - 1, k)
+        return self._event(*self.cursor)
+
+    def back(self, count: int = 1) -> StageEvent | None:
+        """Move the cursor back through the kept stages; None if nothing has been handed out."""
+        if self.cursor is None:
+            return None
+        i, j = self.cursor
+        for _ in range(count):
+            if j > 0:
+                j -= 1
+            elif i > 0:
+                i, j = i - 1, self.history[i - 1].handed - 1
+            else:
+                break
+        self.cursor = (i, j)
+        return self._event(i, j).replayed()
+
+    def run(self, steps: int) -> int:
+        """Whole steps; a step already in hand is finished first and counts as one. Returns steps done."""
+        self.go_live()
+        done = 0
+        head = self.history[-1] if self.history else None
+        if head is not None and head.metrics is None:
+            self._finish(head)
+            done += 1
+        while done < steps:
+            self._finish(self._begin())
+            done += 1
+        return done
+
+    def run_epochs(self, epochs: int) -> int:
+        return self.run(epochs * self.sampler.steps_per_epoch)
+
+    def go_live(self) -> None:
+        if self.history and self.history[-1].handed:
+            self.cursor = (len(self.history) - 1, self.history[-1].handed - 1)
+
+    def take_metrics(self) -> list[StepMetrics]:
+        out, self.outbox = self.outbox, []
+        return out
+
+    # ----- internals -------------------------------------------------------------------------
+    def _check(self) -> None:
+        if self.diverged:
+            raise Divergence(self.steps_done, self.diverged)
+
+    def _begin(self) -> StepTrace:
+        idx = self.sampler.next()
+        rec = self.model.compute(self.data.x[idx], self.data.y[idx])
+        trace = StepTrace(self.steps_done, rec, self.model.params_view())
+        if len(self.history) == self.history.maxlen and self.cursor is not None:
+            self.cursor = (self.cursor[0] - 1, self.cursor[1])  # the oldest trace falls off
+        self.history.append(trace)
+        return trace
+
+    def _finish(self, trace: StepTrace) -> None:
+        """Apply a step without building its stage events (whole-step and play paths)."""
+        self._check()
+        if trace.after is None:
+            self._apply(trace)
+        trace.handed = len(self.plan)  # all passed; back() builds any of them from the record
+        self.cursor = (len(self.history) - 1, trace.handed - 1)
+
+    def _event(self, i: int, k: int) -> StageEvent:
+        trace = self.history[i]
+        if k not in trace.events:
+            stage, layer = self.plan[k]
+            values, formula, caption = self.built.story.describe(stage, trace.record, trace.before, trace.after, trace.lr)
+            params = trace.after if stage == "update" else trace.before
+            trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption)
+        return trace.events[k]
+
+    def _apply(self, trace: StepTrace) -> None:
+        trace.lr = self.config.lr
+        self.model.apply(trace.record, trace.lr)
+        trace.after = self.model.params_view()
+        self.steps_done += 1
+        train_loss = self.train_loss()
+        trace.metrics = StepMetrics(self.steps_done, trace.record.loss, train_loss)
+        self.outbox.append(trace.metrics)
+        if not (self.model.finite() and math.isfinite(train_loss)):
+            self.diverged = (f"Training diverged at step {self.steps_done}: the loss became too large to compute. "
+                             f"The learning rate {self.config.lr:g} overshoots — lower it, or press R to reset.")
+        elif max(np.abs(np.concatenate([np.ravel(p) for p in self.model.params.values()]))) > RUNAWAY:
+            self.diverged = (f"Training diverged at step {self.steps_done}: the weights passed a million. "
+                             f"The learning rate {self.config.lr:g} overshoots — lower it, or press R to reset.")
+
+    # ----- views -----------------------------------------------------------------------------
+    def train_loss(self) -> float:
+        with np.errstate(all="ignore"):
+            return self.model.mean_loss(self.data.x, self.data.y)
+
+    def warning(self) -> str | None:
+        loss = self.train_loss()
+        if self.steps_done and math.isfinite(loss) and loss > 10 * self.start_loss + 1:
+            return (f"The loss has exploded: {loss:.3g}, against {self.start_loss:.3g} at the start. "
+                    f"Each step overshoots — a learning rate of {self.config.lr:g} is too large.")
+        return None
+
+    def dataset_view(self) -> dict:
+        d = self.data
+        return {"x": d.x.tolist(), "y": d.y.tolist(), "features": list(d.features), "target": d.target, "task": d.task}
+
+    def cursor_view(self) -> dict | None:
+        if self.cursor is None:
+            return None
+        ev = self._event(*self.cursor)
+        return {"step": ev.step, "index": ev.index, "stage": ev.stage, "live": self.live}
+
+    def snapshot(self) -> dict:
+        curve = None
+        if self.built.curve and self.model.finite():
+            with np.errstate(all="ignore"):
+                curve = self.model.curve(self.data.x, self.data.y)
+        loss = self.train_loss()
+        return {
+            "step": self.steps_done,
+            "params": self.model.params_view(),
+            "lr": self.config.lr,
+            "loss": loss if math.isfinite(loss) else None,
+            "cursor": self.cursor_view(),
+            "curve": curve,
+            "diverged": self.diverged,
+            "warning": self.warning(),
+        }

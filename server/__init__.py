@@ -1,0 +1,1 @@
+"""Flowscope's web server: FastAPI + websockets. No math here: it turns engine traces into messages."""

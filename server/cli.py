@@ -1,0 +1,42 @@
+"""`flowscope`: start the server and (unless told not to) open the browser."""
+from __future__ import annotations
+
+import argparse
+import threading
+import webbrowser
+
+import uvicorn
+
+from .settings import Settings
+
+
+def parse(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="flowscope", description="Watch a neural network learn, stage by stage.")
+    p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1: this computer only; "
+                   "0.0.0.0 inside a container)")
+    p.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    p.add_argument("--no-browser", action="store_true", help="don't open a browser tab")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse(argv)
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    if args.no_browser:
+        overrides["open_browser"] = False
+    settings = Settings(**overrides)
+
+    from .app import create_app  # after parsing, so --help is instant
+
+    app = create_app(settings)
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    url = f"http://{shown}:{settings.port}"
+    print(f"Flowscope is running at {url}  (Ctrl+C to stop)", flush=True)
+    if settings.open_browser:
+        threading.Timer(1.0, webbrowser.open, [url]).start()
+    uvicorn.run(app, host=settings.host, port=settings.port, ws_max_size=settings.ws_max_size,
+                ws_per_message_deflate=False, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

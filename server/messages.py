@@ -1,0 +1,31 @@
+"""Engine objects → wire messages. Pure mapping: the numbers come from the engine untouched."""
+from __future__ import annotations
+
+from engine.flow import StageEvent, StepMetrics
+
+from .protocol import DatasetMsg, MetricsMsg, SessionMsg, StageMsg, StateMsg
+
+
+def session_msg(code: str, model: str, role: str, trainer) -> SessionMsg:
+    return SessionMsg(id=code, model=model, role=role, config=trainer.config.to_dict(),
+                      stages=[stage for stage, _ in trainer.plan])
+
+
+def dataset_msg(trainer) -> DatasetMsg:
+    return DatasetMsg(**trainer.dataset_view())
+
+
+def state_msg(trainer, playing: bool) -> StateMsg:
+    return StateMsg(**trainer.snapshot(), playing=playing, config=trainer.config.to_dict())
+
+
+def stage_msg(ev: StageEvent) -> StageMsg:
+    return StageMsg(step=ev.step, stage=ev.stage, index=ev.index, layer=ev.layer, direction=ev.direction,
+                    values=ev.values, params=ev.params, formula=ev.formula, caption=ev.caption, replay=ev.replay)
+
+
+def metrics_msg(batch: list[StepMetrics]) -> MetricsMsg:
+    last = batch[-1]
+    return MetricsMsg(step=last.step, loss=last.loss, train_loss=last.train_loss,
+                      steps=[m.step for m in batch], losses=[m.loss for m in batch],
+                      train_losses=[m.train_loss for m in batch])

@@ -1,0 +1,178 @@
+"""The wire messages, as pydantic models: every client message is validated here, and every server
+message is built from a model here. Model configs are derived from the engine's dataclasses
+(engine/config.py), so each bound is written once. docs/protocol.md describes the same contract.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+
+from engine.config import field_specs, live_keys
+from engine.flow import STAGES
+from engine.models import MODELS
+
+PROTOCOL_VERSION = 1
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# ----- model configs, derived from the engine ---------------------------------------------------
+def _config_model(name: str, cls) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for spec in field_specs(cls):
+        typ = spec["type"]
+        if spec["choices"]:
+            typ = Literal[tuple(spec["choices"])]
+        constraints = {k: v for k, v in (("ge", spec["lo"]), ("le", spec["hi"])) if v is not None}
+        fields[spec["name"]] = (typ, Field(spec["default"], description=spec["doc"], **constraints))
+    return create_model(f"{name.title()}Config", __base__=Strict, **fields)
+
+
+CONFIGS: dict[str, type[BaseModel]] = {name: _config_model(name, spec.config) for name, spec in MODELS.items()}
+
+
+def validate_config(model: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The full config (defaults filled in) or a pydantic ValidationError."""
+    return CONFIGS[model].model_validate(config).model_dump()
+
+
+# ----- client → server --------------------------------------------------------------------------
+ModelName = Literal[tuple(MODELS)]
+
+
+class Create(Strict):
+    type: Literal["create"]
+    model: ModelName = "neuron"
+    config: dict[str, Any] = Field(default_factory=dict, max_length=64)
+
+
+class Join(Strict):
+    type: Literal["join"]
+    session: Annotated[str, Field(min_length=1, max_length=16)]
+
+
+class Step(Strict):
+    type: Literal["step"]
+    unit: Literal["stage", "step", "epoch"] = "stage"
+    count: Annotated[int, Field(ge=1, le=10000)] = 1
+
+
+class Back(Strict):
+    type: Literal["back"]
+    count: Annotated[int, Field(ge=1, le=1000)] = 1
+
+
+class Play(Strict):
+    type: Literal["play"]
+
+
+class Pause(Strict):
+    type: Literal["pause"]
+
+
+class Reset(Strict):
+    type: Literal["reset"]
+
+
+class Configure(Strict):
+    type: Literal["configure"]
+    config: dict[str, Any] = Field(max_length=64)
+
+
+ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure], Field(discriminator="type")]
+CLIENT = TypeAdapter(ClientMessage)
+MAX_EPOCHS = 100  # an epoch command runs at most this many passes (the runner is busy meanwhile)
+
+
+# ----- server → client --------------------------------------------------------------------------
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SessionMsg(Out):
+    type: Literal["session"] = "session"
+    id: str
+    model: str
+    role: Literal["owner", "viewer"]
+    protocol: int = PROTOCOL_VERSION
+    config: dict[str, Any]
+    stages: list[str]
+
+
+class DatasetMsg(Out):
+    type: Literal["dataset"] = "dataset"
+    x: list[list[float]]
+    y: list[float]
+    features: list[str]
+    target: str
+    task: Literal["classification", "regression"]
+
+
+class Cursor(Out):
+    step: int
+    index: int
+    stage: str
+    live: bool
+
+
+class StateMsg(Out):
+    type: Literal["state"] = "state"
+    step: int
+    params: dict[str, Any]
+    lr: float
+    loss: Optional[float]
+    playing: bool
+    cursor: Optional[Cursor]
+    curve: Optional[dict[str, Any]]
+    diverged: Optional[str]
+    warning: Optional[str]
+    config: dict[str, Any]
+
+
+class StageMsg(Out):
+    type: Literal["stage"] = "stage"
+    step: int
+    stage: Literal[STAGES]
+    index: int
+    layer: int
+    direction: Literal["forward", "backward"]
+    values: dict[str, Any]
+    params: dict[str, Any]
+    formula: str
+    caption: str
+    replay: bool
+
+
+class MetricsMsg(Out):
+    type: Literal["metrics"] = "metrics"
+    step: int
+    loss: Optional[float]
+    train_loss: Optional[float]
+    steps: list[int]
+    losses: list[Optional[float]]
+    train_losses: list[Optional[float]]
+
+
+class ErrorMsg(Out):
+    type: Literal["error"] = "error"
+    message: str
+    code: Literal["bad_message", "no_session", "not_owner", "diverged", "too_large", "busy"] = "bad_message"
+
+
+ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg],
+                          Field(discriminator="type")]
+SERVER = TypeAdapter(ServerMessage)
+
+
+def json_schema() -> dict[str, Any]:
+    """What GET /api/schema serves: client messages, server messages and each model's config."""
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "client": CLIENT.json_schema(),
+        "server": SERVER.json_schema(),
+        "models": {name: model.model_json_schema() for name, model in CONFIGS.items()},
+        "live": {name: sorted(live_keys(spec.config)) for name, spec in MODELS.items()},
+    }

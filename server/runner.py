@@ -1,0 +1,161 @@
+"""One trainer per session, in its own thread. Commands arrive through a thread-safe queue and are
+applied between steps; frames go back to the event loop through `publish` (call_soon_threadsafe).
+Frames are encoded here, once, off the event loop.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from pydantic import ValidationError
+
+from engine.flow import Divergence
+from engine.trainer import Trainer
+
+from . import messages as m
+from .protocol import MAX_EPOCHS, Back, Configure, ErrorMsg, Pause, Play, Reset, Step, validate_config
+from .wire import encode
+
+# publish(frames, to): frames are (text, latest) pairs; `to` is one client, or None for everyone
+Publish = Callable[[list[tuple[str, bool]], Any], None]
+
+
+@dataclass
+class Hello:
+    """Greet one client: its `session`, then a full snapshot (late joiners see the state at once)."""
+
+    role: str
+
+
+_STOP = object()
+
+
+class Runner:
+    def __init__(self, code: str, model: str, config: dict, settings, publish: Publish):
+        self.code, self.model, self.settings, self.publish = code, model, settings, publish
+        self.trainer = Trainer(model, config, settings.history_steps)  # ValueError for bad configs
+        self.commands: queue.Queue = queue.Queue()
+        self.playing = False
+        self.announced: str | None = None  # the divergence already told to the room
+        self.owed = 0.0  # steps due while playing (fractional), from config.speed
+        self.last_tick = self.next_tick = 0.0
+        self.thread = threading.Thread(target=self._loop, name=f"trainer-{code}", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.commands.put((_STOP, None))
+
+    def submit(self, command, client) -> None:
+        self.commands.put((command, client))
+
+    # ----- the loop --------------------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            timeout = max(0.0, self.next_tick - time.monotonic()) if self.playing else None
+            try:
+                command, client = self.commands.get(timeout=timeout)
+            except queue.Empty:
+                command = client = None
+            if command is _STOP:
+                return
+            frames: list[tuple[str, bool]] = []
+            if command is not None:
+                self._handle(command, client, frames)
+            if self.playing and time.monotonic() >= self.next_tick:
+                self._tick(frames)
+            if frames:
+                self.publish(frames, None)
+
+    def _handle(self, command, client, frames) -> None:
+        t = self.trainer
+        try:
+            if isinstance(command, Hello):
+                self.publish([(encode(m.session_msg(self.code, self.model, command.role, t)), False),
+                              (encode(m.dataset_msg(t)), False),
+                              (encode(m.state_msg(t, self.playing)), True)], client)
+                return
+            if isinstance(command, (Step, Back)):
+                self.playing = False
+            if isinstance(command, Step) and command.unit == "stage":
+                frames.append((encode(m.stage_msg(t.next_stage())), False))
+            elif isinstance(command, Step):
+                t.run(command.count) if command.unit == "step" else t.run_epochs(min(command.count, MAX_EPOCHS))
+            elif isinstance(command, Back):
+                event = t.back(command.count)
+                if event is None:
+                    return self._error(client, "Nothing to step back to yet: take a stage first (→).")
+                frames.append((encode(m.stage_msg(event)), False))
+            elif isinstance(command, Play):
+                t.go_live()
+                self.playing = not t.diverged
+                self.owed, self.last_tick = 0.0, time.monotonic()
+                self.next_tick = self.last_tick
+            elif isinstance(command, Pause):
+                self.playing = False
+            elif isinstance(command, Reset):
+                self.playing = False
+                t.reset()
+                frames.append((encode(m.dataset_msg(t)), False))
+            elif isinstance(command, Configure):
+                validate_config(self.model, {**t.config.to_dict(), **command.config})
+                if t.configure(command.config):
+                    self.playing = False
+                    frames.append((encode(m.dataset_msg(t)), False))
+        except Divergence as exc:
+            self.playing = False
+            frames.append((encode(ErrorMsg(message=str(exc), code="diverged")), False))
+            self.announced = t.diverged
+        except (ValidationError, ValueError) as exc:
+            self._error(client, _explain(exc))
+        self._finish_frames(frames)
+
+    def _tick(self, frames) -> None:
+        """While playing: run the steps `speed` asks for since the last tick, within a frame's time."""
+        now = time.monotonic()
+        self.owed += self.trainer.config.speed * (now - self.last_tick)
+        self.last_tick = now
+        due = int(self.owed)
+        self.owed -= due
+        deadline = now + 0.7 / self.settings.frame_hz  # leave time to encode and for commands
+        done = 0
+        try:
+            while done < due and time.monotonic() < deadline:
+                done += self.trainer.run(min(due - done, 256))
+        except Divergence as exc:
+            self.playing = False
+            frames.append((encode(ErrorMsg(message=str(exc), code="diverged")), False))
+            self.announced = self.trainer.diverged
+        if done < due:
+            self.owed = 0.0  # faster than this machine can go: don't build a backlog
+        self.next_tick = now + 1.0 / self.settings.frame_hz
+        if done:
+            self._finish_frames(frames)
+
+    def _finish_frames(self, frames) -> None:
+        """Every change ends with the steps' metrics (never dropped) and the latest state."""
+        t = self.trainer
+        batch = t.take_metrics()
+        if batch:
+            frames.append((encode(m.metrics_msg(batch)), False))
+        if t.diverged and self.announced != t.diverged:
+            self.playing = False
+            frames.append((encode(ErrorMsg(message=t.diverged, code="diverged")), False))
+        self.announced = t.diverged
+        frames.append((encode(m.state_msg(t, self.playing)), True))
+
+    def _error(self, client, message: str) -> None:
+        self.publish([(encode(ErrorMsg(message=message)), False)], client)
+
+
+def _explain(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        return f"config {where}: {err['msg']}"
+    return str(exc)
+

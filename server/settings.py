@@ -1,0 +1,26 @@
+"""One Settings object: flags from the CLI, or FLOWSCOPE_* environment variables."""
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FLOWSCOPE_")
+
+    host: str = "127.0.0.1"  # loopback unless the user opts in to more
+    port: int = Field(8000, ge=0, le=65535)
+    open_browser: bool = True
+    allowed_origins: list[str] = []  # besides same-origin pages, which are always allowed
+    max_sessions: int = Field(200, ge=1)
+    max_clients_per_session: int = Field(200, ge=1)
+    history_steps: int = Field(50, ge=1, le=1000)
+    frame_hz: float = Field(60.0, gt=0, le=240)  # state frames per second while playing, at most
+    send_timeout: float = Field(5.0, gt=0)  # a client that can't take a frame this long is dropped
+    max_queue: int = Field(2000, ge=10)  # unsent ordered messages per client before it is dropped
+    max_message_bytes: int = 1 << 20  # bigger text frames get a `too_large` error
+    ws_max_size: int = 16 << 20  # bigger than this and uvicorn closes the socket (1009)
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in ("127.0.0.1", "localhost", "::1")
