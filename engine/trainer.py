@@ -196,9 +196,13 @@ class Trainer:
             return self.model.mean_loss(self.data.x, self.data.y)
 
     def warning(self) -> str | None:
-        loss = self.train_loss()
-        if self.steps_done and math.isfinite(loss) and loss > 10 * self.start_loss + 1:
-            return (f"The loss has exploded: {loss:.3g}, against {self.start_loss:.3g} at the start. "
+        """Said while the loss of the kept recent steps has peaked far above where it started:
+        an oscillating overshoot dips low now and then, so the peak, not the last value, tells."""
+        recent = [tr.metrics.train_loss for tr in self.history if tr.metrics is not None]
+        peak = max(recent, default=0.0)
+        if peak > 10 * self.start_loss + 1:
+            shown = f"{peak:.3g}" if math.isfinite(peak) else "infinite"
+            return (f"The loss has exploded: it reached {shown}, against {self.start_loss:.3g} at the start. "
                     f"Each step overshoots — a learning rate of {self.config.lr:g} is too large.")
         return None
 
