@@ -115,24 +115,26 @@ class Runner:
         self._finish_frames(frames)
 
     def _tick(self, frames) -> None:
-        """While playing: run the steps `speed` asks for since the last tick, within a frame's time."""
+        """While playing: run the steps `speed` asks for since the last tick, within one frame's time."""
         now = time.monotonic()
+        frame = 1.0 / self.settings.frame_hz
         self.owed += self.trainer.config.speed * (now - self.last_tick)
         self.last_tick = now
         due = int(self.owed)
         self.owed -= due
-        deadline = now + 0.7 / self.settings.frame_hz  # leave time to encode and for commands
-        done = 0
+        deadline = now + 0.85 * frame  # the rest of the frame: encode, and take commands
+        done, chunk = 0, 1
         try:
             while done < due and time.monotonic() < deadline:
-                done += self.trainer.run(min(due - done, 256))
+                done += self.trainer.run(min(due - done, chunk))
+                chunk = min(chunk * 2, 64)  # small chunks keep the deadline; doubling keeps overhead low
         except Divergence as exc:
             self.playing = False
             frames.append((encode(ErrorMsg(message=str(exc), code="diverged")), False))
             self.announced = self.trainer.diverged
         if done < due:
             self.owed = 0.0  # faster than this machine can go: don't build a backlog
-        self.next_tick = now + 1.0 / self.settings.frame_hz
+        self.next_tick = now + frame
         if done:
             self._finish_frames(frames)
 

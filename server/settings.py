@@ -15,7 +15,7 @@ class Settings(BaseSettings):
     max_sessions: int = Field(200, ge=1)
     max_clients_per_session: int = Field(200, ge=1)
     history_steps: int = Field(50, ge=1, le=1000)
-    frame_hz: float = Field(60.0, gt=0, le=240)  # state frames per second while playing, at most
+    frame_hz: float = Field(30.0, gt=0, le=240)  # state frames per second while playing, at most
     send_timeout: float = Field(5.0, gt=0)  # a client that can't take a frame this long is dropped
     max_queue: int = Field(2000, ge=10)  # unsent ordered messages per client before it is dropped
     max_message_bytes: int = 1 << 20  # bigger text frames get a `too_large` error

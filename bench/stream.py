@@ -1,0 +1,89 @@
+"""Streaming while playing: steps/s and frames/s a websocket client receives from a real uvicorn
+server, against the same Trainer loop run bare in this process; frame sizes and encode times.
+
+    .venv/bin/python bench/stream.py [model]
+"""
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from websockets.sync.client import connect  # noqa: E402
+
+from bench.common import rate  # noqa: E402
+from engine.trainer import Trainer  # noqa: E402
+from server import messages as m  # noqa: E402
+from server.wire import encode  # noqa: E402
+
+SECONDS = 4.0
+
+
+def serve() -> tuple[subprocess.Popen, int]:
+    """The real CLI in its own process, so this client doesn't share its GIL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "--port", str(port), "--no-browser"], cwd=root,
+                            stdout=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
+            return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def encode_cost(trainer: Trainer) -> None:
+    trainer.run(3)
+    for name, build in (("state", lambda: m.state_msg(trainer, True)),
+                        ("metrics (1 step)", lambda: m.metrics_msg([trainer.history[-1].metrics])),
+                        ("stage (gradients)", lambda: m.stage_msg(trainer.back(2)))):
+        text = encode(build())
+        per_s = rate(lambda: encode(build()), seconds=0.5)
+        print(f"  {name:18s}: {len(text.encode()):6,d} bytes, built+encoded in {1e6 / per_s:6.1f} µs")
+
+
+def main(model: str = "neuron") -> None:
+    config = {"speed": 100000.0}
+    bare = Trainer(model, config)
+    bare_rate = rate(lambda: bare.run(1), seconds=2.0)
+
+    server, port = serve()
+    with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
+        ws.send(json.dumps({"type": "create", "model": model, "config": config}))
+        for _ in range(3):
+            ws.recv(timeout=5)
+        ws.send(json.dumps({"type": "play"}))
+        steps, states, first_step, start = 0, 0, None, time.perf_counter()
+        while time.perf_counter() - start < SECONDS:
+            msg = json.loads(ws.recv(timeout=5))
+            if msg["type"] == "metrics":
+                steps += len(msg["steps"])
+                first_step = msg["steps"][0] if first_step is None else first_step
+            elif msg["type"] == "state":
+                states += 1
+        elapsed = time.perf_counter() - start
+        ws.send(json.dumps({"type": "pause"}))
+    server.terminate()
+
+    streamed = steps / elapsed
+    print(f"{model}: playing at full speed for {elapsed:.1f} s over a real websocket")
+    print(f"  bare Trainer.run loop : {bare_rate:9,.0f} steps/s")
+    print(f"  streamed (client saw) : {streamed:9,.0f} steps/s   ratio {streamed / bare_rate:.2f}")
+    print(f"  state frames received : {states / elapsed:9.1f} frames/s (server cap 30)")
+    encode_cost(Trainer(model))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
