@@ -9,9 +9,13 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 
-def setting(default, *, lo=None, hi=None, choices=None, live=False, doc=""):
-    """A config field with its bounds (inclusive) and documentation."""
-    return field(default=default, metadata={"lo": lo, "hi": hi, "choices": choices, "live": live, "doc": doc})
+def setting(default, *, lo=None, hi=None, choices=None, live=False, doc="", items=None, min_len=0, max_len=None,
+            or_list=False):
+    """A config field with its bounds (inclusive) and documentation. List settings (a tuple default)
+    give `items` bounds/choices and a length range; `or_list` accepts one choice or a list of them."""
+    meta = {"lo": lo, "hi": hi, "choices": choices, "live": live, "doc": doc, "items": items,
+            "min_len": min_len, "max_len": max_len, "or_list": or_list}
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -73,3 +77,49 @@ def field_specs(cls) -> list[dict[str, Any]]:
 
 def live_keys(cls) -> frozenset[str]:
     return frozenset(f.name for f in fields(cls) if f.metadata.get("live"))
+
+
+HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "gelu")
+NETWORK_FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sin_x1", "sin_x2")
+NETWORK_DATASETS = ("circle", "xor", "gauss", "spiral", "moons", "three", "plane", "bumps")
+MAX_LAYERS, MAX_WIDTH = 6, 8
+
+
+@dataclass(frozen=True)
+class NetworkConfig(RunConfig):
+    lr: float = setting(0.03, lo=1e-6, hi=1000.0, live=True, doc="learning rate η")
+    batch_size: int = setting(10, lo=1, hi=1000, doc="samples per step")
+    n_samples: int = setting(300, lo=10, hi=2000, doc="points generated (train + test)")
+    noise: float = setting(0.1, lo=0.0, hi=1.0, doc="how noisy the generated data is")
+    speed: float = setting(300.0, lo=1.0, hi=100000.0, live=True, doc="steps per second while playing")
+    dataset: str = setting("circle", choices=NETWORK_DATASETS, doc="plane and bumps are regression; three has 3 classes")
+    test_fraction: float = setting(0.5, lo=0.1, hi=0.9, doc="share of the points held out for the test loss")
+    hidden: tuple = setting((4, 2), items={"lo": 1, "hi": MAX_WIDTH}, max_len=MAX_LAYERS,
+                            doc="units per hidden layer (0 to 6 layers, 1 to 8 units)")
+    activation: str = setting("tanh", choices=HIDDEN_ACTIVATIONS, or_list=True,
+                              doc="one activation for every hidden layer, or a list with one per layer")
+    features: tuple = setting(("x1", "x2"), items={"choices": NETWORK_FEATURES}, min_len=1,
+                              max_len=len(NETWORK_FEATURES), doc="input features fed to the network")
+    init: str = setting("xavier", choices=("zeros", "uniform", "xavier", "he"), doc="how the weights start")
+    l1: float = setting(0.0, lo=0.0, hi=1.0, live=True, doc="L1 regularization rate λ₁")
+    l2: float = setting(0.0, lo=0.0, hi=1.0, live=True, doc="L2 regularization rate λ₂")
+
+    def __post_init__(self):
+        # JSON brings lists; frozen configs hold tuples so they compare and hash by value
+        for name in ("hidden", "features"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if not isinstance(self.activation, str):
+            object.__setattr__(self, "activation", tuple(self.activation))
+
+    def hidden_activations(self) -> tuple[str, ...]:
+        if isinstance(self.activation, str):
+            return (self.activation,) * len(self.hidden)
+        return tuple(self.activation)
+
+    def problems(self) -> list[str]:
+        out = []
+        if not isinstance(self.activation, str) and len(self.activation) != len(self.hidden):
+            out.append(f"activation lists {len(self.activation)} names for {len(self.hidden)} hidden layers")
+        if len(set(self.features)) != len(self.features):
+            out.append("features lists a feature twice")
+        return out

@@ -40,7 +40,8 @@ class StageEvent:
 class StepMetrics:
     step: int  # steps taken after this one's update (1 after the first)
     loss: float  # the batch loss this step computed
-    train_loss: float  # whole training set, after the update
+    train_loss: float | None  # whole training set, after the update (None inside a long run: see Trainer._apply)
+    test_loss: float | None = None  # the held-out set, where there is one
 
 
 @dataclass

@@ -74,11 +74,30 @@ def _bce_logits(z, y):
     return np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))
 
 
+def _log_softmax(z):
+    # rows of (B, K); subtracting the row max keeps exp in range
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    return np.exp(_log_softmax(z))
+
+
+def _softmax_df(z, a):
+    raise NotImplementedError("softmax's derivative is a Jacobian: pair softmax with the 'ce' loss, which folds it in")
+
+
+# the output activation of 3+ classes; listed apart because it is not elementwise
+SOFTMAX = Activation("softmax", softmax, _softmax_df, "a = e^z / Σ e^z", "(folded into cross-entropy: a − y)")
+
 LOSSES = {
     l.name: l
     for l in (
         Loss("bce", _bce_logits, lambda z, y: _sigmoid(z) - y, True, "L = −[y·ln a + (1−y)·ln(1−a)]"),
         Loss("mse", lambda a, y: (a - y) ** 2, lambda a, y: 2.0 * (a - y), False, "L = (ŷ − y)²"),
+        # softmax + cross-entropy on one-hot rows Y (B, K): elementwise −Y·ln softmax(z), summed per row
+        Loss("ce", lambda z, y: -y * _log_softmax(z), lambda z, y: softmax(z) - y, True, "L = −ln p(true class)"),
     )
 }
 
@@ -91,4 +110,6 @@ def grad_z(loss: Loss, act: Activation, z: np.ndarray, a: np.ndarray, y: np.ndar
 
 
 def per_sample_loss(loss: Loss, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return loss.f(z if loss.on_logits else a, y)
+    """Elementwise for (B,) inputs; rows of (B, K) inputs are summed to one loss per sample."""
+    out = loss.f(z if loss.on_logits else a, y)
+    return out.sum(axis=-1) if out.ndim == 2 else out

@@ -6,43 +6,73 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .config import LineConfig, NeuronConfig, RunConfig
-from .data.toy import Dataset
-from .functions import ACTIVATIONS, LOSSES
+from .config import LineConfig, NetworkConfig, NeuronConfig, RunConfig
+from .data.dataset import Dataset
+from .data.plane import make_network_data
+from .data.toy import make
+from .functions import ACTIVATIONS, LOSSES, SOFTMAX
+from .scratch import mlp_story, unit_story
+from .scratch.mlp import MLP
+from .scratch.mlp_field import field
 from .scratch.unit import Unit
-from .scratch.unit_story import UnitStory, plan
 
 
 @dataclass
 class Built:
     model: Any  # compute / apply / mean_loss / params_view / finite (see scratch.unit.Unit)
-    story: Any  # describe(stage, record, before, after, lr) -> (values, formula, caption)
+    story: Any  # describe(stage, layer, record, before, after, lr) -> (values, formula, caption)
     plan: list[tuple[str, int]]  # the (stage, layer) sequence of one step
     curve: bool  # whether the state carries the loss along the first weight
+    field: Callable[[], dict] | None = None  # the model over the plane (networks): arrays for binary frames
 
 
 @dataclass(frozen=True)
 class ModelSpec:
     name: str
     config: type[RunConfig]
+    data: Callable[[Any, np.random.Generator], Dataset]
     build: Callable[[Any, Dataset, np.random.Generator], Built]
     title: str
 
 
+def _toy_data(cfg, rng) -> Dataset:
+    return make(cfg.dataset, cfg.n_samples, cfg.noise, rng)
+
+
 def _neuron(cfg: NeuronConfig, data: Dataset, rng) -> Built:
     unit = Unit(data.x.shape[1], ACTIVATIONS["sigmoid"], LOSSES["bce"], bias=True, rng=rng)
-    return Built(unit, UnitStory(unit, line=False), plan(line=False), curve=False)
+    return Built(unit, unit_story.UnitStory(unit, line=False), unit_story.plan(line=False), curve=False)
 
 
 def _line(cfg: LineConfig, data: Dataset, rng) -> Built:
     unit = Unit(1, ACTIVATIONS["linear"], LOSSES["mse"], bias=cfg.bias, rng=rng)
-    return Built(unit, UnitStory(unit, line=True), plan(line=True), curve=True)
+    return Built(unit, unit_story.UnitStory(unit, line=True), unit_story.plan(line=True), curve=True)
+
+
+def _network_data(cfg: NetworkConfig, rng) -> Dataset:
+    return make_network_data(cfg.dataset, cfg.n_samples, cfg.noise, cfg.test_fraction, cfg.features, rng)
+
+
+def _network(cfg: NetworkConfig, data: Dataset, rng) -> Built:
+    # the output and the loss follow the task: σ + BCE (2 classes), softmax + CE (3+), linear + MSE
+    if data.task == "regression":
+        head, loss, outputs = ACTIVATIONS["linear"], LOSSES["mse"], 1
+    elif data.classes > 2:
+        head, loss, outputs = SOFTMAX, LOSSES["ce"], data.classes
+    else:
+        head, loss, outputs = ACTIVATIONS["sigmoid"], LOSSES["bce"], 1
+    sizes = [data.x.shape[1], *cfg.hidden, outputs]
+    acts = [ACTIVATIONS[a] for a in cfg.hidden_activations()] + [head]
+    net = MLP(sizes, acts, loss, cfg.init, rng, cfg.l1, cfg.l2)
+    return Built(net, mlp_story.MLPStory(net, list(data.inputs)), mlp_story.plan(net.depth), curve=False,
+                 field=lambda: field(net, cfg.features))
 
 
 MODELS = {
     s.name: s
     for s in (
-        ModelSpec("neuron", NeuronConfig, _neuron, "One neuron: z = w·x + b, a = σ(z), cross-entropy"),
-        ModelSpec("line", LineConfig, _line, "Find a in y = a·x: squared error, gradient descent"),
+        ModelSpec("neuron", NeuronConfig, _toy_data, _neuron, "One neuron: z = w·x + b, a = σ(z), cross-entropy"),
+        ModelSpec("line", LineConfig, _toy_data, _line, "Find a in y = a·x: squared error, gradient descent"),
+        ModelSpec("mlp", NetworkConfig, _network_data, _network, "A network on 2D data: layers, activations, back-propagation"),
     )
 }

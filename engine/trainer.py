@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from .batches import BatchSampler
-from .data.toy import make
 from .flow import Divergence, StageEvent, StepMetrics
 from .models import MODELS
 
@@ -50,7 +49,7 @@ class Trainer:
     def reset(self) -> None:
         cfg = self.config
         data_rng, init_rng, batch_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(3))
-        self.data = make(cfg.dataset, cfg.n_samples, cfg.noise, data_rng)
+        self.data = self.spec.data(cfg, data_rng)
         self.built = self.spec.build(cfg, self.data, init_rng)
         self.model = self.built.model
         self.sampler = BatchSampler(len(self.data), cfg.batch_size, batch_rng)
@@ -72,9 +71,13 @@ class Trainer:
         self.config = new
         if rebuilt:
             self.reset()
-        elif "lr" in changes and self.diverged:
+            return True
+        for key in live:  # live settings the model itself holds (l1, l2) follow at once
+            if hasattr(self.model, key):
+                setattr(self.model, key, changes[key])
+        if "lr" in changes and self.diverged:
             self.diverged = None  # a smaller step may recover: let the user try
-        return bool(rebuilt)
+        return False
 
     # ----- stepping --------------------------------------------------------------------------
     @property
@@ -129,8 +132,9 @@ class Trainer:
             self._finish(head)
             done += 1
         while done < steps:
-            self._finish(self._begin())
+            self._check()  # before _begin: a refused step must leave no trace in history
             done += 1
+            self._finish(self._begin(), evaluate=done == steps)
         return done
 
     def run_epochs(self, epochs: int) -> int:
@@ -158,11 +162,11 @@ class Trainer:
         self.history.append(trace)
         return trace
 
-    def _finish(self, trace: StepTrace) -> None:
+    def _finish(self, trace: StepTrace, evaluate: bool = True) -> None:
         """Apply a step without building its stage events (whole-step and play paths)."""
         self._check()
         if trace.after is None:
-            self._apply(trace)
+            self._apply(trace, evaluate)
         trace.handed = len(self.plan)  # all passed; back() builds any of them from the record
         self.cursor = (len(self.history) - 1, trace.handed - 1)
 
@@ -170,23 +174,28 @@ class Trainer:
         trace = self.history[i]
         if k not in trace.events:
             stage, layer = self.plan[k]
-            values, formula, caption = self.built.story.describe(stage, trace.record, trace.before, trace.after, trace.lr)
+            values, formula, caption = self.built.story.describe(stage, layer, trace.record, trace.before, trace.after,
+                                                                 trace.lr)
             params = trace.after if stage == "update" else trace.before
             trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption)
         return trace.events[k]
 
-    def _apply(self, trace: StepTrace) -> None:
+    def _apply(self, trace: StepTrace, evaluate: bool = True) -> None:
+        """The update. `evaluate` adds the whole-set losses (train, test) to its metrics: every step
+        a person looks at has them; inside a long run only the last does (they cost more than a step)."""
         trace.lr = self.config.lr
         self.model.apply(trace.record, trace.lr)
         trace.after = self.model.params_view()
         self.steps_done += 1
-        train_loss = self.train_loss()
-        trace.metrics = StepMetrics(self.steps_done, trace.record.loss, train_loss)
+        train = test = None
+        if evaluate:
+            train, test = self.train_loss(), self.test_loss()
+        trace.metrics = StepMetrics(self.steps_done, trace.record.loss, train, test)
         self.outbox.append(trace.metrics)
-        if not (self.model.finite() and math.isfinite(train_loss)):
+        if not (self.model.finite() and math.isfinite(trace.record.loss) and (train is None or math.isfinite(train))):
             self.diverged = (f"Training diverged at step {self.steps_done}: the loss became too large to compute. "
                              f"The learning rate {self.config.lr:g} overshoots — lower it, or press R to reset.")
-        elif max(np.abs(np.concatenate([np.ravel(p) for p in self.model.params.values()]))) > RUNAWAY:
+        elif max(float(np.abs(p).max()) for p in self.model.params.values()) > RUNAWAY:
             self.diverged = (f"Training diverged at step {self.steps_done}: the weights passed a million. "
                              f"The learning rate {self.config.lr:g} overshoots — lower it, or press R to reset.")
 
@@ -195,10 +204,25 @@ class Trainer:
         with np.errstate(all="ignore"):
             return self.model.mean_loss(self.data.x, self.data.y)
 
+    def test_loss(self) -> float | None:
+        if self.data.test_y is None:
+            return None
+        with np.errstate(all="ignore"):
+            return self.model.mean_loss(self.data.test_x, self.data.test_y)
+
+    def accuracy(self) -> dict | None:
+        if self.data.task != "classification":
+            return None
+        d = self.data
+        out = {"train": self.model.accuracy(d.x, d.y)}
+        if d.test_y is not None:
+            out["test"] = self.model.accuracy(d.test_x, d.test_y)
+        return out
+
     def warning(self) -> str | None:
         """Said while the loss of the kept recent steps has peaked far above where it started:
         an oscillating overshoot dips low now and then, so the peak, not the last value, tells."""
-        recent = [tr.metrics.train_loss for tr in self.history if tr.metrics is not None]
+        recent = [tr.metrics.train_loss for tr in self.history if tr.metrics and tr.metrics.train_loss is not None]
         peak = max(recent, default=0.0)
         if peak > 10 * self.start_loss + 1:
             shown = f"{peak:.3g}" if math.isfinite(peak) else "infinite"
@@ -206,9 +230,15 @@ class Trainer:
                     f"Each step overshoots — a learning rate of {self.config.lr:g} is too large.")
         return None
 
+    def field(self) -> dict | None:
+        """The model over the plane (networks only): {name: array}, see scratch/mlp_field.py."""
+        if self.built.field is None or not self.model.finite():
+            return None
+        with np.errstate(all="ignore"):
+            return self.built.field()
+
     def dataset_view(self) -> dict:
-        d = self.data
-        return {"x": d.x.tolist(), "y": d.y.tolist(), "features": list(d.features), "target": d.target, "task": d.task}
+        return self.data.view()
 
     def cursor_view(self) -> dict | None:
         if self.cursor is None:
@@ -221,12 +251,14 @@ class Trainer:
         if self.built.curve and self.model.finite():
             with np.errstate(all="ignore"):
                 curve = self.model.curve(self.data.x, self.data.y)
-        loss = self.train_loss()
+        loss, test = self.train_loss(), self.test_loss()
         return {
             "step": self.steps_done,
             "params": self.model.params_view(),
             "lr": self.config.lr,
             "loss": loss if math.isfinite(loss) else None,
+            "test_loss": test if test is not None and math.isfinite(test) else None,
+            "accuracy": self.accuracy(),
             "cursor": self.cursor_view(),
             "curve": curve,
             "diverged": self.diverged,

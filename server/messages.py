@@ -26,6 +26,6 @@ def stage_msg(ev: StageEvent) -> StageMsg:
 
 def metrics_msg(batch: list[StepMetrics]) -> MetricsMsg:
     last = batch[-1]
-    return MetricsMsg(step=last.step, loss=last.loss, train_loss=last.train_loss,
+    return MetricsMsg(step=last.step, loss=last.loss, train_loss=last.train_loss, test_loss=last.test_loss,
                       steps=[m.step for m in batch], losses=[m.loss for m in batch],
-                      train_losses=[m.train_loss for m in batch])
+                      train_losses=[m.train_loss for m in batch], test_losses=[m.test_loss for m in batch])

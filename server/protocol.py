@@ -20,14 +20,31 @@ class Strict(BaseModel):
 
 
 # ----- model configs, derived from the engine ---------------------------------------------------
+def _annotation(spec: dict[str, Any]):
+    """The pydantic type of one engine setting, with its bounds."""
+    def scalar(typ, choices, lo, hi):
+        if choices:
+            return Literal[tuple(choices)]
+        bounds = {k: v for k, v in (("ge", lo), ("le", hi)) if v is not None}
+        return Annotated[typ, Field(**bounds)] if bounds else typ
+
+    default = spec["default"]
+    if isinstance(default, tuple):  # a list setting
+        items = spec["items"] or {}
+        item_type = type(default[0]) if default else str
+        inner = scalar(item_type, items.get("choices"), items.get("lo"), items.get("hi"))
+        return Annotated[list[inner], Field(min_length=spec["min_len"], max_length=spec["max_len"])]
+    one = scalar(spec["type"], spec["choices"], spec["lo"], spec["hi"])
+    if spec["or_list"]:
+        return Union[one, Annotated[list[one], Field(max_length=spec["max_len"])]]
+    return one
+
+
 def _config_model(name: str, cls) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for spec in field_specs(cls):
-        typ = spec["type"]
-        if spec["choices"]:
-            typ = Literal[tuple(spec["choices"])]
-        constraints = {k: v for k, v in (("ge", spec["lo"]), ("le", spec["hi"])) if v is not None}
-        fields[spec["name"]] = (typ, Field(spec["default"], description=spec["doc"], **constraints))
+        default = list(spec["default"]) if isinstance(spec["default"], tuple) else spec["default"]
+        fields[spec["name"]] = (_annotation(spec), Field(default, description=spec["doc"]))
     return create_model(f"{name.title()}Config", __base__=Strict, **fields)
 
 
@@ -56,7 +73,7 @@ class Join(Strict):
 
 class Step(Strict):
     type: Literal["step"]
-    unit: Literal["stage", "step", "epoch"] = "stage"
+    unit: Literal["stage", "step", "batch", "epoch"] = "stage"  # a batch is one step
     count: Annotated[int, Field(ge=1, le=10000)] = 1
 
 
@@ -109,6 +126,10 @@ class DatasetMsg(Out):
     features: list[str]
     target: str
     task: Literal["classification", "regression"]
+    classes: int  # 0 for regression
+    inputs: list[str]  # the model's input features (after expansion, for networks)
+    test_x: Optional[list[list[float]]] = None
+    test_y: Optional[list[float]] = None
 
 
 class Cursor(Out):
@@ -124,6 +145,8 @@ class StateMsg(Out):
     params: dict[str, Any]
     lr: float
     loss: Optional[float]
+    test_loss: Optional[float]
+    accuracy: Optional[dict[str, float]]
     playing: bool
     cursor: Optional[Cursor]
     curve: Optional[dict[str, Any]]
@@ -151,9 +174,11 @@ class MetricsMsg(Out):
     step: int
     loss: Optional[float]
     train_loss: Optional[float]
+    test_loss: Optional[float]
     steps: list[int]
     losses: list[Optional[float]]
     train_losses: list[Optional[float]]
+    test_losses: list[Optional[float]]
 
 
 class ErrorMsg(Out):

@@ -4,6 +4,7 @@ Frames are encoded here, once, off the event loop.
 """
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -18,6 +19,8 @@ from engine.trainer import Trainer
 from . import messages as m
 from .protocol import MAX_EPOCHS, Back, Configure, ErrorMsg, Pause, Play, Reset, Step, validate_config
 from .wire import encode
+
+log = logging.getLogger("flowscope.runner")
 
 # publish(frames, to): frames are (text, latest) pairs; `to` is one client, or None for everyone
 Publish = Callable[[list[tuple[str, bool]], Any], None]
@@ -84,7 +87,7 @@ class Runner:
             if isinstance(command, Step) and command.unit == "stage":
                 frames.append((encode(m.stage_msg(t.next_stage())), False))
             elif isinstance(command, Step):
-                t.run(command.count) if command.unit == "step" else t.run_epochs(min(command.count, MAX_EPOCHS))
+                t.run_epochs(min(command.count, MAX_EPOCHS)) if command.unit == "epoch" else t.run(command.count)
             elif isinstance(command, Back):
                 event = t.back(command.count)
                 if event is None:
@@ -112,6 +115,9 @@ class Runner:
             self.announced = t.diverged
         except (ValidationError, ValueError) as exc:
             self._error(client, _explain(exc))
+        except Exception as exc:  # a bug must not kill the session's only thread: report it, keep serving
+            log.exception("runner %s: %s failed", self.code, type(command).__name__)
+            self._error(client, f"Internal error while handling {type(command).__name__.lower()}: {exc!r}")
         self._finish_frames(frames)
 
     def _tick(self, frames) -> None:

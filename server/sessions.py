@@ -57,9 +57,10 @@ class Registry:
     def create(self, model: str, config: dict, owner: Client) -> Session:
         if len(self.sessions) >= self.settings.max_sessions:
             raise ValueError("The server has as many sessions as it allows; try again later.")
-        self.leave(owner)
         code = self._new_code()
+        # built first: a config the trainer refuses must leave the client where it was
         session = Session(code, model, config, self.settings, asyncio.get_running_loop())
+        self.leave(owner)
         session.runner.start()
         self.sessions[code] = session
         self._enter(owner, session, "owner")

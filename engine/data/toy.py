@@ -4,21 +4,9 @@ Every generator takes a numpy Generator, so the same seed always gives the same 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Dataset:
-    x: np.ndarray  # (n, features)
-    y: np.ndarray  # (n,)
-    features: tuple[str, ...]
-    target: str
-    task: str  # "classification" or "regression"
-
-    def __len__(self) -> int:
-        return len(self.y)
+from .dataset import Dataset
 
 
 def pass_fail(n: int, noise: float, rng: np.random.Generator) -> Dataset:
@@ -61,7 +49,7 @@ def line(n: int, noise: float, rng: np.random.Generator, offset: float = 0.0) ->
     # y = 2x (+ offset) measured with noise: the slope 2 is what gradient descent should find
     x = np.sort(rng.uniform(0.0, 5.0, n))
     y = 2.0 * x + offset + rng.normal(0.0, 1.0, n) * noise * 2.0
-    return Dataset(x[:, None], y, ("x",), "y", "regression")
+    return Dataset(x[:, None], y, ("x",), "y", "regression", classes=0)
 
 
 GENERATORS = {

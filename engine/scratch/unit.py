@@ -54,6 +54,9 @@ class Unit:
         z, a = self.forward(x)
         return float(per_sample_loss(self.loss_fn, z, a, y).mean())
 
+    def accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
+        return float(((self.forward(x)[1] > 0.5) == (y > 0.5)).mean())
+
     def params_view(self) -> dict:
         return {"w": self.params["w"].tolist(), "b": float(self.params["b"])}
 
@@ -70,5 +73,6 @@ class Unit:
         pad = max(1.0, 0.25 * (hi - lo))
         grid = np.linspace(lo - pad, hi + pad, points)  # (P,)
         z = grid[:, None] * xs[None, :] + rest[None, :]  # (P, n): every grid value in one pass
-        losses = per_sample_loss(self.loss_fn, z, self.act.f(z), y[None, :]).mean(axis=1)
+        lf = self.loss_fn  # elementwise over the (P, n) grid, then the mean over samples
+        losses = lf.f(z if lf.on_logits else self.act.f(z), y[None, :]).mean(axis=1)
         return {"param": "a", "a": grid.tolist(), "loss": losses.tolist()}

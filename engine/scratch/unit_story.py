@@ -30,7 +30,7 @@ class UnitStory:
     def __init__(self, unit: Unit, line: bool):
         self.unit, self.line = unit, line
 
-    def describe(self, stage: str, rec: UnitStep, before: dict, after: dict | None, lr: float | None):
+    def describe(self, stage: str, layer: int, rec: UnitStep, before: dict, after: dict | None, lr: float | None):
         return getattr(self, "_" + stage)(rec, before, after, lr)
 
     def _batch_note(self, rec: UnitStep) -> str:

@@ -118,6 +118,15 @@ def test_run_finishes_the_step_in_hand_first():
     assert t.cursor_view() == {"step": 0, "index": 6, "stage": "update", "live": True}
 
 
+def test_a_long_run_evaluates_the_whole_set_at_its_last_step():
+    t = Trainer("neuron")
+    t.run(10)
+    metrics = t.take_metrics()
+    assert [m.step for m in metrics] == list(range(1, 11))
+    assert all(m.train_loss is None for m in metrics[:-1])
+    assert metrics[-1].train_loss == pytest.approx(t.train_loss())
+
+
 def test_epoch_is_a_pass_over_the_data():
     t = Trainer("neuron", {"n_samples": 10, "batch_size": 4})
     t.run_epochs(2)
@@ -176,7 +185,8 @@ def test_too_large_a_learning_rate_diverges_with_a_clear_message():
 
 def test_neuron_with_huge_lr_warns_that_the_loss_exploded():
     t = Trainer("neuron", {"lr": 100})
-    t.run(20)
+    for _ in range(20):  # one step at a time, as S does: every step's whole-set loss is evaluated
+        t.run(1)
     assert "too large" in (t.warning() or "")
     assert Trainer("neuron").warning() is None
 

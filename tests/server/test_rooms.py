@@ -1,0 +1,202 @@
+"""Rooms: viewers join by code and see exactly what the owner sees; only the owner drives.
+And the websocket refuses pages from other sites (Origin) and other host names (DNS rebinding)."""
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from ws_helpers import (command, create, expect_silence, get_state, raw_handshake, recv, recv_raw, recv_type, send,
+                        ws_connect)
+
+CONTROL = [
+    {"type": "step", "unit": "stage"}, {"type": "step", "unit": "step", "count": 2}, {"type": "step", "unit": "epoch"},
+    {"type": "back"}, {"type": "play"}, {"type": "pause"}, {"type": "reset"},
+    {"type": "configure", "config": {"lr": 0.1}}, {"type": "configure", "config": {"seed": 3}},
+]
+
+
+def join(ws, code: str) -> tuple[dict, dict, dict]:
+    send(ws, {"type": "join", "session": code})
+    session, dataset, state = recv(ws), recv(ws), recv(ws)
+    assert [session["type"], dataset["type"], state["type"]] == ["session", "dataset", "state"]
+    return session, dataset, state
+
+
+def test_viewer_joins_and_gets_everything_at_once(live_server):
+    with live_server.connect() as owner, live_server.connect() as viewer:
+        session, dataset, _ = create(owner, "line", {"seed": 4})
+        command(owner, {"type": "step", "unit": "step", "count": 5})
+        for _ in range(2):
+            command(owner, {"type": "step", "unit": "stage"})
+        owner_state = get_state(owner)
+        v_session, v_dataset, v_state = join(viewer, session["id"])
+        assert v_session["role"] == "viewer" and v_session["id"] == session["id"]
+        assert {k: v for k, v in v_session.items() if k != "role"} == {k: v for k, v in session.items() if k != "role"}
+        assert v_dataset == dataset
+        assert v_state == owner_state, "a late joiner sees the current state at once"
+        assert len(live_server.registry.sessions[session["id"]].clients) == 2
+
+
+def test_viewer_receives_the_owners_frames_byte_for_byte(live_server):
+    with live_server.connect() as owner, live_server.connect() as viewer:
+        session, _, _ = create(owner, "neuron")
+        join(viewer, session["id"])
+        for _ in range(8):  # a whole step and one more stage: stage, (metrics), state each time
+            send(owner, {"type": "step", "unit": "stage"})
+            while True:
+                mine, theirs = recv_raw(owner), recv_raw(viewer)
+                assert mine == theirs
+                if json.loads(mine)["type"] == "state":
+                    break
+        send(owner, {"type": "back", "count": 2})
+        for _ in range(2):  # the replayed stage and the state
+            assert recv_raw(owner) == recv_raw(viewer)
+        send(owner, {"type": "step", "unit": "step", "count": 3})
+        for _ in range(2):  # metrics and state
+            assert recv_raw(owner) == recv_raw(viewer)
+        send(owner, {"type": "reset"})
+        for _ in range(2):  # dataset and state
+            assert recv_raw(owner) == recv_raw(viewer)
+        expect_silence(viewer, 0.1)
+
+
+def test_viewer_sees_play(live_server):
+    with live_server.connect() as owner, live_server.connect() as viewer:
+        session, _, _ = create(owner, "neuron", {"speed": 300})
+        join(viewer, session["id"])
+        send(owner, {"type": "play"})
+        steps: list[int] = []
+        while len(steps) < 50:
+            steps += recv_type(viewer, "metrics")["steps"]
+        assert steps == list(range(1, len(steps) + 1)), "a viewer gets every step's metrics too"
+        send(owner, {"type": "pause"})
+        while True:
+            msg = recv(viewer)
+            if msg["type"] == "state" and not msg["playing"]:
+                break
+
+
+@pytest.mark.parametrize("msg", CONTROL, ids=lambda m: m["type"] + "-" + str(m.get("unit", m.get("config", ""))))
+def test_viewer_cannot_drive(live_server, msg):
+    with live_server.connect() as owner, live_server.connect() as viewer:
+        session, _, _ = create(owner, "neuron")
+        command(owner, {"type": "step", "unit": "step", "count": 2})
+        before = get_state(owner)
+        join(viewer, session["id"])
+        send(viewer, msg)
+        reply = recv(viewer)
+        assert reply["type"] == "error" and reply["code"] == "not_owner", reply
+        assert session["id"] in reply["message"]
+        expect_silence(viewer, 0.1)
+        expect_silence(owner, 0.05)
+        after = get_state(owner)
+        assert (after["step"], after["params"], after["config"]) == (before["step"], before["params"], before["config"])
+        # the pause sent by get_state reaches the viewer too, and the socket is still fine
+        assert recv_type(viewer, "state")["step"] == before["step"]
+
+
+def test_join_unknown_code_is_no_session(live_server):
+    with live_server.connect() as ws:
+        for code in ("ZZZZ9", "AAAAA"):
+            if code in live_server.registry.sessions:
+                continue
+            send(ws, {"type": "join", "session": code})
+            reply = recv(ws)
+            assert reply["type"] == "error" and reply["code"] == "no_session", reply
+            assert code in reply["message"]
+        session, _, _ = create(ws, "neuron")  # still usable
+        assert session["role"] == "owner"
+
+
+def test_join_ignores_case_and_spaces(live_server):
+    with live_server.connect() as owner, live_server.connect() as viewer:
+        session, _, _ = create(owner, "neuron")
+        v_session, _, _ = join(viewer, f"  {session['id'].lower()} ")
+        assert v_session["id"] == session["id"] and v_session["role"] == "viewer"
+
+
+def test_viewer_leaving_for_its_own_session_stops_watching(live_server):
+    with live_server.connect() as owner, live_server.connect() as viewer:
+        session, _, _ = create(owner, "neuron")
+        join(viewer, session["id"])
+        mine, _, _ = create(viewer, "line")
+        assert mine["role"] == "owner" and mine["id"] != session["id"]
+        command(owner, {"type": "step", "unit": "step", "count": 2})
+        expect_silence(viewer, 0.2)
+        assert len(live_server.registry.sessions[session["id"]].clients) == 1
+
+
+def test_disconnect_leaves_the_room(live_server):
+    with live_server.connect() as owner:
+        session, _, _ = create(owner, "neuron")
+        with live_server.connect() as viewer:
+            join(viewer, session["id"])
+            assert len(live_server.registry.sessions[session["id"]].clients) == 2
+        get_state(owner)  # a round trip: the viewer's close has been handled by now, or soon
+        clients = live_server.registry.sessions[session["id"]].clients
+        for _ in range(100):
+            if len(clients) == 1:
+                break
+            expect_silence(owner, 0.02)
+        assert len(clients) == 1
+        command(owner, {"type": "step", "unit": "step"})  # the owner goes on undisturbed
+
+
+# ----- Origin and Host --------------------------------------------------------------------------
+def refused(url: str, **kwargs) -> bool:
+    """True when the server refuses the websocket: an HTTP 403 handshake, or a close with 1008."""
+    try:
+        with ws_connect(url, **kwargs) as ws:
+            ws.send(json.dumps({"type": "create"}))
+            ws.recv(timeout=5)
+    except InvalidStatus as exc:
+        assert exc.response.status_code in (400, 403), exc.response.status_code
+        return True
+    except ConnectionClosed as exc:
+        assert exc.rcvd is not None and exc.rcvd.code == 1008, exc
+        return True
+    return False
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "https://127.0.0.1.evil.example",
+                                    "http://127.0.0.1:1", "null"])
+def test_foreign_origin_is_refused(live_server, origin):
+    assert refused(live_server.ws_url, origin=origin)
+
+
+def test_same_origin_is_accepted(live_server):
+    with live_server.connect(origin=live_server.http_url) as ws:
+        session, _, _ = create(ws, "neuron")
+        assert session["role"] == "owner"
+
+
+def test_no_origin_is_accepted(live_server):
+    """Scripts send no Origin: there is nothing to forge, so they are let in."""
+    with live_server.connect() as ws:
+        create(ws, "neuron")
+
+
+def test_listed_origin_is_accepted(server_factory):
+    srv = server_factory(allowed_origins=["http://teacher.example:5173"])
+    with srv.connect(origin="http://teacher.example:5173") as ws:
+        create(ws, "neuron")
+    assert refused(srv.ws_url, origin="http://student.example:5173")
+
+
+def test_foreign_host_header_is_refused(live_server):
+    """DNS rebinding: a page served under another name (resolving to 127.0.0.1) sends a matching Origin
+    and Host; the Host check must refuse it, on HTTP and on the websocket."""
+    port = live_server.port
+    r = httpx.get(live_server.http_url + "/api/health", headers={"Host": f"evil.example:{port}"}, timeout=5)
+    assert r.status_code == 400
+    r = httpx.get(live_server.http_url + "/api/health", headers={"Host": f"localhost:{port}"}, timeout=5)
+    assert r.status_code == 200
+    sock, status = raw_handshake(port, host=f"evil.example:{port}", origin=f"http://evil.example:{port}")
+    sock.close()
+    assert status in (400, 403), status
+    sock, status = raw_handshake(port, host=f"127.0.0.1:{port}", origin=f"http://127.0.0.1:{port}")
+    sock.close()
+    assert status == 101, "the same handshake from our own page is accepted"
