@@ -43,6 +43,7 @@ class Trainer:
         if problems:
             raise ValueError("; ".join(problems))
         self.history_steps = history_steps
+        self.version = 0  # counts every change of the parameters (steps, resets): views redraw on change
         self.reset()
 
     # ----- lifecycle -------------------------------------------------------------------------
@@ -51,6 +52,7 @@ class Trainer:
         data_rng, init_rng, batch_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(3))
         self.data = self.spec.data(cfg, data_rng)
         self.built = self.spec.build(cfg, self.data, init_rng)
+        self.version += 1
         self.model = self.built.model
         self.sampler = BatchSampler(len(self.data), cfg.batch_size, batch_rng)
         self.steps_done = 0
@@ -185,6 +187,7 @@ class Trainer:
         a person looks at has them; inside a long run only the last does (they cost more than a step)."""
         trace.lr = self.config.lr
         self.model.apply(trace.record, trace.lr)
+        self.version += 1
         trace.after = self.model.params_view()
         self.steps_done += 1
         train = test = None

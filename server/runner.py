@@ -18,7 +18,7 @@ from engine.trainer import Trainer
 
 from . import messages as m
 from .protocol import MAX_EPOCHS, Back, Configure, ErrorMsg, Pause, Play, Reset, Step, validate_config
-from .wire import encode
+from .wire import encode, encode_tensors
 
 log = logging.getLogger("flowscope.runner")
 
@@ -45,6 +45,7 @@ class Runner:
         self.announced: str | None = None  # the divergence already told to the room
         self.owed = 0.0  # steps due while playing (fractional), from config.speed
         self.last_tick = self.next_tick = 0.0
+        self.field_version = -1  # the Trainer.version the last field frame showed
         self.thread = threading.Thread(target=self._loop, name=f"trainer-{code}", daemon=True)
 
     def start(self) -> None:
@@ -78,9 +79,11 @@ class Runner:
         t = self.trainer
         try:
             if isinstance(command, Hello):
-                self.publish([(encode(m.session_msg(self.code, self.model, command.role, t)), False),
-                              (encode(m.dataset_msg(t)), False),
-                              (encode(m.state_msg(t, self.playing)), True)], client)
+                hello = [(encode(m.session_msg(self.code, self.model, command.role, t)), False),
+                         (encode(m.dataset_msg(t)), False),
+                         (encode(m.state_msg(t, self.playing)), True)]
+                field = self._field_frame()
+                self.publish(hello + ([(field, "field")] if field else []), client)
                 return
             if isinstance(command, (Step, Back)):
                 self.playing = False
@@ -155,6 +158,17 @@ class Runner:
             frames.append((encode(ErrorMsg(message=t.diverged, code="diverged")), False))
         self.announced = t.diverged
         frames.append((encode(m.state_msg(t, self.playing)), True))
+        if t.version != self.field_version:  # the parameters changed since the last field frame
+            field = self._field_frame()
+            if field:
+                frames.append((field, "field"))
+            self.field_version = t.version
+
+    def _field_frame(self) -> bytes | None:
+        arrays = self.trainer.field()
+        if arrays is None:
+            return None
+        return encode_tensors({"type": "field", "step": self.trainer.steps_done, "span": m.PLANE_SPAN}, arrays)
 
     def _error(self, client, message: str) -> None:
         self.publish([(encode(ErrorMsg(message=message)), False)], client)

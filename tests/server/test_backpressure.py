@@ -98,7 +98,7 @@ def test_latest_frames_replace_each_other_ordered_frames_are_all_kept():
             for i in range(1, 6):
                 client.push(f"s{i}", latest=True)
                 client.push(f"m{i}")
-            assert client.mailbox == "s5" and list(client.queue) == [f"m{i}" for i in range(1, 6)]
+            assert client.mailboxes["state"] == "s5" and list(client.queue) == [f"m{i}" for i in range(1, 6)]
             sock.gate.set()
             await until(lambda: len(sock.sent) == 7)
             assert sock.sent == ["m0", "m1", "m2", "m3", "m4", "m5", "s5"]
