@@ -34,7 +34,8 @@ class RunConfig:
         return []
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain JSON values: list settings come out as lists."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     def replace(self, **changes) -> "RunConfig":
         merged = {**self.to_dict(), **changes}
@@ -81,7 +82,7 @@ def live_keys(cls) -> frozenset[str]:
 
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "gelu")
 NETWORK_FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sin_x1", "sin_x2")
-NETWORK_DATASETS = ("circle", "xor", "gauss", "spiral", "moons", "three", "plane", "bumps")
+NETWORK_DATASETS = ("circle", "xor", "gauss", "spiral", "moons", "three", "plane", "bumps", "custom")
 MAX_LAYERS, MAX_WIDTH = 6, 8
 
 
@@ -92,7 +93,7 @@ class NetworkConfig(RunConfig):
     n_samples: int = setting(300, lo=10, hi=2000, doc="points generated (train + test)")
     noise: float = setting(0.1, lo=0.0, hi=1.0, doc="how noisy the generated data is")
     speed: float = setting(300.0, lo=1.0, hi=100000.0, live=True, doc="steps per second while playing")
-    dataset: str = setting("circle", choices=NETWORK_DATASETS, doc="plane and bumps are regression; three has 3 classes")
+    dataset: str = setting("circle", choices=NETWORK_DATASETS, doc="plane and bumps are regression; three has 3 classes; custom is your own points")
     test_fraction: float = setting(0.5, lo=0.1, hi=0.9, doc="share of the points held out for the test loss")
     hidden: tuple = setting((4, 2), items={"lo": 1, "hi": MAX_WIDTH}, max_len=MAX_LAYERS,
                             doc="units per hidden layer (0 to 6 layers, 1 to 8 units)")
@@ -119,7 +120,9 @@ class NetworkConfig(RunConfig):
     def problems(self) -> list[str]:
         out = []
         if not isinstance(self.activation, str) and len(self.activation) != len(self.hidden):
-            out.append(f"activation lists {len(self.activation)} names for {len(self.hidden)} hidden layers")
+            n, m = len(self.activation), len(self.hidden)
+            out.append(f"activation lists {n} name{'s' * (n != 1)} but hidden has {m} layer{'s' * (m != 1)}: "
+                       "give one name, or one per hidden layer")
         if len(set(self.features)) != len(self.features):
             out.append("features lists a feature twice")
         return out

@@ -30,12 +30,13 @@ class Built:
 class ModelSpec:
     name: str
     config: type[RunConfig]
-    data: Callable[[Any, np.random.Generator], Dataset]
+    data: Callable[..., Dataset]  # (config, rng, custom rows or None) -> Dataset
     build: Callable[[Any, Dataset, np.random.Generator], Built]
     title: str
+    own_data: bool = False  # whether people may draw or upload the data
 
 
-def _toy_data(cfg, rng) -> Dataset:
+def _toy_data(cfg, rng, custom=None) -> Dataset:
     return make(cfg.dataset, cfg.n_samples, cfg.noise, rng)
 
 
@@ -49,8 +50,8 @@ def _line(cfg: LineConfig, data: Dataset, rng) -> Built:
     return Built(unit, unit_story.UnitStory(unit, line=True), unit_story.plan(line=True), curve=True)
 
 
-def _network_data(cfg: NetworkConfig, rng) -> Dataset:
-    return make_network_data(cfg.dataset, cfg.n_samples, cfg.noise, cfg.test_fraction, cfg.features, rng)
+def _network_data(cfg: NetworkConfig, rng, custom=None) -> Dataset:
+    return make_network_data(cfg.dataset, cfg.n_samples, cfg.noise, cfg.test_fraction, cfg.features, rng, custom)
 
 
 def _network(cfg: NetworkConfig, data: Dataset, rng) -> Built:
@@ -73,6 +74,7 @@ MODELS = {
     for s in (
         ModelSpec("neuron", NeuronConfig, _toy_data, _neuron, "One neuron: z = w·x + b, a = σ(z), cross-entropy"),
         ModelSpec("line", LineConfig, _toy_data, _line, "Find a in y = a·x: squared error, gradient descent"),
-        ModelSpec("mlp", NetworkConfig, _network_data, _network, "A network on 2D data: layers, activations, back-propagation"),
+        ModelSpec("mlp", NetworkConfig, _network_data, _network, "A network on 2D data: layers, activations, back-propagation",
+                  own_data=True),
     )
 }

@@ -43,6 +43,7 @@ class Trainer:
         if problems:
             raise ValueError("; ".join(problems))
         self.history_steps = history_steps
+        self.custom: np.ndarray | None = None  # a person's own points (x₁, x₂, label), when given
         self.version = 0  # counts every change of the parameters (steps, resets): views redraw on change
         self.reset()
 
@@ -50,7 +51,7 @@ class Trainer:
     def reset(self) -> None:
         cfg = self.config
         data_rng, init_rng, batch_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(3))
-        self.data = self.spec.data(cfg, data_rng)
+        self.data = self.spec.data(cfg, data_rng, self.custom)
         self.built = self.spec.build(cfg, self.data, init_rng)
         self.version += 1
         self.model = self.built.model
@@ -80,6 +81,30 @@ class Trainer:
         if "lr" in changes and self.diverged:
             self.diverged = None  # a smaller step may recover: let the user try
         return False
+
+    def set_data(self, rows: np.ndarray) -> None:
+        """Train on a person's own points (see data/custom.py); the run restarts from its seed."""
+        if not self.spec.own_data:
+            raise ValueError(f"the {self.spec.name} model uses its built-in datasets; your own data works with 'mlp'")
+        self.custom = rows
+        self.config = self.config.replace(dataset="custom")
+        self.reset()
+
+    def set_param(self, name: str, index: tuple[int, ...], value: float) -> None:
+        """Edit one parameter by hand (e.g. "W1", (0, 2)); training goes on from there."""
+        if name not in self.model.params:
+            raise ValueError(f"no parameter '{name}'; this model has {', '.join(self.model.params)}")
+        p = self.model.params[name]
+        if len(index) != p.ndim or any(not 0 <= i < n for i, n in zip(index, p.shape)):
+            raise ValueError(f"{name} has shape {tuple(p.shape)}: index {list(index)} is outside it")
+        if not math.isfinite(value):
+            raise ValueError("a weight must be a finite number")
+        if self.history and self.history[-1].metrics is None:  # a half-shown step's gradients were for the old
+            self.history.pop()                                  # weights: drop it rather than apply them
+            self.cursor = None
+        self.go_live()
+        p[index] = value
+        self.version += 1
 
     # ----- stepping --------------------------------------------------------------------------
     @property

@@ -99,7 +99,25 @@ class Configure(Strict):
     config: dict[str, Any] = Field(max_length=64)
 
 
-ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure], Field(discriminator="type")]
+class Data(Strict):
+    """Your own points: drawn (`points`, rows of x₁, x₂, label) or a CSV file's text (`csv`)."""
+
+    type: Literal["data"]
+    points: Optional[Annotated[list[Annotated[list[float], Field(min_length=3, max_length=3)]], Field(max_length=5000)]] = None
+    csv: Optional[Annotated[str, Field(max_length=1 << 20)]] = None
+
+
+class SetParam(Strict):
+    """Edit one weight or bias by hand: `name` like "W0" or "b1", `index` its position."""
+
+    type: Literal["set_param"]
+    name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")]
+    index: Annotated[list[Annotated[int, Field(ge=0, le=100000)]], Field(max_length=4)]
+    value: Annotated[float, Field(ge=-1e6, le=1e6)]
+
+
+ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam],
+                          Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)
 MAX_EPOCHS = 100  # an epoch command runs at most this many passes (the runner is busy meanwhile)
 
@@ -184,7 +202,7 @@ class MetricsMsg(Out):
 class ErrorMsg(Out):
     type: Literal["error"] = "error"
     message: str
-    code: Literal["bad_message", "no_session", "not_owner", "diverged", "too_large", "busy"] = "bad_message"
+    code: Literal["bad_message", "bad_data", "no_session", "not_owner", "diverged", "too_large", "busy"] = "bad_message"
 
 
 ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg],

@@ -13,11 +13,13 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
+from engine.data.custom import DataError, from_points, parse_csv
 from engine.flow import Divergence
 from engine.trainer import Trainer
 
 from . import messages as m
-from .protocol import MAX_EPOCHS, Back, Configure, ErrorMsg, Pause, Play, Reset, Step, validate_config
+from .protocol import (MAX_EPOCHS, Back, Configure, Data, ErrorMsg, Pause, Play, Reset, SetParam, Step,
+                       validate_config)
 from .wire import encode, encode_tensors
 
 log = logging.getLogger("flowscope.runner")
@@ -107,6 +109,15 @@ class Runner:
                 self.playing = False
                 t.reset()
                 frames.append((encode(m.dataset_msg(t)), False))
+            elif isinstance(command, Data):
+                if (command.points is None) == (command.csv is None):
+                    return self._error(client, "data needs exactly one of points or csv")
+                rows = parse_csv(command.csv) if command.csv is not None else from_points(command.points)
+                self.playing = False
+                t.set_data(rows)
+                frames.append((encode(m.dataset_msg(t)), False))
+            elif isinstance(command, SetParam):
+                t.set_param(command.name, tuple(command.index), command.value)
             elif isinstance(command, Configure):
                 validate_config(self.model, {**t.config.to_dict(), **command.config})
                 if t.configure(command.config):
@@ -116,6 +127,8 @@ class Runner:
             self.playing = False
             frames.append((encode(ErrorMsg(message=str(exc), code="diverged")), False))
             self.announced = t.diverged
+        except DataError as exc:
+            return self._error(client, f"Your data: {exc}", "bad_data")
         except (ValidationError, ValueError) as exc:
             self._error(client, _explain(exc))
         except Exception as exc:  # a bug must not kill the session's only thread: report it, keep serving
@@ -170,8 +183,8 @@ class Runner:
             return None
         return encode_tensors({"type": "field", "step": self.trainer.steps_done, "span": m.PLANE_SPAN}, arrays)
 
-    def _error(self, client, message: str) -> None:
-        self.publish([(encode(ErrorMsg(message=message)), False)], client)
+    def _error(self, client, message: str, code: str = "bad_message") -> None:
+        self.publish([(encode(ErrorMsg(message=message, code=code)), False)], client)
 
 
 def _explain(exc: Exception) -> str:

@@ -79,13 +79,22 @@ DATASETS = {**CLASSIFICATION, **REGRESSION}
 
 
 def make_network_data(name: str, n: int, noise: float, test_fraction: float, feature_names,
-                      rng: np.random.Generator):
-    """Points on the plane, split into train and test, with the chosen input features expanded."""
-    points, y = DATASETS[name](n, noise, rng)
+                      rng: np.random.Generator, custom: np.ndarray | None = None):
+    """Points on the plane, split into train and test, with the chosen input features expanded.
+    `custom` rows (x₁, x₂, label) — drawn or uploaded — replace the generator (name "custom")."""
+    from .custom import task_of
+
+    if name == "custom":
+        if custom is None:
+            raise ValueError("dataset 'custom' is your own points: draw them on the plot or upload a CSV")
+        points, y, task = custom[:, :2], custom[:, 2], task_of(custom)
+        n = len(y)
+    else:
+        points, y = DATASETS[name](n, noise, rng)
+        task = "classification" if name in CLASSIFICATION else "regression"
     order = rng.permutation(n)
-    n_test = int(round(n * test_fraction))
+    n_test = min(n - 2, max(1, int(round(n * test_fraction))))  # never an empty side
     test, train = order[:n_test], order[n_test:]
-    task = "classification" if name in CLASSIFICATION else "regression"
     classes = int(y.max()) + 1 if task == "classification" else 0
     return Dataset(expand(points[train], feature_names), y[train], ("x₁", "x₂"), "class" if classes else "y", task,
                    points=points[train], test_x=expand(points[test], feature_names), test_y=y[test],

@@ -545,7 +545,7 @@ def test_schema(live_server):
     assert set(body["models"]["neuron"]["properties"]["dataset"]["enum"]) == {"pass_fail", "and", "or", "blobs"}
     assert "lr" in body["live"]["line"] and "seed" not in body["live"]["line"]
     mapping = body["client"]["discriminator"]["mapping"]
-    assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure"}
+    assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure", "data", "set_param"}
 
 
 def test_index_page(live_server):
