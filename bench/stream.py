@@ -20,7 +20,7 @@ from websockets.sync.client import connect  # noqa: E402
 from bench.common import rate  # noqa: E402
 from engine.trainer import Trainer  # noqa: E402
 from server import messages as m  # noqa: E402
-from server.wire import encode  # noqa: E402
+from server.wire import encode, encode_tensors  # noqa: E402
 
 SECONDS = 4.0
 
@@ -46,18 +46,27 @@ def serve() -> tuple[subprocess.Popen, int]:
 
 def encode_cost(trainer: Trainer) -> None:
     trainer.run(3)
-    for name, build in (("state", lambda: m.state_msg(trainer, True)),
-                        ("metrics (1 step)", lambda: m.metrics_msg([trainer.history[-1].metrics])),
-                        ("stage (gradients)", lambda: m.stage_msg(trainer.back(2)))):
-        text = encode(build())
-        per_s = rate(lambda: encode(build()), seconds=0.5)
-        print(f"  {name:18s}: {len(text.encode()):6,d} bytes, built+encoded in {1e6 / per_s:6.1f} µs")
+    cases = [("state", lambda: encode(m.state_msg(trainer, True))),
+             ("metrics (1 step)", lambda: encode(m.metrics_msg([trainer.history[-1].metrics]))),
+             ("stage (gradients)", lambda: encode(m.stage_msg(trainer.back(2))))]
+    if trainer.field() is not None:
+        cases.append(("field (binary)", lambda: encode_tensors({"type": "field"}, trainer.field())))
+    for name, build in cases:
+        frame = build()
+        per_s = rate(build, seconds=0.5, chunk=20)
+        size = len(frame) if isinstance(frame, bytes) else len(frame.encode())
+        print(f"  {name:18s}: {size:7,d} bytes, computed+encoded in {1e6 / per_s:7.1f} µs")
+
+
+# TF Playground's default network: 2 inputs, hidden 4-2, tanh, batch 10, lr 0.03
+CONFIGS = {"mlp": {"hidden": [4, 2], "activation": "tanh", "batch_size": 10, "lr": 0.03}}
 
 
 def main(model: str = "neuron") -> None:
-    config = {"speed": 100000.0}
+    config = {**CONFIGS.get(model, {}), "speed": 100000.0}
     bare = Trainer(model, config)
-    bare_rate = rate(lambda: bare.run(1), seconds=2.0)
+    # the bare loop runs the same Trainer.run in the same chunks (64) that play uses, minus streaming
+    bare_rate = 64 * rate(lambda: bare.run(64), seconds=2.0, chunk=4)
 
     server, port = serve()
     with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
@@ -65,9 +74,13 @@ def main(model: str = "neuron") -> None:
         for _ in range(3):
             ws.recv(timeout=5)
         ws.send(json.dumps({"type": "play"}))
-        steps, states, first_step, start = 0, 0, None, time.perf_counter()
+        steps, states, fields, field_bytes, first_step, start = 0, 0, 0, 0, None, time.perf_counter()
         while time.perf_counter() - start < SECONDS:
-            msg = json.loads(ws.recv(timeout=5))
+            raw = ws.recv(timeout=5)
+            if isinstance(raw, bytes):  # a binary `field` frame (networks)
+                fields, field_bytes = fields + 1, len(raw)
+                continue
+            msg = json.loads(raw)
             if msg["type"] == "metrics":
                 steps += len(msg["steps"])
                 first_step = msg["steps"][0] if first_step is None else first_step
@@ -82,7 +95,9 @@ def main(model: str = "neuron") -> None:
     print(f"  bare Trainer.run loop : {bare_rate:9,.0f} steps/s")
     print(f"  streamed (client saw) : {streamed:9,.0f} steps/s   ratio {streamed / bare_rate:.2f}")
     print(f"  state frames received : {states / elapsed:9.1f} frames/s (server cap 30)")
-    encode_cost(Trainer(model))
+    if fields:
+        print(f"  field frames received : {fields / elapsed:9.1f} frames/s, {field_bytes:,d} bytes each")
+    encode_cost(Trainer(model, CONFIGS.get(model, {})))
 
 
 if __name__ == "__main__":
