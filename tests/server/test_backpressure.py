@@ -5,13 +5,33 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import json
 import time
+
+
+def run_isolated(main) -> None:
+    """asyncio.run in a thread of its own: the main thread may hold another library's running loop
+    (Playwright's sync API does, while the browser tests' fixture is alive)."""
+    errors: list[BaseException] = []
+
+    def target():
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "the coroutine did not finish within 30 s"
+    if errors:
+        raise errors[0]
 
 import pytest
 
 from server.wire import Client, writer_task
-from ws_helpers import create, get_state, masked_frame, raw_handshake, recv, send
+from ws_helpers import create, get_state, masked_frame, paused_state, raw_handshake, recv, recv_until, send
 
 
 # ----- (a) unit level ---------------------------------------------------------------------------
@@ -85,7 +105,7 @@ def test_stalled_client_is_dropped_after_send_timeout_and_others_get_everything(
             stuck.push("after")  # pushes to a dropped client are ignored
             assert list(stuck.queue) == queued and not good.dropped.is_set()
 
-    asyncio.run(main())
+    run_isolated(main)
 
 
 def test_latest_frames_replace_each_other_ordered_frames_are_all_kept():
@@ -106,7 +126,7 @@ def test_latest_frames_replace_each_other_ordered_frames_are_all_kept():
             await until(lambda: len(sock.sent) == 8)
             assert sock.sent[-1] == "s6" and client.sent == 8 and not client.dropped.is_set()
 
-    asyncio.run(main())
+    run_isolated(main)
 
 
 def test_queue_over_max_queue_drops_the_client():
@@ -124,7 +144,7 @@ def test_queue_over_max_queue_drops_the_client():
             assert client.dropped.is_set(), "an 11th unsent ordered frame drops the client"
             assert len(client.queue) == 10, "and nothing more is queued for it"
 
-    asyncio.run(main())
+    run_isolated(main)
 
 
 def test_send_error_drops_the_client():
@@ -136,7 +156,7 @@ def test_send_error_drops_the_client():
             await until(task.done)
             assert task.exception() is None
 
-    asyncio.run(main())
+    run_isolated(main)
 
 
 # ----- (b) the real server ----------------------------------------------------------------------
@@ -186,8 +206,7 @@ def test_stalled_viewer_is_dropped_and_never_slows_the_owner(server_factory):
             assert rate > 500, f"training slowed to {rate:.0f} steps/s (speed 2000)"
             after = [g for g in gaps[len(gaps) // 2:]]  # the second half: well after the drop
             assert len(after) >= 30 and max(after) < 1.0
-            while (state := recv(owner))["type"] != "state" or state["playing"]:
-                pass
+            state = recv_until(owner, paused_state)
             assert get_state(owner)["step"] == state["step"] >= steps[-1]
         finally:
             viewer.close()

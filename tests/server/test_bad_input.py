@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -74,6 +75,17 @@ BAD_FRAMES = [
     ("join-missing", j({"type": "join"}), "bad_message"),
     ("join-number", j({"type": "join", "session": 12345}), "bad_message"),
     ("join-unknown-room", j({"type": "join", "session": "ZZZZ9"}), "no_session"),
+    ("set-param-unknown-name", j({"type": "set_param", "name": "W0", "index": [0, 0], "value": 1.0}), "bad_message"),
+    ("set-param-index-outside", j({"type": "set_param", "name": "w", "index": [1], "value": 1.0}), "bad_message"),
+    ("set-param-index-rank", j({"type": "set_param", "name": "w", "index": [0, 0], "value": 1.0}), "bad_message"),
+    ("set-param-value-huge", j({"type": "set_param", "name": "w", "index": [0], "value": 1e7}), "bad_message"),
+    ("set-param-value-nan", '{"type": "set_param", "name": "w", "index": [0], "value": NaN}', "bad_message"),
+    ("set-param-bad-name", j({"type": "set_param", "name": "w; drop", "index": [0], "value": 1.0}), "bad_message"),
+    ("data-on-neuron", j({"type": "data", "points": [[0, 0, 0], [1, 1, 1], [0, 1, 1], [1, 0, 0]]}), "bad_message"),
+    ("data-both", j({"type": "data", "csv": "1,2,0", "points": [[1, 2, 0]]}), "bad_message"),
+    ("data-neither", j({"type": "data"}), "bad_message"),
+    ("data-bad-csv", j({"type": "data", "csv": "x1,x2,label\n1,2\n"}), "bad_data"),
+    ("data-point-short", j({"type": "data", "points": [[1, 2]]}), "bad_message"),
     ("too-large", j({"type": "step", "pad": "x" * MIB}), "too_large"),
     ("too-large-garbage", "x" * (MIB + 1), "too_large"),
     ("binary-garbage", b"\x00\xff\xfe garbage \x81", "bad_message"),
@@ -152,10 +164,16 @@ def test_frame_over_ws_max_size_closes_1009(server_factory):
     srv = server_factory(ws_max_size=2 * MIB)  # same rule as the default 16 MiB, cheaper to send
     with srv.connect() as ws:
         create(ws, "neuron")
-        ws.send("x" * (2 * MIB + 10))
-        with pytest.raises(ConnectionClosed) as info:
-            for _ in range(10):
-                ws.recv(timeout=5)
+        try:
+            ws.send("x" * (2 * MIB + 10))
+            with pytest.raises(ConnectionClosed) as info:
+                for _ in range(10):
+                    ws.recv(timeout=5)
+        except (ConnectionClosed, ConnectionResetError) as exc:
+            # under load the server's close can land while this client is still writing: the kernel
+            # then resets the connection and the 1009 close frame is lost on the way — still closed
+            assert not isinstance(exc, ConnectionClosed) or exc.rcvd is None or exc.rcvd.code == 1009
+            return
         assert info.value.rcvd is not None and info.value.rcvd.code == 1009
 
 
@@ -174,8 +192,9 @@ def test_control_before_create_is_no_session(ws, msg):
 
 
 # ----- fuzz -------------------------------------------------------------------------------------
-TYPES = ["create", "join", "step", "back", "play", "pause", "reset", "configure"]
-CONFIG_KEYS = ["lr", "batch_size", "seed", "noise", "n_samples", "speed", "features", "dataset", "bias", "junk"]
+TYPES = ["create", "join", "step", "back", "play", "pause", "reset", "configure", "data", "set_param"]
+CONFIG_KEYS = ["lr", "batch_size", "seed", "noise", "n_samples", "speed", "features", "dataset", "bias", "hidden",
+               "activation", "l2", "junk"]
 
 scalars = (st.none() | st.booleans() | st.integers(-(2**64), 2**64) | st.floats(allow_nan=False)
            | st.text(max_size=12))
@@ -187,11 +206,15 @@ config_values = {
     "batch_size": st.sampled_from([0, 1, 4, 1000, 1.5]),
     "seed": st.integers(-3, 2**32),
     "noise": st.sampled_from([0.0, 0.5, 1.0, 2.0]),
-    "n_samples": st.sampled_from([3, 4, 40, 1001, "40"]),  # never 1000 with batch 1: epochs stay quick
+    "n_samples": st.sampled_from([3, 4, 40, 2001, "40"]),  # never a big valid set: epochs stay quick
     "speed": st.sampled_from([0.5, 1.0, 60.0, 100000.0]),
     "features": st.sampled_from([1, 2, 3]),
-    "dataset": st.sampled_from(["pass_fail", "and", "or", "blobs", "linear", "offset", "mnist"]),
+    "dataset": st.sampled_from(["pass_fail", "and", "or", "blobs", "linear", "offset", "xor", "three", "custom",
+                                "mnist"]),
     "bias": st.booleans(),
+    "hidden": st.sampled_from([[], [2], [8, 8], [9], [0], "4"]),
+    "activation": st.sampled_from(["relu", "tanh", ["relu"], "swish"]),
+    "l2": st.sampled_from([0.0, 0.01, 2.0]),
 }
 configs = st.dictionaries(st.sampled_from(CONFIG_KEYS), json_values, max_size=3).flatmap(
     lambda d: st.fixed_dictionaries({k: config_values.get(k, json_values) for k in d}))
@@ -201,9 +224,17 @@ FIELDS = {
     "config": configs | configs | json_values,
     "model": st.sampled_from(["neuron", "line", "mlp", None]),
     "session": st.text(alphabet="ABCDEFGHJK23", max_size=6),
+    "points": st.lists(st.lists(st.sampled_from([0.0, 1.0, 2.5, -7.0, 1e300]), min_size=2, max_size=4),
+                       max_size=8) | json_values,
+    "csv": st.sampled_from(["", "x1,x2,label\n0,0,0\n1,1,1\n0,1,1\n1,0,0\n", "1,2\n", "a,b,c\n1,x,0\n"])
+           | st.text(max_size=40),
+    "name": st.sampled_from(["w", "b", "W0", "b1", "", "w!"]),
+    "index": st.sampled_from([[], [0], [1], [0, 0], [-1], [10**6]]) | json_values,
+    "value": st.sampled_from([0.0, -1.5, 1e6, 1e7, "1"]) | st.floats(allow_nan=False),
 }
 OWN_FIELDS = {"create": ["model", "config"], "join": ["session"], "step": ["unit", "count"], "back": ["count"],
-              "play": [], "pause": [], "reset": [], "configure": ["config"]}
+              "play": [], "pause": [], "reset": [], "configure": ["config"], "data": ["points", "csv"],
+              "set_param": ["name", "index", "value"]}
 
 
 def message_of(type_: str):
@@ -223,7 +254,12 @@ BARRIER = "{barrier"  # invalid JSON: its error reply marks the end of one examp
 
 
 def check_reply(raw) -> dict:
-    assert isinstance(raw, str), f"binary frame from the server: {raw[:60]!r}"
+    if isinstance(raw, bytes):  # a binary frame (a network's `field`): FSB1, header length, JSON header
+        assert raw[:4] == b"FSB1", raw[:16]
+        size = int.from_bytes(raw[4:8], "little")
+        header = json.loads(raw[8:8 + size])
+        assert header["type"] == "field" and header["tensors"], header
+        return header
     msg = json.loads(raw)
     assert isinstance(msg, dict) and isinstance(msg.get("type"), str), raw[:200]
     SERVER.validate_python(msg)  # one of the documented server messages, field for field
@@ -241,11 +277,12 @@ def test_fuzz_never_closes_the_socket(live_server):
         def run(msg):
             ws.send(json.dumps(msg))
             ws.send(BARRIER)
+            deadline = time.monotonic() + 10
             while True:
                 try:
-                    raw = ws.recv(timeout=10)
+                    raw = ws.recv(timeout=max(0.0, deadline - time.monotonic()))
                 except TimeoutError:
-                    pytest.fail(f"no reply to the barrier after {msg!r}")
+                    pytest.fail(f"no reply to the barrier within 10 s after {msg!r}")
                 reply = check_reply(raw)
                 seen.add(reply["type"])
                 if reply["type"] == "error" and reply["message"].startswith("Not valid JSON"):
@@ -255,9 +292,10 @@ def test_fuzz_never_closes_the_socket(live_server):
         # still open and still working
         send(ws, {"type": "pause"})
         send(ws, {"type": "create", "model": "neuron"})
-        while (msg := recv(ws))["type"] != "session":
-            check_reply(json.dumps(msg))
-        recv(ws), recv(ws)  # its dataset and state
+        deadline = time.monotonic() + 10
+        while (reply := check_reply(ws.recv(timeout=5)))["type"] != "session":
+            assert time.monotonic() < deadline, "no session reply within 10 s"
+        assert [recv(ws)["type"], recv(ws)["type"]] == ["dataset", "state"]
         replies = command(ws, {"type": "step", "unit": "stage"})
         assert replies[0]["type"] == "stage" and replies[0]["step"] == 0
     assert {"error", "state"} <= seen, "the fuzz should reach both errors and real commands"

@@ -3,13 +3,14 @@ And the websocket refuses pages from other sites (Origin) and other host names (
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from ws_helpers import (command, create, expect_silence, get_state, raw_handshake, recv, recv_raw, recv_type, send,
-                        ws_connect)
+from ws_helpers import (command, create, expect_silence, get_state, paused_state, raw_handshake, recv, recv_raw,
+                        recv_type, recv_until, send, ws_connect)
 
 CONTROL = [
     {"type": "step", "unit": "stage"}, {"type": "step", "unit": "step", "count": 2}, {"type": "step", "unit": "epoch"},
@@ -46,11 +47,13 @@ def test_viewer_receives_the_owners_frames_byte_for_byte(live_server):
         join(viewer, session["id"])
         for _ in range(8):  # a whole step and one more stage: stage, (metrics), state each time
             send(owner, {"type": "step", "unit": "stage"})
-            while True:
+            for _ in range(3):  # stage, (metrics), state
                 mine, theirs = recv_raw(owner), recv_raw(viewer)
                 assert mine == theirs
                 if json.loads(mine)["type"] == "state":
                     break
+            else:
+                pytest.fail("no state closed the reply")
         send(owner, {"type": "back", "count": 2})
         for _ in range(2):  # the replayed stage and the state
             assert recv_raw(owner) == recv_raw(viewer)
@@ -73,10 +76,10 @@ def test_viewer_sees_play(live_server):
             steps += recv_type(viewer, "metrics")["steps"]
         assert steps == list(range(1, len(steps) + 1)), "a viewer gets every step's metrics too"
         send(owner, {"type": "pause"})
-        while True:
-            msg = recv(viewer)
-            if msg["type"] == "state" and not msg["playing"]:
-                break
+        in_flight: list[dict] = []
+        paused = recv_until(viewer, paused_state, skipped=in_flight)
+        steps += [s for m in in_flight if m["type"] == "metrics" for s in m["steps"]]
+        assert paused["step"] == steps[-1] and steps == list(range(1, len(steps) + 1))
 
 
 @pytest.mark.parametrize("msg", CONTROL, ids=lambda m: m["type"] + "-" + str(m.get("unit", m.get("config", ""))))
@@ -143,6 +146,53 @@ def test_disconnect_leaves_the_room(live_server):
             expect_silence(owner, 0.02)
         assert len(clients) == 1
         command(owner, {"type": "step", "unit": "step"})  # the owner goes on undisturbed
+
+
+# ----- limits and the life of a room -----------------------------------------------------------
+def test_a_full_room_refuses_one_more(server_factory):
+    srv = server_factory(max_clients_per_session=2)
+    with srv.connect() as owner, srv.connect() as first, srv.connect() as second:
+        session, _, _ = create(owner, "neuron")
+        join(first, session["id"])
+        send(second, {"type": "join", "session": session["id"]})
+        reply = recv(second)
+        assert reply["type"] == "error" and "full" in reply["message"], reply
+        assert len(srv.registry.sessions[session["id"]].clients) == 2
+        create(second, "line")  # the refused client can still start its own
+
+
+def test_max_sessions(server_factory):
+    srv = server_factory(max_sessions=2)
+    with srv.connect() as a, srv.connect() as b, srv.connect() as c:
+        create(a, "neuron")
+        create(b, "neuron")
+        send(c, {"type": "create", "model": "neuron"})
+        reply = recv(c)
+        assert reply["type"] == "error" and reply["code"] == "bad_message", reply
+        assert len(srv.registry.sessions) == 2
+
+
+def test_an_empty_room_waits_for_its_owner_then_expires(live_server, monkeypatch):
+    import server.sessions as sessions
+
+    monkeypatch.setattr(sessions, "GRACE_SECONDS", 0.5)
+    with live_server.connect() as owner:
+        session, _, _ = create(owner, "neuron")
+        command(owner, {"type": "step", "unit": "step", "count": 3})
+    code = session["id"]
+    runner = live_server.registry.sessions[code].runner
+    with live_server.connect() as back:  # a reload within the grace period finds the room as it was
+        _, _, state = join(back, code)
+        assert state["step"] == 3
+    deadline = time.monotonic() + 5
+    while code in live_server.registry.sessions:  # empty again: gone after the grace period
+        assert time.monotonic() < deadline, "the empty session never expired"
+        time.sleep(0.02)
+    runner.thread.join(timeout=2)
+    assert not runner.thread.is_alive(), "an expired session's trainer thread must stop"
+    with live_server.connect() as late:
+        send(late, {"type": "join", "session": code})
+        assert recv(late)["code"] == "no_session"
 
 
 # ----- Origin and Host --------------------------------------------------------------------------

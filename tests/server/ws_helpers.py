@@ -142,6 +142,31 @@ def recv_type(ws: ClientConnection, type_: str, timeout: float = RECV_TIMEOUT,
             skipped.append(msg)
 
 
+def recv_until(ws: ClientConnection, predicate, timeout: float = RECV_TIMEOUT,
+               skipped: list | None = None) -> dict:
+    """Read until a message satisfies `predicate` within `timeout` seconds in all (a stream that never
+    stops, as while playing, cannot keep the test waiting); earlier ones go into `skipped`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            pytest.fail(f"no matching message within {timeout} s")
+        try:
+            raw = ws.recv(timeout=left)
+        except TimeoutError:
+            pytest.fail(f"no matching message within {timeout} s")
+        assert isinstance(raw, str), f"server sent a binary frame: {raw[:80]!r}"
+        msg = json.loads(raw)
+        if predicate(msg):
+            return msg
+        if skipped is not None:
+            skipped.append(msg)
+
+
+def paused_state(msg: dict) -> bool:
+    return msg["type"] == "state" and msg["playing"] is False
+
+
 def expect_silence(ws: ClientConnection, seconds: float = 0.3) -> None:
     """Assert that nothing arrives for `seconds`."""
     try:
@@ -151,10 +176,13 @@ def expect_silence(ws: ClientConnection, seconds: float = 0.3) -> None:
     pytest.fail(f"unexpected message: {str(raw)[:200]}")
 
 
-def drain(ws: ClientConnection, quiet: float = 0.2) -> list[dict]:
-    """Everything that arrives until the socket has been quiet for `quiet` seconds."""
+def drain(ws: ClientConnection, quiet: float = 0.2, limit: float = RECV_TIMEOUT) -> list[dict]:
+    """Everything that arrives until the socket has been quiet for `quiet` seconds (at most `limit`)."""
     out = []
+    deadline = time.monotonic() + limit
     while True:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the server never went quiet within {limit} s")
         try:
             raw = ws.recv(timeout=quiet)
         except TimeoutError:

@@ -1,0 +1,1 @@
+# Static browser app (ES modules, no build step); a package only so it ships inside the wheel.

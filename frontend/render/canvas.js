@@ -1,0 +1,190 @@
+// Canvas plumbing shared by the plots: crisp drawing on HiDPI screens, scales, ticks, axes and
+// the class markers. Everything here is stateless; each view owns its canvas.
+
+import { AXIS, CLASS_COLORS, GRID, INK, MUTED } from "./colors.js";
+import { fmt, isNum } from "./format.js";
+
+export const FONT = '16px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+export const FONT_SMALL = '14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+/** Match the backing store to the element's CSS size × devicePixelRatio; returns CSS-pixel size. */
+export function prepare(canvas) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(1, Math.round(canvas.clientWidth));
+  const h = Math.max(1, Math.round(canvas.clientHeight));
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  return { ctx, w, h };
+}
+
+export function scale(d0, d1, r0, r1) {
+  const span = d1 - d0 || 1;
+  const f = (v) => r0 + ((v - d0) / span) * (r1 - r0);
+  f.invert = (p) => d0 + ((p - r0) / (r1 - r0)) * span;
+  return f;
+}
+
+/** [min, max] of the finite numbers, padded by `pad` of the span (never an empty range). */
+export function extent(values, pad = 0.08) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!isNum(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo === Infinity) return [0, 1];
+  if (lo === hi) return [lo - 1, hi + 1];
+  const p = (hi - lo) * pad;
+  return [lo - p, hi + p];
+}
+
+/** About `count` round tick values covering [lo, hi] (1, 2, 5 × 10ⁿ steps). */
+export function ticks(lo, hi, count = 5) {
+  if (!isNum(lo) || !isNum(hi) || hi <= lo) return [];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+    if (out.length > 50) break;
+  }
+  return out;
+}
+
+/**
+ * The plotting rectangle inside a w × h canvas, with a left margin as wide as the y tick labels
+ * need (1×10¹⁵ is wider than 0.5). Short canvases go compact: no x title, so the plot keeps its
+ * height; their panel title names the x axis instead.
+ */
+export function plotFrame(ctx, w, h, yd, opts = {}) {
+  const compact = h < 230;
+  const top = 10;
+  const right = opts.right ?? 18;
+  const bottom = compact ? 26 : 44;
+  const plotH = Math.max(10, h - top - bottom);
+  const yTicks = opts.yTicks ?? ticks(yd[0], yd[1], Math.max(2, Math.floor(plotH / 50)));
+  ctx.save();
+  ctx.font = FONT_SMALL;
+  const tickW = Math.max(16, ...yTicks.map((t) => ctx.measureText(fmt(t, 3)).width));
+  ctx.restore();
+  const left = Math.ceil(tickW) + 34;
+  return { x: left, y: top, w: Math.max(10, w - left - right), h: plotH, tickW, compact, yTicks };
+}
+
+/**
+ * Grid, tick labels and axis titles. `box` is the plotting rectangle {x, y, w, h} in CSS pixels,
+ * `sx`/`sy` the scales, `xd`/`yd` their domains.
+ */
+export function axes(ctx, box, sx, sy, xd, yd, xLabel, yLabel, opts = {}) {
+  const xt = opts.xTicks ?? ticks(xd[0], xd[1], Math.max(2, Math.floor(box.w / 80)));
+  const yt = opts.yTicks ?? box.yTicks ?? ticks(yd[0], yd[1], Math.max(2, Math.floor(box.h / 50)));
+  ctx.save();
+  ctx.lineWidth = 1;
+  ctx.strokeStyle = GRID;
+  ctx.beginPath();
+  for (const t of xt) {
+    const x = Math.round(sx(t)) + 0.5;
+    ctx.moveTo(x, box.y);
+    ctx.lineTo(x, box.y + box.h);
+  }
+  for (const t of yt) {
+    const y = Math.round(sy(t)) + 0.5;
+    ctx.moveTo(box.x, y);
+    ctx.lineTo(box.x + box.w, y);
+  }
+  ctx.stroke();
+  ctx.strokeStyle = AXIS;
+  ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
+  ctx.fillStyle = MUTED;
+  ctx.font = FONT_SMALL;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  for (const t of xt) ctx.fillText(fmt(t, 3), sx(t), box.y + box.h + 4);
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  for (const t of yt) ctx.fillText(fmt(t, 3), box.x - 6, sy(t));
+  ctx.fillStyle = INK;
+  ctx.font = FONT;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "bottom";
+  if (xLabel && !box.compact) ctx.fillText(xLabel, box.x + box.w / 2, box.y + box.h + 40);
+  if (yLabel) {
+    // [long, short]: the long title where it fits along the axis, else the short one.
+    const [long, short] = Array.isArray(yLabel) ? yLabel : [yLabel, yLabel];
+    yLabel = ctx.measureText(long).width <= box.h ? long : short;
+    ctx.translate(Math.max(20, box.x - (box.tickW ?? 44) - 12), box.y + box.h / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textBaseline = "bottom";
+    ctx.fillText(yLabel, 0, 0);
+  }
+  ctx.restore();
+}
+
+/** Class 0 a circle, class 1 a square: the shape says the class even without colour. */
+export function marker(ctx, x, y, cls, r = 6) {
+  ctx.fillStyle = CLASS_COLORS[cls ? 1 : 0];
+  ctx.strokeStyle = "#ffffff";
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  if (cls) ctx.rect(x - r, y - r, 2 * r, 2 * r);
+  else ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.fill();
+  ctx.stroke();
+}
+
+/** The ring that marks "this sample is in the current batch". */
+export function ring(ctx, x, y, r = 12) {
+  ctx.save();
+  ctx.strokeStyle = INK;
+  ctx.lineWidth = 2.5;
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.stroke();
+  ctx.restore();
+}
+
+export function arrowHead(ctx, x0, y0, x1, y1, size = 10) {
+  const ang = Math.atan2(y1 - y0, x1 - x0);
+  ctx.beginPath();
+  ctx.moveTo(x1, y1);
+  ctx.lineTo(x1 - size * Math.cos(ang - 0.45), y1 - size * Math.sin(ang - 0.45));
+  ctx.lineTo(x1 - size * Math.cos(ang + 0.45), y1 - size * Math.sin(ang + 0.45));
+  ctx.closePath();
+  ctx.fill();
+}
+
+/** Centered message for an empty plot (no data yet, or nothing finite to show). */
+export function emptyNote(ctx, w, h, text) {
+  ctx.save();
+  ctx.fillStyle = MUTED;
+  ctx.font = FONT;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.fillText(text, w / 2, h / 2);
+  ctx.restore();
+}
+
+/** Clip a convex polygon to the half-plane a·x + b·y + c ≥ 0 (Sutherland–Hodgman, one edge). */
+export function clipHalfPlane(poly, a, b, c) {
+  const side = ([x, y]) => a * x + b * y + c;
+  const out = [];
+  for (let i = 0; i < poly.length; i++) {
+    const p = poly[i];
+    const q = poly[(i + 1) % poly.length];
+    const sp = side(p);
+    const sq = side(q);
+    if (sp >= 0) out.push(p);
+    if ((sp >= 0) !== (sq >= 0)) {
+      const t = sp / (sp - sq);
+      out.push([p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])]);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,238 @@
+// The whole UI state and the one function that changes it: reduce(state, serverMessage).
+// Pure (no DOM, no network) so it runs under `node --test`. Views only read what it returns;
+// every slice that did not change keeps its identity, so a view can skip work with `===`.
+
+/** Loss-chart points kept; older ones are dropped first. */
+export const METRICS_CAP = 5000;
+/** Steps whose stage messages are remembered, so stepping back can still ring the right batch. */
+export const TRACE_CAP = 60;
+/** Stage names that run right→left (the return path of the loop). */
+export const BACKWARD_STAGES = new Set(["gradients", "update"]);
+
+const EMPTY_METRICS = Object.freeze({ steps: [], losses: [], trainLosses: [] });
+
+export function initialState() {
+  return {
+    conn: "connecting", // "connecting" | "open" | "closed": the socket, from api.js
+    session: null, // {id, model, role, config, stages}
+    dataset: null, // the `dataset` message
+    step: 0,
+    params: null, // {w: [...], b}
+    lr: null,
+    loss: null,
+    playing: false,
+    cursor: null,
+    curve: null, // line only: {param, a: [...], loss: [...]}
+    diverged: null, // why training stopped (sentence), or null
+    warning: null, // the loss is exploding but training still runs (sentence), or null
+    stage: null, // the `stage` message on display, or null after whole steps / reset
+    stageSeq: 0, // bumps on each stage message, so views can animate its arrival once
+    traces: {}, // step → {stageName: stage message}, the last TRACE_CAP steps
+    metrics: EMPTY_METRICS,
+    startLoss: null, // whole-set loss at step 0: where the loss chart's line begins
+    move: null, // {from, to, step}: the last parameter update, drawn as the downhill arrow
+    error: null, // {message, code, seq}: the latest error, for a toast
+    errorSeq: 0,
+  };
+}
+
+function num(v, fallback = null) {
+  return typeof v === "number" ? v : fallback;
+}
+
+export function paramsEqual(p, q) {
+  if (p === q) return true;
+  if (!p || !q) return false;
+  const pw = p.w ?? [];
+  const qw = q.w ?? [];
+  if (pw.length !== qw.length || p.b !== q.b) return false;
+  return pw.every((v, i) => Object.is(v, qw[i]));
+}
+
+function trimMetrics(m, maxStep) {
+  const keep = m.steps.findIndex((s) => s > maxStep);
+  if (keep === -1) return m;
+  return { steps: m.steps.slice(0, keep), losses: m.losses.slice(0, keep), trainLosses: m.trainLosses.slice(0, keep) };
+}
+
+function appendMetrics(m, msg) {
+  // The batched lists are the truth; the scalars only stand in when a server sends those alone.
+  const steps = Array.isArray(msg.steps) ? msg.steps : [msg.step];
+  const losses = Array.isArray(msg.losses) ? msg.losses : [msg.loss];
+  const train = Array.isArray(msg.train_losses) ? msg.train_losses : [msg.train_loss];
+  const n = steps.length;
+  if (n === 0) return m;
+  const pick = (arr, i) => (typeof arr[i] === "number" ? arr[i] : null);
+  let S = m.steps.concat(steps.map((s) => Number(s)));
+  let L = m.losses.concat(steps.map((_, i) => pick(losses, i)));
+  let T = m.trainLosses.concat(steps.map((_, i) => pick(train, i)));
+  if (S.length > METRICS_CAP) {
+    const cut = S.length - METRICS_CAP;
+    S = S.slice(cut);
+    L = L.slice(cut);
+    T = T.slice(cut);
+  }
+  return { steps: S, losses: L, trainLosses: T };
+}
+
+function addTrace(traces, msg) {
+  const prev = traces[msg.step] ?? {};
+  const next = { ...traces, [msg.step]: { ...prev, [msg.stage]: msg } };
+  const keys = Object.keys(next).map(Number);
+  if (keys.length > TRACE_CAP) {
+    keys.sort((a, b) => a - b);
+    for (const k of keys.slice(0, keys.length - TRACE_CAP)) delete next[k];
+  }
+  return next;
+}
+
+function onSession(state, msg) {
+  return {
+    ...initialState(),
+    conn: state.conn,
+    session: {
+      id: String(msg.id ?? ""),
+      model: msg.model ?? "neuron",
+      role: msg.role === "viewer" ? "viewer" : "owner",
+      config: msg.config ?? {},
+      stages: Array.isArray(msg.stages) ? msg.stages : [],
+    },
+  };
+}
+
+function onState(state, msg) {
+  const params = msg.params ?? state.params;
+  const step = num(msg.step, state.step);
+  const next = {
+    ...state,
+    step,
+    params,
+    lr: num(msg.lr, state.lr),
+    loss: num(msg.loss, null),
+    playing: !!msg.playing,
+    cursor: msg.cursor ?? null,
+    curve: msg.curve ?? null,
+    diverged: msg.diverged ?? null,
+    warning: typeof msg.warning === "string" ? msg.warning : null,
+  };
+  // The server may echo the settings in force; adopting them keeps a viewer's form in step too.
+  if (state.session && msg.config && typeof msg.config === "object") {
+    next.session = { ...state.session, config: { ...state.session.config, ...msg.config } };
+  }
+  // The server's cursor says which stage is current; a displayed stage it no longer points at is
+  // stale (whole steps ran, or a reset), so the views fall back to the live parameters.
+  const c = msg.cursor;
+  if (state.stage && (!c || c.step !== state.stage.step || c.index !== state.stage.index)) next.stage = null;
+  if (step < state.step || (step === 0 && !c)) {
+    next.traces = {};
+    next.move = null;
+  } else if (step > state.step && params && state.params && !paramsEqual(params, state.params)) {
+    next.move = { from: state.params, to: params, step };
+  }
+  next.metrics = trimMetrics(state.metrics, step);
+  if (step === 0) next.startLoss = num(msg.loss, null);
+  return next;
+}
+
+function onStage(state, msg) {
+  const next = {
+    ...state,
+    stage: msg,
+    stageSeq: state.stageSeq + 1,
+    traces: addTrace(state.traces, msg),
+    playing: false, // the server pauses before any step/back
+  };
+  // A fresh `update` finishes a step even when no `state` follows it: count it and adopt the new
+  // parameters so the counter, the plots and the downhill arrow move right away.
+  if (msg.stage === "update" && !msg.replay && msg.params) {
+    const done = num(msg.step, state.step) + 1;
+    if (done > state.step) {
+      next.step = done;
+      if (!paramsEqual(msg.params, state.params)) next.move = { from: state.params, to: msg.params, step: done };
+      next.params = msg.params;
+    }
+  }
+  return next;
+}
+
+function onMetrics(state, msg) {
+  const next = { ...state, metrics: appendMetrics(state.metrics, msg) };
+  const step = num(msg.step, null);
+  if (step !== null && step >= state.step) {
+    next.step = step;
+    if (typeof msg.train_loss === "number") next.loss = msg.train_loss;
+  }
+  return next;
+}
+
+function onError(state, msg) {
+  const seq = state.errorSeq + 1;
+  const error = { message: String(msg.message ?? "error"), code: msg.code ?? "error", seq };
+  const next = { ...state, error, errorSeq: seq };
+  if (error.code === "diverged") next.diverged = error.message;
+  return next;
+}
+
+/** (state, message) → new state. Unknown messages leave the state as it is. */
+export function reduce(state, msg) {
+  if (!msg || typeof msg !== "object") return state;
+  switch (msg.type) {
+    case "session":
+      return onSession(state, msg);
+    case "dataset":
+      // New data (reset or a rebuilding configure): the old batch and stages no longer apply.
+      return { ...state, dataset: msg, stage: null, traces: {}, move: null };
+    case "state":
+      return onState(state, msg);
+    case "stage":
+      return onStage(state, msg);
+    case "metrics":
+      return onMetrics(state, msg);
+    case "error":
+      return onError(state, msg);
+    case "_configured": // what this page asked for with `configure`; the server sends no new `session`
+      if (!state.session) return state;
+      return { ...state, session: { ...state.session, config: { ...state.session.config, ...(msg.config ?? {}) } } };
+    case "_conn": // from api.js, not the server
+      return msg.status === state.conn ? state : { ...state, conn: msg.status };
+    default:
+      return state;
+  }
+}
+
+// ---- read-only helpers the views share -------------------------------------------------------
+
+export function isViewer(state) {
+  return state.session?.role === "viewer";
+}
+
+export function stageNames(state) {
+  return state.session?.stages ?? [];
+}
+
+/** The parameters to draw: those of the stage on display, else the live ones. */
+export function displayParams(state) {
+  return state.stage?.params ?? state.params;
+}
+
+/** The samples of the step on display ({x, y}), from its `input` stage; null when unknown. */
+export function currentBatch(state) {
+  if (!state.stage) return null;
+  const input = state.traces[state.stage.step]?.input;
+  if (!input?.values?.x) return null;
+  return { x: input.values.x, y: input.values.y ?? [] };
+}
+
+/** Stage messages of the step on display, up to and including the one on display. */
+export function visibleTrace(state) {
+  const s = state.stage;
+  if (!s) return {};
+  const all = state.traces[s.step] ?? {};
+  const names = stageNames(state);
+  const out = {};
+  for (const [name, m] of Object.entries(all)) {
+    const i = names.indexOf(name);
+    if (i !== -1 && i <= names.indexOf(s.stage)) out[name] = m;
+  }
+  return out;
+}

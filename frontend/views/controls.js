@@ -1,0 +1,88 @@
+// The stepping buttons, each labelled with its key, and the key → command table app.js uses.
+
+const BUTTONS = [
+  { id: "back", label: "← Back", key: "←", title: "Step back one stage (ArrowLeft)" },
+  { id: "stage", label: "Stage →", key: "N", title: "Next stage (ArrowRight or N)" },
+  { id: "step", label: "Step", key: "S", title: "One whole training step (S)" },
+  { id: "play", label: "Play", key: "Space", title: "Play / pause continuous training (Space)" },
+  { id: "reset", label: "Reset", key: "R", title: "Back to the seeded start (R)" },
+];
+
+/** Which command a key press means, or null. Modified keys belong to the browser. */
+export function keyCommand(ev) {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return null;
+  switch (ev.key) {
+    case "ArrowRight":
+    case "n":
+    case "N":
+      return "stage";
+    case "ArrowLeft":
+      return "back";
+    case "s":
+    case "S":
+      return "step";
+    case " ":
+    case "Spacebar":
+      return "play";
+    case "r":
+    case "R":
+      return "reset";
+    default:
+      return null;
+  }
+}
+
+/** The message a command sends; play toggles on what the server last said. */
+export function commandMessage(name, playing) {
+  switch (name) {
+    case "stage":
+      return { type: "step", unit: "stage" };
+    case "back":
+      return { type: "back" };
+    case "step":
+      return { type: "step", unit: "step", count: 1 };
+    case "play":
+      return playing ? { type: "pause" } : { type: "play" };
+    case "reset":
+      return { type: "reset" };
+    default:
+      return null;
+  }
+}
+
+export function Controls(root, { command }) {
+  root.classList.add("controls");
+  const buttons = {};
+  for (const b of BUTTONS) {
+    const el = document.createElement("button");
+    el.type = "button";
+    el.id = b.id;
+    el.title = b.title;
+    el.innerHTML = `<span class="label"></span> <kbd></kbd>`;
+    el.querySelector(".label").textContent = b.label;
+    el.querySelector("kbd").textContent = b.id === "stage" ? "→ / N" : b.key;
+    el.addEventListener("click", () => {
+      // Keep focus off the button: a focused button would also "click" on Space, toggling twice.
+      el.blur();
+      command(b.id);
+    });
+    root.appendChild(el);
+    buttons[b.id] = el;
+  }
+  buttons.back.querySelector("kbd").remove(); // the arrow in "← Back" already is the key
+  buttons.play.setAttribute("aria-pressed", "false");
+  let last = "";
+
+  function update(state) {
+    const locked = !state.session || state.session.role === "viewer" || state.conn !== "open";
+    const key = `${locked}|${state.playing}`;
+    if (key === last) return;
+    last = key;
+    for (const el of Object.values(buttons)) el.disabled = locked;
+    buttons.play.setAttribute("aria-pressed", String(!!state.playing));
+    buttons.play.querySelector(".label").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+    buttons.play.classList.toggle("playing", !!state.playing);
+  }
+
+  return { update };
+}

@@ -1,0 +1,107 @@
+// The stage on display, spelled out: its formula with the numbers filled in (as the server wrote
+// it), one sentence of caption, and every value it produced. With no stage on display it shows
+// the live parameters and how to start stepping.
+
+import { fmtValue } from "../render/format.js";
+
+const TITLES = {
+  input: "Input",
+  weights: "Weights",
+  linear: "Linear combination",
+  activation: "Activation",
+  loss: "Loss",
+  gradients: "Gradients",
+  update: "Update",
+};
+
+/** Row labels in the notation the formulas use; the raw key stays in data-key. */
+export function keyLabel(key, model) {
+  const line = model === "line";
+  const labels = {
+    x: "x",
+    y: "y",
+    w: line ? "a" : "w",
+    b: "b",
+    z: line ? "ŷ" : "z",
+    a: "a = σ(z)",
+    loss: "L",
+    grad_w: line ? "∂L/∂a" : "∂L/∂w",
+    grad_b: "∂L/∂b",
+    dz: line ? "∂L/∂ŷ" : "∂L/∂z",
+    lr: "η (lr)",
+  };
+  return labels[key] ?? key;
+}
+
+function idleRows(state) {
+  const rows = [];
+  const p = state.params;
+  if (p) {
+    rows.push(["w", p.w]);
+    rows.push(["b", p.b]);
+  }
+  rows.push(["loss", state.loss]);
+  if (state.lr !== null && state.lr !== undefined) rows.push(["lr", state.lr]);
+  return rows;
+}
+
+export function Formula(root) {
+  root.classList.add("formula-panel");
+  root.innerHTML = `
+    <div class="panel-head"><span class="stage-name"></span><span class="direction"></span></div>
+    <div id="formula" class="formula" aria-live="polite"></div>
+    <p class="caption"></p>
+    <div class="values-wrap"><table id="values" class="values"><tbody></tbody></table></div>`;
+  const nameEl = root.querySelector(".stage-name");
+  const dirEl = root.querySelector(".direction");
+  const formulaEl = root.querySelector("#formula");
+  const captionEl = root.querySelector(".caption");
+  const body = root.querySelector("#values tbody");
+  let last = null;
+  let lastParams = null;
+  let lastLoss;
+
+  function update(state) {
+    const s = state.stage;
+    const model = state.session?.model ?? "";
+    if (s === last && (s || (state.params === lastParams && state.loss === lastLoss))) return;
+    last = s;
+    lastParams = state.params;
+    lastLoss = state.loss;
+    let rows;
+    if (s) {
+      nameEl.textContent = `Step ${s.step} · ${TITLES[s.stage] ?? s.stage}`;
+      const back = s.direction === "backward";
+      dirEl.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
+      dirEl.className = `direction ${back ? "back" : "fwd"}`;
+      formulaEl.textContent = typeof s.formula === "string" ? s.formula : "";
+      captionEl.textContent = typeof s.caption === "string" ? s.caption : "";
+      rows = Object.entries(s.values ?? {});
+      root.dataset.stage = s.stage;
+    } else {
+      nameEl.textContent = state.session ? `After ${state.step} step${state.step === 1 ? "" : "s"}` : "Connecting…";
+      dirEl.textContent = "";
+      dirEl.className = "direction";
+      formulaEl.textContent = "";
+      captionEl.textContent = state.session
+        ? "Press → (or N) to walk through one training step stage by stage, S for a whole step, Space to play."
+        : "";
+      rows = idleRows(state);
+      root.dataset.stage = "";
+    }
+    body.replaceChildren(
+      ...rows.map(([key, value]) => {
+        const tr = document.createElement("tr");
+        tr.dataset.key = key;
+        const th = document.createElement("th");
+        th.textContent = keyLabel(key, model);
+        const td = document.createElement("td");
+        td.textContent = fmtValue(value);
+        tr.append(th, td);
+        return tr;
+      }),
+    );
+  }
+
+  return { update };
+}

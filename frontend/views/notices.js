@@ -1,0 +1,51 @@
+// Errors: a diverged run gets a red box that stays until reset; anything else a toast that fades.
+
+const TOAST_MS = 4500;
+
+export function Notices(bannerEl, toastsEl, warnEl) {
+  bannerEl.classList.add("banner");
+  bannerEl.setAttribute("role", "alert");
+  bannerEl.innerHTML = '<strong class="banner-title">Training diverged</strong><span class="banner-text"></span><span class="banner-hint">Lower the learning rate and press <kbd>R</kbd> to reset.</span>';
+  const text = bannerEl.querySelector(".banner-text");
+  const hint = bannerEl.querySelector(".banner-hint");
+  bannerEl.hidden = true;
+  // A warning (the loss is exploding, training goes on) takes its own row in the page instead
+  // of covering a plot: the numbers it talks about stay visible.
+  let lastWarning = null;
+  let lastDiverged = null;
+  let lastErrorSeq = 0;
+
+  function toast(message) {
+    const t = document.createElement("div");
+    t.className = "toast";
+    t.setAttribute("role", "status");
+    t.textContent = message;
+    toastsEl.appendChild(t);
+    while (toastsEl.children.length > 3) toastsEl.firstElementChild.remove();
+    setTimeout(() => t.classList.add("fade"), TOAST_MS - 600);
+    setTimeout(() => t.remove(), TOAST_MS);
+  }
+
+  function update(state) {
+    if (state.diverged !== lastDiverged) {
+      lastDiverged = state.diverged;
+      bannerEl.hidden = !state.diverged;
+      text.textContent = state.diverged ? String(state.diverged) : "";
+      // Say "press R" once: only when the server's sentence does not already.
+      hint.hidden = /\bR\b/.test(text.textContent);
+    }
+    const warning = state.diverged ? null : state.warning;
+    if (warning !== lastWarning) {
+      lastWarning = warning;
+      warnEl.hidden = !warning;
+      warnEl.textContent = warning ? `⚠ ${warning}` : "";
+    }
+    const e = state.error;
+    if (e && e.seq !== lastErrorSeq) {
+      lastErrorSeq = e.seq;
+      if (e.code !== "diverged") toast(e.message);
+    }
+  }
+
+  return { update, toast };
+}

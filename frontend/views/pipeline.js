@@ -1,0 +1,249 @@
+// The training loop as boxes: forward stages left→right along the top, the backward stages
+// (gradients, update) right→left along a return path underneath, closing back into Weights.
+// A short dot animation shows the value travelling into the stage that just ran.
+
+import { BACKWARD_STAGES, stageNames, visibleTrace } from "../state.js";
+import { fmt, fmtBrief } from "../render/format.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const ANIM_MS = 250;
+const TOP_H = 80;
+const BOTTOM_H = 80;
+const ROW_GAP = 22;
+const ENTRY = 34; // room on the left for the "data in" arrow
+
+const TITLES = {
+  input: "Input",
+  weights: "Weights",
+  linear: "Linear",
+  activation: "Activation",
+  loss: "Loss",
+  gradients: "Gradients",
+  update: "Update",
+};
+
+function subtitle(name, model) {
+  const line = model === "line";
+  return {
+    input: "x, y",
+    weights: line ? "a, b" : "w, b",
+    linear: line ? "ŷ = a·x + b" : "z = w·x + b",
+    activation: "a = σ(z)",
+    loss: line ? "MSE: (ŷ − y)²" : "cross-entropy",
+    gradients: line ? "∂L/∂a, ∂L/∂b" : "∂L/∂w, ∂L/∂b",
+    update: line ? "a ← a − η·∂L/∂a" : "w ← w − η·∂L/∂w",
+  }[name] ?? "";
+}
+
+/** One line of the stage's numbers for its box (the formula panel has them all). */
+function summary(name, values, model) {
+  if (!values) return "";
+  const w = model === "line" ? "a" : "w";
+  switch (name) {
+    case "input": {
+      const xs = Array.isArray(values.x) ? values.x : [];
+      if (xs.length > 1) return `${xs.length} samples`;
+      const x0 = Array.isArray(xs[0]) && xs[0].length > 1 ? `(${xs[0].map((v) => fmt(v, 2)).join(", ")})` : fmt(xs[0]?.[0] ?? xs[0], 3);
+      return `x = ${x0}, y = ${fmtBrief(values.y)}`;
+    }
+    case "weights":
+    case "update": {
+      const ws = Array.isArray(values.w) ? values.w : [values.w];
+      const wText = ws.length > 1 ? `(${ws.map((v) => fmt(v, 3)).join(", ")})` : fmt(ws[0], 3);
+      return `${w} = ${wText}, b = ${fmt(values.b, 3)}`;
+    }
+    case "linear":
+      return `${model === "line" ? "ŷ" : "z"} = ${fmtBrief(values.z)}`;
+    case "activation":
+      return `a = ${fmtBrief(values.a)}`;
+    case "loss":
+      return `L = ${fmtBrief(values.loss)}`;
+    case "gradients":
+      return `∂L/∂${w} = ${fmtBrief(values.grad_w)}`;
+    default:
+      return "";
+  }
+}
+
+/** Box rectangles (CSS px, relative to the view) for the given stage list and width. */
+export function layout(names, width) {
+  const fwd = names.filter((n) => !BACKWARD_STAGES.has(n));
+  const back = names.filter((n) => BACKWARD_STAGES.has(n));
+  const gap = 44;
+  const n = Math.max(1, fwd.length);
+  const boxW = Math.max(90, (width - ENTRY - 12 - gap * (n - 1)) / n);
+  const col = (i) => ENTRY + i * (boxW + gap);
+  const rects = {};
+  fwd.forEach((name, i) => {
+    rects[name] = { x: col(i), y: 8, w: boxW, h: TOP_H, row: 0 };
+  });
+  // The return path runs right→left: the first backward stage sits under the next-to-last forward
+  // box, the last one under Weights, so "update" visibly feeds the new weights back in.
+  const from = Math.max(1, n - 2);
+  const to = Math.min(1, n - 1);
+  back.forEach((name, j) => {
+    const t = back.length === 1 ? 0 : j / (back.length - 1);
+    const c = from + (to - from) * t;
+    rects[name] = { x: col(c), y: 8 + TOP_H + ROW_GAP, w: boxW, h: BOTTOM_H, row: 1 };
+  });
+  return { rects, height: 8 + TOP_H + ROW_GAP + (back.length ? BOTTOM_H : 0) + 8 };
+}
+
+/** SVG path data of the edge that leads into stage `i` of `names`. */
+function edgePath(names, i, rects) {
+  const r = rects[names[i]];
+  if (!r) return null;
+  const midY = (q) => q.y + q.h / 2;
+  if (i === 0) return `M 2 ${midY(r)} L ${r.x - 2} ${midY(r)}`;
+  const p = rects[names[i - 1]];
+  if (!p) return null;
+  if (p.row === 0 && r.row === 0) return `M ${p.x + p.w} ${midY(p)} L ${r.x - 2} ${midY(r)}`;
+  if (p.row === 0 && r.row === 1) {
+    // Down from under the last forward box, curving left into the first backward box.
+    const sx = p.x + p.w / 2;
+    const sy = p.y + p.h;
+    const ex = r.x + r.w + 2;
+    const ey = midY(r);
+    return `M ${sx} ${sy} C ${sx} ${ey}, ${sx} ${ey}, ${ex} ${ey}`;
+  }
+  if (p.row === 1 && r.row === 1) return `M ${p.x} ${midY(p)} L ${r.x + r.w + 2} ${midY(r)}`;
+  return `M ${p.x + p.w / 2} ${p.y + p.h} L ${r.x + r.w / 2} ${r.y - 2}`;
+}
+
+/** Whether `next` is the stage right after `prev` in the loop (or the first one we see). */
+export function movesForward(prev, next, count) {
+  if (!next) return false;
+  if (!prev) return true;
+  if (next.step === prev.step) return next.index === prev.index + 1;
+  return next.step === prev.step + 1 && next.index === 0 && prev.index === count - 1;
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function svgEl(tag, attrs) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+export function Pipeline(root) {
+  root.classList.add("pipeline");
+  const svg = svgEl("svg", { class: "pipeline-edges", "aria-hidden": "true" });
+  const defs = svgEl("defs", {});
+  for (const [id, cls] of [["arrow-fwd", "fwd"], ["arrow-back", "back"]]) {
+    // Fixed-size heads (userSpaceOnUse), so the thicker active edge does not get a giant arrow.
+    const m = svgEl("marker", { id, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "18", markerHeight: "18", markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" });
+    m.appendChild(svgEl("path", { d: "M 0 0 L 10 5 L 0 10 z", class: `arrowhead ${cls}` }));
+    defs.appendChild(m);
+  }
+  svg.appendChild(defs);
+  const edgeLayer = svgEl("g", {});
+  const dot = svgEl("circle", { r: "9", class: "travel-dot", visibility: "hidden" });
+  svg.append(edgeLayer, dot);
+  root.appendChild(svg);
+
+  let key = ""; // names + width + model: rebuild boxes only when one of them changes
+  let boxes = {};
+  let edges = [];
+  let anim = null; // {path, start}
+  let lastSeq = 0;
+  let shown = null; // the stage message last animated into
+
+  function build(names, model, width) {
+    for (const b of Object.values(boxes)) b.el.remove();
+    edgeLayer.replaceChildren();
+    boxes = {};
+    const { rects, height } = layout(names, width);
+    root.style.height = `${height}px`;
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    names.forEach((name) => {
+      const r = rects[name];
+      const box = el("div", `stage-box ${BACKWARD_STAGES.has(name) ? "backward" : "forward"}`);
+      box.dataset.stage = name;
+      Object.assign(box.style, { left: `${r.x}px`, top: `${r.y}px`, width: `${r.w}px`, height: `${r.h}px` });
+      const title = el("div", "stage-title", TITLES[name] ?? name);
+      const sub = el("div", "stage-sub", subtitle(name, model));
+      const val = el("div", "stage-value", "");
+      box.append(title, sub, val);
+      root.appendChild(box);
+      boxes[name] = { el: box, val };
+    });
+    edges = names.map((name, i) => {
+      const d = edgePath(names, i, rects);
+      if (!d) return null;
+      const back = BACKWARD_STAGES.has(name);
+      const path = svgEl("path", { d, class: `edge ${back ? "back" : "fwd"}`, "marker-end": `url(#${back ? "arrow-back" : "arrow-fwd"})` });
+      edgeLayer.appendChild(path);
+      return path;
+    });
+    // The loop closes: the updated weights are the next step's weights.
+    const u = rects.update;
+    const w = rects.weights;
+    if (u && w) {
+      const d = u.x + u.w / 2 === w.x + w.w / 2
+        ? `M ${u.x + u.w / 2} ${u.y - 2} L ${w.x + w.w / 2} ${w.y + w.h + 2}`
+        : `M ${u.x + u.w / 2} ${u.y - 2} C ${u.x + u.w / 2} ${w.y + w.h + 20}, ${w.x + w.w / 2} ${u.y - 20}, ${w.x + w.w / 2} ${w.y + w.h + 2}`;
+      const loop = svgEl("path", { d, class: "edge back loop", "marker-end": "url(#arrow-back)" });
+      const label = svgEl("text", { x: u.x + u.w / 2 + 10, y: (u.y + w.y + w.h) / 2 + 5, class: "edge-label" });
+      label.textContent = "next step";
+      edgeLayer.append(loop, label);
+    }
+  }
+
+  function update(state) {
+    const names = stageNames(state);
+    const model = state.session?.model ?? "";
+    const width = root.clientWidth;
+    const k = `${names.join(",")}|${model}|${width}`;
+    if (k !== key) {
+      key = k;
+      build(names, model, width);
+    }
+    const active = state.stage?.stage ?? "";
+    root.dataset.activeStage = active;
+    const trace = visibleTrace(state);
+    // Between stepped stages (playing, whole steps) the Weights box still shows the live values.
+    if (!state.stage && state.params && names.includes("weights")) trace.weights = { values: state.params };
+    names.forEach((name, i) => {
+      const b = boxes[name];
+      if (!b) return;
+      const on = name === active;
+      b.el.classList.toggle("active", on);
+      b.el.classList.toggle("done", !on && !!trace[name]);
+      b.val.textContent = summary(name, trace[name]?.values, model);
+      edges[i]?.classList.toggle("active", on);
+    });
+    if (!state.stage) shown = null;
+    if (state.stageSeq !== lastSeq) {
+      lastSeq = state.stageSeq;
+      const i = names.indexOf(active);
+      const forward = movesForward(shown, state.stage, names.length);
+      shown = state.stage;
+      // Animate only a move along the loop (the next stage, or a new step's input); a jump back
+      // through history just relights the box.
+      anim = i !== -1 && edges[i] && forward ? { path: edges[i], start: performance.now() } : null;
+      if (!anim) dot.setAttribute("visibility", "hidden");
+    }
+  }
+
+  /** Advance the travelling dot; called every animation frame. */
+  function tick(now) {
+    if (!anim) return;
+    const t = Math.min(1, (now - anim.start) / ANIM_MS);
+    const len = anim.path.getTotalLength();
+    const p = anim.path.getPointAtLength(len * (1 - (1 - t) * (1 - t)));
+    dot.setAttribute("cx", p.x);
+    dot.setAttribute("cy", p.y);
+    dot.setAttribute("class", `travel-dot ${anim.path.classList.contains("back") ? "back" : "fwd"}`);
+    dot.setAttribute("visibility", t < 1 ? "visible" : "hidden");
+    if (t >= 1) anim = null;
+  }
+
+  return { update, tick };
+}

@@ -1,0 +1,125 @@
+// The settings form, built from the model's config schema. lr and speed apply live; any other
+// change rebuilds the run from its seed (the server's rule), which the hint under the form says.
+
+import { coerce, datasetLabel, FORM_FIELDS, LIVE_KEYS, modelSchema } from "../config.js";
+
+const LABELS = { lr: "learning rate η", batch_size: "batch", noise: "noise", seed: "seed", speed: "steps/s", dataset: "dataset", bias: "bias b" };
+
+function inputFor(key, prop) {
+  if (Array.isArray(prop.enum)) {
+    const sel = document.createElement("select");
+    for (const v of prop.enum) {
+      const o = document.createElement("option");
+      o.value = String(v);
+      o.textContent = key === "dataset" ? datasetLabel(v) : String(v);
+      sel.appendChild(o);
+    }
+    return sel;
+  }
+  const input = document.createElement("input");
+  if (prop.type === "boolean") {
+    input.type = "checkbox";
+    return input;
+  }
+  input.type = "number";
+  input.inputMode = "decimal";
+  input.step = prop.type === "integer" ? "1" : "any";
+  if (typeof prop.minimum === "number") input.min = String(prop.minimum);
+  if (typeof prop.maximum === "number") input.max = String(prop.maximum);
+  return input;
+}
+
+function inRange(prop, v) {
+  if (typeof v !== "number") return true;
+  if (typeof prop.minimum === "number" && v < prop.minimum) return false;
+  if (typeof prop.maximum === "number" && v > prop.maximum) return false;
+  if (typeof prop.exclusiveMinimum === "number" && v <= prop.exclusiveMinimum) return false;
+  if (typeof prop.exclusiveMaximum === "number" && v >= prop.exclusiveMaximum) return false;
+  return true;
+}
+
+/** `schema()` returns the /api/schema reply (or null); `onChange(key, value)` sends it. */
+export function Settings(root, { schema, onChange, onInvalid }) {
+  root.classList.add("settings");
+  root.addEventListener("submit", (e) => e.preventDefault());
+  let model = null;
+  let props = {};
+  let inputs = {};
+  let shown = {};
+  let lastKey = "";
+
+  function build(m) {
+    model = m;
+    props = modelSchema(schema(), m).properties;
+    inputs = {};
+    shown = {};
+    root.replaceChildren();
+    const note = document.createElement("p");
+    note.className = "settings-note";
+    note.innerHTML = "<b>Settings</b><br>η and steps/s apply live;<br>the others restart the run.";
+    root.appendChild(note);
+    for (const key of FORM_FIELDS) {
+      const prop = props[key];
+      if (!prop) continue;
+      const label = document.createElement("label");
+      label.className = `field field-${key}${prop.type === "boolean" ? " check" : ""}`;
+      const name = document.createElement("span");
+      name.textContent = LABELS[key] ?? prop.title ?? key;
+      const input = inputFor(key, prop);
+      input.name = key;
+      input.addEventListener("change", () => commit(key));
+      if (prop.type === "boolean") label.append(input, name);
+      else label.append(name, input);
+      const note = LIVE_KEYS.has(key) ? "applies immediately" : "changing this restarts the run from its seed";
+      label.title = prop.description ? `${prop.description} (${note})` : note;
+      root.appendChild(label);
+      inputs[key] = input;
+    }
+  }
+
+  function commit(key) {
+    const input = inputs[key];
+    // Hand the keyboard back to the shortcuts: otherwise → after picking a dataset would change
+    // the dataset again instead of stepping.
+    input.blur();
+    const prop = props[key];
+    const value = prop.type === "boolean" ? input.checked : coerce(prop, input.value);
+    if (value === undefined || !inRange(prop, value)) {
+      onInvalid(`${LABELS[key] ?? key}: ${input.value === "" ? "empty" : input.value} is not allowed`);
+      show(key, shown[key]);
+      return;
+    }
+    shown[key] = value;
+    onChange(key, value);
+  }
+
+  function show(key, value) {
+    const input = inputs[key];
+    if (!input || value === undefined || value === null) return;
+    if (input.type === "checkbox") input.checked = !!value;
+    else input.value = String(value);
+    shown[key] = value;
+  }
+
+  function update(state) {
+    const m = state.session?.model;
+    if (!m) return;
+    if (m !== model) {
+      build(m);
+      lastKey = "";
+    }
+    const viewer = state.session.role === "viewer";
+    const config = { ...state.session.config, ...(state.lr !== null ? { lr: state.lr } : {}) };
+    const key = `${viewer}|${JSON.stringify(config)}`;
+    if (key === lastKey) return;
+    lastKey = key;
+    for (const [k, input] of Object.entries(inputs)) {
+      input.disabled = viewer;
+      const value = config[k] ?? props[k]?.default;
+      // Never overwrite what someone is typing.
+      if (document.activeElement !== input) show(k, value);
+    }
+  }
+
+  return { update };
+}

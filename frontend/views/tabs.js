@@ -1,0 +1,47 @@
+// The model switch. Each tab is a plain link that starts a fresh session for that model, so the
+// URL always says what is on screen and can be shared or bookmarked.
+
+import { MODELS, MODEL_TITLES } from "../config.js";
+
+export function Tabs(root, { current }) {
+  root.classList.add("tabs");
+  root.setAttribute("role", "tablist");
+  const links = {};
+  for (const m of MODELS) {
+    const a = document.createElement("a");
+    a.href = `/?model=${m}`;
+    a.textContent = MODEL_TITLES[m] ?? m;
+    a.dataset.model = m;
+    a.setAttribute("role", "tab");
+    root.appendChild(a);
+    links[m] = a;
+  }
+  const badge = document.createElement("span");
+  badge.className = "watching";
+  badge.id = "watching";
+  badge.hidden = true;
+  root.appendChild(badge);
+  let last = "";
+
+  function update(state) {
+    const model = state.session?.model ?? current;
+    const viewer = state.session?.role === "viewer";
+    const key = `${model}|${viewer}|${state.session?.id}`;
+    if (key === last) return;
+    last = key;
+    for (const [m, a] of Object.entries(links)) {
+      const on = m === model;
+      a.classList.toggle("active", on);
+      a.setAttribute("aria-selected", String(on));
+      // A viewer watches someone else's run; switching model would leave the room.
+      a.classList.toggle("disabled", viewer && !on);
+      if (viewer) a.removeAttribute("href");
+      else a.href = `/?model=${m}`;
+    }
+    badge.hidden = !viewer;
+    badge.textContent = viewer ? `watching room ${state.session.id}` : "";
+    badge.title = viewer ? "read-only: only the room's owner can step, play or change settings" : "";
+  }
+
+  return { update };
+}
