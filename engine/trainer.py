@@ -92,8 +92,8 @@ class Trainer:
 
     def set_param(self, name: str, index: tuple[int, ...], value: float) -> None:
         """Edit one parameter by hand (e.g. "W1", (0, 2)); training goes on from there."""
-        if name not in self.model.params:
-            raise ValueError(f"no parameter '{name}'; this model has {', '.join(self.model.params)}")
+        if name not in self.model.trainable:  # a bias-free line's b is not a parameter: it stays 0
+            raise ValueError(f"no parameter '{name}'; this model has {', '.join(self.model.trainable)}")
         p = self.model.params[name]
         if len(index) != p.ndim or any(not 0 <= i < n for i, n in zip(index, p.shape)):
             raise ValueError(f"{name} has shape {tuple(p.shape)}: index {list(index)} is outside it")

@@ -531,12 +531,6 @@ def test_set_param_edits_a_weight_and_the_next_step_uses_it(ws):
     check_step_numbers("neuron", st, before, session["config"]["lr"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine/trainer.py Trainer.set_param() accepts name 'b' on a `line` with bias=false (Unit keeps a "
-    "b array even when it is not trainable): set_param b=5 makes b 5 for good, although docs/protocol.md "
-    "says a bias-free line's b is 0 and stays 0; the linear stage's formula then reads "
-    "'ŷ = a·x = 0.619·3.24 = 7.00' (the hidden b is in z but not in the formula). Expected: an error "
-    "(no parameter 'b' on this line) and b left at 0."))
 def test_set_param_b_on_a_line_without_bias_is_refused(ws):
     create(ws, "line")
     send(ws, {"type": "set_param", "name": "b", "index": [], "value": 5.0})
