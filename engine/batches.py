@@ -16,10 +16,11 @@ class BatchSampler:
     def steps_per_epoch(self) -> int:
         return math.ceil(self.n / self.batch_size)
 
-    def next(self) -> np.ndarray:
-        """Indices of the next batch; the last one of a pass may be smaller (nothing is skipped)."""
+    def next(self, size: int | None = None) -> np.ndarray:
+        """Indices of the next batch (or of the next `size` samples); the last one of a pass may be
+        smaller (nothing is skipped)."""
         if self.pos >= self.n:
             self.order, self.pos = self.rng.permutation(self.n), 0
-        idx = self.order[self.pos:self.pos + self.batch_size]
+        idx = self.order[self.pos:self.pos + (size or self.batch_size)]
         self.pos += len(idx)
         return idx

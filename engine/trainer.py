@@ -150,8 +150,9 @@ class Trainer:
         self.cursor = (i, j)
         return self._event(i, j).replayed()
 
-    def run(self, steps: int) -> int:
-        """Whole steps; a step already in hand is finished first and counts as one. Returns steps done."""
+    def run(self, steps: int, batch: int | None = None) -> int:
+        """Whole steps; a step already in hand is finished first and counts as one. Returns steps done.
+        `batch=1` makes each new step use one sample: stepping "by sample", whatever batch_size is."""
         self.go_live()
         done = 0
         head = self.history[-1] if self.history else None
@@ -161,7 +162,7 @@ class Trainer:
         while done < steps:
             self._check()  # before _begin: a refused step must leave no trace in history
             done += 1
-            self._finish(self._begin(), evaluate=done == steps)
+            self._finish(self._begin(batch), evaluate=done == steps)
         return done
 
     def run_epochs(self, epochs: int) -> int:
@@ -180,8 +181,8 @@ class Trainer:
         if self.diverged:
             raise Divergence(self.steps_done, self.diverged)
 
-    def _begin(self) -> StepTrace:
-        idx = self.sampler.next()
+    def _begin(self, size: int | None = None) -> StepTrace:
+        idx = self.sampler.next(size)
         rec = self.model.compute(self.data.x[idx], self.data.y[idx])
         trace = StepTrace(self.steps_done, rec, self.model.params_view())
         if len(self.history) == self.history.maxlen and self.cursor is not None:

@@ -73,7 +73,8 @@ class Join(Strict):
 
 class Step(Strict):
     type: Literal["step"]
-    unit: Literal["stage", "step", "batch", "epoch"] = "stage"  # a batch is one step
+    # a batch is one step; a sample is one step on the next single sample (SGD one example at a time)
+    unit: Literal["stage", "sample", "step", "batch", "epoch"] = "stage"
     count: Annotated[int, Field(ge=1, le=10000)] = 1
 
 

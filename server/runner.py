@@ -92,7 +92,10 @@ class Runner:
             if isinstance(command, Step) and command.unit == "stage":
                 frames.append((encode(m.stage_msg(t.next_stage())), False))
             elif isinstance(command, Step):
-                t.run_epochs(min(command.count, MAX_EPOCHS)) if command.unit == "epoch" else t.run(command.count)
+                if command.unit == "epoch":
+                    t.run_epochs(min(command.count, MAX_EPOCHS))
+                else:
+                    t.run(command.count, batch=1 if command.unit == "sample" else None)
             elif isinstance(command, Back):
                 event = t.back(command.count)
                 if event is None:

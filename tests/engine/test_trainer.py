@@ -127,6 +127,15 @@ def test_a_long_run_evaluates_the_whole_set_at_its_last_step():
     assert metrics[-1].train_loss == pytest.approx(t.train_loss())
 
 
+def test_stepping_by_sample_updates_from_one_sample_at_a_time():
+    t = Trainer("line", {"batch_size": 4})
+    t.run(3, batch=1)
+    assert t.steps_done == 3
+    assert all(len(tr.record.y) == 1 for tr in t.history)
+    t.run(1)
+    assert len(t.history[-1].record.y) == 4
+
+
 def test_epoch_is_a_pass_over_the_data():
     t = Trainer("neuron", {"n_samples": 10, "batch_size": 4})
     t.run_epochs(2)

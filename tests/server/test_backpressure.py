@@ -5,9 +5,14 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import json
+import threading
 import time
+
+import pytest
+
+from server.wire import Client, writer_task
+from ws_helpers import create, get_state, masked_frame, paused_state, raw_handshake, recv, recv_until, send
 
 
 def run_isolated(main) -> None:
@@ -27,11 +32,6 @@ def run_isolated(main) -> None:
     assert not thread.is_alive(), "the coroutine did not finish within 30 s"
     if errors:
         raise errors[0]
-
-import pytest
-
-from server.wire import Client, writer_task
-from ws_helpers import create, get_state, masked_frame, paused_state, raw_handshake, recv, recv_until, send
 
 
 # ----- (a) unit level ---------------------------------------------------------------------------
@@ -162,8 +162,9 @@ def test_send_error_drops_the_client():
 # ----- (b) the real server ----------------------------------------------------------------------
 def test_stalled_viewer_is_dropped_and_never_slows_the_owner(server_factory):
     # Linux autotunes a loopback socket's send buffer up to ~4 MB: at this stream's ~200 KB/s a viewer
-    # that stops reading would take ~20 s to fill it. Capping SO_SNDBUF on the listener (32 KiB, which the
-    # kernel doubles; each accepted connection inherits it) makes the stall show in about a second, as on a slow real network.
+    # that stops reading would take ~20 s to fill it. Capping SO_SNDBUF on the listener (32 KiB, which
+    # the kernel doubles; each accepted connection inherits it) makes the stall show in about a second,
+    # as on a slow real network.
     srv = server_factory(send_timeout=0.5, sndbuf=32 << 10)
     with srv.connect() as owner:
         session, _, _ = create(owner, "line", {"n_samples": 1000, "speed": 2000})

@@ -180,3 +180,16 @@ def test_metrics_carry_test_loss(ws):
     texts, _ = until_state(ws, field_wait=0.05)
     metrics = next(m for m in texts if m["type"] == "metrics")
     assert len(metrics["steps"]) == 15 and metrics["test_loss"] == pytest.approx(texts[-1]["test_loss"])
+
+
+def test_step_units_sample_batch_epoch(ws):
+    create(ws, {"batch_size": 10, "n_samples": 100, "test_fraction": 0.5})
+    expected = {"sample": 1, "batch": 1, "step": 1, "epoch": 5}  # 50 training points / 10 per batch
+    for unit, steps in expected.items():
+        send(ws, {"type": "step", "unit": unit})
+        texts, _ = until_state(ws, field_wait=0.05)
+        metrics = next(m for m in texts if m["type"] == "metrics")
+        assert len(metrics["steps"]) == steps, unit
+    send(ws, {"type": "step", "unit": "stage"})
+    texts, _ = until_state(ws, field_wait=0.05)
+    assert len(texts[0]["values"]["x"]) == 10  # a stage-stepped step uses the whole batch

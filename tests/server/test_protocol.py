@@ -10,7 +10,8 @@ import pytest
 
 import engine
 from engine.device import torch_version
-from ws_helpers import command, create, drain, expect_silence, get_state, paused_state, recv, recv_type, recv_until, send
+from ws_helpers import (command, create, drain, expect_silence, get_state, paused_state, recv, recv_type, recv_until,
+                        send)
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 NEURON_STAGES = ["input", "weights", "linear", "activation", "loss", "gradients", "update"]
@@ -57,7 +58,8 @@ def stage_step(ws, allow_error: bool = False) -> tuple[dict, list[dict]]:
     stages = [m for m in replies if m["type"] == "stage"]
     assert len(stages) == 1, [m["type"] for m in replies]
     assert replies[0]["type"] == "stage", [m["type"] for m in replies]
-    assert {m["type"] for m in replies} <= {"stage", "metrics", "state"} | ({"error"} if allow_error else set()), replies
+    allowed = {"stage", "metrics", "state"} | ({"error"} if allow_error else set())
+    assert {m["type"] for m in replies} <= allowed, replies
     return stages[0], replies
 
 
@@ -359,8 +361,8 @@ def test_configure_lr_applies_live(ws):
     update = stage_step(ws)[0]
     assert grads["stage"] == "gradients" and update["stage"] == "update"
     assert update["values"]["lr"] == 0.125, "the lr in force when the update is reached"
-    assert_close(update["values"]["w"], [w - 0.125 * g for w, g in zip(before["params"]["w"], grads["values"]["grad_w"])],
-                 "w with the new lr")
+    new_w = [w - 0.125 * g for w, g in zip(before["params"]["w"], grads["values"]["grad_w"])]
+    assert_close(update["values"]["w"], new_w, "w with the new lr")
 
 
 def test_configure_speed_is_live(ws):
@@ -570,7 +572,8 @@ def test_schema(live_server):
     assert set(body["models"]["neuron"]["properties"]["dataset"]["enum"]) == {"pass_fail", "and", "or", "blobs"}
     assert "lr" in body["live"]["line"] and "seed" not in body["live"]["line"]
     mapping = body["client"]["discriminator"]["mapping"]
-    assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure", "data", "set_param"}
+    assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure", "data",
+                            "set_param"}
 
 
 def test_index_page(live_server):
