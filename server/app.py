@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/api/schema")
     def schema():
-        return JSONResponse(json_schema())
+        return JSONResponse(json_schema(settings.max_width))
 
     @app.get("/")
     @app.get("/room/{code}")
@@ -117,7 +117,7 @@ async def read_loop(socket: WebSocket, client: Client, registry: Registry, setti
 def dispatch(msg, client: Client, registry: Registry, reply) -> None:
     if isinstance(msg, Create):
         try:
-            registry.create(msg.model, validate_config(msg.model, msg.config), client)
+            registry.create(msg.model, validate_config(msg.model, msg.config, registry.settings.max_width), client)
         except ValidationError as exc:
             reply(describe(exc, None, prefix="config"))
         except ValueError as exc:

@@ -4,6 +4,7 @@ message is built from a model here. Model configs are derived from the engine's 
 """
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
@@ -40,20 +41,25 @@ def _annotation(spec: dict[str, Any]):
     return one
 
 
-def _config_model(name: str, cls) -> type[BaseModel]:
+def _config_model(name: str, cls, max_width: int | None = None) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for spec in field_specs(cls):
+        if max_width and spec["name"] == "hidden":  # a teacher's --max-width widens the engine's cap
+            spec = {**spec, "items": {**spec["items"], "hi": max_width}}
         default = list(spec["default"]) if isinstance(spec["default"], tuple) else spec["default"]
         fields[spec["name"]] = (_annotation(spec), Field(default, description=spec["doc"]))
     return create_model(f"{name.title()}Config", __base__=Strict, **fields)
 
 
-CONFIGS: dict[str, type[BaseModel]] = {name: _config_model(name, spec.config) for name, spec in MODELS.items()}
+@functools.lru_cache(maxsize=8)
+def config_models(max_width: int | None = None) -> dict[str, type[BaseModel]]:
+    """Each model's config schema; `max_width` raises the cap on units per hidden layer."""
+    return {name: _config_model(name, spec.config, max_width) for name, spec in MODELS.items()}
 
 
-def validate_config(model: str, config: dict[str, Any]) -> dict[str, Any]:
+def validate_config(model: str, config: dict[str, Any], max_width: int | None = None) -> dict[str, Any]:
     """The full config (defaults filled in) or a pydantic ValidationError."""
-    return CONFIGS[model].model_validate(config).model_dump()
+    return config_models(max_width)[model].model_validate(config).model_dump()
 
 
 # ----- client → server --------------------------------------------------------------------------
@@ -211,12 +217,12 @@ ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, Metr
 SERVER = TypeAdapter(ServerMessage)
 
 
-def json_schema() -> dict[str, Any]:
+def json_schema(max_width: int | None = None) -> dict[str, Any]:
     """What GET /api/schema serves: client messages, server messages and each model's config."""
     return {
         "protocol": PROTOCOL_VERSION,
         "client": CLIENT.json_schema(),
         "server": SERVER.json_schema(),
-        "models": {name: model.model_json_schema() for name, model in CONFIGS.items()},
+        "models": {name: model.model_json_schema() for name, model in config_models(max_width).items()},
         "live": {name: sorted(live_keys(spec.config)) for name, spec in MODELS.items()},
     }

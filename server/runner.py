@@ -122,7 +122,7 @@ class Runner:
             elif isinstance(command, SetParam):
                 t.set_param(command.name, tuple(command.index), command.value)
             elif isinstance(command, Configure):
-                validate_config(self.model, {**t.config.to_dict(), **command.config})
+                validate_config(self.model, {**t.config.to_dict(), **command.config}, self.settings.max_width)
                 if t.configure(command.config):
                     self.playing = False
                     frames.append((encode(m.dataset_msg(t)), False))

@@ -14,6 +14,7 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = []  # besides same-origin pages, which are always allowed
     max_sessions: int = Field(200, ge=1)
     max_clients_per_session: int = Field(200, ge=1)
+    max_width: int = Field(8, ge=1, le=64)  # units per hidden layer a network may have (teachers may raise it)
     history_steps: int = Field(50, ge=1, le=1000)
     frame_hz: float = Field(30.0, gt=0, le=240)  # state frames per second while playing, at most
     send_timeout: float = Field(5.0, gt=0)  # a client that can't take a frame this long is dropped

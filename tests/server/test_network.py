@@ -193,3 +193,14 @@ def test_step_units_sample_batch_epoch(ws):
     send(ws, {"type": "step", "unit": "stage"})
     texts, _ = until_state(ws, field_wait=0.05)
     assert len(texts[0]["values"]["x"]) == 10  # a stage-stepped step uses the whole batch
+
+
+def test_a_teacher_can_raise_the_width_cap(server_factory):
+    wide = server_factory(max_width=16)
+    with wide.connect() as ws:
+        (_, _, state), _ = create(ws, {"hidden": [16, 12]})
+        assert [len(layer["W"]) for layer in state["params"]["layers"]] == [16, 12, 1]
+        send(ws, {"type": "configure", "config": {"hidden": [17]}})
+        texts, _ = until_state(ws, field_wait=0.05)
+        assert "less than or equal to 16" in texts[0]["message"]
+    assert wide.get("/api/schema").json()["models"]["mlp"]["properties"]["hidden"]["items"]["maximum"] == 16
