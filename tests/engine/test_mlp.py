@@ -6,6 +6,8 @@ import torch
 from engine.functions import ACTIVATIONS, LOSSES, SOFTMAX
 from engine.scratch.mlp import INITS, MLP, init_weights
 
+from .gradcheck import central_differences
+
 TORCH_ACT = {
     "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z,
     "gelu": lambda z: torch.nn.functional.gelu(z, approximate="tanh"),
@@ -69,17 +71,8 @@ def test_mlp_gradients_match_autograd(task, hidden_act):
 def test_mlp_gradients_match_finite_differences(task, hidden_act):
     net, x, y = make(task, hidden_act, hidden=(3, 2), l2=0.02)
     rec = net.compute(x, y)
-    h = 1e-6
-    for key, p in net.params.items():
-        flat = p.reshape(-1)
-        for i in range(flat.size):
-            old = flat[i]
-            flat[i] = old + h
-            up = net.mean_loss(x, y)
-            flat[i] = old - h
-            down = net.mean_loss(x, y)
-            flat[i] = old
-            assert rec.grads[key].reshape(-1)[i] == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-8), key
+    for key, numeric in central_differences(net, x, y, net.params).items():
+        np.testing.assert_allclose(rec.grads[key], numeric, rtol=1e-5, atol=1e-8, err_msg=key)
 
 
 def test_zero_hidden_layers_is_logistic_regression():

@@ -6,6 +6,8 @@ import torch
 from engine.functions import ACTIVATIONS, LOSSES
 from engine.scratch.unit import Unit
 
+from .gradcheck import central_differences
+
 CASES = [  # (activation, loss, bias, features, batch)
     ("sigmoid", "bce", True, 1, 1),
     ("sigmoid", "bce", True, 2, 7),
@@ -55,18 +57,8 @@ def test_gradients_match_central_finite_differences(act, loss, bias, features, b
     u = _unit(act, loss, bias, features)
     x, y = _batch(loss, features, batch)
     rec = u.compute(x, y)
-    h = 1e-6
-    for key in u.trainable:
-        flat = u.params[key].reshape(-1)
-        for i in range(flat.size):
-            old = flat[i]
-            flat[i] = old + h
-            up = u.mean_loss(x, y)
-            flat[i] = old - h
-            down = u.mean_loss(x, y)
-            flat[i] = old
-            numeric = (up - down) / (2 * h)
-            assert np.reshape(rec.grads[key], -1)[i] == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+    for key, numeric in central_differences(u, x, y, u.trainable).items():
+        np.testing.assert_allclose(rec.grads[key], numeric, rtol=1e-6, atol=1e-8, err_msg=key)
 
 
 @pytest.mark.parametrize("act,loss,bias,features,batch", CASES)
