@@ -17,7 +17,7 @@ import engine
 from engine.device import best_device, torch_version
 
 from .protocol import CLIENT, Create, ErrorMsg, Join, json_schema, validate_config
-from .sessions import Registry
+from .sessions import Registry, RoomFull
 from .settings import Settings
 from .wire import Client, encode, writer_task
 
@@ -128,8 +128,8 @@ def dispatch(msg, client: Client, registry: Registry, reply) -> None:
             registry.join(msg.session, client)
         except KeyError as exc:
             reply(exc.args[0], "no_session")
-        except ValueError as exc:
-            reply(str(exc), "no_session")
+        except RoomFull as exc:
+            reply(str(exc), "busy")
         return
     session = registry.session_of(client)
     if session is None:

@@ -42,6 +42,10 @@ class Session:
         return self.clients.get(client)
 
 
+class RoomFull(Exception):
+    pass
+
+
 class Registry:
     def __init__(self, settings):
         self.settings = settings
@@ -70,8 +74,11 @@ class Registry:
         session = self.sessions.get(code.strip().upper())
         if session is None:
             raise KeyError(f"No session with code '{code}'. Check the code and try again.")
+        if self.where.get(client) is session:  # already in it (an owner re-joining must stay the owner)
+            session.add(client, session.clients[client])
+            return session
         if len(session.clients) >= self.settings.max_clients_per_session:
-            raise ValueError(f"Room {session.code} is full.")
+            raise RoomFull(f"Room {session.code} is full.")
         self.leave(client)
         self._enter(client, session, "viewer")
         return session

@@ -156,7 +156,7 @@ def test_a_full_room_refuses_one_more(server_factory):
         join(first, session["id"])
         send(second, {"type": "join", "session": session["id"]})
         reply = recv(second)
-        assert reply["type"] == "error" and "full" in reply["message"], reply
+        assert reply["type"] == "error" and "full" in reply["message"] and reply["code"] == "busy", reply
         assert len(srv.registry.sessions[session["id"]].clients) == 2
         create(second, "line")  # the refused client can still start its own
 
@@ -250,3 +250,14 @@ def test_foreign_host_header_is_refused(live_server):
     sock, status = raw_handshake(port, host=f"127.0.0.1:{port}", origin=f"http://127.0.0.1:{port}")
     sock.close()
     assert status == 101, "the same handshake from our own page is accepted"
+
+
+def test_the_owner_joining_their_own_room_stays_the_owner(live_server):
+    with live_server.connect() as owner:
+        session, _, _ = create(owner, "neuron")
+        send(owner, {"type": "join", "session": session["id"]})
+        again = recv_type(owner, "session")
+        assert again["role"] == "owner"
+        assert [recv(owner)["type"] for _ in range(2)] == ["dataset", "state"]  # the full hello again
+        replies = command(owner, {"type": "step", "unit": "stage"})
+        assert [m["type"] for m in replies] == ["stage", "state"]
