@@ -1,14 +1,157 @@
-"""Update rules written out for the NumPy engine: what is taught, tested equal to torch.optim."""
+"""Update rules written out for the NumPy engine — what is taught — tested equal to torch.optim.
+
+Each optimizer updates a dict of parameter arrays in place from a dict of gradients, keeps its
+per-parameter state (velocities, moment estimates), and can `explain` one weight's update with the
+numbers of the last step filled in.
+"""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
+from .numfmt import num, par
 
-class SGD:
-    """Plain gradient descent: p ← p − η·∂L/∂p (no momentum, no weight decay)."""
 
-    formula = "p ← p − η·∂L/∂p"
+class Optimizer:
+    name = ""
+    formula = ""
+
+    def __init__(self, weight_decay: float = 0.0):
+        self.weight_decay = weight_decay
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+        self.t = 0  # steps taken
+        self.last: dict[str, dict[str, np.ndarray]] = {}  # per key: the numbers of the last update
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float, keys) -> None:
+        self.t += 1
         for k in keys:
-            params[k] -= lr * grads[k]  # in place: callers copy out what they keep
+            g = grads[k] + self.weight_decay * params[k] if self.weight_decay and self.couples_decay else grads[k]
+            before = params[k].copy()
+            self._update(k, params, g, lr)
+            self.last[k] = {"g": np.asarray(g).copy(), "before": before, "after": params[k].copy(), "lr": lr}
+
+    couples_decay = True  # L2 through the gradient (SGD, Adam); AdamW decays the weight directly
+
+    def _update(self, k, params, g, lr):
+        raise NotImplementedError
+
+    def explain(self, key: str, index: tuple) -> str:
+        """The last update of params[key][index], as a formula with its numbers."""
+        if key not in self.last:
+            return "no update yet"
+        n = {name: float(np.asarray(v)[index]) for name, v in self.last[key].items() if name != "lr"}
+        return self._explain(n, self.last[key]["lr"], key, index)
+
+    def _explain(self, n, lr, key, index) -> str:
+        return f"w ← w − η·g = {num(n['before'])} − {num(lr)}·{par(n['g'])} = {num(n['after'])}"
+
+
+class SGD(Optimizer):
+    """Plain gradient descent: p ← p − η·∂L/∂p."""
+
+    name, formula = "sgd", "w ← w − η·g"
+
+    def _update(self, k, params, g, lr):
+        params[k] -= lr * g  # in place: callers copy out what they keep
+
+
+class Momentum(Optimizer):
+    """A velocity that remembers past gradients: v ← μ·v + g, w ← w − η·v (torch's convention,
+    dampening 0). Nesterov looks ahead: w ← w − η·(g + μ·v)."""
+
+    name, formula = "momentum", "v ← μ·v + g,  w ← w − η·v"
+
+    def __init__(self, momentum: float = 0.9, nesterov: bool = False, weight_decay: float = 0.0):
+        super().__init__(weight_decay)
+        self.momentum, self.nesterov = momentum, nesterov
+        if nesterov:
+            self.name, self.formula = "nesterov", "v ← μ·v + g,  w ← w − η·(g + μ·v)"
+
+    def _update(self, k, params, g, lr):
+        st = self.state.setdefault(k, {})
+        v = st["v"] = g.copy() if "v" not in st else self.momentum * st["v"] + g
+        params[k] -= lr * (g + self.momentum * v if self.nesterov else v)
+
+    def _explain(self, n, lr, key, index):
+        v = float(np.asarray(self.state[key]["v"])[index])
+        step = n["g"] + self.momentum * v if self.nesterov else v
+        return (f"v ← μ·v + g = {num(v)}  (μ = {num(self.momentum)}, g = {num(n['g'])})\n"
+                f"w ← w − η·{'(g + μ·v)' if self.nesterov else 'v'} = {num(n['before'])} − {num(lr)}·{par(step)}"
+                f" = {num(n['after'])}")
+
+
+class RMSProp(Optimizer):
+    """Divide each step by a running RMS of its gradients: s ← α·s + (1−α)·g², w ← w − η·g/(√s + ε)."""
+
+    name, formula = "rmsprop", "s ← α·s + (1−α)·g²,  w ← w − η·g/(√s + ε)"
+
+    def __init__(self, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(weight_decay)
+        self.alpha, self.eps = alpha, eps
+
+    def _update(self, k, params, g, lr):
+        st = self.state.setdefault(k, {"s": np.zeros_like(params[k])})
+        st["s"] = self.alpha * st["s"] + (1 - self.alpha) * g * g
+        params[k] -= lr * g / (np.sqrt(st["s"]) + self.eps)
+
+    def _explain(self, n, lr, key, index):
+        s = float(np.asarray(self.state[key]["s"])[index])
+        return (f"s ← α·s + (1−α)·g² = {num(s)}  (g = {num(n['g'])})\n"
+                f"w ← w − η·g/(√s + ε) = {num(n['before'])} − {num(lr)}·{par(n['g'])}/{num(math.sqrt(s))}"
+                f" = {num(n['after'])}")
+
+
+class Adam(Optimizer):
+    """Momentum and RMS together, with bias correction for their zero start (Kingma & Ba, 2015):
+    m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), w ← w − η·m̂/(√v̂ + ε).
+    AdamW (Loshchilov & Hutter, 2019) decays the weight itself instead of adding λw to g."""
+
+    name, formula = "adam", "m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  w ← w − η·m̂/(√v̂ + ε)"
+
+    def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled=False):
+        super().__init__(weight_decay)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.couples_decay = not decoupled
+        if decoupled:
+            self.name = "adamw"
+            self.formula = "w ← w − η·λ·w, then Adam: w ← w − η·m̂/(√v̂ + ε)"
+
+    def _update(self, k, params, g, lr):
+        st = self.state.setdefault(k, {"m": np.zeros_like(params[k]), "v": np.zeros_like(params[k])})
+        if not self.couples_decay and self.weight_decay:
+            params[k] *= 1 - lr * self.weight_decay
+        st["m"] = self.beta1 * st["m"] + (1 - self.beta1) * g
+        st["v"] = self.beta2 * st["v"] + (1 - self.beta2) * g * g
+        m_hat = st["m"] / (1 - self.beta1 ** self.t)
+        v_hat = st["v"] / (1 - self.beta2 ** self.t)
+        params[k] -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def _explain(self, n, lr, key, index):
+        m = float(np.asarray(self.state[key]["m"])[index])
+        v = float(np.asarray(self.state[key]["v"])[index])
+        c1, c2 = 1 - self.beta1 ** self.t, 1 - self.beta2 ** self.t
+        m_hat, v_hat = m / c1, v / c2
+        lines = [f"g = {num(n['g'])}, step t = {self.t}",
+                 f"m ← β₁m + (1−β₁)g = {num(m)},  v ← β₂v + (1−β₂)g² = {num(v)}",
+                 f"bias correction: m̂ = m/(1−β₁ᵗ) = {num(m)}/{num(c1)} = {num(m_hat)},  "
+                 f"v̂ = v/(1−β₂ᵗ) = {num(v)}/{num(c2)} = {num(v_hat)}"]
+        if not self.couples_decay and self.weight_decay:
+            lines.append(f"decay first: w ← w·(1 − η·λ) with λ = {num(self.weight_decay)}")
+        lines.append(f"w ← w − η·m̂/(√v̂ + ε) = … = {num(n['after'])}  (from {num(n['before'])})")
+        return "\n".join(lines)
+
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
+
+
+def make_optimizer(name: str, *, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.0) -> Optimizer:
+    if name == "sgd":
+        return SGD(weight_decay)
+    if name in ("momentum", "nesterov"):
+        return Momentum(momentum, nesterov=name == "nesterov", weight_decay=weight_decay)
+    if name == "rmsprop":
+        return RMSProp(weight_decay=weight_decay)
+    if name in ("adam", "adamw"):
+        return Adam(beta1, beta2, weight_decay=weight_decay, decoupled=name == "adamw")
+    raise ValueError(f"unknown optimizer '{name}'; choose one of {', '.join(OPTIMIZERS)}")
