@@ -28,6 +28,10 @@ class RunConfig:
     noise: float = setting(0.1, lo=0.0, hi=1.0, doc="how noisy the generated data is")
     n_samples: int = setting(40, lo=4, hi=1000, doc="training set size")
     speed: float = setting(30.0, lo=1.0, hi=100000.0, live=True, doc="steps per second while playing")
+    optimizer: str = setting("sgd", choices=("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"),
+                             doc="the update rule (plain SGD unless you choose another)")
+    momentum: float = setting(0.9, lo=0.0, hi=0.999, doc="μ for momentum and Nesterov")
+    weight_decay: float = setting(0.0, lo=0.0, hi=1.0, doc="λ: L2 through the gradient, or decoupled for AdamW")
 
     def problems(self) -> list[str]:
         """Cross-field checks that bounds alone can't express."""

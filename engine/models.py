@@ -11,6 +11,7 @@ from .data.dataset import Dataset
 from .data.plane import make_network_data
 from .data.toy import make
 from .functions import ACTIVATIONS, LOSSES, SOFTMAX
+from .optim import make_optimizer
 from .scratch import mlp_story, unit_story
 from .scratch.mlp import MLP
 from .scratch.mlp_field import field
@@ -40,13 +41,17 @@ def _toy_data(cfg, rng, custom=None) -> Dataset:
     return make(cfg.dataset, cfg.n_samples, cfg.noise, rng)
 
 
+def _optimizer(cfg: RunConfig):
+    return make_optimizer(cfg.optimizer, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+
+
 def _neuron(cfg: NeuronConfig, data: Dataset, rng) -> Built:
-    unit = Unit(data.x.shape[1], ACTIVATIONS["sigmoid"], LOSSES["bce"], bias=True, rng=rng)
+    unit = Unit(data.x.shape[1], ACTIVATIONS["sigmoid"], LOSSES["bce"], bias=True, rng=rng, optimizer=_optimizer(cfg))
     return Built(unit, unit_story.UnitStory(unit, line=False), unit_story.plan(line=False), curve=False)
 
 
 def _line(cfg: LineConfig, data: Dataset, rng) -> Built:
-    unit = Unit(1, ACTIVATIONS["linear"], LOSSES["mse"], bias=cfg.bias, rng=rng)
+    unit = Unit(1, ACTIVATIONS["linear"], LOSSES["mse"], bias=cfg.bias, rng=rng, optimizer=_optimizer(cfg))
     return Built(unit, unit_story.UnitStory(unit, line=True), unit_story.plan(line=True), curve=True)
 
 
@@ -64,7 +69,7 @@ def _network(cfg: NetworkConfig, data: Dataset, rng) -> Built:
         head, loss, outputs = ACTIVATIONS["sigmoid"], LOSSES["bce"], 1
     sizes = [data.x.shape[1], *cfg.hidden, outputs]
     acts = [ACTIVATIONS[a] for a in cfg.hidden_activations()] + [head]
-    net = MLP(sizes, acts, loss, cfg.init, rng, cfg.l1, cfg.l2)
+    net = MLP(sizes, acts, loss, cfg.init, rng, cfg.l1, cfg.l2, optimizer=_optimizer(cfg))
     return Built(net, mlp_story.MLPStory(net, list(data.inputs)), mlp_story.plan(net.depth), curve=False,
                  field=lambda: field(net, cfg.features))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..functions import Activation, Loss, grad_z, per_sample_loss
-from ..optim import SGD
+from ..optim import SGD, Optimizer
 
 INITS = ("zeros", "uniform", "xavier", "he")
 
@@ -46,7 +46,7 @@ class MLPStep:
 
 class MLP:
     def __init__(self, sizes: list[int], acts: list[Activation], loss: Loss, init: str,
-                 rng: np.random.Generator, l1: float = 0.0, l2: float = 0.0):
+                 rng: np.random.Generator, l1: float = 0.0, l2: float = 0.0, optimizer: Optimizer | None = None):
         assert len(acts) == len(sizes) - 1
         self.sizes, self.acts, self.loss_fn, self.l1, self.l2 = sizes, acts, loss, l1, l2
         self.multiclass = loss.name == "ce"
@@ -55,7 +55,7 @@ class MLP:
             self.params[f"W{k}"] = init_weights(init, fan_out, fan_in, rng)  # (out, in)
             self.params[f"b{k}"] = np.zeros(fan_out)
         self.trainable = tuple(self.params)
-        self.optimizer = SGD()
+        self.optimizer = optimizer or SGD()
 
     @property
     def depth(self) -> int:

@@ -112,6 +112,12 @@ class MLPStory:
         return values, "\n".join(lines), caption
 
     def _update(self, k, rec, before, after, lr):
+        opt = self.net.optimizer
+        if opt.name != "sgd" or opt.weight_decay:
+            lines = [f"{opt.name}: {opt.formula}"]
+            lines += [f"layer {i + 1}: W{sub(1)}{sub(1)}: {num(old['W'][0][0])} → {num(new['W'][0][0])}"
+                      for i, (old, new) in enumerate(zip(before["layers"][:3], after["layers"][:3]))]
+            return {"layers": after["layers"], "lr": lr}, "\n".join(lines), "Every weight and bias takes a step."
         lines = []
         for i, (old, new) in enumerate(zip(before["layers"], after["layers"])):
             if i == 3:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..functions import Activation, Loss, grad_z, per_sample_loss
-from ..optim import SGD
+from ..optim import SGD, Optimizer
 
 
 @dataclass
@@ -28,11 +28,12 @@ class UnitStep:
 
 
 class Unit:
-    def __init__(self, n_features: int, act: Activation, loss: Loss, bias: bool, rng: np.random.Generator):
+    def __init__(self, n_features: int, act: Activation, loss: Loss, bias: bool, rng: np.random.Generator,
+                 optimizer: Optimizer | None = None):
         self.act, self.loss_fn, self.bias = act, loss, bias
         self.params = {"w": rng.normal(0.0, 0.5, n_features), "b": np.array(0.0)}
         self.trainable = ("w", "b") if bias else ("w",)
-        self.optimizer = SGD()
+        self.optimizer = optimizer or SGD()
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         z = x @ self.params["w"] + self.params["b"]  # (B,)

@@ -119,10 +119,17 @@ class UnitStory:
     def _update(self, rec, before, after, lr):
         names = _names(self.unit, len(before["w"]), self.line)
         g = rec.grads
-        lines = [f"{nm} ← {nm} − η·∂L/∂{nm} = {num(old)} − {num(lr)}·{par(gw)} = {num(new)}"
-                 for nm, old, gw, new in zip(names, before["w"], g["w"], after["w"])]
-        if self.unit.bias or not self.line:
-            lines.append(f"b ← b − η·∂L/∂b = {num(before['b'])} − {num(lr)}·{par(g['b'])} = {num(after['b'])}")
+        opt = self.unit.optimizer
+        if opt.name == "sgd" and not opt.weight_decay:
+            lines = [f"{nm} ← {nm} − η·∂L/∂{nm} = {num(old)} − {num(lr)}·{par(gw)} = {num(new)}"
+                     for nm, old, gw, new in zip(names, before["w"], g["w"], after["w"])]
+            if self.unit.bias or not self.line:
+                lines.append(f"b ← b − η·∂L/∂b = {num(before['b'])} − {num(lr)}·{par(g['b'])} = {num(after['b'])}")
+        else:  # the rule's own state (velocity, moments) moves the step: show the rule and its result
+            lines = [f"{opt.name}: {opt.formula}"]
+            lines += [f"{nm}: {num(old)} → {num(new)}" for nm, old, new in zip(names, before["w"], after["w"])]
+            if self.unit.bias or not self.line:
+                lines.append(f"b: {num(before['b'])} → {num(after['b'])}")
         caption = "Each parameter takes a small step against its gradient: downhill on the loss."
         return {"w": list(after["w"]), "b": after["b"], "lr": lr}, "\n".join(lines), caption
 

@@ -205,3 +205,18 @@ def test_unknown_model_and_bad_config_are_value_errors():
         Trainer("perceptron")
     with pytest.raises(ValueError, match="features"):
         Trainer("neuron", {"dataset": "or"})
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_the_chosen_optimizer_drives_the_updates(name):
+    from engine.optim import make_optimizer
+
+    t = Trainer("line", {"optimizer": name, "lr": 0.1})
+    shadow = make_optimizer(name)
+    params = {k: v.copy() for k, v in t.model.params.items()}
+    for _ in range(4):
+        ev = {e.stage: e for e in walk(t, len(t.plan))}
+        grads = {"w": np.array(ev["gradients"].values["grad_w"]), "b": np.array(ev["gradients"].values["grad_b"])}
+        shadow.step(params, grads, 0.1, ["w"])
+        assert ev["update"].values["w"] == pytest.approx(list(params["w"]), rel=1e-12)
+        assert name in ev["update"].formula
