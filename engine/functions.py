@@ -110,6 +110,7 @@ def grad_z(loss: Loss, act: Activation, z: np.ndarray, a: np.ndarray, y: np.ndar
 
 
 def per_sample_loss(loss: Loss, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Elementwise for (B,) inputs; rows of (B, K) inputs are summed to one loss per sample."""
+    """Elementwise for (B,) inputs (one unit); for (…, B, K) inputs (networks: the last axis is the
+    outputs) the K terms are summed to one loss per sample."""
     out = loss.f(z if loss.on_logits else a, y)
-    return out.sum(axis=-1) if out.ndim == 2 else out
+    return out.sum(axis=-1) if out.ndim >= 2 else out

@@ -266,6 +266,21 @@ class Trainer:
         with np.errstate(all="ignore"):
             return self.built.field()
 
+    def landscape(self, resolution: int, kind: str = "auto", span: float | None = None, seed: int = 0,
+                  weights=None) -> dict:
+        """The loss over two parameter axes (see landscape.py), on the training set, exact."""
+        from .landscape import network_landscape, unit_grid
+
+        d = self.data
+        with np.errstate(all="ignore"):
+            if self.spec.name == "mlp":
+                kind = "random" if kind == "auto" else kind
+                return network_landscape(self.model, d.x, d.y, resolution, kind, span or 1.0, seed, weights)
+            if not self.model.bias or d.x.shape[1] != 1:
+                raise ValueError("the w–b landscape needs one input and a bias: a 1-feature neuron, or the line "
+                                 "with bias on")
+            return unit_grid(self.model, d.x, d.y, resolution, span)
+
     def dataset_view(self) -> dict:
         return self.data.view()
 

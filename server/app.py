@@ -16,7 +16,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 import engine
 from engine.device import best_device, torch_version
 
-from .protocol import CLIENT, Create, ErrorMsg, Join, json_schema, validate_config
+from .protocol import CLIENT, QUERIES, Create, ErrorMsg, Join, json_schema, validate_config
 from .sessions import Registry, RoomFull
 from .settings import Settings
 from .wire import Client, encode, writer_task
@@ -134,7 +134,7 @@ def dispatch(msg, client: Client, registry: Registry, reply) -> None:
     session = registry.session_of(client)
     if session is None:
         reply("No session yet: send create (or join a room) first.", "no_session")
-    elif session.role(client) != "owner":
+    elif session.role(client) != "owner" and not isinstance(msg, QUERIES):
         reply(f"You are watching room {session.code}: only its owner can drive it.", "not_owner")
     else:
         session.runner.submit(msg, client)

@@ -123,8 +123,28 @@ class SetParam(Strict):
     value: Annotated[float, Field(ge=-1e6, le=1e6)]
 
 
-ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam],
-                          Field(discriminator="type")]
+class LandscapeQuery(Strict):
+    """Ask for the loss over two parameter axes (read-only: viewers may ask too)."""
+
+    type: Literal["landscape"]
+    resolution: Annotated[int, Field(ge=3, le=101)] = 41
+    kind: Literal["auto", "random", "weights"] = "auto"
+    span: Optional[Annotated[float, Field(gt=0, le=100)]] = None
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    weights: Optional[Annotated[list[tuple[Annotated[str, Field(max_length=16)], list[int]]],
+                                Field(min_length=2, max_length=2)]] = None
+
+
+class DatasetQuery(Strict):
+    """Ask for the session's training data again (read-only)."""
+
+    type: Literal["dataset"]
+
+
+QUERIES = (LandscapeQuery, DatasetQuery)  # messages that change nothing: any member of a room may send them
+
+ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
+                                LandscapeQuery, DatasetQuery], Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)
 MAX_EPOCHS = 100  # an epoch command runs at most this many passes (the runner is busy meanwhile)
 
@@ -212,7 +232,17 @@ class ErrorMsg(Out):
     code: Literal["bad_message", "bad_data", "no_session", "not_owner", "diverged", "too_large", "busy"] = "bad_message"
 
 
-ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg],
+class LandscapeMsg(Out):
+    type: Literal["landscape"] = "landscape"
+    axes: list[str]
+    x: list[float]
+    y: list[float]
+    loss: list[list[Optional[float]]]  # one row per y value
+    center: list[float]
+    step: int
+
+
+ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg],
                           Field(discriminator="type")]
 SERVER = TypeAdapter(ServerMessage)
 

@@ -18,8 +18,8 @@ from engine.flow import Divergence
 from engine.trainer import Trainer
 
 from . import messages as m
-from .protocol import (MAX_EPOCHS, Back, Configure, Data, ErrorMsg, Pause, Play, Reset, SetParam, Step,
-                       validate_config)
+from .protocol import (MAX_EPOCHS, Back, Configure, Data, DatasetQuery, ErrorMsg, LandscapeMsg, LandscapeQuery,
+                       Pause, Play, Reset, SetParam, Step, validate_config)
 from .wire import encode, encode_tensors
 
 log = logging.getLogger("flowscope.runner")
@@ -87,6 +87,11 @@ class Runner:
                 field = self._field_frame()
                 self.publish(hello + ([(field, "field")] if field else []), client)
                 return
+            if isinstance(command, DatasetQuery):
+                return self.publish([(encode(m.dataset_msg(t)), False)], client)
+            if isinstance(command, LandscapeQuery):
+                grid = t.landscape(command.resolution, command.kind, command.span, command.seed, command.weights)
+                return self.publish([(encode(LandscapeMsg(**grid, step=t.steps_done)), False)], client)
             if isinstance(command, (Step, Back)):
                 self.playing = False
             if isinstance(command, Step) and command.unit == "stage":
