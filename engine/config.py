@@ -32,6 +32,12 @@ class RunConfig:
                              doc="the update rule (plain SGD unless you choose another)")
     momentum: float = setting(0.9, lo=0.0, hi=0.999, doc="μ for momentum and Nesterov")
     weight_decay: float = setting(0.0, lo=0.0, hi=1.0, doc="λ: L2 through the gradient, or decoupled for AdamW")
+    clip: float = setting(0.0, lo=0.0, hi=1000.0, live=True, doc="clip the gradient's global norm to this (0: off)")
+    schedule: str = setting("constant", choices=("constant", "step", "warmup", "cosine"), live=True,
+                            doc="how the learning rate changes with the step")
+    warmup_steps: int = setting(0, lo=0, hi=100000, live=True, doc="steps of linear warmup (warmup, cosine)")
+    schedule_steps: int = setting(1000, lo=1, hi=1000000, live=True,
+                                  doc="cosine: steps to decay over; step: steps between halvings")
 
     def problems(self) -> list[str]:
         """Cross-field checks that bounds alone can't express."""

@@ -42,6 +42,9 @@ class StepMetrics:
     loss: float  # the batch loss this step computed
     train_loss: float | None  # whole training set, after the update (None inside a long run: see Trainer._apply)
     test_loss: float | None = None  # the held-out set, where there is one
+    grad_norm: float | None = None  # ‖g‖ over all parameters, before any clipping
+    clipped: bool = False
+    lr: float | None = None  # the rate this step used (schedules change it)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,9 @@ import numpy as np
 from .batches import BatchSampler
 from .flow import Divergence, StageEvent, StepMetrics
 from .models import MODELS
+from .numfmt import num
+from .schedule import curve as schedule_curve
+from .schedule import lr_at
 
 RUNAWAY = 1e6  # a parameter this large means the steps overshoot and grow: stop and say so
 
@@ -29,6 +32,8 @@ class StepTrace:
     after: dict | None = None
     lr: float | None = None
     metrics: StepMetrics | None = None
+    applied: dict | None = None  # the gradients the update used, when clipping changed them
+    clip_note: str = ""
     handed: int = 0  # how many of its stages have been handed out (or passed by a whole step)
     events: dict[int, StageEvent] = field(default_factory=dict)  # built on first request
 
@@ -202,8 +207,13 @@ class Trainer:
         trace = self.history[i]
         if k not in trace.events:
             stage, layer = self.plan[k]
-            values, formula, caption = self.built.story.describe(stage, layer, trace.record, trace.before, trace.after,
+            record = trace.record
+            if stage == "update" and trace.applied is not None:  # the update shows the gradients it used
+                record = replace(record, grads=trace.applied)
+            values, formula, caption = self.built.story.describe(stage, layer, record, trace.before, trace.after,
                                                                  trace.lr)
+            if stage == "update" and trace.clip_note:
+                formula = trace.clip_note + "\n" + formula
             params = trace.after if stage == "update" else trace.before
             trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption)
         return trace.events[k]
@@ -211,15 +221,23 @@ class Trainer:
     def _apply(self, trace: StepTrace, evaluate: bool = True) -> None:
         """The update. `evaluate` adds the whole-set losses (train, test) to its metrics: every step
         a person looks at has them; inside a long run only the last does (they cost more than a step)."""
-        trace.lr = self.config.lr
-        self.model.apply(trace.record, trace.lr)
+        cfg = self.config
+        trace.lr = lr_at(self.steps_done, cfg.lr, cfg.schedule, cfg.warmup_steps, cfg.schedule_steps)
+        grads = trace.record.grads
+        norm = math.sqrt(sum(float(np.sum(grads[k] ** 2)) for k in self.model.trainable))
+        if cfg.clip and norm > cfg.clip:  # clip by the global norm: same direction, shorter step
+            scale = cfg.clip / norm
+            trace.applied = {k: g * scale for k, g in grads.items()}
+            trace.clip_note = f"gradient clipped: ‖g‖ = {num(norm)} > {num(cfg.clip)}, every gradient × {num(scale)}"
+        self.model.optimizer.step(self.model.params, trace.applied or grads, trace.lr, self.model.trainable)
         self.version += 1
         trace.after = self.model.params_view()
         self.steps_done += 1
         train = test = None
         if evaluate:
             train, test = self.train_loss(), self.test_loss()
-        trace.metrics = StepMetrics(self.steps_done, trace.record.loss, train, test)
+        trace.metrics = StepMetrics(self.steps_done, trace.record.loss, train, test, grad_norm=norm,
+                                    clipped=trace.applied is not None, lr=trace.lr)
         self.outbox.append(trace.metrics)
         if not (self.model.finite() and math.isfinite(trace.record.loss) and (train is None or math.isfinite(train))):
             self.diverged = (f"Training diverged at step {self.steps_done}: the loss became too large to compute. "
@@ -232,6 +250,16 @@ class Trainer:
     def train_loss(self) -> float:
         with np.errstate(all="ignore"):
             return self.model.mean_loss(self.data.x, self.data.y)
+
+    def layer_stats(self) -> list[dict] | None:
+        """Per layer, from the last step: the spread of the activations and the size of the weight
+        gradients — vanishing and exploding show here first (networks only)."""
+        head = next((tr for tr in reversed(self.history) if tr.metrics is not None), None)
+        if head is None or not hasattr(head.record, "acts"):
+            return None
+        rec = head.record
+        return [{"activation_std": float(np.std(a)), "grad_norm": float(np.linalg.norm(rec.grads[f"W{k}"]))}
+                for k, a in enumerate(rec.acts)]
 
     def test_loss(self) -> float | None:
         if self.data.test_y is None:
@@ -299,7 +327,11 @@ class Trainer:
         return {
             "step": self.steps_done,
             "params": self.model.params_view(),
-            "lr": self.config.lr,
+            "lr": lr_at(self.steps_done, self.config.lr, self.config.schedule, self.config.warmup_steps,
+                        self.config.schedule_steps),
+            "schedule": None if self.config.schedule == "constant" else schedule_curve(
+                self.config.lr, self.config.schedule, self.config.warmup_steps, self.config.schedule_steps),
+            "layers": self.layer_stats(),
             "loss": loss if math.isfinite(loss) else None,
             "test_loss": test if test is not None and math.isfinite(test) else None,
             "accuracy": self.accuracy(),

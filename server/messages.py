@@ -29,4 +29,6 @@ def metrics_msg(batch: list[StepMetrics]) -> MetricsMsg:
     last = batch[-1]
     return MetricsMsg(step=last.step, loss=last.loss, train_loss=last.train_loss, test_loss=last.test_loss,
                       steps=[m.step for m in batch], losses=[m.loss for m in batch],
-                      train_losses=[m.train_loss for m in batch], test_losses=[m.test_loss for m in batch])
+                      train_losses=[m.train_loss for m in batch], test_losses=[m.test_loss for m in batch],
+                      lrs=[m.lr for m in batch], grad_norms=[m.grad_norm for m in batch],
+                      clipped=[m.step for m in batch if m.clipped])

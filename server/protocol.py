@@ -192,6 +192,8 @@ class StateMsg(Out):
     loss: Optional[float]
     test_loss: Optional[float]
     accuracy: Optional[dict[str, float]]
+    schedule: Optional[dict[str, list[float]]]  # the lr schedule sampled for plotting (null: constant)
+    layers: Optional[list[dict[str, float]]]  # networks: per layer, activation spread and gradient size
     playing: bool
     cursor: Optional[Cursor]
     curve: Optional[dict[str, Any]]
@@ -224,6 +226,9 @@ class MetricsMsg(Out):
     losses: list[Optional[float]]
     train_losses: list[Optional[float]]
     test_losses: list[Optional[float]]
+    lrs: list[Optional[float]]  # the rate each step used
+    grad_norms: list[Optional[float]]  # ‖g‖ before clipping
+    clipped: list[int]  # the steps whose gradient was clipped
 
 
 class ErrorMsg(Out):

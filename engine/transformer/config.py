@@ -1,0 +1,72 @@
+"""The transformer run's settings, defined once with their bounds (see engine/config.py).
+
+torch-free on purpose: the server derives its schema from this class at startup, and importing torch
+costs about 2 s there. Defaults are the ones measured to learn visibly within a minute on a 2-core
+CPU (bench/transformer.py).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..config import setting
+from ..data.text import TASKS
+
+INITS = ("0.02", "fan_in", "scaled_residual")  # the same as model.INITS (model.py imports torch; tested)
+OPTIMIZERS = ("adamw", "adam", "sgd")
+DEVICES = ("auto", "cpu", "cuda")
+PHASES = ("pretrain", "finetune")
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    # the text
+    text: str = setting("", doc="your own training text; empty: Python's documentation (from the standard library)")
+    task: str = setting("add", choices=TASKS, doc="the fine-tuning task: add (Q: 17+25? A: 42) or reverse (Q: reverse abc? A: cba)")
+    seed: int = setting(0, lo=0, hi=2**31 - 1, doc="seeds the initial weights, the batches and the task set")
+    # the model
+    block_size: int = setting(64, lo=8, hi=256, doc="context length in characters")
+    n_layer: int = setting(4, lo=1, hi=8, doc="transformer blocks")
+    n_head: int = setting(4, lo=1, hi=8, doc="attention heads per block")
+    n_embd: int = setting(128, lo=16, hi=512, doc="width of the residual stream")
+    dropout: float = setting(0.0, lo=0.0, hi=0.5, doc="dropout probability (0: off, right for short runs)")
+    bias: bool = setting(True, doc="biases in the Linear layers and LayerNorms")
+    init: str = setting("scaled_residual", choices=INITS,
+                        doc="N(0, 0.02); N(0, 1/√fan_in); or GPT-2's N(0, 0.02) with output projections ÷ √(2·n_layer)")
+    # the optimizer and its schedule
+    optimizer: str = setting("adamw", choices=OPTIMIZERS, doc="AdamW (decoupled weight decay), Adam, or plain SGD")
+    lr: float = setting(2e-3, lo=1e-6, hi=10.0, live=True, doc="peak learning rate η of the schedule")
+    min_lr_ratio: float = setting(0.1, lo=0.0, hi=1.0, doc="the floor the cosine decays to, as a share of lr")
+    warmup: int = setting(50, lo=0, hi=10000, doc="steps of linear warmup")
+    decay_steps: int = setting(2000, lo=1, hi=1000000, doc="steps until the cosine reaches its floor")
+    beta1: float = setting(0.9, lo=0.0, hi=0.9999, doc="Adam β₁: how long the gradient's running mean remembers")
+    beta2: float = setting(0.99, lo=0.0, hi=0.99999, doc="Adam β₂: the same for the squared gradient")
+    weight_decay: float = setting(0.1, lo=0.0, hi=1.0, live=True, doc="AdamW decay on 2-D weights (not biases, norms)")
+    grad_clip: float = setting(1.0, lo=0.0, hi=100.0, live=True, doc="clip the gradient norm to this (0: off)")
+    batch_size: int = setting(12, lo=1, hi=512, doc="windows per step")
+    # fine-tuning
+    finetune_lr: float = setting(1e-3, lo=1e-6, hi=10.0, doc="peak learning rate after switching to the task")
+    finetune_warmup: int = setting(20, lo=0, hi=10000, doc="warmup steps of the fine-tuning phase")
+    finetune_steps: int = setting(400, lo=1, hi=1000000, doc="fine-tuning steps until the cosine reaches its floor")
+    # where it runs
+    device: str = setting("auto", choices=DEVICES, doc="auto: the GPU when there is one, else the CPU")
+    bf16: bool = setting(False, doc="bfloat16 autocast for matmuls (CUDA only; ignored on the CPU)")
+    threads: int = setting(2, lo=1, hi=64, doc="CPU threads for torch (process-wide)")
+    eval_iters: int = setting(8, lo=1, hi=200, doc="batches per split for the train/val loss estimates")
+    speed: float = setting(1000.0, lo=1.0, hi=100000.0, live=True, doc="steps per second while playing (at most)")
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.n_embd % self.n_head:
+            out.append(f"n_embd {self.n_embd} must be a multiple of n_head {self.n_head} (each head gets n_embd/n_head)")
+        if self.warmup >= self.decay_steps:
+            out.append(f"warmup ({self.warmup}) must be shorter than decay_steps ({self.decay_steps})")
+        if self.finetune_warmup >= self.finetune_steps:
+            out.append(f"finetune_warmup ({self.finetune_warmup}) must be shorter than finetune_steps ({self.finetune_steps})")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def replace(self, **changes) -> "TransformerConfig":
+        return type(self)(**{**self.to_dict(), **changes})
