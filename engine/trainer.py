@@ -7,6 +7,7 @@ mid-step is honest. No globals: every Trainer owns its random streams.
 """
 from __future__ import annotations
 
+import copy
 import math
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -39,7 +40,7 @@ class StepTrace:
 
 
 class Trainer:
-    def __init__(self, model: str, config: dict | None = None, history_steps: int = 50):
+    def __init__(self, model: str, config: dict | None = None, history_steps: int = 50, custom=None):
         if model not in MODELS:
             raise ValueError(f"unknown model '{model}'; choose one of {', '.join(MODELS)}")
         self.spec = MODELS[model]
@@ -48,7 +49,8 @@ class Trainer:
         if problems:
             raise ValueError("; ".join(problems))
         self.history_steps = history_steps
-        self.custom: np.ndarray | None = None  # a person's own points (x₁, x₂, label), when given
+        # a person's own points (rows x₁, x₂, label), when given
+        self.custom: np.ndarray | None = None if custom is None else np.asarray(custom, dtype=float)
         self.version = 0  # counts every change of the parameters (steps, resets): views redraw on change
         self.reset()
 
@@ -94,6 +96,34 @@ class Trainer:
         self.custom = rows
         self.config = self.config.replace(dataset="custom")
         self.reset()
+
+    def fork(self) -> "Trainer":
+        """A twin that goes on from exactly here — same data, weights, optimizer state and batch
+        order — but trains on its own (a viewer's experiment)."""
+        twin = Trainer(self.spec.name, self.config.to_dict(), self.history_steps, custom=self.custom)
+        twin.restore(self.export())
+        twin.model.optimizer = copy.deepcopy(self.model.optimizer)
+        twin.sampler = copy.deepcopy(self.sampler)
+        return twin
+
+    def export(self) -> dict:
+        """Everything a saved run needs: config, own data, parameters (arrays), steps, recent metrics."""
+        return {"model": self.spec.name, "config": self.config.to_dict(), "steps": self.steps_done,
+                "custom": None if self.custom is None else self.custom.tolist(),
+                "params": {k: v.copy() for k, v in self.model.params.items()},
+                "metrics": [vars(tr.metrics) for tr in self.history if tr.metrics is not None]}
+
+    def restore(self, saved: dict) -> None:
+        """Load parameters and the step count from export() (same model and config)."""
+        for k, v in saved["params"].items():
+            if k not in self.model.params or self.model.params[k].shape != np.shape(v):
+                raise ValueError(f"saved parameter {k} does not fit this model")
+            self.model.params[k][...] = v
+        self.steps_done = saved["steps"]
+        self.history.clear()
+        self.cursor = None
+        self.diverged = None
+        self.version += 1
 
     def set_param(self, name: str, index: tuple[int, ...], value: float) -> None:
         """Edit one parameter by hand (e.g. "W1", (0, 2)); training goes on from there."""

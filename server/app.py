@@ -8,17 +8,22 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request, WebSocket
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 import engine
+from engine.checkpoint import from_state_dict_bytes
 from engine.device import best_device, torch_version
+from engine.trainer import Trainer
 
-from .protocol import CLIENT, QUERIES, Create, ErrorMsg, Join, json_schema, validate_config
+from .protocol import (CLIENT, QUERIES, Create, ErrorMsg, Fork, Handover, Join, Load, Reclaim, Save, SavedMsg,
+                       json_schema, validate_config)
+from .runner import Export
 from .sessions import Registry, RoomFull
 from .settings import Settings
+from .store import RunStore
 from .wire import Client, encode, writer_task
 
 FRONTEND = resources.files("frontend")
@@ -27,14 +32,16 @@ FRONTEND = resources.files("frontend")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     registry = Registry(settings)
+    store = RunStore(settings.data_dir)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
         registry.close()
+        store.close()
 
     app = FastAPI(title="Flowscope", version=engine.__version__, lifespan=lifespan)
-    app.state.settings, app.state.registry = settings, registry
+    app.state.settings, app.state.registry, app.state.store = settings, registry, store
     if settings.loopback:
         # DNS rebinding: a page on another name must not reach a loopback-only server
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "[::1]", "::1", "testserver"])
@@ -47,6 +54,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/api/schema")
     def schema():
         return JSONResponse(json_schema(settings.max_width))
+
+    @app.get("/api/runs")
+    def runs():
+        return store.list()
+
+    @app.get("/api/runs/{run_id}/weights")
+    def weights(run_id: str):
+        run = store.get(run_id)
+        if run is None:
+            return JSONResponse({"detail": f"no saved run '{run_id}'"}, status_code=404)
+        name = f"flowscope-{run['model']}-{run_id}.pt"  # torch.load(...) gives the state_dict
+        return Response(run["weights"], media_type="application/octet-stream",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/")
     @app.get("/room/{code}")
@@ -63,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await socket.accept()
         client = Client(socket, settings.send_timeout, settings.max_queue)
         with writer_task(client):
-            reader = asyncio.create_task(read_loop(socket, client, registry, settings))
+            reader = asyncio.create_task(read_loop(socket, client, Rooms(registry, store), settings))
             dropped = asyncio.create_task(client.dropped.wait())
             await asyncio.wait({reader, dropped}, return_when=asyncio.FIRST_COMPLETED)
             for task in (reader, dropped):
@@ -91,7 +111,14 @@ def origin_allowed(socket: WebSocket, settings: Settings) -> bool:
     return urlsplit(origin).netloc == socket.headers.get("host")
 
 
-async def read_loop(socket: WebSocket, client: Client, registry: Registry, settings: Settings) -> None:
+class Rooms:
+    """What the websocket handler needs: the live sessions and the saved runs."""
+
+    def __init__(self, registry: Registry, store: RunStore):
+        self.registry, self.store = registry, store
+
+
+async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: Settings) -> None:
     def reply(message: str, code: str = "bad_message") -> None:
         client.push(encode(ErrorMsg(message=message, code=code)))
 
@@ -111,10 +138,11 @@ async def read_loop(socket: WebSocket, client: Client, registry: Registry, setti
         except ValidationError as exc:
             reply(describe(exc, text))
             continue
-        dispatch(msg, client, registry, reply)
+        dispatch(msg, client, rooms, reply)
 
 
-def dispatch(msg, client: Client, registry: Registry, reply) -> None:
+def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
+    registry = rooms.registry
     if isinstance(msg, Create):
         try:
             registry.create(msg.model, validate_config(msg.model, msg.config, registry.settings.max_width), client)
@@ -124,20 +152,55 @@ def dispatch(msg, client: Client, registry: Registry, reply) -> None:
             reply(str(exc))
         return
     if isinstance(msg, Join):
+        client.name = msg.name or client.name
         try:
-            registry.join(msg.session, client)
+            registry.join(msg.session, client, msg.token)
         except KeyError as exc:
             reply(exc.args[0], "no_session")
         except RoomFull as exc:
             reply(str(exc), "busy")
+        except PermissionError as exc:
+            reply(str(exc), "not_owner")
         return
+    if isinstance(msg, Load):
+        return load_run(msg.id, client, rooms, reply)
     session = registry.session_of(client)
     if session is None:
         reply("No session yet: send create (or join a room) first.", "no_session")
+    elif isinstance(msg, Reclaim):
+        try:
+            registry.join(session.code, client, msg.token)
+        except PermissionError as exc:
+            reply(str(exc), "not_owner")
     elif session.role(client) != "owner" and not isinstance(msg, QUERIES):
         reply(f"You are watching room {session.code}: only its owner can drive it.", "not_owner")
+    elif isinstance(msg, Handover):
+        try:
+            session.handover(msg.to)
+        except KeyError as exc:
+            reply(exc.args[0], "no_session")
+    elif isinstance(msg, Fork):
+        def forked(trainer):
+            registry.create(session.model, trainer.config.to_dict(), client, trainer)
+        session.runner.submit(Export("fork", forked), client)
+    elif isinstance(msg, Save):
+        def exported(result):
+            saved, weights = result
+            run_id = rooms.store.save(msg.name, saved, weights)
+            client.push(encode(SavedMsg(id=run_id, name=msg.name, steps=saved["steps"])))
+        session.runner.submit(Export("save", exported), client)
     else:
         session.runner.submit(msg, client)
+
+
+def load_run(run_id: str, client: Client, rooms: Rooms, reply) -> None:
+    """A saved run comes back as a new session owned by the asker."""
+    run = rooms.store.get(run_id)
+    if run is None:
+        return reply(f"No saved run with id '{run_id}'.", "no_session")
+    trainer = Trainer(run["model"], run["config"], rooms.registry.settings.history_steps, custom=run["custom"])
+    trainer.restore({"params": from_state_dict_bytes(run["weights"]), "steps": run["steps"]})
+    rooms.registry.create(run["model"], run["config"], client, trainer)
 
 
 def describe(exc: ValidationError, text: str | None, prefix: str = "") -> str:

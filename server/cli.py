@@ -16,6 +16,8 @@ def parse(argv=None) -> argparse.Namespace:
                    "0.0.0.0 inside a container)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000)")
     p.add_argument("--no-browser", action="store_true", help="don't open a browser tab")
+    p.add_argument("--data-dir", default=None, help="where saved runs are kept (a SQLite file; default "
+                   "$XDG_DATA_HOME/flowscope or ~/.local/share/flowscope)")
     p.add_argument("--max-width", type=int, default=None, help="most units per hidden layer a network may have "
                    "(default 8, as TensorFlow Playground; up to 64)")
     return p.parse_args(argv)
@@ -23,8 +25,8 @@ def parse(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse(argv)
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("max_width", args.max_width))
-                 if v is not None}
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("max_width", args.max_width),
+                                   ("data_dir", args.data_dir)) if v is not None}
     if args.no_browser:
         overrides["open_browser"] = False
     settings = Settings(**overrides)

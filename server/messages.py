@@ -7,8 +7,8 @@ from engine.flow import StageEvent, StepMetrics
 from .protocol import DatasetMsg, MetricsMsg, SessionMsg, StageMsg, StateMsg
 
 
-def session_msg(code: str, model: str, role: str, trainer) -> SessionMsg:
-    return SessionMsg(id=code, model=model, role=role, config=trainer.config.to_dict(),
+def session_msg(code: str, model: str, role: str, trainer, you: str, token: str | None = None) -> SessionMsg:
+    return SessionMsg(id=code, model=model, role=role, you=you, token=token, config=trainer.config.to_dict(),
                       stages=[stage for stage, _ in trainer.plan])
 
 

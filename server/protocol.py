@@ -72,9 +72,14 @@ class Create(Strict):
     config: dict[str, Any] = Field(default_factory=dict, max_length=64)
 
 
+Name = Annotated[str, Field(min_length=1, max_length=40)]
+
+
 class Join(Strict):
     type: Literal["join"]
     session: Annotated[str, Field(min_length=1, max_length=16)]
+    token: Optional[Annotated[str, Field(max_length=64)]] = None  # the owner's secret: rejoin as owner
+    name: Optional[Name] = None  # shown to the owner, e.g. to hand control to "Ana"
 
 
 class Step(Strict):
@@ -135,16 +140,47 @@ class LandscapeQuery(Strict):
                                 Field(min_length=2, max_length=2)]] = None
 
 
+class Handover(Strict):
+    """The owner gives control to a member of the room (by its `you` id); the token holder can
+    always take it back (join with the token, or `reclaim`)."""
+
+    type: Literal["handover"]
+    to: Annotated[str, Field(min_length=1, max_length=16)]
+
+
+class Reclaim(Strict):
+    type: Literal["reclaim"]
+    token: Annotated[str, Field(max_length=64)]
+
+
+class Fork(Strict):
+    """Copy the room's current state into a session of your own, to experiment."""
+
+    type: Literal["fork"]
+
+
+class Save(Strict):
+    type: Literal["save"]
+    name: Name = "untitled run"
+
+
+class Load(Strict):
+    type: Literal["load"]
+    id: Annotated[str, Field(min_length=1, max_length=32)]
+
+
 class DatasetQuery(Strict):
     """Ask for the session's training data again (read-only)."""
 
     type: Literal["dataset"]
 
 
-QUERIES = (LandscapeQuery, DatasetQuery)  # messages that change nothing: any member of a room may send them
+# messages any member of a room may send: they read the room, or act on the sender's own behalf
+QUERIES = (LandscapeQuery, DatasetQuery, Fork, Save, Reclaim)
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
-                                LandscapeQuery, DatasetQuery], Field(discriminator="type")]
+                                LandscapeQuery, DatasetQuery, Handover, Reclaim, Fork, Save, Load],
+                          Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)
 MAX_EPOCHS = 100  # an epoch command runs at most this many passes (the runner is busy meanwhile)
 
@@ -159,6 +195,8 @@ class SessionMsg(Out):
     id: str
     model: str
     role: Literal["owner", "viewer"]
+    you: str  # this connection's id in the room (for hand-over)
+    token: Optional[str] = None  # the owner's secret, only ever sent to the session's creator
     protocol: int = PROTOCOL_VERSION
     config: dict[str, Any]
     stages: list[str]
@@ -247,7 +285,28 @@ class LandscapeMsg(Out):
     step: int
 
 
-ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg],
+class Member(Out):
+    id: str
+    name: Optional[str]
+    role: Literal["owner", "viewer"]
+
+
+class RosterMsg(Out):
+    """Who is in the room; sent to the owner whenever it changes."""
+
+    type: Literal["roster"] = "roster"
+    members: list[Member]
+
+
+class SavedMsg(Out):
+    type: Literal["saved"] = "saved"
+    id: str
+    name: str
+    steps: int
+
+
+ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg,
+                                RosterMsg, SavedMsg],
                           Field(discriminator="type")]
 SERVER = TypeAdapter(ServerMessage)
 

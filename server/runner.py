@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
+from engine.checkpoint import to_state_dict_bytes
 from engine.data.custom import DataError, from_points, parse_csv
 from engine.flow import Divergence
 from engine.trainer import Trainer
@@ -33,15 +34,27 @@ class Hello:
     """Greet one client: its `session`, then a full snapshot (late joiners see the state at once)."""
 
     role: str
+    you: str
+    token: str | None = None  # only for the session's creator
+
+
+@dataclass
+class Export:
+    """Hand a fork (Trainer) or a saved copy (export dict + weights bytes) back to the event loop."""
+
+    kind: str  # "fork" or "save"
+    done: Callable  # called on the event loop with the result
 
 
 _STOP = object()
 
 
 class Runner:
-    def __init__(self, code: str, model: str, config: dict, settings, publish: Publish):
-        self.code, self.model, self.settings, self.publish = code, model, settings, publish
-        self.trainer = Trainer(model, config, settings.history_steps)  # ValueError for bad configs
+    def __init__(self, code: str, model: str, config: dict, settings, publish: Publish, on_loop: Callable,
+                 trainer: Trainer | None = None):
+        self.code, self.model, self.settings, self.publish, self.on_loop = code, model, settings, publish, on_loop
+        # a given trainer (a fork, a loaded run) or a new one (ValueError for bad configs)
+        self.trainer = trainer or Trainer(model, config, settings.history_steps)
         self.commands: queue.Queue = queue.Queue()
         self.playing = False
         self.announced: str | None = None  # the divergence already told to the room
@@ -81,12 +94,19 @@ class Runner:
         t = self.trainer
         try:
             if isinstance(command, Hello):
-                hello = [(encode(m.session_msg(self.code, self.model, command.role, t)), False),
+                hello = [(encode(m.session_msg(self.code, self.model, command.role, t, command.you, command.token)), False),
                          (encode(m.dataset_msg(t)), False),
                          (encode(m.state_msg(t, self.playing)), True)]
                 field = self._field_frame()
                 self.publish(hello + ([(field, "field")] if field else []), client)
                 return
+            if isinstance(command, Export):
+                if command.kind == "fork":
+                    result = t.fork()
+                else:
+                    saved = t.export()
+                    result = (saved, to_state_dict_bytes(saved["params"]))
+                return self.on_loop(command.done, result)
             if isinstance(command, DatasetQuery):
                 return self.publish([(encode(m.dataset_msg(t)), False)], client)
             if isinstance(command, LandscapeQuery):

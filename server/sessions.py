@@ -4,8 +4,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+from .protocol import Member, RosterMsg
 from .runner import Hello, Runner
-from .wire import Client
+from .wire import Client, encode
 
 # no 0/O, 1/I/L: a code read off a projector must not be ambiguous
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -14,12 +15,16 @@ GRACE_SECONDS = 120  # an empty session waits this long for its owner to come ba
 
 
 class Session:
-    def __init__(self, code: str, model: str, config: dict, settings, loop: asyncio.AbstractEventLoop):
+    def __init__(self, code: str, model: str, config: dict, settings, loop: asyncio.AbstractEventLoop,
+                 trainer=None):
         self.code, self.model, self.loop = code, model, loop
-        self.owner_token = secrets.token_urlsafe(16)  # reserved for hand-over/reclaim; never in links
+        self.owner_token = secrets.token_urlsafe(16)  # the creator's: never in links, never to others
         self.clients: dict[Client, str] = {}  # client → role
+        self.token_holder: Client | None = None
+        self.had_viewers = False
         self.expiry: asyncio.TimerHandle | None = None
-        self.runner = Runner(code, model, config, settings, self._publish)
+        self.runner = Runner(code, model, config, settings, self._publish,
+                             lambda fn, *args: loop.call_soon_threadsafe(fn, *args), trainer)
 
     def _publish(self, frames, to) -> None:
         """Called from the runner thread: hop onto the event loop."""
@@ -35,11 +40,39 @@ class Session:
         if self.expiry:
             self.expiry.cancel()
             self.expiry = None
+        if role == "owner":  # one owner at a time: whoever drove before now watches
+            for other, r in list(self.clients.items()):
+                if r == "owner" and other is not client:
+                    self.clients[other] = "viewer"
+                    self.greet(other)
         self.clients[client] = role
-        self.runner.submit(Hello(role), client)
+        self.greet(client)
+        self.send_roster()
+
+    def greet(self, client: Client) -> None:
+        token = self.owner_token if client is self.token_holder else None
+        self.runner.submit(Hello(self.clients[client], client.id, token), client)
 
     def role(self, client: Client) -> str | None:
         return self.clients.get(client)
+
+    def send_roster(self) -> None:
+        """Tell the owner who is watching, once anyone is; a newer roster replaces an unsent one and
+        comes after the owner's own hello (a mailbox, like state)."""
+        if len(self.clients) < 2 and not self.had_viewers:
+            return
+        self.had_viewers = True
+        members = [Member(id=c.id, name=c.name, role=r) for c, r in self.clients.items()]
+        text = encode(RosterMsg(members=members))
+        for client, role in self.clients.items():
+            if role == "owner":
+                client.push(text, latest="roster")
+
+    def handover(self, to_id: str) -> None:
+        target = next((c for c in self.clients if c.id == to_id), None)
+        if target is None:
+            raise KeyError(f"Nobody with id '{to_id}' is in room {self.code}.")
+        self.add(target, "owner")
 
 
 class RoomFull(Exception):
@@ -58,29 +91,37 @@ class Registry:
             if code not in self.sessions:
                 return code
 
-    def create(self, model: str, config: dict, owner: Client) -> Session:
+    def create(self, model: str, config: dict, owner: Client, trainer=None) -> Session:
+        """A new room with `owner` in it (who holds its token); `trainer` for forks and loaded runs."""
         if len(self.sessions) >= self.settings.max_sessions:
             raise ValueError("The server has as many sessions as it allows; try again later.")
         code = self._new_code()
         # built first: a config the trainer refuses must leave the client where it was
-        session = Session(code, model, config, self.settings, asyncio.get_running_loop())
+        session = Session(code, model, config, self.settings, asyncio.get_running_loop(), trainer)
         self.leave(owner)
         session.runner.start()
         self.sessions[code] = session
+        session.token_holder = owner
         self._enter(owner, session, "owner")
         return session
 
-    def join(self, code: str, client: Client) -> Session:
+    def join(self, code: str, client: Client, token: str | None = None) -> Session:
         session = self.sessions.get(code.strip().upper())
         if session is None:
             raise KeyError(f"No session with code '{code}'. Check the code and try again.")
+        if token is not None and not secrets.compare_digest(token, session.owner_token):
+            raise PermissionError("That owner token doesn't match this room: join without it to watch.")
         if self.where.get(client) is session:  # already in it (an owner re-joining must stay the owner)
-            session.add(client, session.clients[client])
+            if token:
+                session.token_holder = client
+            session.add(client, "owner" if token else session.clients[client])
             return session
         if len(session.clients) >= self.settings.max_clients_per_session:
             raise RoomFull(f"Room {session.code} is full.")
         self.leave(client)
-        self._enter(client, session, "viewer")
+        if token:  # the creator coming back (a reload, a new device): the room is theirs again
+            session.token_holder = client
+        self._enter(client, session, "owner" if token else "viewer")
         return session
 
     def _enter(self, client: Client, session: Session, role: str) -> None:
@@ -95,6 +136,9 @@ class Registry:
         if session is None:
             return
         session.clients.pop(client, None)
+        if session.token_holder is client:
+            session.token_holder = None
+        session.send_roster()
         if not session.clients:
             session.expiry = session.loop.call_later(GRACE_SECONDS, self._expire, session.code)
 

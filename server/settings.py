@@ -1,6 +1,9 @@
 """One Settings object: flags from the CLI, or FLOWSCOPE_* environment variables."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,6 +18,8 @@ class Settings(BaseSettings):
     max_sessions: int = Field(200, ge=1)
     max_clients_per_session: int = Field(200, ge=1)
     max_width: int = Field(8, ge=1, le=64)  # units per hidden layer a network may have (teachers may raise it)
+    # saved runs live here (a SQLite file); default: $XDG_DATA_HOME/flowscope or ~/.local/share/flowscope
+    data_dir: Path = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "flowscope"
     history_steps: int = Field(50, ge=1, le=1000)
     frame_hz: float = Field(30.0, gt=0, le=240)  # state frames per second while playing, at most
     send_timeout: float = Field(5.0, gt=0)  # a client that can't take a frame this long is dropped

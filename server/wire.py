@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import struct
 from collections import deque
 
@@ -75,6 +76,8 @@ class Client:
         self.wake = asyncio.Event()
         self.dropped = asyncio.Event()  # set when this client is cut off (stalled, overflowed or gone)
         self.sent = 0
+        self.id = secrets.token_hex(3)  # how the room names this connection (hand-over, roster)
+        self.name: str | None = None
 
     def push(self, payload: str | bytes, latest: bool | str = False) -> None:
         """Called on the event loop thread. `latest` names a mailbox (True: "state") whose frames replace

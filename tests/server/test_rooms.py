@@ -35,7 +35,9 @@ def test_viewer_joins_and_gets_everything_at_once(live_server):
         owner_state = get_state(owner)
         v_session, v_dataset, v_state = join(viewer, session["id"])
         assert v_session["role"] == "viewer" and v_session["id"] == session["id"]
-        assert {k: v for k, v in v_session.items() if k != "role"} == {k: v for k, v in session.items() if k != "role"}
+        mine = {"role", "you", "token"}  # per connection: the rest of the session is the same for all
+        assert {k: v for k, v in v_session.items() if k not in mine} == {k: v for k, v in session.items() if k not in mine}
+        assert session["token"] and v_session["token"] is None and v_session["you"] != session["you"]
         assert v_dataset == dataset
         assert v_state == owner_state, "a late joiner sees the current state at once"
         assert len(live_server.registry.sessions[session["id"]].clients) == 2

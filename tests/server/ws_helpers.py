@@ -5,6 +5,7 @@ Every receive has a timeout: a test that waits for a message that never comes fa
 from __future__ import annotations
 
 import json
+import tempfile
 import socket
 import threading
 import time
@@ -64,7 +65,8 @@ def start_server(sndbuf: int | None = None, **overrides) -> LiveServer:
     """uvicorn in a thread on a socket bound here (port 0: no race for a free port).
     `sndbuf` caps SO_SNDBUF on the listening socket, which accepted connections inherit (Linux): a stalled
     reader then fills its buffers in a second instead of the ~4 MB loopback autotuning allows."""
-    base = dict(open_browser=False, send_timeout=2.0, max_sessions=1000)
+    # saved runs go to a fresh temporary folder, never the user's data directory
+    base = dict(open_browser=False, send_timeout=2.0, max_sessions=1000, data_dir=tempfile.mkdtemp(prefix="fs-runs-"))
     settings = Settings(**{**base, **overrides})
     app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -98,6 +100,17 @@ def ws_connect(url: str, **kwargs) -> ClientConnection:
     return connect(url, **kwargs)
 
 
+def _recv(ws: ClientConnection, timeout: float):
+    """ws.recv, passing over `roster` messages (the owner's list of who is watching): the tests here
+    are about the stream of training frames; test_rooms asks for rosters explicitly."""
+    deadline = time.monotonic() + timeout
+    while True:
+        raw = ws.recv(timeout=max(0.0, deadline - time.monotonic()))
+        if isinstance(raw, str) and raw.startswith('{"type":"roster"'):
+            continue
+        return raw
+
+
 def send(ws: ClientConnection, msg: dict | str) -> None:
     ws.send(msg if isinstance(msg, str) else json.dumps(msg))
 
@@ -105,7 +118,7 @@ def send(ws: ClientConnection, msg: dict | str) -> None:
 def recv(ws: ClientConnection, timeout: float = RECV_TIMEOUT) -> dict:
     """The next message, parsed; fails the test if none comes within `timeout`."""
     try:
-        raw = ws.recv(timeout=timeout)
+        raw = _recv(ws, timeout=timeout)
     except TimeoutError:
         pytest.fail(f"no message within {timeout} s")
     assert isinstance(raw, str), f"server sent a binary frame: {raw[:80]!r}"
@@ -116,7 +129,7 @@ def recv(ws: ClientConnection, timeout: float = RECV_TIMEOUT) -> dict:
 
 def recv_raw(ws: ClientConnection, timeout: float = RECV_TIMEOUT) -> str:
     try:
-        raw = ws.recv(timeout=timeout)
+        raw = _recv(ws, timeout=timeout)
     except TimeoutError:
         pytest.fail(f"no message within {timeout} s")
     assert isinstance(raw, str)
@@ -132,7 +145,7 @@ def recv_type(ws: ClientConnection, type_: str, timeout: float = RECV_TIMEOUT,
         if left <= 0:
             pytest.fail(f"no '{type_}' message within {timeout} s (skipped: {skipped})")
         try:
-            raw = ws.recv(timeout=left)
+            raw = _recv(ws, timeout=left)
         except TimeoutError:
             pytest.fail(f"no '{type_}' message within {timeout} s")
         msg = json.loads(raw)
@@ -152,7 +165,7 @@ def recv_until(ws: ClientConnection, predicate, timeout: float = RECV_TIMEOUT,
         if left <= 0:
             pytest.fail(f"no matching message within {timeout} s")
         try:
-            raw = ws.recv(timeout=left)
+            raw = _recv(ws, timeout=left)
         except TimeoutError:
             pytest.fail(f"no matching message within {timeout} s")
         assert isinstance(raw, str), f"server sent a binary frame: {raw[:80]!r}"
@@ -170,7 +183,7 @@ def paused_state(msg: dict) -> bool:
 def expect_silence(ws: ClientConnection, seconds: float = 0.3) -> None:
     """Assert that nothing arrives for `seconds`."""
     try:
-        raw = ws.recv(timeout=seconds)
+        raw = _recv(ws, timeout=seconds)
     except TimeoutError:
         return
     pytest.fail(f"unexpected message: {str(raw)[:200]}")
@@ -184,7 +197,7 @@ def drain(ws: ClientConnection, quiet: float = 0.2, limit: float = RECV_TIMEOUT)
         if time.monotonic() > deadline:
             pytest.fail(f"the server never went quiet within {limit} s")
         try:
-            raw = ws.recv(timeout=quiet)
+            raw = _recv(ws, timeout=quiet)
         except TimeoutError:
             return out
         out.append(json.loads(raw))

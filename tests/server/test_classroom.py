@@ -1,0 +1,126 @@
+"""Rooms for a class: the owner's token, hand-over and reclaim, forks, saved runs that outlive the server."""
+import io
+import json
+
+import pytest
+import torch
+
+from ws_helpers import command, create, get_state, recv, recv_type, send, start_server
+
+
+def join(ws, code, **extra):
+    send(ws, {"type": "join", "session": code, **extra})
+    session = recv_type(ws, "session")
+    recv_type(ws, "state")
+    return session
+
+
+def expect(ws, type_):
+    """The next text message of that type, passing over binary `field` frames and anything else."""
+    while True:
+        raw = ws.recv(timeout=5)
+        if isinstance(raw, str) and json.loads(raw)["type"] == type_:
+            return json.loads(raw)
+
+
+def roster(ws):
+    """The owner's latest roster (the helpers pass over rosters, so read them raw here)."""
+    while True:
+        msg = json.loads(ws.recv(timeout=5))
+        if msg["type"] == "roster":
+            return msg["members"]
+
+
+def test_the_token_goes_only_to_the_creator_and_brings_them_back(live_server):
+    with live_server.connect() as owner, live_server.connect() as viewer:
+        session, _, _ = create(owner, "neuron")
+        token = session["token"]
+        assert token and len(token) >= 16
+        assert join(viewer, session["id"])["token"] is None
+        send(viewer, {"type": "join", "session": session["id"], "token": "not-the-token"})
+        assert recv_type(viewer, "error")["code"] == "not_owner"
+        command(owner, {"type": "step", "unit": "step", "count": 3})
+    with live_server.connect() as again:  # the teacher's page reloads: a new socket, the same token
+        back = join(again, session["id"], token=token)
+        assert back["role"] == "owner" and back["token"] == token
+        assert get_state(again)["step"] == 3
+
+
+def test_hand_over_and_take_back(live_server):
+    with live_server.connect() as teacher, live_server.connect() as student:
+        session, _, _ = create(teacher, "line")
+        mine = join(student, session["id"], name="Ana")
+        members = roster(teacher)
+        assert {"id": mine["you"], "name": "Ana", "role": "viewer"} in members
+        send(teacher, {"type": "handover", "to": mine["you"]})
+        assert recv_type(student, "session")["role"] == "owner"
+        assert recv_type(teacher, "session")["role"] == "viewer"
+        recv_type(student, "state")  # the rest of the new owner's hello
+        replies = command(student, {"type": "step", "unit": "stage"})
+        assert replies[0]["type"] == "stage"
+        send(teacher, {"type": "step", "unit": "stage"})
+        assert recv_type(teacher, "error")["code"] == "not_owner"
+        send(teacher, {"type": "reclaim", "token": session["token"]})
+        assert recv_type(teacher, "session")["role"] == "owner"
+        assert recv_type(student, "session")["role"] == "viewer"
+        send(teacher, {"type": "handover", "to": "nobody"})
+        assert "Nobody" in recv_type(teacher, "error")["message"]
+
+
+def test_a_viewer_forks_the_room_into_a_session_of_their_own(live_server):
+    with live_server.connect() as teacher, live_server.connect() as student:
+        session, _, _ = create(teacher, "neuron", {"optimizer": "momentum"})
+        command(teacher, {"type": "step", "unit": "step", "count": 4})
+        join(student, session["id"])
+        room_state = get_state(teacher)
+        send(student, {"type": "fork"})
+        forked = recv_type(student, "session")
+        assert forked["role"] == "owner" and forked["id"] != session["id"] and forked["token"]
+        state = recv_type(student, "state")
+        assert state["params"] == room_state["params"] and state["step"] == 4
+        command(student, {"type": "step", "unit": "step", "count": 2})
+        assert get_state(teacher)["step"] == 4  # the room goes on untouched
+        assert get_state(student)["step"] == 6
+
+
+def test_save_restart_load_gives_identical_weights(tmp_path):
+    first = start_server(data_dir=tmp_path)
+    try:
+        with first.connect() as ws:
+            send(ws, {"type": "create", "model": "mlp", "config": {"hidden": [3], "dataset": "xor"}})
+            expect(ws, "state")
+            send(ws, {"type": "step", "unit": "epoch"})
+            trained = expect(ws, "state")
+            send(ws, {"type": "save", "name": "xor, one epoch"})
+            saved = expect(ws, "saved")
+        assert saved["steps"] == trained["step"]
+        runs = first.get("/api/runs").json()
+        assert [r["id"] for r in runs] == [saved["id"]] and runs[0]["name"] == "xor, one epoch"
+    finally:
+        first.stop()
+    second = start_server(data_dir=tmp_path)  # a new server process state, the same data directory
+    try:
+        blob = second.get(f"/api/runs/{saved['id']}/weights")
+        assert blob.status_code == 200 and "attachment" in blob.headers["content-disposition"]
+        state_dict = torch.load(io.BytesIO(blob.content), weights_only=True)
+        assert state_dict["W0"].tolist() == trained["params"]["layers"][0]["W"]
+        with second.connect() as ws:
+            send(ws, {"type": "load", "id": saved["id"]})
+            loaded = expect(ws, "session")
+            state = expect(ws, "state")
+            assert loaded["role"] == "owner" and state["params"] == trained["params"]
+            assert state["step"] == trained["step"]
+            send(ws, {"type": "load", "id": "nope"})
+            assert expect(ws, "error")["code"] == "no_session"
+        assert second.get("/api/runs/nope/weights").status_code == 404
+    finally:
+        second.stop()
+
+
+@pytest.mark.parametrize("msg", [{"type": "handover", "to": "x"}])
+def test_viewers_cannot_hand_over(live_server, msg):
+    with live_server.connect() as owner, live_server.connect() as viewer:
+        session, _, _ = create(owner, "neuron")
+        join(viewer, session["id"])
+        send(viewer, msg)
+        assert recv(viewer)["code"] == "not_owner"
