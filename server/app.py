@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from importlib import resources
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends, FastAPI, Request, WebSocket
+import segno
+from fastapi import Depends, FastAPI, Query, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
@@ -21,7 +23,7 @@ from engine.trainer import Trainer
 from .protocol import (CLIENT, QUERIES, Create, ErrorMsg, Fork, Handover, Join, Load, Reclaim, Save, SavedMsg,
                        json_schema, validate_config)
 from .runner import Export
-from .sessions import Registry, RoomFull
+from .sessions import Registry, RoomFull, TooMany
 from .settings import Settings
 from .store import RunStore
 from .wire import Client, encode, writer_task
@@ -42,9 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Flowscope", version=engine.__version__, lifespan=lifespan)
     app.state.settings, app.state.registry, app.state.store = settings, registry, store
-    if settings.loopback:
-        # DNS rebinding: a page on another name must not reach a loopback-only server
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "[::1]", "::1", "testserver"])
+    if settings.loopback or settings.classroom:
+        # DNS rebinding: a page on another name must not reach us; classroom mode adds the LAN names
+        hosts = ["127.0.0.1", "localhost", "[::1]", "::1", "testserver", *settings.allowed_hosts]
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
 
     @app.get("/api/health")
     def health(s: SettingsDep):
@@ -54,6 +57,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/api/schema")
     def schema():
         return JSONResponse(json_schema(settings.max_width))
+
+    @app.get("/api/info")
+    def info():
+        """What the page needs to show a join link: the URL others use, in classroom mode."""
+        return {"classroom": settings.classroom, "public_url": settings.public_url}
+
+    @app.get("/api/qr")
+    def qr(text: Annotated[str, Query(max_length=300)]):
+        """A QR code (SVG) for a join link, drawn by segno."""
+        buf = io.BytesIO()
+        segno.make(text, error="m").save(buf, kind="svg", scale=8, border=2)
+        return Response(buf.getvalue(), media_type="image/svg+xml")
 
     @app.get("/api/runs")
     def runs():
@@ -146,6 +161,8 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
     if isinstance(msg, Create):
         try:
             registry.create(msg.model, validate_config(msg.model, msg.config, registry.settings.max_width), client)
+        except TooMany as exc:
+            reply(str(exc), "busy")
         except ValidationError as exc:
             reply(describe(exc, None, prefix="config"))
         except ValueError as exc:

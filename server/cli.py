@@ -7,6 +7,7 @@ import webbrowser
 
 import uvicorn
 
+from .lan import host_names, lan_address
 from .settings import Settings
 
 
@@ -16,6 +17,8 @@ def parse(argv=None) -> argparse.Namespace:
                    "0.0.0.0 inside a container)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000)")
     p.add_argument("--no-browser", action="store_true", help="don't open a browser tab")
+    p.add_argument("--classroom", action="store_true", help="serve the whole LAN (binds 0.0.0.0): students join "
+                   "with the room code, the link or the QR code the teacher's page shows")
     p.add_argument("--data-dir", default=None, help="where saved runs are kept (a SQLite file; default "
                    "$XDG_DATA_HOME/flowscope or ~/.local/share/flowscope)")
     p.add_argument("--max-width", type=int, default=None, help="most units per hidden layer a network may have "
@@ -29,6 +32,11 @@ def main(argv=None) -> None:
                                    ("data_dir", args.data_dir)) if v is not None}
     if args.no_browser:
         overrides["open_browser"] = False
+    if args.classroom:
+        ip = lan_address()
+        port = overrides.get("port", 8000)
+        overrides.update(classroom=True, host=overrides.get("host", "0.0.0.0"), public_url=f"http://{ip}:{port}",
+                         allowed_hosts=host_names(ip), max_sessions_per_client=10)
     settings = Settings(**overrides)
 
     from .app import create_app  # after parsing, so --help is instant
@@ -37,6 +45,9 @@ def main(argv=None) -> None:
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     url = f"http://{shown}:{settings.port}"
     print(f"Flowscope is running at {url}  (Ctrl+C to stop)", flush=True)
+    if settings.classroom:
+        print(f"Classroom mode: students open {settings.public_url} and type the room code your page shows,\n"
+              f"or scan its QR code. Only machines on this network can reach it.", flush=True)
     if settings.open_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
     uvicorn.run(app, host=settings.host, port=settings.port, ws_max_size=settings.ws_max_size,

@@ -22,6 +22,7 @@ class Session:
         self.clients: dict[Client, str] = {}  # client → role
         self.token_holder: Client | None = None
         self.had_viewers = False
+        self.creator: str | None = None  # the creating client's address, for per-client limits
         self.expiry: asyncio.TimerHandle | None = None
         self.runner = Runner(code, model, config, settings, self._publish,
                              lambda fn, *args: loop.call_soon_threadsafe(fn, *args), trainer)
@@ -79,6 +80,10 @@ class RoomFull(Exception):
     pass
 
 
+class TooMany(Exception):
+    """A client address already holds as many sessions as it may."""
+
+
 class Registry:
     def __init__(self, settings):
         self.settings = settings
@@ -94,14 +99,18 @@ class Registry:
     def create(self, model: str, config: dict, owner: Client, trainer=None) -> Session:
         """A new room with `owner` in it (who holds its token); `trainer` for forks and loaded runs."""
         if len(self.sessions) >= self.settings.max_sessions:
-            raise ValueError("The server has as many sessions as it allows; try again later.")
+            raise TooMany("The server has as many sessions as it allows; try again later.")
+        limit = self.settings.max_sessions_per_client
+        if limit and sum(s.creator == owner.address for s in self.sessions.values()) >= limit:
+            raise TooMany(f"You have {limit} sessions open already (the most one computer may have here); "
+                          "close one, or wait two minutes for empty ones to end.")
         code = self._new_code()
         # built first: a config the trainer refuses must leave the client where it was
         session = Session(code, model, config, self.settings, asyncio.get_running_loop(), trainer)
         self.leave(owner)
         session.runner.start()
         self.sessions[code] = session
-        session.token_holder = owner
+        session.token_holder, session.creator = owner, owner.address
         self._enter(owner, session, "owner")
         return session
 

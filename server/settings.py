@@ -12,6 +12,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FLOWSCOPE_")
 
     host: str = "127.0.0.1"  # loopback unless the user opts in to more
+    classroom: bool = False  # --classroom: serve the LAN, show a join URL and QR code
+    public_url: str | None = None  # how others reach us (classroom mode fills it from the LAN address)
+    allowed_hosts: list[str] = []  # Host names accepted besides loopback (classroom mode adds the LAN ones)
+    max_sessions_per_client: int | None = None  # per client address (classroom mode: 10)
     port: int = Field(8000, ge=0, le=65535)
     open_browser: bool = True
     allowed_origins: list[str] = []  # besides same-origin pages, which are always allowed

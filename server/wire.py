@@ -77,6 +77,7 @@ class Client:
         self.dropped = asyncio.Event()  # set when this client is cut off (stalled, overflowed or gone)
         self.sent = 0
         self.id = secrets.token_hex(3)  # how the room names this connection (hand-over, roster)
+        self.address = ws.client.host if getattr(ws, "client", None) else None  # for per-client limits
         self.name: str | None = None
 
     def push(self, payload: str | bytes, latest: bool | str = False) -> None:

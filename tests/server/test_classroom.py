@@ -124,3 +124,34 @@ def test_viewers_cannot_hand_over(live_server, msg):
         join(viewer, session["id"])
         send(viewer, msg)
         assert recv(viewer)["code"] == "not_owner"
+
+
+def test_classroom_mode_settings_from_the_cli(monkeypatch):
+    import server.cli as cli
+
+    seen = {}
+    monkeypatch.setattr(cli, "lan_address", lambda: "192.168.7.20")
+    monkeypatch.setattr(cli.uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
+    cli.main(["--classroom", "--no-browser", "--port", "8123", "--data-dir", "/tmp/fs-cli-test"])
+    settings = seen["app"].state.settings
+    assert seen["host"] == "0.0.0.0" and settings.public_url == "http://192.168.7.20:8123"
+    assert "192.168.7.20" in settings.allowed_hosts and settings.max_sessions_per_client == 10
+
+
+def test_classroom_server_checks_host_and_limits_sessions_per_client(server_factory):
+    srv = server_factory(classroom=True, public_url="http://192.168.7.20:8000", allowed_hosts=["192.168.7.20"],
+                         max_sessions_per_client=2)
+    assert srv.get("/api/info").json() == {"classroom": True, "public_url": "http://192.168.7.20:8000"}
+    svg = srv.get("/api/qr?text=http://192.168.7.20:8000/room/K7QXP")
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in svg.content
+    import httpx
+
+    assert httpx.get(srv.http_url + "/api/info", headers={"Host": "192.168.7.20:8000"}).status_code == 200
+    assert httpx.get(srv.http_url + "/api/info", headers={"Host": "evil.example"}).status_code == 400
+    with srv.connect() as a, srv.connect() as b, srv.connect() as c:
+        create(a, "neuron")
+        create(b, "neuron")
+        send(c, {"type": "create", "model": "neuron"})
+        reply = recv(c)
+        assert reply["code"] == "busy" and "2 sessions" in reply["message"]

@@ -170,7 +170,7 @@ def test_max_sessions(server_factory):
         create(b, "neuron")
         send(c, {"type": "create", "model": "neuron"})
         reply = recv(c)
-        assert reply["type"] == "error" and reply["code"] == "bad_message", reply
+        assert reply["type"] == "error" and reply["code"] == "busy", reply
         assert len(srv.registry.sessions) == 2
 
 
