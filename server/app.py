@@ -20,8 +20,9 @@ from engine.checkpoint import from_state_dict_bytes
 from engine.device import best_device, torch_version
 from engine.trainer import Trainer
 
-from .protocol import (CLIENT, QUERIES, Create, ErrorMsg, Fork, Handover, Join, Load, Reclaim, Save, SavedMsg,
-                       json_schema, validate_config)
+from .lessons import Lesson, load_all
+from .protocol import (CLIENT, QUERIES, Create, ErrorMsg, Fork, Handover, Join, LessonMove, Load, Reclaim, Save,
+                       SavedMsg, json_schema, validate_config)
 from .runner import Export
 from .sessions import Registry, RoomFull, TooMany
 from .settings import Settings
@@ -29,6 +30,7 @@ from .store import RunStore
 from .wire import Client, encode, writer_task
 
 FRONTEND = resources.files("frontend")
+LESSONS = load_all()  # validated at import: a broken lesson file stops the server, not the class
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,6 +71,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         buf = io.BytesIO()
         segno.make(text, error="m").save(buf, kind="svg", scale=8, border=2)
         return Response(buf.getvalue(), media_type="image/svg+xml")
+
+    @app.get("/api/lessons")
+    def lessons():
+        return [{"id": k, "title": v.title, "summary": v.summary, "steps": len(v.steps)} for k, v in LESSONS.items()]
+
+    @app.get("/api/lessons/schema")
+    def lesson_schema():
+        return Lesson.model_json_schema()
+
+    @app.get("/api/lessons/{lesson_id}")
+    def lesson(lesson_id: str):
+        if lesson_id not in LESSONS:
+            return JSONResponse({"detail": f"no lesson '{lesson_id}'"}, status_code=404)
+        return LESSONS[lesson_id].model_dump()
 
     @app.get("/api/runs")
     def runs():
@@ -191,6 +207,11 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             reply(str(exc), "not_owner")
     elif session.role(client) != "owner" and not isinstance(msg, QUERIES):
         reply(f"You are watching room {session.code}: only its owner can drive it.", "not_owner")
+    elif isinstance(msg, LessonMove):
+        if msg.id not in LESSONS or msg.step >= len(LESSONS[msg.id].steps):
+            reply(f"No step {msg.step} in lesson '{msg.id}'.", "bad_message")
+        else:
+            session.move_lesson(msg.id, msg.step)
     elif isinstance(msg, Handover):
         try:
             session.handover(msg.to)

@@ -169,6 +169,14 @@ class Load(Strict):
     id: Annotated[str, Field(min_length=1, max_length=32)]
 
 
+class LessonMove(Strict):
+    """The owner opens a lesson step; the whole room follows."""
+
+    type: Literal["lesson"]
+    id: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,40}$")]
+    step: Annotated[int, Field(ge=0, le=100)]
+
+
 class DatasetQuery(Strict):
     """Ask for the session's training data again (read-only)."""
 
@@ -179,7 +187,7 @@ class DatasetQuery(Strict):
 QUERIES = (LandscapeQuery, DatasetQuery, Fork, Save, Reclaim)
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
-                                LandscapeQuery, DatasetQuery, Handover, Reclaim, Fork, Save, Load],
+                                LandscapeQuery, DatasetQuery, Handover, Reclaim, Fork, Save, Load, LessonMove],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)
 MAX_EPOCHS = 100  # an epoch command runs at most this many passes (the runner is busy meanwhile)
@@ -305,8 +313,16 @@ class SavedMsg(Out):
     steps: int
 
 
+class LessonMsg(Out):
+    """Where the room is in a lesson (sent to everyone, and to each late joiner)."""
+
+    type: Literal["lesson"] = "lesson"
+    id: str
+    step: int
+
+
 ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg,
-                                RosterMsg, SavedMsg],
+                                RosterMsg, SavedMsg, LessonMsg],
                           Field(discriminator="type")]
 SERVER = TypeAdapter(ServerMessage)
 

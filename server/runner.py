@@ -46,6 +46,13 @@ class Export:
     done: Callable  # called on the event loop with the result
 
 
+@dataclass
+class Relay:
+    """Frames that don't come from the trainer (a lesson move) but must keep their place in the stream."""
+
+    frames: list
+
+
 _STOP = object()
 
 
@@ -100,6 +107,8 @@ class Runner:
                 field = self._field_frame()
                 self.publish(hello + ([(field, "field")] if field else []), client)
                 return
+            if isinstance(command, Relay):
+                return self.publish(command.frames, client)
             if isinstance(command, Export):
                 if command.kind == "fork":
                     result = t.fork()

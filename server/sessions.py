@@ -4,8 +4,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 
-from .protocol import Member, RosterMsg
-from .runner import Hello, Runner
+from .protocol import LessonMsg, Member, RosterMsg
+from .runner import Hello, Relay, Runner
 from .wire import Client, encode
 
 # no 0/O, 1/I/L: a code read off a projector must not be ambiguous
@@ -22,6 +22,7 @@ class Session:
         self.clients: dict[Client, str] = {}  # client → role
         self.token_holder: Client | None = None
         self.had_viewers = False
+        self.lesson: LessonMsg | None = None  # where the room is in a lesson, for late joiners
         self.creator: str | None = None  # the creating client's address, for per-client limits
         self.expiry: asyncio.TimerHandle | None = None
         self.runner = Runner(code, model, config, settings, self._publish,
@@ -53,6 +54,12 @@ class Session:
     def greet(self, client: Client) -> None:
         token = self.owner_token if client is self.token_holder else None
         self.runner.submit(Hello(self.clients[client], client.id, token), client)
+        if self.lesson is not None:
+            self.runner.submit(Relay([(encode(self.lesson), False)]), client)
+
+    def move_lesson(self, lesson_id: str, step: int) -> None:
+        self.lesson = LessonMsg(id=lesson_id, step=step)
+        self.runner.submit(Relay([(encode(self.lesson), False)]), None)
 
     def role(self, client: Client) -> str | None:
         return self.clients.get(client)

@@ -573,7 +573,8 @@ def test_schema(live_server):
     assert "lr" in body["live"]["line"] and "seed" not in body["live"]["line"]
     mapping = body["client"]["discriminator"]["mapping"]
     assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure", "data",
-                            "set_param", "landscape", "dataset", "handover", "reclaim", "fork", "save", "load"}
+                            "set_param", "landscape", "dataset", "handover", "reclaim", "fork", "save", "load",
+                            "lesson"}
 
 
 def test_index_page(live_server):
