@@ -13,7 +13,7 @@ def test_wheel_ships_every_frontend_file(tmp_path):
     (wheel,) = tmp_path.glob("flowscope-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     wanted = {p.relative_to(ROOT).as_posix() for p in (ROOT / "frontend").rglob("*")
-              if p.is_file() and p.suffix in {".js", ".css", ".html", ".svg", ".png", ".py"}}
+              if p.is_file() and p.suffix in {".js", ".css", ".html", ".svg", ".png", ".py", ".json"}}
     assert wanted and wanted <= names, sorted(wanted - names)
     assert "server/cli.py" in names and "engine/trainer.py" in names
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
