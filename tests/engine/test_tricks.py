@@ -70,3 +70,20 @@ def test_layer_stats_show_what_init_does(init, expect):
         assert max(hidden_std) == 0.0 and stats[0]["grad_norm"] == 0.0
     else:
         assert min(hidden_std) > 0.1
+
+
+def test_racers_share_init_data_and_batches():
+    """Race mode runs one session per optimizer with the same config: the seed alone fixes the data,
+    the initial weights and the batch order, so only the update rule differs."""
+    racers = [Trainer("mlp", {"dataset": "spiral", "hidden": [4, 4], "optimizer": name, "seed": 7})
+              for name in ("sgd", "momentum", "rmsprop", "adam")]
+    first = racers[0]
+    for other in racers[1:]:
+        assert other.dataset_view() == first.dataset_view()
+        assert other.model.params_view() == first.model.params_view()
+    batches = [[tuple(t.sampler.next()) for _ in range(20)] for t in racers]
+    assert all(b == batches[0] for b in batches)
+    for t in racers:
+        t.run(50)
+    finals = {tuple(np.ravel(t.model.params["W0"]).round(12)) for t in racers}
+    assert len(finals) == 4  # and then each rule went its own way
