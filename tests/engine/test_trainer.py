@@ -220,3 +220,30 @@ def test_the_chosen_optimizer_drives_the_updates(name):
         shadow.step(params, grads, 0.1, ["w"])
         assert ev["update"].values["w"] == pytest.approx(list(params["w"]), rel=1e-12)
         assert name in ev["update"].formula
+
+
+def test_fork_goes_on_exactly_as_the_original_would():
+    t = Trainer("mlp", {"hidden": [3], "optimizer": "adam", "lr": 0.01})
+    t.run(7)
+    twin = t.fork()
+    assert twin.steps_done == 7 and twin.model.params_view() == t.model.params_view()
+    t.run(5)
+    twin.run(5)
+    assert twin.model.params_view() == t.model.params_view()  # same batches, same Adam moments
+    twin.run(1)
+    assert twin.steps_done == 13 and t.steps_done == 12  # and then each its own way
+
+
+def test_export_restore_and_state_dict_bytes_round_trip():
+    from engine.checkpoint import from_state_dict_bytes, to_state_dict_bytes
+
+    t = Trainer("neuron", {"dataset": "and", "features": 2})
+    t.run(20)
+    saved = t.export()
+    params = from_state_dict_bytes(to_state_dict_bytes(saved["params"]))
+    fresh = Trainer("neuron", saved["config"])
+    fresh.restore({**saved, "params": params})
+    assert fresh.model.params_view() == t.model.params_view() and fresh.steps_done == 20
+    assert len(saved["metrics"]) == 20 and saved["metrics"][-1]["step"] == 20
+    with pytest.raises(ValueError, match="does not fit"):
+        Trainer("mlp").restore(saved)
