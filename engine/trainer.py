@@ -1,45 +1,28 @@
-"""Trainer: one model, its data and its history; steps by stage, by step or by epoch.
-
-A step is computed once (forward and backward) when its first stage is asked for; its stages are
-then handed out one by one from the kept intermediates. The update itself is applied when the
-`update` stage is reached, with the learning rate in force at that moment, so a live lr change
-mid-step is honest. No globals: every Trainer owns its random streams.
-"""
+"""Trainer: a NumPy-engine model (neuron, line, mlp) with its data, batches and update rule,
+stepped by stage, step or epoch (the stepping and history are the Stepper's, stepper.py).
+No globals: every Trainer owns its random streams."""
 from __future__ import annotations
 
 import copy
 import math
-from collections import deque
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 
 from .batches import BatchSampler
-from .flow import Divergence, StageEvent, StepMetrics
+from .flow import StepMetrics
 from .models import MODELS
 from .numfmt import num
 from .schedule import curve as schedule_curve
 from .schedule import lr_at
+from .stepper import Stepper, StepTrace
 
 RUNAWAY = 1e6  # a parameter this large means the steps overshoot and grow: stop and say so
 
 
-@dataclass
-class StepTrace:
-    step: int
-    record: Any
-    before: dict
-    after: dict | None = None
-    lr: float | None = None
-    metrics: StepMetrics | None = None
-    applied: dict | None = None  # the gradients the update used, when clipping changed them
-    clip_note: str = ""
-    handed: int = 0  # how many of its stages have been handed out (or passed by a whole step)
-    events: dict[int, StageEvent] = field(default_factory=dict)  # built on first request
+class Trainer(Stepper):
+    """The NumPy engine's models (neuron, line, mlp): their data, batches and update rules."""
 
-
-class Trainer:
     def __init__(self, model: str, config: dict | None = None, history_steps: int = 50, custom=None):
         if model not in MODELS:
             raise ValueError(f"unknown model '{model}'; choose one of {', '.join(MODELS)}")
@@ -48,10 +31,9 @@ class Trainer:
         problems = self.config.problems()
         if problems:
             raise ValueError("; ".join(problems))
-        self.history_steps = history_steps
+        super().__init__(history_steps)
         # a person's own points (rows x₁, x₂, label), when given
         self.custom: np.ndarray | None = None if custom is None else np.asarray(custom, dtype=float)
-        self.version = 0  # counts every change of the parameters (steps, resets): views redraw on change
         self.reset()
 
     # ----- lifecycle -------------------------------------------------------------------------
@@ -60,15 +42,10 @@ class Trainer:
         data_rng, init_rng, batch_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(3))
         self.data = self.spec.data(cfg, data_rng, self.custom)
         self.built = self.spec.build(cfg, self.data, init_rng)
-        self.version += 1
         self.model = self.built.model
         self.sampler = BatchSampler(len(self.data), cfg.batch_size, batch_rng)
-        self.steps_done = 0
-        self.history: deque[StepTrace] = deque(maxlen=self.history_steps)
-        self.cursor: tuple[int, int] | None = None  # (trace index in history, event index)
-        self.diverged: str | None = None
+        self._clear()
         self.start_loss = self.train_loss()
-        self.outbox: list[StepMetrics] = []
 
     def configure(self, changes: dict) -> bool:
         """Apply settings; returns True when the run was rebuilt (anything but a live setting)."""
@@ -147,106 +124,24 @@ class Trainer:
         return self.built.plan
 
     @property
-    def live(self) -> bool:
-        """True when the cursor is on the newest stage handed out (not back in history)."""
-        if self.cursor is None:
-            return True
-        i, j = self.cursor
-        return i == len(self.history) - 1 and j == self.history[i].handed - 1
+    def steps_per_epoch(self) -> int:
+        return self.sampler.steps_per_epoch
 
-    def next_stage(self) -> StageEvent:
-        if not self.live:
-            i, j = self.cursor
-            self.cursor = (i, j + 1) if j + 1 < self.history[i].handed else (i + 1, 0)
-            return self._event(*self.cursor).replayed()
-        self._check()
-        head = self.history[-1] if self.history else None
-        if head is None or head.handed == len(self.plan):
-            head = self._begin()
-        k = head.handed
-        if self.plan[k][0] == "update":
-            self._apply(head)
-        head.handed += 1
-        self.cursor = (len(self.history) - 1, k)
-        return self._event(*self.cursor)
-
-    def back(self, count: int = 1) -> StageEvent | None:
-        """Move the cursor back through the kept stages; None if nothing has been handed out."""
-        if self.cursor is None:
-            return None
-        i, j = self.cursor
-        for _ in range(count):
-            if j > 0:
-                j -= 1
-            elif i > 0:
-                i, j = i - 1, self.history[i - 1].handed - 1
-            else:
-                break
-        self.cursor = (i, j)
-        return self._event(i, j).replayed()
-
-    def run(self, steps: int, batch: int | None = None) -> int:
-        """Whole steps; a step already in hand is finished first and counts as one. Returns steps done.
-        `batch=1` makes each new step use one sample: stepping "by sample", whatever batch_size is."""
-        self.go_live()
-        done = 0
-        head = self.history[-1] if self.history else None
-        if head is not None and head.metrics is None:
-            self._finish(head)
-            done += 1
-        while done < steps:
-            self._check()  # before _begin: a refused step must leave no trace in history
-            done += 1
-            self._finish(self._begin(batch), evaluate=done == steps)
-        return done
-
-    def run_epochs(self, epochs: int) -> int:
-        return self.run(epochs * self.sampler.steps_per_epoch)
-
-    def go_live(self) -> None:
-        if self.history and self.history[-1].handed:
-            self.cursor = (len(self.history) - 1, self.history[-1].handed - 1)
-
-    def take_metrics(self) -> list[StepMetrics]:
-        out, self.outbox = self.outbox, []
-        return out
-
-    # ----- internals -------------------------------------------------------------------------
-    def _check(self) -> None:
-        if self.diverged:
-            raise Divergence(self.steps_done, self.diverged)
-
-    def _begin(self, size: int | None = None) -> StepTrace:
+    def _compute(self, size: int | None):
         idx = self.sampler.next(size)
-        rec = self.model.compute(self.data.x[idx], self.data.y[idx])
-        trace = StepTrace(self.steps_done, rec, self.model.params_view())
-        if len(self.history) == self.history.maxlen and self.cursor is not None:
-            self.cursor = (self.cursor[0] - 1, self.cursor[1])  # the oldest trace falls off
-        self.history.append(trace)
-        return trace
+        return self.model.compute(self.data.x[idx], self.data.y[idx])
 
-    def _finish(self, trace: StepTrace, evaluate: bool = True) -> None:
-        """Apply a step without building its stage events (whole-step and play paths)."""
-        self._check()
-        if trace.after is None:
-            self._apply(trace, evaluate)
-        trace.handed = len(self.plan)  # all passed; back() builds any of them from the record
-        self.cursor = (len(self.history) - 1, trace.handed - 1)
+    def _params_view(self) -> dict:
+        return self.model.params_view()
 
-    def _event(self, i: int, k: int) -> StageEvent:
-        trace = self.history[i]
-        if k not in trace.events:
-            stage, layer = self.plan[k]
-            record = trace.record
-            if stage == "update" and trace.applied is not None:  # the update shows the gradients it used
-                record = replace(record, grads=trace.applied)
-            values, formula, caption = self.built.story.describe(stage, layer, record, trace.before, trace.after,
-                                                                 trace.lr)
-            if stage == "update" and trace.clip_note:
-                formula = trace.clip_note + "\n" + formula
-            params = trace.after if stage == "update" else trace.before
-            trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption)
-        return trace.events[k]
+    def _describe(self, stage: str, layer: int, trace: StepTrace) -> tuple[dict, str, str]:
+        record = trace.record
+        if stage == "update" and trace.applied is not None:  # the update shows the gradients it used
+            record = replace(record, grads=trace.applied)
+        values, formula, caption = self.built.story.describe(stage, layer, record, trace.before, trace.after, trace.lr)
+        if stage == "update" and trace.clip_note:
+            formula = trace.clip_note + "\n" + formula
+        return values, formula, caption
 
     def _apply(self, trace: StepTrace, evaluate: bool = True) -> None:
         """The update. `evaluate` adds the whole-set losses (train, test) to its metrics: every step
@@ -341,12 +236,6 @@ class Trainer:
 
     def dataset_view(self) -> dict:
         return self.data.view()
-
-    def cursor_view(self) -> dict | None:
-        if self.cursor is None:
-            return None
-        ev = self._event(*self.cursor)
-        return {"step": ev.step, "index": ev.index, "stage": ev.stage, "live": self.live}
 
     def snapshot(self) -> dict:
         curve = None

@@ -35,11 +35,12 @@ def run_viewers(url: str, code: str, seconds: float, results: dict) -> None:
 def test_a_hundred_viewers_and_a_stalled_one(server_factory):
     srv = server_factory(sndbuf=32768, send_timeout=0.5, max_clients_per_session=200)
     with srv.connect() as owner:
-        session, _, _ = create(owner, "neuron", {"speed": 200})
+        # the line's state carries its L(a) curve (~4 KB): the stalled socket's buffers fill in about a second
+        session, _, _ = create(owner, "line", {"speed": 200})
         stalled, _ = raw_handshake(srv.port, rcvbuf=4096)
         stalled.sendall(_masked(json.dumps({"type": "join", "session": session["id"]})))
         results: dict = {}
-        crowd = threading.Thread(target=run_viewers, args=(srv.ws_url, session["id"], 6.0, results))
+        crowd = threading.Thread(target=run_viewers, args=(srv.ws_url, session["id"], 10.0, results))
         crowd.start()
         room = srv.registry.sessions[session["id"]]
         deadline = time.monotonic() + 3
@@ -47,7 +48,7 @@ def test_a_hundred_viewers_and_a_stalled_one(server_factory):
             time.sleep(0.05)
         assert len(room.clients) == VIEWERS + 2
         send(owner, {"type": "play"})
-        deadline = time.monotonic() + 4
+        deadline = time.monotonic() + 7
         while len(room.clients) > VIEWERS + 1 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(room.clients) == VIEWERS + 1, "the stalled viewer was dropped; the crowd is still there"
@@ -57,7 +58,7 @@ def test_a_hundred_viewers_and_a_stalled_one(server_factory):
     assert len(results) == VIEWERS
     lasts = [steps[-1] for steps in results.values() if steps]
     assert len(lasts) == VIEWERS, "every viewer received states"
-    # while playing at 200 steps/s for ~5 s, every viewer saw the run move well past its start
+    # while playing at 200 steps/s for several seconds, every viewer saw the run move well past its start
     assert min(lasts) > 300, sorted(lasts)[:5]
     assert max(lasts) - min(lasts) < 200, "no viewer fell far behind the others"
 

@@ -1,0 +1,172 @@
+"""Stepper: a model's steps handed out stage by stage, with a bounded history to step back through.
+
+A step is computed once (forward and backward) when its first stage is asked for; its stages are
+then handed out one by one from the kept intermediates. The update itself is applied when the
+`update` stage is reached, with the settings in force at that moment, so a live lr change mid-step
+is honest. Whole steps (`run`) skip building stage events; stepping back into them builds the
+events from the kept record on demand.
+
+Subclasses (the NumPy Trainer, the transformer's) supply four things: `plan`, `_compute(size)` (one
+batch's forward and backward, changing nothing), `_apply(trace, evaluate)` (the update, filling
+trace.after/lr/metrics), and `_describe(stage, layer, trace)` (values, formula, caption).
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from .flow import Divergence, StageEvent, StepMetrics
+
+
+@dataclass
+class StepTrace:
+    step: int
+    record: Any
+    before: dict
+    after: dict | None = None
+    lr: float | None = None
+    metrics: StepMetrics | None = None
+    applied: dict | None = None  # the gradients the update used, when clipping changed them
+    clip_note: str = ""
+    handed: int = 0  # how many of its stages have been handed out (or passed by a whole step)
+    events: dict[int, StageEvent] = field(default_factory=dict)  # built on first request
+
+
+class Stepper:
+    def __init__(self, history_steps: int = 50):
+        self.history_steps = history_steps
+        self.version = 0  # counts every change of the parameters (steps, resets): views redraw on change
+
+    def _clear(self) -> None:
+        """Forget the steps (a reset): history, cursor, counters."""
+        self.steps_done = 0
+        self.history: deque[StepTrace] = deque(maxlen=self.history_steps)
+        self.cursor: tuple[int, int] | None = None  # (trace index in history, event index)
+        self.diverged: str | None = None
+        self.outbox: list[StepMetrics] = []
+        self.version += 1
+
+    # ----- what a subclass supplies ----------------------------------------------------------
+    @property
+    def plan(self) -> list[tuple[str, int]]:
+        raise NotImplementedError
+
+    @property
+    def steps_per_epoch(self) -> int:
+        raise NotImplementedError
+
+    def _compute(self, size: int | None) -> Any:
+        raise NotImplementedError
+
+    def _params_view(self) -> dict:
+        raise NotImplementedError
+
+    def _apply(self, trace: StepTrace, evaluate: bool = True) -> None:
+        raise NotImplementedError
+
+    def _describe(self, stage: str, layer: int, trace: StepTrace) -> tuple[dict, str, str]:
+        raise NotImplementedError
+
+    # ----- stepping --------------------------------------------------------------------------
+    @property
+    def live(self) -> bool:
+        """True when the cursor is on the newest stage handed out (not back in history)."""
+        if self.cursor is None:
+            return True
+        i, j = self.cursor
+        return i == len(self.history) - 1 and j == self.history[i].handed - 1
+
+    def next_stage(self) -> StageEvent:
+        if not self.live:
+            i, j = self.cursor
+            self.cursor = (i, j + 1) if j + 1 < self.history[i].handed else (i + 1, 0)
+            return self._event(*self.cursor).replayed()
+        self._check()
+        head = self.history[-1] if self.history else None
+        if head is None or head.handed == len(self.plan):
+            head = self._begin()
+        k = head.handed
+        if self.plan[k][0] == "update":
+            self._apply(head)
+        head.handed += 1
+        self.cursor = (len(self.history) - 1, k)
+        return self._event(*self.cursor)
+
+    def back(self, count: int = 1) -> StageEvent | None:
+        """Move the cursor back through the kept stages; None if nothing has been handed out."""
+        if self.cursor is None:
+            return None
+        i, j = self.cursor
+        for _ in range(count):
+            if j > 0:
+                j -= 1
+            elif i > 0:
+                i, j = i - 1, self.history[i - 1].handed - 1
+            else:
+                break
+        self.cursor = (i, j)
+        return self._event(i, j).replayed()
+
+    def run(self, steps: int, batch: int | None = None) -> int:
+        """Whole steps; a step already in hand is finished first and counts as one. Returns steps done.
+        `batch=1` makes each new step use one sample: stepping "by sample", whatever batch_size is."""
+        self.go_live()
+        done = 0
+        head = self.history[-1] if self.history else None
+        if head is not None and head.metrics is None:
+            self._finish(head)
+            done += 1
+        while done < steps:
+            self._check()  # before _begin: a refused step must leave no trace in history
+            done += 1
+            self._finish(self._begin(batch), evaluate=done == steps)
+        return done
+
+    def run_epochs(self, epochs: int) -> int:
+        return self.run(epochs * self.steps_per_epoch)
+
+    def go_live(self) -> None:
+        if self.history and self.history[-1].handed:
+            self.cursor = (len(self.history) - 1, self.history[-1].handed - 1)
+
+    def take_metrics(self) -> list[StepMetrics]:
+        out, self.outbox = self.outbox, []
+        return out
+
+    # ----- internals -------------------------------------------------------------------------
+    def _check(self) -> None:
+        if self.diverged:
+            raise Divergence(self.steps_done, self.diverged)
+
+    def _begin(self, size: int | None = None) -> StepTrace:
+        rec = self._compute(size)
+        trace = StepTrace(self.steps_done, rec, self._params_view())
+        if len(self.history) == self.history.maxlen and self.cursor is not None:
+            self.cursor = (self.cursor[0] - 1, self.cursor[1])  # the oldest trace falls off
+        self.history.append(trace)
+        return trace
+
+    def _finish(self, trace: StepTrace, evaluate: bool = True) -> None:
+        """Apply a step without building its stage events (whole-step and play paths)."""
+        self._check()
+        if trace.after is None:
+            self._apply(trace, evaluate)
+        trace.handed = len(self.plan)  # all passed; back() builds any of them from the record
+        self.cursor = (len(self.history) - 1, trace.handed - 1)
+
+    def _event(self, i: int, k: int) -> StageEvent:
+        trace = self.history[i]
+        if k not in trace.events:
+            stage, layer = self.plan[k]
+            values, formula, caption = self._describe(stage, layer, trace)
+            params = trace.after if stage == "update" else trace.before
+            trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption)
+        return trace.events[k]
+
+    def cursor_view(self) -> dict | None:
+        if self.cursor is None:
+            return None
+        ev = self._event(*self.cursor)
+        return {"step": ev.step, "index": ev.index, "stage": ev.stage, "live": self.live}
+
