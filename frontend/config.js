@@ -2,9 +2,9 @@
 // still works when that request fails), reading settings from the URL, and coercing form values.
 // Pure: no DOM, no network.
 
-export const MODELS = ["neuron", "line"];
+export const MODELS = ["neuron", "line", "mlp"];
 
-export const MODEL_TITLES = { neuron: "Neuron", line: "Line" };
+export const MODEL_TITLES = { neuron: "Neuron", line: "Line", mlp: "Network" };
 
 /** How many input features each neuron dataset has; the server checks they agree. */
 export const DATASET_FEATURES = { pass_fail: 1, and: 2, or: 2, blobs: 2, xor: 2 };
@@ -37,13 +37,39 @@ export const FALLBACK_SCHEMA = {
       n_samples: { type: "integer", minimum: 2, maximum: 1000, default: 40 },
     },
   },
+  mlp: {
+    type: "object",
+    properties: {
+      ...COMMON,
+      lr: { ...COMMON.lr, default: 0.03 },
+      batch_size: { ...COMMON.batch_size, default: 10 },
+      noise: { ...COMMON.noise, maximum: 1 },
+      speed: { ...COMMON.speed, maximum: 100000, default: 300 },
+      n_samples: { type: "integer", minimum: 10, maximum: 2000, default: 300 },
+      dataset: { type: "string", enum: ["circle", "xor", "gauss", "spiral", "moons", "three", "plane", "bumps", "custom"], default: "circle" },
+      test_fraction: { type: "number", minimum: 0.1, maximum: 0.9, default: 0.5 },
+      hidden: { type: "array", items: { type: "integer", minimum: 1, maximum: 8 }, minItems: 0, maxItems: 6, default: [4, 2] },
+      activation: { type: "string", enum: ["relu", "tanh", "sigmoid", "linear", "gelu"], orList: true, default: "tanh" },
+      features: { type: "array", items: { type: "string", enum: ["x1", "x2", "x1sq", "x2sq", "x1x2", "sin_x1", "sin_x2"] }, minItems: 1, maxItems: 7, default: ["x1", "x2"] },
+      init: { type: "string", enum: ["zeros", "uniform", "xavier", "he"], default: "uniform" },
+      l1: { type: "number", minimum: 0, maximum: 1, default: 0 },
+      l2: { type: "number", minimum: 0, maximum: 1, default: 0 },
+    },
+  },
 };
 
-/** The fields the form shows, in this order (others in the schema stay at their defaults). */
+/** The fields the bottom form shows, in this order (others in the schema stay at their defaults). */
 export const FORM_FIELDS = ["dataset", "lr", "batch_size", "noise", "seed", "speed", "bias"];
 
+/** A network's data and architecture have their own panels; the bottom form keeps the rest. */
+const MODEL_FORM_FIELDS = { mlp: ["lr", "batch_size", "speed", "l1", "l2"] };
+
+export function formFields(model) {
+  return MODEL_FORM_FIELDS[model] ?? FORM_FIELDS;
+}
+
 /** Keys that apply to the running session without rebuilding it. */
-export const LIVE_KEYS = new Set(["lr", "speed"]);
+export const LIVE_KEYS = new Set(["lr", "speed", "l1", "l2"]);
 
 /**
  * Resolve one property of a JSON Schema: follows a local `$ref`, and folds the `anyOf` pydantic
@@ -60,9 +86,14 @@ export function resolveProp(prop, root = {}) {
   const alts = p.anyOf ?? p.oneOf;
   if (Array.isArray(alts)) {
     const parts = alts.map((a) => resolveProp(a, root)).filter((a) => a.type !== "null");
-    const enums = parts.flatMap((a) => a.enum ?? (a.const !== undefined ? [a.const] : []));
-    const merged = { ...parts[0], ...p, anyOf: undefined, oneOf: undefined };
+    // "one name, or a list of them" (a network's activation): keep the single form, remember the list
+    const list = parts.find((a) => a.type === "array");
+    const single = parts.filter((a) => a.type !== "array");
+    const base = single.length ? single : parts;
+    const enums = base.flatMap((a) => a.enum ?? (a.const !== undefined ? [a.const] : []));
+    const merged = { ...base[0], ...p, anyOf: undefined, oneOf: undefined };
     if (enums.length) merged.enum = enums;
+    if (list && single.length) merged.orList = true;
     p = merged;
   }
   if (p.const !== undefined && !p.enum) p = { ...p, enum: [p.const] };
@@ -84,6 +115,17 @@ export function coerce(prop, raw) {
   const type = prop?.type;
   if (typeof raw !== "string") return raw;
   const s = raw.trim();
+  // Lists travel in URLs as comma lists: hidden=4,2 · activation=relu,tanh · features=x1,x2,x1sq
+  if (type === "array" || (prop.orList && s.includes(","))) {
+    const itemProp = type === "array" ? resolveProp(prop.items ?? {}) : { ...prop, orList: false };
+    const items = s === "" ? [] : s.split(",").map((part) => coerce(itemProp, part));
+    if (items.some((v) => v === undefined)) return undefined;
+    if (itemProp.enum && items.some((v) => !itemProp.enum.includes(v))) return undefined;
+    const out = (v) => (typeof itemProp.minimum === "number" && v < itemProp.minimum) || (typeof itemProp.maximum === "number" && v > itemProp.maximum);
+    if (items.some(out)) return undefined;
+    if ((typeof prop.maxItems === "number" && items.length > prop.maxItems) || items.length < (prop.minItems ?? 0)) return undefined;
+    return items;
+  }
   if (type === "boolean") {
     if (/^(1|true|yes|on)$/i.test(s)) return true;
     if (/^(0|false|no|off)$/i.test(s)) return false;
@@ -97,7 +139,7 @@ export function coerce(prop, raw) {
     const n = Number(s);
     return s !== "" && Number.isFinite(n) ? n : undefined;
   }
-  if (type === "string") return s;
+  if (type === "string") return prop.orList && prop.enum && !prop.enum.includes(s) ? undefined : s;
   // Unknown type: numbers look like numbers, booleans like booleans.
   if (s !== "" && Number.isFinite(Number(s))) return Number(s);
   if (s === "true" || s === "false") return s === "true";
@@ -124,7 +166,31 @@ export function readLocation(pathname, search, schemaReply) {
     if (value === undefined) ignored.push(key);
     else config[key] = value;
   }
-  return { model, config: withFeatures(model, config), room, ignored };
+  return { model, config: fitActivations(model, withFeatures(model, config)), room, ignored };
+}
+
+/** The query string that recreates `config` for `model` (lists as comma lists), for the URL bar. */
+export function locationSearch(model, config) {
+  const q = new URLSearchParams();
+  if (model !== "neuron") q.set("model", model);
+  for (const [k, v] of Object.entries(config)) {
+    if (v === undefined || v === null || (k === "dataset" && v === "custom")) continue;
+    q.set(k, Array.isArray(v) ? v.join(",") : String(v));
+  }
+  const text = q.toString().replace(/%2C/g, ",");
+  return text ? `?${text}` : "";
+}
+
+/**
+ * A network's activation list must name one function per hidden layer: pad it with its last name
+ * (or cut it) when the URL's `hidden` says otherwise, rather than have the server refuse the run.
+ */
+export function fitActivations(model, config) {
+  if (model !== "mlp" || !Array.isArray(config.activation)) return config;
+  const n = (config.hidden ?? [4, 2]).length;
+  const acts = config.activation.slice(0, n);
+  while (acts.length < n) acts.push(acts[acts.length - 1] ?? "tanh");
+  return { ...config, activation: acts };
 }
 
 /** For the neuron, `features` follows the dataset (pass_fail has one, the others two). */
@@ -154,6 +220,14 @@ export function datasetLabel(name) {
     xor: "XOR (2 features)",
     linear: "y = a·x",
     offset: "y = a·x + b",
+    circle: "circle",
+    gauss: "two gaussians",
+    spiral: "spiral",
+    moons: "two moons",
+    three: "three blobs (3 classes)",
+    plane: "plane (regression)",
+    bumps: "bumps (regression)",
+    custom: "your own points",
   };
   return labels[name] ?? String(name).replace(/_/g, " ");
 }

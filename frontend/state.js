@@ -9,7 +9,7 @@ export const TRACE_CAP = 60;
 /** Stage names that run right→left (the return path of the loop). */
 export const BACKWARD_STAGES = new Set(["gradients", "update"]);
 
-const EMPTY_METRICS = Object.freeze({ steps: [], losses: [], trainLosses: [] });
+const EMPTY_METRICS = Object.freeze({ steps: [], losses: [], trainLosses: [], testLosses: [] });
 
 export function initialState() {
   return {
@@ -33,6 +33,13 @@ export function initialState() {
     move: null, // {from, to, step}: the last parameter update, drawn as the downhill arrow
     error: null, // {message, code, seq}: the latest error, for a toast
     errorSeq: 0,
+    // Networks (mlp) only:
+    testLoss: null, // whole held-out set's loss
+    accuracy: null, // {train, test} for classification, else null
+    field: null, // the latest `field` frame: {step, span, tensors: {name: {shape, data}}}
+    fieldSeq: 0, // bumps on each field, so views redraw their heatmaps exactly once per frame
+    grads: {}, // layer → {step, grad_W, grad_b}: that layer's latest `gradients` stage
+    dataError: null, // why the last `data` (drawn points or CSV) was refused, until new data comes
   };
 }
 
@@ -49,35 +56,49 @@ export function paramsEqual(p, q) {
   return pw.every((v, i) => Object.is(v, qw[i]));
 }
 
+const METRIC_KEYS = ["steps", "losses", "trainLosses", "testLosses"];
+
+function mapMetrics(m, f) {
+  return Object.fromEntries(METRIC_KEYS.map((k) => [k, f(m[k] ?? [], k)]));
+}
+
 function trimMetrics(m, maxStep) {
   const keep = m.steps.findIndex((s) => s > maxStep);
   if (keep === -1) return m;
-  return { steps: m.steps.slice(0, keep), losses: m.losses.slice(0, keep), trainLosses: m.trainLosses.slice(0, keep) };
+  return { ...mapMetrics(m, (a) => a.slice(0, keep)), dropped: !!m.dropped };
 }
 
-function appendMetrics(m, msg) {
+/**
+ * `sparse`: keep only the steps whose whole-set loss was evaluated. Networks play hundreds of
+ * steps a second and the server evaluates a few per frame (the rest are null): kept whole, the
+ * capped lists would hold only seconds of history, and the chart draws just the evaluated ones.
+ */
+function appendMetrics(m, msg, sparse) {
   // The batched lists are the truth; the scalars only stand in when a server sends those alone.
   const steps = Array.isArray(msg.steps) ? msg.steps : [msg.step];
   const losses = Array.isArray(msg.losses) ? msg.losses : [msg.loss];
   const train = Array.isArray(msg.train_losses) ? msg.train_losses : [msg.train_loss];
-  const n = steps.length;
-  if (n === 0) return m;
+  const test = Array.isArray(msg.test_losses) ? msg.test_losses : [msg.test_loss];
   const pick = (arr, i) => (typeof arr[i] === "number" ? arr[i] : null);
-  let S = m.steps.concat(steps.map((s) => Number(s)));
-  let L = m.losses.concat(steps.map((_, i) => pick(losses, i)));
-  let T = m.trainLosses.concat(steps.map((_, i) => pick(train, i)));
-  if (S.length > METRICS_CAP) {
-    const cut = S.length - METRICS_CAP;
-    S = S.slice(cut);
-    L = L.slice(cut);
-    T = T.slice(cut);
-  }
-  return { steps: S, losses: L, trainLosses: T };
+  const rows = steps.map((s, i) => [Number(s), pick(losses, i), pick(train, i), pick(test, i)])
+    .filter((r) => !sparse || r[2] !== null || r[3] !== null);
+  if (rows.length === 0) return m;
+  let next = mapMetrics(m, (a, k) => a.concat(rows.map((r) => r[METRIC_KEYS.indexOf(k)])));
+  if (next.steps.length > METRICS_CAP) {
+    const cut = next.steps.length - METRICS_CAP;
+    next = { ...mapMetrics(next, (a) => a.slice(cut)), dropped: true };
+  } else next.dropped = !!m.dropped;
+  return next;
+}
+
+/** Stages are kept by their index in `session.stages`: a network repeats names per layer. */
+function traceKey(msg) {
+  return Number.isInteger(msg.index) ? msg.index : msg.stage;
 }
 
 function addTrace(traces, msg) {
   const prev = traces[msg.step] ?? {};
-  const next = { ...traces, [msg.step]: { ...prev, [msg.stage]: msg } };
+  const next = { ...traces, [msg.step]: { ...prev, [traceKey(msg)]: msg } };
   const keys = Object.keys(next).map(Number);
   if (keys.length > TRACE_CAP) {
     keys.sort((a, b) => a - b);
@@ -114,6 +135,8 @@ function onState(state, msg) {
     curve: msg.curve ?? null,
     diverged: msg.diverged ?? null,
     warning: typeof msg.warning === "string" ? msg.warning : null,
+    testLoss: num(msg.test_loss, null),
+    accuracy: msg.accuracy && typeof msg.accuracy === "object" ? msg.accuracy : null,
   };
   // The server may echo the settings in force; adopting them keeps a viewer's form in step too.
   if (state.session && msg.config && typeof msg.config === "object") {
@@ -126,6 +149,7 @@ function onState(state, msg) {
   if (step < state.step || (step === 0 && !c)) {
     next.traces = {};
     next.move = null;
+    next.grads = {};
   } else if (step > state.step && params && state.params && !paramsEqual(params, state.params)) {
     next.move = { from: state.params, to: params, step };
   }
@@ -142,6 +166,10 @@ function onStage(state, msg) {
     traces: addTrace(state.traces, msg),
     playing: false, // the server pauses before any step/back
   };
+  if (msg.stage === "gradients" && msg.values) {
+    const layer = num(msg.layer, 0);
+    next.grads = { ...state.grads, [layer]: { step: msg.step, grad_W: msg.values.grad_W, grad_b: msg.values.grad_b } };
+  }
   // A fresh `update` finishes a step even when no `state` follows it: count it and adopt the new
   // parameters so the counter, the plots and the downhill arrow move right away.
   if (msg.stage === "update" && !msg.replay && msg.params) {
@@ -156,7 +184,8 @@ function onStage(state, msg) {
 }
 
 function onMetrics(state, msg) {
-  const next = { ...state, metrics: appendMetrics(state.metrics, msg) };
+  const sparse = Array.isArray(state.dataset?.test_x);
+  const next = { ...state, metrics: appendMetrics(state.metrics, msg, sparse) };
   const step = num(msg.step, null);
   if (step !== null && step >= state.step) {
     next.step = step;
@@ -170,7 +199,15 @@ function onError(state, msg) {
   const error = { message: String(msg.message ?? "error"), code: msg.code ?? "error", seq };
   const next = { ...state, error, errorSeq: seq };
   if (error.code === "diverged") next.diverged = error.message;
+  if (error.code === "bad_data") next.dataError = error.message;
   return next;
+}
+
+function onField(state, msg) {
+  if (!msg.tensors || typeof msg.tensors !== "object") return state;
+  const h = msg.header ?? {};
+  const field = { step: num(h.step, state.step), span: num(h.span, 6), tensors: msg.tensors };
+  return { ...state, field, fieldSeq: state.fieldSeq + 1 };
 }
 
 /** (state, message) → new state. Unknown messages leave the state as it is. */
@@ -180,8 +217,10 @@ export function reduce(state, msg) {
     case "session":
       return onSession(state, msg);
     case "dataset":
-      // New data (reset or a rebuilding configure): the old batch and stages no longer apply.
-      return { ...state, dataset: msg, stage: null, traces: {}, move: null };
+      // New data (reset or a rebuilding configure): the old batch, stages and gradients no longer apply.
+      return { ...state, dataset: msg, stage: null, traces: {}, move: null, grads: {}, dataError: null };
+    case "field":
+      return onField(state, msg);
     case "state":
       return onState(state, msg);
     case "stage":
@@ -218,21 +257,41 @@ export function displayParams(state) {
 /** The samples of the step on display ({x, y}), from its `input` stage; null when unknown. */
 export function currentBatch(state) {
   if (!state.stage) return null;
-  const input = state.traces[state.stage.step]?.input;
+  const all = state.traces[state.stage.step] ?? {};
+  const input = Object.values(all).find((m) => m.stage === "input");
   if (!input?.values?.x) return null;
   return { x: input.values.x, y: input.values.y ?? [] };
 }
 
-/** Stage messages of the step on display, up to and including the one on display. */
+function indexOf(state, m) {
+  return Number.isInteger(m.index) ? m.index : stageNames(state).indexOf(m.stage);
+}
+
+/**
+ * Stage messages of the step on display, up to and including the one on display, by name. A name
+ * that repeats (a network's per-layer stages) maps to its latest one so far.
+ */
 export function visibleTrace(state) {
   const s = state.stage;
   if (!s) return {};
-  const all = state.traces[s.step] ?? {};
-  const names = stageNames(state);
+  const upTo = indexOf(state, s);
+  const shown = Object.values(state.traces[s.step] ?? {})
+    .filter((m) => indexOf(state, m) !== -1 && indexOf(state, m) <= upTo)
+    .sort((a, b) => indexOf(state, a) - indexOf(state, b));
   const out = {};
-  for (const [name, m] of Object.entries(all)) {
-    const i = names.indexOf(name);
-    if (i !== -1 && i <= names.indexOf(s.stage)) out[name] = m;
-  }
+  for (const m of shown) out[m.stage] = m;
   return out;
+}
+
+/** The layer the stage on display works on (linear/activation/gradients), else null. */
+export function activeLayer(state) {
+  const s = state.stage;
+  if (!s || !["linear", "activation", "gradients"].includes(s.stage)) return null;
+  return num(s.layer, null);
+}
+
+/** One stage message of the step on display by its index in `session.stages`, if it was seen. */
+export function traceAt(state, index) {
+  const s = state.stage;
+  return s ? state.traces[s.step]?.[index] ?? null : null;
 }

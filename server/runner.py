@@ -105,6 +105,7 @@ class Runner:
                          (encode(m.dataset_msg(t)), False),
                          (encode(m.state_msg(t, self.playing)), True)]
                 field = self._field_frame()
+                self.field_version = t.version  # the field of this version is out; send the next on change
                 self.publish(hello + ([(field, "field")] if field else []), client)
                 return
             if isinstance(command, Relay):

@@ -71,11 +71,11 @@ export function plotFrame(ctx, w, h, yd, opts = {}) {
   const plotH = Math.max(10, h - top - bottom);
   const yTicks = opts.yTicks ?? ticks(yd[0], yd[1], Math.max(2, Math.floor(plotH / 50)));
   ctx.save();
-  ctx.font = FONT_SMALL;
+  ctx.font = opts.tickFont ?? FONT_SMALL;
   const tickW = Math.max(16, ...yTicks.map((t) => ctx.measureText(fmt(t, 3)).width));
   ctx.restore();
   const left = Math.ceil(tickW) + 34;
-  return { x: left, y: top, w: Math.max(10, w - left - right), h: plotH, tickW, compact, yTicks };
+  return { x: left, y: top, w: Math.max(10, w - left - right), h: plotH, tickW, compact, yTicks, tickFont: opts.tickFont };
 }
 
 /**
@@ -103,7 +103,7 @@ export function axes(ctx, box, sx, sy, xd, yd, xLabel, yLabel, opts = {}) {
   ctx.strokeStyle = AXIS;
   ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
   ctx.fillStyle = MUTED;
-  ctx.font = FONT_SMALL;
+  ctx.font = box.tickFont ?? FONT_SMALL;
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   for (const t of xt) ctx.fillText(fmt(t, 3), sx(t), box.y + box.h + 4);

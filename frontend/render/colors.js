@@ -13,4 +13,5 @@ export const CLASS_FILLS = ["rgba(31, 119, 180, 0.10)", "rgba(230, 97, 0, 0.10)"
 // styles/app.css as --fwd / --back: the pipeline is HTML and SVG, styled by CSS.
 export const MODEL_LINE = "#111827";
 export const LOSS_LINE = "#6d28d9";
+export const TEST_LINE = "#b45309"; // dashed beside the train loss, so never told apart by hue alone
 export const DOT = "#d62728";

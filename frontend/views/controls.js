@@ -3,7 +3,8 @@
 const BUTTONS = [
   { id: "back", label: "← Back", key: "←", title: "Step back one stage (ArrowLeft)" },
   { id: "stage", label: "Stage →", key: "N", title: "Next stage (ArrowRight or N)" },
-  { id: "step", label: "Step", key: "S", title: "One whole training step (S)" },
+  { id: "step", label: "Step", key: "S", title: "One whole training step: one batch (S)" },
+  { id: "epoch", label: "Epoch", key: "E", title: "One epoch: a pass over the whole training set (E)" },
   { id: "play", label: "Play", key: "Space", title: "Play / pause continuous training (Space)" },
   { id: "reset", label: "Reset", key: "R", title: "Back to the seeded start (R)" },
 ];
@@ -21,6 +22,9 @@ export function keyCommand(ev) {
     case "s":
     case "S":
       return "step";
+    case "e":
+    case "E":
+      return "epoch";
     case " ":
     case "Spacebar":
       return "play";
@@ -41,6 +45,8 @@ export function commandMessage(name, playing) {
       return { type: "back" };
     case "step":
       return { type: "step", unit: "step", count: 1 };
+    case "epoch":
+      return { type: "step", unit: "epoch", count: 1 };
     case "play":
       return playing ? { type: "pause" } : { type: "play" };
     case "reset":
@@ -50,10 +56,16 @@ export function commandMessage(name, playing) {
   }
 }
 
-export function Controls(root, { command }) {
+/** Which commands a model's page offers: epochs matter where the training set has many batches. */
+export function commandsFor(model) {
+  return BUTTONS.map((b) => b.id).filter((id) => id !== "epoch" || model === "mlp");
+}
+
+export function Controls(root, { command, model }) {
   root.classList.add("controls");
   const buttons = {};
-  for (const b of BUTTONS) {
+  const offered = commandsFor(model);
+  for (const b of BUTTONS.filter((x) => offered.includes(x.id))) {
     const el = document.createElement("button");
     el.type = "button";
     el.id = b.id;

@@ -1,8 +1,13 @@
 // Loss over training: the whole-set loss after every step (from `metrics`), and a dot at the
-// current step, which moves down the curve as the updates land.
+// current step, which moves down the curve as the updates land. Where the model has a held-out
+// set (networks) the test loss runs beside it, dashed. Steps the server did not evaluate (null)
+// are skipped: the line joins the evaluated ones.
 
 import { axes, emptyNote, plotFrame, prepare, scale, FONT } from "../render/canvas.js";
-import { DOT, INK, LOSS_LINE } from "../render/colors.js";
+
+// Networks: tick numbers at the page's 16 px minimum (the small chart sits far from the screen's middle).
+const TICK_FONT = { mlp: FONT };
+import { DOT, INK, LOSS_LINE, TEST_LINE } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 
 function maxFinite(values, start = 0) {
@@ -11,11 +16,27 @@ function maxFinite(values, start = 0) {
   return hi;
 }
 
+function line(ctx, xs, ys, sx, sy) {
+  ctx.beginPath();
+  let pen = false;
+  for (let i = 0; i < xs.length; i++) {
+    const v = ys[i];
+    if (!isNum(v)) continue;
+    const px = sx(xs[i]);
+    const py = sy(v);
+    if (pen) ctx.lineTo(px, py);
+    else ctx.moveTo(px, py);
+    pen = true;
+  }
+  ctx.stroke();
+}
+
 export function LossChart(root) {
   root.classList.add("losschart");
   root.innerHTML = '<div class="panel-head"><span class="panel-title">Loss by step</span><span class="panel-value"></span></div><canvas></canvas>';
   const canvas = root.querySelector("canvas");
   const valueEl = root.querySelector(".panel-value");
+  const titleEl = root.querySelector(".panel-title");
   let last = {};
 
   function update(state) {
@@ -25,14 +46,19 @@ export function LossChart(root) {
     if (last.m === m && last.step === state.step && last.loss === state.loss && last.w === w && last.h === h && last.start === state.startLoss) return;
     last = { m, step: state.step, loss: state.loss, w, h, start: state.startLoss };
     root.dataset.points = String(m.steps.length);
-    valueEl.textContent = `L = ${fmt(state.loss, 3)}`;
+    const tests = m.testLosses ?? [];
+    const withTest = isNum(state.testLoss) || tests.some(isNum);
+    titleEl.innerHTML = withTest ? 'Loss: <span class="key-train">— train</span> <span class="key-test">- - test</span>' : "Loss by step";
+    valueEl.textContent = withTest ? `${fmt(state.loss, 3)} / ${fmt(state.testLoss, 3)}` : `L = ${fmt(state.loss, 3)}`;
     const { ctx, w: cw, h: ch } = prepare(canvas);
     if (!state.session) {
       emptyNote(ctx, cw, ch, "waiting for the session…");
       return;
     }
     // The line starts at step 0's loss while the chart still reaches back to the beginning.
-    const fromStart = isNum(state.startLoss) && (!m.steps.length || m.steps[0] <= 1);
+    // (Unless the oldest points were dropped: networks keep only evaluated steps, so the first kept
+    // one can be step 15 of an epoch and still follow step 0 directly.)
+    const fromStart = isNum(state.startLoss) && !m.dropped;
     const xs = fromStart ? [0, ...m.steps] : m.steps;
     const ys = fromStart ? [state.startLoss, ...m.trainLosses] : m.trainLosses;
     const first = xs.length ? Math.min(xs[0], state.step) : 0;
@@ -42,8 +68,8 @@ export function LossChart(root) {
     const x0 = first - pad;
     const x1 = Math.max(first + 10, newest + pad);
     // Zero at the bottom: the goal the curve heads for, and honest about how far it has come.
-    const top = maxFinite(ys, isNum(state.loss) ? state.loss : 0) * 1.08 || 1;
-    const box = plotFrame(ctx, cw, ch, [0, top]);
+    const top = Math.max(maxFinite(ys, isNum(state.loss) ? state.loss : 0), withTest ? maxFinite(tests) : 0) * 1.08 || 1;
+    const box = plotFrame(ctx, cw, ch, [0, top], { tickFont: TICK_FONT[state.session.model] });
     const sx = scale(x0, x1, box.x, box.x + box.w);
     const sy = scale(0, top, box.y + box.h, box.y);
     axes(ctx, box, sx, sy, [x0, x1], [0, top], "step", ["loss (whole training set)", "loss"]);
@@ -51,24 +77,17 @@ export function LossChart(root) {
     ctx.beginPath();
     ctx.rect(box.x, box.y, box.w, box.h);
     ctx.clip();
+    ctx.lineJoin = "round";
+    if (withTest) {
+      ctx.strokeStyle = TEST_LINE;
+      ctx.lineWidth = 2.5;
+      ctx.setLineDash([8, 5]);
+      line(ctx, m.steps, tests, sx, sy);
+      ctx.setLineDash([]);
+    }
     ctx.strokeStyle = LOSS_LINE;
     ctx.lineWidth = 2.5;
-    ctx.lineJoin = "round";
-    ctx.beginPath();
-    let pen = false;
-    for (let i = 0; i < xs.length; i++) {
-      const v = ys[i];
-      if (!isNum(v)) {
-        pen = false; // a gap, not a line to nowhere, where the loss was not a number
-        continue;
-      }
-      const px = sx(xs[i]);
-      const py = sy(v);
-      if (pen) ctx.lineTo(px, py);
-      else ctx.moveTo(px, py);
-      pen = true;
-    }
-    ctx.stroke();
+    line(ctx, xs, ys, sx, sy);
     ctx.restore(); // the dot is drawn unclipped, so a loss of 0 is a whole dot on the axis
     if (isNum(state.loss)) {
       ctx.fillStyle = DOT;
@@ -83,7 +102,8 @@ export function LossChart(root) {
       ctx.fillStyle = INK;
       ctx.font = FONT;
       ctx.textAlign = "center";
-      ctx.fillText("press S or Space to train", box.x + box.w / 2, box.y + box.h / 3);
+      const hint = ctx.measureText("press S or Space to train").width < box.w - 8 ? "press S or Space to train" : "S or Space: train";
+      ctx.fillText(hint, box.x + box.w / 2, box.y + box.h / 3);
     }
   }
 

@@ -1,9 +1,16 @@
 // The settings form, built from the model's config schema. lr and speed apply live; any other
 // change rebuilds the run from its seed (the server's rule), which the hint under the form says.
 
-import { coerce, datasetLabel, FORM_FIELDS, LIVE_KEYS, modelSchema } from "../config.js";
+import { coerce, datasetLabel, formFields, LIVE_KEYS, modelSchema } from "../config.js";
 
-const LABELS = { lr: "learning rate η", batch_size: "batch", noise: "noise", seed: "seed", speed: "steps/s", dataset: "dataset", bias: "bias b" };
+const LABELS = {
+  lr: "learning rate η", batch_size: "batch", noise: "noise", seed: "seed", speed: "steps/s", dataset: "dataset", bias: "bias b",
+  l1: "L1 rate λ₁", l2: "L2 rate λ₂",
+};
+
+// A network's bottom bar is full (six buttons): short labels, and the rule in each field's tooltip.
+const MODEL_LABELS = { mlp: { lr: "rate η", speed: "steps/s", l1: "L1 λ₁", l2: "L2 λ₂" } };
+const NOTES = { mlp: null };
 
 function inputFor(key, prop) {
   if (Array.isArray(prop.enum)) {
@@ -56,15 +63,16 @@ export function Settings(root, { schema, onChange, onInvalid }) {
     root.replaceChildren();
     const note = document.createElement("p");
     note.className = "settings-note";
-    note.innerHTML = "<b>Settings</b><br>η and steps/s apply live;<br>the others restart the run.";
-    root.appendChild(note);
-    for (const key of FORM_FIELDS) {
+    note.innerHTML = NOTES[m] === undefined ? "<b>Settings</b><br>η and steps/s apply live;<br>the others restart the run." : NOTES[m] ?? "";
+    if (note.innerHTML) root.appendChild(note);
+    const labels = { ...LABELS, ...(MODEL_LABELS[m] ?? {}) };
+    for (const key of formFields(m)) {
       const prop = props[key];
       if (!prop) continue;
       const label = document.createElement("label");
       label.className = `field field-${key}${prop.type === "boolean" ? " check" : ""}`;
       const name = document.createElement("span");
-      name.textContent = LABELS[key] ?? prop.title ?? key;
+      name.textContent = labels[key] ?? prop.title ?? key;
       const input = inputFor(key, prop);
       input.name = key;
       input.addEventListener("change", () => commit(key));

@@ -1,0 +1,74 @@
+// The stage on display for a network, spelled out as for the neuron: which layer, its formula
+// with the numbers of sample 1 filled in (the server's text), and one sentence of caption. With no
+// stage on display: where training stands and which keys step through it.
+
+import { fmt } from "../render/format.js";
+import { layerName } from "./netinspect.js";
+
+const TITLES = {
+  input: "Input",
+  weights: "Weights",
+  linear: "Linear combination",
+  activation: "Activation",
+  loss: "Loss",
+  gradients: "Gradients",
+  update: "Update",
+};
+
+/** "Step 3 · Linear combination · hidden layer 1" */
+export function stageTitle(s, K) {
+  const per = ["linear", "activation", "gradients"].includes(s.stage);
+  return `Step ${s.step} · ${TITLES[s.stage] ?? s.stage}${per ? ` · ${layerName(s.layer, K)}` : ""}`;
+}
+
+function pct(v) {
+  return typeof v === "number" && Number.isFinite(v) ? `${Math.round(v * 1000) / 10}%` : "—";
+}
+
+export function NetFormula(root) {
+  root.classList.add("formula-panel", "netformula");
+  root.innerHTML = `
+    <div class="panel-head"><span class="stage-name"></span><span class="direction"></span></div>
+    <div id="formula" class="formula" aria-live="polite"></div>
+    <p class="caption"></p>`;
+  const nameEl = root.querySelector(".stage-name");
+  const dirEl = root.querySelector(".direction");
+  const formulaEl = root.querySelector("#formula");
+  const captionEl = root.querySelector(".caption");
+  let lastKey = null;
+
+  function update(state) {
+    const s = state.stage;
+    const K = state.params?.layers?.length ?? 0;
+    const key = s ?? `${state.session?.id}|${state.step}|${state.loss}|${state.testLoss}|${JSON.stringify(state.accuracy)}`;
+    if (key === lastKey) return;
+    lastKey = key;
+    if (s) {
+      nameEl.textContent = stageTitle(s, K);
+      const back = s.direction === "backward";
+      dirEl.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
+      dirEl.className = `direction ${back ? "back" : "fwd"}`;
+      formulaEl.textContent = typeof s.formula === "string" ? s.formula : "";
+      captionEl.textContent = typeof s.caption === "string" ? s.caption : "";
+      root.dataset.stage = s.stage;
+      return;
+    }
+    root.dataset.stage = "";
+    dirEl.textContent = "";
+    dirEl.className = "direction";
+    if (!state.session) {
+      nameEl.textContent = "Connecting…";
+      formulaEl.textContent = "";
+      captionEl.textContent = "";
+      return;
+    }
+    nameEl.textContent = `After ${state.step} step${state.step === 1 ? "" : "s"}`;
+    const acc = state.accuracy ? `,  accuracy ${pct(state.accuracy.train)} (train) / ${pct(state.accuracy.test)} (test)` : "";
+    formulaEl.textContent = `loss ${fmt(state.loss, 3)} (train) / ${fmt(state.testLoss, 3)} (test)${acc}`;
+    captionEl.textContent =
+      "Press → (or N) to walk through one step layer by layer: forward to the loss, then the gradients back, " +
+      "last layer first. S: one batch, E: one epoch, Space: play.";
+  }
+
+  return { update };
+}

@@ -1,0 +1,212 @@
+// The card for one node or edge of the network: its value, its gradient from the latest
+// `gradients` stage of its layer, and its update written out with numbers. Hover shows it; a click
+// pins it, and a pinned card can set the weight or bias by hand (`set_param`).
+
+import { displayParams } from "../state.js";
+import { fmt, isNum } from "../render/format.js";
+
+const SUB = "₀₁₂₃₄₅₆₇₈₉";
+const sub = (n) => String(n).split("").map((d) => SUB[d] ?? d).join("");
+const par = (v) => (isNum(v) && v < 0 ? `(${fmt(v)})` : fmt(v));
+
+export function layerName(k, K) {
+  return k === K - 1 ? "output layer" : `hidden layer ${k + 1}`;
+}
+
+const ofLayer = (k, K) => (k === K - 1 ? "the output layer" : layerName(k, K));
+
+function stageOf(state, name, layer) {
+  const s = state.stage;
+  if (!s) return null;
+  return Object.values(state.traces[s.step] ?? {}).find((m) => m.stage === name && (layer === undefined || m.layer === layer)) ?? null;
+}
+
+/**
+ * The update line for a parameter now worth `value` with gradient `g`. On the `update` stage of the
+ * step the gradient came from, `value` is already the new one: show old → new; otherwise show what
+ * the next update would do with this gradient.
+ */
+function updateLine(sym, value, g, gradStep, state) {
+  const lr = state.lr;
+  if (!isNum(value) || !isNum(g) || !isNum(lr)) return null;
+  const s = state.stage;
+  if (s && s.stage === "update" && s.step === gradStep) {
+    const old = value + lr * g;
+    return `${sym} ← ${sym} − η·∂L/∂${sym} = ${fmt(old)} − ${fmt(lr)}·${par(g)} = ${fmt(value)}`;
+  }
+  return `${sym} ← ${sym} − η·∂L/∂${sym} = ${fmt(value)} − ${fmt(lr)}·${par(g)} = ${fmt(value - lr * g)}`;
+}
+
+function gradText(g, step) {
+  return isNum(g) ? `${fmt(g)}  (step ${step})` : "not computed yet: step to a Gradients stage (→)";
+}
+
+/**
+ * What the card says about `target` ({kind: "edge", k, i, j} or {kind: "node", layer, unit}):
+ * {title, sub, rows: [[label, text]], formula, edit: {name, index, value, sym} | null}.
+ */
+export function describe(state, target, inputs) {
+  const params = displayParams(state);
+  const layers = params?.layers ?? [];
+  const K = layers.length;
+  const names = inputs ?? [];
+  if (target.kind === "edge") {
+    const { k, i, j } = target;
+    const w = layers[k]?.W?.[i]?.[j];
+    const grad = state.grads?.[k];
+    const g = grad?.grad_W?.[i]?.[j];
+    const from = k === 0 ? names[j] ?? `input ${j + 1}` : `unit ${j + 1} of hidden layer ${k}`;
+    return {
+      title: `Weight W${sub(k + 1)}[${i + 1}, ${j + 1}]`,
+      sub: `from ${from} to unit ${i + 1} of ${ofLayer(k, K)}`,
+      rows: [["w", fmt(w)], ["∂L/∂w", gradText(g, grad?.step)]],
+      formula: updateLine("w", w, g, grad?.step, state),
+      edit: isNum(w) ? { name: `W${k}`, index: [i, j], value: w, sym: "w" } : null,
+    };
+  }
+  const { layer, unit } = target;
+  if (layer === -1) {
+    const input = stageOf(state, "input");
+    const x = input?.values?.x?.[0]?.[unit];
+    return {
+      title: `Input ${names[unit] ?? unit + 1}`,
+      sub: "a feature of the point, fed to every unit of the first layer",
+      rows: isNum(x) ? [["sample 1", fmt(x)]] : [],
+      formula: null,
+      edit: null,
+    };
+  }
+  const b = layers[layer]?.b?.[unit];
+  const grad = state.grads?.[layer];
+  const g = grad?.grad_b?.[unit];
+  const rows = [["activation", layers[layer]?.activation ?? "—"], ["b", fmt(b)], ["∂L/∂b", gradText(g, grad?.step)]];
+  const z = stageOf(state, "linear", layer)?.values?.z?.[0]?.[unit];
+  const a = stageOf(state, "activation", layer)?.values?.a?.[0]?.[unit];
+  if (isNum(z)) rows.push(["z (sample 1)", fmt(z)]);
+  if (isNum(a)) rows.push(["a (sample 1)", fmt(a)]);
+  return {
+    title: `Unit ${unit + 1} of ${ofLayer(layer, K)}`,
+    sub: "its picture: what it computes at every point of the plane",
+    rows,
+    formula: updateLine("b", b, g, grad?.step, state),
+    edit: isNum(b) ? { name: `b${layer}`, index: [unit], value: b, sym: "b" } : null,
+  };
+}
+
+/** Parse what someone typed as a weight: accepts a real minus sign and a decimal comma. */
+export function parseNumber(text) {
+  const s = String(text).trim().replace(/\u2212/g, "-").replace(",", ".");
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(s)) return null;
+  const v = Number(s);
+  return Number.isFinite(v) ? v : null;
+}
+
+export function Inspector(host, { setParam, toast }) {
+  const card = document.createElement("div");
+  card.className = "net-inspect";
+  card.id = "net-inspect";
+  card.hidden = true;
+  card.innerHTML = `
+    <button type="button" class="close" aria-label="close">×</button>
+    <div class="ins-title"></div><div class="ins-sub"></div>
+    <table class="ins-rows"><tbody></tbody></table>
+    <div class="ins-formula"></div>
+    <form class="ins-edit" hidden><label><span class="ins-edit-label"></span>
+      <input name="value" type="text" inputmode="decimal" autocomplete="off"></label>
+      <button type="submit">Set</button></form>`;
+  host.appendChild(card);
+  const q = (sel) => card.querySelector(sel);
+  const [titleEl, subEl, body, formulaEl, form, input] = [".ins-title", ".ins-sub", "tbody", ".ins-formula", ".ins-edit", "input"].map(q);
+  let target = null;
+  let pinned = false;
+  let anchor = null; // {x, y}: where the card points at, in host pixels
+  let shown = "";
+  let edit = null;
+
+  q(".close").addEventListener("click", () => close());
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const v = parseNumber(input.value);
+    if (v === null || !edit) {
+      toast(`“${input.value}” is not a number`);
+      return;
+    }
+    input.blur();
+    setParam(edit.name, edit.index, v);
+  });
+
+  function keyOf(t) {
+    return t ? `${t.kind}|${t.k ?? t.layer}|${t.i ?? t.unit}|${t.j ?? ""}` : "";
+  }
+
+  function open(t, at, pin) {
+    if (pinned && !pin) return; // a pinned card stays until closed or another click
+    const same = keyOf(t) === keyOf(target);
+    target = t;
+    anchor = at;
+    pinned = pin;
+    shown = "";
+    card.hidden = false;
+    card.classList.toggle("pinned", pin);
+    if (pin && !same) input.value = "";
+  }
+
+  function close(force = true) {
+    if (pinned && !force) return;
+    target = null;
+    pinned = false;
+    card.hidden = true;
+  }
+
+  function update(state, inputs, viewer) {
+    if (!target) return;
+    const d = describe(state, target, inputs);
+    const key = JSON.stringify(d) + pinned + viewer;
+    if (key === shown) return;
+    shown = key;
+    titleEl.textContent = d.title;
+    subEl.textContent = d.sub;
+    body.replaceChildren(...d.rows.map(([k, v]) => {
+      const tr = document.createElement("tr");
+      tr.innerHTML = "<th></th><td></td>";
+      tr.firstChild.textContent = k;
+      tr.lastChild.textContent = v;
+      return tr;
+    }));
+    formulaEl.textContent = d.formula ?? "";
+    formulaEl.hidden = !d.formula;
+    edit = d.edit;
+    form.hidden = !(pinned && edit && !viewer);
+    if (!form.hidden) {
+      q(".ins-edit-label").textContent = `set ${edit.sym} to`;
+      if (document.activeElement !== input) input.placeholder = fmt(edit.value);
+    }
+    card.dataset.target = keyOf(target);
+    place();
+  }
+
+  /**
+   * Beside the anchor (right, else left), else above or below it: never over the pointer, or the
+   * card would take the hover away from what it describes.
+   */
+  function place() {
+    if (!anchor) return;
+    const W = host.clientWidth;
+    const H = host.clientHeight;
+    const w = card.offsetWidth;
+    const h = card.offsetHeight;
+    const clampY = (y) => Math.max(4, Math.min(H - h - 4, y));
+    let x;
+    let y;
+    if (anchor.x + 18 + w <= W - 4) [x, y] = [anchor.x + 18, clampY(anchor.y - h / 2)];
+    else if (anchor.x - 18 - w >= 4) [x, y] = [anchor.x - 18 - w, clampY(anchor.y - h / 2)];
+    else {
+      x = Math.max(4, Math.min(W - w - 4, anchor.x - w / 2));
+      y = anchor.y - 14 - h >= 0 ? anchor.y - 14 - h : anchor.y + 14;
+    }
+    card.style.left = `${x}px`;
+    card.style.top = `${y}px`;
+  }
+
+  return { open, close, update, focusEdit: () => !form.hidden && input.focus(), isPinned: () => pinned, target: () => target };
+}
