@@ -1,7 +1,6 @@
 """Engine objects → wire messages. Pure mapping: the numbers come from the engine untouched."""
 from __future__ import annotations
 
-from engine.data.plane import SPAN as PLANE_SPAN  # the networks' plane is [−span, span]²
 from engine.flow import StageEvent, StepMetrics
 
 from .protocol import DatasetMsg, MetricsMsg, SessionMsg, StageMsg, StateMsg

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from engine.checkpoint import to_state_dict_bytes
 from engine.data.custom import DataError, from_points, parse_csv
+from engine.data.plane import SPAN as PLANE_SPAN  # the networks' plane is [−span, span]²
 from engine.flow import Divergence
 from engine.trainer import Trainer
 
@@ -219,7 +220,7 @@ class Runner:
         arrays = self.trainer.field()
         if arrays is None:
             return None
-        return encode_tensors({"type": "field", "step": self.trainer.steps_done, "span": m.PLANE_SPAN}, arrays)
+        return encode_tensors({"type": "field", "step": self.trainer.steps_done, "span": PLANE_SPAN}, arrays)
 
     def _error(self, client, message: str, code: str = "bad_message") -> None:
         self.publish([(encode(ErrorMsg(message=message, code=code)), False)], client)

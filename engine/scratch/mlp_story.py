@@ -89,7 +89,7 @@ class MLPStory:
         return {"loss": rec.loss, "data_loss": rec.data_loss, "reg": rec.reg}, "\n".join(lines), caption
 
     def _gradients(self, k, rec, before, after, lr):
-        net, B = self.net, len(rec.x)
+        net = self.net
         dz = rec.dzs[k]
         if k == net.depth - 1:
             what = {"bce": "(a − y)", "ce": "(p − y)", "mse": "2(ŷ − y)"}[net.loss_fn.name]
