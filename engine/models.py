@@ -16,6 +16,7 @@ from .scratch import mlp_story, unit_story
 from .scratch.mlp import MLP
 from .scratch.mlp_field import field
 from .scratch.unit import Unit
+from .transformer.config import TransformerConfig  # torch-free: the schema is needed at startup
 
 
 @dataclass
@@ -31,8 +32,8 @@ class Built:
 class ModelSpec:
     name: str
     config: type[RunConfig]
-    data: Callable[..., Dataset]  # (config, rng, custom rows or None) -> Dataset
-    build: Callable[[Any, Dataset, np.random.Generator], Built]
+    data: Callable[..., Dataset] | None  # (config, rng, custom rows or None) -> Dataset; None: not a NumPy model
+    build: Callable[[Any, Dataset, np.random.Generator], Built] | None
     title: str
     own_data: bool = False  # whether people may draw or upload the data
 
@@ -81,5 +82,7 @@ MODELS = {
         ModelSpec("line", LineConfig, _toy_data, _line, "Find a in y = a·x: squared error, gradient descent"),
         ModelSpec("mlp", NetworkConfig, _network_data, _network, "A network on 2D data: layers, activations, back-propagation",
                   own_data=True),
+        # trained by engine/transformer (torch); listed here for its config schema (engine/trainers.py)
+        ModelSpec("transformer", TransformerConfig, None, None, "A character-level GPT trained live on text"),
     )
 }

@@ -24,8 +24,10 @@ class Trainer(Stepper):
     """The NumPy engine's models (neuron, line, mlp): their data, batches and update rules."""
 
     def __init__(self, model: str, config: dict | None = None, history_steps: int = 50, custom=None):
-        if model not in MODELS:
-            raise ValueError(f"unknown model '{model}'; choose one of {', '.join(MODELS)}")
+        if model not in MODELS or MODELS[model].build is None:
+            numpy_models = [k for k, v in MODELS.items() if v.build is not None]
+            raise ValueError(f"unknown model '{model}' for the NumPy engine; choose one of {', '.join(numpy_models)} "
+                             "(engine.trainers.make_trainer builds any model)")
         self.spec = MODELS[model]
         self.config = self.spec.config(**(config or {}))
         problems = self.config.problems()

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
 from engine.checkpoint import from_state_dict_bytes
-from engine.trainer import Trainer
+from engine.trainers import make_trainer
 
 from .lessons import load_all
 from .protocol import (CLIENT, QUERIES, Create, ErrorMsg, Fork, Handover, Join, LessonMove, Load, Reclaim, Save,
@@ -114,7 +114,7 @@ def load_run(run_id: str, client: Client, rooms: Rooms, reply) -> None:
     run = rooms.store.get(run_id)
     if run is None:
         return reply(f"No saved run with id '{run_id}'.", "no_session")
-    trainer = Trainer(run["model"], run["config"], rooms.registry.settings.history_steps, custom=run["custom"])
+    trainer = make_trainer(run["model"], run["config"], rooms.registry.settings.history_steps, custom=run["custom"])
     trainer.restore({"params": from_state_dict_bytes(run["weights"]), "steps": run["steps"]})
     rooms.registry.create(run["model"], run["config"], client, trainer)
 

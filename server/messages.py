@@ -12,7 +12,11 @@ def session_msg(code: str, model: str, role: str, trainer, you: str, token: str 
 
 
 def dataset_msg(trainer) -> DatasetMsg:
-    return DatasetMsg(**trainer.dataset_view())
+    view = trainer.dataset_view()
+    if view.get("kind") == "text":  # the transformer's corpus; its fine-tuning task travels as finetune_task
+        view = dict(view)
+        view["finetune_task"] = view.pop("task")
+    return DatasetMsg(**view)
 
 
 def state_msg(trainer, playing: bool) -> StateMsg:

@@ -177,6 +177,60 @@ class LessonMove(Strict):
     step: Annotated[int, Field(ge=0, le=100)]
 
 
+class Phase(Strict):
+    """The transformer: switch between pre-training (the corpus) and fine-tuning (the task set)."""
+
+    type: Literal["phase"]
+    phase: Literal["pretrain", "finetune"]
+
+
+Probe = Annotated[str, Field(min_length=1, max_length=512)]
+Temperature = Annotated[float, Field(ge=0.05, le=5.0)]
+
+
+class AttentionQuery(Strict):
+    """The transformer's attention maps for a probe text (read-only): a binary `attention` frame."""
+
+    type: Literal["attention"]
+    text: Optional[Probe] = None  # default: the start of the validation text
+
+
+class ProbsQuery(Strict):
+    """The next-token distribution after text[position] (read-only)."""
+
+    type: Literal["probs"]
+    text: Probe
+    position: Optional[Annotated[int, Field(ge=0, le=511)]] = None
+    temperature: Temperature = 1.0
+    top_k: Optional[Annotated[int, Field(ge=1, le=512)]] = None
+
+
+class SampleQuery(Strict):
+    """Generated text from the model as it is now (read-only)."""
+
+    type: Literal["sample"]
+    chars: Annotated[int, Field(ge=1, le=2000)] = 200
+    temperature: Temperature = 0.8
+    top_k: Optional[Annotated[int, Field(ge=1, le=512)]] = None
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    prompt: Annotated[str, Field(min_length=1, max_length=256)] = "\n"
+
+
+class CharLossQuery(Strict):
+    """−ln p of each character given the ones before it (read-only)."""
+
+    type: Literal["char_loss"]
+    text: Annotated[str, Field(min_length=2, max_length=2000)]
+
+
+class OptimizerStateQuery(Strict):
+    """Adam's m and v (or SGD's momentum) of one weight (read-only)."""
+
+    type: Literal["optimizer_state"]
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    index: Annotated[list[Annotated[int, Field(ge=0)]], Field(max_length=4)]
+
+
 class DatasetQuery(Strict):
     """Ask for the session's training data again (read-only)."""
 
@@ -184,10 +238,12 @@ class DatasetQuery(Strict):
 
 
 # messages any member of a room may send: they read the room, or act on the sender's own behalf
-QUERIES = (LandscapeQuery, DatasetQuery, Fork, Save, Reclaim)
+GPT_QUERIES = (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)
+QUERIES = (LandscapeQuery, DatasetQuery, Fork, Save, Reclaim, *GPT_QUERIES)
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
-                                LandscapeQuery, DatasetQuery, Handover, Reclaim, Fork, Save, Load, LessonMove],
+                                LandscapeQuery, DatasetQuery, Handover, Reclaim, Fork, Save, Load, LessonMove,
+                                Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)
 MAX_EPOCHS = 100  # an epoch command runs at most this many passes (the runner is busy meanwhile)
@@ -212,15 +268,24 @@ class SessionMsg(Out):
 
 class DatasetMsg(Out):
     type: Literal["dataset"] = "dataset"
-    x: list[list[float]]
-    y: list[float]
-    features: list[str]
-    target: str
-    task: Literal["classification", "regression"]
-    classes: int  # 0 for regression
-    inputs: list[str]  # the model's input features (after expansion, for networks)
+    kind: Literal["points", "text"] = "points"
+    # points (neuron, line, mlp)
+    x: Optional[list[list[float]]] = None
+    y: Optional[list[float]] = None
+    features: Optional[list[str]] = None
+    target: Optional[str] = None
+    task: Optional[Literal["classification", "regression"]] = None
+    classes: Optional[int] = None  # 0 for regression
+    inputs: Optional[list[str]] = None  # the model's input features (after expansion, for networks)
     test_x: Optional[list[list[float]]] = None
     test_y: Optional[list[float]] = None
+    # text (transformer)
+    source: Optional[str] = None  # where the corpus came from
+    characters: Optional[int] = None
+    vocab: Optional[list[str]] = None  # the characters, in token-id order
+    excerpt: Optional[str] = None
+    finetune_task: Optional[str] = None
+    task_examples: Optional[list[str]] = None
 
 
 class Cursor(Out):
@@ -246,6 +311,7 @@ class StateMsg(Out):
     diverged: Optional[str]
     warning: Optional[str]
     config: dict[str, Any]
+    gpt: Optional[dict[str, Any]] = None  # the transformer only: phase, device, tokens/s, eval losses …
 
 
 class StageMsg(Out):
@@ -293,6 +359,44 @@ class LandscapeMsg(Out):
     step: int
 
 
+class PhaseMsg(Out):
+    type: Literal["phase"] = "phase"
+    step: int
+    to: str
+    samples: dict[str, str]  # what the model wrote just before the switch: text, and a task answer
+    eval: dict[str, float]  # train/val loss on the corpus and on the task at the switch
+
+
+class ProbsMsg(Out):
+    type: Literal["probs"] = "probs"
+    step: int
+    context: str
+    vocab: list[str]
+    probs: list[float]  # sums to 1
+    top: list[dict[str, Any]]
+
+
+class SampleMsg(Out):
+    type: Literal["sample"] = "sample"
+    step: int
+    prompt: str
+    text: str
+
+
+class CharLossMsg(Out):
+    type: Literal["char_loss"] = "char_loss"
+    step: int
+    chars: list[str]
+    loss: list[Optional[float]]  # the first character has no prediction: null
+    mean: float
+
+
+class OptimizerStateMsg(Out):
+    type: Literal["optimizer_state"] = "optimizer_state"
+    step: int
+    state: dict[str, Any]
+
+
 class Member(Out):
     id: str
     name: Optional[str]
@@ -322,7 +426,8 @@ class LessonMsg(Out):
 
 
 ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg,
-                                RosterMsg, SavedMsg, LessonMsg],
+                                RosterMsg, SavedMsg, LessonMsg, PhaseMsg, ProbsMsg, SampleMsg, CharLossMsg,
+                                OptimizerStateMsg],
                           Field(discriminator="type")]
 SERVER = TypeAdapter(ServerMessage)
 

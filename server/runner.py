@@ -11,17 +11,20 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
 from pydantic import ValidationError
 
 from engine.checkpoint import to_state_dict_bytes
 from engine.data.custom import DataError, from_points, parse_csv
 from engine.data.plane import SPAN as PLANE_SPAN  # the networks' plane is [−span, span]²
 from engine.flow import Divergence
-from engine.trainer import Trainer
+from engine.trainers import make_trainer
 
 from . import messages as m
-from .protocol import (MAX_EPOCHS, Back, Configure, Data, DatasetQuery, ErrorMsg, LandscapeMsg, LandscapeQuery,
-                       Pause, Play, Reset, SetParam, Step, validate_config)
+from .protocol import (GPT_QUERIES, MAX_EPOCHS, AttentionQuery, Back, CharLossMsg, CharLossQuery, Configure, Data,
+                       DatasetQuery, ErrorMsg, LandscapeMsg, LandscapeQuery, OptimizerStateMsg, OptimizerStateQuery,
+                       Pause, Phase, PhaseMsg, Play, ProbsMsg, ProbsQuery, Reset, SampleMsg, SampleQuery, SetParam,
+                       Step, validate_config)
 from .wire import encode, encode_tensors
 
 log = logging.getLogger("flowscope.runner")
@@ -59,10 +62,10 @@ _STOP = object()
 
 class Runner:
     def __init__(self, code: str, model: str, config: dict, settings, publish: Publish, on_loop: Callable,
-                 trainer: Trainer | None = None):
+                 trainer=None):
         self.code, self.model, self.settings, self.publish, self.on_loop = code, model, settings, publish, on_loop
         # a given trainer (a fork, a loaded run) or a new one (ValueError for bad configs)
-        self.trainer = trainer or Trainer(model, config, settings.history_steps)
+        self.trainer = trainer or make_trainer(model, config, settings.history_steps)
         self.commands: queue.Queue = queue.Queue()
         self.playing = False
         self.announced: str | None = None  # the divergence already told to the room
@@ -118,6 +121,8 @@ class Runner:
                     saved = t.export()
                     result = (saved, to_state_dict_bytes(saved["params"]))
                 return self.on_loop(command.done, result)
+            if isinstance(command, GPT_QUERIES):
+                return self._inspect(command, client)
             if isinstance(command, DatasetQuery):
                 return self.publish([(encode(m.dataset_msg(t)), False)], client)
             if isinstance(command, LandscapeQuery):
@@ -157,6 +162,14 @@ class Runner:
                 frames.append((encode(m.dataset_msg(t)), False))
             elif isinstance(command, SetParam):
                 t.set_param(command.name, tuple(command.index), command.value)
+            elif isinstance(command, Phase):
+                if not hasattr(t, "switch_phase"):
+                    return self._error(client, "phases (pre-train, fine-tune) belong to the transformer model")
+                self.playing = False
+                event = t.switch_phase(command.phase)
+                if event:
+                    frames.append((encode(PhaseMsg(step=event["step"], to=event["to"], samples=event["samples"],
+                                                   eval=event["eval"])), False))
             elif isinstance(command, Configure):
                 validate_config(self.model, {**t.config.to_dict(), **command.config}, self.settings.max_width)
                 if t.configure(command.config):
@@ -174,6 +187,29 @@ class Runner:
             log.exception("runner %s: %s failed", self.code, type(command).__name__)
             self._error(client, f"Internal error while handling {type(command).__name__.lower()}: {exc!r}")
         self._finish_frames(frames)
+
+    def _inspect(self, q, client) -> None:
+        """The transformer's read-only views, answered to the asker alone."""
+        gpt = getattr(self.trainer, "gpt", None)
+        if gpt is None:
+            return self._error(client, f"'{q.type}' looks inside the transformer model; this room runs {self.model}")
+        step = self.trainer.steps_done
+        if isinstance(q, AttentionQuery):
+            text = q.text or self.trainer.dataset_view()["excerpt"][:48]
+            maps = gpt.attention(text)
+            frame = encode_tensors({"type": "attention", "step": step, "tokens": maps["tokens"]},
+                                   {"weights": np.asarray(maps["layers"])})  # (layers, heads, T, T)
+            return self.publish([(frame, False)], client)
+        if isinstance(q, ProbsQuery):
+            msg = ProbsMsg(step=step, **gpt.next_token_probs(q.text, q.position, q.temperature, q.top_k))
+        elif isinstance(q, SampleQuery):
+            msg = SampleMsg(step=step, prompt=q.prompt,
+                            text=gpt.sample(q.chars, q.temperature, q.top_k, q.seed, prompt=q.prompt))
+        elif isinstance(q, CharLossQuery):
+            msg = CharLossMsg(step=step, **gpt.per_char_loss(q.text))
+        else:
+            msg = OptimizerStateMsg(step=step, state=gpt.optimizer_state(q.name, tuple(q.index)))
+        self.publish([(encode(msg), False)], client)
 
     def _tick(self, frames) -> None:
         """While playing: run the steps `speed` asks for since the last tick, within one frame's time."""

@@ -165,6 +165,10 @@ class Registry:
             del self.sessions[code]
 
     def close(self) -> None:
+        """Stop every runner and wait for it: a thread still inside torch when the interpreter exits
+        aborts the process."""
         for session in self.sessions.values():
             session.runner.stop()
+        for session in self.sessions.values():
+            session.runner.thread.join(timeout=10)
         self.sessions.clear()

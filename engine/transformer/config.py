@@ -45,7 +45,8 @@ class TransformerConfig:
     grad_clip: float = setting(1.0, lo=0.0, hi=100.0, live=True, doc="clip the gradient norm to this (0: off)")
     batch_size: int = setting(12, lo=1, hi=512, doc="windows per step")
     # fine-tuning
-    finetune_lr: float = setting(1e-3, lo=1e-6, hi=10.0, doc="peak learning rate after switching to the task")
+    finetune_lr: float = setting(3e-4, lo=1e-6, hi=10.0,
+                                 doc="peak learning rate after switching to the task (lower than lr: learn the task, forget less)")
     finetune_warmup: int = setting(20, lo=0, hi=10000, doc="warmup steps of the fine-tuning phase")
     finetune_steps: int = setting(400, lo=1, hi=1000000, doc="fine-tuning steps until the cosine reaches its floor")
     # where it runs

@@ -158,7 +158,7 @@ class GPT(nn.Module):
             record.update(x_final=x, logits=logits)
         loss = None
         if targets is not None:
-            loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.view(-1))
+            loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1))
         return logits, loss
 
     def attention(self, idx: torch.Tensor) -> list[torch.Tensor]:

@@ -66,7 +66,7 @@ BAD_FRAMES = [
     ("configure-dataset-vs-features", j({"type": "configure", "config": {"dataset": "blobs"}}), "bad_message"),
     ("configure-line-key-on-neuron", j({"type": "configure", "config": {"bias": True}}), "bad_message"),
     ("configure-65-keys", j({"type": "configure", "config": {f"k{i}": 0 for i in range(65)}}), "bad_message"),
-    ("create-unknown-model", j({"type": "create", "model": "transformer"}), "bad_message"),
+    ("create-unknown-model", j({"type": "create", "model": "perceptron"}), "bad_message"),
     ("create-bad-lr", j({"type": "create", "model": "neuron", "config": {"lr": -1}}), "bad_message"),
     ("create-unknown-key", j({"type": "create", "config": {"depth": 3}}), "bad_message"),
     ("create-config-string", j({"type": "create", "config": "fast"}), "bad_message"),

@@ -574,7 +574,7 @@ def test_schema(live_server):
     mapping = body["client"]["discriminator"]["mapping"]
     assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure", "data",
                             "set_param", "landscape", "dataset", "handover", "reclaim", "fork", "save", "load",
-                            "lesson"}
+                            "lesson", "phase", "attention", "probs", "sample", "char_loss", "optimizer_state"}
 
 
 def test_index_page(live_server):

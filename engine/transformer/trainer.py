@@ -1,0 +1,222 @@
+"""GPTTrainer: the character GPT behind the same Stepper as the NumPy models (engine/stepper.py).
+
+Stage stepping computes one real step on the inspect path (`TransformerRun.begin_step`), hands its
+stages out, and applies the update at the `update` stage. Whole steps (`run`, play) take the fast
+path and keep no stage record: a step is ~50 ms here, and building its record would cost more than
+the view needs; stepping back reaches the steps that were shown stage by stage.
+
+Held-out losses cost about as much as ten steps, so they are measured every EVAL_EVERY steps and on
+every step a person walks through, and the snapshot shows the latest.
+"""
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+
+from ..flow import StepMetrics
+from ..stepper import Stepper, StepTrace
+from .config import TransformerConfig
+from .run import TransformerRun
+
+EVAL_EVERY = 100
+LIVE = frozenset({"lr", "weight_decay", "grad_clip", "speed"})
+
+
+class GPTTrainer(Stepper):
+    def __init__(self, config: TransformerConfig | dict | None = None, history_steps: int = 50):
+        cfg = config if isinstance(config, TransformerConfig) else TransformerConfig(**(config or {}))
+        problems = cfg.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        self.config = cfg
+        super().__init__(history_steps)
+        self.reset()
+
+    # ----- lifecycle -------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.gpt = TransformerRun(self.config)
+        self._clear()
+        self.evaluated: dict | None = None
+        self.evaluated_at = -1
+        self._evaluate()
+        self.start_loss = self.evaluated["train"]
+
+    def configure(self, changes: dict) -> bool:
+        """Apply settings; returns True when the run was rebuilt (anything but a live setting)."""
+        new = self.config.replace(**changes)
+        problems = new.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        self.config = new
+        if set(changes) - LIVE:
+            self.reset()
+            return True
+        self.gpt.set_live(**{k: v for k, v in changes.items() if k != "speed"})
+        if "lr" in changes:
+            self.diverged = None  # a smaller step may recover: let the person try
+        return False
+
+    def switch_phase(self, phase: str) -> dict:
+        """Pre-training ↔ fine-tuning (see TransformerRun.switch_phase); a half-shown step is dropped."""
+        self._drop_pending()
+        event = self.gpt.switch_phase(phase)
+        self.evaluated, self.evaluated_at = event.get("eval", self.evaluated), self.steps_done
+        self.version += 1
+        return event
+
+    def fork(self) -> "GPTTrainer":
+        """A twin that goes on from exactly here: weights, optimizer state, schedule, batch order."""
+        twin = GPTTrainer(self.config, self.history_steps)
+        a, b = self.gpt, twin.gpt
+        b.phase, b.steps = a.phase, a.steps
+        b.model.load_state_dict(a.model.state_dict())
+        b.optimizer = b._make_optimizer()
+        b.optimizer.load_state_dict(copy.deepcopy(a.optimizer.state_dict()))
+        b.schedule, b.batch_gen = a.schedule, torch.Generator().set_state(a.batch_gen.get_state())
+        b.history, b.switches = list(a.history), list(a.switches)
+        twin.steps_done, twin.evaluated, twin.evaluated_at = self.steps_done, self.evaluated, self.evaluated_at
+        return twin
+
+    def export(self) -> dict:
+        """Config, phase, parameters (float32 arrays by name), steps and the loss history."""
+        return {"model": "gpt", "config": self.config.to_dict(), "steps": self.steps_done, "phase": self.gpt.phase,
+                "params": {k: v.detach().cpu().numpy().copy() for k, v in self.gpt.model.state_dict().items()},
+                "metrics": list(self.gpt.history)}
+
+    def restore(self, saved: dict) -> None:
+        """Load parameters, phase and step count from export() (same config); the optimizer starts fresh."""
+        state = self.gpt.model.state_dict()
+        for k, v in saved["params"].items():
+            if k not in state or tuple(state[k].shape) != tuple(v.shape):
+                raise ValueError(f"saved parameter {k} does not fit this model")
+        self.gpt.model.load_state_dict({k: torch.as_tensor(v, dtype=state[k].dtype) for k, v in saved["params"].items()})
+        self.gpt.steps = self.steps_done = saved["steps"]
+        self.gpt.phase = saved.get("phase", "pretrain")
+        self.gpt.optimizer, self.gpt.schedule = self.gpt._make_optimizer(), self.gpt._make_schedule()
+        self.gpt.history = list(saved.get("metrics", []))
+        self.history.clear()
+        self.cursor = None
+        self.diverged = self.gpt.diverged = None
+        self.version += 1
+
+    def set_param(self, name: str, index: tuple[int, ...], value: float) -> None:
+        if not math.isfinite(value):
+            raise ValueError("a weight must be a finite number")
+        self.gpt.optimizer_state(name, index)  # checks the name and the index
+        self._drop_pending()
+        with torch.no_grad():
+            dict(self.gpt.model.named_parameters())[name][tuple(index)] = value
+        self.version += 1
+
+    def set_data(self, rows) -> None:
+        raise ValueError("the gpt model reads text: paste yours into the `text` setting")
+
+    def landscape(self, *args, **kwargs) -> dict:
+        raise ValueError("loss landscapes are drawn for the small models; the GPT has 800,000 axes")
+
+    def _drop_pending(self) -> None:
+        if self.history and self.history[-1].metrics is None:  # its gradients were for other weights or text
+            self.history.pop()
+            self.cursor = None
+        self.go_live()
+
+    # ----- what the Stepper needs --------------------------------------------------------------
+    @property
+    def plan(self) -> list[tuple[str, int]]:
+        return self.gpt.plan
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """One pass over the current phase's training characters, in batches of B×T."""
+        cfg = self.config
+        return max(1, len(self.gpt.data.splits[self.gpt.phase].train) // (cfg.batch_size * cfg.block_size))
+
+    def _compute(self, size: int | None):
+        return self.gpt.begin_step()
+
+    def _params_view(self) -> dict:
+        return self.gpt.params_view()
+
+    def _describe(self, stage: str, layer: int, trace: StepTrace) -> tuple[dict, str, str]:
+        return self.gpt.describe(stage, layer, trace.record)
+
+    def _apply(self, trace: StepTrace, evaluate: bool = True) -> None:
+        rec = self.gpt.apply(trace.record)
+        trace.lr, trace.after = rec.lr, self.gpt.params_view()
+        self._after_step(rec.stats, evaluate)
+        trace.metrics = self.outbox[-1]
+
+    def run(self, steps: int, batch: int | None = None) -> int:
+        """Whole steps on the fast path (a half-shown step is finished first and counts as one).
+        `batch` is ignored: a GPT step is always a batch of windows."""
+        self.go_live()
+        done = 0
+        head = self.history[-1] if self.history else None
+        if head is not None and head.metrics is None:
+            self._finish(head, evaluate=False)
+            done += 1
+        while done < steps:
+            self._check()
+            done += 1
+            self._after_step(self.gpt.step(), evaluate=False)
+        return done
+
+    def _after_step(self, stats, evaluate: bool) -> None:
+        self.version += 1
+        self.steps_done = self.gpt.steps
+        if evaluate or self.steps_done - self.evaluated_at >= EVAL_EVERY:
+            self._evaluate()
+        ev = self.evaluated if self.evaluated_at == self.steps_done else None
+        self.outbox.append(StepMetrics(self.steps_done, stats.loss, ev and ev["train"], ev and ev["val"],
+                                       grad_norm=stats.grad_norm, clipped=stats.clipped, lr=stats.lr))
+        self.diverged = self.gpt.diverged
+
+    def _evaluate(self) -> None:
+        self.evaluated, self.evaluated_at = self.gpt.evaluate(), self.steps_done
+
+    # ----- views -----------------------------------------------------------------------------
+    def layer_stats(self) -> list[dict] | None:
+        """Per group (embedding, block 1 … n, head), from the last step: ‖g‖ and ‖Δθ‖/‖θ‖."""
+        last = self.gpt.last
+        if last is None or last.layer_grad_norms is None:
+            return None
+        return [{"grad_norm": last.layer_grad_norms[g], "update_ratio": last.update_ratios[g]}
+                for g in self.gpt.group_names]
+
+    def dataset_view(self) -> dict:
+        d = self.gpt.data
+        return {"kind": "text", "source": d.source, "characters": len(d.corpus), "vocab": self.gpt.tok.display(),
+                "excerpt": d.corpus[:400], "task": d.task, "task_examples": d.task_train_lines[:5]}
+
+    def field(self) -> None:
+        return None
+
+    def warning(self) -> str | None:
+        ev = self.evaluated
+        if ev and math.isfinite(ev["train"]) and ev["train"] > self.start_loss + 1.0:
+            return (f"The loss has risen from {self.start_loss:.3g} to {ev['train']:.3g}: the steps overshoot — "
+                    f"a learning rate of {self.gpt.lr_at():.3g} is too large.")
+        return None
+
+    def snapshot(self) -> dict:
+        """The StateMsg fields the other models fill, plus `gpt`: what only a language model has."""
+        ev, sched = self.evaluated or {}, self.gpt.schedule_view(points=100)
+        gpt = {**self.gpt.view(), "eval": ev, "eval_step": self.evaluated_at, "schedule": sched,
+               "switches": [{k: v for k, v in s.items()} for s in self.gpt.switches]}
+        return {
+            "step": self.steps_done,
+            "params": self.gpt.params_view(),
+            "lr": self.gpt.lr_at(),
+            "schedule": {"steps": [float(s) for s, _ in sched["curve"]], "lr": [lr for _, lr in sched["curve"]]},
+            "layers": self.layer_stats(),
+            "loss": ev.get("train"),
+            "test_loss": ev.get("val"),
+            "accuracy": None,
+            "cursor": self.cursor_view(),
+            "curve": None,
+            "diverged": self.diverged,
+            "warning": self.warning(),
+            "gpt": gpt,
+        }
