@@ -22,6 +22,9 @@ export function keyCommand(ev) {
     case "s":
     case "S":
       return "step";
+    case "a":
+    case "A":
+      return "sample";
     case "e":
     case "E":
       return "epoch";
@@ -45,6 +48,8 @@ export function commandMessage(name, playing) {
       return { type: "back" };
     case "step":
       return { type: "step", unit: "step", count: 1 };
+    case "sample":
+      return { type: "step", unit: "sample", count: 1 };
     case "epoch":
       return { type: "step", unit: "epoch", count: 1 };
     case "play":
@@ -56,9 +61,11 @@ export function commandMessage(name, playing) {
   }
 }
 
-/** Which commands a model's page offers: epochs matter where the training set has many batches. */
+/** Which commands a model's page offers: epochs matter where the training set has many batches.
+ * "sample" (key A: one SGD step on a single example) has no button: the Network page's bar is full,
+ * so its help line names the key. */
 export function commandsFor(model) {
-  return BUTTONS.map((b) => b.id).filter((id) => id !== "epoch" || model === "mlp");
+  return [...BUTTONS.map((b) => b.id), "sample"].filter((id) => !["epoch", "sample"].includes(id) || model === "mlp");
 }
 
 export function Controls(root, { command, model }) {

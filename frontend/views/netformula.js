@@ -67,7 +67,7 @@ export function NetFormula(root) {
     formulaEl.textContent = `loss ${fmt(state.loss, 3)} (train) / ${fmt(state.testLoss, 3)} (test)${acc}`;
     captionEl.textContent =
       "Press → (or N) to walk through one step layer by layer: forward to the loss, then the gradients back, " +
-      "last layer first. S: one batch, E: one epoch, Space: play.";
+      "last layer first. S: one batch, A: one sample, E: one epoch, Space: play.";
   }
 
   return { update };

@@ -36,6 +36,10 @@ test("E is one epoch, offered on the Network page", () => {
   assert.deepEqual(commandMessage("epoch", false), { type: "step", unit: "epoch", count: 1 });
   assert.ok(commandsFor("mlp").includes("epoch"));
   assert.ok(!commandsFor("neuron").includes("epoch"));
+  // a sample: one SGD step on a single example, whatever the batch size
+  assert.equal(keyCommand({ key: "a" }), "sample");
+  assert.deepEqual(commandMessage("sample", false), { type: "step", unit: "sample", count: 1 });
+  assert.ok(commandsFor("mlp").includes("sample") && !commandsFor("line").includes("sample"));
 });
 
 test("the ribbon: seven words, per-layer pills keyed by index in run order", () => {
