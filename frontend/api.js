@@ -1,6 +1,6 @@
 // The only file that talks to the server: one WebSocket to /ws (JSON text frames, and binary
-// "FSB1" frames of float16 tensors for networks) that reconnects by itself, and the one HTTP read
-// the page needs (the settings schema).
+// "FSB1" frames of float16 tensors for networks) that reconnects by itself, and the HTTP reads the
+// page needs (the settings schema; rooms, lessons and saved runs for the classroom).
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 5000;
@@ -163,3 +163,31 @@ export async function fetchSchema(timeoutMs = 1500) {
     clearTimeout(t);
   }
 }
+
+// ---- classroom reads (rooms, lessons, saved runs) ------------------------------------------------
+
+async function getJson(path, timeoutMs = 3000) {
+  const ctrl = new AbortController();
+  const t = setTimeout(() => ctrl.abort(), timeoutMs);
+  try {
+    const res = await fetch(path, { signal: ctrl.signal, cache: "no-store" });
+    return res.ok ? await res.json() : null;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+/** GET /api/info: {classroom, public_url} (the join URL's base in classroom mode), or null. */
+export const fetchInfo = () => getJson("/api/info");
+/** GET /api/lessons: [{id, title, summary, steps}], or null. */
+export const fetchLessons = () => getJson("/api/lessons");
+/** GET /api/lessons/{id}: the whole lesson (steps with text, config, views, controls, goal), or null. */
+export const fetchLesson = (id) => getJson(`/api/lessons/${encodeURIComponent(id)}`);
+/** GET /api/runs: the saved runs, newest first, or null. */
+export const fetchRuns = () => getJson("/api/runs");
+/** The address of a QR code (SVG) for `text`, for an <img>. */
+export const qrSrc = (text) => `/api/qr?text=${encodeURIComponent(text)}`;
+/** The address that downloads a saved run's weights (a PyTorch state_dict file). */
+export const weightsHref = (id) => `/api/runs/${encodeURIComponent(id)}/weights`;

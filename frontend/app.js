@@ -2,7 +2,8 @@
 // reducer, and redraws the views on the next animation frame when (and only when) state changed.
 
 import { connect, fetchSchema } from "./api.js";
-import { configureMessage, locationSearch, MODELS, readLocation } from "./config.js";
+import { Classroom } from "./classroom.js";
+import { configureMessage, readLocation } from "./config.js";
 import { addPointMessage, drawLabel } from "./data.js";
 import { initialState, reduce } from "./state.js";
 import { Boundary } from "./views/boundary.js";
@@ -20,6 +21,7 @@ import { Ribbon } from "./views/ribbon.js";
 import { Settings } from "./views/settings.js";
 import { Status } from "./views/status.js";
 import { Tabs } from "./views/tabs.js";
+import { GptPage, gptDefaults, titleSchema } from "./gpt/page.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,6 +31,13 @@ document.body.dataset.model = where.model;
 const isNet = where.model === "mlp";
 // One page, two workspaces: keep the one this model uses, so ids stay unique.
 $(isNet ? "unit-workspace" : "net-workspace").remove();
+// The Transformer page builds its own workspace (gpt/page.js) and starts from a small model.
+const isGpt = where.model === "transformer";
+if (isGpt) {
+  $("unit-workspace").remove();
+  where.config = gptDefaults(where.config);
+  titleSchema(schema);
+}
 
 const frames = []; // timestamps of frames rendered while playing, the last second's worth
 let drawnStageSeq = 0;
@@ -47,19 +56,13 @@ window.flowscope = flowscope;
 
 let state = initialState();
 let dirty = true;
-// Grows with each `configure`, so a reconnect recreates the run the owner had set up.
-let config = { ...where.config };
+let classroom = null; // rooms, lessons, presenter mode, locks (classroom.js): set up below
 
 function dispatch(msg) {
   if (msg.type === "stage") flowscope.lastStageReceivedAt = performance.now();
-  // A room link (/room/CODE) does not say which model the room runs; each model has its own
-  // workspace, so come back as that model's page (the URL then says it: no loop).
-  if (msg.type === "session" && where.room && msg.model !== where.model && MODELS.includes(msg.model)) {
-    const q = new URLSearchParams(location.search);
-    q.set("model", msg.model);
-    location.replace(`${location.pathname}?${q}`);
-    return;
-  }
+  // The classroom may reword a message, or drop it (a room of another model reloads as its page).
+  if (classroom && !String(msg.type).startsWith("_")) msg = classroom.intercept(msg);
+  if (!msg) return;
   const next = reduce(state, msg);
   if (next !== state) {
     state = next;
@@ -71,7 +74,7 @@ function dispatch(msg) {
 }
 
 const api = connect({
-  hello: () => (where.room ? { type: "join", session: where.room } : { type: "create", model: where.model, config }),
+  hello: () => classroom.helloMessage(), // join our room (with the owner token if we have it), or create one
   onMessage: dispatch,
   onStatus: (status) => dispatch({ type: "_conn", status }),
 });
@@ -84,20 +87,27 @@ function send(msg) {
 const offered = commandsFor(where.model);
 
 function command(name) {
-  if (!state.session || state.session.role === "viewer" || !offered.includes(name)) return;
+  if (!state.session || !offered.includes(name)) return;
+  // A viewer's key goes to the server, which answers with its polite not_owner note.
+  if (state.session.role === "viewer") return classroom.viewerTried(commandMessage(name, state.playing));
+  if (!classroom.allows(name)) return; // locked or hidden by the link, or left out by the lesson step
   send(commandMessage(name, state.playing));
 }
 
-/** Send a settings change, remember it for reconnects, and keep the URL saying what is on screen. */
-function configure(change) {
+/** Send a settings change and keep the URL saying what is on screen (`trusted`: a lesson's, past locks). */
+function configure(change, { trusted = false } = {}) {
   if (!state.session || state.session.role === "viewer") return;
-  config = { ...config, ...change };
+  if (!trusted && !classroom.allowsConfig(change)) return;
   dispatch({ type: "_configured", config: change });
   send({ type: "configure", config: change });
-  if (!where.room) history.replaceState(null, "", `${location.pathname}${locationSearch(where.model, config)}`);
+  classroom.syncUrl();
 }
 
 const notices = Notices($("banner"), $("toasts"), $("warning"));
+classroom = Classroom({
+  where, schema, getState: () => state, dispatch, send, configure, toast: (t) => notices.toast(t),
+  redraw: () => (dirty = true), // presenter mode or a lesson changed the layout: size the canvases again
+});
 const settings = Settings($("settings"), {
   schema: () => schema,
   onChange(key, value) {
@@ -106,32 +116,38 @@ const settings = Settings($("settings"), {
   onInvalid: (text) => notices.toast(text),
 });
 const common = [Tabs($("tabs"), { current: where.model }), Status($("status")), Controls($("controls"), { command, model: where.model }), settings, notices];
-const views = isNet ? [...common, ...networkViews()] : [
-  ...common,
+const modelViews = isGpt ? gptViews() : isNet ? networkViews() : [
   Pipeline($("pipeline")),
   Formula($("formula-panel")),
   DataPlot($("dataplot")),
   LossChart($("losschart")),
   Curve($("curve")),
 ];
+const views = [...common, ...modelViews, ...classroom.views]; // the classroom's last: it locks what the others drew
+
+function gptViews() {
+  const canEdit = () => !!state.session && state.session.role !== "viewer";
+  return GptPage({ getState: () => state, dispatch, send, configure, canEdit }).views;
+}
 
 function networkViews() {
   const owner = () => state.session && state.session.role !== "viewer";
+  const editable = (group) => owner() && classroom.allows(group); // a link or a lesson may lock an editor
   const data = NetData($("netdata"), {
     configure,
-    sendData: (msg) => owner() && send(msg),
+    sendData: (msg) => editable("data-editor") && send(msg),
     toast: (t) => notices.toast(t),
   });
   const boundary = Boundary($("boundary"), {
     onDraw(x1, x2) {
-      if (!owner() || !state.dataset) return;
+      if (!editable("data-editor") || !state.dataset) return;
       // The server takes the whole set each time: every current point plus the new one.
       send(addPointMessage(state.dataset, x1, x2, drawLabel(state.dataset.task, data.pick())));
     },
   });
   const network = Network($("network"), {
     configure,
-    setParam: (name, index, value) => owner() && send({ type: "set_param", name, index, value }),
+    setParam: (name, index, value) => editable("network-editor") && send({ type: "set_param", name, index, value }),
     toast: (t) => notices.toast(t),
   });
   flowscope.fieldDrawMs = boundary.drawMs;
@@ -148,6 +164,7 @@ function typing(target) {
 
 window.addEventListener("keydown", (ev) => {
   if (typing(ev.target)) return;
+  if (classroom.onKey(ev)) return ev.preventDefault(); // P: presenter mode
   const name = keyCommand(ev);
   if (!name) return;
   ev.preventDefault(); // Space would scroll or press a focused button; arrows would scroll

@@ -2,19 +2,28 @@
 // still works when that request fails), reading settings from the URL, and coercing form values.
 // Pure: no DOM, no network.
 
-export const MODELS = ["neuron", "line", "mlp"];
+import { GPT_FALLBACK_SCHEMA } from "./gpt/schema.js";
 
-export const MODEL_TITLES = { neuron: "Neuron", line: "Line", mlp: "Network" };
+export const MODELS = ["neuron", "line", "mlp", "transformer"];
+
+export const MODEL_TITLES = { neuron: "Neuron", line: "Line", mlp: "Network", transformer: "Transformer" };
 
 /** How many input features each neuron dataset has; the server checks they agree. */
 export const DATASET_FEATURES = { pass_fail: 1, and: 2, or: 2, blobs: 2, xor: 2 };
 
 const COMMON = {
-  lr: { type: "number", minimum: 0, maximum: 1000, default: 0.5, title: "learning rate" },
+  lr: { type: "number", minimum: 0.000001, maximum: 1000, default: 0.5, title: "learning rate" },
   batch_size: { type: "integer", minimum: 1, maximum: 1000, default: 1, title: "batch size" },
-  seed: { type: "integer", minimum: 0, maximum: 1000000, default: 0, title: "seed" },
-  noise: { type: "number", minimum: 0, maximum: 10, default: 0.1, title: "noise" },
-  speed: { type: "number", minimum: 0.1, maximum: 1000, default: 30, title: "speed (steps/s)" },
+  seed: { type: "integer", minimum: 0, maximum: 2147483647, default: 0, title: "seed" },
+  noise: { type: "number", minimum: 0, maximum: 1, default: 0.1, title: "noise" },
+  speed: { type: "number", minimum: 1, maximum: 100000, default: 30, title: "speed (steps/s)" },
+  optimizer: { type: "string", enum: ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"], default: "sgd" },
+  momentum: { type: "number", minimum: 0, maximum: 0.999, default: 0.9 },
+  weight_decay: { type: "number", minimum: 0, maximum: 1, default: 0 },
+  clip: { type: "number", minimum: 0, maximum: 1000, default: 0 },
+  schedule: { type: "string", enum: ["constant", "step", "warmup", "cosine"], default: "constant" },
+  warmup_steps: { type: "integer", minimum: 0, maximum: 100000, default: 0 },
+  schedule_steps: { type: "integer", minimum: 1, maximum: 1000000, default: 1000 },
 };
 
 export const FALLBACK_SCHEMA = {
@@ -23,18 +32,20 @@ export const FALLBACK_SCHEMA = {
     properties: {
       ...COMMON,
       dataset: { type: "string", enum: ["pass_fail", "and", "or", "blobs"], default: "pass_fail", title: "dataset" },
-      features: { type: "integer", minimum: 1, maximum: 2, default: 1 },
-      n_samples: { type: "integer", minimum: 2, maximum: 1000, default: 40 },
+      features: { type: "integer", enum: [1, 2], default: 1 },
+      n_samples: { type: "integer", minimum: 4, maximum: 1000, default: 40 },
     },
   },
   line: {
     type: "object",
     properties: {
       ...COMMON,
-      lr: { ...COMMON.lr, default: 0.05 },
+      lr: { ...COMMON.lr, default: 0.02 },
+      batch_size: { ...COMMON.batch_size, default: 4 },
+      noise: { ...COMMON.noise, default: 0.2 },
       dataset: { type: "string", enum: ["linear", "offset"], default: "linear", title: "dataset" },
       bias: { type: "boolean", default: false, title: "bias b" },
-      n_samples: { type: "integer", minimum: 2, maximum: 1000, default: 40 },
+      n_samples: { type: "integer", minimum: 4, maximum: 1000, default: 20 },
     },
   },
   mlp: {
@@ -43,8 +54,7 @@ export const FALLBACK_SCHEMA = {
       ...COMMON,
       lr: { ...COMMON.lr, default: 0.03 },
       batch_size: { ...COMMON.batch_size, default: 10 },
-      noise: { ...COMMON.noise, maximum: 1 },
-      speed: { ...COMMON.speed, maximum: 100000, default: 300 },
+      speed: { ...COMMON.speed, default: 300 },
       n_samples: { type: "integer", minimum: 10, maximum: 2000, default: 300 },
       dataset: { type: "string", enum: ["circle", "xor", "gauss", "spiral", "moons", "three", "plane", "bumps", "custom"], default: "circle" },
       test_fraction: { type: "number", minimum: 0.1, maximum: 0.9, default: 0.5 },
@@ -56,20 +66,24 @@ export const FALLBACK_SCHEMA = {
       l2: { type: "number", minimum: 0, maximum: 1, default: 0 },
     },
   },
+  transformer: GPT_FALLBACK_SCHEMA,
 };
 
 /** The fields the bottom form shows, in this order (others in the schema stay at their defaults). */
 export const FORM_FIELDS = ["dataset", "lr", "batch_size", "noise", "seed", "speed", "bias"];
 
 /** A network's data and architecture have their own panels; the bottom form keeps the rest. */
-const MODEL_FORM_FIELDS = { mlp: ["lr", "batch_size", "speed", "l1", "l2"] };
+const MODEL_FORM_FIELDS = {
+  mlp: ["lr", "batch_size", "speed", "l1", "l2"],
+  transformer: ["grad_clip", "n_layer", "n_head", "n_embd", "task", "speed"], // η and the rest: the page's own panels
+};
 
 export function formFields(model) {
   return MODEL_FORM_FIELDS[model] ?? FORM_FIELDS;
 }
 
 /** Keys that apply to the running session without rebuilding it. */
-export const LIVE_KEYS = new Set(["lr", "speed", "l1", "l2"]);
+export const LIVE_KEYS = new Set(["lr", "speed", "l1", "l2", "grad_clip", "weight_decay"]);
 
 /**
  * Resolve one property of a JSON Schema: follows a local `$ref`, and folds the `anyOf` pydantic
@@ -147,6 +161,12 @@ export function coerce(prop, raw) {
 }
 
 /**
+ * Query keys that describe the page, not the run (presenter mode, locked or hidden controls, an
+ * open lesson, the viewer's name): readLocation leaves them to locks.js instead of the config.
+ */
+export const PAGE_KEYS = new Set(["model", "room", "presenter", "lock", "hide", "lesson", "lstep", "name"]);
+
+/**
  * Read `?model=line&lr=0.05&seed=3` (or a room in `/room/CODE` / `?room=CODE`).
  * Returns {model, config, room, ignored}: unknown or unreadable keys land in `ignored`, so a typo
  * in the URL is reported instead of making the server refuse the whole session.
@@ -160,7 +180,7 @@ export function readLocation(pathname, search, schemaReply) {
   const config = {};
   const ignored = [];
   for (const [key, raw] of q.entries()) {
-    if (key === "model" || key === "room") continue;
+    if (PAGE_KEYS.has(key)) continue;
     const prop = properties[key];
     const value = prop ? coerce(prop, raw) : undefined;
     if (value === undefined) ignored.push(key);
@@ -175,6 +195,7 @@ export function locationSearch(model, config) {
   if (model !== "neuron") q.set("model", model);
   for (const [k, v] of Object.entries(config)) {
     if (v === undefined || v === null || (k === "dataset" && v === "custom")) continue;
+    if (k === "text") continue; // a transformer's pasted text can be a book: it stays out of the URL
     q.set(k, Array.isArray(v) ? v.join(",") : String(v));
   }
   const text = q.toString().replace(/%2C/g, ",");

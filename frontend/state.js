@@ -9,6 +9,9 @@ export const TRACE_CAP = 60;
 /** Stage names that run right→left (the return path of the loop). */
 export const BACKWARD_STAGES = new Set(["gradients", "update"]);
 
+import { initialRoom, reduceRoom } from "./room.js";
+import { initialGpt, reduceGpt } from "./gpt/gptstate.js";
+
 const EMPTY_METRICS = Object.freeze({ steps: [], losses: [], trainLosses: [], testLosses: [] });
 
 export function initialState() {
@@ -40,6 +43,8 @@ export function initialState() {
     fieldSeq: 0, // bumps on each field, so views redraw their heatmaps exactly once per frame
     grads: {}, // layer → {step, grad_W, grad_b}: that layer's latest `gradients` stage
     dataError: null, // why the last `data` (drawn points or CSV) was refused, until new data comes
+    room: initialRoom(), // the classroom: roster, lesson, saved runs, page options (room.js)
+    gpt: initialGpt(), // the transformer page: attention maps, samples, losses across phases (gpt/gptstate.js)
   };
 }
 
@@ -212,6 +217,16 @@ function onField(state, msg) {
 
 /** (state, message) → new state. Unknown messages leave the state as it is. */
 export function reduce(state, msg) {
+  const next = reduceRun(state, msg);
+  // The classroom slice outlives a `session` (a fork or hand-over keeps the lesson and page options).
+  const room = reduceRoom(state.room ?? initialRoom(), msg);
+  const withRoom = room === next.room ? next : { ...next, room };
+  // The transformer's slice (gpt/gptstate.js) follows its own messages: attention, probs, samples, phase…
+  const gpt = reduceGpt(state.gpt ?? initialGpt(), msg);
+  return gpt === withRoom.gpt ? withRoom : { ...withRoom, gpt };
+}
+
+function reduceRun(state, msg) {
   if (!msg || typeof msg !== "object") return state;
   switch (msg.type) {
     case "session":

@@ -1,0 +1,286 @@
+// The classroom, wired: rooms (join with the stored owner token, hand-over, take back, fork),
+// saved runs, lessons, presenter mode and locked controls. app.js hands it the socket and the
+// dispatcher; it hands back its views and the few checks app.js makes before sending.
+//
+// The page's URL is the room's: /room/CODE, and for the owner every setting too (so a reload that
+// finds the room gone starts the same run again). The owner token lives in sessionStorage, keyed by
+// room code, never in a URL.
+
+import { fetchInfo, fetchLesson, fetchLessons, fetchRuns } from "./api.js";
+import { locationSearch, MODEL_TITLES, MODELS, modelSchema } from "./config.js";
+import { planStep } from "./lesson.js";
+import { blockedKeys, commandAllowed, joinSearch, pageOptionsSearch, readPageOptions } from "./locks.js";
+import { joinBase, roomLink, tokenKey } from "./room.js";
+import { JoinBox } from "./views/joinbox.js";
+import { controlsFor, Layout, PresenterButton } from "./views/layout.js";
+import { LessonMenu, LessonPanel } from "./views/lessons.js";
+import { el } from "./views/popover.js";
+import { RoomActions, RoomPanel } from "./views/roompanel.js";
+import { Runs } from "./views/runs.js";
+import { Share } from "./views/share.js";
+
+const tokens = {
+  get(code) {
+    try {
+      return sessionStorage.getItem(tokenKey(code));
+    } catch {
+      return null; // storage switched off: the owner can still drive, just not come back after a reload
+    }
+  },
+  set(code, token) {
+    try {
+      sessionStorage.setItem(tokenKey(code), token);
+    } catch {
+      // as above
+    }
+  },
+  drop(code) {
+    try {
+      sessionStorage.removeItem(tokenKey(code));
+    } catch {
+      // as above
+    }
+  },
+};
+
+/** A config a new session can be created from, and a URL can carry: your own drawn points or a
+ * pasted training text are data, not settings (a URL stays short). */
+function creatable(config) {
+  const c = { ...(config ?? {}) };
+  if (c.dataset === "custom") delete c.dataset;
+  for (const [k, v] of Object.entries(c)) if (typeof v === "string" && v.length > 200) delete c[k];
+  return c;
+}
+
+/**
+ * `where`: readLocation's answer; `schema`: /api/schema (or null); `getState()`, `dispatch(msg)`,
+ * `send(msg)` → bool, `configure(change, {trusted})`, `toast(text)`, `redraw()` from app.js.
+ */
+export function Classroom({ where, schema, getState, dispatch, send, configure, toast, redraw }) {
+  const opts = readPageOptions(location.search);
+  dispatch({ type: "_page", page: { presenter: opts.presenter, lock: opts.lock, hide: opts.hide } });
+  let name = opts.name;
+  let hello = null; // while the reply to our first message is due: {create} or {code, token}
+  let pendingLesson = opts.lesson ? { id: opts.lesson, step: opts.lstep } : null;
+  let lastTry = -Infinity;
+
+  const page = () => getState().room.page;
+  const createMsg = () => ({ type: "create", model: where.model, config: creatable(getState().session?.config ?? where.config) });
+
+  function helloMessage() {
+    const code = getState().session?.id ?? where.room;
+    if (!code) {
+      hello = { create: true };
+      return createMsg();
+    }
+    const token = tokens.get(code);
+    hello = { code, token };
+    return { type: "join", session: code, ...(token ? { token } : {}), ...(name ? { name } : {}) };
+  }
+
+  function syncUrl() {
+    const s = getState();
+    if (!s.session) return;
+    const owner = s.session.role === "owner";
+    const lesson = owner && s.room.lesson ? { lesson: s.room.lesson.id, lstep: s.room.lesson.step } : {};
+    const run = owner ? locationSearch(s.session.model, creatable(s.session.config)) : s.session.model !== "neuron" ? `model=${s.session.model}` : "";
+    const url = `/room/${s.session.id}${joinSearch(run, pageOptionsSearch({ ...page(), ...lesson, name }))}`;
+    if (url !== location.pathname + location.search) history.replaceState(null, "", url);
+  }
+
+  /** Every server message passes here first: returns it (maybe reworded), or null to drop it. */
+  function intercept(msg) {
+    if (msg.type === "session") {
+      const created = !!hello?.create;
+      hello = null;
+      if (msg.token) tokens.set(msg.id, msg.token);
+      // Each model has its own workspace: a room (or a fork, a loaded run) of another model opens
+      // as that model's page, which joins it again (as owner, with the token just stored).
+      if (msg.model !== where.model && MODELS.includes(msg.model)) {
+        location.replace(`/room/${msg.id}${joinSearch(`model=${msg.model}`, pageOptionsSearch({ ...page(), name }))}`);
+        return null;
+      }
+      const before = getState().session;
+      if (before && before.id !== msg.id && msg.role === "owner" && !created) toast(`Room ${msg.id} is your own now: experiment freely.`);
+      if (created && msg.role === "owner" && pendingLesson) {
+        const p = pendingLesson;
+        pendingLesson = null;
+        setTimeout(() => openLesson(p.id, p.step), 0);
+      }
+      return msg;
+    }
+    if (msg.type === "error" && hello && !hello.create) {
+      const { code, token } = hello;
+      if (msg.code === "no_session" && token) {
+        // Our room ended while we were away (the server restarted, or it sat empty): start the same run.
+        tokens.drop(code);
+        toast(`Room ${code} has ended: a new room with the same settings was started.`);
+        hello = { create: true };
+        send(createMsg());
+        return null;
+      }
+      if (msg.code === "not_owner" && token) {
+        tokens.drop(code); // a stale token: watch instead
+        hello = { code, token: null };
+        send({ type: "join", session: code, ...(name ? { name } : {}) });
+        return null;
+      }
+      if (msg.code === "no_session") {
+        hello = null;
+        setTimeout(() => {
+          room.popover.show(true);
+          join.focus();
+        }, 0);
+        return { ...msg, message: `${msg.message} Type the code you see on the projector.` };
+      }
+    }
+    if (msg.type === "error" && msg.code === "not_owner") {
+      const hint = getState().room.token ? "Take control back to drive it again." : "Ask for control, or fork to experiment on your own.";
+      return { ...msg, message: `${msg.message} ${hint}` };
+    }
+    if (msg.type === "lesson") ensureLesson(msg.id);
+    return msg;
+  }
+
+  // ---- lessons ------------------------------------------------------------------------------------
+
+  async function ensureLesson(id) {
+    const have = getState().room.lessonData[id];
+    if (have) return have;
+    const data = await fetchLesson(id);
+    if (data) dispatch({ type: "_lesson_data", lesson: data });
+    else toast(`Could not load the lesson “${id}”.`);
+    return data;
+  }
+
+  async function openLesson(id, k = 0) {
+    if (getState().room.role !== "owner") return;
+    const lesson = await ensureLesson(id);
+    const step = lesson?.steps?.[k];
+    if (!step) return;
+    const s = getState();
+    const plan = planStep(lesson, k, s.session, modelSchema(schema, step.model).properties);
+    if (plan.kind === "navigate") {
+      // A room cannot switch model (the server has no message for it): a new page, a new room.
+      const others = s.room.roster.filter((m) => m.id !== s.room.you).length;
+      const what = `“${lesson.title}” runs on the ${MODEL_TITLES[step.model] ?? step.model} model, so it opens in a new room with a new code.`;
+      if (others && !window.confirm(`${what} The ${others} watching now stay in room ${s.session.id} until they join the new one. Go on?`)) return;
+      location.assign(`/${joinSearch(locationSearch(plan.model, plan.config), pageOptionsSearch({ ...page(), lesson: id, lstep: k, name }))}`);
+      return;
+    }
+    if (plan.kind === "configure") configure(plan.change, { trusted: true });
+    send({ type: "lesson", id, step: k });
+    dispatch({ type: "lesson", id, step: k });
+  }
+
+  function loadLessons() {
+    if (getState().room.lessons) return;
+    fetchLessons().then((lessons) => dispatch({ type: "_lessons", lessons: lessons ?? [] }));
+  }
+
+  function refreshRuns() {
+    fetchRuns().then((runs) => dispatch({ type: "_runs", runs: runs ?? [] }));
+  }
+
+  function togglePresenter() {
+    dispatch({ type: "_page", page: { presenter: !page().presenter } });
+    syncUrl();
+  }
+
+  // ---- the views ----------------------------------------------------------------------------------
+
+  const $ = (id) => document.getElementById(id);
+  const bar = $("classroom");
+  bar.classList.add("classroom-bar");
+  const joinUrl = (state) => roomLink(joinBase(state.room.info, location.origin), state.room.id);
+  const roomPanel = el("div");
+  const lessonsMenu = el("div");
+  document.body.append(roomPanel, lessonsMenu);
+  const room = RoomPanel(bar, roomPanel, {
+    joinUrl,
+    onOpen: refreshRuns,
+    actions: {
+      handover(id, label) {
+        if (send({ type: "handover", to: id })) dispatch({ type: "_handover", name: label });
+      },
+      setName(text) {
+        name = text;
+        send({ type: "join", session: getState().session?.id, name });
+        syncUrl();
+      },
+    },
+  });
+  const join = JoinBox(room.sections.join, { go: (path) => location.assign(path) });
+  const lessonMenu = LessonMenu(bar, lessonsMenu, { open: (id) => openLesson(id, 0), load: loadLessons });
+  const views = [
+    room,
+    RoomActions($("room-actions"), {
+      fork: () => send({ type: "fork" }),
+      reclaim() {
+        const code = getState().session?.id;
+        const token = code && tokens.get(code);
+        if (token) send({ type: "reclaim", token });
+        else toast("This page has no owner token for the room: open it in the tab that created it.");
+      },
+    }),
+    Runs(room.sections.runs, { save: (text) => send({ type: "save", name: text }), load: (id) => send({ type: "load", id }), refresh: refreshRuns }),
+    Share(room.sections.share, { base: (state) => joinBase(state.room.info, location.origin) }),
+    join,
+    lessonMenu,
+    LessonPanel($("lesson-panel"), {
+      move: (k) => {
+        const l = getState().room.lesson;
+        if (l) openLesson(l.id, k);
+      },
+      close: () => {
+        dispatch({ type: "_lesson_close" });
+        syncUrl();
+      },
+    }),
+    PresenterButton(bar, { toggle: togglePresenter }),
+    { update: urlView() },
+    Layout({ relayout: redraw }), // last: it locks and hides what the views above have just drawn
+  ];
+
+  function urlView() {
+    let last = "";
+    return (state) => {
+      const key = JSON.stringify([state.session?.id, state.session?.role, state.session?.config, state.room.page, state.room.lesson]);
+      if (key === last) return;
+      last = key;
+      syncUrl();
+    };
+  }
+
+  fetchInfo().then((info) => info && dispatch({ type: "_info", info }));
+  room.popover.show(false);
+
+  return {
+    views,
+    helloMessage,
+    intercept,
+    syncUrl,
+    /** May this page send command `name`? (locked, hidden by the link, or left out by the lesson step: no) */
+    allows: (name) => commandAllowed(name, controlsFor(getState())),
+    /** A settings change from the page's own controls: refused (with a note) when locked. */
+    allowsConfig(change) {
+      const s = getState();
+      const blocked = blockedKeys(s.session?.model, change, controlsFor(s));
+      if (blocked.length) toast(`Locked in this link: ${blocked.join(", ")}`);
+      return blocked.length === 0;
+    },
+    /** A viewer pressed a driving key: let the server say no (politely), at most every 1.5 s. */
+    viewerTried(msg) {
+      const now = performance.now();
+      if (now - lastTry < 1500) return;
+      lastTry = now;
+      send(msg);
+    },
+    /** P toggles presenter mode; true when the key was ours. */
+    onKey(ev) {
+      if (ev.ctrlKey || ev.metaKey || ev.altKey || (ev.key !== "p" && ev.key !== "P")) return false;
+      togglePresenter();
+      return true;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+// The stage on display, for the transformer: which operation of which block, the server's formula
+// with the numbers of the first window filled in, its caption, and a small picture where one
+// helps — the window's tokens (input), head 1's attention map (softmax), the top guesses (loss).
+// With no stage on display: where training stands and the keys that step through it.
+
+import { fmt } from "../render/format.js";
+import { heatmap } from "./draw.js";
+import { glyph, glyphText } from "./gptstate.js";
+import { sublayerName } from "./ribbon.js";
+
+const WHAT = {
+  input: () => "Tokens",
+  weights: () => "Embeddings",
+  linear: (k) => (k % 2 === 0 ? "Attention scores" : "MLP, linear"),
+  activation: (k) => (k % 2 === 0 ? "Causal softmax" : "MLP, GELU"),
+  loss: () => "Cross-entropy loss",
+  gradients: () => "Gradients",
+  update: () => "Clip and update",
+};
+
+/** "Step 3 · Causal softmax · block 1 attention" */
+export function gptStageTitle(s) {
+  const per = ["linear", "activation", "gradients"].includes(s.stage);
+  const what = (WHAT[s.stage] ?? (() => s.stage))(s.layer);
+  return `Step ${s.step} · ${what}${per ? ` · ${sublayerName(s.layer)}` : ""}`;
+}
+
+function tokenStrip(values) {
+  const wrap = document.createElement("div");
+  wrap.className = "gf-tokens";
+  const chars = values.text ?? [];
+  chars.forEach((c, i) => {
+    const t = document.createElement("span");
+    t.className = "gf-tok";
+    t.innerHTML = '<b></b><i></i><small></small>';
+    t.querySelector("b").textContent = glyph(c);
+    t.querySelector("i").textContent = String(values.ids?.[i] ?? "");
+    t.querySelector("small").textContent = `→${glyph(values.next?.[i] ?? "")}`;
+    t.title = `'${c}' is token ${values.ids?.[i]}; the target is the next character, '${values.next?.[i]}'`;
+    wrap.appendChild(t);
+  });
+  return wrap;
+}
+
+function topBars(values) {
+  const wrap = document.createElement("div");
+  wrap.className = "gf-top";
+  for (const [c, p] of values.top ?? []) {
+    const row = document.createElement("div");
+    row.className = `gf-bar${c === values.true ? " true" : ""}`;
+    row.innerHTML = '<span class="gf-char"></span><span class="gf-track"><span class="gf-fill"></span></span><span class="gf-p"></span>';
+    row.querySelector(".gf-char").textContent = glyph(c);
+    row.querySelector(".gf-fill").style.width = `${Math.max(1, p * 100)}%`;
+    row.querySelector(".gf-p").textContent = `${fmt(p * 100, 2)}%${c === values.true ? " ✓ next" : ""}`;
+    wrap.appendChild(row);
+  }
+  return wrap;
+}
+
+function attentionMaps(values) {
+  const maps = Array.isArray(values.map) ? values.map : [];
+  const wrap = document.createElement("div");
+  wrap.className = "gf-maps";
+  maps.forEach((m, h) => {
+    const fig = document.createElement("figure");
+    const c = document.createElement("canvas");
+    const W = m.length;
+    const size = 76;
+    c.width = size;
+    c.height = size;
+    c.style.width = `${size}px`;
+    c.style.height = `${size}px`;
+    heatmap(c.getContext("2d"), m, W, 0, 0, size);
+    const ctx = c.getContext("2d");
+    // the row this formula follows: position `query`, outlined
+    const cell = size / W;
+    ctx.strokeStyle = "#d62728";
+    ctx.lineWidth = 2;
+    ctx.strokeRect(1, values.query * cell + 1, size - 2, cell - 2);
+    const cap = document.createElement("figcaption");
+    cap.textContent = `head ${h + 1}`;
+    fig.append(c, cap);
+    wrap.appendChild(fig);
+  });
+  return wrap;
+}
+
+function picture(s) {
+  const v = s.values ?? {};
+  if (s.stage === "input") return tokenStrip(v);
+  if (s.stage === "loss" && Array.isArray(v.top)) return topBars(v);
+  if (s.stage === "activation" && s.layer % 2 === 0 && Array.isArray(v.map)) return attentionMaps(v);
+  return null;
+}
+
+export function GptFormula(root) {
+  root.classList.add("formula-panel", "gpt-formula");
+  root.innerHTML = `
+    <div class="panel-head"><span class="stage-name"></span><span class="direction"></span></div>
+    <div class="gf-scroll">
+      <div id="formula" class="formula" aria-live="polite"></div>
+      <div class="gf-below"><p class="caption"></p><div class="gf-picture"></div></div>
+    </div>`;
+  const nameEl = root.querySelector(".stage-name");
+  const dirEl = root.querySelector(".direction");
+  const formulaEl = root.querySelector("#formula");
+  const captionEl = root.querySelector(".caption");
+  const pictureEl = root.querySelector(".gf-picture");
+  let lastKey = null;
+
+  function update(state) {
+    const s = state.stage;
+    const g = state.gpt;
+    const key = s ?? `${state.session?.id}|${state.step}|${g?.phase}|${state.playing}|${state.dataset?.characters}`;
+    if (key === lastKey) return;
+    lastKey = key;
+    if (s) {
+      nameEl.textContent = gptStageTitle(s);
+      const back = s.direction === "backward";
+      dirEl.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
+      dirEl.className = `direction ${back ? "back" : "fwd"}`;
+      formulaEl.textContent = typeof s.formula === "string" ? glyphText(s.formula) : "";
+      captionEl.textContent = typeof s.caption === "string" ? s.caption : "";
+      pictureEl.replaceChildren(...[picture(s)].filter(Boolean));
+      root.dataset.stage = s.stage;
+      return;
+    }
+    root.dataset.stage = "";
+    dirEl.textContent = "";
+    dirEl.className = "direction";
+    pictureEl.replaceChildren();
+    if (!state.session) {
+      nameEl.textContent = "Connecting… (the transformer takes a few seconds to start)";
+      formulaEl.textContent = "";
+      captionEl.textContent = "";
+      return;
+    }
+    const fine = g?.phase === "finetune";
+    nameEl.textContent = `After ${state.step} step${state.step === 1 ? "" : "s"} · ${fine ? "fine-tuning on task B" : "pre-training on text A"}`;
+    formulaEl.textContent = "L = mean over positions of −ln p(next character | the characters before it)";
+    const d = state.dataset;
+    const data = d
+      ? `Text A: ${d.source}, ${Number(d.characters ?? 0).toLocaleString("en-US")} characters, ${d.vocab?.length ?? "?"} different. ` +
+        `Task B (${d.finetune_task}): lines like “${d.task_examples?.[0] ?? ""}”. `
+      : "";
+    captionEl.textContent = data + (state.playing
+      ? "Pause (Space), then → walks through one step."
+      : "→ (or N) walks through one step: tokens, embeddings, each block's attention and MLP, the loss, " +
+        "the gradients back (last block first) and the AdamW update. S: one step, Space: play.");
+  }
+
+  return { update };
+}

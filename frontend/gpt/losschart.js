@@ -1,0 +1,133 @@
+// Loss across both phases. Thin: each step's batch loss (on whatever the model trains on now).
+// Solid: the held-out text (A), evaluated every ~100 steps. Dashed: the held-out task (B), from the
+// first switch on. A dashed line marks each switch, so forgetting shows: after "fine-tune", B falls
+// while A climbs. The button switches phase (the owner's); a dotted line is uniform guessing, ln V.
+
+import { plotFrame, prepare, scale, ticks, FONT_SMALL } from "../render/canvas.js";
+import { INK, LOSS_LINE, MUTED, TEST_LINE } from "../render/colors.js";
+import { fmt, isNum } from "../render/format.js";
+import { evalSeries } from "./gptstate.js";
+import { miniAxes, polyline, vmark } from "./draw.js";
+
+const BATCH_LINE = "#a5b4fc";
+const SWITCH = "#047857";
+
+export function GptLossChart(root, { switchPhase, canEdit }) {
+  root.classList.add("gpt-loss");
+  root.innerHTML = `
+    <div class="panel-head">
+      <span class="panel-title">Loss</span>
+      <button type="button" class="gl-phase" id="gpt-phase"></button>
+    </div>
+    <div class="gl-legend">
+      <span class="lg"><span class="gl-key batch"></span>batch</span>
+      <span class="lg" title="the loss on text the model never trains on"><span class="gl-key a"></span>held-out text A</span>
+      <span class="lg gl-b" hidden title="the loss on task lines the model never trains on"><span class="gl-key b"></span>task B</span>
+    </div>
+    <canvas aria-label="loss by step, both phases"></canvas>`;
+  const canvas = root.querySelector("canvas");
+  const button = root.querySelector(".gl-phase");
+  const bKey = root.querySelector(".gl-b");
+  let last = {};
+  let latest = null;
+
+  button.addEventListener("click", () => {
+    button.blur();
+    if (!latest || !canEdit()) return;
+    switchPhase(latest.gpt.phase === "finetune" ? "pretrain" : "finetune");
+  });
+
+  function update(state) {
+    latest = state;
+    const g = state.gpt;
+    if (!g) return;
+    const w = canvas.clientWidth;
+    const h = canvas.clientHeight;
+    const fine = g.phase === "finetune";
+    const label = fine ? "Fine-tune → Pre-train" : "Pre-train → Fine-tune";
+    if (button.textContent !== label) button.textContent = label;
+    button.classList.toggle("fine", fine);
+    button.disabled = !canEdit() || !state.dataset;
+    button.title = fine
+      ? "Go back to the text (A): the same weights continue on it"
+      : `Continue training the same weights on the task (B: ${state.dataset?.finetune_task ?? "add"}), with its own smaller learning rate`;
+    const key = [g.losses, g.evals, g.switches, w, h, state.step, state.dataset?.vocab?.length];
+    if (last.key && key.every((v, i) => v === last.key[i])) return;
+    last.key = key;
+    draw(state, g, w, h);
+  }
+
+  function draw(state, g, w, h) {
+    const { ctx, w: cw, h: ch } = prepare(canvas);
+    const firstSwitch = g.switches.find((s) => s.to === "finetune")?.step ?? null;
+    bKey.hidden = firstSwitch === null;
+    const a = evalSeries(g.evals, "val");
+    const b = firstSwitch === null ? [] : evalSeries(g.evals, "task_val", firstSwitch);
+    const V = state.dataset?.vocab?.length ?? 0;
+    const uniform = V > 1 ? Math.log(V) : null;
+    root.dataset.points = String(g.losses.steps.length);
+    root.dataset.switches = String(g.switches.length);
+    const newest = Math.max(state.step, g.losses.steps[g.losses.steps.length - 1] ?? 0, 10);
+    let top = uniform ?? 1;
+    for (const v of [...g.losses.values, ...a.map((p) => p.value), ...b.map((p) => p.value)]) if (isNum(v) && v > top) top = v;
+    top = Math.min(top * 1.05, (uniform ?? top) * 2.5);
+    const box = plotFrame(ctx, cw, ch, [0, top], { right: 12 });
+    box.h = ch - box.y - 22; // the step numbers under the frame; the panel title says what x is
+    const sx = scale(0, newest * 1.02, box.x, box.x + box.w);
+    const sy = scale(0, top, box.y + box.h, box.y);
+    const yt = ticks(0, top, Math.max(2, Math.floor(box.h / 45)));
+    miniAxes(ctx, box, ticks(0, newest, Math.max(2, Math.floor(box.w / 90))), yt, sx, sy, (t) => fmt(t, 3), (t) => fmt(t, 3));
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(box.x, box.y, box.w, box.h);
+    ctx.clip();
+    if (uniform !== null) {
+      ctx.strokeStyle = MUTED;
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([2, 4]);
+      ctx.beginPath();
+      ctx.moveTo(box.x, sy(uniform));
+      ctx.lineTo(box.x + box.w, sy(uniform));
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = MUTED;
+      ctx.font = FONT_SMALL;
+      ctx.textAlign = "right";
+      ctx.textBaseline = "top";
+      ctx.fillText(`guessing: ln ${V} = ${fmt(uniform, 3)}`, box.x + box.w - 4, sy(uniform) + 3);
+    }
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = BATCH_LINE;
+    ctx.lineWidth = 1.5;
+    polyline(ctx, g.losses.steps, g.losses.values, sx, sy);
+    ctx.strokeStyle = LOSS_LINE;
+    ctx.lineWidth = 3;
+    polyline(ctx, a.map((p) => p.step), a.map((p) => p.value), sx, sy);
+    ctx.strokeStyle = TEST_LINE;
+    ctx.setLineDash([8, 5]);
+    polyline(ctx, b.map((p) => p.step), b.map((p) => p.value), sx, sy);
+    ctx.setLineDash([]);
+    for (const [pts, color] of [[a, LOSS_LINE], [b, TEST_LINE]]) {
+      ctx.fillStyle = color;
+      for (const p of pts) {
+        ctx.beginPath();
+        ctx.arc(sx(p.step), sy(p.value), 3, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+    }
+    ctx.restore();
+    for (const s of g.switches) vmark(ctx, sx(s.step), box, s.to === "finetune" ? "fine-tune ▸" : "pre-train ▸", SWITCH, [6, 4], "bottom");
+    const lastA = a[a.length - 1];
+    if (!g.losses.steps.length) {
+      ctx.fillStyle = INK;
+      ctx.font = "16px system-ui, sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText("press Space to train", box.x + box.w / 2, box.y + box.h * 0.6);
+    } else if (lastA) {
+      root.dataset.valA = String(lastA.value);
+    }
+  }
+
+  return { update };
+}

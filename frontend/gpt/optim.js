@@ -1,0 +1,177 @@
+// The optimizer's side of training. Top: the learning-rate schedule (linear warmup, then a cosine
+// down to a floor; fine-tuning starts its own) with "you are here". Below: Adam's memory for one
+// weight — m, the running mean of its gradient, and v, of its square — with the bias-corrected m̂,
+// v̂ and the step they make, η·m̂/(√v̂ + ε); a strip plots m inside ±√v over the last updates.
+
+import { prepare, scale, ticks } from "../render/canvas.js";
+import { DOT, LOSS_LINE } from "../render/colors.js";
+import { fmt, isNum } from "../render/format.js";
+import { adamTerms, DEFAULT_WEIGHT } from "./gptstate.js";
+import { miniAxes, polyline, vmark } from "./draw.js";
+
+/** The weights one can follow: [label, name, index]; embeddings by character, from the vocabulary. */
+export function weightChoices(vocab) {
+  const out = [
+    ["block 1 W_qkv[1,1]", DEFAULT_WEIGHT.name, DEFAULT_WEIGHT.index],
+    ["block 1 W_fc[1,1]", "blocks.0.mlp.fc.weight", [0, 0]],
+    ["block 1 LayerNorm γ[1]", "blocks.0.ln1.weight", [0]],
+    ["head W[1,1]", "lm_head.weight", [0, 0]],
+  ];
+  for (const c of ["e", "Q", "+"]) {
+    const id = (vocab ?? []).indexOf(c);
+    if (id >= 0) out.push([`embedding of ‘${c}’ [1]`, "wte.weight", [id, 0]]);
+  }
+  return out;
+}
+
+export function Optim(root, { dispatchUi, configure, canEdit }) {
+  root.classList.add("gpt-optim");
+  root.innerHTML = `
+    <div class="panel-head"><span class="panel-title">Learning rate</span>
+      <label class="go-peak" title="the schedule's peak η (applies at once; fine-tuning has its own, finetune_lr)">peak
+        <input type="number" min="0.000001" max="10" step="any" inputmode="decimal"></label></div>
+    <div class="go-now"><span class="go-lr"></span></div>
+    <canvas class="go-sched" aria-label="learning-rate schedule"></canvas>
+    <div class="go-adam-head"><b class="go-opt">Adam</b> on <select class="go-weight" aria-label="which weight"></select></div>
+    <div class="go-lines"></div>
+    <canvas class="go-mv" aria-label="m inside ±√v over the last updates"></canvas>`;
+  const lrEl = root.querySelector(".go-lr");
+  const sched = root.querySelector(".go-sched");
+  const select = root.querySelector(".go-weight");
+  const lines = root.querySelector(".go-lines");
+  const optName = root.querySelector(".go-opt");
+  const mv = root.querySelector(".go-mv");
+  const peak = root.querySelector(".go-peak input");
+  let choices = [];
+  let last = {};
+
+  select.addEventListener("change", () => {
+    select.blur();
+    const c = choices[Number(select.value)];
+    if (c) dispatchUi({ weight: { name: c[1], index: c[2] } });
+  });
+
+  peak.addEventListener("change", () => {
+    const v = Number(peak.value);
+    peak.blur();
+    if (canEdit() && Number.isFinite(v) && v >= 1e-6 && v <= 10) configure({ lr: v });
+  });
+  peak.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") peak.blur();
+  });
+
+  function drawSchedule(state, s) {
+    const { ctx, w, h } = prepare(sched);
+    const curve = s?.curve ?? [];
+    if (curve.length < 2) return;
+    const xs = curve.map((p) => p[0]);
+    const ys = curve.map((p) => p[1]);
+    const x0 = xs[0];
+    const x1 = Math.max(xs[xs.length - 1], state.step);
+    const top = Math.max(...ys) * 1.1 || 1;
+    ctx.font = "14px system-ui, sans-serif";
+    const left = Math.ceil(ctx.measureText(fmt(Math.max(...ys), 2)).width) + 10;
+    const box = { x: left, y: 4, w: w - left - 8, h: h - 24 };
+    const sx = scale(x0, x1, box.x, box.x + box.w);
+    const sy = scale(0, top, box.y + box.h, box.y);
+    miniAxes(ctx, box, ticks(x0, x1, 3), [0, Math.max(...ys)], sx, sy, (t) => fmt(t, 3), (t) => fmt(t, 2));
+    ctx.strokeStyle = LOSS_LINE;
+    ctx.lineWidth = 2.5;
+    polyline(ctx, xs, ys, sx, sy);
+    const lr = state.lr;
+    vmark(ctx, sx(Math.min(state.step, x1)), box, "you are here", DOT, [4, 3], "bottom");
+    if (isNum(lr)) {
+      ctx.fillStyle = DOT;
+      ctx.beginPath();
+      ctx.arc(sx(Math.min(state.step, x1)), sy(lr), 5, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+  }
+
+  function drawMoments(hist) {
+    const { ctx, w, h } = prepare(mv);
+    const rows = hist.filter((r) => isNum(r.exp_avg) && isNum(r.exp_avg_sq));
+    if (rows.length < 2) return;
+    const xs = rows.map((r) => r.step);
+    const m = rows.map((r) => r.exp_avg);
+    const sd = rows.map((r) => Math.sqrt(r.exp_avg_sq));
+    const top = Math.max(1e-30, ...sd, ...m.map(Math.abs)) * 1.1;
+    const box = { x: 52, y: 3, w: w - 58, h: h - 6 };
+    const sx = scale(xs[0], Math.max(xs[xs.length - 1], xs[0] + 1), box.x, box.x + box.w);
+    const sy = scale(-top, top, box.y + box.h, box.y);
+    miniAxes(ctx, box, [], [0], sx, sy, () => "", () => "0");
+    ctx.fillStyle = "rgba(107, 114, 128, 0.22)";
+    ctx.beginPath();
+    xs.forEach((x, i) => (i ? ctx.lineTo(sx(x), sy(sd[i])) : ctx.moveTo(sx(x), sy(sd[i]))));
+    for (let i = xs.length - 1; i >= 0; i--) ctx.lineTo(sx(xs[i]), sy(-sd[i]));
+    ctx.fill();
+    ctx.strokeStyle = LOSS_LINE;
+    ctx.lineWidth = 2;
+    polyline(ctx, xs, m, sx, sy);
+  }
+
+  function text(state, g) {
+    const cfg = state.session?.config ?? {};
+    const s = g.opt?.state;
+    const opt = cfg.optimizer ?? "adamw";
+    optName.textContent = opt === "sgd" ? "SGD" : opt === "adam" ? "Adam" : "AdamW";
+    if (!s) return [["wide", "(waiting for the optimizer's state…)"]];
+    const parts = [["", `w = ${fmt(s.value, 3)}`, "the weight now"], ["", `g = ${fmt(s.grad, 3)}`, "its gradient in the last step (before clipping)"]];
+    if (opt === "sgd") return [...parts, ["wide", "plain SGD keeps no m or v: w ← w − η·g"]];
+    const b1 = cfg.beta1 ?? 0.9;
+    const b2 = cfg.beta2 ?? 0.99;
+    const a = adamTerms(s, { beta1: b1, beta2: b2, lr: state.lr });
+    if (!a) return [...parts, ["wide", "m = v = 0 until the first update"]];
+    const corr = `β₁ = ${fmt(b1, 3)}, β₂ = ${fmt(b2, 4)}: m and v start at 0, so early on they are too small; dividing by 1 − βᵗ corrects that`;
+    return [
+      ["wide", `m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  t = ${a.t}`, corr],
+      ...parts,
+      ["", `m = ${fmt(a.m, 3)}`, "the running mean of g: m ← β₁·m + (1−β₁)·g"],
+      ["", `m̂ = ${fmt(a.mHat, 3)}`, corr],
+      ["", `v = ${fmt(a.v, 3)}`, "the running mean of g²: v ← β₂·v + (1−β₂)·g²"],
+      ["", `v̂ = ${fmt(a.vHat, 3)}`, corr],
+      ["wide", `Δw = −η·m̂/(√v̂+ε) = ${fmt(a.step, 3)}`,
+        `−${fmt(state.lr, 3)} · ${fmt(a.direction, 3)}: Adam's step is about η in size whatever the gradient's scale (AdamW also shrinks w by η·λ·w)`],
+    ];
+  }
+
+  function update(state) {
+    const g = state.gpt;
+    if (!g) return;
+    const s = g.info?.schedule ?? null;
+    lrEl.textContent = isNum(state.lr) ? `η = ${fmt(state.lr, 3)}${s ? ` · ${s.phase === "finetune" ? "fine-tuning" : "pre-training"}` : ""}` : "";
+    // The peak of the schedule in force: fine-tuning runs its own (finetune_lr until η is changed).
+    const curve = s?.curve ?? [];
+    const cfgLr = s?.phase === "finetune" && curve.length ? Number(Math.max(...curve.map((p) => p[1])).toPrecision(3)) : state.session?.config?.lr;
+    if (document.activeElement !== peak && isNum(cfgLr) && Number(peak.value) !== cfgLr) peak.value = String(cfgLr);
+    peak.disabled = !canEdit();
+    const vocab = state.dataset?.vocab ?? null;
+    if (vocab !== last.vocab) {
+      last.vocab = vocab;
+      choices = weightChoices(vocab);
+      select.replaceChildren(...choices.map(([label], i) => new Option(label, String(i))));
+    }
+    const w = g.ui.weight;
+    const at = choices.findIndex((c) => c[1] === w.name && String(c[2]) === String(w.index));
+    if (document.activeElement !== select && at >= 0) select.value = String(at);
+    const sw = sched.clientWidth;
+    const sh = sched.clientHeight;
+    if (s !== last.s || state.step !== last.step || sw !== last.sw || sh !== last.sh) {
+      Object.assign(last, { s, step: state.step, sw, sh });
+      drawSchedule(state, s);
+    }
+    if (g.opt !== last.opt || state.lr !== last.lr) {
+      last.opt = g.opt;
+      last.lr = state.lr;
+      lines.replaceChildren(...text(state, g).map(([cls, t, title]) => Object.assign(document.createElement("div"), { className: cls, textContent: t, title: title ?? "" })));
+    }
+    const mw = mv.clientWidth;
+    if (g.optHistory !== last.hist || mw !== last.mw) {
+      last.hist = g.optHistory;
+      last.mw = mw;
+      drawMoments(g.optHistory);
+    }
+  }
+
+  return { update };
+}

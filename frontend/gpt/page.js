@@ -1,0 +1,90 @@
+// The Transformer page, assembled: its workspace (built here, so index.html keeps one line for
+// it), its views and the query scheduler. app.js calls GptPage() when the model is "transformer"
+// and adds the returned views to its render loop; everything else stays app.js's (keys, the
+// bottom controls and settings, the classroom).
+
+import { Attention } from "./attention.js";
+import { GptFormula } from "./formula.js";
+import { Layers } from "./layers.js";
+import { GptLossChart } from "./losschart.js";
+import { Optim } from "./optim.js";
+import { ProbeRow } from "./probe.js";
+import { Probs } from "./probs.js";
+import { GptQueries } from "./queries.js";
+import { GptRibbon } from "./ribbon.js";
+import { Samples } from "./samples.js";
+
+/**
+ * The page's starting model: small enough to learn visibly within seconds on a 2-core CPU (about
+ * 60 steps/s, 30,000-50,000 tokens/s; the loss falls from 4.5 to ~2.3 in 500 steps). The server's
+ * own defaults (4 blocks of 128) suit a GPU. One torch thread leaves the other core to the browser.
+ */
+export const PAGE_DEFAULTS = Object.freeze({
+  n_layer: 2, n_head: 2, n_embd: 64, block_size: 32, batch_size: 16, threads: 1, decay_steps: 3000,
+});
+
+/** The URL's settings over the page's defaults. */
+export function gptDefaults(config) {
+  return { ...PAGE_DEFAULTS, ...(config ?? {}) };
+}
+
+const FIELD_TITLES = {
+  lr: "rate η", grad_clip: "clip ‖g‖", n_layer: "blocks", n_head: "heads", n_embd: "width", task: "task B",
+  speed: "steps/s", block_size: "context", batch_size: "batch",
+};
+
+/** Short form labels in the /api/schema reply (the settings form reads titles from it). */
+export function titleSchema(schema) {
+  const props = schema?.models?.transformer?.properties;
+  if (!props) return schema;
+  for (const [k, t] of Object.entries(FIELD_TITLES)) if (props[k]) props[k].title = t;
+  return schema;
+}
+
+const AREAS = [
+  ["gpt-probe", "probe text and its tokens"],
+  ["gpt-formula", "formula"],
+  ["gpt-attention", "attention"],
+  ["gpt-probs", "next-character probabilities"],
+  ["gpt-loss", "loss chart"],
+  ["gpt-samples", "samples"],
+  ["gpt-layers", "gradients per layer"],
+  ["gpt-optim", "learning rate and Adam"],
+];
+
+function workspace() {
+  const main = document.createElement("main");
+  main.className = "workspace gpt-workspace";
+  main.id = "gpt-workspace";
+  for (const [id, label] of AREAS) {
+    const s = document.createElement("section");
+    s.id = id;
+    s.className = "panel";
+    s.setAttribute("aria-label", label);
+    main.appendChild(s);
+  }
+  document.querySelector("footer.bottombar").before(main);
+  return (id) => main.querySelector(`#${id}`);
+}
+
+/**
+ * `getState()`, `dispatch(msg)` (the page's own `_gpt` messages go through the reducer too),
+ * `send(msg)` → bool, `configure(change)`, `canEdit()`: the owner, not locked out.
+ */
+export function GptPage({ getState, dispatch, send, configure, canEdit }) {
+  const $ = workspace();
+  const dispatchUi = (ui) => dispatch({ type: "_gpt", ui });
+  const views = [
+    GptRibbon(document.getElementById("pipeline")),
+    ProbeRow($("gpt-probe"), { dispatchUi, configure, canEdit }),
+    GptFormula($("gpt-formula")),
+    Attention($("gpt-attention"), { dispatchUi }),
+    Probs($("gpt-probs"), { dispatchUi }),
+    GptLossChart($("gpt-loss"), { canEdit, switchPhase: (phase) => send({ type: "phase", phase }) }),
+    Samples($("gpt-samples")),
+    Layers($("gpt-layers")),
+    Optim($("gpt-optim"), { dispatchUi, configure, canEdit }),
+    GptQueries({ getState, send }),
+  ];
+  return { views };
+}

@@ -1,0 +1,36 @@
+// The transformer's settings as the server's /api/schema states them (engine/transformer/config.py),
+// for when that request fails: the page can still read its URL. `text` is left out on purpose —
+// your own text never travels in a URL (config.js leaves it out of links too).
+
+export const GPT_FALLBACK_SCHEMA = {
+  type: "object",
+  properties: {
+    task: { type: "string", enum: ["add", "reverse"], default: "add" },
+    seed: { type: "integer", minimum: 0, maximum: 2147483647, default: 0 },
+    block_size: { type: "integer", minimum: 8, maximum: 256, default: 64 },
+    n_layer: { type: "integer", minimum: 1, maximum: 8, default: 4 },
+    n_head: { type: "integer", minimum: 1, maximum: 8, default: 4 },
+    n_embd: { type: "integer", minimum: 16, maximum: 512, default: 128 },
+    dropout: { type: "number", minimum: 0.0, maximum: 0.5, default: 0.0 },
+    bias: { type: "boolean", default: true },
+    init: { type: "string", enum: ["0.02", "fan_in", "scaled_residual"], default: "scaled_residual" },
+    optimizer: { type: "string", enum: ["adamw", "adam", "sgd"], default: "adamw" },
+    lr: { type: "number", minimum: 1e-6, maximum: 10.0, default: 0.002 },
+    min_lr_ratio: { type: "number", minimum: 0.0, maximum: 1.0, default: 0.1 },
+    warmup: { type: "integer", minimum: 0, maximum: 10000, default: 50 },
+    decay_steps: { type: "integer", minimum: 1, maximum: 1000000, default: 2000 },
+    beta1: { type: "number", minimum: 0.0, maximum: 0.9999, default: 0.9 },
+    beta2: { type: "number", minimum: 0.0, maximum: 0.99999, default: 0.99 },
+    weight_decay: { type: "number", minimum: 0.0, maximum: 1.0, default: 0.1 },
+    grad_clip: { type: "number", minimum: 0.0, maximum: 100.0, default: 1.0 },
+    batch_size: { type: "integer", minimum: 1, maximum: 512, default: 12 },
+    finetune_lr: { type: "number", minimum: 1e-6, maximum: 10.0, default: 0.0003 },
+    finetune_warmup: { type: "integer", minimum: 0, maximum: 10000, default: 20 },
+    finetune_steps: { type: "integer", minimum: 1, maximum: 1000000, default: 400 },
+    device: { type: "string", enum: ["auto", "cpu", "cuda"], default: "auto" },
+    bf16: { type: "boolean", default: false },
+    threads: { type: "integer", minimum: 1, maximum: 64, default: 2 },
+    eval_iters: { type: "integer", minimum: 1, maximum: 200, default: 8 },
+    speed: { type: "number", minimum: 1.0, maximum: 100000.0, default: 1000.0 },
+  },
+};

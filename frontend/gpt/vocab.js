@@ -1,0 +1,53 @@
+// The tokenizer, whole: every character the model knows, in id order (a character-level model's
+// vocabulary is just this sorted list). A button that opens it as a grid of id → character.
+
+import { glyph, SPACE } from "./gptstate.js";
+
+export function Vocabulary(bar) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "gp-button";
+  button.id = "gpt-vocab-button";
+  button.setAttribute("aria-expanded", "false");
+  const box = document.createElement("div");
+  box.className = "gpt-vocab";
+  box.id = "gpt-vocab";
+  box.hidden = true;
+  box.innerHTML = '<p class="gv-note">One token per character; a character\'s id is its place in this sorted list. ' +
+    `${SPACE} is the space, \\n the newline.</p><div class="gv-grid"></div>`;
+  const grid = box.querySelector(".gv-grid");
+  bar.append(button, box);
+  let last = null;
+
+  button.addEventListener("click", () => {
+    button.blur();
+    box.hidden = !box.hidden;
+    button.setAttribute("aria-expanded", String(!box.hidden));
+  });
+  window.addEventListener("click", (ev) => {
+    if (!box.hidden && !box.contains(ev.target) && ev.target !== button) {
+      box.hidden = true;
+      button.setAttribute("aria-expanded", "false");
+    }
+  });
+  window.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") box.hidden = true;
+  });
+
+  function update(state) {
+    const vocab = state.dataset?.vocab ?? null;
+    if (vocab === last) return;
+    last = vocab;
+    button.textContent = `Vocabulary (${vocab?.length ?? 0})`;
+    grid.replaceChildren(...(vocab ?? []).map((c, i) => {
+      const cell = document.createElement("span");
+      cell.className = "gv-cell";
+      cell.innerHTML = "<i></i><b></b>";
+      cell.querySelector("i").textContent = String(i);
+      cell.querySelector("b").textContent = glyph(c);
+      return cell;
+    }));
+  }
+
+  return { update };
+}

@@ -1,0 +1,133 @@
+// Lessons (frontend/lessons/*.json, schema in server/lessons.py), the pure parts: is a step's goal
+// met, what a step changes in the run, which views it shows. Pure: runs under node --test.
+
+import { withFeatures } from "./config.js";
+
+/** A lesson's view names → the element ids that draw them (neuron/line, network, transformer page). */
+export const VIEW_ELEMENTS = {
+  pipeline: ["pipeline"],
+  formula: ["formula-panel", "netformula", "gpt-formula"],
+  data: ["dataplot", "netdata"],
+  loss: ["losschart", "netloss", "gpt-loss"],
+  curve: ["curve"],
+  network: ["network"],
+  boundary: ["boundary"],
+  attention: ["gpt-attention"],
+  samples: ["gpt-samples"],
+};
+
+/** Element ids to hide for a step's `views` (empty or missing: show everything). */
+export function hiddenElements(views) {
+  if (!Array.isArray(views) || views.length === 0) return [];
+  return Object.entries(VIEW_ELEMENTS).filter(([name]) => !views.includes(name)).flatMap(([, ids]) => ids);
+}
+
+/**
+ * Is the goal met in this state? null when the step has no goal. A goal may combine conditions;
+ * all must hold. `stage`: the stage handed out last is that one or later in the step's order;
+ * `steps`: at least that many whole steps taken; `loss_below`: the whole training set's loss.
+ */
+export function goalMet(goal, state) {
+  if (!goal || typeof goal !== "object") return null;
+  const checks = [];
+  if (goal.stage) {
+    const names = state.session?.stages ?? [];
+    const want = names.indexOf(goal.stage);
+    const at = state.cursor?.index ?? state.stage?.index;
+    checks.push(state.stage?.stage === goal.stage || (want >= 0 && Number.isInteger(at) && at >= want));
+  }
+  if (goal.steps) checks.push(Number(state.step) >= goal.steps);
+  if (goal.loss_below) checks.push(typeof state.loss === "number" && state.loss < goal.loss_below);
+  return checks.length ? checks.every(Boolean) : null;
+}
+
+const STAGE_TITLES = { input: "Input", weights: "Weights", linear: "Linear", activation: "Activation", loss: "Loss", gradients: "Gradients", update: "Update" };
+
+/** The goal in words, for the tick line. */
+export function goalText(goal) {
+  if (!goal) return "";
+  const parts = [];
+  if (goal.stage) parts.push(`reach the ${STAGE_TITLES[goal.stage] ?? goal.stage} stage`);
+  if (goal.steps) parts.push(`take ${goal.steps} step${goal.steps === 1 ? "" : "s"}`);
+  if (goal.loss_below) parts.push(`bring the loss below ${goal.loss_below}`);
+  const text = parts.join(" and ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** "step 3 of 7" for the 0-based step k of n. */
+export function progressText(k, n) {
+  return `step ${k + 1} of ${n}`;
+}
+
+function same(a, b) {
+  if (Array.isArray(a) || Array.isArray(b)) return JSON.stringify(a) === JSON.stringify(b);
+  return Object.is(a, b) || (typeof a === "number" && typeof b === "number" && a === b);
+}
+
+/**
+ * The settings a step asks for: its `config` over the model's defaults, so a key the teacher changed
+ * earlier (an optimizer, a seed) does not leak into the lesson. `props`: the model's schema properties.
+ */
+export function targetConfig(step, props = {}) {
+  const defaults = {};
+  for (const [k, p] of Object.entries(props)) if (p && p.default !== undefined) defaults[k] = p.default;
+  // A neuron's features follow the step's dataset, not the default dataset's.
+  return { ...defaults, ...withFeatures(step.model, { ...(step.config ?? {}) }) };
+}
+
+/** The keys of `target` whose value differs from `current` (a configure sends only these). */
+export function configChange(target, current = {}) {
+  const out = {};
+  for (const [k, v] of Object.entries(target)) if (!same(v, current[k])) out[k] = v;
+  return out;
+}
+
+/**
+ * What opening step k of a lesson does to this page's run:
+ * - "navigate": the step runs another model, which a room cannot switch to: a new page (a new room);
+ * - "configure": same model, some settings differ (`change`);
+ * - "none": the run already has the step's settings (no reset: progress is kept).
+ */
+export function planStep(lesson, k, session, props = {}) {
+  const step = lesson?.steps?.[k];
+  if (!step) return null;
+  if (!session || step.model !== session.model) {
+    return { kind: "navigate", model: step.model, config: withFeatures(step.model, { ...(step.config ?? {}) }) };
+  }
+  const change = configChange(targetConfig(step, props), session.config ?? {});
+  return { kind: Object.keys(change).length ? "configure" : "none", model: step.model, change };
+}
+
+function rectangular(grid) {
+  const boxes = {};
+  grid.forEach((row, r) => row.forEach((name, c) => {
+    const b = (boxes[name] ??= { r0: r, r1: r, c0: c, c1: c, n: 0 });
+    Object.assign(b, { r0: Math.min(b.r0, r), r1: Math.max(b.r1, r), c0: Math.min(b.c0, c), c1: Math.max(b.c1, c) });
+    b.n += 1;
+  }));
+  return Object.values(boxes).every((b) => b.n === (b.r1 - b.r0 + 1) * (b.c1 - b.c0 + 1));
+}
+
+/**
+ * CSS grid-template-areas rows with the `hidden` areas given to their neighbours (the one beside
+ * first — a view grows wider, which suits plots and the diagram — else the one above or below),
+ * so the views that stay fill the page. null when nothing is left or the result would not be a
+ * valid grid (then hidden areas just stay empty).
+ */
+export function fillAreas(rows, hidden) {
+  const grid = rows.map((r) => r.trim().split(/\s+/));
+  const off = (name) => hidden.has(name);
+  if (grid.flat().every(off)) return null;
+  for (let pass = 0; pass < 8 && grid.flat().some(off); pass++) {
+    const snapshot = grid.map((row) => row.slice());
+    grid.forEach((row, r) => row.forEach((name, c) => {
+      if (!off(name)) return;
+      const vertical = snapshot.map((other) => other[c]).filter((n, rr) => rr !== r && !off(n));
+      const across = [row[c - 1], row[c + 1]].filter((n) => n !== undefined && !off(n));
+      const pick = across[0] ?? vertical[0];
+      if (pick) row[c] = pick;
+    }));
+  }
+  if (grid.flat().some(off) || !rectangular(grid)) return null;
+  return grid.map((row) => row.join(" "));
+}

@@ -1,0 +1,178 @@
+// What the page shows and lets you touch: presenter mode, the URL's locked and hidden controls,
+// and a lesson step's views and controls. Runs after every other view in a render, so a control a
+// view has just rebuilt or re-enabled is locked again before the frame is painted.
+
+import { effectiveControls } from "../locks.js";
+import { driveState } from "../room.js";
+import { fillAreas, hiddenElements } from "../lesson.js";
+import { el } from "./popover.js";
+
+const COMMAND_IDS = ["stage", "back", "step", "epoch", "play", "reset"];
+
+/** Each control group (and single setting) → the elements that make it up on either page. */
+const GROUPS = {
+  ...Object.fromEntries(COMMAND_IDS.map((id) => [id, `#controls #${id}`])),
+  settings: "#settings",
+  "network-editor": "#network .net-layers, #network .net-init, #network .net-cols button, #network .net-cols select",
+  "data-editor": "#netdata .nd-row, #netdata .nd-slider, #netdata .nd-draw, #netdata .nd-files, #netdata .nd-features, #netdata .nd-feat-title",
+  dataset: "#settings .field-dataset, #nd-dataset",
+  noise: "#settings .field-noise, #netdata .nd-slider:has(#nd-noise)",
+  seed: "#settings .field-seed, #nd-regen",
+  test_fraction: "#netdata .nd-slider:has(#nd-split)",
+  features: "#settings .field-features, #netdata .nd-features, #netdata .nd-feat-title",
+  hidden: "#network .net-layers, #network .net-units",
+  activation: "#network .net-cols select",
+  init: "#network .net-init",
+};
+
+function selectorOf(group) {
+  return GROUPS[group] ?? `#settings .field-${group}`;
+}
+
+const UNIT_WEIGHTS = { "formula-panel": 38, dataplot: 34, stack: 28 };
+const NET_AREAS = ["data net out", "loss formula formula"];
+const AREA_OF = { netdata: "data", network: "net", netformula: "formula", boundary: "out", netloss: "loss" };
+
+function lessonStep(room) {
+  const data = room.lesson ? room.lessonData[room.lesson.id] : null;
+  return data?.steps?.[room.lesson.step] ?? null;
+}
+
+/** The effective lock/hide sets for this state (app.js asks before sending). */
+export function controlsFor(state) {
+  const step = lessonStep(state.room);
+  return effectiveControls({ ...state.room.page, lessonControls: step?.controls ?? null });
+}
+
+/** `relayout()`: ask for one more render — views sized their canvases before the layout changed. */
+export function Layout({ relayout }) {
+  // The body keeps its size when the bars around the workspace change (a Fork button, a lesson
+  // panel, presenter type): watch the panels' own boxes, so the canvases get sized again.
+  let moved = true; // the panels' boxes changed since the lesson panel was placed
+  const watch = new ResizeObserver(() => {
+    moved = true;
+    relayout();
+  });
+  for (const e of document.querySelectorAll(".workspace, #pipeline")) watch.observe(e);
+  let lastLayout = "";
+  let offEls = new Set();
+  let lockedEls = new Set();
+
+  function mark(sel, cls, into) {
+    for (const e of document.querySelectorAll(sel)) {
+      e.classList.add(cls);
+      into.add(e);
+    }
+  }
+
+  function applyViews(limited) {
+    const unit = document.getElementById("unit-workspace");
+    if (unit) {
+      const cols = [["formula-panel", document.getElementById("formula-panel")], ["dataplot", document.getElementById("dataplot")],
+        ["stack", unit.querySelector(".panel-stack")]];
+      const shown = cols.filter(([, e]) => e && !e.classList.contains("fs-off"));
+      unit.style.gridTemplateColumns = limited && shown.length ? shown.map(([id]) => `minmax(0, ${UNIT_WEIGHTS[id]}fr)`).join(" ") : "";
+    }
+    const net = document.getElementById("net-workspace");
+    if (net) {
+      const hidden = new Set(Object.entries(AREA_OF).filter(([id]) => document.getElementById(id)?.classList.contains("fs-off")).map(([, a]) => a));
+      const rows = hidden.size ? fillAreas(NET_AREAS, hidden) : null;
+      net.style.gridTemplateAreas = rows ? rows.map((r) => `"${r}"`).join(" ") : "";
+    }
+  }
+
+  function update(state) {
+    const room = state.room;
+    const { presenter } = room.page;
+    document.documentElement.classList.toggle("presenter", !!presenter);
+    document.body.dataset.drive = driveState(room) ?? ""; // for the stylesheet: owner, driving, watching
+    const eff = controlsFor(state);
+    const step = lessonStep(room);
+    const viewIds = hiddenElements(step?.views);
+    // A network's data panel is its data editor: on a projector its space goes to the diagram.
+    if (presenter && state.session?.model === "mlp" && !viewIds.includes("netdata")) viewIds.push("netdata");
+
+    const nextOff = new Set();
+    for (const g of eff.hidden) mark(selectorOf(g), "fs-off", nextOff);
+    for (const id of viewIds) {
+      const e = document.getElementById(id);
+      if (e) {
+        e.classList.add("fs-off");
+        nextOff.add(e);
+      }
+    }
+    const stack = document.querySelector("#unit-workspace .panel-stack");
+    if (stack && viewIds.includes("losschart") && (viewIds.includes("curve") || state.session?.model !== "line")) {
+      stack.classList.add("fs-off");
+      nextOff.add(stack);
+    }
+    for (const e of offEls) if (!nextOff.has(e)) e.classList.remove("fs-off");
+    offEls = nextOff;
+    applyViews(viewIds.length > 0);
+
+    // Locks come from the URL and never lift while the page lives: disabling is enough, no undo.
+    const nextLocked = new Set();
+    for (const g of eff.locked) mark(selectorOf(g), "fs-locked", nextLocked);
+    for (const e of nextLocked) {
+      const controls = e.matches("button, input, select, textarea") ? [e] : e.querySelectorAll("button, input, select, textarea");
+      for (const c of controls) {
+        c.disabled = true;
+        c.title = "Locked in this link";
+      }
+    }
+    lockedEls = nextLocked;
+    document.body.classList.toggle("with-lesson", !!step);
+    const layoutKey = JSON.stringify([presenter, [...eff.hidden], viewIds, !!step, document.body.dataset.drive]);
+    if (layoutKey !== lastLayout) {
+      lastLayout = layoutKey;
+      moved = true;
+      relayout();
+    }
+    staleCanvases();
+    const panel = document.getElementById("lesson-panel");
+    if (panel && step && moved) {
+      moved = false;
+      const loop = document.getElementById("pipeline");
+      const above = loop && !loop.classList.contains("fs-off") ? loop : document.querySelector(".topbar");
+      if (above) panel.style.top = `${Math.round(above.getBoundingClientRect().bottom + 8)}px`;
+    }
+  }
+
+  // Views earlier in this render may have moved things and back (a bar that wraps for a moment):
+  // a canvas measured in between keeps a stale size the ResizeObserver never reports. Ask again,
+  // once per such size.
+  let lastStale = "";
+  function staleCanvases() {
+    const dpr = window.devicePixelRatio || 1;
+    const stale = [...document.querySelectorAll(".workspace canvas")]
+      .filter((c) => c.clientWidth > 0 && c.clientHeight > 0 && c.width > 64) // not the fixed-size node pictures
+      .filter((c) => Math.abs(c.width - Math.round(c.clientWidth * dpr)) > 1 || Math.abs(c.height - Math.round(c.clientHeight * dpr)) > 1)
+      .map((c) => `${c.closest("[id]")?.id}:${c.clientWidth}x${c.clientHeight}`)
+      .join(",");
+    if (stale && stale !== lastStale) relayout();
+    lastStale = stale;
+  }
+
+  return { update, locked: () => lockedEls };
+}
+
+/** The presenter toggle (key P): projector-size type, high contrast, advanced controls hidden. */
+export function PresenterButton(bar, { toggle }) {
+  const b = el("button", { type: "button", id: "presenter-toggle", class: "bar-button", "aria-pressed": "false",
+    title: "Presenter mode: large type, high contrast, advanced controls hidden (P)" });
+  b.append(el("span", {}, "Presenter"));
+  b.addEventListener("click", () => {
+    b.blur();
+    toggle();
+  });
+  bar.appendChild(b);
+  let last = null;
+  return {
+    update(state) {
+      const on = !!state.room.page.presenter;
+      if (on === last) return;
+      last = on;
+      b.setAttribute("aria-pressed", String(on));
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// A button that opens a panel under it (the room card, the lessons menu). Escape or a click
+// outside closes it; closing hands the keyboard back to the page's shortcuts.
+
+const open = new Set();
+
+export function Popover(button, panel, { onOpen } = {}) {
+  panel.hidden = true;
+  panel.classList.add("popover");
+  button.setAttribute("aria-haspopup", "dialog");
+  button.setAttribute("aria-expanded", "false");
+
+  function show(on) {
+    if (on === !panel.hidden) return;
+    panel.hidden = !on;
+    button.setAttribute("aria-expanded", String(on));
+    if (on) {
+      // Under its button, kept inside the window.
+      const r = button.getBoundingClientRect();
+      panel.style.top = `${Math.round(r.bottom + 6)}px`;
+      panel.style.left = `${Math.round(Math.max(8, Math.min(r.left, window.innerWidth - panel.offsetWidth - 8)))}px`;
+      for (const other of open) if (other !== api) other.show(false);
+      open.add(api);
+      onOpen?.();
+    } else {
+      open.delete(api);
+      if (panel.contains(document.activeElement)) document.activeElement.blur();
+    }
+  }
+
+  button.addEventListener("click", () => {
+    button.blur(); // Space must keep meaning play, not "press this button again"
+    show(panel.hidden);
+  });
+  document.addEventListener("pointerdown", (ev) => {
+    if (!panel.hidden && !panel.contains(ev.target) && !button.contains(ev.target)) show(false);
+  });
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && !panel.hidden) show(false);
+  });
+
+  const api = { show, isOpen: () => !panel.hidden };
+  return api;
+}
+
+/** Copy text to the clipboard; plain-http LAN pages have no Clipboard API, so fall back to a
+ * selected textarea and execCommand. Resolves to whether it worked. */
+export async function copyText(text) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    // fall through to the old way
+  }
+  const ta = document.createElement("textarea");
+  ta.value = text;
+  ta.setAttribute("readonly", "");
+  ta.style.position = "fixed";
+  ta.style.opacity = "0";
+  document.body.appendChild(ta);
+  ta.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } catch {
+    ok = false;
+  }
+  ta.remove();
+  return ok;
+}
+
+/** A small element factory: el("button", {class: "x", type: "button"}, "text"). */
+export function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v === null || v === undefined) continue;
+    e.setAttribute(k, v === true ? "" : String(v));
+  }
+  if (text !== undefined) e.textContent = text;
+  return e;
+}

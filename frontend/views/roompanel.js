@@ -1,0 +1,160 @@
+// The room: a button in the top bar with the code, and its card — the code in letters big enough
+// for the back row, a QR code and the link (never with the owner token), who drives, and the
+// owner's list of members with "give control". Fork and take-back live in RoomActions, beside the
+// stepping buttons, where a student looks for them.
+
+import { qrSrc } from "../api.js";
+import { driveState, rosterView } from "../room.js";
+import { copyText, el, Popover } from "./popover.js";
+
+const DRIVE_TEXT = {
+  owner: "You drive this room. Everyone who opens the link watches live, in step with you.",
+  driving: "You are driving this room now: the class sees your steps. The teacher can take control back.",
+  watching: "You are watching: the room's owner drives. Fork to experiment on your own copy.",
+};
+
+/** `joinUrl(state)`: the link others open; `actions`: {handover(id, label), setName(name)}. */
+export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
+  const button = el("button", { type: "button", id: "room-button", class: "room-button", title: "Room code, QR code and link for the class" });
+  const codeEl = el("b", { id: "room-code", class: "room-code" }, "—");
+  button.append(el("span", { class: "rb-label" }, "Room"), codeEl);
+  const driving = el("span", { id: "driving", class: "driving-badge", hidden: true }, "you are driving");
+  bar.append(button, driving);
+
+  panel.id = "room-panel";
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", "room");
+  panel.innerHTML = `
+    <section class="rp-join">
+      <h2 class="rp-title">Join this room</h2>
+      <div class="rp-code" id="room-code-big" aria-label="room code"></div>
+      <img class="rp-qr" id="room-qr" alt="QR code of the room link" width="200" height="200">
+      <a class="rp-link" id="room-link" target="_blank" rel="noopener"></a>
+      <div class="rp-row"><button type="button" class="btn" id="copy-link">Copy link</button>
+        <span class="rp-note" id="copy-status" role="status"></span></div>
+    </section>
+    <div class="rp-side">
+      <section class="rp-drive">
+        <p id="drive-line" class="rp-drive-line"></p>
+        <form class="rp-row" id="name-form" hidden>
+          <label class="rp-field">Your name <input id="your-name" maxlength="40" autocomplete="off"></label>
+          <button type="submit" class="btn">Set</button>
+        </form>
+      </section>
+      <section class="rp-roster" id="roster-section" hidden>
+        <h3 class="rp-h">In this room <span id="roster-count" class="rp-note"></span></h3>
+        <ul id="roster" class="rp-list"></ul>
+      </section>
+      <section id="runs-section" class="rp-runs"></section>
+      <section id="share-section" class="rp-share"></section>
+      <section id="join-section" class="rp-joinbox"></section>
+    </div>`;
+  const $ = (sel) => panel.querySelector(sel);
+  const popover = Popover(button, panel, { onOpen });
+  const nameInput = $("#your-name");
+  let link = "";
+
+  $("#copy-link").addEventListener("click", async (ev) => {
+    ev.currentTarget.blur();
+    const ok = await copyText(link);
+    $("#copy-status").textContent = ok ? "Copied." : "Copy it from the line above.";
+  });
+  $("#name-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    nameInput.blur();
+    const name = nameInput.value.trim();
+    if (name) actions.setName(name);
+  });
+  $("#roster").addEventListener("click", (ev) => {
+    const b = ev.target.closest?.("button[data-member]");
+    if (!b) return;
+    b.blur();
+    actions.handover(b.dataset.member, b.dataset.label);
+  });
+
+  let last = "";
+  let lastRoster = "";
+
+  function update(state) {
+    const room = state.room;
+    const code = room.id ?? "";
+    const drive = driveState(room);
+    const url = code ? joinUrl(state) : "";
+    const key = [code, drive, url, room.driver].join("|");
+    if (key !== last) {
+      last = key;
+      link = url;
+      codeEl.textContent = code || "—";
+      $("#room-code-big").textContent = code || "—";
+      // Break the link before "/room/", never inside the code.
+      const cut = url.lastIndexOf("/room/");
+      $("#room-link").replaceChildren(url.slice(0, cut), el("wbr"), url.slice(cut));
+      $("#room-link").href = url || "#";
+      const qr = $("#room-qr");
+      if (url && qr.dataset.text !== url) {
+        qr.dataset.text = url;
+        qr.src = qrSrc(url);
+      }
+      qr.hidden = !url;
+      $(".rp-join").hidden = !code; // not in a room (yet, or it was not found): only "Join a room"
+      button.classList.toggle("viewer", drive === "watching");
+      button.title = code ? `Room ${code}: its code, QR code and link for the class` : "Not in a room yet";
+      driving.hidden = drive !== "driving";
+      let text = DRIVE_TEXT[drive] ?? "";
+      if (drive === "watching" && room.token) {
+        text = `${room.driver ?? "Someone else"} is driving. Take control back whenever you like.`;
+      }
+      $("#drive-line").textContent = text;
+      $("#name-form").hidden = drive !== "watching" || room.token;
+      $("#copy-status").textContent = "";
+    }
+    const view = rosterView(room.roster, room.you, room.role);
+    const rkey = JSON.stringify([view, room.role]);
+    if (rkey === lastRoster) return;
+    lastRoster = rkey;
+    $("#roster-section").hidden = room.role !== "owner";
+    $("#roster-count").textContent = view.count ? `(${view.count} besides you)` : "";
+    const list = $("#roster");
+    list.replaceChildren();
+    if (!view.rows.length) list.appendChild(el("li", { class: "rp-note" }, "Nobody else yet: share the code or the QR code."));
+    for (const r of view.rows) {
+      const li = el("li", { "data-member": r.id });
+      li.append(el("span", { class: "rp-member" }, r.label));
+      if (r.role === "owner") li.append(el("span", { class: "rp-tag" }, "driving"));
+      if (r.canGive) li.append(el("button", { type: "button", class: "btn give", "data-member": r.id, "data-label": r.label }, "Give control"));
+      list.appendChild(li);
+    }
+  }
+
+  return { update, popover, sections: { runs: $("#runs-section"), share: $("#share-section"), join: $("#join-section") } };
+}
+
+/** Beside the stepping buttons: "Fork" for whoever watches, "Take control back" for the creator. */
+export function RoomActions(root, { fork, reclaim }) {
+  root.classList.add("room-actions");
+  const forkBtn = el("button", { type: "button", id: "fork", class: "btn fork", title: "Copy this run, as it is now, into a room of your own" }, "Fork — experiment on your own");
+  const reclaimBtn = el("button", { type: "button", id: "reclaim", class: "btn reclaim" }, "Take control back");
+  forkBtn.addEventListener("click", () => {
+    forkBtn.blur();
+    fork();
+  });
+  reclaimBtn.addEventListener("click", () => {
+    reclaimBtn.blur();
+    reclaim();
+  });
+  root.append(forkBtn, reclaimBtn);
+  let last = "";
+
+  function update(state) {
+    const room = state.room;
+    const drive = driveState(room);
+    const key = `${drive}|${room.token}|${state.conn}`;
+    if (key === last) return;
+    last = key;
+    forkBtn.hidden = drive !== "watching" || room.token;
+    reclaimBtn.hidden = !(drive === "watching" && room.token);
+    forkBtn.disabled = reclaimBtn.disabled = state.conn !== "open";
+  }
+
+  return { update };
+}
