@@ -91,6 +91,14 @@ def bench_overhead() -> None:
               f"bare {bare_s * 1e3:6.1f} ms/step ({1 / bare_s:5.1f} steps/s); engine/bare throughput "
               f"{bare_s / run_s:.3f}")
     run = TransformerRun({**NANOGPT_CPU, "threads": 2})
+    times: dict[int, list[float]] = {1: [], 2: []}
+    for _ in range(16):  # the same run, alternating: what the threads setting does at today's load
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            times[n].append(timed(run.step, 3))
+    print("same run, alternating 1 and 2 threads: " + ";  ".join(
+        f"{n}: median {statistics.median(v) * 1e3:.1f} ms, worst {max(v) * 1e3:.0f} ms" for n, v in times.items()))
+    torch.set_num_threads(2)
     for _ in range(5):
         run.apply(run.begin_step())
     staged = timed(lambda: run.apply(run.begin_step()), 20)
@@ -126,7 +134,7 @@ def bench_shakespeare(args) -> None:
         return
     text = SHAKESPEARE.read_text()
     cfg = {**NANOGPT_CPU, "text": text, "lr": args.lr, "warmup": args.warmup, "decay_steps": args.decay or 2000,
-           "beta2": args.beta2, "threads": args.threads, "min_lr_ratio": args.min_lr_ratio,
+           "beta2": args.beta2, "threads": args.threads or 2, "min_lr_ratio": args.min_lr_ratio,
            "weight_decay": args.weight_decay, "seed": args.seed}
     print(f"== tinyshakespeare, {cfg | {'text': f'{len(text):,} chars'}} — {load()}")
     run = TransformerRun(cfg)
@@ -160,10 +168,10 @@ def bench_shakespeare(args) -> None:
 
 # ----- 3. the product's defaults: visible learning within a minute ------------------------------
 def bench_defaults(args) -> None:
-    run = TransformerRun({"threads": args.threads})
+    run = TransformerRun({"threads": args.threads or 0})
     print(f"== defaults on {run.data.source}: {run.model.num_params():,} parameters, vocab {len(run.tok)}, "
           f"{run.config.n_layer} layers × {run.config.n_embd} wide, block {run.config.block_size}, "
-          f"batch {run.config.batch_size}, lr {run.config.lr} — {load()}")
+          f"batch {run.config.batch_size}, lr {run.config.lr}, {torch.get_num_threads()} thread(s) — {load()}")
     print(f"  step     0     0.0 s  {run.evaluate()}")
     clock = 0.0
     for mark in (5, 15, 30, 60):
@@ -176,7 +184,7 @@ def bench_defaults(args) -> None:
               f"({1e3 * clock / run.steps:.1f} ms/step)")
         print("    sample:", run.sample(100, temperature=0.8, seed=0).replace("\n", "\n            "))
     for task in ("add", "reverse"):
-        ft = TransformerRun({"threads": args.threads, "task": task})
+        ft = TransformerRun({"threads": args.threads or 0, "task": task})
         ft.model.load_state_dict(run.model.state_dict())
         ft.steps = run.steps
         event = ft.switch_phase("finetune")
@@ -203,7 +211,8 @@ def main() -> None:
     ap.add_argument("--min-lr-ratio", type=float, default=0.1)
     ap.add_argument("--beta2", type=float, default=0.99)
     ap.add_argument("--weight-decay", type=float, default=0.1)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch threads (default: 2 for shakespeare, the product's auto for defaults)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-steps", type=int, default=10**9, help="stop here even before the time limit")
     ap.add_argument("--target", type=float, default=1.88)

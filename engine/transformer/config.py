@@ -22,7 +22,8 @@ PHASES = ("pretrain", "finetune")
 class TransformerConfig:
     # the text
     text: str = setting("", doc="your own training text; empty: Python's documentation (from the standard library)")
-    task: str = setting("add", choices=TASKS, doc="the fine-tuning task: add (Q: 17+25? A: 42) or reverse (Q: reverse abc? A: cba)")
+    task: str = setting("add", choices=TASKS,
+                        doc="the fine-tuning task: add (Q: 17+25? A: 42) or reverse (Q: reverse abc? A: cba)")
     seed: int = setting(0, lo=0, hi=2**31 - 1, doc="seeds the initial weights, the batches and the task set")
     # the model
     block_size: int = setting(64, lo=8, hi=256, doc="context length in characters")
@@ -34,7 +35,8 @@ class TransformerConfig:
     init: str = setting("scaled_residual", choices=INITS,
                         doc="N(0, 0.02); N(0, 1/√fan_in); or GPT-2's N(0, 0.02) with output projections ÷ √(2·n_layer)")
     # the optimizer and its schedule
-    optimizer: str = setting("adamw", choices=OPTIMIZERS, doc="AdamW (decoupled weight decay), Adam, or plain SGD")
+    optimizer: str = setting("adamw", choices=OPTIMIZERS,
+                             doc="AdamW (decoupled weight decay), Adam, or plain SGD")
     lr: float = setting(2e-3, lo=1e-6, hi=10.0, live=True, doc="peak learning rate η of the schedule")
     min_lr_ratio: float = setting(0.1, lo=0.0, hi=1.0, doc="the floor the cosine decays to, as a share of lr")
     warmup: int = setting(50, lo=0, hi=10000, doc="steps of linear warmup")
@@ -45,15 +47,16 @@ class TransformerConfig:
     grad_clip: float = setting(1.0, lo=0.0, hi=100.0, live=True, doc="clip the gradient norm to this (0: off)")
     batch_size: int = setting(12, lo=1, hi=512, doc="windows per step")
     # fine-tuning
-    finetune_lr: float = setting(3e-4, lo=1e-6, hi=10.0,
-                                 doc="peak learning rate after switching to the task (lower than lr: learn the task, forget less)")
+    finetune_lr: float = setting(3e-4, lo=1e-6, hi=10.0, doc="peak learning rate after switching to the task "
+                                                             "(lower than lr: learn the task, forget less)")
     finetune_warmup: int = setting(20, lo=0, hi=10000, doc="warmup steps of the fine-tuning phase")
     finetune_steps: int = setting(400, lo=1, hi=1000000, doc="fine-tuning steps until the cosine reaches its floor")
     # where it runs
     device: str = setting("auto", choices=DEVICES, doc="auto: the GPU when there is one, else the CPU")
     bf16: bool = setting(False, doc="bfloat16 autocast for matmuls (CUDA only; ignored on the CPU)")
-    threads: int = setting(2, lo=1, hi=64, doc="CPU threads for torch (process-wide)")
-    eval_iters: int = setting(8, lo=1, hi=200, doc="batches per split for the train/val loss estimates")
+    threads: int = setting(0, lo=0, hi=64, doc="CPU threads for torch (process-wide); 0: auto, one less than the "
+                                               "cores (at most 4), so a core is left for the page and the server")
+    eval_iters: int = setting(4, lo=1, hi=200, doc="batches per split for the train/val loss estimates")
     speed: float = setting(1000.0, lo=1.0, hi=100000.0, live=True, doc="steps per second while playing (at most)")
 
     def problems(self) -> list[str]:
@@ -63,7 +66,8 @@ class TransformerConfig:
         if self.warmup >= self.decay_steps:
             out.append(f"warmup ({self.warmup}) must be shorter than decay_steps ({self.decay_steps})")
         if self.finetune_warmup >= self.finetune_steps:
-            out.append(f"finetune_warmup ({self.finetune_warmup}) must be shorter than finetune_steps ({self.finetune_steps})")
+            out.append(f"finetune_warmup ({self.finetune_warmup}) must be shorter than "
+                       f"finetune_steps ({self.finetune_steps})")
         return out
 
     def to_dict(self) -> dict[str, Any]:

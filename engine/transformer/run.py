@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import time
 from dataclasses import asdict, dataclass
 
@@ -34,6 +35,13 @@ def resolve_device(name: str) -> torch.device:
     if name not in ("cpu", "cuda"):
         raise ValueError(f"unknown device '{name}'; choose auto, cpu or cuda")
     return torch.device(name)
+
+
+def auto_threads() -> int:
+    """One less than the cores, at most 4. On a busy 2-core box two torch threads are 2.5× slower
+    than one (each op waits for the thread that lost its core: bench/transformer.py); alone, they
+    are ~1.4× faster. The event loop and the browser need that core, so auto leaves it to them."""
+    return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
 @dataclass
@@ -66,8 +74,9 @@ class TransformerRun:
         if cfg.bf16 and not self.bf16:
             self.notes.append("bf16 is ignored on the CPU: autocast to bfloat16 runs on CUDA only here, "
                               "so this run computes in float32")
-        if torch.get_num_threads() != cfg.threads:
-            torch.set_num_threads(cfg.threads)  # process-wide: torch has one intra-op pool per process
+        threads = cfg.threads or auto_threads()
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)  # process-wide: torch has one intra-op pool per process
         self.data = data or TextData(cfg.text, cfg.task, seed=cfg.seed)
         self.data.check(cfg.block_size)
         self.tok = self.data.tokenizer
@@ -126,9 +135,12 @@ class TransformerRun:
         return self.schedule.lr_at(self.steps if step is None else step)
 
     def schedule_view(self, points: int = 200) -> dict:
+        """The current phase's schedule for plotting ({"steps", "lr"} as engine/schedule.py's curve)
+        and where the run is on it ("now": the next step, "lr": its rate)."""
+        pts = self.schedule.curve(points)
         return {"phase": self.phase, "start": self.schedule.start, "warmup": self.schedule.warmup,
-                "total": self.schedule.total, "curve": self.schedule.curve(points), "now": self.steps,
-                "lr": self.lr_at()}
+                "total": self.schedule.total, "steps": [s for s, _ in pts], "lr_curve": [lr for _, lr in pts],
+                "now": self.steps, "lr": self.lr_at()}
 
     def set_live(self, **changes) -> None:
         """Settings that apply between steps: lr (the current phase's peak), weight_decay, grad_clip."""

@@ -90,7 +90,8 @@ def _activation_attention(k, rec, cfg):
     total = sum(row)
     e = [math.exp(v) for v in s["scores"][:i + 1]]
     future = f";  j > {i + 1}, the future: e^−∞ = 0" if i + 1 < len(row) else ""
-    formula = (f"block {_block(k)}, head 1, {_where(rec)}: a{sub(i + 1)}ⱼ = e^s{sub(i + 1)}ⱼ / Σ_(j≤{i + 1}) e^s{sub(i + 1)}ⱼ\n"
+    a, s_ = f"a{sub(i + 1)}ⱼ", f"s{sub(i + 1)}ⱼ"
+    formula = (f"block {_block(k)}, head 1, {_where(rec)}: {a} = e^{s_} / Σ_(j≤{i + 1}) e^{s_}\n"
                f"a{sub(i + 1)},{sub(1)} = e^{par(s['scores'][0])} / {num(sum(e))} = {num(row[0])}{future};  "
                f"the row sums to {total:.4f}")
     values = {"block": _block(k), "head": 0, "query": i, "row": row, "sum": total, "map": s["map"],
@@ -129,7 +130,8 @@ def _loss(k, rec, cfg):
     V = c["vocab_size"]
     formula = (f"{_where(rec)}: the next character is '{c['true']}'; p('{c['true']}') = e^z / Σ e^z = "
                f"e^{par(c['logit_true'])} / e^{par(c['lse'])} = {num(c['p_true'])},  −ln p = {num(c['pos_loss'])}\n"
-               f"L = mean over {c['n_positions']} positions = {num(rec.loss)}  (guessing uniformly: ln {V} = {num(math.log(V))})")
+               f"L = mean over {c['n_positions']} positions = {num(rec.loss)}  "
+               f"(guessing uniformly: ln {V} = {num(math.log(V))})")
     values = {"loss": rec.loss, "p_true": c["p_true"], "true": c["true"], "pos_loss": c["pos_loss"], "top": c["top"],
               "uniform": math.log(V), "logits_shape": c["logits_shape"]}
     caption = ("Cross-entropy: −ln of the probability the model gave the character that really came next, "
@@ -202,13 +204,16 @@ def _update(k, rec, cfg):
         lines.append(f"{name}: w ← w − η·g = {num(b['value'])} − {num(lr)}·{par(g)} = {num(a['value'])}")
     else:
         b1, b2 = u["betas"]
-        decay, wd = (" − η·λ·w", f" − {num(lr)}·{num(u['weight_decay'])}·{par(b['value'])}") if u["weight_decay"] else ("", "")
+        decay = wd = ""
+        if u["weight_decay"]:
+            decay, wd = " − η·λ·w", f" − {num(lr)}·{num(u['weight_decay'])}·{par(b['value'])}"
         lines += [
             f"{name}, t = {p['step']}: m ← β₁·m + (1−β₁)·g = {num(b1)}·{par(b.get('exp_avg', 0.0))} + "
             f"{num(1 - b1)}·{par(g)} = {num(a['exp_avg'])}",
             f"v ← β₂·v + (1−β₂)·g² = {num(b2)}·{par(b.get('exp_avg_sq', 0.0))} + {num(1 - b2)}·{par(g)}² "
             f"= {num(a['exp_avg_sq'])}",
-            f"w ← w{decay} − η·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ) = {num(p['m_hat'])},  v̂ = v/(1−β₂ᵗ) = {num(p['v_hat'])}:",
+            f"w ← w{decay} − η·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ) = {num(p['m_hat'])},  "
+            f"v̂ = v/(1−β₂ᵗ) = {num(p['v_hat'])}:",
             f"{num(b['value'])}{wd} − {num(lr)}·{par(p['m_hat'])}/(√{num(p['v_hat'])} + ε) = {num(a['value'])}",
         ]
     values = {"param": u["param"], "index": u["index"], "before": b, "after": a, "grad": g, "grad_norm": u["grad_norm"],

@@ -193,13 +193,15 @@ def test_teacher_and_student(page, student, server_url, shot):
     teacher.click(f"#runs li[data-run='{run_id}'] button")
     teacher.wait_for_function(ROLE.format("owner") + f" && flowscope.state().session.id !== {code!r}")
     teacher.wait_for_function("flowscope.state().step === 1")
-    assert teacher.evaluate("location.pathname") == f"/room/{state(teacher)['session']['id']}"
+    teacher.wait_for_function("location.pathname === '/room/' + flowscope.state().session.id")
 
 
 def test_locks_and_hidden_controls_from_the_link(page, server_url):
     open_app(page, f"{server_url}/?lr=0.25&seed=7&lock=lr,step&hide=reset")
+    page.wait_for_function("location.pathname.startsWith('/room/')")  # drawn once with the session
+    page.wait_for_selector("#reset", state="hidden")
     assert page.is_disabled('input[name="lr"]') and page.is_disabled("#controls #step")
-    assert page.is_hidden("#reset") and not page.is_disabled("#stage")
+    assert not page.is_disabled("#stage")
     page.keyboard.press("s")  # locked: not sent
     page.keyboard.press("r")  # hidden: not sent
     page.wait_for_timeout(300)

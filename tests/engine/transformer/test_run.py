@@ -1,12 +1,13 @@
 """TransformerRun: learning, fine-tuning, the schedule and clipping in use, devices, probes."""
 import collections
 import math
+import os
 
 import pytest
 import torch
 
 from engine.flow import Divergence
-from engine.transformer.run import TransformerRun, resolve_device
+from engine.transformer.run import TransformerRun, auto_threads, resolve_device
 
 
 def unigram_entropy(ids: torch.Tensor) -> float:
@@ -181,6 +182,17 @@ def test_a_runaway_learning_rate_is_reported_as_divergence(tiny):
             run.step(stats=False)
     run.set_live(lr=1e-3)
     assert run.diverged is None
+
+
+def test_threads_auto_leaves_a_core_free(tiny):
+    before = torch.get_num_threads()
+    try:
+        TransformerRun({**tiny, "threads": 0})
+        assert torch.get_num_threads() == auto_threads() == max(1, min(4, os.cpu_count() - 1))
+        TransformerRun({**tiny, "threads": 2})
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_bad_settings_are_refused():

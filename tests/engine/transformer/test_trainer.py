@@ -1,4 +1,5 @@
 """GPTTrainer: the GPT behind the shared Stepper — stages, whole steps, history, fork, save."""
+import json
 import math
 
 import pytest
@@ -36,6 +37,8 @@ def test_whole_steps_take_the_fast_path_and_report_metrics(tiny):
     assert STATE_FIELDS <= set(snap) and snap["step"] == 5
     assert [set(row) for row in snap["layers"]] == [{"grad_norm", "update_ratio"}] * 4
     assert snap["gpt"]["phase"] == "pretrain" and snap["gpt"]["device"] == "cpu"
+    assert json.loads(json.dumps(snap)) == snap  # plain JSON, as the state message carries it
+    assert json.dumps(t.dataset_view()) and t.dataset_view()["kind"] == "text"
 
 
 def test_live_settings_apply_in_place_and_others_rebuild(tiny):
