@@ -9,8 +9,8 @@ from engine.checkpoint import from_state_dict_bytes
 from engine.trainers import make_trainer
 
 from .lessons import load_all
-from .protocol import (CLIENT, QUERIES, Create, ErrorMsg, Fork, Handover, Join, LessonMove, Load, Reclaim, Save,
-                       SavedMsg, validate_config)
+from .protocol import CLIENT, QUERIES, Create, Fork, Handover, Join, LessonMove, Load, Reclaim, Save, validate_config
+from .replies import ErrorMsg, SavedMsg
 from .runner import Export
 from .sessions import Registry, RoomFull, TooMany
 from .settings import Settings

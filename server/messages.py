@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from engine.flow import StageEvent, StepMetrics
 
-from .protocol import DatasetMsg, MetricsMsg, SessionMsg, StageMsg, StateMsg
+from .replies import DatasetMsg, MetricsMsg, SessionMsg, StageMsg, StateMsg
 
 
 def session_msg(code: str, model: str, role: str, trainer, you: str, token: str | None = None) -> SessionMsg:

@@ -21,10 +21,10 @@ from engine.flow import Divergence
 from engine.trainers import make_trainer
 
 from . import messages as m
-from .protocol import (GPT_QUERIES, MAX_EPOCHS, AttentionQuery, Back, CharLossMsg, CharLossQuery, Configure, Data,
-                       DatasetQuery, ErrorMsg, LandscapeMsg, LandscapeQuery, OptimizerStateMsg, OptimizerStateQuery,
-                       Pause, Phase, PhaseMsg, Play, ProbsMsg, ProbsQuery, Reset, SampleMsg, SampleQuery, SetParam,
-                       Step, validate_config)
+from .protocol import (GPT_QUERIES, MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery,
+                       LandscapeQuery, Pause, Phase, Play, ProbsQuery, Reset, SampleQuery,
+                       SetParam, Step, validate_config)
+from .replies import CharLossMsg, ErrorMsg, LandscapeMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg, SampleMsg
 from .wire import encode, encode_tensors
 
 log = logging.getLogger("flowscope.runner")

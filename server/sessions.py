@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 
-from .protocol import LessonMsg, Member, RosterMsg
+from .replies import LessonMsg, Member, RosterMsg
 from .runner import Hello, Relay, Runner
 from .wire import Client, encode
 

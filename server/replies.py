@@ -1,0 +1,195 @@
+"""Server → client messages, as pydantic models: every frame the server sends is built from one of
+these (docs/protocol.md describes the same contract; protocol.py has the client's side)."""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from engine.flow import STAGES
+
+PROTOCOL_VERSION = 1
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SessionMsg(Out):
+    type: Literal["session"] = "session"
+    id: str
+    model: str
+    role: Literal["owner", "viewer"]
+    you: str  # this connection's id in the room (for hand-over)
+    token: Optional[str] = None  # the owner's secret, only ever sent to the session's creator
+    protocol: int = PROTOCOL_VERSION
+    config: dict[str, Any]
+    stages: list[str]
+
+
+class DatasetMsg(Out):
+    type: Literal["dataset"] = "dataset"
+    kind: Literal["points", "text"] = "points"
+    # points (neuron, line, mlp)
+    x: Optional[list[list[float]]] = None
+    y: Optional[list[float]] = None
+    features: Optional[list[str]] = None
+    target: Optional[str] = None
+    task: Optional[Literal["classification", "regression"]] = None
+    classes: Optional[int] = None  # 0 for regression
+    inputs: Optional[list[str]] = None  # the model's input features (after expansion, for networks)
+    test_x: Optional[list[list[float]]] = None
+    test_y: Optional[list[float]] = None
+    # text (transformer)
+    source: Optional[str] = None  # where the corpus came from
+    characters: Optional[int] = None
+    vocab: Optional[list[str]] = None  # the characters, in token-id order
+    excerpt: Optional[str] = None
+    finetune_task: Optional[str] = None
+    task_examples: Optional[list[str]] = None
+
+
+class Cursor(Out):
+    step: int
+    index: int
+    stage: str
+    live: bool
+
+
+class StateMsg(Out):
+    type: Literal["state"] = "state"
+    step: int
+    params: dict[str, Any]
+    lr: float
+    loss: Optional[float]
+    test_loss: Optional[float]
+    accuracy: Optional[dict[str, float]]
+    schedule: Optional[dict[str, list[float]]]  # the lr schedule sampled for plotting (null: constant)
+    layers: Optional[list[dict[str, float]]]  # networks: per layer, activation spread and gradient size
+    playing: bool
+    cursor: Optional[Cursor]
+    curve: Optional[dict[str, Any]]
+    diverged: Optional[str]
+    warning: Optional[str]
+    config: dict[str, Any]
+    gpt: Optional[dict[str, Any]] = None  # the transformer only: phase, device, tokens/s, eval losses …
+
+
+class StageMsg(Out):
+    type: Literal["stage"] = "stage"
+    step: int
+    stage: Literal[STAGES]
+    index: int
+    layer: int
+    direction: Literal["forward", "backward"]
+    values: dict[str, Any]
+    params: dict[str, Any]
+    formula: str
+    caption: str
+    replay: bool
+
+
+class MetricsMsg(Out):
+    type: Literal["metrics"] = "metrics"
+    step: int
+    loss: Optional[float]
+    train_loss: Optional[float]
+    test_loss: Optional[float]
+    steps: list[int]
+    losses: list[Optional[float]]
+    train_losses: list[Optional[float]]
+    test_losses: list[Optional[float]]
+    lrs: list[Optional[float]]  # the rate each step used
+    grad_norms: list[Optional[float]]  # ‖g‖ before clipping
+    clipped: list[int]  # the steps whose gradient was clipped
+
+
+class ErrorMsg(Out):
+    type: Literal["error"] = "error"
+    message: str
+    code: Literal["bad_message", "bad_data", "no_session", "not_owner", "diverged", "too_large", "busy"] = "bad_message"
+
+
+class LandscapeMsg(Out):
+    type: Literal["landscape"] = "landscape"
+    axes: list[str]
+    x: list[float]
+    y: list[float]
+    loss: list[list[Optional[float]]]  # one row per y value
+    center: list[float]
+    step: int
+
+
+class PhaseMsg(Out):
+    type: Literal["phase"] = "phase"
+    step: int
+    to: str
+    samples: dict[str, str]  # what the model wrote just before the switch: text, and a task answer
+    eval: dict[str, float]  # train/val loss on the corpus and on the task at the switch
+
+
+class ProbsMsg(Out):
+    type: Literal["probs"] = "probs"
+    step: int
+    context: str
+    vocab: list[str]
+    probs: list[float]  # sums to 1
+    top: list[dict[str, Any]]
+
+
+class SampleMsg(Out):
+    type: Literal["sample"] = "sample"
+    step: int
+    prompt: str
+    text: str
+
+
+class CharLossMsg(Out):
+    type: Literal["char_loss"] = "char_loss"
+    step: int
+    chars: list[str]
+    loss: list[Optional[float]]  # the first character has no prediction: null
+    mean: float
+
+
+class OptimizerStateMsg(Out):
+    type: Literal["optimizer_state"] = "optimizer_state"
+    step: int
+    state: dict[str, Any]
+
+
+class Member(Out):
+    id: str
+    name: Optional[str]
+    role: Literal["owner", "viewer"]
+
+
+class RosterMsg(Out):
+    """Who is in the room; sent to the owner whenever it changes."""
+
+    type: Literal["roster"] = "roster"
+    members: list[Member]
+
+
+class SavedMsg(Out):
+    type: Literal["saved"] = "saved"
+    id: str
+    name: str
+    steps: int
+
+
+class LessonMsg(Out):
+    """Where the room is in a lesson (sent to everyone, and to each late joiner)."""
+
+    type: Literal["lesson"] = "lesson"
+    id: str
+    step: int
+
+
+ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg,
+                                RosterMsg, SavedMsg, LessonMsg, PhaseMsg, ProbsMsg, SampleMsg, CharLossMsg,
+                                OptimizerStateMsg],
+                          Field(discriminator="type")]
+SERVER = TypeAdapter(ServerMessage)
+
+
