@@ -484,7 +484,7 @@ def test_diverged_refuses_steps_until_reset(ws):
 
 
 def test_diverged_lower_lr_recovers(ws):
-    replies = diverge(ws)
+    diverge(ws)
     state = command(ws, {"type": "configure", "config": {"lr": 0.001}})[-1]
     assert state["diverged"] is None
 
