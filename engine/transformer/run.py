@@ -135,11 +135,10 @@ class TransformerRun:
         return self.schedule.lr_at(self.steps if step is None else step)
 
     def schedule_view(self, points: int = 200) -> dict:
-        """The current phase's schedule for plotting ({"steps", "lr"} as engine/schedule.py's curve)
-        and where the run is on it ("now": the next step, "lr": its rate)."""
-        pts = self.schedule.curve(points)
+        """The current phase's schedule for plotting ("curve": [step, η] pairs, JSON lists) and where
+        the run is on it ("now": the next step, "lr": its rate)."""
         return {"phase": self.phase, "start": self.schedule.start, "warmup": self.schedule.warmup,
-                "total": self.schedule.total, "steps": [s for s, _ in pts], "lr_curve": [lr for _, lr in pts],
+                "total": self.schedule.total, "curve": [[s, lr] for s, lr in self.schedule.curve(points)],
                 "now": self.steps, "lr": self.lr_at()}
 
     def set_live(self, **changes) -> None:

@@ -209,7 +209,7 @@ class GPTTrainer(Stepper):
             "step": self.steps_done,
             "params": self.gpt.params_view(),
             "lr": self.gpt.lr_at(),
-            "schedule": {"steps": [float(s) for s in sched["steps"]], "lr": sched["lr_curve"]},
+            "schedule": {"steps": [float(s) for s, _ in sched["curve"]], "lr": [lr for _, lr in sched["curve"]]},
             "layers": self.layer_stats(),
             "loss": ev.get("train"),
             "test_loss": ev.get("val"),

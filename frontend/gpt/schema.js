@@ -29,8 +29,8 @@ export const GPT_FALLBACK_SCHEMA = {
     finetune_steps: { type: "integer", minimum: 1, maximum: 1000000, default: 400 },
     device: { type: "string", enum: ["auto", "cpu", "cuda"], default: "auto" },
     bf16: { type: "boolean", default: false },
-    threads: { type: "integer", minimum: 1, maximum: 64, default: 2 },
-    eval_iters: { type: "integer", minimum: 1, maximum: 200, default: 8 },
+    threads: { type: "integer", minimum: 0, maximum: 64, default: 0 },
+    eval_iters: { type: "integer", minimum: 1, maximum: 200, default: 4 },
     speed: { type: "number", minimum: 1.0, maximum: 100000.0, default: 1000.0 },
   },
 };

@@ -59,6 +59,7 @@ def test_the_steps_use_the_schedule_and_report_it(tiny):
     assert lrs[0] == pytest.approx(run.config.lr / 10) and lrs[9] == pytest.approx(run.config.lr)
     view = run.schedule_view(points=50)
     assert view["now"] == 12 and view["lr"] == run.lr_at(12)
+    assert view["curve"][0] == [0, run.schedule.lr_at(0)]  # [step, η] pairs, as frontend/gpt/optim.js draws them
 
 
 @pytest.mark.parametrize("clip", [0.05, 1000.0])
