@@ -5,7 +5,7 @@
 // attention), M1 (its MLP), A2 … forward; the gradients come back the other way, M2 first.
 // Everything is keyed by stage index (the plan repeats names); data-active-* mirror ribbon.js.
 
-import { ribbonBoxes } from "../views/ribbon.js";
+import { lightRibbon, ribbonBoxes } from "../views/ribbon.js";
 import { BACKWARD_STAGES, stageNames } from "../state.js";
 
 const TITLES = {
@@ -123,21 +123,7 @@ export function GptRibbon(root) {
       key = k;
       build(names);
     }
-    const s = state.stage;
-    const index = s && Number.isInteger(s.index) ? s.index : names.indexOf(s?.stage);
-    root.dataset.activeStage = s?.stage ?? "";
-    root.dataset.activeIndex = s ? String(index) : "";
-    root.dataset.activeLayer = s && ["linear", "activation", "gradients"].includes(s.stage) ? String(s.layer) : "";
-    for (const b of boxes) {
-      const on = b.indices.includes(index);
-      b.el.classList.toggle("active", on);
-      b.el.classList.toggle("done", !!s && !on && b.indices[b.indices.length - 1] < index);
-    }
-    pills.forEach((p, i) => {
-      if (!p) return;
-      p.classList.toggle("active", i === index);
-      p.classList.toggle("done", !!s && i < index);
-    });
+    lightRibbon(root, state, names, boxes, pills);
   }
 
   return { update };

@@ -49,6 +49,27 @@ export function pillText(k, K) {
   return k === K - 1 ? "out" : String(k + 1);
 }
 
+/** Light the box (and pill) of the stage on display, mark the earlier ones done, and expose the
+ * active stage/index/layer as data attributes (tests read them). Shared by every ribbon. */
+export function lightRibbon(root, state, names, boxes, pills) {
+  const s = state.stage;
+  const index = s && Number.isInteger(s.index) ? s.index : names.indexOf(s?.stage);
+  root.dataset.activeStage = s?.stage ?? "";
+  root.dataset.activeIndex = s ? String(index) : "";
+  root.dataset.activeLayer = s && ["linear", "activation", "gradients"].includes(s.stage) ? String(s.layer) : "";
+  for (const b of boxes) {
+    const on = b.indices.includes(index);
+    b.el.classList.toggle("active", on);
+    // Done: an earlier stage of the step on display (for a per-layer box, once all its layers ran).
+    b.el.classList.toggle("done", !!s && !on && b.indices[b.indices.length - 1] < index);
+  }
+  pills.forEach((p, i) => {
+    if (!p) return;
+    p.classList.toggle("active", i === index);
+    p.classList.toggle("done", !!s && i < index);
+  });
+}
+
 export function Ribbon(root) {
   root.classList.add("ribbon");
   root.replaceChildren();
@@ -108,22 +129,7 @@ export function Ribbon(root) {
       key = k;
       build(names);
     }
-    const s = state.stage;
-    const index = s && Number.isInteger(s.index) ? s.index : names.indexOf(s?.stage);
-    root.dataset.activeStage = s?.stage ?? "";
-    root.dataset.activeIndex = s ? String(index) : "";
-    root.dataset.activeLayer = s && ["linear", "activation", "gradients"].includes(s.stage) ? String(s.layer) : "";
-    for (const b of boxes) {
-      const on = b.indices.includes(index);
-      b.el.classList.toggle("active", on);
-      // Done: an earlier stage of the step on display (for a per-layer box, once all its layers ran).
-      b.el.classList.toggle("done", !!s && !on && b.indices[b.indices.length - 1] < index);
-    }
-    pills.forEach((p, i) => {
-      if (!p) return;
-      p.classList.toggle("active", i === index);
-      p.classList.toggle("done", !!s && i < index);
-    });
+    lightRibbon(root, state, names, boxes, pills);
   }
 
   return { update };
