@@ -111,8 +111,8 @@ class NetworkConfig(RunConfig):
                               doc="one activation for every hidden layer, or a list with one per layer")
     features: tuple = setting(("x1", "x2"), items={"choices": NETWORK_FEATURES}, min_len=1,
                               max_len=len(NETWORK_FEATURES), doc="input features fed to the network")
-    init: str = setting("uniform", choices=("zeros", "uniform", "xavier", "he"),
-                        doc="how the weights start (uniform ±0.5 is TF Playground's)")
+    init: str = setting("uniform", choices=("zeros", "uniform", "xavier", "he", "large"),
+                        doc="how the weights start (uniform ±0.5 is TF Playground's; large is σ = 2, too large)")
     l1: float = setting(0.0, lo=0.0, hi=1.0, live=True, doc="L1 regularization rate λ₁")
     l2: float = setting(0.0, lo=0.0, hi=1.0, live=True, doc="L2 regularization rate λ₂")
 

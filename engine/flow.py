@@ -45,6 +45,7 @@ class StepMetrics:
     grad_norm: float | None = None  # ‖g‖ over all parameters, before any clipping
     clipped: bool = False
     lr: float | None = None  # the rate this step used (schedules change it)
+    position: list[float] | None = None  # where the weights are in the last landscape's axes
 
 
 @dataclass

@@ -16,16 +16,76 @@ from .scratch.mlp import MLP
 from .scratch.unit import Unit
 
 
-def unit_grid(unit: Unit, x: np.ndarray, y: np.ndarray, res: int, span: float | None = None) -> dict:
-    """Loss over (w₁, b) for a unit with one input and a bias; other weights held."""
-    w0, b0 = float(unit.params["w"][0]), float(unit.params["b"])
-    span = span or max(2.0, 1.5 * max(abs(w0), abs(b0)))
-    ws, bs = np.linspace(w0 - span, w0 + span, res), np.linspace(b0 - span, b0 + span, res)
+class Frame:
+    """The plane a landscape was drawn in: θ = origin + Σ coords·basis (+ offset for absolute axes).
+    `position(params)` puts any weights into the grid's axes: least squares onto the two basis
+    vectors, exact when the weights lie in the plane (always, for a unit's w and b)."""
+
+    def __init__(self, keys, origin: dict, d1: dict, d2: dict, offset=(0.0, 0.0)):
+        self.keys = list(keys)
+        self.origin = flat(origin, self.keys)
+        self.basis = np.stack([flat(d1, self.keys), flat(d2, self.keys)])  # (2, P)
+        self.gram = self.basis @ self.basis.T
+        self.offset = np.asarray(offset, dtype=float)
+
+    def position(self, params: dict) -> list[float] | None:
+        theta = flat(params, self.keys)
+        if theta.shape != self.origin.shape or not np.isfinite(theta).all():
+            return None
+        c = np.linalg.solve(self.gram, self.basis @ (theta - self.origin)) + self.offset
+        return [float(c[0]), float(c[1])]
+
+
+def flat(params: dict, keys) -> np.ndarray:
+    return np.concatenate([np.ravel(params[k]) for k in keys])
+
+
+def unit_frame(unit: Unit) -> Frame:
+    """Axes w₁ and b: the plane holds the unit's other weights fixed."""
+    keys = ["w", "b"]
+    e_w = {"w": np.eye(len(unit.params["w"]))[0], "b": np.zeros(())}
+    e_b = {"w": np.zeros(len(unit.params["w"])), "b": np.ones(())}
+    origin = {"w": np.r_[0.0, unit.params["w"][1:]], "b": np.zeros(())}
+    return Frame(keys, origin, e_w, e_b)
+
+
+def unit_loss(unit: Unit, x: np.ndarray, y: np.ndarray, ws: np.ndarray, bs: np.ndarray) -> np.ndarray:
+    """Mean loss at every (b, w) pair: (len(bs), len(ws)); the other weights held."""
     rest = x[:, 1:] @ unit.params["w"][1:]  # (n,)
     z = ws[None, :, None] * x[None, None, :, 0] + bs[:, None, None] + rest  # (res_b, res_w, n)
     lf = unit.loss_fn  # elementwise over the grid and the samples, then the mean over samples
-    loss = lf.f(z if lf.on_logits else unit.act.f(z), y).mean(axis=2)  # (res_b, res_w)
-    return {"axes": ["w", "b"], "x": ws.tolist(), "y": bs.tolist(), "loss": loss.tolist(), "center": [w0, b0]}
+    return lf.f(z if lf.on_logits else unit.act.f(z), y).mean(axis=2)
+
+
+def unit_bounds(unit: Unit, x: np.ndarray, y: np.ndarray, reach: float = 40.0) -> tuple[tuple, tuple]:
+    """Ranges of w and b that hold both the unit's weights and the loss's lowest point (searched on
+    a coarse grid reaching `reach` around them, then a fine one), with a margin around both."""
+    w0, b0 = float(unit.params["w"][0]), float(unit.params["b"])
+    ws, bs = np.linspace(w0 - reach, w0 + reach, 81), np.linspace(b0 - reach, b0 + reach, 81)
+    i, j = np.unravel_index(np.nanargmin(unit_loss(unit, x, y, ws, bs)), (81, 81))
+    step = 2 * reach / 80
+    ws, bs = np.linspace(ws[j] - step, ws[j] + step, 41), np.linspace(bs[i] - step, bs[i] + step, 41)
+    i, j = np.unravel_index(np.nanargmin(unit_loss(unit, x, y, ws, bs)), (41, 41))
+    out = []
+    for a, b in ((w0, ws[j]), (b0, bs[i])):
+        lo, hi = min(a, b), max(a, b)
+        pad = max(1.0, 0.25 * (hi - lo))
+        out.append((lo - pad, hi + pad))
+    return out[0], out[1]
+
+
+def unit_grid(unit: Unit, x: np.ndarray, y: np.ndarray, res: int, span: float | None = None,
+              bounds: tuple | None = None) -> dict:
+    """Loss over (w₁, b) for a unit with one input and a bias; other weights held. The grid is
+    `bounds` ((w_lo, w_hi), (b_lo, b_hi)) or a square of half-width `span` around the weights."""
+    w0, b0 = float(unit.params["w"][0]), float(unit.params["b"])
+    if bounds is None:
+        span = span or max(2.0, 1.5 * max(abs(w0), abs(b0)))
+        bounds = ((w0 - span, w0 + span), (b0 - span, b0 + span))
+    ws, bs = np.linspace(*bounds[0], res), np.linspace(*bounds[1], res)
+    loss = unit_loss(unit, x, y, ws, bs)
+    return {"kind": "unit", "axes": ["w", "b"], "x": ws.tolist(), "y": bs.tolist(), "loss": loss.tolist(),
+            "center": [w0, b0], "frame": unit_frame(unit)}
 
 
 def directions(net: MLP, kind: str, rng: np.random.Generator, weights=None) -> tuple[dict, dict, list[str]]:
@@ -35,6 +95,8 @@ def directions(net: MLP, kind: str, rng: np.random.Generator, weights=None) -> t
     if kind == "weights":
         if not weights or len(weights) != 2:
             raise ValueError("kind 'weights' needs two weights, e.g. [['W0', [0, 1]], ['W1', [1, 0]]]")
+        if list(weights[0]) == list(weights[1]):
+            raise ValueError("choose two different weights for the two axes")
         for name, index in weights:
             p = net.params.get(name)
             if p is None or len(index) != p.ndim or any(not 0 <= i < n for i, n in zip(index, p.shape)):
@@ -89,5 +151,5 @@ def network_landscape(net: MLP, x: np.ndarray, labels: np.ndarray, res: int, kin
         c = [0.0, 0.0]
     alphas, betas = np.linspace(-span, span, res), np.linspace(-span, span, res)
     loss = mlp_grid(net, x, labels, d1, d2, alphas, betas)
-    return {"axes": names, "x": (alphas + c[0]).tolist(), "y": (betas + c[1]).tolist(), "loss": loss.tolist(),
-            "center": c}
+    return {"kind": kind, "axes": names, "x": (alphas + c[0]).tolist(), "y": (betas + c[1]).tolist(),
+            "loss": loss.tolist(), "center": c, "frame": Frame(net.params, net.params, d1, d2, c)}

@@ -36,15 +36,28 @@ class Optimizer:
     def _update(self, k, params, g, lr):
         raise NotImplementedError
 
-    def explain(self, key: str, index: tuple) -> str:
-        """The last update of params[key][index], as a formula with its numbers."""
+    def explain(self, key: str, index: tuple) -> dict:
+        """The last update of params[key][index] with its numbers: {"rule", "lines", "values"}.
+        `values` holds g, lr, before, after and the rule's own state (v, s, m, v̂ …) as floats."""
         if key not in self.last:
-            return "no update yet"
+            return {"rule": self.formula, "lines": ["no update yet: take a step"], "values": {}}
         n = {name: float(np.asarray(v)[index]) for name, v in self.last[key].items() if name != "lr"}
-        return self._explain(n, self.last[key]["lr"], key, index)
+        values = {"g": n["g"], "lr": float(self.last[key]["lr"]), "before": n["before"], "after": n["after"]}
+        if self.weight_decay:
+            values["weight_decay"] = float(self.weight_decay)
+        values.update(self._state_values(key, index))
+        return {"rule": self.formula, "lines": self._lines(values), "values": values}
 
-    def _explain(self, n, lr, key, index) -> str:
-        return f"w ← w − η·g = {num(n['before'])} − {num(lr)}·{par(n['g'])} = {num(n['after'])}"
+    def _state_values(self, key, index) -> dict:
+        return {}
+
+    def _lines(self, n: dict) -> list[str]:
+        return [f"w ← w − η·g = {num(n['before'])} − {num(n['lr'])}·{par(n['g'])} = {num(n['after'])}"]
+
+    def _decay_note(self, n: dict) -> list[str]:
+        if "weight_decay" in n and self.couples_decay:
+            return [f"g includes the decay λ·w (λ = {num(n['weight_decay'])})"]
+        return []
 
 
 class SGD(Optimizer):
@@ -73,12 +86,15 @@ class Momentum(Optimizer):
         v = st["v"] = g.copy() if "v" not in st else self.momentum * st["v"] + g
         params[k] -= lr * (g + self.momentum * v if self.nesterov else v)
 
-    def _explain(self, n, lr, key, index):
-        v = float(np.asarray(self.state[key]["v"])[index])
-        step = n["g"] + self.momentum * v if self.nesterov else v
-        return (f"v ← μ·v + g = {num(v)}  (μ = {num(self.momentum)}, g = {num(n['g'])})\n"
-                f"w ← w − η·{'(g + μ·v)' if self.nesterov else 'v'} = {num(n['before'])} − {num(lr)}·{par(step)}"
-                f" = {num(n['after'])}")
+    def _state_values(self, key, index):
+        return {"v": float(np.asarray(self.state[key]["v"])[index]), "mu": float(self.momentum)}
+
+    def _lines(self, n):
+        step = n["g"] + n["mu"] * n["v"] if self.nesterov else n["v"]
+        return [*self._decay_note(n),
+                f"v ← μ·v + g = {num(n['v'])}  (μ = {num(n['mu'])}, g = {num(n['g'])})",
+                f"w ← w − η·{'(g + μ·v)' if self.nesterov else 'v'} = {num(n['before'])} − {num(n['lr'])}·{par(step)}"
+                f" = {num(n['after'])}"]
 
 
 class RMSProp(Optimizer):
@@ -95,11 +111,14 @@ class RMSProp(Optimizer):
         st["s"] = self.alpha * st["s"] + (1 - self.alpha) * g * g
         params[k] -= lr * g / (np.sqrt(st["s"]) + self.eps)
 
-    def _explain(self, n, lr, key, index):
-        s = float(np.asarray(self.state[key]["s"])[index])
-        return (f"s ← α·s + (1−α)·g² = {num(s)}  (g = {num(n['g'])})\n"
-                f"w ← w − η·g/(√s + ε) = {num(n['before'])} − {num(lr)}·{par(n['g'])}/{num(math.sqrt(s))}"
-                f" = {num(n['after'])}")
+    def _state_values(self, key, index):
+        return {"s": float(np.asarray(self.state[key]["s"])[index]), "alpha": self.alpha, "eps": self.eps}
+
+    def _lines(self, n):
+        return [*self._decay_note(n),
+                f"s ← α·s + (1−α)·g² = {num(n['s'])}  (α = {num(n['alpha'])}, g = {num(n['g'])})",
+                f"w ← w − η·g/(√s + ε) = {num(n['before'])} − {num(n['lr'])}·{par(n['g'])}/{num(math.sqrt(n['s']))}"
+                f" = {num(n['after'])}"]
 
 
 class Adam(Optimizer):
@@ -127,19 +146,26 @@ class Adam(Optimizer):
         v_hat = st["v"] / (1 - self.beta2 ** self.t)
         params[k] -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
-    def _explain(self, n, lr, key, index):
+    def _state_values(self, key, index):
         m = float(np.asarray(self.state[key]["m"])[index])
         v = float(np.asarray(self.state[key]["v"])[index])
         c1, c2 = 1 - self.beta1 ** self.t, 1 - self.beta2 ** self.t
-        m_hat, v_hat = m / c1, v / c2
-        lines = [f"g = {num(n['g'])}, step t = {self.t}",
-                 f"m ← β₁m + (1−β₁)g = {num(m)},  v ← β₂v + (1−β₂)g² = {num(v)}",
-                 f"bias correction: m̂ = m/(1−β₁ᵗ) = {num(m)}/{num(c1)} = {num(m_hat)},  "
-                 f"v̂ = v/(1−β₂ᵗ) = {num(v)}/{num(c2)} = {num(v_hat)}"]
-        if not self.couples_decay and self.weight_decay:
-            lines.append(f"decay first: w ← w·(1 − η·λ) with λ = {num(self.weight_decay)}")
-        lines.append(f"w ← w − η·m̂/(√v̂ + ε) = … = {num(n['after'])}  (from {num(n['before'])})")
-        return "\n".join(lines)
+        return {"m": m, "v": v, "t": self.t, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,
+                "c1": c1, "c2": c2, "m_hat": m / c1, "v_hat": v / c2}
+
+    def _lines(self, n):
+        lines = [*self._decay_note(n), f"g = {num(n['g'])}, step t = {n['t']}",
+                 f"m ← β₁m + (1−β₁)g = {num(n['m'])},  v ← β₂v + (1−β₂)g² = {num(n['v'])}",
+                 f"bias correction: m̂ = m/(1−β₁ᵗ) = {num(n['m'])}/{num(n['c1'])} = {num(n['m_hat'])},  "
+                 f"v̂ = v/(1−β₂ᵗ) = {num(n['v'])}/{num(n['c2'])} = {num(n['v_hat'])}"]
+        start = n["before"]
+        if "weight_decay" in n and not self.couples_decay:
+            start = n["before"] * (1 - n["lr"] * n["weight_decay"])
+            lines.append(f"decay first: w ← w·(1 − η·λ) = {num(n['before'])}·(1 − {num(n['lr'])}·"
+                         f"{num(n['weight_decay'])}) = {num(start)}")
+        lines.append(f"w ← w − η·m̂/(√v̂ + ε) = {num(start)} − {num(n['lr'])}·{par(n['m_hat'])}/"
+                     f"{num(math.sqrt(n['v_hat']))} = {num(n['after'])}")
+        return lines
 
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")

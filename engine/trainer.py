@@ -34,6 +34,7 @@ class Trainer(Stepper):
         if problems:
             raise ValueError("; ".join(problems))
         super().__init__(history_steps)
+        self.frame = None  # the axes of the last landscape asked for: every step reports its place in them
         # a person's own points (rows x₁, x₂, label), when given
         self.custom: np.ndarray | None = None if custom is None else np.asarray(custom, dtype=float)
         self.reset()
@@ -46,6 +47,9 @@ class Trainer(Stepper):
         self.built = self.spec.build(cfg, self.data, init_rng)
         self.model = self.built.model
         self.sampler = BatchSampler(len(self.data), cfg.batch_size, batch_rng)
+        self.start_params = {k: v.copy() for k, v in self.model.params.items()}  # the seed's weights
+        self.frame = self.frame if self._frame_fits() else None  # a landscape's axes outlive a reset
+        self.grids = {}  # landscape cache: one entry per question, cleared by any rebuild
         self._clear()
         self.start_loss = self.train_loss()
 
@@ -106,11 +110,7 @@ class Trainer(Stepper):
 
     def set_param(self, name: str, index: tuple[int, ...], value: float) -> None:
         """Edit one parameter by hand (e.g. "W1", (0, 2)); training goes on from there."""
-        if name not in self.model.trainable:  # a bias-free line's b is not a parameter: it stays 0
-            raise ValueError(f"no parameter '{name}'; this model has {', '.join(self.model.trainable)}")
-        p = self.model.params[name]
-        if len(index) != p.ndim or any(not 0 <= i < n for i, n in zip(index, p.shape)):
-            raise ValueError(f"{name} has shape {tuple(p.shape)}: index {list(index)} is outside it")
+        p = self._check_index(name, index)
         if not math.isfinite(value):
             raise ValueError("a weight must be a finite number")
         if self.history and self.history[-1].metrics is None:  # a half-shown step's gradients were for the old
@@ -119,6 +119,14 @@ class Trainer(Stepper):
         self.go_live()
         p[index] = value
         self.version += 1
+
+    def _check_index(self, name: str, index) -> np.ndarray:
+        if name not in self.model.trainable:  # a bias-free line's b is not a parameter: it stays 0
+            raise ValueError(f"no parameter '{name}'; this model has {', '.join(self.model.trainable)}")
+        p = self.model.params[name]
+        if len(index) != p.ndim or any(not 0 <= i < n for i, n in zip(index, p.shape)):
+            raise ValueError(f"{name} has shape {tuple(p.shape)}: index {list(index)} is outside it")
+        return p
 
     # ----- stepping --------------------------------------------------------------------------
     @property
@@ -164,7 +172,8 @@ class Trainer(Stepper):
         if evaluate:
             train, test = self.train_loss(), self.test_loss()
         trace.metrics = StepMetrics(self.steps_done, trace.record.loss, train, test, grad_norm=norm,
-                                    clipped=trace.applied is not None, lr=trace.lr)
+                                    clipped=trace.applied is not None, lr=trace.lr,
+                                    position=self.frame.position(self.model.params) if self.frame else None)
         self.outbox.append(trace.metrics)
         if not (self.model.finite() and math.isfinite(trace.record.loss) and (train is None or math.isfinite(train))):
             self.diverged = (f"Training diverged at step {self.steps_done}: the loss became too large to compute. "
@@ -222,19 +231,48 @@ class Trainer(Stepper):
             return self.built.field()
 
     def landscape(self, resolution: int, kind: str = "auto", span: float | None = None, seed: int = 0,
-                  weights=None) -> dict:
-        """The loss over two parameter axes (see landscape.py), on the training set, exact."""
-        from .landscape import network_landscape, unit_grid
+                  weights=None, at: str = "here") -> dict:
+        """The loss over two parameter axes (see landscape.py), on the training set, exact, around
+        the weights now (`at` "here") or the seed's starting weights ("start": racers with one seed
+        get one picture). From now on each step reports where it is in these axes."""
+        key = (resolution, kind, span, seed, repr(weights), at, self.config, self.version if at == "here" else 0)
+        if key not in self.grids:
+            self.grids = {key: self._grid(resolution, kind, span, seed, weights, at)}  # keep only the last
+        grid = dict(self.grids[key])
+        self.frame = grid.pop("frame")
+        return grid
 
-        d = self.data
+    def _grid(self, resolution, kind, span, seed, weights, at) -> dict:
+        from .landscape import network_landscape, unit_bounds, unit_grid
+
+        d, model = self.data, self.model
+        if at == "start":  # a twin of the model holding the starting weights, for reading only
+            model = copy.copy(self.model)
+            model.params = {k: v.copy() for k, v in self.start_params.items()}
         with np.errstate(all="ignore"):
             if self.spec.name == "mlp":
                 kind = "random" if kind == "auto" else kind
-                return network_landscape(self.model, d.x, d.y, resolution, kind, span or 1.0, seed, weights)
-            if not self.model.bias or d.x.shape[1] != 1:
+                # from the start, training travels far: twice the weights' own size fits a race
+                span = span or (2.0 if at == "start" else 1.0)
+                grid = network_landscape(model, d.x, d.y, resolution, kind, span, seed, weights)
+            elif not self.model.bias or d.x.shape[1] != 1:
                 raise ValueError("the w–b landscape needs one input and a bias: a 1-feature neuron, or the line "
                                  "with bias on")
-            return unit_grid(self.model, d.x, d.y, resolution, span)
+            else:
+                bounds = unit_bounds(model, d.x, d.y) if at == "start" and span is None else None
+                grid = unit_grid(model, d.x, d.y, resolution, span, bounds)
+        loss = np.asarray(grid["loss"], dtype=float)
+        i, j = np.unravel_index(np.argmin(np.where(np.isfinite(loss), loss, np.inf)), loss.shape)
+        return {**grid, "at": at, "start": grid["frame"].position(self.start_params),
+                "minimum": [grid["x"][j], grid["y"][i], float(loss[i, j])]}
+
+    def _frame_fits(self) -> bool:
+        return self.frame is not None and self.frame.position(self.model.params) is not None
+
+    def explain(self, name: str, index: tuple[int, ...]) -> dict:
+        """The last update of one weight, its numbers filled in (optim.py's explain)."""
+        self._check_index(name, index)
+        return self.model.optimizer.explain(name, tuple(index))
 
     def dataset_view(self) -> dict:
         return self.data.view()
@@ -260,4 +298,5 @@ class Trainer(Stepper):
             "curve": curve,
             "diverged": self.diverged,
             "warning": self.warning(),
+            "landscape_at": self.frame.position(self.model.params) if self.frame else None,
         }

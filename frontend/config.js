@@ -61,7 +61,7 @@ export const FALLBACK_SCHEMA = {
       hidden: { type: "array", items: { type: "integer", minimum: 1, maximum: 8 }, minItems: 0, maxItems: 6, default: [4, 2] },
       activation: { type: "string", enum: ["relu", "tanh", "sigmoid", "linear", "gelu"], orList: true, default: "tanh" },
       features: { type: "array", items: { type: "string", enum: ["x1", "x2", "x1sq", "x2sq", "x1x2", "sin_x1", "sin_x2"] }, minItems: 1, maxItems: 7, default: ["x1", "x2"] },
-      init: { type: "string", enum: ["zeros", "uniform", "xavier", "he"], default: "uniform" },
+      init: { type: "string", enum: ["zeros", "uniform", "xavier", "he", "large"], default: "uniform" },
       l1: { type: "number", minimum: 0, maximum: 1, default: 0 },
       l2: { type: "number", minimum: 0, maximum: 1, default: 0 },
     },

@@ -99,6 +99,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def index(code: str | None = None):
         return FileResponse(str(FRONTEND / "index.html"), headers={"Cache-Control": "no-cache"})
 
+    @app.get("/descent")
+    def descent():
+        """The descent page: the loss terrain, optimizers racing on it, the training tricks."""
+        return FileResponse(str(FRONTEND / "descent.html"), headers={"Cache-Control": "no-cache"})
+
     app.mount("/static", StaticFiles(directory=str(FRONTEND)), name="static")
 
     @app.websocket("/ws")

@@ -34,4 +34,4 @@ def metrics_msg(batch: list[StepMetrics]) -> MetricsMsg:
                       steps=[m.step for m in batch], losses=[m.loss for m in batch],
                       train_losses=[m.train_loss for m in batch], test_losses=[m.test_loss for m in batch],
                       lrs=[m.lr for m in batch], grad_norms=[m.grad_norm for m in batch],
-                      clipped=[m.step for m in batch if m.clipped])
+                      clipped=[m.step for m in batch if m.clipped], positions=[m.position for m in batch])

@@ -137,6 +137,15 @@ class LandscapeQuery(Strict):
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
     weights: Optional[Annotated[list[tuple[Annotated[str, Field(max_length=16)], list[int]]],
                                 Field(min_length=2, max_length=2)]] = None
+    at: Literal["here", "start"] = "here"  # around the weights now, or the seed's starting weights
+
+
+class ExplainQuery(Strict):
+    """The last update of one weight with its numbers filled in (read-only)."""
+
+    type: Literal["explain"]
+    name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")]
+    index: Annotated[list[Annotated[int, Field(ge=0, le=100000)]], Field(max_length=4)]
 
 
 class Handover(Strict):
@@ -238,10 +247,10 @@ class DatasetQuery(Strict):
 
 # messages any member of a room may send: they read the room, or act on the sender's own behalf
 GPT_QUERIES = (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)
-QUERIES = (LandscapeQuery, DatasetQuery, Fork, Save, Reclaim, *GPT_QUERIES)
+QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, *GPT_QUERIES)
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
-                                LandscapeQuery, DatasetQuery, Handover, Reclaim, Fork, Save, Load, LessonMove,
+                                LandscapeQuery, ExplainQuery, DatasetQuery, Handover, Reclaim, Fork, Save, Load, LessonMove,
                                 Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)

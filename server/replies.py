@@ -71,6 +71,7 @@ class StateMsg(Out):
     curve: Optional[dict[str, Any]]
     diverged: Optional[str]
     warning: Optional[str]
+    landscape_at: Optional[list[float]] = None  # where the weights are in the last landscape's axes
     config: dict[str, Any]
     gpt: Optional[dict[str, Any]] = None  # the transformer only: phase, device, tokens/s, eval losses …
 
@@ -102,6 +103,7 @@ class MetricsMsg(Out):
     lrs: list[Optional[float]]  # the rate each step used
     grad_norms: list[Optional[float]]  # ‖g‖ before clipping
     clipped: list[int]  # the steps whose gradient was clipped
+    positions: list[Optional[list[float]]]  # each step's place in the last landscape's axes (null: none asked)
 
 
 class ErrorMsg(Out):
@@ -112,12 +114,27 @@ class ErrorMsg(Out):
 
 class LandscapeMsg(Out):
     type: Literal["landscape"] = "landscape"
+    kind: Literal["unit", "random", "weights"]
+    at: Literal["here", "start"]
     axes: list[str]
     x: list[float]
     y: list[float]
     loss: list[list[Optional[float]]]  # one row per y value
     center: list[float]
+    start: Optional[list[float]]  # the starting weights in these axes
+    minimum: list[float]  # x, y and loss of the grid's lowest point
     step: int
+
+
+class ExplainMsg(Out):
+    type: Literal["explain"] = "explain"
+    step: int
+    name: str
+    index: list[int]
+    optimizer: str
+    rule: str  # the update rule in symbols
+    lines: list[str]  # the rule with this weight's numbers filled in
+    values: dict[str, float]  # g, lr, before, after and the rule's state (m, v, m̂, v̂ …)
 
 
 class PhaseMsg(Out):

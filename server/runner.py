@@ -22,9 +22,9 @@ from engine.trainers import make_trainer
 
 from . import messages as m
 from .protocol import (GPT_QUERIES, MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery,
-                       LandscapeQuery, Pause, Phase, Play, ProbsQuery, Reset, SampleQuery,
+                       ExplainQuery, LandscapeQuery, Pause, Phase, Play, ProbsQuery, Reset, SampleQuery,
                        SetParam, Step, validate_config)
-from .replies import CharLossMsg, ErrorMsg, LandscapeMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg, SampleMsg
+from .replies import CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg, SampleMsg
 from .wire import encode, encode_tensors
 
 log = logging.getLogger("flowscope.runner")
@@ -126,8 +126,13 @@ class Runner:
             if isinstance(command, DatasetQuery):
                 return self.publish([(encode(m.dataset_msg(t)), False)], client)
             if isinstance(command, LandscapeQuery):
-                grid = t.landscape(command.resolution, command.kind, command.span, command.seed, command.weights)
+                grid = t.landscape(command.resolution, command.kind, command.span, command.seed, command.weights,
+                                   command.at)
                 return self.publish([(encode(LandscapeMsg(**grid, step=t.steps_done)), False)], client)
+            if isinstance(command, ExplainQuery):
+                msg = ExplainMsg(step=t.steps_done, name=command.name, index=command.index,
+                                 optimizer=t.config.optimizer, **t.explain(command.name, tuple(command.index)))
+                return self.publish([(encode(msg), False)], client)
             if isinstance(command, (Step, Back)):
                 self.playing = False
             if isinstance(command, Step) and command.unit == "stage":

@@ -15,7 +15,7 @@ import numpy as np
 from ..functions import Activation, Loss, grad_z, per_sample_loss
 from ..optim import SGD, Optimizer
 
-INITS = ("zeros", "uniform", "xavier", "he")
+INITS = ("zeros", "uniform", "xavier", "he", "large")
 
 
 def init_weights(kind: str, fan_out: int, fan_in: int, rng: np.random.Generator) -> np.ndarray:
@@ -27,6 +27,8 @@ def init_weights(kind: str, fan_out: int, fan_in: int, rng: np.random.Generator)
         return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), (fan_out, fan_in))
     if kind == "he":  # He et al. 2015: the factor 2 makes up for ReLU zeroing half its inputs
         return rng.normal(0.0, np.sqrt(2.0 / fan_in), (fan_out, fan_in))
+    if kind == "large":  # too large on purpose: σ = 2 whatever the fan-in, so signals blow up or saturate
+        return rng.normal(0.0, 2.0, (fan_out, fan_in))
     raise ValueError(f"unknown init '{kind}'; choose one of {', '.join(INITS)}")
 
 

@@ -116,6 +116,9 @@ class GPTTrainer(Stepper):
     def landscape(self, *args, **kwargs) -> dict:
         raise ValueError("loss landscapes are drawn for the small models; the GPT has 800,000 axes")
 
+    def explain(self, name: str, index) -> dict:
+        raise ValueError("the transformer trains with torch.optim: ask 'optimizer_state' for a weight's m and v")
+
     def _drop_pending(self) -> None:
         if self.history and self.history[-1].metrics is None:  # its gradients were for other weights or text
             self.history.pop()

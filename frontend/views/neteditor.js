@@ -3,7 +3,7 @@
 // that rebuilds the run from its seed (the server's rule for anything but lr, speed, L1, L2).
 
 export const ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear", "gelu"];
-export const INITS = ["zeros", "uniform", "xavier", "he"];
+export const INITS = ["zeros", "uniform", "xavier", "he", "large"];
 export const MAX_LAYERS = 6;
 export const MAX_UNITS = 8;
 // Names short enough for a deep network's narrow columns (σ as in the neuron's formulas).

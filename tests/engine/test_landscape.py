@@ -50,3 +50,54 @@ def test_filter_normalized_directions_match_each_rows_norm():
 def test_landscape_needs_two_parameters_on_a_unit():
     with pytest.raises(ValueError, match="bias"):
         Trainer("line").landscape(5)
+
+
+def test_a_start_landscape_holds_the_start_and_the_lowest_point():
+    """The neuron's pass/fail valley is long and narrow: the grid must reach from the seed's weights
+    to the minimum, which full-batch training really finds."""
+    t = Trainer("neuron", {"batch_size": 40, "optimizer": "adam", "lr": 0.3})
+    grid = t.landscape(41, at="start")
+    assert grid["start"] == [t.start_params["w"][0], float(t.start_params["b"])]
+    x0, y0, low = grid["minimum"]
+    assert grid["x"][0] < min(grid["start"][0], x0) and max(grid["start"][0], x0) < grid["x"][-1]
+    assert grid["y"][0] < min(grid["start"][1], y0) and max(grid["start"][1], y0) < grid["y"][-1]
+    t.run(2000)
+    w, b = t.snapshot()["landscape_at"]
+    cell = (grid["x"][1] - grid["x"][0], grid["y"][1] - grid["y"][0])
+    assert abs(w - x0) < 2 * cell[0] and abs(b - y0) < 2 * cell[1]  # training ends where the grid is lowest
+    assert t.train_loss() == pytest.approx(low, abs=2e-3)
+
+
+def test_each_step_reports_its_place_in_the_landscape():
+    t = Trainer("line", {"bias": True, "dataset": "offset"})
+    t.run(2)
+    assert t.take_metrics()[-1].position is None  # no landscape asked: nothing to place
+    t.landscape(5)
+    t.run(3)
+    positions = [m.position for m in t.take_metrics()]
+    view = t.model.params_view()
+    assert positions[-1] == [view["w"][0], view["b"]] == t.snapshot()["landscape_at"]
+    assert len({tuple(p) for p in positions}) == 3
+
+
+def test_random_plane_positions_recover_points_in_the_plane():
+    t = Trainer("mlp", {"hidden": [4, 2]})
+    grid = t.landscape(5, at="start", seed=2)
+    d1, d2, _ = directions(t.model, "random", np.random.default_rng(2))
+    assert grid["start"] == pytest.approx([0.0, 0.0], abs=1e-12)
+    for k, p in t.model.params.items():  # move to a known point of the plane: α = 0.3, β = −0.7
+        p[...] = t.start_params[k] + 0.3 * d1[k] - 0.7 * d2[k]
+    assert t.snapshot()["landscape_at"] == pytest.approx([0.3, -0.7], rel=1e-9)
+
+
+def test_racers_with_one_seed_get_one_landscape_and_it_is_cached():
+    a, b = (Trainer("mlp", {"hidden": [3], "optimizer": o, "seed": 4}) for o in ("sgd", "adam"))
+    b.run(10)  # the start landscape doesn't depend on where a racer is now
+    ga, gb = a.landscape(9, at="start"), b.landscape(9, at="start")
+    assert ga["loss"] == gb["loss"] and ga["axes"] == gb["axes"]
+    assert b.landscape(9, at="start")["loss"] is gb["loss"]  # asked again: the cached grid
+
+
+def test_two_axes_must_be_two_weights():
+    with pytest.raises(ValueError, match="two different weights"):
+        Trainer("mlp").landscape(5, kind="weights", weights=[("W0", (0, 0)), ("W0", (0, 0))])

@@ -100,7 +100,8 @@ def test_inits_are_seeded_and_scaled(kind):
     a = init_weights(kind, 300, 200, np.random.default_rng(3))
     b = init_weights(kind, 300, 200, np.random.default_rng(3))
     assert np.array_equal(a, b)
-    expected = {"zeros": 0.0, "uniform": 1 / np.sqrt(12), "xavier": np.sqrt(2 / 500), "he": np.sqrt(2 / 200)}[kind]
+    expected = {"zeros": 0.0, "uniform": 1 / np.sqrt(12), "xavier": np.sqrt(2 / 500), "he": np.sqrt(2 / 200),
+                "large": 2.0}[kind]
     assert a.std() == pytest.approx(expected, rel=0.05, abs=1e-12)
 
 

@@ -1,5 +1,7 @@
 """Each optimizer's update, written out in NumPy, equals the change torch.optim makes from the same
 gradients, step after step (so its state — velocities, moments, bias correction — matches too)."""
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -38,7 +40,7 @@ def test_adam_explains_its_bias_correction_with_numbers():
     opt = make_optimizer("adam")
     params = {"w": np.array([0.5])}
     opt.step(params, {"w": np.array([0.2])}, 0.01, ["w"])
-    text = opt.explain("w", (0,))
+    text = "\n".join(opt.explain("w", (0,))["lines"])
     # after one step m̂ = g and v̂ = g²: the first Adam step moves by η·sign(g), whatever |g| is
     assert "m̂ = m/(1−β₁ᵗ) = 0.0200/0.100 = 0.200" in text
     assert params["w"][0] == pytest.approx(0.5 - 0.01, rel=1e-6)
@@ -47,3 +49,26 @@ def test_adam_explains_its_bias_correction_with_numbers():
 def test_unknown_optimizer_is_a_clear_error():
     with pytest.raises(ValueError, match="adamw"):
         make_optimizer("lion")
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"])
+def test_explained_numbers_redo_the_update(name):
+    """The numbers shown are the ones used: recomputing the step from them gives the new weight."""
+    opt = make_optimizer(name, weight_decay=0.01)
+    params = {"w": np.array([0.5, -1.0])}
+    for g in (0.2, -0.1, 0.05):
+        opt.step(params, {"w": np.array([g, 1.0])}, 0.03, ["w"])
+    n = opt.explain("w", (0,))["values"]
+    if name in ("momentum", "nesterov"):
+        step = n["g"] + n["mu"] * n["v"] if name == "nesterov" else n["v"]
+    elif name == "rmsprop":
+        step = n["g"] / (math.sqrt(n["s"]) + n["eps"])
+    elif name in ("adam", "adamw"):
+        assert n["m_hat"] == pytest.approx(n["m"] / (1 - 0.9 ** 3)) and n["t"] == 3
+        step = n["m_hat"] / (math.sqrt(n["v_hat"]) + n["eps"])
+    else:
+        step = n["g"]
+    start = n["before"] * (1 - n["lr"] * n["weight_decay"]) if name == "adamw" else n["before"]
+    assert start - n["lr"] * step == pytest.approx(n["after"], rel=1e-12) == params["w"][0]
+    if name != "adamw":  # coupled decay: the g shown includes λ·w
+        assert n["g"] == pytest.approx(0.05 + 0.01 * n["before"])

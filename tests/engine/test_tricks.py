@@ -87,3 +87,12 @@ def test_racers_share_init_data_and_batches():
         t.run(50)
     finals = {tuple(np.ravel(t.model.params["W0"]).round(12)) for t in racers}
     assert len(finals) == 4  # and then each rule went its own way
+
+
+def test_too_large_init_explodes_the_activations_layer_by_layer():
+    """σ = 2 whatever the fan-in: with linear layers every layer multiplies the signal's spread
+    (about 2·√8 ≈ 5.7 for 8 units), so it grows by orders of magnitude through the net."""
+    t = Trainer("mlp", {"hidden": [8, 8, 8, 8], "activation": "linear", "init": "large"})
+    t.run(1)
+    spreads = [s["activation_std"] for s in t.snapshot()["layers"][:-1]]
+    assert all(b > 3 * a for a, b in zip(spreads, spreads[1:])) and spreads[-1] > 100

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from ws_helpers import command, create, recv, recv_type, send
+from ws_helpers import command, create, get_state, recv, recv_type, send
 
 
 def bce(z, y):
@@ -56,3 +56,41 @@ def test_viewers_may_ask_and_only_the_asker_is_answered(live_server):
         assert recv(viewer)["type"] == "landscape"
         send(owner, {"type": "pause"})  # the owner saw neither answer: its next message is this state
         assert recv(owner)["type"] == "state"
+
+
+def test_racers_share_a_start_landscape_and_walk_it_step_by_step(live_server):
+    """Race mode on the wire: two sessions with one seed and different optimizers get the same
+    start landscape, and every step of each reports its place on it."""
+    config = {"batch_size": 40, "lr": 0.1}
+    with live_server.connect() as sgd, live_server.connect() as adam:
+        grids = []
+        for ws, name in ((sgd, "sgd"), (adam, "adam")):
+            create(ws, "neuron", {**config, "optimizer": name})
+            send(ws, {"type": "landscape", "resolution": 21, "at": "start"})
+            grids.append(recv_type(ws, "landscape"))
+        assert grids[0]["loss"] == grids[1]["loss"] and grids[0]["kind"] == "unit" and grids[0]["at"] == "start"
+        ends = []
+        for ws in (sgd, adam):
+            replies = command(ws, {"type": "step", "unit": "step", "count": 5})
+            metrics = next(r for r in replies if r["type"] == "metrics")
+            state = replies[-1]
+            assert metrics["steps"] == [1, 2, 3, 4, 5] and len(metrics["positions"]) == 5
+            assert metrics["positions"][-1] == state["landscape_at"] == [state["params"]["w"][0], state["params"]["b"]]
+            ends.append(state["landscape_at"])
+        assert ends[0] != ends[1]  # one start, one data, two update rules
+
+
+def test_explain_fills_adams_numbers_in(ws):
+    create(ws, "neuron", {"optimizer": "adam", "lr": 0.1})
+    send(ws, {"type": "explain", "name": "w", "index": [0]})
+    first = recv_type(ws, "explain")
+    assert first["lines"] == ["no update yet: take a step"] and first["values"] == {}
+    command(ws, {"type": "step", "unit": "step", "count": 2})
+    send(ws, {"type": "explain", "name": "b", "index": []})
+    msg = recv_type(ws, "explain")
+    assert msg["optimizer"] == "adam" and msg["step"] == 2 and msg["values"]["t"] == 2
+    assert msg["values"]["v_hat"] == pytest.approx(msg["values"]["v"] / (1 - 0.999 ** 2))
+    assert any(line.startswith("bias correction: m̂ = m/(1−β₁ᵗ)") for line in msg["lines"])
+    assert msg["values"]["after"] == pytest.approx(get_state(ws)["params"]["b"])
+    send(ws, {"type": "explain", "name": "W0", "index": [0, 0]})
+    assert recv_type(ws, "error")["message"] == "no parameter 'W0'; this model has w, b"

@@ -574,7 +574,8 @@ def test_schema(live_server):
     mapping = body["client"]["discriminator"]["mapping"]
     assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure", "data",
                             "set_param", "landscape", "dataset", "handover", "reclaim", "fork", "save", "load",
-                            "lesson", "phase", "attention", "probs", "sample", "char_loss", "optimizer_state"}
+                            "lesson", "phase", "attention", "probs", "sample", "char_loss", "optimizer_state",
+                            "explain"}
 
 
 def test_index_page(live_server):
