@@ -35,6 +35,8 @@ def _annotation(spec: dict[str, Any]):
         inner = scalar(item_type, items.get("choices"), items.get("lo"), items.get("hi"))
         return Annotated[list[inner], Field(min_length=spec["min_len"], max_length=spec["max_len"])]
     one = scalar(spec["type"], spec["choices"], spec["lo"], spec["hi"])
+    if spec["type"] is str and spec["max_len"] and not spec["or_list"]:  # free text, bounded
+        return Annotated[str, Field(max_length=spec["max_len"])]
     if spec["or_list"]:
         return Union[one, Annotated[list[one], Field(max_length=spec["max_len"])]]
     return one

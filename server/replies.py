@@ -172,6 +172,8 @@ class CharLossMsg(Out):
 class OptimizerStateMsg(Out):
     type: Literal["optimizer_state"] = "optimizer_state"
     step: int
+    name: str
+    index: list[int]
     state: dict[str, Any]
 
 

@@ -213,7 +213,8 @@ class Runner:
         elif isinstance(q, CharLossQuery):
             msg = CharLossMsg(step=step, **gpt.per_char_loss(q.text))
         else:
-            msg = OptimizerStateMsg(step=step, state=gpt.optimizer_state(q.name, tuple(q.index)))
+            msg = OptimizerStateMsg(step=step, name=q.name, index=q.index,
+                                    state=gpt.optimizer_state(q.name, tuple(q.index)))
         self.publish([(encode(msg), False)], client)
 
     def _tick(self, frames) -> None:

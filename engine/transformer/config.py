@@ -21,7 +21,9 @@ PHASES = ("pretrain", "finetune")
 @dataclass(frozen=True)
 class TransformerConfig:
     # the text
-    text: str = setting("", doc="your own training text; empty: Python's documentation (from the standard library)")
+    text: str = setting("", max_len=500_000,
+                        doc="your own training text (up to 500,000 characters); empty: Python's documentation "
+                            "(from the standard library)")
     task: str = setting("add", choices=TASKS,
                         doc="the fine-tuning task: add (Q: 17+25? A: 42) or reverse (Q: reverse abc? A: cba)")
     seed: int = setting(0, lo=0, hi=2**31 - 1, doc="seeds the initial weights, the batches and the task set")

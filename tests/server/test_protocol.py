@@ -581,3 +581,13 @@ def test_schema(live_server):
 def test_index_page(live_server):
     r = live_server.get("/")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+
+
+def test_own_training_text_is_bounded_by_the_schema():
+    from pydantic import ValidationError
+
+    from server.protocol import validate_config
+
+    assert len(validate_config("transformer", {"text": "ab" * 250_000})["text"]) == 500_000
+    with pytest.raises(ValidationError, match="at most 500000 characters"):
+        validate_config("transformer", {"text": "a" * 500_001})

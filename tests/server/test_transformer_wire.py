@@ -76,7 +76,8 @@ def test_probs_sample_char_loss_and_optimizer_state(gpt_ws):
     loss = expect(ws, "char_loss")
     assert loss["loss"][0] is None and len(loss["loss"]) == len("the value")
     send(ws, {"type": "optimizer_state", "name": "blocks.0.attn.qkv.weight", "index": [0, 0]})
-    assert "exp_avg" in expect(ws, "optimizer_state")["state"]
+    reply = expect(ws, "optimizer_state")
+    assert "exp_avg" in reply["state"] and reply["name"] == "blocks.0.attn.qkv.weight" and reply["index"] == [0, 0]
 
 
 def test_phase_switch_reports_both_texts(gpt_ws):
