@@ -3,14 +3,18 @@
 
 import { MODELS, MODEL_TITLES } from "../config.js";
 
+// The Descent page (optimizers racing on a loss landscape) is a page of its own, after the models.
+const TITLES = { ...MODEL_TITLES, descent: "Descent" };
+const hrefOf = (m) => (m === "descent" ? "/descent" : `/?model=${m}`);
+
 export function Tabs(root, { current }) {
   root.classList.add("tabs");
   root.setAttribute("role", "tablist");
   const links = {};
-  for (const m of MODELS) {
+  for (const m of [...MODELS, "descent"]) {
     const a = document.createElement("a");
-    a.href = `/?model=${m}`;
-    a.textContent = MODEL_TITLES[m] ?? m;
+    a.href = hrefOf(m);
+    a.textContent = TITLES[m] ?? m;
     a.dataset.model = m;
     a.setAttribute("role", "tab");
     root.appendChild(a);
@@ -36,7 +40,7 @@ export function Tabs(root, { current }) {
       // A viewer watches someone else's run; switching model would leave the room.
       a.classList.toggle("disabled", viewer && !on);
       if (viewer) a.removeAttribute("href");
-      else a.href = `/?model=${m}`;
+      else a.href = hrefOf(m);
     }
     badge.hidden = !viewer;
     badge.textContent = viewer ? `watching room ${state.session.id}` : "";

@@ -1,0 +1,69 @@
+// The Descent page's address: what a link must carry to reproduce a race (model, racers, learning
+// rates, batch, dataset, view, zoom, speed), read from and written to the query string. Pure.
+
+import { OPTIMIZERS } from "./race.js";
+
+export const DESCENT_MODELS = ["neuron", "line", "mlp"];
+export const DESCENT_MODEL_TITLES = { neuron: "Neuron", line: "Line (y = a·x + b)", mlp: "Network" };
+export const DESCENT_DATASETS = ["circle", "xor", "gauss", "spiral"];
+export const SPEEDS = [1, 5, 20, 100];
+export const DEFAULT_RACERS = ["sgd", "momentum", "rmsprop", "adam"];
+export const DEFAULT_LR = { neuron: 0.1, line: 0.05, mlp: 0.1 };
+// "Full batch" is the whole training set; the server clamps a larger batch to the set's size.
+const FULL_BATCH = { neuron: 40, line: 20, mlp: 1000 };
+const MINI_BATCH = 10;
+
+const num = (s) => (s === null || s === "" ? NaN : Number(s));
+const validLr = (v) => Number.isFinite(v) && v > 0 && v <= 1000;
+
+/** The page's settings from a query string; anything unknown or invalid falls back to the default. */
+export function readWhere(search) {
+  const q = new URLSearchParams(search);
+  const model = DESCENT_MODELS.includes(q.get("model")) ? q.get("model") : "neuron";
+  let racers = (q.get("racers") ?? "").split(",").filter((o) => OPTIMIZERS.includes(o)).slice(0, 4);
+  if (racers.length < 2) racers = DEFAULT_RACERS.slice();
+  const lr = validLr(num(q.get("lr"))) ? num(q.get("lr")) : DEFAULT_LR[model];
+  const lrs = (q.get("lrs") ?? "").split(",").map(num);
+  const dataset = DESCENT_DATASETS.includes(q.get("dataset")) ? q.get("dataset") : "circle";
+  const span = num(q.get("span"));
+  const speed = SPEEDS.includes(num(q.get("speed"))) ? num(q.get("speed")) : 20;
+  return {
+    model,
+    racers: racers.map((optimizer, i) => ({ optimizer, lr: validLr(lrs[i]) ? lrs[i] : lr })),
+    lr,
+    batch: q.get("batch") === "mini" ? "mini" : "full",
+    dataset,
+    view: q.get("view") === "terrain" ? "terrain" : "contour",
+    span: Number.isFinite(span) && span > 0 && span <= 100 ? span : null,
+    speed,
+  };
+}
+
+/** The shared settings every racer is created with (each adds its optimizer and lr). */
+export function sharedConfig(where) {
+  const batch_size = where.batch === "mini" ? MINI_BATCH : FULL_BATCH[where.model];
+  const seed = 0;
+  if (where.model === "line") return { bias: true, dataset: "offset", batch_size, seed }; // one parameter has no landscape
+  if (where.model === "mlp") return { dataset: where.dataset, batch_size, seed };
+  return { features: 1, dataset: "pass_fail", batch_size, seed };
+}
+
+/** The batch setting a batch size stands for. */
+export const batchFor = (model, size) => (size === MINI_BATCH && FULL_BATCH[model] !== MINI_BATCH ? "mini" : "full");
+export const batchSize = (model, batch) => (batch === "mini" ? MINI_BATCH : FULL_BATCH[model]);
+
+/** The query string for the race on screen; settings at their defaults are left out. */
+export function whereSearch(race) {
+  const q = new URLSearchParams();
+  q.set("model", race.model);
+  q.set("racers", race.racers.map((r) => r.optimizer).join(","));
+  const lr = race.config.lr ?? DEFAULT_LR[race.model];
+  q.set("lr", String(lr));
+  if (race.racers.some((r) => r.lr !== lr)) q.set("lrs", race.racers.map((r) => r.lr).join(","));
+  if (batchFor(race.model, race.config.batch_size) === "mini") q.set("batch", "mini");
+  if (race.model === "mlp") q.set("dataset", race.config.dataset ?? "circle");
+  if (race.view !== "contour") q.set("view", race.view);
+  if (race.span) q.set("span", String(race.span));
+  if (race.speed !== 20) q.set("speed", String(race.speed));
+  return `?${q}`;
+}
