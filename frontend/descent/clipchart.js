@@ -1,0 +1,147 @@
+// Tricks → gradient clipping: every racer's ‖g‖ per step on a log axis (before clipping), the
+// threshold as a dashed line, and a tick under the plot for each step that was clipped — the
+// gradient kept its direction but was scaled down to the threshold's length.
+
+import { prepare, scale, ticks } from "../render/canvas.js";
+import { INK, MUTED } from "../render/colors.js";
+import { fmt, isNum } from "../render/format.js";
+import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, optimizerName, racerStyle, sameKey, swatch, trace, xTickLabels } from "./chartbits.js";
+
+/** How many of the racer's steps (those it still keeps) were clipped. */
+export function clipCount(racer) {
+  const steps = racer?.steps ?? [];
+  const first = steps.length ? steps[0] : Infinity;
+  const clipped = (racer?.clipped ?? []).filter((s) => s >= first).length;
+  return { clipped, total: steps.length };
+}
+
+/** "clipped 37 of 120 steps" (or "not clipped yet" / "no steps yet"). */
+export function clipText(racer) {
+  const { clipped, total } = clipCount(racer);
+  if (!total) return "no steps yet";
+  return clipped ? `clipped ${clipped} of ${total} step${total === 1 ? "" : "s"}` : `not clipped (${total} step${total === 1 ? "" : "s"})`;
+}
+
+export function ClipSection(root, { configure }) {
+  root.classList.add("tr-sec", "tr-clip");
+  root.innerHTML = `
+    <div class="tr-head"><span class="tr-title">Gradient clipping</span>
+      <label class="tr-num">clip ‖g‖ at <input class="tr-clip-at" type="number" min="0" max="1000" step="any" inputmode="decimal"></label>
+      <span class="tr-state"></span></div>
+    <div class="tr-help">If ‖g‖ is above the threshold, g is scaled down to that length (same direction). 0 = off.</div>
+    <canvas aria-label="gradient norm by step"></canvas>
+    <div class="tr-counts"></div>`;
+  const input = root.querySelector(".tr-clip-at");
+  const stateEl = root.querySelector(".tr-state");
+  const canvas = root.querySelector("canvas");
+  const counts = root.querySelector(".tr-counts");
+  let last = {};
+
+  input.addEventListener("change", () => {
+    const v = Number(input.value);
+    if (Number.isFinite(v) && v >= 0 && v <= 1000) configure({ clip: v });
+    else input.value = String(last.clip ?? 0);
+  });
+
+  function draw(race, clip) {
+    const { ctx, w, h } = prepare(canvas);
+    const racers = race.racers ?? [];
+    const all = racers.flatMap((r) => r.gradNorms ?? []);
+    if (clip > 0) all.push(clip);
+    const xs = racers.flatMap((r) => r.steps ?? []);
+    const first = Math.min(...racers.map((r) => r.steps?.[0] ?? Infinity));
+    const x0 = Number.isFinite(first) ? Math.max(0, first - 1) : 0;
+    const x1 = Math.max(race.step ?? 0, x0 + 10, ...racers.map((r) => r.steps?.[r.steps.length - 1] ?? 0));
+    const yd = logDomain(all, 2);
+    const yTicks = decadeTicks(yd[0], yd[1], 4);
+    ctx.font = '14px system-ui, sans-serif';
+    const left = Math.ceil(Math.max(...yTicks.map((t) => ctx.measureText(fmtDecade(t)).width))) + 10;
+    const rows = Math.max(1, racers.length);
+    const strip = 8 * rows + 4; // one row of clip ticks per racer, under the plot
+    const box = { x: left, y: 6, w: w - left - 10, h: h - 24 - strip };
+    if (box.w < 20 || box.h < 20) return;
+    const sx = scale(x0, x1, box.x, box.x + box.w);
+    const sy = logScale(yd[0], yd[1], box.y + box.h, box.y);
+    frame(ctx, { ...box, h: box.h + strip }, sx, sy, [], yTicks, fmtDecade);
+    ctx.save();
+    ctx.fillStyle = MUTED;
+    ctx.font = '14px system-ui, sans-serif';
+    xTickLabels(ctx, ticks(x0, x1, Math.max(2, Math.floor(box.w / 90))), sx, box.x - 4, box.x + box.w + 8, box.y + box.h + strip + 3);
+    ctx.strokeStyle = "#d1d5db";
+    ctx.beginPath();
+    ctx.moveTo(box.x, box.y + box.h + 0.5);
+    ctx.lineTo(box.x + box.w, box.y + box.h + 0.5);
+    ctx.stroke();
+    ctx.beginPath();
+    ctx.rect(box.x, box.y, box.w, box.h);
+    ctx.clip();
+    racers.forEach((r, i) => {
+      const st = racerStyle(r, i);
+      ctx.strokeStyle = st.color;
+      ctx.lineWidth = 2;
+      ctx.setLineDash(st.dash);
+      trace(ctx, r.steps ?? [], r.gradNorms ?? [], sx, sy);
+    });
+    ctx.setLineDash([]);
+    if (clip > 0) {
+      ctx.strokeStyle = INK;
+      ctx.lineWidth = 2;
+      ctx.setLineDash([7, 5]);
+      ctx.beginPath();
+      ctx.moveTo(box.x, sy(clip));
+      ctx.lineTo(box.x + box.w, sy(clip));
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = INK;
+      ctx.font = '700 14px system-ui, sans-serif';
+      ctx.textAlign = "right";
+      ctx.textBaseline = sy(clip) - box.y > 20 ? "bottom" : "top";
+      ctx.fillText(`threshold ${fmt(clip, 3)}`, box.x + box.w - 4, sy(clip) + (ctx.textBaseline === "top" ? 3 : -2));
+    }
+    ctx.restore();
+    // The clip events: one mark per clipped step, a row per racer, in the racer's colour and marker.
+    racers.forEach((r, i) => {
+      const st = racerStyle(r, i);
+      const y = box.y + box.h + 6 + i * 8;
+      const steps = (r.clipped ?? []).filter((s) => s >= x0);
+      ctx.fillStyle = st.color;
+      const dense = steps.length > box.w / 6;
+      for (const s of steps) {
+        if (dense) ctx.fillRect(Math.round(sx(s)), y - 3, 2, 7);
+        else drawMarker(ctx, st.marker, sx(s), y, 3.5);
+      }
+    });
+    if (!xs.length) {
+      ctx.fillStyle = MUTED;
+      ctx.font = '16px system-ui, sans-serif';
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText("‖g‖ of each step shows here", box.x + box.w / 2, box.y + box.h / 2);
+    }
+  }
+
+  function update(race) {
+    const clip = isNum(race.config?.clip) ? race.config.clip : 0;
+    if (clip !== last.clip) {
+      last.clip = clip;
+      if (document.activeElement !== input) input.value = String(clip);
+      stateEl.textContent = clip > 0 ? "on" : "off";
+      stateEl.classList.toggle("on", clip > 0);
+    }
+    const racers = race.racers ?? [];
+    const key = [clip, race.step, canvas.clientWidth, canvas.clientHeight, ...racers.map((r) => [r.gradNorms, r.gradNorms?.length, r.clipped?.length, r.color, r.steps?.[0]])];
+    if (sameKey(key, last.key)) return;
+    last.key = key;
+    draw(race, clip);
+    counts.replaceChildren(...racers.map((r, i) => {
+      const span = document.createElement("span");
+      span.className = "tr-count";
+      const b = document.createElement("b");
+      b.textContent = optimizerName(r.optimizer);
+      span.append(swatch(r, i), b, ` ${clipText(r)}`);
+      return span;
+    }));
+  }
+
+  return { update };
+}

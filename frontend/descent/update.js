@@ -1,0 +1,311 @@
+// "The update, for one weight": pick a weight, and every racer shows how its optimizer moved that
+// weight in the last step — the rule in symbols, the server's lines with the numbers, and the
+// parts as a small table (Adam: g, m, v, 1−β₁ᵗ, 1−β₂ᵗ, m̂, v̂, the step, before → after).
+//
+// The page must include <link rel="stylesheet" href="/static/styles/descent-panels.css">
+// (this panel's and the tricks panel's styles).
+
+import { fmt, isNum } from "../render/format.js";
+import { keepKeys, optimizerName, racerStyle, setDisabled, swatch } from "./chartbits.js";
+
+const SUB = ["₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"];
+const sub = (n) => String(n).split("").map((d) => SUB[Number(d)] ?? d).join("");
+
+/** Layer k of `depth` as people say it: hidden 1, hidden 2, …, output. */
+export function layerLabel(k, depth) {
+  return k === depth - 1 ? "output" : `hidden ${k + 1}`;
+}
+
+/**
+ * The weights one can pick: [{name, index, label, group}], from a racer's state.params.
+ * neuron/line: w (one per feature) and b (the line only with config.bias); mlp: every W_k[i,j]
+ * ((out × in), as the wire stores it) and b_k[i], grouped by layer.
+ */
+export function weightChoices(model, config, params) {
+  if (!params) return [];
+  if (model === "mlp") {
+    const layers = params.layers ?? [];
+    const out = [];
+    layers.forEach((layer, k) => {
+      const group = layerLabel(k, layers.length);
+      (layer.W ?? []).forEach((row, i) => row.forEach((_, j) => out.push({ name: `W${k}`, index: [i, j], label: `W${k}[${i},${j}]`, group })));
+      (layer.b ?? []).forEach((_, i) => out.push({ name: `b${k}`, index: [i], label: `b${k}[${i}]`, group }));
+    });
+    return out;
+  }
+  const w = Array.isArray(params.w) ? params.w : [params.w];
+  const out = w.map((_, i) => ({ name: "w", index: [i], label: w.length > 1 ? `w${sub(i + 1)}` : "w", group: "" }));
+  const bias = model === "line" ? Boolean(config?.bias) : true;
+  if (bias) out.push({ name: "b", index: [], label: "b", group: "" });
+  return out;
+}
+
+/** A key that changes only when the set of weights does (not when their values move). */
+export function shapeKey(model, config, params) {
+  if (!params) return "";
+  if (model === "mlp") return (params.layers ?? []).map((l) => `${l.W?.length}x${l.W?.[0]?.length}`).join(",");
+  return `${model}:${Array.isArray(params.w) ? params.w.length : 1}:${model === "line" ? Boolean(config?.bias) : 1}`;
+}
+
+export function sameWeight(a, b) {
+  return Boolean(a && b) && a.name === b.name && String(a.index ?? []) === String(b.index ?? []);
+}
+
+/** True when there is nothing to explain yet: no reply, or the server's "no update yet". */
+export function noUpdate(explain) {
+  if (!explain) return true;
+  const v = explain.values;
+  if (!v || !Object.keys(v).length) return true;
+  return /no update/i.test(String(explain.lines?.[0] ?? ""));
+}
+
+/**
+ * The parts of one update as table cells [{sym, value, title}] and the step it made.
+ * `values` is the explain reply's: g, lr, before, after and the optimizer's own state.
+ */
+export function updateParts(optimizer, values) {
+  const v = values ?? {};
+  const { g, lr, before, after } = v;
+  const cells = [{ sym: "g", value: g, title: "the gradient of this weight (λ·w included when weight decay goes through it)" }];
+  let step = null;
+  if (optimizer === "adam" || optimizer === "adamw") {
+    const c1 = 1 - v.beta1 ** v.t;
+    const c2 = 1 - v.beta2 ** v.t;
+    const mHat = isNum(v.m_hat) ? v.m_hat : v.m / c1;
+    const vHat = isNum(v.v_hat) ? v.v_hat : v.v / c2;
+    step = lr * mHat / (Math.sqrt(vHat) + (v.eps ?? 1e-8));
+    cells.push(
+      { sym: "t", value: v.t, title: "steps taken" },
+      { sym: "m", value: v.m, title: "running mean of g: m ← β₁m + (1−β₁)g" },
+      { sym: "v", value: v.v, title: "running mean of g²: v ← β₂v + (1−β₂)g²" },
+      { sym: "1−β₁ᵗ", value: c1, title: "m is divided by this (bias correction)" },
+      { sym: "1−β₂ᵗ", value: c2, title: "v is divided by this (bias correction)" },
+      { sym: "m̂", value: mHat, title: "m/(1−β₁ᵗ)" },
+      { sym: "v̂", value: vHat, title: "v/(1−β₂ᵗ)" },
+      { sym: "η·m̂/(√v̂+ε)", value: step, title: "the step: about η in size whatever the gradient's scale" },
+    );
+  } else if (optimizer === "momentum" || optimizer === "nesterov") {
+    step = optimizer === "nesterov" ? lr * (g + v.mu * v.v) : lr * v.v;
+    cells.push(
+      { sym: "μ", value: v.mu, title: "how much of the old velocity is kept" },
+      { sym: "v", value: v.v, title: "the velocity: v ← μ·v + g" },
+      { sym: optimizer === "nesterov" ? "η·(g+μv)" : "η·v", value: step, title: "the step" },
+    );
+  } else if (optimizer === "rmsprop") {
+    const root = Math.sqrt(v.s);
+    step = lr * g / (root + (v.eps ?? 1e-8));
+    cells.push(
+      { sym: "α", value: v.alpha, title: "how much of the old s is kept" },
+      { sym: "s", value: v.s, title: "running mean of g²: s ← α·s + (1−α)·g²" },
+      { sym: "√s", value: root, title: "the gradient's typical size lately" },
+      { sym: "η·g/(√s+ε)", value: step, title: "the step" },
+    );
+  } else {
+    step = lr * g;
+    cells.push({ sym: "η·g", value: step, title: "the step: the gradient times the learning rate" });
+  }
+  cells.splice(1, 0, { sym: "η", value: lr, title: "the learning rate of this step" });
+  if (isNum(v.weight_decay) && v.weight_decay > 0) {
+    cells.push({ sym: "λ", value: v.weight_decay, title: optimizer === "adamw" ? "decoupled: w ← w·(1 − η·λ) first" : "L2 through the gradient: g includes λ·w" });
+  }
+  cells.push({ sym: "before → after", value: [before, after], title: "the weight before and after this step" });
+  // Adam's two memories side by side: each running mean, what it is divided by, the corrected one.
+  const rows = optimizer === "adam" || optimizer === "adamw" ? [["m", "1−β₁ᵗ", "m̂"], ["v", "1−β₂ᵗ", "v̂"]] : null;
+  return { cells, step, rows };
+}
+
+/**
+ * Adam's bias correction in words while it matters (m and v start at 0, so early on they are too
+ * small; dividing by 1 − βᵗ scales them up), null once it has worn off or for other optimizers.
+ */
+// A factor as people say it: 1.6×, 10×, 1000× (fmt would write 1000 as 1×10³).
+const times = (x) => (x < 10 ? fmt(x, 2) : String(Math.round(x)));
+
+export function biasNote(optimizer, values) {
+  if (optimizer !== "adam" && optimizer !== "adamw") return null;
+  const v = values ?? {};
+  if (!isNum(v.t) || !isNum(v.beta1) || !isNum(v.beta2)) return null;
+  const c1 = 1 - v.beta1 ** v.t;
+  const c2 = 1 - v.beta2 ** v.t;
+  if (1 / c2 < 1.05) return `t = ${v.t}: 1−β₂ᵗ ≈ 1, the bias correction has worn off (v̂ ≈ v, m̂ ≈ m).`;
+  const m = 1 / c1 >= 1.05 ? ` (m̂ is ${times(1 / c1)}× m)` : "";
+  return `1−β₂ᵗ = ${fmt(c2, 2)}: v is divided by it, so v̂ is ${times(1 / c2)}× v${m}. m and v start at 0: early on they are too small.`;
+}
+
+function fmtCell(value) {
+  if (Array.isArray(value)) return `${fmt(value[0], 4)} → ${fmt(value[1], 4)}`;
+  if (Number.isInteger(value)) return String(value);
+  return fmt(value, 3);
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function partCell(c) {
+  const cell = el("div", `up-cell${c.sym.includes("/") || c.sym.includes("·") ? " step" : ""}`);
+  cell.title = c.title;
+  cell.append(el("span", "up-sym", c.sym), el("span", "up-val", fmtCell(c.value)));
+  return cell;
+}
+
+/** m and v as a table: running mean | ÷ (1 − βᵗ) | corrected. */
+function memoryTable(rows, cells) {
+  const by = new Map(cells.map((c) => [c.sym, c]));
+  const table = el("table", "up-mem");
+  for (const row of rows) {
+    const tr = document.createElement("tr");
+    row.forEach((sym, n) => {
+      const c = by.get(sym);
+      const td = el("td", n === 1 ? "div" : "");
+      td.title = c?.title ?? "";
+      td.append(el("span", "up-sym", n === 1 ? `÷ (${sym})` : sym), el("span", "up-val", fmtCell(c?.value)));
+      tr.append(td);
+      if (n < row.length - 1) tr.append(el("td", "arrow", "→"));
+    });
+    table.append(tr);
+  }
+  return table;
+}
+
+function racerCard(racer, i, linesOpen) {
+  const card = el("div", "up-racer");
+  card.dataset.key = racer.key ?? String(i);
+  const head = el("div", "up-head");
+  const name = el("b", "up-opt", optimizerName(racer.optimizer));
+  head.append(swatch(racer, i), name);
+  card.append(head);
+  const ex = racer.explain;
+  if (racer.error || racer.diverged) {
+    card.append(el("div", "up-error", racer.error || racer.diverged));
+    return card;
+  }
+  if (noUpdate(ex)) {
+    card.append(el("div", "up-empty", "Take a step (S) to see the update."));
+    return card;
+  }
+  const opt = ex.optimizer ?? racer.optimizer;
+  head.append(el("span", "up-rule", ex.rule ?? ""));
+  // The server's lines repeat the table's numbers inside the formulas: folded when space is short.
+  const lines = el("details", "up-lines");
+  lines.open = linesOpen;
+  lines.append(el("summary", "", "the formulas with the numbers in"));
+  for (const line of ex.lines ?? []) lines.append(el("div", "", line));
+  const { cells, rows } = updateParts(opt, ex.values);
+  const inRows = new Set((rows ?? []).flat());
+  const firstRow = cells.findIndex((c) => inRows.has(c.sym));
+  const line = (list) => {
+    const div = el("div", "up-parts");
+    for (const c of list) div.append(partCell(c));
+    return div;
+  };
+  const rest = cells.filter((c) => !inRows.has(c.sym));
+  if (rows) {
+    const cut = firstRow; // the cells before m/v stay above the table, the step and after below
+    card.append(line(rest.slice(0, cut)), memoryTable(rows, cells), line(rest.slice(cut)));
+  } else card.append(line(rest));
+  const note = biasNote(opt, ex.values);
+  if (note) card.append(el("div", `up-note${/worn off/.test(note) ? " calm" : ""}`, note));
+  card.append(lines);
+  card.style.setProperty("--racer", racerStyle(racer, i).color);
+  return card;
+}
+
+export function UpdatePanel(root, { select }) {
+  root.classList.add("update-panel");
+  root.innerHTML = `
+    <div class="panel-head"><span class="panel-title">The update, for one weight</span><span class="up-step"></span>
+      <span class="up-pick" role="group" aria-label="which weight"></span></div>
+    <div class="up-racers" aria-live="polite"></div>`;
+  const pick = root.querySelector(".up-pick");
+  const list = root.querySelector(".up-racers");
+  const stepEl = root.querySelector(".up-step");
+  keepKeys(root);
+  let choices = [];
+  let last = {};
+  let linesOpen = null; // null: open for one or two racers; then whatever the user chose
+  list.addEventListener("toggle", (ev) => {
+    if (ev.target.matches?.("details.up-lines")) {
+      linesOpen = ev.target.open;
+      for (const d of list.querySelectorAll("details.up-lines")) if (d.open !== linesOpen) d.open = linesOpen;
+    }
+  }, true);
+
+  function choose(c) {
+    if (c) select(c.name, c.index);
+  }
+
+  function buildPicker(model) {
+    pick.replaceChildren();
+    if (model === "mlp") {
+      const sel = el("select", "up-select");
+      sel.setAttribute("aria-label", "weight");
+      let group = null;
+      choices.forEach((c, n) => {
+        if (!group || group.label !== c.group) {
+          group = document.createElement("optgroup");
+          group.label = c.group;
+          sel.append(group);
+        }
+        group.append(new Option(c.label, String(n)));
+      });
+      sel.addEventListener("change", () => {
+        sel.blur(); // the next S is a step, not a search in the list
+        choose(choices[Number(sel.value)]);
+      });
+      pick.append(el("span", "up-pick-label", "weight"), sel);
+      return;
+    }
+    choices.forEach((c, n) => {
+      const b = el("button", "up-w", c.label);
+      b.type = "button";
+      b.dataset.n = String(n);
+      b.addEventListener("click", () => {
+        b.blur();
+        choose(c);
+      });
+      pick.append(b);
+    });
+  }
+
+  function showSelected(selected) {
+    const at = choices.findIndex((c) => sameWeight(c, selected));
+    const sel = pick.querySelector("select");
+    if (sel && document.activeElement !== sel && at >= 0) sel.value = String(at);
+    for (const b of pick.querySelectorAll("button")) b.classList.toggle("on", Number(b.dataset.n) === at);
+  }
+
+  function update(race) {
+    const racers = race?.racers ?? [];
+    const params = racers.find((r) => r.state?.params)?.state.params ?? null;
+    const shape = `${race?.model}|${shapeKey(race?.model, race?.config, params)}`;
+    if (shape !== last.shape) {
+      last.shape = shape;
+      choices = weightChoices(race?.model, race?.config, params);
+      buildPicker(race?.model);
+      last.sel = undefined;
+    }
+    const selKey = JSON.stringify(race?.selected ?? null);
+    if (selKey !== last.sel) {
+      last.sel = selKey;
+      showSelected(race?.selected);
+    }
+    setDisabled(pick, Boolean(race?.viewer));
+    const key = racers.map((r) => [r.key, r.optimizer, r.color, r.error, r.diverged]);
+    const explains = racers.map((r) => r.explain);
+    const same = last.explains && explains.length === last.explains.length && explains.every((e, n) => e === last.explains[n]);
+    if (same && JSON.stringify(key) === last.key) return;
+    last.explains = explains;
+    last.key = JSON.stringify(key);
+    list.classList.toggle("many", racers.length > 2);
+    const shown = explains.find((e) => !noUpdate(e));
+    stepEl.textContent = shown ? `in step ${shown.step}` : "";
+    const open = linesOpen ?? racers.length <= 2;
+    list.replaceChildren(...racers.map((r, i) => racerCard(r, i, open)));
+  }
+
+  return { update };
+}
