@@ -133,13 +133,15 @@ export function normalizedLog(loss, lo, hi) {
 
 /**
  * Hillshade of a height field z (rows follow y, values 0 … 1; null = a wall at height 1), lit from
- * the upper left of the screen (y grows upward) at 45° above the horizon. Slopes are taken per grid
- * cell, so the relief looks the same whatever units the axes have. Returns 0 (shadow) … 1 (facing
+ * the upper left of the screen (y grows upward) at 45° above the horizon. Slopes are measured in
+ * map widths, so the relief looks the same whatever units the axes have. Returns 0 (shadow) … 1 (facing
  * the light); flat ground is sin 45° ≈ 0.71.
  */
-export function hillshade(z, exaggeration = 6) {
+export function hillshade(z, relief = 0.6) {
   const rows = z.length;
   const cols = z[0]?.length ?? 0;
+  // `relief`: a rise from 0 to 1 across the whole map is a slope of `relief`, at any resolution.
+  const exaggeration = relief * Math.max(1, cols - 1);
   const h = (i, j) => {
     const v = z[Math.min(rows - 1, Math.max(0, i))][Math.min(cols - 1, Math.max(0, j))];
     return isNum(v) ? v : 1;

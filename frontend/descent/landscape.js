@@ -126,7 +126,20 @@ function placeLabels(ctx, items, box) {
   return items;
 }
 
-function colourBar(ctx, box, lo, hi) {
+/** Colour-bar labels: 1, 2, 5 × 10ⁿ inside [lo, hi], thinned to fit `height` px. */
+function barMarks(lo, hi, height) {
+  let marks = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= lo && v <= hi) marks.push(v);
+    }
+  }
+  while (marks.length > Math.max(2, Math.floor(height / 40))) marks = marks.filter((_, i) => i % 2 === 0);
+  return marks.length < 2 ? [lo, Math.sqrt(lo * hi), hi] : marks; // a narrow range (a network's 0.5 … 0.9)
+}
+
+function colourBar(ctx, box, lo, hi, marks) {
   const x = box.x + box.w + 12;
   const sy = (v) => box.y + box.h - ((Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo) || 1)) * box.h;
   for (let py = 0; py < box.h; py++) {
@@ -136,26 +149,14 @@ function colourBar(ctx, box, lo, hi) {
   }
   ctx.strokeStyle = "#9ca3af";
   ctx.strokeRect(x + 0.5, box.y + 0.5, BAR_W, box.h);
-  // 1, 2, 5 × 10ⁿ inside the range, thinned until they fit
-  let marks = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 2, 5]) {
-      const v = m * 10 ** e;
-      if (v >= lo && v <= hi) marks.push(v);
-    }
-  }
-  while (marks.length > Math.max(2, Math.floor(box.h / 40))) marks = marks.filter((_, i) => i % 2 === 0);
   ctx.fillStyle = MUTED;
   ctx.font = FONT_SMALL;
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
   for (const v of marks) ctx.fillText(fmt(v, 2), x + BAR_W + 4, sy(v));
-  ctx.save();
-  ctx.translate(x + BAR_W + 4, box.y - 2);
-  ctx.textBaseline = "bottom";
   ctx.fillStyle = INK;
-  ctx.fillText("loss", -BAR_W, 0);
-  ctx.restore();
+  ctx.textBaseline = "bottom";
+  ctx.fillText("loss", x, box.y - 10);
 }
 
 export function Landscape(root, { onView, onZoom }) {
@@ -224,9 +225,14 @@ export function Landscape(root, { onView, onZoom }) {
     }
     const xd = [g.x[0], g.x[g.x.length - 1]];
     const yd = [g.y[0], g.y[g.y.length - 1]];
-    const box = plotFrame(ctx, w, h, yd, { right: BAR_W + 56, tickFont: FONT });
-    box.y += 14; // room above for the colour bar's title
-    box.h -= 14;
+    const range = finiteRange(g.loss);
+    const [lo, hi] = range ? [Math.max(range[0], range[1] * 1e-6), range[1]] : [1, 1];
+    const marks = range ? barMarks(lo, hi, h - 70) : [];
+    ctx.font = FONT_SMALL;
+    const markW = Math.max(0, ...marks.map((v) => ctx.measureText(fmt(v, 2)).width));
+    const box = plotFrame(ctx, w, h, yd, { right: BAR_W + 24 + markW, tickFont: FONT });
+    box.y += 22; // room above for the colour bar's title
+    box.h -= 22;
     const sx = scale(xd[0], xd[1], box.x, box.x + box.w);
     const sy = scale(yd[0], yd[1], box.y + box.h, box.y);
     frame = { box, sx, sy };
@@ -241,26 +247,13 @@ export function Landscape(root, { onView, onZoom }) {
     ctx.strokeStyle = INK;
     ctx.lineWidth = 1;
     ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
-    const range = finiteRange(g.loss);
-    if (range) colourBar(ctx, box, Math.max(range[0], range[1] * 1e-6), range[1]);
+    if (range) colourBar(ctx, box, lo, hi, marks);
 
     ctx.save();
     ctx.beginPath();
     ctx.rect(box.x, box.y, box.w, box.h);
     ctx.clip(); // trails that leave the grid keep going, cut at its edge
     const labels = [];
-    const min = Array.isArray(g.minimum) && isNum(g.minimum[0]) ? g.minimum : gridMinimum(g);
-    if (min) {
-      const mx = sx(min[0]);
-      const my = sy(min[1]);
-      ctx.strokeStyle = "#ffffff";
-      ctx.lineWidth = 6;
-      cross(ctx, mx, my, 9);
-      ctx.strokeStyle = INK;
-      ctx.lineWidth = 3;
-      cross(ctx, mx, my, 9);
-      labels.push({ x: mx, y: my, text: "lowest point", color: INK });
-    }
     const start = g.start ?? g.center;
     if (Array.isArray(start)) {
       ctx.strokeStyle = "#ffffff";
@@ -272,6 +265,21 @@ export function Landscape(root, { onView, onZoom }) {
     }
     for (const r of race.racers) trail(ctx, r, sx, sy);
     ctx.restore();
+    const clampX = (v) => Math.min(box.x + box.w - 10, Math.max(box.x + 10, v));
+    const clampY = (v) => Math.min(box.y + box.h - 10, Math.max(box.y + 10, v));
+    const min = Array.isArray(g.minimum) && isNum(g.minimum[0]) ? g.minimum : gridMinimum(g);
+    if (min) {
+      // On the grid's edge when the lowest point lies beyond it: drawn whole, just inside.
+      const mx = clampX(sx(min[0]));
+      const my = clampY(sy(min[1]));
+      ctx.strokeStyle = "#ffffff";
+      ctx.lineWidth = 6;
+      cross(ctx, mx, my, 9);
+      ctx.strokeStyle = INK;
+      ctx.lineWidth = 3;
+      cross(ctx, mx, my, 9);
+      labels.push({ x: mx, y: my, text: "lowest point", color: INK });
+    }
     for (const r of race.racers) {
       const head = r.trail.at(-1);
       if (!head) continue;

@@ -100,9 +100,14 @@ function drawChart(canvas, race) {
   const series = racers.map((r) => ({ r, ...lossSeries(r) }));
   let top = 0;
   let newest = 10;
+  // A diverged racer's 10¹⁴ would flatten everyone else: the scale follows the racers still going,
+  // and the diverged line runs off the top.
+  const scaleBy = series.some((s) => !s.r.diverged) ? series.filter((s) => !s.r.diverged) : series;
   for (const s of series) {
-    for (const v of s.ys) if (isNum(v) && v > top) top = v;
-    if (isNum(s.r.state.loss)) top = Math.max(top, s.r.state.loss);
+    if (scaleBy.includes(s)) {
+      for (const v of s.ys) if (isNum(v) && v > top) top = v;
+      if (isNum(s.r.state.loss)) top = Math.max(top, s.r.state.loss);
+    }
     newest = Math.max(newest, s.r.state.step, s.xs.at(-1) ?? 0);
   }
   top = top * 1.08 || 1;
@@ -124,7 +129,9 @@ function drawChart(canvas, race) {
   }
   ctx.setLineDash([]);
   ctx.restore();
-  for (const s of series) if (isNum(s.r.state.loss)) drawMarker(ctx, s.r, sx(s.r.state.step), sy(s.r.state.loss), 5);
+  for (const s of series) {
+    if (isNum(s.r.state.loss) && s.r.state.loss <= top) drawMarker(ctx, s.r, sx(s.r.state.step), sy(s.r.state.loss), 5);
+  }
 }
 
 export function Lanes(root, { onOptimizer, onLr, onAdd, onRemove }) {
