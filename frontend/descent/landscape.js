@@ -263,7 +263,8 @@ export function Landscape(root, { onView, onZoom }) {
       ctx.lineWidth = 3;
       ring(ctx, sx(start[0]), sy(start[1]), 11);
     }
-    for (const r of race.racers) trail(ctx, r, sx, sy);
+    // Longest first: the racers share the valley, and the shortest (slowest) trail would vanish under the rest.
+    for (const r of [...race.racers].sort((a, b) => b.trail.length - a.trail.length)) trail(ctx, r, sx, sy);
     ctx.restore();
     const clampX = (v) => Math.min(box.x + box.w - 10, Math.max(box.x + 10, v));
     const clampY = (v) => Math.min(box.y + box.h - 10, Math.max(box.y + 10, v));

@@ -62,7 +62,7 @@ def test_keys_step_every_racer_in_lockstep_and_trails_grow(page, server_url, sho
     assert loss["adam"] < loss["sgd"], loss
     for r in played["racers"]:
         assert len(r["trail"]) == r["state"]["step"] + 1
-    assert page.text_content("#play-btn") .startswith("▶ Play")
+    assert page.text_content("#play-btn").startswith("▶ Play")
     assert "speed=100" in page.url and "racers=sgd%2Cmomentum%2Crmsprop%2Cadam" in page.url
     assert_fits_viewport(page)
     shot(page, "descent_race")
@@ -72,6 +72,9 @@ def test_keys_step_every_racer_in_lockstep_and_trails_grow(page, server_url, sho
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     text = page.text_content("#landscape .hover-readout")
     assert text.startswith("w = ") and ", b = " in text and ", loss = " in text, text
+
+    page.mouse.move(5, 5)
+    page.wait_for_selector("#landscape .hover-readout", state="hidden")
 
     # Terrain: the T key, kept in the address.
     page.keyboard.press("t")
