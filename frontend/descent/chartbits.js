@@ -69,8 +69,12 @@ export function swatch(racer, i) {
   return svg;
 }
 
-/** Whole decades [10^a, 10^b] covering the positive finite values (at least `minDecades` wide). */
-export function logDomain(values, minDecades = 2) {
+/**
+ * Whole decades [10^a, 10^b] covering the positive finite values, at least `minDecades` wide and at
+ * most `maxDecades` (below that the smallest values sit on the floor: a ‖g‖ of 10⁻¹⁸ after a run has
+ * converged must not squash the decades where the story is).
+ */
+export function logDomain(values, minDecades = 2, maxDecades = Infinity) {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {
@@ -86,7 +90,8 @@ export function logDomain(values, minDecades = 2) {
     a -= 1;
     if (b - a < minDecades) b += 1;
   }
-  return [10 ** a, 10 ** b];
+  if (b - a > maxDecades) a = b - maxDecades;
+  return [Number(`1e${a}`), Number(`1e${b}`)]; // exact decades: 10 ** -4 is 0.00009999…
 }
 
 /** Pixel position of v on a log axis [lo, hi] → [r0, r1]; zero or negatives sit at r0. */
@@ -189,11 +194,24 @@ export function keepKeys(root) {
   });
 }
 
+/** One line of per-racer numbers after a label: each racer's swatch, then its text (name on hover). */
+export function racerLine(root, label, racers, text) {
+  const parts = [];
+  if (label) parts.push(Object.assign(document.createElement("span"), { className: "tr-count-label", textContent: label }));
+  racers.forEach((r, i) => {
+    const span = document.createElement("span");
+    span.className = "tr-count";
+    span.title = optimizerName(r.optimizer);
+    span.append(swatch(r, i), text(r, i));
+    parts.push(span);
+  });
+  root.replaceChildren(...parts);
+}
+
 /** Disable every control of a panel (a viewer watches, never steers). */
 export function setDisabled(root, disabled) {
   for (const el of root.querySelectorAll("input, select, button")) {
-    if (el.dataset.always) continue;
-    el.disabled = disabled || el.dataset.off === "1";
+    if (!el.dataset.always) el.disabled = disabled;
   }
 }
 

@@ -5,7 +5,7 @@
 import { prepare, scale, ticks } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, optimizerName, racerStyle, sameKey, swatch, trace, xTickLabels } from "./chartbits.js";
+import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, racerLine, racerStyle, sameKey, trace, xTickLabels } from "./chartbits.js";
 
 /** How many of the racer's steps (those it still keeps) were clipped. */
 export function clipCount(racer) {
@@ -22,19 +22,41 @@ export function clipText(racer) {
   return clipped ? `clipped ${clipped} of ${total} step${total === 1 ? "" : "s"}` : `not clipped (${total} step${total === 1 ? "" : "s"})`;
 }
 
+/** A threshold worth trying: the median ‖g‖ so far, to one significant digit (null before any). */
+export function suggestClip(racers) {
+  const all = (racers ?? []).flatMap((r) => r.gradNorms ?? []).filter((v) => isNum(v) && v > 0).sort((a, b) => a - b);
+  if (!all.length) return null;
+  return Number(all[Math.floor(all.length / 2)].toPrecision(1));
+}
+
+const HELP = "‖g‖ over it: g is scaled down to it, same direction.";
+
+/**
+ * The ‖g‖ axis: the 2nd to 98th percentile of the norms, and the threshold, in whole decades (at
+ * most `maxDecades`, the top kept). One blow-up or a converged run's 10⁻¹⁸ would otherwise squash
+ * the decades where the threshold and most steps are; those few points are drawn at the edge.
+ */
+export function normDomain(norms, clip, maxDecades = 6) {
+  const v = norms.filter((x) => isNum(x) && x > 0).sort((a, b) => a - b);
+  const q = (p) => v[Math.min(v.length - 1, Math.floor(p * v.length))];
+  const keep = v.length ? [q(0.02), q(0.98)] : [];
+  if (clip > 0) keep.push(clip);
+  return logDomain(keep, 2, maxDecades);
+}
+
 export function ClipSection(root, { configure }) {
   root.classList.add("tr-sec", "tr-clip");
   root.innerHTML = `
     <div class="tr-head"><span class="tr-title">Gradient clipping</span>
       <label class="tr-num">clip ‖g‖ at <input class="tr-clip-at" type="number" min="0" max="1000" step="any" inputmode="decimal"></label>
-      <span class="tr-state"></span></div>
-    <div class="tr-help">If ‖g‖ is above the threshold, g is scaled down to that length (same direction). 0 = off.</div>
+      <span class="tr-state"></span><span class="tr-help"></span></div>
     <canvas aria-label="gradient norm by step"></canvas>
     <div class="tr-counts"></div>`;
   const input = root.querySelector(".tr-clip-at");
   const stateEl = root.querySelector(".tr-state");
   const canvas = root.querySelector("canvas");
   const counts = root.querySelector(".tr-counts");
+  const help = root.querySelector(".tr-help");
   let last = {};
 
   input.addEventListener("change", () => {
@@ -47,13 +69,12 @@ export function ClipSection(root, { configure }) {
     const { ctx, w, h } = prepare(canvas);
     const racers = race.racers ?? [];
     const all = racers.flatMap((r) => r.gradNorms ?? []);
-    if (clip > 0) all.push(clip);
     const xs = racers.flatMap((r) => r.steps ?? []);
     const first = Math.min(...racers.map((r) => r.steps?.[0] ?? Infinity));
     const x0 = Number.isFinite(first) ? Math.max(0, first - 1) : 0;
     const x1 = Math.max(race.step ?? 0, x0 + 10, ...racers.map((r) => r.steps?.[r.steps.length - 1] ?? 0));
-    const yd = logDomain(all, 2);
-    const yTicks = decadeTicks(yd[0], yd[1], 4);
+    const yd = normDomain(all, clip, Math.max(2, Math.min(6, Math.floor((h - 24 - 8 * racers.length) / 16))));
+    const yTicks = decadeTicks(yd[0], yd[1], Math.max(1, Math.min(4, Math.floor((h - 30 - 8 * racers.length) / 18))));
     ctx.font = '14px system-ui, sans-serif';
     const left = Math.ceil(Math.max(...yTicks.map((t) => ctx.measureText(fmtDecade(t)).width))) + 10;
     const rows = Math.max(1, racers.length);
@@ -61,7 +82,8 @@ export function ClipSection(root, { configure }) {
     const box = { x: left, y: 6, w: w - left - 10, h: h - 24 - strip };
     if (box.w < 20 || box.h < 20) return;
     const sx = scale(x0, x1, box.x, box.x + box.w);
-    const sy = logScale(yd[0], yd[1], box.y + box.h, box.y);
+    const sy0 = logScale(yd[0], yd[1], box.y + box.h, box.y);
+    const sy = (v) => Math.max(box.y + 1, Math.min(box.y + box.h - 1, sy0(v))); // outliers ride the edge
     frame(ctx, { ...box, h: box.h + strip }, sx, sy, [], yTicks, fmtDecade);
     ctx.save();
     ctx.fillStyle = MUTED;
@@ -133,14 +155,13 @@ export function ClipSection(root, { configure }) {
     if (sameKey(key, last.key)) return;
     last.key = key;
     draw(race, clip);
-    counts.replaceChildren(...racers.map((r, i) => {
-      const span = document.createElement("span");
-      span.className = "tr-count";
-      const b = document.createElement("b");
-      b.textContent = optimizerName(r.optimizer);
-      span.append(swatch(r, i), b, ` ${clipText(r)}`);
-      return span;
-    }));
+    const hint = clip > 0 ? null : suggestClip(racers);
+    help.textContent = clip > 0 || !hint ? HELP : `Off. Try ${fmt(hint, 1)}, the median ‖g‖: steps over it get clipped.`;
+    const many = racers.length > 2;
+    racerLine(counts, "clipped:", racers, (r) => {
+      const { clipped, total } = clipCount(r);
+      return many ? `${clipped} of ${total}` : clipText(r);
+    });
   }
 
   return { update };

@@ -5,7 +5,7 @@
 import { prepare, scale, ticks } from "../render/canvas.js";
 import { MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { frame, optimizerName, racerStyle, sameKey, swatch, trace } from "./chartbits.js";
+import { frame, racerLine, racerStyle, sameKey, trace } from "./chartbits.js";
 
 export const MAX_POINTS = 1500;
 
@@ -50,19 +50,20 @@ export function trend(trail) {
   if (ns.length < 2 || !isNum(ns[0]) || ns[0] === 0) return "";
   const change = (ns[ns.length - 1] - ns[0]) / ns[0];
   if (Math.abs(change) < 0.005) return "→ steady";
-  return `${change < 0 ? "↓" : "↑"} ${fmt(Math.abs(change) * 100, 2)}%`;
+  if (change >= 1) return `↑ ×${fmt(1 + change, 2)}`;
+  const pct = Math.abs(change) * 100;
+  return `${change < 0 ? "↓" : "↑"} ${pct < 10 ? fmt(pct, 1) : Math.round(pct)}%`;
 }
 
-const ADAMW = "Adam adds λθ to the gradient (L2), and then divides it by √v̂ — big weights barely feel it. " +
-  "AdamW shrinks the weight itself, θ ← θ − η·λ·θ (decoupled): the same pull on every weight.";
+const ADAMW = "Adam: λθ joins g (L2), then ÷√v̂ weakens it. AdamW: θ ← θ − η·λ·θ (decoupled), the same pull on all.";
 
 export function DecaySection(root, { configure }) {
   root.classList.add("tr-sec", "tr-decay");
   root.innerHTML = `
     <div class="tr-head"><span class="tr-title">Weight decay</span>
       <label class="tr-slider">λ <input class="tr-wd" type="range" min="0" max="0.1" step="0.001" aria-label="weight decay λ">
-        <output class="tr-wd-out"></output></label></div>
-    <div class="tr-help">${ADAMW}</div>
+        <output class="tr-wd-out"></output></label>
+      <span class="tr-help">${ADAMW}</span></div>
     <canvas aria-label="weight size by step"></canvas>
     <div class="tr-counts tr-norms"></div>`;
   const slider = root.querySelector(".tr-wd");
@@ -141,16 +142,10 @@ export function DecaySection(root, { configure }) {
     if (!moved && sameKey(key, last.key)) return;
     last.key = key;
     draw(race);
-    norms.replaceChildren(...racers.map((r, i) => {
+    racerLine(norms, "‖θ‖:", racers, (r, i) => {
       const t = trails.get(r.key ?? i);
-      const span = document.createElement("span");
-      span.className = "tr-count";
-      const b = document.createElement("b");
-      b.textContent = optimizerName(r.optimizer);
-      const n = t?.norms?.[t.norms.length - 1];
-      span.append(swatch(r, i), b, ` ‖θ‖ = ${fmt(n, 3)} ${trend(t)}`);
-      return span;
-    }));
+      return `${fmt(t?.norms?.[t.norms.length - 1], 3)} ${trend(t)}`.trim();
+    });
   }
 
   return { update };

@@ -19,6 +19,8 @@ const ACT_BAR = "#0f766e"; // teal: the forward signal
 const GRAD_BAR = "#6d28d9"; // purple: the backward one (white numbers read on both)
 const DRAMATIC = { hidden: [8, 8, 8, 8], activation: "relu" };
 
+const times = (x) => (x < 10 ? fmt(x, 2) : String(Math.round(x)));
+
 /** One row per layer, first hidden layer first: {label, act (σ of a), grad (‖∂L/∂W‖)}. */
 export function layerRows(layers) {
   if (!Array.isArray(layers)) return [];
@@ -29,13 +31,13 @@ export function layerRows(layers) {
 export function layerVerdict(rows) {
   if (rows.length < 2) return "";
   const hidden = rows.slice(0, -1);
-  if (hidden.every((r) => r.act === 0)) return "Every hidden activation is 0: all units start the same, and stay the same (symmetry is never broken).";
+  if (hidden.every((r) => r.act === 0)) return "every hidden unit is 0 and stays so: symmetry is never broken.";
   const g0 = rows[0].grad;
   const gOut = rows[rows.length - 1].grad;
-  if (hidden.some((r) => isNum(r.act) && r.act > 5)) return "Activations grow large layer by layer: the start is too big (exploding), and squashing units saturate.";
-  if (isNum(g0) && isNum(gOut) && gOut > 0 && g0 / gOut < 1e-2) return `The first layer's gradient is ${fmt(gOut / g0, 2)}× smaller than the output's: it vanishes on the way back.`;
-  if (isNum(g0) && isNum(gOut) && gOut > 0 && g0 / gOut > 100) return `The first layer's gradient is ${fmt(g0 / gOut, 2)}× the output's: it explodes on the way back.`;
-  return "Spreads and gradients stay within a few × of each other across layers: a healthy start.";
+  if (hidden.some((r) => isNum(r.act) && r.act > 5)) return "activations grow layer by layer: too large a start (exploding).";
+  if (isNum(g0) && isNum(gOut) && gOut > 0 && g0 / gOut < 1e-2) return `hidden 1's gradient is ${times(gOut / g0)}× smaller than the output's: vanishing.`;
+  if (isNum(g0) && isNum(gOut) && gOut > 0 && g0 / gOut > 100) return `hidden 1's gradient is ${times(g0 / gOut)}× the output's: exploding.`;
+  return "sizes stay within a few × across layers: a healthy start.";
 }
 
 export function LayerSection(root, { configure }) {
@@ -43,8 +45,8 @@ export function LayerSection(root, { configure }) {
   root.innerHTML = `
     <div class="tr-head"><span class="tr-title">Initialization</span>
       <select class="tr-init-kind" aria-label="initialization">${INITS.map(([v, l]) => `<option value="${v}">${l}</option>`).join("")}</select>
-      <button type="button" class="tr-try" title="four hidden layers of 8 ReLU units">try 8,8,8,8 ReLU</button></div>
-    <div class="tr-help tr-verdict"></div>
+      <button type="button" class="tr-try" title="four hidden layers of 8 ReLU units: vanishing and exploding show best">try 8,8,8,8 ReLU</button>
+      <span class="tr-help tr-verdict"></span></div>
     <canvas aria-label="activation spread and gradient size per layer"></canvas>
     <div class="tr-only-mlp" hidden>How weights start matters in deep networks: layers that shrink or grow the signal
       compound. This model has one layer — open the network race to see it: <a href="/descent?model=mlp">model=mlp</a>.</div>`;
@@ -113,6 +115,7 @@ export function LayerSection(root, { configure }) {
         const len = logBarLength(v, lo, hi, colW);
         ctx.fillStyle = c === 0 ? ACT_BAR : GRAD_BAR;
         ctx.fillRect(x, y + 3, len, rowH - 6);
+        if (rowH < 17) return; // too thin for 14 px numbers: they are in the canvas's title instead
         ctx.fillStyle = INK;
         ctx.font = '600 14px system-ui, sans-serif';
         ctx.textBaseline = "middle";
@@ -151,9 +154,12 @@ export function LayerSection(root, { configure }) {
     if (sameKey(key, last.key)) return;
     last.key = key;
     const rows = layerRows(layers);
-    const who = racer ? `${optimizerName(racer.optimizer)}'s network after step ${racer.state?.step ?? 0}. ` : "";
+    const who = racer ? `${optimizerName(racer.optimizer)}, step ${racer.state?.step ?? 0}: ` : "";
     verdict.textContent = rows.length ? who + layerVerdict(rows) : "";
     draw(racer, 0, rows);
+    const said = rows.map((r) => `${r.label}: σ(a) ${fmt(r.act, 3)}, ‖∂L/∂W‖ ${fmt(r.grad, 3)}`).join("\n");
+    canvas.title = said;
+    canvas.setAttribute("aria-label", `activation spread and gradient size per layer. ${said.replace(/\n/g, "; ")}`);
   }
 
   return { update };

@@ -5,14 +5,14 @@
 import { prepare, scale, ticks } from "../render/canvas.js";
 import { INK } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, optimizerName, racerStyle, sameKey, swatch, trace } from "./chartbits.js";
+import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, racerLine, racerStyle, sameKey, trace } from "./chartbits.js";
 
 export const SCHEDULES = ["constant", "step", "warmup", "cosine"];
 const HELP = {
   constant: "η stays the same every step.",
-  step: "η is halved every “every” steps.",
-  warmup: "η ramps up over the warmup steps, then stays: big early steps can wreck the start.",
-  cosine: "warmup, then η glides down a half cosine to η/10 over “over” steps.",
+  step: "η halves every “every” steps.",
+  warmup: "η ramps up over the warmup, then stays: big early steps can wreck the start.",
+  cosine: "warmup, then η glides down a half cosine to η/10.",
 };
 
 /** The curve to draw for one racer: its state.schedule, or a flat line at its η (constant). */
@@ -44,8 +44,8 @@ export function ScheduleSection(root, { configure }) {
     <div class="tr-head"><span class="tr-title">Learning-rate schedule</span>
       <select class="tr-kind" aria-label="schedule">${SCHEDULES.map((s) => `<option value="${s}">${s}</option>`).join("")}</select>
       <label class="tr-num">warmup <input class="tr-warm" type="number" min="0" max="100000" step="1" inputmode="numeric"></label>
-      <label class="tr-num"><span class="tr-span-label">over</span> <input class="tr-span" type="number" min="1" max="1000000" step="1" inputmode="numeric"></label></div>
-    <div class="tr-help"></div>
+      <label class="tr-num"><span class="tr-span-label">over</span> <input class="tr-span" type="number" min="1" max="1000000" step="1" inputmode="numeric"></label>
+      <span class="tr-help"></span></div>
     <canvas aria-label="learning rate by step"></canvas>
     <div class="tr-counts"></div>`;
   const kind = root.querySelector(".tr-kind");
@@ -77,8 +77,9 @@ export function ScheduleSection(root, { configure }) {
     if (document.activeElement !== kind) kind.value = k;
     if (document.activeElement !== warm) warm.value = String(config?.warmup_steps ?? 0);
     if (document.activeElement !== span) span.value = String(config?.schedule_steps ?? 1000);
-    warm.dataset.off = k === "warmup" || k === "cosine" ? "0" : "1";
-    span.dataset.off = k === "step" || k === "cosine" ? "0" : "1";
+    // Only the inputs this schedule reads are shown (constant needs none; step no warmup).
+    warm.parentElement.hidden = !(k === "warmup" || k === "cosine");
+    span.parentElement.hidden = !(k === "step" || k === "cosine");
     spanLabel.textContent = k === "step" ? "every" : "over";
     help.textContent = HELP[k] ?? "";
   }
@@ -93,7 +94,8 @@ export function ScheduleSection(root, { configure }) {
     const all = curves.flatMap((c) => c.lr).filter(isNum);
     const top = Math.max(...all, 1e-9);
     const yd = log ? logDomain(all, 1) : [0, top * 1.12];
-    const yTicks = log ? decadeTicks(yd[0], yd[1], 4) : ticks(0, top, 3);
+    const room = Math.max(1, Math.min(4, Math.floor((h - 26) / 18))); // tick labels 18 px apart at least
+    const yTicks = log ? decadeTicks(yd[0], yd[1], room) : ticks(0, top, Math.min(3, room));
     const fmtY = log ? fmtDecade : (t) => fmt(t, 2);
     ctx.font = '14px system-ui, sans-serif';
     const left = Math.ceil(Math.max(...yTicks.map((t) => ctx.measureText(fmtY(t)).width), 10)) + 10;
@@ -153,15 +155,11 @@ export function ScheduleSection(root, { configure }) {
     if (sameKey(key, last.key)) return;
     last.key = key;
     draw(race);
-    now.replaceChildren(...racers.map((r, i) => {
+    const at = racers.map(lastLr).find(Boolean);
+    racerLine(now, at ? `η used in step ${at.step}:` : "η:", racers, (r) => {
       const used = lastLr(r);
-      const span = document.createElement("span");
-      span.className = "tr-count";
-      const b = document.createElement("b");
-      b.textContent = optimizerName(r.optimizer);
-      span.append(swatch(r, i), b, used ? ` η = ${fmt(used.lr, 3)} in step ${used.step}` : " no step yet");
-      return span;
-    }));
+      return fmt(used ? used.lr : scheduleCurve(r, race.config).lr[0], 3);
+    });
   }
 
   return { update };

@@ -8,9 +8,10 @@ import { fmt, isNum } from "../render/format.js";
 import { keepKeys, setDisabled } from "./chartbits.js";
 import { ClipSection } from "./clipchart.js";
 import { DecaySection } from "./decay.js";
-import { LayerSection } from "./layerbars.js";
+import { INITS, LayerSection } from "./layerbars.js";
 import { ScheduleSection } from "./schedule.js";
 
+const INIT_LABELS = Object.fromEntries(INITS.map(([v, label]) => [v, v === "large" ? label : v]));
 const TABS = [
   ["schedule", "Schedule"],
   ["clip", "Clipping"],
@@ -25,7 +26,7 @@ export function trickSummaries(race) {
   return {
     schedule: c.schedule ?? "constant",
     clip: on(c.clip) ? `at ${fmt(c.clip, 3)}` : "off",
-    init: race?.model === "mlp" ? c.init ?? "uniform" : "—",
+    init: race?.model === "mlp" ? INIT_LABELS[c.init ?? "uniform"] ?? c.init : "—",
     decay: on(c.weight_decay) ? `λ ${fmt(c.weight_decay, 3)}` : "off",
   };
 }
@@ -37,7 +38,7 @@ export function TricksPanel(root, { configure }) {
   root.classList.add("tricks-panel");
   root.innerHTML = `
     <div class="panel-head"><span class="panel-title">Tricks</span>
-      <span class="tr-tabs" role="tablist">${TABS.map(([k, t]) => `<button type="button" role="tab" class="tr-tab" data-tab="${k}">${t} <span class="tr-sum"></span></button>`).join("")}</span></div>
+      <span class="tr-tabs" role="tablist">${TABS.map(([k, t]) => `<button type="button" role="tab" class="tr-tab" data-tab="${k}" data-always="1">${t} <span class="tr-sum"></span></button>`).join("")}</span></div>
     <div class="tr-grid">${TABS.map(([k]) => `<section data-trick="${k}" role="tabpanel"></section>`).join("")}</div>`;
   keepKeys(root);
   const part = (name) => root.querySelector(`[data-trick="${name}"]`);
@@ -89,9 +90,11 @@ export function TricksPanel(root, { configure }) {
     sections.forEach((s, i) => {
       if (!part(TABS[i][0]).hidden || TABS[i][0] === "decay") s.update(race); // decay keeps its ‖θ‖ history even when hidden
     });
-    // Sections mark controls that do not apply (data-off) as they update; settle them after.
-    setDisabled(root, Boolean(race.viewer));
-    for (const t of tabs) t.disabled = false; // looking at another trick is never editing
+    const viewer = Boolean(race.viewer);
+    if (viewer !== last.viewer) {
+      last.viewer = viewer;
+      setDisabled(root, viewer);
+    }
   }
 
   return { update };

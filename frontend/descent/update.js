@@ -174,6 +174,7 @@ function memoryTable(rows, cells) {
 function racerCard(racer, i, linesOpen) {
   const card = el("div", "up-racer");
   card.dataset.key = racer.key ?? String(i);
+  card.style.setProperty("--racer", racerStyle(racer, i).color);
   const head = el("div", "up-head");
   const name = el("b", "up-opt", optimizerName(racer.optimizer));
   head.append(swatch(racer, i), name);
@@ -189,11 +190,15 @@ function racerCard(racer, i, linesOpen) {
   }
   const opt = ex.optimizer ?? racer.optimizer;
   head.append(el("span", "up-rule", ex.rule ?? ""));
-  // The server's lines repeat the table's numbers inside the formulas: folded when space is short.
-  const lines = el("details", "up-lines");
-  lines.open = linesOpen;
-  lines.append(el("summary", "", "the formulas with the numbers in"));
+  // The server's lines repeat the table's numbers inside the formulas: folded when space is short;
+  // the toggle sits at the end of the card's head, so folded they cost no line of their own.
+  const lines = el("div", "up-lines");
+  lines.hidden = !linesOpen;
   for (const line of ex.lines ?? []) lines.append(el("div", "", line));
+  const more = el("button", "up-more", linesOpen ? "formulas ▴" : "formulas ▾");
+  more.type = "button";
+  more.dataset.always = "1"; // reading is never editing: viewers may unfold too
+  more.title = "the update written out with its numbers";
   const { cells, rows } = updateParts(opt, ex.values);
   const inRows = new Set((rows ?? []).flat());
   const firstRow = cells.findIndex((c) => inRows.has(c.sym));
@@ -207,10 +212,10 @@ function racerCard(racer, i, linesOpen) {
     const cut = firstRow; // the cells before m/v stay above the table, the step and after below
     card.append(line(rest.slice(0, cut)), memoryTable(rows, cells), line(rest.slice(cut)));
   } else card.append(line(rest));
+  head.append(more);
   const note = biasNote(opt, ex.values);
   if (note) card.append(el("div", `up-note${/worn off/.test(note) ? " calm" : ""}`, note));
   card.append(lines);
-  card.style.setProperty("--racer", racerStyle(racer, i).color);
   return card;
 }
 
@@ -227,12 +232,14 @@ export function UpdatePanel(root, { select }) {
   let choices = [];
   let last = {};
   let linesOpen = null; // null: open for one or two racers; then whatever the user chose
-  list.addEventListener("toggle", (ev) => {
-    if (ev.target.matches?.("details.up-lines")) {
-      linesOpen = ev.target.open;
-      for (const d of list.querySelectorAll("details.up-lines")) if (d.open !== linesOpen) d.open = linesOpen;
-    }
-  }, true);
+  list.addEventListener("click", (ev) => {
+    const b = ev.target.closest?.(".up-more");
+    if (!b) return;
+    b.blur();
+    linesOpen = !list.querySelector(".up-lines:not([hidden])");
+    for (const d of list.querySelectorAll(".up-lines")) d.hidden = !linesOpen;
+    for (const m of list.querySelectorAll(".up-more")) m.textContent = linesOpen ? "formulas ▴" : "formulas ▾";
+  });
 
   function choose(c) {
     if (c) select(c.name, c.index);
@@ -242,7 +249,8 @@ export function UpdatePanel(root, { select }) {
     pick.replaceChildren();
     if (model === "mlp") {
       const sel = el("select", "up-select");
-      sel.setAttribute("aria-label", "weight");
+      sel.setAttribute("aria-label", "which weight");
+      sel.title = "which weight: W_k[i,j] joins input j to unit i of layer k";
       let group = null;
       choices.forEach((c, n) => {
         if (!group || group.label !== c.group) {
@@ -256,7 +264,7 @@ export function UpdatePanel(root, { select }) {
         sel.blur(); // the next S is a step, not a search in the list
         choose(choices[Number(sel.value)]);
       });
-      pick.append(el("span", "up-pick-label", "weight"), sel);
+      pick.append(sel);
       return;
     }
     choices.forEach((c, n) => {

@@ -81,6 +81,8 @@ test("‖θ‖ from parameters, and its history per racer", () => {
   t = recordNorm(t, 1, 3.9); // same step again: replaced, not added
   assert.deepEqual(t, { steps: [0, 1], norms: [5, 3.9] });
   assert.equal(trend(t), "↓ 22%");
+  assert.equal(trend({ norms: [2, 8] }), "↑ ×4");
+  assert.equal(trend({ norms: [100, 96.5] }), "↓ 4%"); // one digit below 10%
   t = recordNorm(t, 0, 5); // a reset starts the history over
   assert.deepEqual(t, { steps: [0], norms: [5] });
   for (let s = 1; s <= MAX_POINTS + 10; s++) t = recordNorm(t, s, 5);
@@ -114,7 +116,7 @@ test("log-scale bars: decades, lengths, zero and NaN", () => {
 test("layers by name, and what their sizes say", () => {
   const rows = layerRows([{ activation_std: 0.5, grad_norm: 1e-5 }, { activation_std: 0.4, grad_norm: 1e-3 }, { activation_std: 0.3, grad_norm: 0.1 }]);
   assert.deepEqual(rows.map((r) => r.label), ["hidden 1", "hidden 2", "output"]);
-  assert.match(layerVerdict(rows), /vanishes/);
+  assert.match(layerVerdict(rows), /10000× smaller than the output's: vanishing/);
   assert.match(layerVerdict(layerRows([{ activation_std: 0, grad_norm: 0 }, { activation_std: 0.1, grad_norm: 0.2 }])), /symmetry/);
   assert.match(layerVerdict(layerRows([{ activation_std: 40, grad_norm: 1 }, { activation_std: 1, grad_norm: 1 }])), /exploding/);
   assert.match(layerVerdict(layerRows([{ activation_std: 0.6, grad_norm: 0.3 }, { activation_std: 0.4, grad_norm: 0.2 }])), /healthy/);
@@ -142,4 +144,28 @@ test("racers are told apart by dash and marker too, and draw keys compare by val
   assert.equal(sameKey([1, [a, 2]], [1, [a, 2]]), true);
   assert.equal(sameKey([1, [a, 2]], [1, [[1], 2]]), false, "lists inside compare by identity");
   assert.equal(sameKey([1], undefined), false);
+});
+
+test("a clip threshold to try, and decade labels as students write them", async () => {
+  const { suggestClip } = await import("../../frontend/descent/clipchart.js");
+  const { fmtDecade } = await import("../../frontend/descent/chartbits.js");
+  assert.equal(suggestClip([{ gradNorms: [0.5, 3.2, 2.9] }, { gradNorms: [null, 100] }]), 3);
+  assert.equal(suggestClip([{ gradNorms: [] }]), null);
+  assert.deepEqual([1e-5, 1e-3, 0.01, 0.1, 1, 10, 1000, 1e4].map(fmtDecade), ["10⁻⁵", "10⁻³", "0.01", "0.1", "1", "10", "1000", "10⁴"]);
+});
+
+test("tab summaries say what each trick is set to", async () => {
+  const { trickSummaries } = await import("../../frontend/descent/tricks.js");
+  assert.deepEqual(trickSummaries({ model: "mlp", config: { schedule: "cosine", clip: 1.5, init: "large", weight_decay: 0.01 } }),
+    { schedule: "cosine", clip: "at 1.5", init: "too large", decay: "λ 0.01" });
+  assert.deepEqual(trickSummaries({ model: "neuron", config: { clip: 0 } }), { schedule: "constant", clip: "off", init: "—", decay: "off" });
+  assert.deepEqual(logDomain([1e-18, 50], 2, 6), [1e-4, 100], "a converged run's tiny ‖g‖ sits on the floor");
+});
+
+test("the ‖g‖ axis keeps the threshold and most steps, not one blow-up", async () => {
+  const { normDomain } = await import("../../frontend/descent/clipchart.js");
+  const norms = [...Array.from({ length: 100 }, (_, i) => 0.2 + i * 0.001), 1e5, 1e-18];
+  assert.deepEqual(normDomain(norms, 0.5, 6), [0.01, 1]);
+  assert.deepEqual(normDomain(norms, 20, 6), [0.1, 100], "the threshold is always on the axis");
+  assert.deepEqual(normDomain([], 0), [0.01, 1]);
 });
