@@ -66,7 +66,7 @@ export function LayerSection(root, { configure }) {
     configure({ ...DRAMATIC });
   });
 
-  function draw(racer, i, rows) {
+  function draw(rows) {
     const { ctx, w, h } = prepare(canvas);
     if (!rows.length) {
       ctx.fillStyle = MUTED;
@@ -156,7 +156,7 @@ export function LayerSection(root, { configure }) {
     const rows = layerRows(layers);
     const who = racer ? `${optimizerName(racer.optimizer)}, step ${racer.state?.step ?? 0}: ` : "";
     verdict.textContent = rows.length ? who + layerVerdict(rows) : "";
-    draw(racer, 0, rows);
+    draw(rows);
     const said = rows.map((r) => `${r.label}: σ(a) ${fmt(r.act, 3)}, ‖∂L/∂W‖ ${fmt(r.grad, 3)}`).join("\n");
     canvas.title = said;
     canvas.setAttribute("aria-label", `activation spread and gradient size per layer. ${said.replace(/\n/g, "; ")}`);
