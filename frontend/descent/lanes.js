@@ -55,8 +55,8 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
   el.querySelector(".lane-remove").addEventListener("click", () => onRemove(r.key));
   let last = {};
 
-  function update(r, canRemove) {
-    const key = [r.optimizer, r.lr, r.state?.loss, r.state?.step, laneStatus(r), r.diverged, canRemove, r.color].join("|");
+  function update(r, canRemove, viewer) {
+    const key = [r.optimizer, r.lr, r.state?.loss, r.state?.step, laneStatus(r), r.diverged, canRemove, r.color, viewer].join("|");
     if (key === last.key) return;
     last = { key, lr: r.lr };
     paintSwatch(el.querySelector(".swatch"), r);
@@ -70,6 +70,8 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
     st.hidden = !status;
     el.classList.toggle("bad", !!(r.diverged || r.error));
     el.querySelector(".lane-remove").disabled = !canRemove;
+    el.querySelector(".lane-remove").hidden = viewer; // a watcher sees the race, not its levers
+    select.disabled = input.disabled = viewer;
   }
 
   return { el, update };
@@ -159,8 +161,9 @@ export function Lanes(root, { onOptimizer, onLr, onAdd, onRemove }) {
       for (const k of keys) list.appendChild(rows.get(k).el); // keep the race's order
     }
     const canRemove = race.racers.length > MIN_RACERS;
-    for (const r of race.racers) rows.get(r.key).update(r, canRemove);
+    for (const r of race.racers) rows.get(r.key).update(r, canRemove, !!race.viewer);
     addBtn.disabled = race.racers.length >= MAX_RACERS;
+    addBtn.hidden = !!race.viewer;
     const chartKey = race.racers.map((r) => `${r.key}:${r.steps.length}:${r.state?.step}:${r.state?.loss}`).join() + `|${canvas.clientWidth}x${canvas.clientHeight}`;
     if (chartKey !== lastChart) {
       lastChart = chartKey;

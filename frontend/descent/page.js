@@ -6,6 +6,7 @@ import { Tabs } from "../views/tabs.js";
 import { Landscape } from "./landscape.js";
 import { Lanes } from "./lanes.js";
 import { RaceSockets, initialRace } from "./race.js";
+import { ShareRace } from "./share.js";
 import { DESCENT_DATASETS, DESCENT_MODELS, DESCENT_MODEL_TITLES, SPEEDS, batchFor, batchSize, readWhere, sharedConfig, whereSearch } from "./where.js";
 
 const $ = (id) => document.getElementById(id);
@@ -20,6 +21,7 @@ let race = initialRace({
   speed: where.speed,
   view: where.view,
   span: where.span,
+  watch: where.watch,
 });
 let dirty = true;
 
@@ -90,13 +92,15 @@ function Status(root) {
     update(r) {
       const up = r.racers.filter((x) => x.connected).length;
       const conn = up === r.racers.length ? "" : up === 0 ? "disconnected: retrying…" : `${r.racers.length - up} of ${r.racers.length} racers disconnected`;
-      const key = `${r.step}|${r.playing}|${conn}`;
+      const key = `${r.step}|${r.playing}|${conn}|${r.viewer}`;
       if (key === last) return;
       last = key;
       root.querySelector("#step").textContent = String(r.step);
       const run = root.querySelector("#run");
-      run.textContent = r.playing ? "▶ playing" : "paused";
+      // A watcher can't tell play from steps: it says whose race it is instead.
+      run.textContent = r.viewer ? "watching" : r.playing ? "▶ playing" : "paused";
       run.classList.toggle("playing", r.playing);
+      run.classList.toggle("watching", !!r.viewer);
       const c = root.querySelector("#conn");
       c.textContent = conn;
       c.hidden = !conn;
@@ -121,6 +125,13 @@ settings.innerHTML = `
   <label class="field">batch<select id="batch">${options([["full", "full batch"], ["mini", "mini-batch of 10"]], where.batch)}</select></label>
   ${race.model === "mlp" ? `<label class="field">dataset<select id="dataset">${options(DESCENT_DATASETS.map((d) => [d, d]), where.dataset)}</select></label>` : ""}`;
 
+if (race.viewer) {
+  // Watching someone's race: nothing here steers it (the server would refuse anyway).
+  controls.innerHTML = `<span class="watching-note">Watching a race live: the page that started it steps it.</span>`;
+  settings.replaceChildren();
+}
+views.push(ShareRace(document.querySelector(".topbar"), { getRace: () => race, before: $("status") }));
+
 const actions = {
   step: () => sockets.step(),
   play: () => sockets.play(!race.playing),
@@ -128,19 +139,19 @@ const actions = {
   terrain: () => setRace({ ...race, view: race.view === "terrain" ? "contour" : "terrain" }),
 };
 for (const [id, name] of [["step-btn", "step"], ["play-btn", "play"], ["reset-btn", "reset"]]) {
-  $(id).addEventListener("click", (ev) => {
+  $(id)?.addEventListener("click", (ev) => {
     ev.currentTarget.blur(); // a focused button would also "click" on Space
     actions[name]();
   });
 }
-$("speed").addEventListener("change", (ev) => setRace({ ...race, speed: Number(ev.target.value) }));
-$("lr-all").addEventListener("change", (ev) => {
+$("speed")?.addEventListener("change", (ev) => setRace({ ...race, speed: Number(ev.target.value) }));
+$("lr-all")?.addEventListener("change", (ev) => {
   const lr = Number(ev.target.value);
   if (!(lr > 0 && lr <= 1000)) return void (ev.target.value = String(race.config.lr));
   setRace({ ...race, config: { ...race.config, lr } });
   for (const r of race.racers) sockets.configureRacer(r.key, { lr });
 });
-$("model").addEventListener("change", (ev) => {
+$("model")?.addEventListener("change", (ev) => {
   // A new model is a new race: a fresh page keeps every socket and view simple.
   const next = { ...where, model: ev.target.value, span: null };
   const q = new URLSearchParams(whereSearch({ ...race, model: next.model, span: null, config: { ...sharedConfig(next), lr: undefined } }));
@@ -148,10 +159,11 @@ $("model").addEventListener("change", (ev) => {
   q.delete("lrs");
   location.assign(`/descent?${q}`);
 });
-$("batch").addEventListener("change", (ev) => sockets.configure({ batch_size: batchSize(race.model, ev.target.value) }));
+$("batch")?.addEventListener("change", (ev) => sockets.configure({ batch_size: batchSize(race.model, ev.target.value) }));
 $("dataset")?.addEventListener("change", (ev) => sockets.configure({ dataset: ev.target.value }));
 
 function updateControls() {
+  if (race.viewer) return;
   const play = $("play-btn");
   play.querySelector("span").textContent = race.playing ? "❚❚ Pause" : "▶ Play";
   play.classList.toggle("playing", race.playing);

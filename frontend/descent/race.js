@@ -24,10 +24,10 @@ export const LIVE_KEYS = new Set(["lr", "clip", "schedule", "warmup_steps", "sch
 
 let nextKey = 1;
 
-export function newRacer(slot, optimizer, lr) {
+export function newRacer(slot, optimizer, lr, watch = null) {
   const s = SLOTS[slot];
   return {
-    key: `r${nextKey++}`, slot, optimizer, lr, color: s.color, dash: s.dash, marker: s.marker,
+    key: `r${nextKey++}`, slot, optimizer, lr, watch, color: s.color, dash: s.dash, marker: s.marker,
     session: null, connected: false, state: null, startLoss: null, landscape: null, pending: null, diverged: null,
     trail: [], steps: [], losses: [], gradNorms: [], lrs: [], clipped: [], explain: null, error: null, errorAt: 0,
   };
@@ -38,11 +38,14 @@ export function defaultSelected(model) {
   return model === "mlp" ? { name: "W0", index: [0, 0] } : { name: "w", index: [0] };
 }
 
-export function initialRace({ model, config, racers, speed = 20, view = "contour", span = null, selected = null }) {
+/** `watch`: room codes of someone else's racers — the race is then only watched (`viewer`). */
+export function initialRace({ model, config, racers, speed = 20, view = "contour", span = null, selected = null, watch = [] }) {
+  const viewer = watch.length > 0;
   return {
-    model, config: { ...config }, step: 0, target: 0, playing: false, speed, view, span,
+    model, config: { ...config }, step: 0, target: 0, playing: false, speed, view, span, viewer,
     selected: selected ?? defaultSelected(model), landscape: null,
-    racers: racers.map((r, i) => newRacer(i, r.optimizer, r.lr)),
+    racers: viewer ? watch.map((code, i) => newRacer(i, null, null, code))
+      : racers.map((r, i) => newRacer(i, r.optimizer, r.lr)),
   };
 }
 
@@ -137,8 +140,11 @@ function reduceRacer(r, msg) {
       // A new connection creates a new session (step 0): what the old one owed is void.
       return { ...r, connected, pending: connected ? r.pending : null, ...(connected ? {} : { session: null }) };
     }
-    case "session":
-      return { ...freshRun(r, r.landscape), session: msg.id, state: null, error: null, diverged: null };
+    case "session": {
+      const optimizer = msg.config?.optimizer ?? r.optimizer; // a watcher learns its racers here
+      const lr = isNum(msg.config?.lr) ? msg.config.lr : r.lr;
+      return { ...freshRun(r, r.landscape), session: msg.id, optimizer, lr, state: null, error: null, diverged: null };
+    }
     case "state": {
       const back = r.state && msg.step < r.state.step; // a reset or a rebuild: the run starts over
       const base = back || (msg.step === 0 && r.steps.length) ? freshRun(r, r.landscape) : r;
@@ -188,7 +194,9 @@ export function reduceRace(race, racerKey, msg) {
   const r = reduceRacer(race.racers[i], msg);
   if (r === race.racers[i]) return race;
   const racers = race.racers.with(i, r);
-  return { ...race, racers, step: raceStep(racers), landscape: racers[0].landscape ?? race.landscape };
+  // A watcher shows the settings of the race it watches (the first racer's, shared by all).
+  const config = race.viewer && i === 0 && msg.type === "state" && msg.config ? { ...msg.config } : race.config;
+  return { ...race, racers, config, step: raceStep(racers), landscape: racers[0].landscape ?? race.landscape };
 }
 
 /** The landscape question every racer gets (the same one, so their positions share a frame). */
@@ -253,7 +261,8 @@ export function RaceSockets({ getRace, setRace }) {
 
   function open(r) {
     const api = connect({
-      hello: () => ({ type: "create", model: race().model, config: { ...race().config, optimizer: r.optimizer, lr: r.lr } }),
+      hello: () => (r.watch ? { type: "join", session: r.watch }
+        : { type: "create", model: race().model, config: { ...race().config, optimizer: r.optimizer, lr: r.lr } }),
       onMessage: (msg) => onMessage(r.key, msg),
       onStatus: (status) => onMessage(r.key, { type: "_conn", status }),
     });
@@ -262,6 +271,7 @@ export function RaceSockets({ getRace, setRace }) {
 
   /** Send one lockstep tick of k steps (k = 0: only bring late racers up to the target). */
   function stepBy(k) {
+    if (race().viewer) return false; // the race's own page steps it; a watcher only listens
     const plan = planTick(race(), k);
     if (!plan || !plan.sends.length) return false;
     setRace(markSent(race(), plan));
@@ -289,6 +299,7 @@ export function RaceSockets({ getRace, setRace }) {
   }
 
   function restartAll() {
+    if (race().viewer) return;
     setRace({ ...race(), target: 0 });
     sendAll({ type: "reset" });
     sendAll(landscapeQuery(race()));
@@ -298,6 +309,7 @@ export function RaceSockets({ getRace, setRace }) {
     start: () => race().racers.forEach(open),
     step: () => stepBy(1),
     play(on) {
+      if (race().viewer) return;
       clearTimeout(timer);
       setRace({ ...race(), playing: on });
       if (on) loop();
@@ -306,6 +318,7 @@ export function RaceSockets({ getRace, setRace }) {
     reset: restartAll,
     /** A change for every racer; a rebuild (init, weight decay, batch…) also re-asks the landscape. */
     configure(change) {
+      if (race().viewer) return;
       setRace({ ...race(), config: { ...race().config, ...change } });
       sendAll({ type: "configure", config: change });
       if (Object.keys(change).some((k) => !LIVE_KEYS.has(k))) {
@@ -315,6 +328,7 @@ export function RaceSockets({ getRace, setRace }) {
     },
     /** One racer's own lr or optimizer. A new optimizer restarts the whole race, so it stays fair. */
     configureRacer(key, change) {
+      if (race().viewer) return;
       setRace({ ...race(), racers: race().racers.map((r) => (r.key === key ? { ...r, ...change } : r)) });
       send(key, { type: "configure", config: change });
       if ("optimizer" in change) restartAll();
@@ -326,6 +340,7 @@ export function RaceSockets({ getRace, setRace }) {
     askLandscape: () => sendAll(landscapeQuery(race())),
     add() {
       const rc = race();
+      if (rc.viewer) return;
       const slot = freeSlot(rc);
       if (slot < 0) return;
       const lr = rc.racers.at(-1)?.lr ?? rc.config.lr;
@@ -334,7 +349,7 @@ export function RaceSockets({ getRace, setRace }) {
       open(r);
     },
     remove(key) {
-      if (race().racers.length <= MIN_RACERS) return;
+      if (race().viewer || race().racers.length <= MIN_RACERS) return;
       sockets.get(key)?.close();
       sockets.delete(key);
       const racers = race().racers.filter((r) => r.key !== key);

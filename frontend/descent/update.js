@@ -6,7 +6,7 @@
 // (this panel's and the tricks panel's styles).
 
 import { fmt, isNum } from "../render/format.js";
-import { keepKeys, optimizerName, racerStyle, setDisabled, swatch } from "./chartbits.js";
+import { keepKeys, optimizerName, racerStyle, swatch } from "./chartbits.js";
 
 const SUB = ["₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"];
 const sub = (n) => String(n).split("").map((d) => SUB[Number(d)] ?? d).join("");
@@ -301,7 +301,7 @@ export function UpdatePanel(root, { select }) {
       last.sel = selKey;
       showSelected(race?.selected);
     }
-    setDisabled(pick, Boolean(race?.viewer));
+    // Picking a weight only asks (explain is read-only): a watcher may pick too.
     const key = racers.map((r) => [r.key, r.optimizer, r.color, r.error, r.diverged]);
     const explains = racers.map((r) => r.explain);
     const same = last.explains && explains.length === last.explains.length && explains.every((e, n) => e === last.explains[n]);

@@ -27,7 +27,10 @@ export function readWhere(search) {
   const dataset = DESCENT_DATASETS.includes(q.get("dataset")) ? q.get("dataset") : "circle";
   const span = num(q.get("span"));
   const speed = SPEEDS.includes(num(q.get("speed"))) ? num(q.get("speed")) : 20;
+  // A class watching the teacher's race: the racers' room codes, joined read-only.
+  const watch = (q.get("watch") ?? "").split(",").filter((c) => /^[A-Za-z0-9]{4,16}$/.test(c)).slice(0, 4);
   return {
+    watch,
     model,
     racers: racers.map((optimizer, i) => ({ optimizer, lr: validLr(lrs[i]) ? lrs[i] : lr })),
     lr,
@@ -65,5 +68,16 @@ export function whereSearch(race) {
   if (race.view !== "contour") q.set("view", race.view);
   if (race.span) q.set("span", String(race.span));
   if (race.speed !== 20) q.set("speed", String(race.speed));
+  if (race.viewer) q.set("watch", race.racers.map((r) => r.watch).join(","));
+  return `?${q}`;
+}
+
+/** The link a class opens to watch this race live: the racers' rooms, joined read-only. */
+export function watchSearch(race) {
+  const codes = race.racers.map((r) => r.session).filter(Boolean);
+  if (codes.length !== race.racers.length) return null; // a racer is still connecting
+  const q = new URLSearchParams({ model: race.model, watch: codes.join(",") });
+  if (race.view !== "contour") q.set("view", race.view);
+  if (race.span) q.set("span", String(race.span));
   return `?${q}`;
 }

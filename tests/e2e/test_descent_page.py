@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from e2e_helpers import assert_fits_viewport
-
 pytestmark = pytest.mark.e2e
 
 RACE = "window.descent && window.descent.race()"
@@ -16,6 +14,18 @@ READY = (
     " && document.querySelector('#landscape').dataset.ready === '1'"
 )
 SETTLED = "descent.race().racers.every(r => r.diverged || (r.pending === null && r.state.step === descent.race().target))"
+
+
+def assert_race_fits_first_screen(page) -> None:
+    """The race (landscape and lanes) fills the first screen above the bottom bar, nothing wider
+    than the window; the update and the tricks follow below, each at its full size."""
+    vw, vh = page.viewport_size["width"], page.viewport_size["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= vw
+    bar = page.locator(".bottombar").bounding_box()
+    assert bar["y"] + bar["height"] <= vh + 1, bar  # the controls stay on screen (sticky)
+    for sel in ("#landscape", "#lanes"):
+        box = page.locator(sel).bounding_box()
+        assert box["y"] + box["height"] <= bar["y"] + 1, (sel, box, bar)
 
 
 def open_descent(page, url: str, query: str = "", racers: int = 4) -> dict:
@@ -64,7 +74,7 @@ def test_keys_step_every_racer_in_lockstep_and_trails_grow(page, server_url, sho
         assert len(r["trail"]) == r["state"]["step"] + 1
     assert page.text_content("#play-btn").startswith("▶ Play")
     assert "speed=100" in page.url and "racers=sgd%2Cmomentum%2Crmsprop%2Cadam" in page.url
-    assert_fits_viewport(page)
+    assert_race_fits_first_screen(page)
     shot(page, "descent_race")
 
     # The hover readout names the axes and reads the grid.
@@ -104,8 +114,8 @@ def test_typing_in_a_lane_does_not_step_and_a_racer_can_be_added_and_removed(pag
     added = race(page)["racers"][2]
     assert added["optimizer"] == "momentum" and len(added["trail"]) == 2
     page.locator(".lane").nth(2).locator(".lane-remove").click()
-    page.wait_for_function("descent.race().racers.length === 2")
-    assert page.locator(".lane-remove").first.is_disabled()  # two is the least
+    page.wait_for_function("descent.race().racers.length === 2 && document.querySelectorAll('.lane').length === 2")
+    page.wait_for_function("document.querySelector('.lane-remove').disabled")  # two is the least (drawn next frame)
 
 
 def test_a_diverged_racer_says_so_and_the_others_keep_going(page, server_url):
@@ -134,7 +144,7 @@ def test_network_landscape_is_a_projection(page, server_url, shot):
         page.keyboard.press("s")
     page.wait_for_function(f"descent.race().target === 5 && {SETTLED}", timeout=10_000)
     assert all(len(r["trail"]) == 6 for r in race(page)["racers"])
-    assert_fits_viewport(page)
+    assert_race_fits_first_screen(page)
     shot(page, "descent_network")
 
 
@@ -147,3 +157,74 @@ def test_a_link_reproduces_the_race(page, server_url):
     assert sent and all(m["at"] == "start" for m in sent)
     for key in ("model=line", "view=terrain", "span=8", "lr=0.02"):
         assert key in page.url
+
+
+def test_the_update_panel_shows_adams_bias_correction(page, server_url, shot):
+    open_descent(page, server_url)
+    for _ in range(2):
+        page.keyboard.press("s")
+    page.wait_for_function(f"descent.race().target === 2 && {SETTLED}"
+                           " && descent.race().racers.every(r => r.explain && r.explain.step === 2)", timeout=10_000)
+    adam = next(r for r in race(page)["racers"] if r["optimizer"] == "adam")
+    v = adam["explain"]["values"]
+    assert v["t"] == 2 and v["v_hat"] == pytest.approx(v["v"] / (1 - 0.999 ** 2))
+    card = page.locator("#update .up-racer").nth(3)
+    text = card.text_content()
+    assert "Adam" in text and "1−β₂ᵗ" in text and "v̂" in text, text
+    page.click("#update .up-w >> text=b")  # the other weight: every racer explains b
+    page.wait_for_function("descent.race().racers.every(r => r.explain && r.explain.name === 'b')", timeout=10_000)
+    page.locator("#update").scroll_into_view_if_needed()
+    shot(page, "descent_update")
+
+
+def test_init_too_large_shows_exploding_layers(page, server_url, shot):
+    open_descent(page, server_url, "?model=mlp&dataset=circle")
+    page.locator("#tricks").scroll_into_view_if_needed()
+    page.click("#tricks .tr-try")  # hidden 8,8,8,8 with ReLU: a deep net
+    page.wait_for_function("descent.race().racers.every(r => r.state && r.state.config.hidden.length === 4)",
+                           timeout=10_000)
+    page.select_option("#tricks .tr-init-kind", "large")
+    page.wait_for_function("descent.race().racers.every(r => r.state && r.state.config.init === 'large')",
+                           timeout=10_000)
+    page.keyboard.press("s")
+    page.wait_for_function(f"descent.race().target === 1 && {SETTLED}"
+                           " && descent.race().racers.every(r => r.state.layers)", timeout=10_000)
+    layers = [x["activation_std"] for x in race(page)["racers"][0]["state"]["layers"][:-1]]
+    assert len(layers) == 4 and layers[-1] > 10 * layers[0], layers  # σ = 2 per weight: it grows
+    assert "exploding" in page.text_content("#tricks")
+    page.evaluate("document.querySelector('#tricks').scrollIntoView({block: 'end'})")
+    shot(page, "descent_tricks")
+
+
+def test_a_class_watches_the_race_live_from_the_watch_link(page, server_url, browser):
+    open_descent(page, server_url, "?racers=sgd,adam", racers=2)
+    page.keyboard.press("s")
+    page.wait_for_function(f"descent.race().target === 1 && {SETTLED}")
+    page.click("#share-race")
+    page.wait_for_function("document.querySelector('#watch-link').value.includes('watch=')")
+    link = page.input_value("#watch-link")
+    codes = [r["session"] for r in race(page)["racers"]]
+    assert link.endswith("/descent?model=neuron&watch=" + "%2C".join(codes)), link
+    page.keyboard.press("Escape")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    student = context.new_page()
+    try:
+        student.goto(link)
+        student.wait_for_function(READY.format(n=2), timeout=20_000)
+        watched = race(student)
+        assert watched["viewer"] and [r["optimizer"] for r in watched["racers"]] == ["sgd", "adam"]
+        assert student.text_content("#status #run") == "watching"
+        assert student.locator("#step-btn").count() == 0 and student.locator(".lane select").first.is_disabled()
+        student.keyboard.press("s")  # the student's keys steer nothing
+        for _ in range(3):
+            page.keyboard.press("s")
+        student.wait_for_function("descent.race().racers.every(r => r.state.step === 4)", timeout=10_000)
+        page.wait_for_function(f"descent.race().target === 4 && {SETTLED}")
+        ours, theirs = race(page)["racers"], race(student)["racers"]
+        for a, b in zip(ours, theirs):
+            assert b["state"]["landscape_at"] == a["state"]["landscape_at"]
+            assert b["trail"][-3:] == a["trail"][-3:]  # the steps watched are the steps taken
+        assert race(page)["step"] == 4
+    finally:
+        context.close()

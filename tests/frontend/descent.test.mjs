@@ -285,3 +285,38 @@ test("the address round-trips a race and falls back on bad values", () => {
   assert.deepEqual(sharedConfig(d), { features: 1, dataset: "pass_fail", batch_size: 40, seed: 0 });
   assert.equal(sharedConfig(readWhere("?model=line")).bias, true, "a line without b has no landscape");
 });
+
+// ---- watching a race (a class follows the teacher's racers, read-only) ----------------------------
+
+test("a watch link names every racer's room, and a watcher joins those rooms", async () => {
+  const { readWhere, watchSearch } = await import("../../frontend/descent/where.js");
+  const { initialRace, reduceRace, planTick } = await import("../../frontend/descent/race.js");
+  const where = readWhere("?model=neuron&watch=ABCDE,FGHJK,bad!code");
+  assert.deepEqual(where.watch, ["ABCDE", "FGHJK"]);
+  let race = initialRace({ model: "neuron", config: {}, racers: where.racers, watch: where.watch });
+  assert.equal(race.viewer, true);
+  assert.deepEqual(race.racers.map((r) => r.watch), ["ABCDE", "FGHJK"]);
+  const [a, b] = race.racers.map((r) => r.key);
+  race = reduceRace(race, a, { type: "session", id: "ABCDE", config: { optimizer: "adam", lr: 0.05 } });
+  assert.equal(race.racers[0].optimizer, "adam");
+  assert.equal(race.racers[0].lr, 0.05);
+  race = reduceRace(race, a, { type: "state", step: 7, loss: 0.3, config: { optimizer: "adam", lr: 0.05, clip: 2 } });
+  assert.equal(race.config.clip, 2); // the watched race's settings, for the tricks panel
+  race = reduceRace(race, b, { type: "_conn", status: "open" });
+  race = reduceRace(race, a, { type: "_conn", status: "open" });
+  race = reduceRace(race, b, { type: "session", id: "FGHJK", config: { optimizer: "sgd", lr: 0.05 } });
+  race = reduceRace(race, b, { type: "state", step: 7, loss: 0.5, config: { optimizer: "sgd", lr: 0.05 } });
+  assert.equal(race.step, 7);
+  assert.ok(planTick(race, 1)); // the arithmetic would step…
+  assert.equal(watchSearch(race), "?model=neuron&watch=ABCDE%2CFGHJK"); // …and the link passes on
+});
+
+test("no watch link until every racer has its room", async () => {
+  const { watchSearch } = await import("../../frontend/descent/where.js");
+  const { initialRace, reduceRace } = await import("../../frontend/descent/race.js");
+  let race = initialRace({ model: "mlp", config: {}, racers: [{ optimizer: "sgd", lr: 0.1 }, { optimizer: "adam", lr: 0.1 }], view: "terrain" });
+  assert.equal(race.viewer, false);
+  assert.equal(watchSearch(race), null);
+  for (const [r, id] of race.racers.map((r, i) => [r, ["AAAAA", "BBBBB"][i]])) race = reduceRace(race, r.key, { type: "session", id, config: {} });
+  assert.equal(watchSearch(race), "?model=mlp&watch=AAAAA%2CBBBBB&view=terrain");
+});
