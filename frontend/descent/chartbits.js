@@ -3,8 +3,8 @@
 // (‖g‖, activation spreads), and keeping typed keys inside the panel's own fields. Nothing here
 // touches the DOM at import time, so node --test can load it.
 
-import { AXIS, GRID, MUTED } from "../render/colors.js";
-import { FONT_SMALL } from "../render/canvas.js";
+import { MUTED } from "../render/colors.js";
+import { FONT_SMALL, gridFrame } from "../render/canvas.js";
 import { fmt, isNum } from "../render/format.js";
 
 export const RACER_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"];
@@ -140,23 +140,10 @@ export function xTickLabels(ctx, xTicks, sx, x0, x1, y, label = (t) => fmt(t, 3)
 
 /** A frame with y ticks at `yTicks` and x ticks at `xTicks`, for the panels' small charts. */
 export function frame(ctx, box, sx, sy, xTicks, yTicks, fmtY = (t) => fmt(t, 3)) {
+  gridFrame(ctx, box, yTicks, sy, fmtY);
   ctx.save();
-  ctx.strokeStyle = GRID;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  for (const t of yTicks) {
-    const y = Math.round(sy(t)) + 0.5;
-    ctx.moveTo(box.x, y);
-    ctx.lineTo(box.x + box.w, y);
-  }
-  ctx.stroke();
-  ctx.strokeStyle = AXIS;
-  ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
   ctx.fillStyle = MUTED;
   ctx.font = FONT_SMALL;
-  ctx.textAlign = "right";
-  ctx.textBaseline = "middle";
-  for (const t of yTicks) ctx.fillText(fmtY(t), box.x - 5, sy(t));
   xTickLabels(ctx, xTicks, sx, box.x - 4, box.x + box.w + 8, box.y + box.h + 3);
   ctx.restore();
 }

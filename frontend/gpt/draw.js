@@ -1,8 +1,8 @@
 // Drawing helpers of the transformer page: attention heatmaps (one colour ramp for every map, so
 // maps compare), the loss colour of a character, small line charts. Stateless.
 
-import { AXIS, GRID, INK, MUTED } from "../render/colors.js";
-import { FONT_SMALL } from "../render/canvas.js";
+import { INK, MUTED } from "../render/colors.js";
+import { FONT_SMALL, gridFrame } from "../render/canvas.js";
 import { isNum } from "../render/format.js";
 
 /** The colour of an attention weight w ∈ [0, 1]: white → deep blue; √ lifts the small ones. */
@@ -73,23 +73,10 @@ export function polyline(ctx, xs, ys, sx, sy) {
 
 /** A frame with a few tick labels, for the small charts whose panels name their axes. */
 export function miniAxes(ctx, box, xTicks, yTicks, sx, sy, fmtX, fmtY) {
+  gridFrame(ctx, box, yTicks, sy, fmtY);
   ctx.save();
-  ctx.strokeStyle = GRID;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  for (const t of yTicks) {
-    const y = Math.round(sy(t)) + 0.5;
-    ctx.moveTo(box.x, y);
-    ctx.lineTo(box.x + box.w, y);
-  }
-  ctx.stroke();
-  ctx.strokeStyle = AXIS;
-  ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
   ctx.fillStyle = MUTED;
   ctx.font = FONT_SMALL;
-  ctx.textAlign = "right";
-  ctx.textBaseline = "middle";
-  for (const t of yTicks) ctx.fillText(fmtY(t), box.x - 5, sy(t));
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   for (const t of xTicks) ctx.fillText(fmtX(t), sx(t), box.y + box.h + 3);

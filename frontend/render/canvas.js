@@ -86,22 +86,7 @@ export function axes(ctx, box, sx, sy, xd, yd, xLabel, yLabel, opts = {}) {
   const xt = opts.xTicks ?? ticks(xd[0], xd[1], Math.max(2, Math.floor(box.w / 80)));
   const yt = opts.yTicks ?? box.yTicks ?? ticks(yd[0], yd[1], Math.max(2, Math.floor(box.h / 50)));
   ctx.save();
-  ctx.lineWidth = 1;
-  ctx.strokeStyle = GRID;
-  ctx.beginPath();
-  for (const t of xt) {
-    const x = Math.round(sx(t)) + 0.5;
-    ctx.moveTo(x, box.y);
-    ctx.lineTo(x, box.y + box.h);
-  }
-  for (const t of yt) {
-    const y = Math.round(sy(t)) + 0.5;
-    ctx.moveTo(box.x, y);
-    ctx.lineTo(box.x + box.w, y);
-  }
-  ctx.stroke();
-  ctx.strokeStyle = AXIS;
-  ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
+  gridLines(ctx, box, xt, yt, sx, sy);
   ctx.fillStyle = MUTED;
   ctx.font = box.tickFont ?? FONT_SMALL;
   ctx.textAlign = "center";
@@ -187,4 +172,37 @@ export function clipHalfPlane(poly, a, b, c) {
     }
   }
   return out;
+}
+
+/** Grid lines at the ticks (vertical at `xt`, horizontal at `yt`) and the frame around `box`. */
+function gridLines(ctx, box, xt, yt, sx, sy) {
+  ctx.lineWidth = 1;
+  ctx.strokeStyle = GRID;
+  ctx.beginPath();
+  for (const t of xt) {
+    const x = Math.round(sx(t)) + 0.5;
+    ctx.moveTo(x, box.y);
+    ctx.lineTo(x, box.y + box.h);
+  }
+  for (const t of yt) {
+    const y = Math.round(sy(t)) + 0.5;
+    ctx.moveTo(box.x, y);
+    ctx.lineTo(box.x + box.w, y);
+  }
+  ctx.stroke();
+  ctx.strokeStyle = AXIS;
+  ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
+}
+
+/** Horizontal grid lines at `yTicks`, the frame around `box` and the y labels: a small chart's axes
+ * (each chart writes its own x labels). */
+export function gridFrame(ctx, box, yTicks, sy, fmtY) {
+  ctx.save();
+  gridLines(ctx, box, [], yTicks, null, sy);
+  ctx.fillStyle = MUTED;
+  ctx.font = FONT_SMALL;
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  for (const t of yTicks) ctx.fillText(fmtY(t), box.x - 5, sy(t));
+  ctx.restore();
 }
