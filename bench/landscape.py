@@ -66,6 +66,18 @@ def main() -> None:
         neuron.landscape(RES, at="start")
 
     print(f"  neuron start landscape (minimum search + {RES}×{RES}) : {best_of(start_grid) * 1000:7.1f} ms")
+    print("once a landscape is asked, every step reports its place on it (race mode); steps/s, best of 7:")
+    for model, config in (("neuron", {"batch_size": 40}), ("mlp", {})):
+        bare, placed = step_rate(model, config, False), step_rate(model, config, True)
+        print(f"  {model:6}: {bare:8,.0f} bare, {placed:8,.0f} with positions   ratio {placed / bare:.2f}")
+
+
+def step_rate(model: str, config: dict, placed: bool, steps: int = 2000) -> float:
+    t = Trainer(model, config)
+    if placed:
+        t.landscape(41, at="start")
+    t.run(200)
+    return steps / best_of(lambda: t.run(steps), n=7)
 
 
 if __name__ == "__main__":

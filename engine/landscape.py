@@ -24,16 +24,16 @@ class Frame:
     def __init__(self, keys, origin: dict, d1: dict, d2: dict, offset=(0.0, 0.0)):
         self.keys = list(keys)
         self.origin = flat(origin, self.keys)
-        self.basis = np.stack([flat(d1, self.keys), flat(d2, self.keys)])  # (2, P)
-        self.gram = self.basis @ self.basis.T
+        basis = np.stack([flat(d1, self.keys), flat(d2, self.keys)])  # (2, P)
+        self.project = np.linalg.solve(basis @ basis.T, basis)  # least squares, solved once: (2, P)
         self.offset = np.asarray(offset, dtype=float)
 
     def position(self, params: dict) -> list[float] | None:
         theta = flat(params, self.keys)
-        if theta.shape != self.origin.shape or not np.isfinite(theta).all():
+        if theta.shape != self.origin.shape:
             return None
-        c = np.linalg.solve(self.gram, self.basis @ (theta - self.origin)) + self.offset
-        return [float(c[0]), float(c[1])]
+        c = self.project @ (theta - self.origin) + self.offset
+        return [float(c[0]), float(c[1])] if np.isfinite(c).all() else None
 
 
 def flat(params: dict, keys) -> np.ndarray:
