@@ -14,6 +14,7 @@ COPY pyproject.toml README.md ./
 COPY engine ./engine
 COPY server ./server
 COPY frontend ./frontend
+COPY flowscope ./flowscope
 
 RUN if [ -n "$TORCH_INDEX" ]; then pip install --index-url "$TORCH_INDEX" "torch>=2.4"; fi \
  && pip install . \

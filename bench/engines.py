@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from bench.common import rate  # noqa: E402
-from engine.trainer import Trainer  # noqa: E402
+from flowscope.engine.trainer import Trainer  # noqa: E402
 
 
 def main() -> None:

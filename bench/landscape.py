@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from engine.landscape import directions  # noqa: E402
-from engine.trainer import Trainer  # noqa: E402
+from flowscope.engine.landscape import directions  # noqa: E402
+from flowscope.engine.trainer import Trainer  # noqa: E402
 
 RES = 61
 

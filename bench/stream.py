@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from websockets.sync.client import connect  # noqa: E402
 
 from bench.common import rate  # noqa: E402
-from engine.trainer import Trainer  # noqa: E402
-from server import messages as m  # noqa: E402
-from server.wire import encode, encode_tensors  # noqa: E402
+from flowscope.engine.trainer import Trainer  # noqa: E402
+from flowscope.server import messages as m  # noqa: E402
+from flowscope.server.wire import encode, encode_tensors  # noqa: E402
 
 SECONDS = 4.0
 
@@ -31,7 +31,7 @@ def serve() -> tuple[subprocess.Popen, int]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "--port", str(port), "--no-browser"], cwd=root,
+    proc = subprocess.Popen([sys.executable, "-m", "flowscope.server.cli", "--port", str(port), "--no-browser"], cwd=root,
                             stdout=subprocess.DEVNULL)
     deadline = time.time() + 20
     while time.time() < deadline:

@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from engine.transformer.model import GPT  # noqa: E402
-from engine.transformer.run import TransformerRun  # noqa: E402
-from engine.transformer.schedule import Schedule  # noqa: E402
+from flowscope.engine.transformer.model import GPT  # noqa: E402
+from flowscope.engine.transformer.run import TransformerRun  # noqa: E402
+from flowscope.engine.transformer.schedule import Schedule  # noqa: E402
 
 SHAKESPEARE = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinyshakespeare.txt"
 NANOGPT_CPU = dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, dropout=0.0)

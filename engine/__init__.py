@@ -3,4 +3,4 @@
 Every model trains with one flow — input, weights, linear, activation, loss, gradients, update —
 and every step it takes is reported as that sequence of stage events (see flow.py).
 """
-__version__ = "0.1.0"
+from flowscope import __version__  # noqa: F401  (one version, the package's)

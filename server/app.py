@@ -14,8 +14,8 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-import engine
-from engine.device import best_device, torch_version
+import flowscope
+from flowscope.engine.device import best_device, torch_version
 
 from .dispatch import LESSONS, Rooms, read_loop
 from .lessons import Lesson
@@ -25,7 +25,7 @@ from .settings import Settings
 from .store import RunStore
 from .wire import Client, writer_task
 
-FRONTEND = resources.files("frontend")
+FRONTEND = resources.files("flowscope.frontend")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry.close()
         store.close()
 
-    app = FastAPI(title="Flowscope", version=engine.__version__, lifespan=lifespan)
+    app = FastAPI(title="Flowscope", version=flowscope.__version__, lifespan=lifespan)
     app.state.settings, app.state.registry, app.state.store = settings, registry, store
     if settings.loopback or settings.classroom:
         # DNS rebinding: a page on another name must not reach us; classroom mode adds the LAN names
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/api/health")
     def health(s: SettingsDep):
-        return {"status": "ok", "version": engine.__version__, "torch": torch_version(), "device": best_device(),
+        return {"status": "ok", "version": flowscope.__version__, "torch": torch_version(), "device": best_device(),
                 "sessions": len(registry.sessions)}
 
     @app.get("/api/schema")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
-from engine.checkpoint import from_state_dict_bytes
-from engine.trainers import make_trainer
+from flowscope.engine.checkpoint import from_state_dict_bytes
+from flowscope.engine.trainers import make_trainer
 
 from .lessons import load_all
 from .protocol import CLIENT, QUERIES, Create, Fork, Handover, Join, LessonMove, Load, Reclaim, Save, validate_config

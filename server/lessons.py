@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from engine.flow import STAGES
+from flowscope.engine.flow import STAGES
 
 from .protocol import ModelName, validate_config
 
@@ -55,7 +55,7 @@ class Lesson(BaseModel):
 def load_all() -> dict[str, Lesson]:
     """Every shipped lesson, validated; a bad file is an error at startup, not in class."""
     out = {}
-    folder = resources.files("frontend") / "lessons"
+    folder = resources.files("flowscope.frontend") / "lessons"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".json"):
             lesson = Lesson.model_validate(json.loads(entry.read_text(encoding="utf-8")))

@@ -1,7 +1,7 @@
 """Engine objects → wire messages. Pure mapping: the numbers come from the engine untouched."""
 from __future__ import annotations
 
-from engine.flow import StageEvent, StepMetrics
+from flowscope.engine.flow import StageEvent, StepMetrics
 
 from .replies import DatasetMsg, MetricsMsg, SessionMsg, StageMsg, StateMsg
 

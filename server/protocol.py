@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
-from engine.config import field_specs, live_keys
-from engine.models import MODELS
+from flowscope.engine.config import field_specs, live_keys
+from flowscope.engine.models import MODELS
 
 from .replies import PROTOCOL_VERSION, SERVER
 

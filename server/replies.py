@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from engine.flow import STAGES
+from flowscope.engine.flow import STAGES
 
 PROTOCOL_VERSION = 1
 

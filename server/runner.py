@@ -14,11 +14,11 @@ from typing import Any, Callable
 import numpy as np
 from pydantic import ValidationError
 
-from engine.checkpoint import to_state_dict_bytes
-from engine.data.custom import DataError, from_points, parse_csv
-from engine.data.plane import SPAN as PLANE_SPAN  # the networks' plane is [−span, span]²
-from engine.flow import Divergence
-from engine.trainers import make_trainer
+from flowscope.engine.checkpoint import to_state_dict_bytes
+from flowscope.engine.data.custom import DataError, from_points, parse_csv
+from flowscope.engine.data.plane import SPAN as PLANE_SPAN  # the networks' plane is [−span, span]²
+from flowscope.engine.flow import Divergence
+from flowscope.engine.trainers import make_trainer
 
 from . import messages as m
 from .protocol import (GPT_QUERIES, MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery,

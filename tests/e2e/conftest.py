@@ -56,7 +56,7 @@ def server_url(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     log = open(log_path, "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "--port", str(port), "--no-browser",
+        [sys.executable, "-m", "flowscope.server.cli", "--port", str(port), "--no-browser",
          "--data-dir", str(tmp_path_factory.mktemp("runs"))],  # saved runs stay out of the home folder
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )

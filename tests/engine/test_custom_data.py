@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from engine.data.custom import DataError, from_points, parse_csv
-from engine.trainer import Trainer
+from flowscope.engine.data.custom import DataError, from_points, parse_csv
+from flowscope.engine.trainer import Trainer
 
 
 def test_csv_with_header_blank_lines_and_spaces():

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from engine.data.toy import GENERATORS, make
+from flowscope.engine.data.toy import GENERATORS, make
 
 
 @pytest.mark.parametrize("name", sorted(GENERATORS))

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.functions import ACTIVATIONS, LOSSES, grad_z, per_sample_loss
+from flowscope.engine.functions import ACTIVATIONS, LOSSES, grad_z, per_sample_loss
 
 Z = np.random.default_rng(0).normal(0.0, 3.0, 50)
 Z = Z[np.abs(Z) > 1e-3]  # relu's kink is at 0: keep away from it

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from engine.landscape import directions
-from engine.trainer import Trainer
+from flowscope.engine.landscape import directions
+from flowscope.engine.trainer import Trainer
 
 
 @pytest.mark.parametrize("model,config", [("neuron", {}), ("line", {"bias": True, "dataset": "offset"})])

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.functions import ACTIVATIONS, LOSSES, SOFTMAX
-from engine.scratch.mlp import INITS, MLP, init_weights
+from flowscope.engine.functions import ACTIVATIONS, LOSSES, SOFTMAX
+from flowscope.engine.scratch.mlp import INITS, MLP, init_weights
 
 from .gradcheck import central_differences
 
@@ -106,8 +106,8 @@ def test_inits_are_seeded_and_scaled(kind):
 
 
 def test_field_is_the_network_evaluated_over_the_plane():
-    from engine.data.features import expand
-    from engine.scratch.mlp_field import field, grid
+    from flowscope.engine.data.features import expand
+    from flowscope.engine.scratch.mlp_field import field, grid
 
     net = MLP([3, 4, 1], [ACTIVATIONS["tanh"], ACTIVATIONS["sigmoid"]], LOSSES["bce"], "he", np.random.default_rng(2))
     feats = ("x1", "x2", "x1x2")

@@ -1,7 +1,7 @@
 """Real learning: seeded networks fit the classic sets (the engine's end-to-end check)."""
 import pytest
 
-from engine.trainer import Trainer
+from flowscope.engine.trainer import Trainer
 
 
 def test_xor_with_one_hidden_layer_of_four_tanh_units():

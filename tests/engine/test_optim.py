@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.optim import OPTIMIZERS, make_optimizer
+from flowscope.engine.optim import OPTIMIZERS, make_optimizer
 
 TORCH = {
     "sgd": lambda p, wd: torch.optim.SGD(p, lr=0.1, weight_decay=wd),

@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from engine.flow import STAGES, Divergence
-from engine.numfmt import num
-from engine.trainer import Trainer
+from flowscope.engine.flow import STAGES, Divergence
+from flowscope.engine.numfmt import num
+from flowscope.engine.trainer import Trainer
 
 
 def walk(t: Trainer, n: int):
@@ -209,7 +209,7 @@ def test_unknown_model_and_bad_config_are_value_errors():
 
 @pytest.mark.parametrize("name", ["momentum", "adam"])
 def test_the_chosen_optimizer_drives_the_updates(name):
-    from engine.optim import make_optimizer
+    from flowscope.engine.optim import make_optimizer
 
     t = Trainer("line", {"optimizer": name, "lr": 0.1})
     shadow = make_optimizer(name)
@@ -235,7 +235,7 @@ def test_fork_goes_on_exactly_as_the_original_would():
 
 
 def test_export_restore_and_state_dict_bytes_round_trip():
-    from engine.checkpoint import from_state_dict_bytes, to_state_dict_bytes
+    from flowscope.engine.checkpoint import from_state_dict_bytes, to_state_dict_bytes
 
     t = Trainer("neuron", {"dataset": "and", "features": 2})
     t.run(20)

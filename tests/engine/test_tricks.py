@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.schedule import curve, lr_at
-from engine.trainer import Trainer
+from flowscope.engine.schedule import curve, lr_at
+from flowscope.engine.trainer import Trainer
 
 
 def test_clipping_brings_the_norm_to_the_threshold():

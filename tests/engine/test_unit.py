@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.functions import ACTIVATIONS, LOSSES
-from engine.scratch.unit import Unit
+from flowscope.engine.functions import ACTIVATIONS, LOSSES
+from flowscope.engine.scratch.unit import Unit
 
 from .gradcheck import central_differences
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from server.wire import Client, writer_task
+from flowscope.server.wire import Client, writer_task
 from ws_helpers import create, get_state, masked_frame, paused_state, raw_handshake, recv, recv_until, send
 
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 
-from server.replies import SERVER
+from flowscope.server.replies import SERVER
 from ws_helpers import command, create, drain, expect_silence, get_state, recv, send
 
 MIB = 1 << 20

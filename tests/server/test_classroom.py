@@ -127,7 +127,7 @@ def test_viewers_cannot_hand_over(live_server, msg):
 
 
 def test_classroom_mode_settings_from_the_cli(monkeypatch):
-    import server.cli as cli
+    import flowscope.server.cli as cli
 
     seen = {}
     monkeypatch.setattr(cli, "lan_address", lambda: "192.168.7.20")

@@ -2,7 +2,7 @@
 import pytest
 from pydantic import ValidationError
 
-from server.lessons import Lesson, load_all
+from flowscope.server.lessons import Lesson, load_all
 from ws_helpers import create, recv_type, send
 
 LESSONS = load_all()

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from server.wire import decode_tensors
+from flowscope.server.wire import decode_tensors
 
 from ws_helpers import send
 

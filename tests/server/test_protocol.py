@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-import engine
-from engine.device import torch_version
+import flowscope
+from flowscope.engine.device import torch_version
 from ws_helpers import (command, create, drain, expect_silence, get_state, paused_state, recv, recv_type, recv_until,
                         send)
 
@@ -555,7 +555,7 @@ def test_health(live_server):
     r = live_server.get("/api/health")
     assert r.status_code == 200
     body = r.json()
-    assert body["status"] == "ok" and body["version"] == engine.__version__
+    assert body["status"] == "ok" and body["version"] == flowscope.__version__
     assert body["torch"] == torch_version() and body["torch"]
     assert body["device"] in ("cpu", "cuda")
 
@@ -586,7 +586,7 @@ def test_index_page(live_server):
 def test_own_training_text_is_bounded_by_the_schema():
     from pydantic import ValidationError
 
-    from server.protocol import validate_config
+    from flowscope.server.protocol import validate_config
 
     assert len(validate_config("transformer", {"text": "ab" * 250_000})["text"]) == 500_000
     with pytest.raises(ValidationError, match="at most 500000 characters"):

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from server.wire import decode_tensors
+from flowscope.server.wire import decode_tensors
 from ws_helpers import send
 
 SMALL = {"n_layer": 2, "n_head": 2, "n_embd": 32, "block_size": 16, "batch_size": 4, "eval_iters": 2}

@@ -17,8 +17,8 @@ import pytest
 import uvicorn
 from websockets.sync.client import ClientConnection, connect
 
-from server.app import create_app
-from server.settings import Settings
+from flowscope.server.app import create_app
+from flowscope.server.settings import Settings
 
 RECV_TIMEOUT = 5.0  # seconds any single message may take to arrive
 

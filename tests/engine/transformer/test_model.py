@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from engine.transformer import config as tconfig
-from engine.transformer.model import GPT, INITS, GPTConfig
+from flowscope.engine.transformer import config as tconfig
+from flowscope.engine.transformer.model import GPT, INITS, GPTConfig
 
 CFG = GPTConfig(vocab_size=40, block_size=16, n_layer=2, n_head=4, n_embd=32)
 

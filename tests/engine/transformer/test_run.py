@@ -6,8 +6,8 @@ import os
 import pytest
 import torch
 
-from engine.flow import Divergence
-from engine.transformer.run import TransformerRun, auto_threads, resolve_device
+from flowscope.engine.flow import Divergence
+from flowscope.engine.transformer.run import TransformerRun, auto_threads, resolve_device
 
 
 def unigram_entropy(ids: torch.Tensor) -> float:

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from engine.transformer.schedule import Schedule
+from flowscope.engine.transformer.schedule import Schedule
 
 
 def test_warmup_is_linear_from_the_first_step():

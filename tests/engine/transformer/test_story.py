@@ -5,9 +5,9 @@ import math
 import pytest
 import torch
 
-from engine.flow import STAGES
-from engine.transformer.run import TransformerRun
-from engine.transformer.story import adam_prediction, plan
+from flowscope.engine.flow import STAGES
+from flowscope.engine.transformer.run import TransformerRun
+from flowscope.engine.transformer.story import adam_prediction, plan
 
 
 def walk(run: TransformerRun):

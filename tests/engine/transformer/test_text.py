@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from engine.data.text import CharTokenizer, TextData, make_task, normalise, python_docs, split_question
+from flowscope.engine.data.text import CharTokenizer, TextData, make_task, normalise, python_docs, split_question
 
 
 def test_default_corpus_ships_with_python_and_is_clean_ascii():

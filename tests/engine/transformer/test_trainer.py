@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from engine.flow import StepMetrics
-from engine.transformer.trainer import GPTTrainer
+from flowscope.engine.flow import StepMetrics
+from flowscope.engine.transformer.trainer import GPTTrainer
 
 STATE_FIELDS = {"step", "params", "lr", "loss", "test_loss", "accuracy", "schedule", "layers", "cursor", "curve",
                 "diverged", "warning"}  # server/protocol.py StateMsg, less playing/config
