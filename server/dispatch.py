@@ -2,6 +2,9 @@
 session's runner. Who may send what (owner, any member) is decided here."""
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
@@ -9,15 +12,18 @@ from flowscope.engine.checkpoint import from_state_dict_bytes
 from flowscope.engine.trainers import make_trainer
 
 from .lessons import load_all
-from .protocol import CLIENT, QUERIES, Create, Fork, Handover, Join, LessonMove, Load, Reclaim, Save, validate_config
+from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, LessonMove, Load, Reclaim, Save,
+                       validate_config)
 from .replies import ErrorMsg, SavedMsg
 from .runner import Export
 from .sessions import Registry, RoomFull, TooMany
 from .settings import Settings
-from .store import RunStore
+from .store import RunStore, StoreFull
 from .wire import Client, encode
 
 LESSONS = load_all()  # validated at import: a broken lesson file stops the server, not the class
+log = logging.getLogger("flowscope.dispatch")
+_saving: set[asyncio.Task] = set()  # saves in flight (a task nobody holds may be collected mid-way)
 
 
 class Rooms:
@@ -39,15 +45,21 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
         if text is None:
             reply("Binary frames are not accepted: send JSON text messages (see docs/protocol.md).")
             continue
-        if len(text) > settings.max_message_bytes:
-            reply(f"Message too large: {len(text)} characters (the limit is {settings.max_message_bytes}).", "too_large")
+        # the limit is in bytes as sent (UTF-8); a character is at most 4 bytes, so short texts skip the count
+        size = len(text) if 4 * len(text) <= settings.max_message_bytes else len(text.encode("utf-8", "surrogatepass"))
+        if size > settings.max_message_bytes:
+            reply(f"Message too large: {size} bytes (the limit is {settings.max_message_bytes}).", "too_large")
             continue
         try:
             msg = CLIENT.validate_json(text)
         except ValidationError as exc:
             reply(describe(exc, text))
             continue
-        dispatch(msg, client, rooms, reply)
+        try:
+            dispatch(msg, client, rooms, reply)
+        except Exception as exc:  # a bug must not end the socket: the sender hears of it, the log has the rest
+            log.exception("dispatch of %s failed", msg.type)
+            reply(f"Internal error while handling {msg.type}: {type(exc).__name__}.", "internal")
 
 
 def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
@@ -68,13 +80,16 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             registry.join(msg.session, client, msg.token)
         except KeyError as exc:
             reply(exc.args[0], "no_session")
-        except RoomFull as exc:
+        except (RoomFull, TooMany) as exc:
             reply(str(exc), "busy")
         except PermissionError as exc:
             reply(str(exc), "not_owner")
         return
     if isinstance(msg, Load):
-        return load_run(msg.id, client, rooms, reply)
+        try:
+            return load_run(msg.id, client, rooms, reply, msg.token)
+        except TooMany as exc:  # at the session limit: answered, and the socket stays
+            return reply(str(exc), "busy")
     session = registry.session_of(client)
     if session is None:
         reply("No session yet: send create (or join a room) first.", "no_session")
@@ -83,6 +98,11 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             registry.join(session.code, client, msg.token)
         except PermissionError as exc:
             reply(str(exc), "not_owner")
+        except TooMany as exc:
+            reply(str(exc), "busy")
+    elif isinstance(msg, Save) and session.role(client) != "owner" and not session.allow_save:
+        reply(f"The owner of room {session.code} hasn't allowed viewers to save its run: fork it, then save "
+              "your own copy.", "not_owner")
     elif session.role(client) != "owner" and not isinstance(msg, QUERIES):
         reply(f"You are watching room {session.code}: only its owner can drive it.", "not_owner")
     elif isinstance(msg, LessonMove):
@@ -90,33 +110,61 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             reply(f"No step {msg.step} in lesson '{msg.id}'.", "bad_message")
         else:
             session.move_lesson(msg.id, msg.step)
+    elif isinstance(msg, Allow):
+        session.allow_save = msg.save
     elif isinstance(msg, Handover):
         try:
             session.handover(msg.to)
         except KeyError as exc:
             reply(exc.args[0], "no_session")
     elif isinstance(msg, Fork):
-        def forked(trainer):
-            registry.create(session.model, trainer.config.to_dict(), client, trainer)
+        try:
+            registry.check_room_for(client)  # refused before the runner copies anything
+        except TooMany as exc:
+            return reply(str(exc), "busy")
+
+        def forked(trainer):  # on the event loop, later: a failure still answers
+            try:
+                registry.create(session.model, trainer.config.to_dict(), client, trainer)
+            except TooMany as exc:
+                reply(str(exc), "busy")
+            except Exception as exc:
+                log.exception("fork of %s failed", session.code)
+                reply(f"Internal error while forking: {type(exc).__name__}.", "internal")
         session.runner.submit(Export("fork", forked), client)
     elif isinstance(msg, Save):
-        def exported(result):
-            saved, weights = result
-            run_id = rooms.store.save(msg.name, saved, weights)
+        owner = session.owner_token  # the run belongs to the room's owner, whoever asked (see Allow)
+
+        async def store(saved, weights):  # SQLite writes in a worker thread, never on the event loop
+            try:
+                run_id = await asyncio.to_thread(rooms.store.save, msg.name, saved, weights, owner)
+            except StoreFull as exc:
+                return reply(str(exc), "busy")
+            except Exception as exc:
+                log.exception("save of %s failed", session.code)
+                return reply(f"Internal error while saving: {type(exc).__name__}; nothing was saved.", "internal")
             client.push(encode(SavedMsg(id=run_id, name=msg.name, steps=saved["steps"])))
+
+        def exported(result):
+            task = asyncio.get_running_loop().create_task(store(*result))
+            _saving.add(task)
+            task.add_done_callback(_saving.discard)
         session.runner.submit(Export("save", exported), client)
     else:
         session.runner.submit(msg, client)
 
 
-def load_run(run_id: str, client: Client, rooms: Rooms, reply) -> None:
-    """A saved run comes back as a new session owned by the asker."""
-    run = rooms.store.get(run_id)
+def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str | None = None) -> None:
+    """A saved run comes back as a new session owned by the asker, who must hold the token it was
+    saved under (the new room keeps that token)."""
+    rooms.registry.check_room_for(client)  # TooMany before anything is read or built
+    run = rooms.store.get(run_id, owner=token)
     if run is None:
-        return reply(f"No saved run with id '{run_id}'.", "no_session")
+        return reply(f"No saved run with id '{run_id}' of yours (load sends the owner token it was saved under).",
+                     "no_session")
     trainer = make_trainer(run["model"], run["config"], rooms.registry.settings.history_steps, custom=run["custom"])
     trainer.restore({"params": from_state_dict_bytes(run["weights"]), "steps": run["steps"]})
-    rooms.registry.create(run["model"], run["config"], client, trainer)
+    rooms.registry.create(run["model"], run["config"], client, trainer, token=run["owner"])
 
 
 def describe(exc: ValidationError, text: str | None, prefix: str = "") -> str:

@@ -109,7 +109,8 @@ class MetricsMsg(Out):
 class ErrorMsg(Out):
     type: Literal["error"] = "error"
     message: str
-    code: Literal["bad_message", "bad_data", "no_session", "not_owner", "diverged", "too_large", "busy"] = "bad_message"
+    code: Literal["bad_message", "bad_data", "no_session", "not_owner", "diverged", "too_large", "busy",
+                  "internal"] = "bad_message"
 
 
 class LandscapeMsg(Out):

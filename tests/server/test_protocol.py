@@ -573,7 +573,7 @@ def test_schema(live_server):
     assert "lr" in body["live"]["line"] and "seed" not in body["live"]["line"]
     mapping = body["client"]["discriminator"]["mapping"]
     assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure", "data",
-                            "set_param", "landscape", "dataset", "handover", "reclaim", "fork", "save", "load",
+                            "set_param", "landscape", "dataset", "handover", "reclaim", "allow", "fork", "save", "load",
                             "lesson", "phase", "attention", "probs", "sample", "char_loss", "optimizer_state",
                             "explain"}
 
