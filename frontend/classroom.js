@@ -6,7 +6,7 @@
 // finds the room gone starts the same run again). The owner token lives in sessionStorage, keyed by
 // room code, never in a URL.
 
-import { fetchInfo, fetchLesson, fetchLessons, fetchRuns } from "./api.js";
+import { fetchInfo, fetchLesson, fetchLessons, fetchRuns, weightsHref } from "./api.js";
 import { locationSearch, MODEL_TITLES, MODELS, modelSchema } from "./config.js";
 import { planStep } from "./lesson.js";
 import { blockedKeys, commandAllowed, joinSearch, pageOptionsSearch, readPageOptions } from "./locks.js";
@@ -179,7 +179,9 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
   }
 
   function refreshRuns() {
-    fetchRuns().then((runs) => dispatch({ type: "_runs", runs: runs ?? [] }));
+    const code = getState().session?.id;
+    const token = code ? tokens.get(code) : null; // saved runs belong to the owner token they were saved under
+    fetchRuns(token).then((runs) => dispatch({ type: "_runs", runs: (runs ?? []).map((r) => ({ ...r, href: weightsHref(r.id, token) })) }));
   }
 
   function togglePresenter() {
@@ -223,7 +225,7 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
         else toast("This page has no owner token for the room: open it in the tab that created it.");
       },
     }),
-    Runs(room.sections.runs, { save: (text) => send({ type: "save", name: text }), load: (id) => send({ type: "load", id }), refresh: refreshRuns }),
+    Runs(room.sections.runs, { save: (text) => send({ type: "save", name: text }), load: (id) => send({ type: "load", id, ...(tokens.get(getState().session?.id) ? { token: tokens.get(getState().session?.id) } : {}) }), refresh: refreshRuns }),
     Share(room.sections.share, { base: (state) => joinBase(state.room.info, location.origin) }),
     join,
     lessonMenu,
