@@ -106,7 +106,7 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             client.push(encode(SavedMsg(id=run_id, name=msg.name, steps=saved["steps"])))
         session.runner.submit(Export("save", exported), client)
     else:
-        session.runner.submit(msg, client)
+        session.runner.submit(msg, client, session.role(client))
 
 
 def load_run(run_id: str, client: Client, rooms: Rooms, reply) -> None:

@@ -109,7 +109,9 @@ class MetricsMsg(Out):
 class ErrorMsg(Out):
     type: Literal["error"] = "error"
     message: str
-    code: Literal["bad_message", "bad_data", "no_session", "not_owner", "diverged", "too_large", "busy"] = "bad_message"
+    # internal: a fault of the server's (logged there); the room goes on unchanged
+    code: Literal["bad_message", "bad_data", "no_session", "not_owner", "diverged", "too_large", "busy",
+                  "internal"] = "bad_message"
 
 
 class LandscapeMsg(Out):

@@ -44,7 +44,13 @@ class GPTTrainer(Stepper):
         self.start_loss = self.evaluated["train"]
 
     def configure(self, changes: dict) -> bool:
-        """Apply settings; returns True when the run was rebuilt (anything but a live setting)."""
+        """Apply settings; returns True when the run was rebuilt (anything but a live setting).
+        A change that is refused (it raises: a text too short for the context, betas torch refuses)
+        changes nothing."""
+        with self.unchanged_on_error():
+            return self._configure(changes)
+
+    def _configure(self, changes: dict) -> bool:
         new = self.config.replace(**changes)
         problems = new.problems()
         if problems:
@@ -151,9 +157,10 @@ class GPTTrainer(Stepper):
         self._after_step(rec.stats, evaluate)
         trace.metrics = self.outbox[-1]
 
-    def run(self, steps: int, batch: int | None = None) -> int:
+    def run(self, steps: int, batch: int | None = None, evaluate: bool = False) -> int:
         """Whole steps on the fast path (a half-shown step is finished first and counts as one).
-        `batch` is ignored: a GPT step is always a batch of windows."""
+        `batch` is ignored: a GPT step is always a batch of windows; held-out losses come every
+        EVAL_EVERY steps whatever `evaluate` says (they cost about ten steps)."""
         self.go_live()
         done = 0
         head = self.history[-1] if self.history else None
