@@ -80,7 +80,7 @@ class Runner:
                  trainer=None):
         self.code, self.model, self.settings, self.publish, self.on_loop = code, model, settings, publish, on_loop
         # a given trainer (built off the event loop, a fork, a loaded run) or a new one
-        self.trainer = trainer or make_trainer(model, config, settings.history_steps)
+        self.trainer = trainer or make_trainer(model, config, settings.history_steps, budget=settings.budget)
         self.commands: queue.Queue = queue.Queue()
         self.playing = False
         self.job: Job | None = None

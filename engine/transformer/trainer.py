@@ -17,6 +17,7 @@ import torch
 
 from ..flow import StepMetrics
 from ..stepper import Stepper, StepTrace
+from .budget import refusal
 from .config import TransformerConfig
 from .run import TransformerRun
 
@@ -25,17 +26,23 @@ LIVE = frozenset({"lr", "weight_decay", "grad_clip", "speed"})
 
 
 class GPTTrainer(Stepper):
-    def __init__(self, config: TransformerConfig | dict | None = None, history_steps: int = 50):
+    def __init__(self, config: TransformerConfig | dict | None = None, history_steps: int = 50,
+                 budget: tuple[float | None, float | None] = (None, None)):
+        """`budget`: (bytes, FLOPs) a config may cost at most (see budget.py); past it, ValueError."""
         cfg = config if isinstance(config, TransformerConfig) else TransformerConfig(**(config or {}))
         problems = cfg.problems()
         if problems:
             raise ValueError("; ".join(problems))
         self.config = cfg
+        self.budget = budget
         super().__init__(history_steps)
         self.reset()
 
     # ----- lifecycle -------------------------------------------------------------------------
     def reset(self) -> None:
+        too_much = refusal(self.config, *self.budget)
+        if too_much:
+            raise ValueError(too_much)
         self.gpt = TransformerRun(self.config)
         self._clear()
         self.evaluated: dict | None = None
@@ -74,7 +81,7 @@ class GPTTrainer(Stepper):
 
     def fork(self) -> "GPTTrainer":
         """A twin that goes on from exactly here: weights, optimizer state, schedule, batch order."""
-        twin = GPTTrainer(self.config, self.history_steps)
+        twin = GPTTrainer(self.config, self.history_steps, self.budget)
         a, b = self.gpt, twin.gpt
         b.phase, b.steps = a.phase, a.steps
         b.model.load_state_dict(a.model.state_dict())
