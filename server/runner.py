@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 import queue
+import sys
 import threading
 import time
+import weakref
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from pydantic import ValidationError
@@ -35,7 +37,9 @@ Publish = Callable[[list[tuple[str, bool]], Any], None]
 
 MAX_PENDING = 64  # commands waiting in one room's queue; past this the sender is told the room is busy
 CHUNK_SECONDS = 0.03  # a long command's work between two looks at the queue
+PUBLISH_SECONDS = 0.25  # a long command's progress (metrics, state) reaches the room this often
 YIELD_SECONDS = 0.002  # then the thread sleeps this long: the event loop (one GIL) answers meanwhile
+SWITCH_SECONDS = 0.001  # how often the interpreter hands the GIL on (see Runner.start)
 
 
 @dataclass
@@ -68,8 +72,50 @@ class Job:
 
     left: int
     batch: int | None
+    published: float = field(default_factory=time.monotonic)  # when the room last heard of it
 
 
+class People:
+    """Commands a person waits for go before the work rooms do on their own (play, a long command).
+
+    Every room trains in a thread of one process, under one GIL: ten rooms playing flat out made
+    another room's single step 30× slower. So while any room has a person's command queued or in
+    hand, playing rooms pause between chunks — at most MAX_WAIT each time, so that a slow command
+    (a big model's step) can't stop the others for long.
+    """
+
+    MAX_WAIT = 0.1
+    BUSY_SHARE = 0.6  # with several rooms working, together they take at most this share of the time
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.waiting = 0
+        self.rooms: weakref.WeakSet = weakref.WeakSet()
+
+    def work_share(self) -> float:
+        """The share of each frame one working room may use: the rooms split BUSY_SHARE between them,
+        leaving the interpreter free often enough that the event loop and a person's command get in
+        at once (one working room alone keeps the 85 % it always had)."""
+        working = sum(1 for r in list(self.rooms) if r.playing or r.job)
+        return 0.85 if working <= 1 else self.BUSY_SHARE / working
+
+    def add(self) -> None:
+        with self.cond:
+            self.waiting += 1
+
+    def done(self, n: int = 1) -> None:
+        with self.cond:
+            self.waiting -= n
+            if self.waiting <= 0:
+                self.waiting = 0
+                self.cond.notify_all()
+
+    def wait(self) -> None:
+        with self.cond:
+            self.cond.wait_for(lambda: self.waiting == 0, self.MAX_WAIT)
+
+
+PEOPLE = People()  # one per process: the rooms it runs share the interpreter
 _STOP = object()
 _INTERNAL = (Hello, Relay, Export)  # the server's own commands: never refused for a full queue
 AT_ONCE = (*_INTERNAL, *handlers.AT_ONCE)  # taken even while a long command runs
@@ -91,9 +137,13 @@ class Runner:
         self.last_tick = self.next_tick = 0.0
         self.field_version = -1  # the Trainer.version the last field frame showed
         self.handlers = handlers.table(self)
+        PEOPLE.rooms.add(self)
         self.thread = threading.Thread(target=self._loop, name=f"trainer-{code}", daemon=True)
 
     def start(self) -> None:
+        # the GIL passes between threads every `switchinterval` (5 ms by default): with rooms training
+        # in threads, the event loop waited that long for each of the many times it needs the GIL
+        sys.setswitchinterval(SWITCH_SECONDS)
         self.thread.start()
 
     def stop(self) -> None:
@@ -106,7 +156,20 @@ class Runner:
         if not isinstance(command, _INTERNAL) and waiting >= MAX_PENDING:
             self.error(client, f"Room {self.code} has {MAX_PENDING} commands waiting; wait for them to finish.", "busy")
             return
+        PEOPLE.add()
         self.commands.put((command, client, role))
+
+    def _forget_queue(self) -> None:
+        """The thread ends: what it will never handle no longer holds other rooms back."""
+        self.deferred.clear()
+        dropped = 0
+        while True:
+            try:
+                command, _, _ = self.commands.get_nowait()
+            except queue.Empty:
+                break
+            dropped += command is not _STOP
+        PEOPLE.done(dropped)
 
     def cancel_steps(self) -> None:
         """Pause: the long command in progress and the step commands waiting behind it are dropped."""
@@ -115,28 +178,25 @@ class Runner:
 
     # ----- the loop --------------------------------------------------------------------------
     def _loop(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._forget_queue()
+
+    def _serve(self) -> None:
         while not self.stopping:
-            if self.job:
-                timeout = 0.0
-            elif self.playing:
-                timeout = max(0.0, self.next_tick - time.monotonic())
-            else:
-                timeout = None
-            if self.deferred and not self.job:
-                command, client, role = self.deferred.popleft()
-            else:
-                try:
-                    command, client, role = self.commands.get(timeout=timeout)
-                except queue.Empty:
-                    command = client = role = None
-            if command is _STOP or self.stopping:
-                return
-            if self.job and command is not None and not isinstance(command, AT_ONCE):
-                self.deferred.append((command, client, role))  # applied in order once the long command ends
-                command = None
             frames: list[tuple[str, bool]] = []
-            if command is not None:
-                self._guard(command, client, frames, lambda: self._handle(command, client, role, frames))
+            for command, client, role, queued in self._next_commands():
+                if command is _STOP or self.stopping:
+                    return
+                if self.job and not isinstance(command, AT_ONCE):
+                    self.deferred.append((command, client, role))  # applied in order once the long command ends
+                else:
+                    self._guard(command, client, frames, lambda: self._handle(command, client, role, frames))
+                if queued:
+                    PEOPLE.done()  # handled, or waiting for this room's own work: no longer another room's worry
+            if (self.job or self.playing) and not self.commands.qsize():
+                PEOPLE.wait()  # another room's person first
             if self.job:
                 self._guard(None, None, frames, lambda: self._work(frames))
             elif self.playing and time.monotonic() >= self.next_tick:
@@ -145,6 +205,26 @@ class Runner:
                 self.publish(frames, None)
             if self.job:
                 time.sleep(YIELD_SECONDS)
+
+    def _next_commands(self) -> list[tuple]:
+        """What to handle now: the next deferred command once the long one is over; else what the
+        queue holds — everything in it while a long command runs (a pause must not wait in line)."""
+        if self.deferred and not self.job:
+            return [(*self.deferred.popleft(), False)]
+        if self.job:
+            timeout = 0.0
+        elif self.playing:
+            timeout = max(0.0, self.next_tick - time.monotonic())
+        else:
+            timeout = None
+        out = []
+        try:
+            out.append((*self.commands.get(timeout=timeout), True))
+            while self.job:
+                out.append((*self.commands.get_nowait(), True))
+        except queue.Empty:
+            pass
+        return out
 
     def _handle(self, command, client, role, frames) -> None:
         handler = self.handlers.get(type(command))
@@ -183,18 +263,16 @@ class Runner:
         self.job = Job(steps, batch)
 
     def _work(self, frames) -> None:
-        """One chunk of the long command in progress."""
+        """One chunk of the long command in progress; the room hears of it every PUBLISH_SECONDS
+        and at the end (a short command answers with one `metrics` and one `state`)."""
         job = self.job
-        deadline = time.monotonic() + CHUNK_SECONDS
-        chunk = 1
-        while job.left and time.monotonic() < deadline and not self.stopping:
-            n = min(job.left, chunk)
-            self.trainer.run(n, batch=job.batch, evaluate=n == job.left)  # whole-set losses at the very end
-            job.left -= n
-            chunk = min(chunk * 2, 64)  # small chunks keep the deadline; doubling keeps overhead low
+        deadline = time.monotonic() + CHUNK_SECONDS * PEOPLE.work_share() / 0.85
+        job.left -= self._run_until(deadline, job.left, job.batch, last_evaluates=True)
         if not job.left:
             self.job = None
-        self.finish_frames(frames)
+        if not job.left or time.monotonic() - job.published >= PUBLISH_SECONDS:
+            job.published = time.monotonic()
+            self.finish_frames(frames)
 
     def _tick(self, frames) -> None:
         """While playing: run the steps `speed` asks for since the last tick, within one frame's time."""
@@ -204,16 +282,25 @@ class Runner:
         self.last_tick = now
         due = int(self.owed)
         self.owed -= due
-        deadline = now + 0.85 * frame  # the rest of the frame: encode, and take commands
-        done, chunk = 0, 1
         self.next_tick = now + frame
-        while done < due and time.monotonic() < deadline:
-            done += self.trainer.run(min(due - done, chunk))
-            chunk = min(chunk * 2, 64)
+        # the rest of the frame: encode, take commands, let other rooms in
+        done = self._run_until(now + PEOPLE.work_share() * frame, due, None, last_evaluates=False)
         if done < due:
             self.owed = 0.0  # faster than this machine can go: don't build a backlog
         if done:
             self.finish_frames(frames)
+
+    def _run_until(self, deadline: float, steps: int, batch: int | None, last_evaluates: bool) -> int:
+        """Up to `steps` whole steps before `deadline`, in chunks sized from the time one step takes
+        (so the deadline holds); returns the steps done."""
+        done, chunk = 0, 1
+        while done < steps and not self.stopping and (now := time.monotonic()) < deadline:
+            n = min(steps - done, chunk)
+            # the very last step of a long command measures the whole-set losses; play's every step does
+            done += self.trainer.run(n, batch=batch, evaluate=not last_evaluates or done + n == steps)
+            per_step = (time.monotonic() - now) / n
+            chunk = max(1, min(64, chunk * 2, int((deadline - time.monotonic()) / max(per_step, 1e-6))))
+        return done
 
     # ----- frames ------------------------------------------------------------------------------
     def finish_frames(self, frames) -> None:
