@@ -29,6 +29,9 @@ class Frame:
         self.offset = np.asarray(offset, dtype=float)
 
     def position(self, params: dict) -> list[float] | None:
+        """None when the weights are not of this plane's model (a layer added or removed since)."""
+        if any(k not in params for k in self.keys):
+            return None
         theta = flat(params, self.keys)
         if theta.shape != self.origin.shape:
             return None

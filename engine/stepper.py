@@ -13,6 +13,7 @@ trace.after/lr/metrics), and `_describe(stage, layer, trace)` (values, formula, 
 from __future__ import annotations
 
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,18 @@ class Stepper:
         self.diverged: str | None = None
         self.outbox: list[StepMetrics] = []
         self.version += 1
+
+    @contextmanager
+    def unchanged_on_error(self):
+        """A change that raises leaves the trainer exactly as it was: a refused change changes nothing.
+        Rebuilds replace objects rather than edit them, so putting the old attributes back suffices."""
+        saved = dict(self.__dict__)
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
 
     # ----- what a subclass supplies ----------------------------------------------------------
     @property
@@ -108,9 +121,11 @@ class Stepper:
         self.cursor = (i, j)
         return self._event(i, j).replayed()
 
-    def run(self, steps: int, batch: int | None = None) -> int:
+    def run(self, steps: int, batch: int | None = None, evaluate: bool = True) -> int:
         """Whole steps; a step already in hand is finished first and counts as one. Returns steps done.
-        `batch=1` makes each new step use one sample: stepping "by sample", whatever batch_size is."""
+        `batch=1` makes each new step use one sample: stepping "by sample", whatever batch_size is.
+        `evaluate`: the last step measures the whole-set losses (a long command run in chunks asks
+        only in its last chunk)."""
         self.go_live()
         done = 0
         head = self.history[-1] if self.history else None
@@ -120,7 +135,7 @@ class Stepper:
         while done < steps:
             self._check()  # before _begin: a refused step must leave no trace in history
             done += 1
-            self._finish(self._begin(batch), evaluate=done == steps)
+            self._finish(self._begin(batch), evaluate=evaluate and done == steps)
         return done
 
     def run_epochs(self, epochs: int) -> int:

@@ -54,7 +54,12 @@ class Trainer(Stepper):
         self.start_loss = self.train_loss()
 
     def configure(self, changes: dict) -> bool:
-        """Apply settings; returns True when the run was rebuilt (anything but a live setting)."""
+        """Apply settings; returns True when the run was rebuilt (anything but a live setting).
+        A change that is refused (it raises) changes nothing."""
+        with self.unchanged_on_error():
+            return self._configure(changes)
+
+    def _configure(self, changes: dict) -> bool:
         new = self.config.replace(**changes)
         problems = new.problems()
         if problems:
@@ -76,9 +81,10 @@ class Trainer(Stepper):
         """Train on a person's own points (see data/custom.py); the run restarts from its seed."""
         if not self.spec.own_data:
             raise ValueError(f"the {self.spec.name} model uses its built-in datasets; your own data works with 'mlp'")
-        self.custom = rows
-        self.config = self.config.replace(dataset="custom")
-        self.reset()
+        with self.unchanged_on_error():
+            self.custom = rows
+            self.config = self.config.replace(dataset="custom")
+            self.reset()
 
     def fork(self) -> "Trainer":
         """A twin that goes on from exactly here — same data, weights, optimizer state and batch
@@ -231,16 +237,17 @@ class Trainer(Stepper):
             return self.built.field()
 
     def landscape(self, resolution: int, kind: str = "auto", span: float | None = None, seed: int = 0,
-                  weights=None, at: str = "here") -> dict:
+                  weights=None, at: str = "here", adopt: bool = True) -> dict:
         """The loss over two parameter axes (see landscape.py), on the training set, exact, around
         the weights now (`at` "here") or the seed's starting weights ("start": racers with one seed
-        get one picture). From now on each step reports where it is in these axes."""
+        get one picture). With `adopt` (the run's driver asked), each step from now on reports where
+        it is in these axes; without (a watcher asked), nothing the others see changes."""
         key = (resolution, kind, span, seed, repr(weights), at, self.config, self.version if at == "here" else 0)
-        if key not in self.grids:
-            self.grids = {key: self._grid(resolution, kind, span, seed, weights, at)}  # keep only the last
-        grid = dict(self.grids[key])
-        self.frame = grid.pop("frame")
-        return grid
+        grid = self.grids.get(key) or self._grid(resolution, kind, span, seed, weights, at)
+        if adopt:
+            self.grids = {key: grid}  # keep only the last
+            self.frame = grid["frame"]
+        return {k: v for k, v in grid.items() if k != "frame"}
 
     def _grid(self, resolution, kind, span, seed, weights, at) -> dict:
         from .landscape import network_landscape, unit_bounds, unit_grid

@@ -4,9 +4,11 @@ from __future__ import annotations
 from .trainer import Trainer
 
 
-def make_trainer(model: str, config: dict | None = None, history_steps: int = 50, custom=None):
+def make_trainer(model: str, config: dict | None = None, history_steps: int = 50, custom=None,
+                 budget: tuple[float | None, float | None] = (None, None)):
+    """`budget`: the most memory (bytes) and work per command (FLOPs) a model may cost (the GPT's)."""
     if model == "transformer":
         from .transformer.trainer import GPTTrainer  # imports torch (~2 s): only when a GPT is wanted
 
-        return GPTTrainer(config, history_steps)
+        return GPTTrainer(config, history_steps, budget)
     return Trainer(model, config, history_steps, custom)

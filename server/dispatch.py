@@ -27,10 +27,19 @@ _saving: set[asyncio.Task] = set()  # saves in flight (a task nobody holds may b
 
 
 class Rooms:
-    """What the websocket handler needs: the live sessions and the saved runs."""
+    """What the websocket handler needs: the live sessions, the saved runs, and a bound on the
+    models being built at once."""
 
     def __init__(self, registry: Registry, store: RunStore):
         self.registry, self.store = registry, store
+        self.builds = asyncio.Semaphore(registry.settings.max_builds)
+
+    async def build(self, model: str, config: dict, custom=None):
+        """A new trainer, built (and its first losses evaluated) in a worker thread: seconds of torch
+        must not stop the event loop, which every other room's frames go through."""
+        s = self.registry.settings
+        async with self.builds:
+            return await asyncio.to_thread(make_trainer, model, config, s.history_steps, custom, s.budget)
 
 
 async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: Settings) -> None:
@@ -56,24 +65,35 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
             reply(describe(exc, text))
             continue
         try:
-            dispatch(msg, client, rooms, reply)
+            if isinstance(msg, Create):
+                await create(msg, client, rooms, reply)
+            else:
+                dispatch(msg, client, rooms, reply)
         except Exception as exc:  # a bug must not end the socket: the sender hears of it, the log has the rest
             log.exception("dispatch of %s failed", msg.type)
             reply(f"Internal error while handling {msg.type}: {type(exc).__name__}.", "internal")
 
 
+async def create(msg: Create, client: Client, rooms: Rooms, reply) -> None:
+    registry = rooms.registry
+    try:
+        config = validate_config(msg.model, msg.config, registry.settings.max_width)
+        registry.check_room_for(client)  # refused before seconds of building
+        trainer = await rooms.build(msg.model, config)
+        registry.create(msg.model, config, client, trainer)
+    except TooMany as exc:
+        reply(str(exc), "busy")
+    except ValidationError as exc:
+        reply(describe(exc, None, prefix="config"))
+    except ValueError as exc:
+        reply(str(exc))
+    except Exception:  # a fault of ours: the client is told, the server goes on
+        log.exception("create %s failed", msg.model)
+        reply(f"Something went wrong on the server while creating the {msg.model} (it is logged).", "internal")
+
+
 def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
     registry = rooms.registry
-    if isinstance(msg, Create):
-        try:
-            registry.create(msg.model, validate_config(msg.model, msg.config, registry.settings.max_width), client)
-        except TooMany as exc:
-            reply(str(exc), "busy")
-        except ValidationError as exc:
-            reply(describe(exc, None, prefix="config"))
-        except ValueError as exc:
-            reply(str(exc))
-        return
     if isinstance(msg, Join):
         client.name = msg.name or client.name
         try:
@@ -151,7 +171,7 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             task.add_done_callback(_saving.discard)
         session.runner.submit(Export("save", exported), client)
     else:
-        session.runner.submit(msg, client)
+        session.runner.submit(msg, client, session.role(client))
 
 
 def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str | None = None) -> None:

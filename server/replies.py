@@ -109,6 +109,7 @@ class MetricsMsg(Out):
 class ErrorMsg(Out):
     type: Literal["error"] = "error"
     message: str
+    # internal: a fault of the server's (logged there); the room goes on unchanged
     code: Literal["bad_message", "bad_data", "no_session", "not_owner", "diverged", "too_large", "busy",
                   "internal"] = "bad_message"
 

@@ -1,36 +1,45 @@
 """One trainer per session, in its own thread. Commands arrive through a thread-safe queue and are
 applied between steps; frames go back to the event loop through `publish` (call_soon_threadsafe).
 Frames are encoded here, once, off the event loop.
+
+The thread never dies of a command: each one — its handler and the frames it builds — runs inside
+one guard, and a failure becomes an `error` to the sender while the room goes on. Long commands
+(thousands of steps, epochs) run in chunks of about CHUNK_SECONDS: between chunks the room's other
+commands are taken, `pause` or the end of the session stops the command, and the event loop gets
+the interpreter for a moment.
 """
 from __future__ import annotations
 
 import logging
 import queue
+import sys
 import threading
 import time
-from dataclasses import dataclass
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import numpy as np
 from pydantic import ValidationError
 
-from flowscope.engine.checkpoint import to_state_dict_bytes
-from flowscope.engine.data.custom import DataError, from_points, parse_csv
-from flowscope.engine.data.plane import SPAN as PLANE_SPAN  # the networks' plane is [−span, span]²
+from flowscope.engine.data.custom import DataError
 from flowscope.engine.flow import Divergence
 from flowscope.engine.trainers import make_trainer
 
-from . import messages as m
-from .protocol import (GPT_QUERIES, MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery,
-                       ExplainQuery, LandscapeQuery, Pause, Phase, Play, ProbsQuery, Reset, SampleQuery,
-                       SetParam, Step, validate_config)
-from .replies import CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg, SampleMsg
-from .wire import encode, encode_tensors
+from . import handlers
+from .replies import ErrorMsg
+from .wire import encode
 
 log = logging.getLogger("flowscope.runner")
 
 # publish(frames, to): frames are (text, latest) pairs; `to` is one client, or None for everyone
 Publish = Callable[[list[tuple[str, bool]], Any], None]
+
+MAX_PENDING = 64  # commands waiting in one room's queue; past this the sender is told the room is busy
+CHUNK_SECONDS = 0.03  # a long command's work between two looks at the queue
+PUBLISH_SECONDS = 0.25  # a long command's progress (metrics, state) reaches the room this often
+YIELD_SECONDS = 0.002  # then the thread sleeps this long: the event loop (one GIL) answers meanwhile
+SWITCH_SECONDS = 0.001  # how often the interpreter hands the GIL on (see Runner.start)
 
 
 @dataclass
@@ -57,165 +66,213 @@ class Relay:
     frames: list
 
 
+@dataclass
+class Job:
+    """A long step command in progress: steps still owed, one sample each or whole batches."""
+
+    left: int
+    batch: int | None
+    published: float = field(default_factory=time.monotonic)  # when the room last heard of it
+
+
+class People:
+    """Commands a person waits for go before the work rooms do on their own (play, a long command).
+
+    Every room trains in a thread of one process, under one GIL: ten rooms playing flat out made
+    another room's single step 30× slower. So while any room has a person's command queued or in
+    hand, playing rooms pause between chunks — at most MAX_WAIT each time, so that a slow command
+    (a big model's step) can't stop the others for long.
+    """
+
+    MAX_WAIT = 0.1
+    BUSY_SHARE = 0.6  # with several rooms working, together they take at most this share of the time
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.waiting = 0
+        self.rooms: weakref.WeakSet = weakref.WeakSet()
+
+    def work_share(self) -> float:
+        """The share of each frame one working room may use: the rooms split BUSY_SHARE between them,
+        leaving the interpreter free often enough that the event loop and a person's command get in
+        at once (one working room alone keeps the 85 % it always had)."""
+        working = sum(1 for r in list(self.rooms) if r.playing or r.job)
+        return 0.85 if working <= 1 else self.BUSY_SHARE / working
+
+    def add(self) -> None:
+        with self.cond:
+            self.waiting += 1
+
+    def done(self, n: int = 1) -> None:
+        with self.cond:
+            self.waiting -= n
+            if self.waiting <= 0:
+                self.waiting = 0
+                self.cond.notify_all()
+
+    def wait(self) -> None:
+        with self.cond:
+            self.cond.wait_for(lambda: self.waiting == 0, self.MAX_WAIT)
+
+
+PEOPLE = People()  # one per process: the rooms it runs share the interpreter
 _STOP = object()
+_INTERNAL = (Hello, Relay, Export)  # the server's own commands: never refused for a full queue
+AT_ONCE = (*_INTERNAL, *handlers.AT_ONCE)  # taken even while a long command runs
 
 
 class Runner:
     def __init__(self, code: str, model: str, config: dict, settings, publish: Publish, on_loop: Callable,
                  trainer=None):
         self.code, self.model, self.settings, self.publish, self.on_loop = code, model, settings, publish, on_loop
-        # a given trainer (a fork, a loaded run) or a new one (ValueError for bad configs)
-        self.trainer = trainer or make_trainer(model, config, settings.history_steps)
+        # a given trainer (built off the event loop, a fork, a loaded run) or a new one
+        self.trainer = trainer or make_trainer(model, config, settings.history_steps, budget=settings.budget)
         self.commands: queue.Queue = queue.Queue()
         self.playing = False
+        self.job: Job | None = None
+        self.deferred: deque = deque()  # commands that wait for the long command in progress
+        self.stopping = False
         self.announced: str | None = None  # the divergence already told to the room
         self.owed = 0.0  # steps due while playing (fractional), from config.speed
         self.last_tick = self.next_tick = 0.0
         self.field_version = -1  # the Trainer.version the last field frame showed
+        self.handlers = handlers.table(self)
+        PEOPLE.rooms.add(self)
         self.thread = threading.Thread(target=self._loop, name=f"trainer-{code}", daemon=True)
 
     def start(self) -> None:
+        # the GIL passes between threads every `switchinterval` (5 ms by default): with rooms training
+        # in threads, the event loop waited that long for each of the many times it needs the GIL
+        sys.setswitchinterval(SWITCH_SECONDS)
         self.thread.start()
 
     def stop(self) -> None:
-        self.commands.put((_STOP, None))
+        """End the thread at the next chunk; queued commands are dropped (nobody is left to answer)."""
+        self.stopping = True
+        self.commands.put((_STOP, None, None))
 
-    def submit(self, command, client) -> None:
-        self.commands.put((command, client))
+    def submit(self, command, client, role: str = "owner") -> None:
+        waiting = self.commands.qsize() + len(self.deferred)
+        if not isinstance(command, _INTERNAL) and waiting >= MAX_PENDING:
+            self.error(client, f"Room {self.code} has {MAX_PENDING} commands waiting; wait for them to finish.", "busy")
+            return
+        PEOPLE.add()
+        self.commands.put((command, client, role))
+
+    def _forget_queue(self) -> None:
+        """The thread ends: what it will never handle no longer holds other rooms back."""
+        self.deferred.clear()
+        dropped = 0
+        while True:
+            try:
+                command, _, _ = self.commands.get_nowait()
+            except queue.Empty:
+                break
+            dropped += command is not _STOP
+        PEOPLE.done(dropped)
+
+    def cancel_steps(self) -> None:
+        """Pause: the long command in progress and the step commands waiting behind it are dropped."""
+        self.playing, self.job = False, None
+        self.deferred = deque(c for c in self.deferred if not isinstance(c[0], handlers.STEPPING))
 
     # ----- the loop --------------------------------------------------------------------------
     def _loop(self) -> None:
-        while True:
-            timeout = max(0.0, self.next_tick - time.monotonic()) if self.playing else None
-            try:
-                command, client = self.commands.get(timeout=timeout)
-            except queue.Empty:
-                command = client = None
-            if command is _STOP:
-                return
+        try:
+            self._serve()
+        finally:
+            self._forget_queue()
+
+    def _serve(self) -> None:
+        while not self.stopping:
             frames: list[tuple[str, bool]] = []
-            if command is not None:
-                self._handle(command, client, frames)
-            if self.playing and time.monotonic() >= self.next_tick:
-                self._tick(frames)
+            for command, client, role, queued in self._next_commands():
+                if command is _STOP or self.stopping:
+                    return
+                if self.job and not isinstance(command, AT_ONCE):
+                    self.deferred.append((command, client, role))  # applied in order once the long command ends
+                else:
+                    self._guard(command, client, frames, lambda: self._handle(command, client, role, frames))
+                if queued:
+                    PEOPLE.done()  # handled, or waiting for this room's own work: no longer another room's worry
+            if (self.job or self.playing) and not self.commands.qsize():
+                PEOPLE.wait()  # another room's person first
+            if self.job:
+                self._guard(None, None, frames, lambda: self._work(frames))
+            elif self.playing and time.monotonic() >= self.next_tick:
+                self._guard(None, None, frames, lambda: self._tick(frames))
             if frames:
                 self.publish(frames, None)
+            if self.job:
+                time.sleep(YIELD_SECONDS)
 
-    def _handle(self, command, client, frames) -> None:
-        t = self.trainer
-        try:
-            if isinstance(command, Hello):
-                hello = [(encode(m.session_msg(self.code, self.model, command.role, t, command.you, command.token)), False),
-                         (encode(m.dataset_msg(t)), False),
-                         (encode(m.state_msg(t, self.playing)), True)]
-                field = self._field_frame()
-                self.field_version = t.version  # the field of this version is out; send the next on change
-                self.publish(hello + ([(field, "field")] if field else []), client)
-                return
-            if isinstance(command, Relay):
-                return self.publish(command.frames, client)
-            if isinstance(command, Export):
-                if command.kind == "fork":
-                    result = t.fork()
-                else:
-                    saved = t.export()
-                    result = (saved, to_state_dict_bytes(saved["params"]))
-                return self.on_loop(command.done, result)
-            if isinstance(command, GPT_QUERIES):
-                return self._inspect(command, client)
-            if isinstance(command, DatasetQuery):
-                return self.publish([(encode(m.dataset_msg(t)), False)], client)
-            if isinstance(command, LandscapeQuery):
-                grid = t.landscape(command.resolution, command.kind, command.span, command.seed, command.weights,
-                                   command.at)
-                return self.publish([(encode(LandscapeMsg(**grid, step=t.steps_done)), False)], client)
-            if isinstance(command, ExplainQuery):
-                msg = ExplainMsg(step=t.steps_done, name=command.name, index=command.index,
-                                 optimizer=t.config.optimizer, **t.explain(command.name, tuple(command.index)))
-                return self.publish([(encode(msg), False)], client)
-            if isinstance(command, (Step, Back)):
-                self.playing = False
-            if isinstance(command, Step) and command.unit == "stage":
-                frames.append((encode(m.stage_msg(t.next_stage())), False))
-            elif isinstance(command, Step):
-                if command.unit == "epoch":
-                    t.run_epochs(min(command.count, MAX_EPOCHS))
-                else:
-                    t.run(command.count, batch=1 if command.unit == "sample" else None)
-            elif isinstance(command, Back):
-                event = t.back(command.count)
-                if event is None:
-                    return self._error(client, "Nothing to step back to yet: take a stage first (→).")
-                frames.append((encode(m.stage_msg(event)), False))
-            elif isinstance(command, Play):
-                t.go_live()
-                self.playing = not t.diverged
-                self.owed, self.last_tick = 0.0, time.monotonic()
-                self.next_tick = self.last_tick
-            elif isinstance(command, Pause):
-                self.playing = False
-            elif isinstance(command, Reset):
-                self.playing = False
-                t.reset()
-                frames.append((encode(m.dataset_msg(t)), False))
-            elif isinstance(command, Data):
-                if (command.points is None) == (command.csv is None):
-                    return self._error(client, "data needs exactly one of points or csv")
-                rows = parse_csv(command.csv) if command.csv is not None else from_points(command.points)
-                self.playing = False
-                t.set_data(rows)
-                frames.append((encode(m.dataset_msg(t)), False))
-            elif isinstance(command, SetParam):
-                t.set_param(command.name, tuple(command.index), command.value)
-            elif isinstance(command, Phase):
-                if not hasattr(t, "switch_phase"):
-                    return self._error(client, "phases (pre-train, fine-tune) belong to the transformer model")
-                self.playing = False
-                event = t.switch_phase(command.phase)
-                if event:
-                    frames.append((encode(PhaseMsg(step=event["step"], to=event["to"], samples=event["samples"],
-                                                   eval=event["eval"])), False))
-            elif isinstance(command, Configure):
-                validate_config(self.model, {**t.config.to_dict(), **command.config}, self.settings.max_width)
-                if t.configure(command.config):
-                    self.playing = False
-                    frames.append((encode(m.dataset_msg(t)), False))
-        except Divergence as exc:
-            self.playing = False
-            frames.append((encode(ErrorMsg(message=str(exc), code="diverged")), False))
-            self.announced = t.diverged
-        except DataError as exc:
-            return self._error(client, f"Your data: {exc}", "bad_data")
-        except (ValidationError, ValueError) as exc:
-            self._error(client, _explain(exc))
-        except Exception as exc:  # a bug must not kill the session's only thread: report it, keep serving
-            log.exception("runner %s: %s failed", self.code, type(command).__name__)
-            self._error(client, f"Internal error while handling {type(command).__name__.lower()}: {exc!r}")
-        self._finish_frames(frames)
-
-    def _inspect(self, q, client) -> None:
-        """The transformer's read-only views, answered to the asker alone."""
-        gpt = getattr(self.trainer, "gpt", None)
-        if gpt is None:
-            return self._error(client, f"'{q.type}' looks inside the transformer model; this room runs {self.model}")
-        step = self.trainer.steps_done
-        if isinstance(q, AttentionQuery):
-            text = q.text or self.trainer.dataset_view()["excerpt"][:48]
-            maps = gpt.attention(text)
-            frame = encode_tensors({"type": "attention", "step": step, "tokens": maps["tokens"]},
-                                   {"weights": np.asarray(maps["layers"])})  # (layers, heads, T, T)
-            return self.publish([(frame, False)], client)
-        if isinstance(q, ProbsQuery):
-            msg = ProbsMsg(step=step, **gpt.next_token_probs(q.text, q.position, q.temperature, q.top_k))
-        elif isinstance(q, SampleQuery):
-            msg = SampleMsg(step=step, prompt=q.prompt,
-                            text=gpt.sample(q.chars, q.temperature, q.top_k, q.seed, prompt=q.prompt))
-        elif isinstance(q, CharLossQuery):
-            msg = CharLossMsg(step=step, **gpt.per_char_loss(q.text))
+    def _next_commands(self) -> list[tuple]:
+        """What to handle now: the next deferred command once the long one is over; else what the
+        queue holds — everything in it while a long command runs (a pause must not wait in line)."""
+        if self.deferred and not self.job:
+            return [(*self.deferred.popleft(), False)]
+        if self.job:
+            timeout = 0.0
+        elif self.playing:
+            timeout = max(0.0, self.next_tick - time.monotonic())
         else:
-            msg = OptimizerStateMsg(step=step, name=q.name, index=q.index,
-                                    state=gpt.optimizer_state(q.name, tuple(q.index)))
-        self.publish([(encode(msg), False)], client)
+            timeout = None
+        out = []
+        try:
+            out.append((*self.commands.get(timeout=timeout), True))
+            while self.job:
+                out.append((*self.commands.get_nowait(), True))
+        except queue.Empty:
+            pass
+        return out
+
+    def _handle(self, command, client, role, frames) -> None:
+        handler = self.handlers.get(type(command))
+        if handler is None:
+            raise TypeError(f"no handler for {type(command).__name__}")
+        if handler(command, client, role, frames):  # True: the room's state changed
+            self.finish_frames(frames)
+
+    def _guard(self, command, client, frames, work: Callable) -> None:
+        """Run one command (or one chunk of play) so that nothing escapes: the room goes on."""
+        name = "play" if command is None else getattr(command, "type", type(command).__name__.lower())
+        try:
+            work()
+            return
+        except Divergence as exc:
+            self.playing, self.job = False, None
+            frames.append((encode(ErrorMsg(message=str(exc), code="diverged")), False))
+            self.announced = self.trainer.diverged
+        except DataError as exc:
+            return self.error(client, f"Your data: {exc}", "bad_data")
+        except (ValidationError, ValueError) as exc:  # refused, and unchanged: the state that follows says so
+            self.error(client, explain(exc))
+        except Exception:  # a bug must not kill the session's only thread: log it, answer, keep serving
+            log.exception("room %s: %s failed", self.code, name)
+            self.playing, self.job = False, None
+            self.error(client, f"Something went wrong on the server while handling '{name}' (it is logged); "
+                               "the room is unchanged and still running.", "internal")
+        try:  # whatever failed, the room sees the state as it now is
+            self.finish_frames(frames)
+        except Exception:
+            log.exception("room %s: the state after %s could not be built", self.code, name)
+
+    # ----- long commands and play --------------------------------------------------------------
+    def start_job(self, steps: int, batch: int | None) -> None:
+        self.playing = False
+        self.job = Job(steps, batch)
+
+    def _work(self, frames) -> None:
+        """One chunk of the long command in progress; the room hears of it every PUBLISH_SECONDS
+        and at the end (a short command answers with one `metrics` and one `state`)."""
+        job = self.job
+        deadline = time.monotonic() + CHUNK_SECONDS * PEOPLE.work_share() / 0.85
+        job.left -= self._run_until(deadline, job.left, job.batch, last_evaluates=True)
+        if not job.left:
+            self.job = None
+        if not job.left or time.monotonic() - job.published >= PUBLISH_SECONDS:
+            job.published = time.monotonic()
+            self.finish_frames(frames)
 
     def _tick(self, frames) -> None:
         """While playing: run the steps `speed` asks for since the last tick, within one frame's time."""
@@ -225,53 +282,67 @@ class Runner:
         self.last_tick = now
         due = int(self.owed)
         self.owed -= due
-        deadline = now + 0.85 * frame  # the rest of the frame: encode, and take commands
-        done, chunk = 0, 1
-        try:
-            while done < due and time.monotonic() < deadline:
-                done += self.trainer.run(min(due - done, chunk))
-                chunk = min(chunk * 2, 64)  # small chunks keep the deadline; doubling keeps overhead low
-        except Divergence as exc:
-            self.playing = False
-            frames.append((encode(ErrorMsg(message=str(exc), code="diverged")), False))
-            self.announced = self.trainer.diverged
+        self.next_tick = now + frame
+        # the rest of the frame: encode, take commands, let other rooms in
+        done = self._run_until(now + PEOPLE.work_share() * frame, due, None, last_evaluates=False)
         if done < due:
             self.owed = 0.0  # faster than this machine can go: don't build a backlog
-        self.next_tick = now + frame
         if done:
-            self._finish_frames(frames)
+            self.finish_frames(frames)
 
-    def _finish_frames(self, frames) -> None:
+    def _run_until(self, deadline: float, steps: int, batch: int | None, last_evaluates: bool) -> int:
+        """Up to `steps` whole steps before `deadline`, in chunks sized from the time one step takes
+        (so the deadline holds); returns the steps done."""
+        done, chunk = 0, 1
+        while done < steps and not self.stopping and (now := time.monotonic()) < deadline:
+            n = min(steps - done, chunk)
+            # the very last step of a long command measures the whole-set losses; play's every step does
+            done += self.trainer.run(n, batch=batch, evaluate=not last_evaluates or done + n == steps)
+            per_step = (time.monotonic() - now) / n
+            chunk = max(1, min(64, chunk * 2, int((deadline - time.monotonic()) / max(per_step, 1e-6))))
+        return done
+
+    # ----- frames ------------------------------------------------------------------------------
+    def finish_frames(self, frames) -> None:
         """Every change ends with the steps' metrics (never dropped) and the latest state."""
+        from . import messages as m
+
         t = self.trainer
         batch = t.take_metrics()
         if batch:
             frames.append((encode(m.metrics_msg(batch)), False))
         if t.diverged and self.announced != t.diverged:
-            self.playing = False
+            self.playing, self.job = False, None
             frames.append((encode(ErrorMsg(message=t.diverged, code="diverged")), False))
         self.announced = t.diverged
         frames.append((encode(m.state_msg(t, self.playing)), True))
         if t.version != self.field_version:  # the parameters changed since the last field frame
-            field = self._field_frame()
+            field = self.field_frame()
             if field:
                 frames.append((field, "field"))
             self.field_version = t.version
 
-    def _field_frame(self) -> bytes | None:
+    def field_frame(self) -> bytes | None:
+        from flowscope.engine.data.plane import SPAN  # the networks' plane is [−span, span]²
+
+        from .wire import encode_tensors
+
         arrays = self.trainer.field()
         if arrays is None:
             return None
-        return encode_tensors({"type": "field", "step": self.trainer.steps_done, "span": PLANE_SPAN}, arrays)
+        return encode_tensors({"type": "field", "step": self.trainer.steps_done, "span": SPAN}, arrays)
 
-    def _error(self, client, message: str, code: str = "bad_message") -> None:
+    def reply(self, client, *messages) -> None:
+        """Answer the asker alone."""
+        self.publish([(encode(msg), False) for msg in messages], client)
+
+    def error(self, client, message: str, code: str = "bad_message") -> None:
         self.publish([(encode(ErrorMsg(message=message, code=code)), False)], client)
 
 
-def _explain(exc: Exception) -> str:
+def explain(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "config"
         return f"config {where}: {err['msg']}"
     return str(exc)
-

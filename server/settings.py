@@ -47,12 +47,21 @@ class Settings(BaseSettings):
     # saved runs live here (a SQLite file); default: $XDG_DATA_HOME/flowscope or ~/.local/share/flowscope
     data_dir: Path = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "flowscope"
     history_steps: int = Field(50, ge=1, le=1000)
+    # what one model may cost (engine/transformer/budget.py estimates it before building): past this,
+    # create and configure are refused with the figures, rather than one room taking the machine
+    max_model_mb: float = Field(2048, gt=0)
+    max_step_gflop: float = Field(2000, gt=0)  # ≈ 30 s of this 2-core CPU for one step or loss estimate
+    max_builds: int = Field(2, ge=1)  # models being built at once (off the event loop)
     frame_hz: float = Field(30.0, gt=0, le=240)  # state frames per second while playing, at most
     send_timeout: float = Field(5.0, gt=0)  # a client that can't take a frame this long is dropped
     max_queue: int = Field(2000, ge=10)  # unsent ordered messages per client before it is dropped
     max_message_bytes: int = 1 << 20  # bigger text frames (in UTF-8 bytes) get a `too_large` error
     ws_max_size: int = 16 << 20  # bigger than this and uvicorn closes the socket (1009)
     shutdown_seconds: float = Field(1.5, gt=0)  # Ctrl+C/SIGTERM: how long training threads get to stop
+
+    @property
+    def budget(self) -> tuple[float, float]:
+        return self.max_model_mb * 2**20, self.max_step_gflop * 1e9
 
     @property
     def loopback(self) -> bool:

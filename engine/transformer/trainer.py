@@ -17,6 +17,7 @@ import torch
 
 from ..flow import StepMetrics
 from ..stepper import Stepper, StepTrace
+from .budget import refusal
 from .config import TransformerConfig
 from .run import TransformerRun
 
@@ -25,17 +26,23 @@ LIVE = frozenset({"lr", "weight_decay", "grad_clip", "speed"})
 
 
 class GPTTrainer(Stepper):
-    def __init__(self, config: TransformerConfig | dict | None = None, history_steps: int = 50):
+    def __init__(self, config: TransformerConfig | dict | None = None, history_steps: int = 50,
+                 budget: tuple[float | None, float | None] = (None, None)):
+        """`budget`: (bytes, FLOPs) a config may cost at most (see budget.py); past it, ValueError."""
         cfg = config if isinstance(config, TransformerConfig) else TransformerConfig(**(config or {}))
         problems = cfg.problems()
         if problems:
             raise ValueError("; ".join(problems))
         self.config = cfg
+        self.budget = budget
         super().__init__(history_steps)
         self.reset()
 
     # ----- lifecycle -------------------------------------------------------------------------
     def reset(self) -> None:
+        too_much = refusal(self.config, *self.budget)
+        if too_much:
+            raise ValueError(too_much)
         self.gpt = TransformerRun(self.config)
         self._clear()
         self.evaluated: dict | None = None
@@ -44,7 +51,13 @@ class GPTTrainer(Stepper):
         self.start_loss = self.evaluated["train"]
 
     def configure(self, changes: dict) -> bool:
-        """Apply settings; returns True when the run was rebuilt (anything but a live setting)."""
+        """Apply settings; returns True when the run was rebuilt (anything but a live setting).
+        A change that is refused (it raises: a text too short for the context, betas torch refuses)
+        changes nothing."""
+        with self.unchanged_on_error():
+            return self._configure(changes)
+
+    def _configure(self, changes: dict) -> bool:
         new = self.config.replace(**changes)
         problems = new.problems()
         if problems:
@@ -68,7 +81,7 @@ class GPTTrainer(Stepper):
 
     def fork(self) -> "GPTTrainer":
         """A twin that goes on from exactly here: weights, optimizer state, schedule, batch order."""
-        twin = GPTTrainer(self.config, self.history_steps)
+        twin = GPTTrainer(self.config, self.history_steps, self.budget)
         a, b = self.gpt, twin.gpt
         b.phase, b.steps = a.phase, a.steps
         b.model.load_state_dict(a.model.state_dict())
@@ -151,9 +164,10 @@ class GPTTrainer(Stepper):
         self._after_step(rec.stats, evaluate)
         trace.metrics = self.outbox[-1]
 
-    def run(self, steps: int, batch: int | None = None) -> int:
+    def run(self, steps: int, batch: int | None = None, evaluate: bool = False) -> int:
         """Whole steps on the fast path (a half-shown step is finished first and counts as one).
-        `batch` is ignored: a GPT step is always a batch of windows."""
+        `batch` is ignored: a GPT step is always a batch of windows; held-out losses come every
+        EVAL_EVERY steps whatever `evaluate` says (they cost about ten steps)."""
         self.go_live()
         done = 0
         head = self.history[-1] if self.history else None

@@ -33,7 +33,7 @@ def test_every_lesson_step_creates_its_session(live_server, lesson_id, index):
     step = LESSONS[lesson_id].steps[index]
     with live_server.connect() as ws:
         send(ws, {"type": "create", "model": step.model, "config": step.config})
-        session = recv_type(ws, "session")
+        session = recv_type(ws, "session", timeout=30)  # the first GPT imports torch (seconds on a busy machine)
         assert session["model"] == step.model
         assert all(session["config"][k] == v for k, v in step.config.items())
 

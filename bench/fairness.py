@@ -1,0 +1,126 @@
+"""Fairness between rooms on one server (issue 12, items 3 and 13). The server runs in its own
+process (bench/stream.py's serve); this client measures:
+
+1. `/api/health` latency (p50/p99 over ~100 requests) on an idle server, and while another room
+   runs a 10,000-step command on a network (TF Playground's default);
+2. one room's single step (`step` → `state` round trip, p50/p99) on an idle server, and while 10
+   other rooms play a network at full speed — the ratio is the figure (issue 12 asks ≤ 2×).
+
+    .venv/bin/python bench/fairness.py
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from websockets.sync.client import connect  # noqa: E402
+
+from bench.stream import serve  # noqa: E402
+
+NET = {"hidden": [4, 2], "activation": "tanh", "batch_size": 10, "lr": 0.03, "speed": 100000}
+
+
+def open_room(url: str, model: str, config: dict):
+    ws = connect(url, max_size=None, open_timeout=30)
+    ws.send(json.dumps({"type": "create", "model": model, "config": config}))
+    until(ws, "state")
+    return ws
+
+
+def until(ws, kind: str, timeout: float = 60.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        raw = ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+        if isinstance(raw, str):
+            msg = json.loads(raw)
+            if msg["type"] == kind:
+                return msg
+
+
+def drain(ws, stop: threading.Event) -> None:
+    """Keep reading a playing room's frames, as a browser would."""
+    while not stop.is_set():
+        try:
+            ws.recv(timeout=0.2)
+        except TimeoutError:
+            pass
+        except Exception:
+            return
+
+
+def health_ms(port: int, n: int = 100) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=30).read()
+        out.append(1000 * (time.perf_counter() - t))
+        time.sleep(0.01)
+    return out
+
+
+def step_ms(ws, n: int = 60) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        ws.send(json.dumps({"type": "step", "unit": "step"}))
+        until(ws, "state")
+        out.append(1000 * (time.perf_counter() - t))
+        time.sleep(0.01)
+    return out
+
+
+def show(label: str, ms: list[float], base: list[float] | None = None) -> None:
+    p50, p99 = statistics.median(ms), sorted(ms)[int(0.99 * (len(ms) - 1))]
+    ratio = f"   p50 {p50 / statistics.median(base):.1f}× idle" if base else ""
+    print(f"  {label:42s} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms{ratio}")
+
+
+def main() -> None:
+    proc, port = serve()
+    url = f"ws://127.0.0.1:{port}/ws"
+    try:
+        print("/api/health while another room runs `step count=10000` (network 4-2):")
+        idle = health_ms(port)
+        show("idle server", idle)
+        busy = open_room(url, "mlp", NET)
+        busy.send(json.dumps({"type": "step", "unit": "step", "count": 10000}))
+        start = time.perf_counter()
+        loaded = health_ms(port)
+        show("during the 10,000-step command", loaded, idle)
+        until(busy, "state")
+        while (m := until(busy, "state"))["step"] < 10000:
+            pass
+        print(f"  (the command took {time.perf_counter() - start:.1f} s)")
+        busy.close()
+
+        print("one room's single step while 10 other rooms play a network at full speed:")
+        me = open_room(url, "neuron", {})
+        alone = step_ms(me)
+        show("alone", alone)
+        stop = threading.Event()
+        players = [open_room(url, "mlp", NET) for _ in range(10)]
+        readers = []
+        for ws in players:
+            ws.send(json.dumps({"type": "play"}))
+            readers.append(threading.Thread(target=drain, args=(ws, stop), daemon=True))
+            readers[-1].start()
+        time.sleep(1.0)
+        show("10 rooms playing", step_ms(me), alone)
+        stop.set()
+        for ws in players:
+            ws.close()
+        me.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

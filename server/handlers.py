@@ -1,0 +1,175 @@
+"""What a room's runner does with each message type: one handler per type, looked up in a table.
+
+A handler takes (command, client, role, frames), appends the frames the whole room gets, answers
+the asker alone through `runner.reply`, and returns True when the room's state changed (the runner
+then adds `metrics`, `state` and `field`). It runs on the room's thread, inside the runner's guard:
+what it raises becomes an `error` to the sender. No math here: the trainer computes, this routes.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from flowscope.engine.checkpoint import to_state_dict_bytes
+from flowscope.engine.data.custom import from_points, parse_csv
+
+from . import messages as m
+from .protocol import (MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery, ExplainQuery,
+                       LandscapeQuery, OptimizerStateQuery, Pause, Phase, Play, ProbsQuery, Reset, SampleQuery,
+                       SetParam, Step, validate_config)
+from .replies import CharLossMsg, ExplainMsg, LandscapeMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg, SampleMsg
+from .wire import encode, encode_tensors
+
+STEPPING = (Step,)  # what a pause drops from the queue
+# taken between the chunks of a long command, in arrival order; anything else waits for it to end
+READ_ONLY = (DatasetQuery, LandscapeQuery, ExplainQuery, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
+             OptimizerStateQuery)
+
+
+def table(runner) -> dict[type, callable]:
+    from .runner import Export, Hello, Relay  # the runner's own commands (runner.py imports this module)
+
+    t = lambda: runner.trainer  # noqa: E731  (read at call time: a handler may outlive a rebuild)
+
+    def hello(c: Hello, client, role, frames) -> bool:
+        trainer = t()
+        out = [(encode(m.session_msg(runner.code, runner.model, c.role, trainer, c.you, c.token)), False),
+               (encode(m.dataset_msg(trainer)), False),
+               (encode(m.state_msg(trainer, runner.playing)), True)]
+        field = runner.field_frame()
+        runner.field_version = trainer.version  # the field of this version is out; the next goes on change
+        runner.publish(out + ([(field, "field")] if field else []), client)
+        return False
+
+    def relay(c: Relay, client, role, frames) -> bool:
+        runner.publish(c.frames, client)
+        return False
+
+    def export(c: Export, client, role, frames) -> bool:
+        if c.kind == "fork":
+            result = t().fork()
+        else:
+            saved = t().export()
+            result = (saved, to_state_dict_bytes(saved["params"]))
+        runner.on_loop(c.done, result)
+        return False
+
+    def dataset(c: DatasetQuery, client, role, frames) -> bool:
+        runner.reply(client, m.dataset_msg(t()))
+        return False
+
+    def landscape(c: LandscapeQuery, client, role, frames) -> bool:
+        # the owner's question sets the axes every step reports its place in; a viewer's only answers it
+        grid = t().landscape(c.resolution, c.kind, c.span, c.seed, c.weights, c.at, adopt=role == "owner")
+        runner.reply(client, LandscapeMsg(**grid, step=t().steps_done))
+        return False
+
+    def explain(c: ExplainQuery, client, role, frames) -> bool:
+        trainer = t()
+        runner.reply(client, ExplainMsg(step=trainer.steps_done, name=c.name, index=c.index,
+                                        optimizer=trainer.config.optimizer, **trainer.explain(c.name, tuple(c.index))))
+        return False
+
+    def step(c: Step, client, role, frames) -> bool:
+        trainer = t()
+        if c.unit == "stage":
+            runner.playing = False
+            frames.append((encode(m.stage_msg(trainer.next_stage())), False))
+            return True
+        steps = min(c.count, MAX_EPOCHS) * trainer.steps_per_epoch if c.unit == "epoch" else c.count
+        runner.start_job(steps, 1 if c.unit == "sample" else None)  # run in chunks by the runner's loop
+        return False
+
+    def back(c: Back, client, role, frames) -> bool:
+        runner.playing = False
+        event = t().back(c.count)
+        if event is None:
+            runner.error(client, "Nothing to step back to yet: take a stage first (→).")
+            return False
+        frames.append((encode(m.stage_msg(event)), False))
+        return True
+
+    def play(c: Play, client, role, frames) -> bool:
+        t().go_live()
+        runner.playing = not t().diverged
+        runner.owed, runner.last_tick = 0.0, time.monotonic()
+        runner.next_tick = runner.last_tick
+        return True
+
+    def pause(c: Pause, client, role, frames) -> bool:
+        runner.cancel_steps()
+        return True
+
+    def reset(c: Reset, client, role, frames) -> bool:
+        runner.cancel_steps()
+        t().reset()
+        frames.append((encode(m.dataset_msg(t())), False))
+        return True
+
+    def data(c: Data, client, role, frames) -> bool:
+        if (c.points is None) == (c.csv is None):
+            raise ValueError("data needs exactly one of points or csv")
+        rows = parse_csv(c.csv) if c.csv is not None else from_points(c.points)
+        t().set_data(rows)
+        runner.playing = False
+        frames.append((encode(m.dataset_msg(t())), False))
+        return True
+
+    def set_param(c: SetParam, client, role, frames) -> bool:
+        t().set_param(c.name, tuple(c.index), c.value)
+        return True
+
+    def phase(c: Phase, client, role, frames) -> bool:
+        trainer = t()
+        if not hasattr(trainer, "switch_phase"):
+            raise ValueError("phases (pre-train, fine-tune) belong to the transformer model")
+        event = trainer.switch_phase(c.phase)
+        runner.playing = False
+        if event:
+            frames.append((encode(PhaseMsg(step=event["step"], to=event["to"], samples=event["samples"],
+                                           eval=event["eval"])), False))
+        return True
+
+    def configure(c: Configure, client, role, frames) -> bool:
+        trainer = t()
+        # the whole new config is checked before anything is applied, and the values applied are the
+        # validated ones (typed as the schema says), so a refused change leaves the room as it was
+        full = validate_config(runner.model, {**trainer.config.to_dict(), **c.config}, runner.settings.max_width)
+        if trainer.configure({k: full[k] for k in c.config}):
+            runner.cancel_steps()
+            frames.append((encode(m.dataset_msg(trainer)), False))
+        return True
+
+    def inspect(q, client, role, frames) -> bool:
+        """The transformer's read-only views, answered to the asker alone."""
+        trainer = t()
+        gpt = getattr(trainer, "gpt", None)
+        if gpt is None:
+            raise ValueError(f"'{q.type}' looks inside the transformer model; this room runs {runner.model}")
+        step_no = trainer.steps_done
+        if isinstance(q, AttentionQuery):
+            maps = gpt.attention(q.text or trainer.dataset_view()["excerpt"][:48])
+            frame = encode_tensors({"type": "attention", "step": step_no, "tokens": maps["tokens"]},
+                                   {"weights": np.asarray(maps["layers"])})  # (layers, heads, T, T)
+            runner.publish([(frame, False)], client)
+            return False
+        if isinstance(q, ProbsQuery):
+            msg = ProbsMsg(step=step_no, **gpt.next_token_probs(q.text, q.position, q.temperature, q.top_k))
+        elif isinstance(q, SampleQuery):
+            msg = SampleMsg(step=step_no, prompt=q.prompt,
+                            text=gpt.sample(q.chars, q.temperature, q.top_k, q.seed, prompt=q.prompt))
+        elif isinstance(q, CharLossQuery):
+            msg = CharLossMsg(step=step_no, **gpt.per_char_loss(q.text))
+        else:
+            msg = OptimizerStateMsg(step=step_no, name=q.name, index=q.index,
+                                    state=gpt.optimizer_state(q.name, tuple(q.index)))
+        runner.reply(client, msg)
+        return False
+
+    return {Hello: hello, Relay: relay, Export: export, DatasetQuery: dataset, LandscapeQuery: landscape,
+            ExplainQuery: explain, Step: step, Back: back, Play: play, Pause: pause, Reset: reset, Data: data,
+            SetParam: set_param, Phase: phase, Configure: configure,
+            **{q: inspect for q in (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)}}
+
+AT_ONCE = (Pause, *READ_ONLY)  # runner.py adds its own Hello, Relay and Export

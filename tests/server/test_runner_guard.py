@@ -1,0 +1,171 @@
+"""The runner never dies of a command (issue 12, items 1, 2 and 8), tested on a real Runner thread
+with a publish that records frames instead of a websocket."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from flowscope.server import handlers
+from flowscope.server.protocol import CLIENT
+from flowscope.server.runner import Hello, Runner
+from flowscope.server.settings import Settings
+
+TINY_GPT = {"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 16, "batch_size": 4, "eval_iters": 1}
+
+
+class Room:
+    """A runner and what it published, per recipient (None: the whole room)."""
+
+    def __init__(self, model="neuron", config=None):
+        self.frames: list[tuple[object, dict | bytes]] = []
+        self.lock = threading.Condition()
+        self.runner = Runner("TEST1", model, config or {}, Settings(), self._publish, lambda fn, *a: fn(*a))
+        self.runner.start()
+
+    def _publish(self, frames, to):
+        with self.lock:
+            for text, _ in frames:
+                self.frames.append((to, json.loads(text) if isinstance(text, str) else text))
+            self.lock.notify_all()
+
+    def send(self, msg: dict, client="owner", role="owner"):
+        self.runner.submit(CLIENT.validate_python(msg), client, role)
+
+    def wait_for(self, pred, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                for i, (to, msg) in enumerate(self.frames):
+                    if isinstance(msg, dict) and pred(to, msg):
+                        del self.frames[: i + 1]
+                        return msg
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no matching frame within {timeout} s; got "
+                                         f"{[m.get('type') for _, m in self.frames if isinstance(m, dict)]}")
+                self.lock.wait(left)
+
+    def state(self) -> dict:
+        """The room's state as a new member would get it."""
+        self.runner.submit(Hello("viewer", "probe"), "probe")
+        return self.wait_for(lambda to, m: to == "probe" and m["type"] == "state")
+
+    def close(self):
+        self.runner.stop()
+        self.runner.thread.join(timeout=5)
+
+
+@pytest.fixture
+def room():
+    rooms = []
+
+    def make(model="neuron", config=None):
+        rooms.append(Room(model, config))
+        return rooms[-1]
+
+    yield make
+    for r in rooms:
+        r.close()
+
+
+def test_a_landscape_then_a_new_shape_keeps_the_room_alive(room):
+    """The case that killed a class's room: a landscape, then a layer removed."""
+    r = room("mlp", {"hidden": [4, 2]})
+    r.send({"type": "landscape", "resolution": 5}, client="viewer", role="viewer")
+    r.wait_for(lambda to, m: m["type"] == "landscape")
+    r.send({"type": "landscape", "resolution": 5})
+    r.wait_for(lambda to, m: m["type"] == "landscape")
+    r.send({"type": "configure", "config": {"hidden": [3]}})
+    r.wait_for(lambda to, m: m["type"] == "state")
+    r.send({"type": "step", "unit": "step", "count": 3})
+    assert r.wait_for(lambda to, m: m["type"] == "state")["step"] == 3
+    assert r.runner.thread.is_alive()
+
+
+def test_a_viewers_landscape_does_not_move_the_rooms_axes(room):
+    r = room("line", {"bias": True})
+    r.send({"type": "landscape", "resolution": 5}, client="viewer", role="viewer")
+    r.wait_for(lambda to, m: m["type"] == "landscape")
+    assert r.state()["landscape_at"] is None
+    r.send({"type": "landscape", "resolution": 5})
+    r.wait_for(lambda to, m: m["type"] == "landscape")
+    assert r.state()["landscape_at"] is not None
+
+
+EVERY_TYPE = {
+    "neuron": [{"type": "step", "unit": "stage"}, {"type": "step", "unit": "step", "count": 2}, {"type": "back"},
+               {"type": "play"}, {"type": "pause"}, {"type": "reset"}, {"type": "configure", "config": {"lr": 0.1}},
+               {"type": "set_param", "name": "w", "index": [0], "value": 1.0}, {"type": "dataset"},
+               {"type": "landscape", "resolution": 5}, {"type": "explain", "name": "w", "index": [0]},
+               {"type": "phase", "phase": "finetune"}],
+    "mlp": [{"type": "data", "points": [[0, 0, 0], [1, 1, 1], [2, 2, 0], [3, 3, 1]]}],
+    "transformer": [{"type": "attention"}, {"type": "probs", "text": "ab"}, {"type": "sample", "chars": 3},
+                    {"type": "char_loss", "text": "abc"}, {"type": "optimizer_state", "name": "lm_head.weight",
+                                                            "index": [0, 0]}],
+}
+
+
+@pytest.mark.parametrize("model", list(EVERY_TYPE))
+def test_a_failing_handler_answers_internal_and_the_room_goes_on(room, model):
+    r = room(model, TINY_GPT if model == "transformer" else None)
+    for msg in EVERY_TYPE[model]:
+        kind = type(CLIENT.validate_python(msg))
+        real = r.runner.handlers[kind]
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("injected")
+
+        r.runner.handlers[kind] = broken
+        r.send(msg)
+        err = r.wait_for(lambda to, m: m["type"] == "error")
+        assert err["code"] == "internal" and msg["type"] in err["message"], err
+        assert "injected" not in err["message"]  # the traceback stays in the log
+        r.runner.handlers[kind] = real
+        r.send({"type": "dataset"})  # and the room still answers
+        r.wait_for(lambda to, m: m["type"] == "dataset")
+    assert r.runner.thread.is_alive()
+
+
+def test_every_client_message_type_that_reaches_a_runner_has_a_handler(room):
+    r = room()
+    routed_elsewhere = {"create", "join", "handover", "reclaim", "allow", "fork", "save", "load", "lesson"}
+    kinds = {m.__name__ for m in handlers.READ_ONLY} | {k.__name__ for k in r.runner.handlers}
+    every = CLIENT.json_schema()["discriminator"]["mapping"]
+    missing = [t for t, ref in every.items() if t not in routed_elsewhere and ref.split("/")[-1] not in kinds]
+    assert not missing
+
+
+def test_a_long_command_is_paused_within_a_chunk_and_answers_meanwhile(room):
+    r = room("mlp")
+    r.send({"type": "step", "unit": "step", "count": 10000})
+    r.send({"type": "dataset"}, client="viewer", role="viewer")
+    r.wait_for(lambda to, m: to == "viewer" and m["type"] == "dataset")  # answered while the steps run
+    r.send({"type": "pause"})
+    state = r.wait_for(lambda to, m: m["type"] == "state" and not m["playing"] and r.runner.job is None)
+    time.sleep(0.2)
+    assert r.runner.job is None and 0 < r.state()["step"] < 10000
+
+
+def test_queued_work_ends_with_its_room(room):
+    r = room("mlp")
+    for _ in range(40):
+        r.send({"type": "step", "unit": "step", "count": 10000})
+    time.sleep(0.2)
+    started = time.monotonic()
+    r.runner.stop()
+    r.runner.thread.join(timeout=5)
+    assert not r.runner.thread.is_alive() and time.monotonic() - started < 2
+
+
+def test_the_queue_is_bounded(room):
+    r = room("mlp")
+    r.send({"type": "step", "unit": "step", "count": 10000})
+    for _ in range(100):
+        r.send({"type": "step", "unit": "step", "count": 1})
+    err = r.wait_for(lambda to, m: m["type"] == "error" and m["code"] == "busy")
+    assert "waiting" in err["message"]
+    r.send({"type": "pause"})
+    r.wait_for(lambda to, m: m["type"] == "state" and r.runner.job is None)
