@@ -45,7 +45,7 @@ def sessions_and_joins(url: str) -> None:
         print(f"sessions one client address holds: {held}  (then {msg['code']}: {msg['message']})")
         tries = 0
         while True:
-            ws.send(json.dumps({"type": "join", "session": "ZZZZZ"}))  # no such room (no Z… code is live)
+            ws.send(json.dumps({"type": "join", "session": "ZZZZZ"}))  # almost surely no such room
             if (msg := reply(ws, "error"))["code"] == "busy":
                 break
             tries += 1
