@@ -72,6 +72,7 @@ class Runner:
         self.owed = 0.0  # steps due while playing (fractional), from config.speed
         self.last_tick = self.next_tick = 0.0
         self.field_version = -1  # the Trainer.version the last field frame showed
+        self.plan = self.trainer.plan  # the plan the room was last told (in `session`, or a `plan` frame)
         self.thread = threading.Thread(target=self._loop, name=f"trainer-{code}", daemon=True)
 
     def start(self) -> None:
@@ -244,6 +245,7 @@ class Runner:
     def _finish_frames(self, frames) -> None:
         """Every change ends with the steps' metrics (never dropped) and the latest state."""
         t = self.trainer
+        self._plan_frame(frames)
         batch = t.take_metrics()
         if batch:
             frames.append((encode(m.metrics_msg(batch)), False))
@@ -257,6 +259,13 @@ class Runner:
             if field:
                 frames.append((field, "field"))
             self.field_version = t.version
+
+    def _plan_frame(self, frames) -> None:
+        """A change of shape (layers, blocks, optimizer, new data) changed the step's plan: tell the room."""
+        plan = self.trainer.plan
+        if plan is not self.plan and plan != self.plan:
+            frames.append((encode(m.plan_msg(plan)), False))
+        self.plan = plan
 
     def _field_frame(self) -> bytes | None:
         arrays = self.trainer.field()
