@@ -6,24 +6,8 @@
 import { fmt } from "../render/format.js";
 import { heatmap } from "./draw.js";
 import { glyph, glyphText } from "./gptstate.js";
-import { sublayerName } from "./ribbon.js";
-
-const WHAT = {
-  input: () => "Tokens",
-  weights: () => "Embeddings",
-  linear: (k) => (k % 2 === 0 ? "Attention scores" : "MLP, linear"),
-  activation: (k) => (k % 2 === 0 ? "Causal softmax" : "MLP, GELU"),
-  loss: () => "Cross-entropy loss",
-  gradients: () => "Gradients",
-  update: () => "Clip and update",
-};
-
-/** "Step 3 · Causal softmax · block 1 attention" */
-export function gptStageTitle(s) {
-  const per = ["linear", "activation", "gradients"].includes(s.stage);
-  const what = (WHAT[s.stage] ?? (() => s.stage))(s.layer);
-  return `Step ${s.step} · ${what}${per ? ` · ${sublayerName(s.layer)}` : ""}`;
-}
+import { planEntry } from "../state.js";
+import { stageHeading } from "../views/formula.js";
 
 function tokenStrip(values) {
   const wrap = document.createElement("div");
@@ -85,11 +69,12 @@ function attentionMaps(values) {
   return wrap;
 }
 
+/** A picture where the stage's values hold one: the window's tokens, the attention maps, the top guesses. */
 function picture(s) {
   const v = s.values ?? {};
-  if (s.stage === "input") return tokenStrip(v);
+  if (s.stage === "input" && Array.isArray(v.text)) return tokenStrip(v);
   if (s.stage === "loss" && Array.isArray(v.top)) return topBars(v);
-  if (s.stage === "activation" && s.layer % 2 === 0 && Array.isArray(v.map)) return attentionMaps(v);
+  if (s.stage === "activation" && Array.isArray(v.map)) return attentionMaps(v);
   return null;
 }
 
@@ -115,7 +100,7 @@ export function GptFormula(root) {
     if (key === lastKey) return;
     lastKey = key;
     if (s) {
-      nameEl.textContent = gptStageTitle(s);
+      nameEl.textContent = stageHeading(s, planEntry(state, s));
       const back = s.direction === "backward";
       dirEl.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
       dirEl.className = `direction ${back ? "back" : "fwd"}`;
