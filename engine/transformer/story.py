@@ -33,8 +33,8 @@ def _sublayer(stage: str, k: int, words: tuple[str, str]) -> PlanEntry:
 def plan(n_layer: int, optimizer: str = "adamw") -> tuple[PlanEntry, ...]:
     """input, weights, per sublayer linear + activation (first first), loss, gradients per sublayer
     (last first), update."""
-    forward = [e for k in range(2 * n_layer) for e in (_sublayer("linear", k, ("scores q·k/√d", "h = W·LN(x) + b")),
-                                                     _sublayer("activation", k, ("causal softmax", "GELU(h)")))]
+    forward = [e for k in range(2 * n_layer) for e in (_sublayer("linear", k, ("q·k/√d", "W·x + b")),
+                                                     _sublayer("activation", k, ("masked softmax", "GELU")))]
     backward = [_sublayer("gradients", k, ("∂L/∂W", "∂L/∂W")) for k in range(2 * n_layer - 1, -1, -1)]
     return (PlanEntry("input", 0, "text → ids"), PlanEntry("weights", 0, "wte + wpe"), *forward,
             PlanEntry("loss", 0, "−ln p(next)"), *backward,

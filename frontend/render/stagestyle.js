@@ -5,7 +5,7 @@
 /** Flex weights of the whole-model boxes in a ribbon (per-layer boxes take what their pills need):
  * Update's formula gets the most room, the short words the least. */
 const GROW = {
-  network: { input: 0.75, weights: 0.75, loss: 0.7, update: 1.45 },
+  network: { input: 0.75, weights: 0.75, loss: 1.1, update: 1.45 },
   transformer: { input: 0.8, weights: 1, loss: 1, update: 1.1 },
 };
 
@@ -21,5 +21,6 @@ export function directionClass(entry) {
 /** The arrow drawn before a ribbon box (the ribbon reads left to right; the colour tells the direction). */
 export const RIBBON_ARROW = "→";
 
-/** Past this many pills in one box they shrink to dots (their titles still name them). */
+/** Past this many pills in one box they tighten (a transformer's, past two blocks, shrink to dots;
+ * their tooltips and the formula's heading still name them): one row must hold them all. */
 export const MANY_PILLS = 4;

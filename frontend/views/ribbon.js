@@ -94,7 +94,12 @@ export function arrowElement(entry) {
   return arrow;
 }
 
-export function Ribbon(root) {
+/**
+ * `kind` picks the box weights (render/stagestyle.js); `word` leads a per-layer box's pills ("layer").
+ * Per-layer boxes show their pills under the title and their subtitles in the tooltip (one row must
+ * hold a transformer's sublayers too); the other boxes show their subtitle.
+ */
+export function Ribbon(root, { kind = "network", word = "layer" } = {}) {
   root.classList.add("ribbon");
   root.replaceChildren();
   let key = "";
@@ -107,14 +112,17 @@ export function Ribbon(root) {
     const all = ribbonBoxes(plan);
     root.classList.toggle("many", all.some((b) => b.perLayer && b.entries.length > MANY_PILLS));
     boxes = all.map((b, n) => {
-      const { el, title } = boxElement(b, "network");
+      const { el, title } = boxElement(b, kind);
       const sub = document.createElement("div");
       sub.className = "rb-sub";
       if (b.perLayer) {
-        const word = document.createElement("span");
-        word.className = "rb-word";
-        word.textContent = "layer";
-        sub.append(word, ...pillElements(b, pills));
+        if (word) {
+          const lead = document.createElement("span");
+          lead.className = "rb-word";
+          lead.textContent = word;
+          sub.appendChild(lead);
+        }
+        sub.append(...pillElements(b, pills));
       } else sub.textContent = boxSubtitle(b);
       el.append(title, sub);
       if (n > 0) root.appendChild(arrowElement(b.entries[0]));
