@@ -130,3 +130,14 @@ def test_transformer_blocks_change_the_plan(live_server, n_layer):
             send(ws, {"type": "step", "unit": "stage"})
             frame = recv_type(ws, "stage", timeout=30)
             assert (frame["stage"], frame["layer"]) == (entry["stage"], entry["layer"])
+
+
+def test_own_data_with_three_classes_changes_the_output_words(live_server):
+    """Drawn points with a third class turn the σ output into a softmax: the room is told."""
+    with live_server.connect() as ws:
+        session = create(ws, "mlp", {"hidden": [3], "dataset": "xor"})
+        assert [e["subtitle"] for e in session["plan"] if e["stage"] == "activation"][-1] == "a = σ(z)"
+        points = [[-3, -3, 0], [3, 3, 1], [-3, 3, 2], [3, -3, 0], [0, 3, 1], [3, 0, 2]]
+        send(ws, {"type": "data", "points": points})
+        msg = recv_type(ws, "plan")
+        assert [e["subtitle"] for e in msg["plan"] if e["stage"] == "activation"][-1] == "p = softmax(z)"
