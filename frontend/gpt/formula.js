@@ -6,7 +6,7 @@
 import { fmt } from "../render/format.js";
 import { heatmap } from "./draw.js";
 import { glyph, glyphText } from "./gptstate.js";
-import { planEntry } from "../state.js";
+import { planEntry, planOf } from "../state.js";
 import { stageHeading } from "../views/formula.js";
 
 function tokenStrip(values) {
@@ -96,7 +96,7 @@ export function GptFormula(root) {
   function update(state) {
     const s = state.stage;
     const g = state.gpt;
-    const key = s ?? `${state.session?.id}|${state.step}|${g?.phase}|${state.playing}|${state.dataset?.characters}`;
+    const key = s ?? `${state.session?.id}|${state.step}|${g?.phase}|${state.playing}|${state.dataset?.characters}|${planOf(state).length}|${planOf(state).at(-1)?.subtitle}`;
     if (key === lastKey) return;
     lastKey = key;
     if (s) {
@@ -128,10 +128,11 @@ export function GptFormula(root) {
       ? `Text A: ${d.source}, ${Number(d.characters ?? 0).toLocaleString("en-US")} characters, ${d.vocab?.length ?? "?"} different. ` +
         `Task B (${d.finetune_task}): lines like “${d.task_examples?.[0] ?? ""}”. `
       : "";
+    const update = planOf(state).find((e) => e.stage === "update")?.subtitle;
     captionEl.textContent = data + (state.playing
       ? "Pause (Space), then → walks through one step."
       : "→ (or N) walks through one step: tokens, embeddings, each block's attention and MLP, the loss, " +
-        "the gradients back (last block first) and the AdamW update. S: one step, Space: play.");
+        `the gradients back (last block first) and the update${update ? ` (${update})` : ""}. S: one step, Space: play.`);
   }
 
   return { update };
