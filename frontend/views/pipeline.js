@@ -30,7 +30,8 @@ function summary(name, values, model) {
     case "update": {
       const ws = Array.isArray(values.w) ? values.w : [values.w];
       const wText = ws.length > 1 ? `(${ws.map((v) => fmt(v, 3)).join(", ")})` : fmt(ws[0], 3);
-      return `${w} = ${wText}, b = ${fmt(values.b, 3)}`;
+      // b is absent where it is not a parameter (a line with its bias off): say nothing rather than 0
+      return typeof values.b === "number" ? `${w} = ${wText}, b = ${fmt(values.b, 3)}` : `${w} = ${wText}`;
     }
     case "linear":
       return `${model === "line" ? "ŷ" : "z"} = ${fmtBrief(values.z)}`;
