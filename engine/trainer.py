@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from .batches import BatchSampler
-from .flow import StepMetrics
+from .flow import PlanEntry, StepMetrics
 from .models import MODELS
 from .numfmt import num
 from .schedule import curve as schedule_curve
@@ -136,7 +136,7 @@ class Trainer(Stepper):
 
     # ----- stepping --------------------------------------------------------------------------
     @property
-    def plan(self) -> list[tuple[str, int]]:
+    def plan(self) -> tuple[PlanEntry, ...]:
         return self.built.plan
 
     @property

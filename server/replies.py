@@ -15,6 +15,20 @@ class Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class PlanItem(Out):
+    """One stage of the step's plan with its words (engine/flow.py PlanEntry): the page's only source
+    of stage titles. A model's plan repeats `linear`/`activation`/`gradients` per layer."""
+
+    stage: Literal[STAGES]
+    layer: int
+    direction: Literal["forward", "backward"]
+    title: str  # unique within the plan: "Linear combination · hidden layer 1"
+    subtitle: str  # what the stage computes here, in symbols: "z = W·a + b"
+    stage_title: str  # the stage's one title, the same for every model: "Linear combination"
+    part: str  # the layer's name where the stage repeats per layer ("hidden layer 1"), else ""
+    short: str  # `part` in a few characters, for a pill ("1", "out", "attn 1"), else ""
+
+
 class SessionMsg(Out):
     type: Literal["session"] = "session"
     id: str
@@ -24,7 +38,16 @@ class SessionMsg(Out):
     token: Optional[str] = None  # the owner's secret, only ever sent to the session's creator
     protocol: int = PROTOCOL_VERSION
     config: dict[str, Any]
-    stages: list[str]
+    stages: list[str]  # the plan's stage names, in order (kept for older clients: `plan` has them)
+    plan: list[PlanItem]
+
+
+class PlanMsg(Out):
+    """The step's new plan, to the whole room, whenever a change of shape (layers, blocks, optimizer,
+    new data) changed it; it replaces the `session`'s plan."""
+
+    type: Literal["plan"] = "plan"
+    plan: list[PlanItem]
 
 
 class DatasetMsg(Out):
@@ -209,7 +232,7 @@ class LessonMsg(Out):
 
 ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg,
                                 RosterMsg, SavedMsg, LessonMsg, PhaseMsg, ProbsMsg, SampleMsg, CharLossMsg,
-                                OptimizerStateMsg],
+                                OptimizerStateMsg, PlanMsg],
                           Field(discriminator="type")]
 SERVER = TypeAdapter(ServerMessage)
 

@@ -136,6 +136,7 @@ class Runner:
         self.owed = 0.0  # steps due while playing (fractional), from config.speed
         self.last_tick = self.next_tick = 0.0
         self.field_version = -1  # the Trainer.version the last field frame showed
+        self.plan = self.trainer.plan  # the plan the room was last told (in `session`, or a `plan` frame)
         self.handlers = handlers.table(self)
         PEOPLE.rooms.add(self)
         self.thread = threading.Thread(target=self._loop, name=f"trainer-{code}", daemon=True)
@@ -308,6 +309,7 @@ class Runner:
         from . import messages as m
 
         t = self.trainer
+        self.plan_frame(frames)
         batch = t.take_metrics()
         if batch:
             frames.append((encode(m.metrics_msg(batch)), False))
@@ -321,6 +323,15 @@ class Runner:
             if field:
                 frames.append((field, "field"))
             self.field_version = t.version
+
+    def plan_frame(self, frames) -> None:
+        """A change of shape (layers, blocks, optimizer, new data) changed the step's plan: tell the room."""
+        from . import messages as m
+
+        plan = self.trainer.plan
+        if plan is not self.plan and plan != self.plan:
+            frames.append((encode(m.plan_msg(plan)), False))
+        self.plan = plan
 
     def field_frame(self) -> bytes | None:
         from flowscope.engine.data.plane import SPAN  # the networks' plane is [−span, span]²

@@ -5,7 +5,7 @@ update actually uses. `values` carry every number at full precision, so a client
 """
 from __future__ import annotations
 
-from ..flow import STAGES
+from ..flow import STAGES, PlanEntry
 from ..numfmt import label, num, par, sub
 from .unit import Unit, UnitStep
 
@@ -134,6 +134,23 @@ class UnitStory:
         return {"w": list(after["w"]), "b": after["b"], "lr": lr}, "\n".join(lines), caption
 
 
-def plan(line: bool) -> list[tuple[str, int]]:
-    """The (stage, layer) sequence of one step: a line has no activation."""
-    return [(s, 0) for s in STAGES if not (line and s == "activation")]
+def update_words(opt, w: str) -> str:
+    """The update in symbols where it is plain gradient descent; other rules move by their own state."""
+    if opt.name == "sgd" and not opt.weight_decay:
+        return f"{w} ← {w} − η·∂L/∂{w}"
+    return f"{w} ← {w} + Δ{w} ({opt.name})"
+
+
+def plan(unit: Unit, line: bool) -> tuple[PlanEntry, ...]:
+    """The stages of one step with their words: a line has no activation, and no b when its bias is off."""
+    w, bias = ("a" if line else "w"), unit.bias or not line
+    words = {
+        "input": "x, y",
+        "weights": f"{w}, b" if bias else w,
+        "linear": ("ŷ = a·x" if line else "z = w·x") + (" + b" if bias else ""),
+        "activation": "a = σ(z)",
+        "loss": "MSE: (ŷ − y)²" if line else "cross-entropy",
+        "gradients": f"∂L/∂{w}, ∂L/∂b" if bias else f"∂L/∂{w}",
+        "update": update_words(unit.optimizer, w),
+    }
+    return tuple(PlanEntry(s, 0, words[s]) for s in STAGES if not (line and s == "activation"))

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from ..data.text import TextData, split_question
-from ..flow import Divergence
+from ..flow import Divergence, PlanEntry
 from . import probe, story
 from .config import TransformerConfig
 from .model import GPT, GPTConfig
@@ -361,8 +361,8 @@ class TransformerRun:
 
     # ----- stages (story.py) -----------------------------------------------------------------
     @property
-    def plan(self) -> list[tuple[str, int]]:
-        return story.plan(self.config.n_layer)
+    def plan(self) -> tuple[PlanEntry, ...]:
+        return story.plan(self.config.n_layer, self.config.optimizer)
 
     def describe(self, stage: str, layer: int, record: StepRecord, before=None, after=None, lr=None):
         """(values, formula, caption) of one stage of a recorded step; the Trainer's story interface."""

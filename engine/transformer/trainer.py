@@ -15,7 +15,7 @@ import math
 
 import torch
 
-from ..flow import StepMetrics
+from ..flow import PlanEntry, StepMetrics
 from ..stepper import Stepper, StepTrace
 from .budget import refusal
 from .config import TransformerConfig
@@ -140,7 +140,7 @@ class GPTTrainer(Stepper):
 
     # ----- what the Stepper needs --------------------------------------------------------------
     @property
-    def plan(self) -> list[tuple[str, int]]:
+    def plan(self) -> tuple[PlanEntry, ...]:
         return self.gpt.plan
 
     @property

@@ -11,7 +11,6 @@ import { activationList, architectureChange } from "../../frontend/views/netedit
 import { toggleFeature } from "../../frontend/views/netdata.js";
 import { lighting, stageValue } from "../../frontend/views/netgraph.js";
 import { describe, parseNumber } from "../../frontend/views/netinspect.js";
-import { pillText, ribbonBoxes } from "../../frontend/views/ribbon.js";
 import { initialState } from "../../frontend/state.js";
 
 test("network settings in the URL: comma lists, checked item by item", () => {
@@ -42,21 +41,6 @@ test("E is one epoch, offered on the Network page", () => {
   assert.ok(commandsFor("mlp").includes("sample") && !commandsFor("line").includes("sample"));
 });
 
-test("the ribbon: seven words, per-layer pills keyed by index in run order", () => {
-  const names = ["input", "weights", "linear", "activation", "linear", "activation", "linear", "activation",
-    "loss", "gradients", "gradients", "gradients", "update"];
-  const boxes = ribbonBoxes(names);
-  assert.deepEqual(boxes.map((b) => b.name), ["input", "weights", "linear", "activation", "loss", "gradients", "update"]);
-  const by = Object.fromEntries(boxes.map((b) => [b.name, b]));
-  assert.deepEqual(by.linear.indices, [2, 4, 6]);
-  assert.deepEqual(by.linear.layers, [0, 1, 2]);
-  assert.deepEqual(by.gradients.indices, [9, 10, 11]);
-  assert.deepEqual(by.gradients.layers, [2, 1, 0], "backward: last layer first");
-  assert.deepEqual(by.loss.layers, []);
-  assert.deepEqual([0, 1, 2].map((k) => pillText(k, 3)), ["1", "2", "out"]);
-  // The neuron's plan is the same words, one layer: no pills.
-  assert.ok(ribbonBoxes(["input", "weights", "linear", "activation", "loss", "gradients", "update"]).every((b) => !b.layers.length));
-});
 
 test("layout: columns left to right, units centred, everything inside the box", () => {
   const lay = layout(2, [4, 2, 1], 560, 300, 70);
