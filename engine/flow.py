@@ -90,6 +90,31 @@ class StepMetrics:
 
 
 @dataclass
+class Snapshot:
+    """The run as it is now, for every model: what a page draws between steps (the server sends it as
+    `state`). Fields a model doesn't have are None — absent, never a made-up 0."""
+
+    step: int  # steps taken
+    params: dict[str, Any]  # the parameters, as plain JSON values
+    lr: float  # the learning rate the next step will use
+    loss: float | None  # the whole training set's loss (the GPT: its latest estimate)
+    test_loss: float | None  # the held-out set's
+    accuracy: dict[str, float] | None  # classification: share right, train and test
+    schedule: dict[str, list[float]] | None  # the lr schedule sampled for plotting (None: constant)
+    layers: list[dict[str, float]] | None  # per layer: activation spread and gradient size
+    cursor: dict[str, Any] | None  # where stepping by stage stands
+    curve: dict[str, Any] | None  # the line: the loss along its one weight
+    diverged: str | None  # why training stopped, when it did
+    warning: str | None  # a warning that is not (yet) a stop
+    landscape_at: list[float] | None = None  # where the weights are in the last landscape's axes
+    gpt: dict[str, Any] | None = None  # the transformer only: phase, device, tokens/s, eval losses …
+
+    def fields(self) -> dict[str, Any]:
+        """Field → value, shallow (the server types them on the wire)."""
+        return dict(vars(self))
+
+
+@dataclass
 class Divergence(Exception):
     """Training produced a non-finite or runaway number: say where and what to do."""
 

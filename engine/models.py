@@ -36,6 +36,7 @@ class ModelSpec:
     data: Callable[..., Dataset] | None  # (config, rng, custom rows or None) -> Dataset; None: not a NumPy model
     build: Callable[[Any, Dataset, np.random.Generator], Built] | None
     title: str
+    label: str  # the model's name on a page
     own_data: bool = False  # whether people may draw or upload the data
 
 
@@ -79,11 +80,11 @@ def _network(cfg: NetworkConfig, data: Dataset, rng) -> Built:
 MODELS = {
     s.name: s
     for s in (
-        ModelSpec("neuron", NeuronConfig, _toy_data, _neuron, "One neuron: z = w·x + b, a = σ(z), cross-entropy"),
-        ModelSpec("line", LineConfig, _toy_data, _line, "Find a in y = a·x: squared error, gradient descent"),
+        ModelSpec("neuron", NeuronConfig, _toy_data, _neuron, "One neuron: z = w·x + b, a = σ(z), cross-entropy", "Neuron"),
+        ModelSpec("line", LineConfig, _toy_data, _line, "Find a in y = a·x: squared error, gradient descent", "Line"),
         ModelSpec("mlp", NetworkConfig, _network_data, _network, "A network on 2D data: layers, activations, back-propagation",
-                  own_data=True),
+                  "Network", own_data=True),
         # trained by engine/transformer (torch); listed here for its config schema (engine/trainers.py)
-        ModelSpec("transformer", TransformerConfig, None, None, "A character-level GPT trained live on text"),
+        ModelSpec("transformer", TransformerConfig, None, None, "A character-level GPT trained live on text", "Transformer"),
     )
 }

@@ -168,7 +168,9 @@ class Adam(Optimizer):
         return lines
 
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
+# the update rules by name, with the one way each is written on a page (as torch.optim spells it)
+OPTIMIZERS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "rmsprop": "RMSprop", "adam": "Adam",
+              "adamw": "AdamW"}
 
 
 def make_optimizer(name: str, *, momentum=0.9, beta1=0.9, beta2=0.999, weight_decay=0.0) -> Optimizer:

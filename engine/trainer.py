@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from .batches import BatchSampler
-from .flow import PlanEntry, StepMetrics
+from .flow import PlanEntry, Snapshot, StepMetrics
 from .models import MODELS
 from .numfmt import num
 from .schedule import curve as schedule_curve
@@ -284,26 +284,26 @@ class Trainer(Stepper):
     def dataset_view(self) -> dict:
         return self.data.view()
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> Snapshot:
         curve = None
         if self.built.curve and self.model.finite():
             with np.errstate(all="ignore"):
                 curve = self.model.curve(self.data.x, self.data.y)
         loss, test = self.train_loss(), self.test_loss()
-        return {
-            "step": self.steps_done,
-            "params": self.model.params_view(),
-            "lr": lr_at(self.steps_done, self.config.lr, self.config.schedule, self.config.warmup_steps,
-                        self.config.schedule_steps),
-            "schedule": None if self.config.schedule == "constant" else schedule_curve(
-                self.config.lr, self.config.schedule, self.config.warmup_steps, self.config.schedule_steps),
-            "layers": self.layer_stats(),
-            "loss": loss if math.isfinite(loss) else None,
-            "test_loss": test if test is not None and math.isfinite(test) else None,
-            "accuracy": self.accuracy(),
-            "cursor": self.cursor_view(),
-            "curve": curve,
-            "diverged": self.diverged,
-            "warning": self.warning(),
-            "landscape_at": self.frame.position(self.model.params) if self.frame else None,
-        }
+        cfg = self.config
+        return Snapshot(
+            step=self.steps_done,
+            params=self.model.params_view(),
+            lr=lr_at(self.steps_done, cfg.lr, cfg.schedule, cfg.warmup_steps, cfg.schedule_steps),
+            schedule=None if cfg.schedule == "constant" else schedule_curve(
+                cfg.lr, cfg.schedule, cfg.warmup_steps, cfg.schedule_steps),
+            layers=self.layer_stats(),
+            loss=loss if math.isfinite(loss) else None,
+            test_loss=test if test is not None and math.isfinite(test) else None,
+            accuracy=self.accuracy(),
+            cursor=self.cursor_view(),
+            curve=curve,
+            diverged=self.diverged,
+            warning=self.warning(),
+            landscape_at=self.frame.position(self.model.params) if self.frame else None,
+        )

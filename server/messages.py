@@ -29,7 +29,7 @@ def dataset_msg(trainer) -> DatasetMsg:
 
 
 def state_msg(trainer, playing: bool) -> StateMsg:
-    return StateMsg(**trainer.snapshot(), playing=playing, config=trainer.config.to_dict())
+    return StateMsg(**trainer.snapshot().fields(), playing=playing, config=trainer.config.to_dict())
 
 
 def stage_msg(ev: StageEvent) -> StageMsg:

@@ -27,6 +27,7 @@ from flowscope.engine.flow import Divergence
 from flowscope.engine.trainers import make_trainer
 
 from . import handlers
+from . import messages as m
 from .replies import ErrorMsg
 from .wire import encode
 
@@ -306,8 +307,6 @@ class Runner:
     # ----- frames ------------------------------------------------------------------------------
     def finish_frames(self, frames) -> None:
         """Every change ends with the steps' metrics (never dropped) and the latest state."""
-        from . import messages as m
-
         t = self.trainer
         self.plan_frame(frames)
         batch = t.take_metrics()
@@ -326,8 +325,6 @@ class Runner:
 
     def plan_frame(self, frames) -> None:
         """A change of shape (layers, blocks, optimizer, new data) changed the step's plan: tell the room."""
-        from . import messages as m
-
         plan = self.trainer.plan
         if plan is not self.plan and plan != self.plan:
             frames.append((encode(m.plan_msg(plan)), False))

@@ -80,7 +80,8 @@ class MLPStory:
                      f"{label(1 - y[0])}·ln {num(1 - out[0])}] = {num(rec.losses[0])}")
         elif name == "ce":
             c = int(y.argmax())
-            first = f"L = −ln p(true class) = −ln p{sub(c + 1)} = −ln {num(out[c])} = {num(rec.losses[0])}"
+            # classes are numbered as the data labels them (0, 1, 2), as the diagram's outputs p₀, p₁, p₂
+            first = f"L = −ln p(true class) = −ln p{sub(c)} = −ln {num(out[c])} = {num(rec.losses[0])}"
         else:
             first = f"L = (ŷ − y)² = ({num(out[0])} − {par(y[0])})² = {num(rec.losses[0])}"
         lines = [self._note(rec) + first]

@@ -15,14 +15,15 @@ import math
 
 import torch
 
-from ..flow import PlanEntry, StepMetrics
+from ..config import live_keys
+from ..flow import PlanEntry, Snapshot, StepMetrics
 from ..stepper import Stepper, StepTrace
 from .budget import refusal
 from .config import TransformerConfig
 from .run import TransformerRun
 
 EVAL_EVERY = 100
-LIVE = frozenset({"lr", "weight_decay", "grad_clip", "speed"})
+LIVE = live_keys(TransformerConfig)  # the settings marked live in config.py: applied between steps
 
 
 class GPTTrainer(Stepper):
@@ -94,7 +95,7 @@ class GPTTrainer(Stepper):
 
     def export(self) -> dict:
         """Config, phase, parameters (float32 arrays by name), steps and the loss history."""
-        return {"model": "gpt", "config": self.config.to_dict(), "steps": self.steps_done, "phase": self.gpt.phase,
+        return {"model": "transformer", "config": self.config.to_dict(), "steps": self.steps_done, "phase": self.gpt.phase,
                 "params": {k: v.detach().cpu().numpy().copy() for k, v in self.gpt.model.state_dict().items()},
                 "metrics": list(self.gpt.history)}
 
@@ -124,7 +125,7 @@ class GPTTrainer(Stepper):
         self.version += 1
 
     def set_data(self, rows) -> None:
-        raise ValueError("the gpt model reads text: paste yours into the `text` setting")
+        raise ValueError("the transformer reads text: paste yours into the `text` setting")
 
     def landscape(self, *args, **kwargs) -> dict:
         raise ValueError("loss landscapes are drawn for the small models; the GPT has 800,000 axes")
@@ -217,23 +218,23 @@ class GPTTrainer(Stepper):
                     f"a learning rate of {self.gpt.lr_at():.3g} is too large.")
         return None
 
-    def snapshot(self) -> dict:
-        """The StateMsg fields the other models fill, plus `gpt`: what only a language model has."""
+    def snapshot(self) -> Snapshot:
+        """What every model's snapshot has, plus `gpt`: what only a language model has."""
         ev, sched = self.evaluated or {}, self.gpt.schedule_view(points=100)
         gpt = {**self.gpt.view(), "eval": ev, "eval_step": self.evaluated_at, "schedule": sched,
                "switches": [{k: v for k, v in s.items()} for s in self.gpt.switches]}
-        return {
-            "step": self.steps_done,
-            "params": self.gpt.params_view(),
-            "lr": self.gpt.lr_at(),
-            "schedule": {"steps": [float(s) for s, _ in sched["curve"]], "lr": [lr for _, lr in sched["curve"]]},
-            "layers": self.layer_stats(),
-            "loss": ev.get("train"),
-            "test_loss": ev.get("val"),
-            "accuracy": None,
-            "cursor": self.cursor_view(),
-            "curve": None,
-            "diverged": self.diverged,
-            "warning": self.warning(),
-            "gpt": gpt,
-        }
+        return Snapshot(
+            step=self.steps_done,
+            params=self.gpt.params_view(),
+            lr=self.gpt.lr_at(),
+            schedule={"steps": [float(s) for s, _ in sched["curve"]], "lr": [lr for _, lr in sched["curve"]]},
+            layers=self.layer_stats(),
+            loss=ev.get("train"),
+            test_loss=ev.get("val"),
+            accuracy=None,
+            cursor=self.cursor_view(),
+            curve=None,
+            diverged=self.diverged,
+            warning=self.warning(),
+            gpt=gpt,
+        )

@@ -5,11 +5,9 @@
 // The page must include <link rel="stylesheet" href="/static/styles/descent-panels.css">
 // (this panel's and the tricks panel's styles).
 
-import { fmt, isNum } from "../render/format.js";
+import { fmt, isNum, sub } from "../render/format.js";
 import { keepKeys, optimizerName, racerStyle, swatch } from "./chartbits.js";
 
-const SUB = ["₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"];
-const sub = (n) => String(n).split("").map((d) => SUB[Number(d)] ?? d).join("");
 
 /** Layer k of `depth` as people say it: hidden 1, hidden 2, …, output. */
 export function layerLabel(k, depth) {

@@ -3,10 +3,8 @@
 // pins it, and a pinned card can set the weight or bias by hand (`set_param`).
 
 import { displayParams } from "../state.js";
-import { fmt, isNum } from "../render/format.js";
+import { fmt, isNum, sub } from "../render/format.js";
 
-const SUB = "₀₁₂₃₄₅₆₇₈₉";
-const sub = (n) => String(n).split("").map((d) => SUB[d] ?? d).join("");
 const par = (v) => (isNum(v) && v < 0 ? `(${fmt(v)})` : fmt(v));
 
 export function layerName(k, K) {

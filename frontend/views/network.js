@@ -5,7 +5,7 @@
 import { activeLayer, displayParams } from "../state.js";
 import { layout, netShape } from "../render/netlayout.js";
 import { valueRange } from "../render/fieldcolors.js";
-import { fmt } from "../render/format.js";
+import { fmt, sub } from "../render/format.js";
 import { lighting, NetGraph } from "./netgraph.js";
 import { NetEditor } from "./neteditor.js";
 import { Inspector } from "./netinspect.js";
@@ -19,7 +19,7 @@ const ZEROS_NOTE =
 function outputName(dataset, K) {
   return (unit) => {
     if (dataset?.task === "regression") return "ŷ";
-    return K > 1 || (dataset?.classes ?? 2) > 2 ? `p${"₀₁₂₃₄₅₆₇₈₉"[unit] ?? unit}` : "p₁";
+    return K > 1 || (dataset?.classes ?? 2) > 2 ? `p${sub(unit)}` : "p₁"; // classes as the data numbers them
   };
 }
 

@@ -187,7 +187,7 @@ def test_too_large_a_learning_rate_diverges_with_a_clear_message():
     assert t.diverged and "learning rate 100" in t.diverged
     with pytest.raises(Divergence):
         t.next_stage()
-    assert t.snapshot()["diverged"] == t.diverged
+    assert t.snapshot().diverged == t.diverged
     t.reset()
     assert t.diverged is None and t.run(1) == 1
 

@@ -33,7 +33,7 @@ def test_whole_steps_take_the_fast_path_and_report_metrics(tiny):
     ms = t.take_metrics()
     assert [m.step for m in ms] == [1, 2, 3, 4, 5] and all(isinstance(m, StepMetrics) for m in ms)
     assert all(m.lr == pytest.approx(t.gpt.schedule.lr_at(m.step - 1)) for m in ms)
-    snap = t.snapshot()
+    snap = t.snapshot().fields()
     assert STATE_FIELDS <= set(snap) and snap["step"] == 5
     assert [set(row) for row in snap["layers"]] == [{"grad_norm", "update_ratio"}] * 4
     assert snap["gpt"]["phase"] == "pretrain" and snap["gpt"]["device"] == "cpu"
@@ -80,7 +80,7 @@ def test_switching_phase_drops_a_half_shown_step(tiny):
     t.run(2)
     t.next_stage()
     event = t.switch_phase("finetune")
-    assert event["to"] == "finetune" and t.snapshot()["gpt"]["phase"] == "finetune"
+    assert event["to"] == "finetune" and t.snapshot().gpt["phase"] == "finetune"
     assert all(tr.metrics is not None for tr in t.history)
     assert t.next_stage().stage == "input" and t.gpt.phase == "finetune"
 
