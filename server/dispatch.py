@@ -2,10 +2,12 @@
 session's runner. Who may send what (owner, any member) is decided here."""
 from __future__ import annotations
 
+import logging
+
 from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
-from flowscope.engine.checkpoint import from_state_dict_bytes
+from flowscope.engine.export import PackedRun
 from flowscope.engine.trainers import make_trainer
 
 from .lessons import load_all
@@ -17,6 +19,9 @@ from .settings import Settings
 from .store import RunStore
 from .wire import Client, encode
 
+log = logging.getLogger("flowscope.dispatch")
+# the error code of a save or load that failed on the server's side ("internal" once ErrorMsg has it)
+FAILED = "bad_message"
 LESSONS = load_all()  # validated at import: a broken lesson file stops the server, not the class
 
 
@@ -100,23 +105,50 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             registry.create(session.model, trainer.config.to_dict(), client, trainer)
         session.runner.submit(Export("fork", forked), client)
     elif isinstance(msg, Save):
-        def exported(result):
-            saved, weights = result
-            run_id = rooms.store.save(msg.name, saved, weights)
-            client.push(encode(SavedMsg(id=run_id, name=msg.name, steps=saved["steps"])))
-        session.runner.submit(Export("save", exported), client)
+        session.runner.submit(Export("save", lambda packed: save_run(msg.name, packed, client, rooms, reply)), client)
     else:
         session.runner.submit(msg, client)
 
 
+def save_run(name: str, packed: PackedRun, client: Client, rooms: Rooms, reply) -> None:
+    """Write a run the session's runner exported and packed (engine/export.py); `saved` or an error."""
+    try:
+        run_id = rooms.store.save(name, packed)
+    except Exception as exc:  # a full disk, a locked or broken database: the user must not believe it saved
+        log.exception("saving run '%s' failed", name)
+        return reply(f"Could not save the run: {exc}", FAILED)
+    client.push(encode(SavedMsg(id=run_id, name=name, steps=packed.steps)))
+
+
 def load_run(run_id: str, client: Client, rooms: Rooms, reply) -> None:
-    """A saved run comes back as a new session owned by the asker."""
-    run = rooms.store.get(run_id)
+    """A saved run comes back as a new session owned by the asker, going on exactly where it was
+    saved (weights, optimizer memory, batch order); every failure answers with an error."""
+    try:
+        run = rooms.store.get(run_id)
+    except Exception as exc:
+        log.exception("reading saved run '%s' failed", run_id)
+        return reply(f"Could not read the saved run '{run_id}': {exc}", FAILED)
     if run is None:
         return reply(f"No saved run with id '{run_id}'.", "no_session")
-    trainer = make_trainer(run["model"], run["config"], rooms.registry.settings.history_steps, custom=run["custom"])
-    trainer.restore({"params": from_state_dict_bytes(run["weights"]), "steps": run["steps"]})
-    rooms.registry.create(run["model"], run["config"], client, trainer)
+    try:
+        saved = run["packed"].unpack()
+        # checked as a `create` is: a run saved by another version or settings may no longer be allowed
+        config = validate_config(saved.model, saved.config, rooms.registry.settings.max_width)
+        trainer = make_trainer(saved.model, config, rooms.registry.settings.history_steps, custom=saved.custom)
+        trainer.restore(saved)
+    except ValidationError as exc:
+        return reply(f"The saved run '{run_id}' cannot be loaded: {describe(exc, None, prefix='config')}")
+    except (ValueError, KeyError) as exc:  # the saved config or weights no longer fit this version's models
+        return reply(f"The saved run '{run_id}' cannot be loaded: {exc}", "bad_message")
+    except Exception as exc:
+        log.exception("loading saved run '%s' failed", run_id)
+        return reply(f"The saved run '{run_id}' cannot be loaded: {exc!r}", FAILED)
+    try:
+        rooms.registry.create(saved.model, trainer.config.to_dict(), client, trainer)
+    except TooMany as exc:
+        reply(str(exc), "busy")
+    except ValueError as exc:
+        reply(str(exc))
 
 
 def describe(exc: ValidationError, text: str | None, prefix: str = "") -> str:

@@ -14,7 +14,6 @@ from typing import Any, Callable
 import numpy as np
 from pydantic import ValidationError
 
-from flowscope.engine.checkpoint import to_state_dict_bytes
 from flowscope.engine.data.custom import DataError, from_points, parse_csv
 from flowscope.engine.data.plane import SPAN as PLANE_SPAN  # the networks' plane is [−span, span]²
 from flowscope.engine.flow import Divergence
@@ -44,7 +43,7 @@ class Hello:
 
 @dataclass
 class Export:
-    """Hand a fork (Trainer) or a saved copy (export dict + weights bytes) back to the event loop."""
+    """Hand a fork (Trainer) or a saved copy (a PackedRun) back to the event loop."""
 
     kind: str  # "fork" or "save"
     done: Callable  # called on the event loop with the result
@@ -118,8 +117,7 @@ class Runner:
                 if command.kind == "fork":
                     result = t.fork()
                 else:
-                    saved = t.export()
-                    result = (saved, to_state_dict_bytes(saved["params"]))
+                    result = t.export().pack()  # a PackedRun (engine/export.py): the store writes its columns
                 return self.on_loop(command.done, result)
             if isinstance(command, GPT_QUERIES):
                 return self._inspect(command, client)

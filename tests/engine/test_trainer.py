@@ -235,15 +235,19 @@ def test_fork_goes_on_exactly_as_the_original_would():
 
 
 def test_export_restore_and_state_dict_bytes_round_trip():
+    from dataclasses import replace
+
     from flowscope.engine.checkpoint import from_state_dict_bytes, to_state_dict_bytes
 
     t = Trainer("neuron", {"dataset": "and", "features": 2})
     t.run(20)
     saved = t.export()
-    params = from_state_dict_bytes(to_state_dict_bytes(saved["params"]))
-    fresh = Trainer("neuron", saved["config"])
-    fresh.restore({**saved, "params": params})
+    params = from_state_dict_bytes(to_state_dict_bytes(saved.params))
+    fresh = Trainer("neuron", saved.config)
+    fresh.restore(replace(saved, params=params))
     assert fresh.model.params_view() == t.model.params_view() and fresh.steps_done == 20
-    assert len(saved["metrics"]) == 20 and saved["metrics"][-1]["step"] == 20
+    assert len(saved.metrics) == 20 and saved.metrics[-1]["step"] == 20
     with pytest.raises(ValueError, match="does not fit"):
         Trainer("mlp").restore(saved)
+
+
