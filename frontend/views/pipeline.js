@@ -50,7 +50,7 @@ function summary(name, values, model) {
     case "update": {
       const ws = Array.isArray(values.w) ? values.w : [values.w];
       const wText = ws.length > 1 ? `(${ws.map((v) => fmt(v, 3)).join(", ")})` : fmt(ws[0], 3);
-      return `${w} = ${wText}, b = ${fmt(values.b, 3)}`;
+      return values.b === undefined ? `${w} = ${wText}` : `${w} = ${wText}, b = ${fmt(values.b, 3)}`; // no b: not a parameter
     }
     case "linear":
       return `${model === "line" ? "ŷ" : "z"} = ${fmtBrief(values.z)}`;
