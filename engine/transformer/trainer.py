@@ -146,7 +146,7 @@ class GPTTrainer(Stepper):
         raise ValueError("loss landscapes are drawn for the small models; the GPT has 800,000 axes")
 
     def explain(self, name: str, index) -> dict:
-        raise ValueError("the transformer trains with torch.optim: ask 'optimizer_state' for a weight's m and v")
+        raise ValueError("the transformer trains with torch.optim: ask 'optimizer_state' for a weight's last update, m and v")
 
     def _drop_pending(self) -> None:
         if self.history and self.history[-1].metrics is None:  # its gradients were for other weights or text
