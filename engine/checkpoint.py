@@ -37,8 +37,10 @@ def tree_to_bytes(tree) -> bytes:
     import torch
 
     def conv(x):
-        if isinstance(x, (np.ndarray, np.number)):
+        if isinstance(x, np.ndarray):
             return torch.from_numpy(np.array(x, copy=True))
+        if isinstance(x, np.generic):  # a NumPy scalar (np.float64, np.bool_): the plain Python value
+            return x.item()
         if isinstance(x, torch.Tensor):
             return x.detach().cpu().clone()
         if isinstance(x, dict):

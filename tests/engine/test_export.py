@@ -78,12 +78,13 @@ def test_a_mismatched_run_is_refused():
 
 def test_tree_bytes_keep_shapes_dtypes_and_plain_values():
     tree = {"t": 3, "name": "adam", "none": None, "scalar": np.array(2.5), "f32": np.ones((2, 3), np.float32),
-            "nested": {1: [np.arange(3.0), 0.5, True]}, "tuple": (0.9, 0.99)}
+            "nested": {1: [np.arange(3.0), 0.5, True]}, "tuple": (0.9, 0.99), "np_scalars": [np.float64(1.5), np.bool_(True)]}
     back = tree_from_bytes(tree_to_bytes(tree))
     assert back["t"] == 3 and back["name"] == "adam" and back["none"] is None and back["tuple"] == [0.9, 0.99]
     assert back["scalar"].shape == () and back["scalar"] == 2.5
     assert back["f32"].dtype == np.float32 and back["f32"].shape == (2, 3)
     assert back["nested"][1][0].tolist() == [0.0, 1.0, 2.0] and back["nested"][1][1:] == [0.5, True]
+    assert back["np_scalars"] == [1.5, True] and type(back["np_scalars"][1]) is bool
 
 
 @pytest.mark.parametrize("optimizer", ["adamw", "adam", "sgd"])
