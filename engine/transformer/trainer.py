@@ -26,6 +26,7 @@ from .run import TransformerRun
 from .schedule import Schedule
 
 EVAL_EVERY = 100
+RECENT = 1000  # steps of loss history a saved run keeps
 LIVE = frozenset({"lr", "weight_decay", "grad_clip", "speed"})
 
 
@@ -95,7 +96,7 @@ class GPTTrainer(Stepper):
             optimizer=_tree_to_numpy(g.optimizer.state_dict()),
             progress={"schedule": asdict(g.schedule), "switches": list(g.switches),
                       "batch_gen": base64.b64encode(g.batch_gen.get_state().numpy().tobytes()).decode("ascii")},
-            metrics=list(g.history))
+            metrics=list(g.history[-RECENT:]))  # the recent steps: the whole history grows with every step
 
     def restore(self, saved: RunExport) -> None:
         """Go on from an export() of a run with this config: weights, phase, step count, and — when
