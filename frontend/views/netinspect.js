@@ -21,6 +21,8 @@ function stageOf(state, name, layer) {
   return Object.values(state.traces[s.step] ?? {}).find((m) => m.stage === name && (layer === undefined || m.layer === layer)) ?? null;
 }
 
+const ASK_MS = 200; // a card open while playing asks for its weight's newest update at most this often
+
 /** The parameter a target is, as the engine names it ({name, index}), or null for an input. */
 export function paramOf(target) {
   if (target?.kind === "edge") return { name: `W${target.k}`, index: [target.i, target.j] };
@@ -127,6 +129,8 @@ export function Inspector(host, { setParam, toast, explain }) {
   let shown = "";
   let edit = null;
   let asked = ""; // the parameter and step whose last update was asked for (`explain` is read-only)
+  let askedAt = -Infinity;
+  let later = null;
 
   q(".close").addEventListener("click", () => close());
   form.addEventListener("submit", (ev) => {
@@ -167,9 +171,16 @@ export function Inspector(host, { setParam, toast, explain }) {
     if (!target) return;
     const param = paramOf(target);
     const ask = param ? `${param.name}|${param.index}|${state.step}` : "";
+    // Once per parameter and step; while playing, at most every ASK_MS (the card names the step it shows).
+    const now = performance.now();
+    const sameParam = asked.startsWith(param ? `${param.name}|${param.index}|` : "-");
+    clearTimeout(later);
     if (param && ask !== asked && explain) {
-      asked = ask; // once per parameter and step: a new step's update is asked for again
-      explain(param.name, param.index);
+      if (!sameParam || now - askedAt >= ASK_MS) {
+        asked = ask;
+        askedAt = now;
+        explain(param.name, param.index);
+      } else later = setTimeout(() => update(state, inputs, viewer), ASK_MS); // the newest step, a little later
     }
     const d = describe(state, target, inputs);
     const key = JSON.stringify(d) + pinned + viewer;
