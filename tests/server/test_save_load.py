@@ -110,3 +110,17 @@ def test_a_load_that_fails_answers_with_an_error(live_server, monkeypatch):
         monkeypatch.setattr(store, "get", lambda run_id: (_ for _ in ()).throw(OSError("database is locked")))
         send(ws, {"type": "load", "id": saved["id"]})
         assert "database is locked" in expect(ws, "error")["message"]
+
+
+def test_a_load_past_the_session_limit_is_answered_busy(server_factory):
+    srv = server_factory(max_sessions=1)
+    with srv.connect() as ws, srv.connect() as other:
+        send(ws, {"type": "create", "model": "neuron"})
+        expect(ws, "state")
+        send(ws, {"type": "save", "name": "one"})
+        saved = expect(ws, "saved")
+        send(other, {"type": "load", "id": saved["id"]})  # the one session allowed is taken
+        err = expect(other, "error")
+        assert err["code"] == "busy"
+        send(other, {"type": "load", "id": saved["id"]})  # the socket is still open and answered
+        assert expect(other, "error")["code"] == "busy"
