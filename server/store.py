@@ -1,13 +1,16 @@
-"""Saved runs in SQLite under the data directory: config, own data, weights (a torch state_dict,
-as torch.save bytes) and the recent metrics. They survive a server restart."""
+"""Saved runs in SQLite under the data directory: one row per run, the columns of a PackedRun
+(engine/export.py) — config, own data, recent metrics (JSON), weights (a torch state_dict, as
+torch.save bytes) and the state that lets a loaded run go on exactly (optimizer memory, batch order,
+schedule, phase; torch.save bytes). They survive a server restart."""
 from __future__ import annotations
 
-import json
 import secrets
 import sqlite3
 import threading
 import time
 from pathlib import Path
+
+from flowscope.engine.export import PackedRun
 
 SCHEMA = """
 create table if not exists runs (
@@ -19,7 +22,8 @@ create table if not exists runs (
     config text not null,
     custom text,
     metrics text not null,
-    weights blob not null
+    weights blob not null,
+    state blob
 )"""
 
 
@@ -31,14 +35,17 @@ class RunStore:
         self.db = sqlite3.connect(self.path, check_same_thread=False)
         with self.lock, self.db:
             self.db.execute(SCHEMA)
+            columns = {row[1] for row in self.db.execute("pragma table_info(runs)")}
+            if "state" not in columns:  # a data directory from before runs kept their optimizer state
+                self.db.execute("alter table runs add column state blob")
 
-    def save(self, name: str, exported: dict, weights: bytes) -> str:
+    def save(self, name: str, packed: PackedRun) -> str:
         run_id = secrets.token_hex(4)
         with self.lock, self.db:
-            self.db.execute("insert into runs values (?,?,?,?,?,?,?,?,?)",
-                            (run_id, name, exported["model"], time.time(), exported["steps"],
-                             json.dumps(exported["config"]), json.dumps(exported["custom"]),
-                             json.dumps(exported["metrics"]), weights))
+            self.db.execute("insert into runs (id, name, model, created, steps, config, custom, metrics, weights, state) "
+                            "values (?,?,?,?,?,?,?,?,?,?)",
+                            (run_id, name, packed.model, time.time(), packed.steps, packed.config, packed.custom,
+                             packed.metrics, packed.weights, packed.state))
         return run_id
 
     def list(self) -> list[dict]:
@@ -47,16 +54,16 @@ class RunStore:
         return [dict(zip(("id", "name", "model", "created", "steps"), r)) for r in rows]
 
     def get(self, run_id: str) -> dict | None:
+        """{"id", "name", "model", "steps", "weights", "packed": PackedRun}, or None."""
         with self.lock:
-            row = self.db.execute("select id, name, model, steps, config, custom, metrics, weights from runs where id = ?",
-                                  (run_id,)).fetchone()
+            row = self.db.execute("select id, name, model, steps, config, custom, metrics, weights, state "
+                                  "from runs where id = ?", (run_id,)).fetchone()
         if row is None:
             return None
-        keys = ("id", "name", "model", "steps", "config", "custom", "metrics", "weights")
-        run = dict(zip(keys, row))
-        for k in ("config", "custom", "metrics"):
-            run[k] = json.loads(run[k])
-        return run
+        run_id, name, model, steps, config, custom, metrics, weights, state = row
+        packed = PackedRun(model=model, steps=steps, config=config, custom=custom or "null", metrics=metrics,
+                           weights=weights, state=state)
+        return {"id": run_id, "name": name, "model": model, "steps": steps, "weights": weights, "packed": packed}
 
     def close(self) -> None:
         with self.lock:

@@ -70,7 +70,7 @@ def test_export_and_restore_round_trip(tiny):
     assert other.steps_done == 3 and other.gpt.steps == 3
     for (n, p), (_, q) in zip(t.gpt.model.named_parameters(), other.gpt.model.named_parameters()):
         assert torch.equal(p, q), n
-    saved["params"]["lm_head.weight"] = saved["params"]["lm_head.weight"][:2]
+    saved.params["lm_head.weight"] = saved.params["lm_head.weight"][:2]
     with pytest.raises(ValueError, match="does not fit"):
         other.restore(saved)
 
