@@ -13,6 +13,47 @@ STAGES = ("input", "weights", "linear", "activation", "loss", "gradients", "upda
 # Stages after the loss run right to left in the picture: the gradient flows back.
 BACKWARD = frozenset({"gradients", "update"})
 
+# Each stage's one title, the same for every model (the page shows these words, never its own).
+STAGE_TITLES = {"input": "Input", "weights": "Weights", "linear": "Linear combination", "activation": "Activation",
+                "loss": "Loss", "gradients": "Gradients", "update": "Update"}
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """One stage of a model's step plan, with the words a page shows for it.
+
+    A model's plan is the list of these, in the order the stages run; a deeper model repeats
+    `linear`/`activation` per layer going forward and `gradients` per layer going back, and `part`
+    names the layer each repeat works on. `title` is unique within a plan.
+    """
+
+    stage: str  # one of STAGES
+    layer: int  # which layer (or transformer sublayer) the stage works on; 0 for whole-model stages
+    subtitle: str  # what the stage computes here, in symbols: "z = w·x + b"
+    part: str = ""  # the layer's name where the stage repeats per layer: "hidden layer 1"; else ""
+    short: str = ""  # `part` in a few characters, for a small label: "1", "out", "attn 1"
+
+    def __post_init__(self):
+        if self.stage not in STAGES:
+            raise ValueError(f"unknown stage '{self.stage}'; the stages are {', '.join(STAGES)}")
+
+    @property
+    def direction(self) -> str:
+        return "backward" if self.stage in BACKWARD else "forward"
+
+    @property
+    def stage_title(self) -> str:
+        return STAGE_TITLES[self.stage]
+
+    @property
+    def title(self) -> str:
+        """The stage's title, with the layer's name where the stage repeats: "Linear combination · hidden layer 1"."""
+        return f"{self.stage_title} · {self.part}" if self.part else self.stage_title
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "layer": self.layer, "direction": self.direction, "title": self.title,
+                "subtitle": self.subtitle, "stage_title": self.stage_title, "part": self.part, "short": self.short}
+
 
 @dataclass(frozen=True)
 class StageEvent:
@@ -46,6 +87,31 @@ class StepMetrics:
     clipped: bool = False
     lr: float | None = None  # the rate this step used (schedules change it)
     position: list[float] | None = None  # where the weights are in the last landscape's axes
+
+
+@dataclass
+class Snapshot:
+    """The run as it is now, for every model: what a page draws between steps (the server sends it as
+    `state`). Fields a model doesn't have are None — absent, never a made-up 0."""
+
+    step: int  # steps taken
+    params: dict[str, Any]  # the parameters, as plain JSON values
+    lr: float  # the learning rate the next step will use
+    loss: float | None  # the whole training set's loss (the GPT: its latest estimate)
+    test_loss: float | None  # the held-out set's
+    accuracy: dict[str, float] | None  # classification: share right, train and test
+    schedule: dict[str, list[float]] | None  # the lr schedule sampled for plotting (None: constant)
+    layers: list[dict[str, float]] | None  # per layer: activation spread and gradient size
+    cursor: dict[str, Any] | None  # where stepping by stage stands
+    curve: dict[str, Any] | None  # the line: the loss along its one weight
+    diverged: str | None  # why training stopped, when it did
+    warning: str | None  # a warning that is not (yet) a stop
+    landscape_at: list[float] | None = None  # where the weights are in the last landscape's axes
+    gpt: dict[str, Any] | None = None  # the transformer only: phase, device, tokens/s, eval losses …
+
+    def fields(self) -> dict[str, Any]:
+        """Field → value, shallow (the server types them on the wire)."""
+        return dict(vars(self))
 
 
 @dataclass

@@ -57,6 +57,8 @@ ACTIVATIONS = {
 }
 
 
+HIDDEN = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": "linear", "gelu": "GELU"}  # for hidden layers
+
 @dataclass(frozen=True)
 class Loss:
     name: str

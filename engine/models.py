@@ -10,6 +10,7 @@ from .config import LineConfig, NetworkConfig, NeuronConfig, RunConfig
 from .data.dataset import Dataset
 from .data.plane import make_network_data
 from .data.toy import make
+from .flow import PlanEntry
 from .functions import ACTIVATIONS, LOSSES, SOFTMAX
 from .optim import make_optimizer
 from .scratch import mlp_story, unit_story
@@ -23,7 +24,7 @@ from .transformer.config import TransformerConfig  # torch-free: the schema is n
 class Built:
     model: Any  # compute / apply / mean_loss / params_view / finite (see scratch.unit.Unit)
     story: Any  # describe(stage, layer, record, before, after, lr) -> (values, formula, caption)
-    plan: list[tuple[str, int]]  # the (stage, layer) sequence of one step
+    plan: tuple[PlanEntry, ...]  # the stages of one step, with their words (flow.py)
     curve: bool  # whether the state carries the loss along the first weight
     field: Callable[[], dict] | None = None  # the model over the plane (networks): arrays for binary frames
 
@@ -35,6 +36,7 @@ class ModelSpec:
     data: Callable[..., Dataset] | None  # (config, rng, custom rows or None) -> Dataset; None: not a NumPy model
     build: Callable[[Any, Dataset, np.random.Generator], Built] | None
     title: str
+    label: str  # the model's name on a page
     own_data: bool = False  # whether people may draw or upload the data
 
 
@@ -48,12 +50,12 @@ def _optimizer(cfg: RunConfig):
 
 def _neuron(cfg: NeuronConfig, data: Dataset, rng) -> Built:
     unit = Unit(data.x.shape[1], ACTIVATIONS["sigmoid"], LOSSES["bce"], bias=True, rng=rng, optimizer=_optimizer(cfg))
-    return Built(unit, unit_story.UnitStory(unit, line=False), unit_story.plan(line=False), curve=False)
+    return Built(unit, unit_story.UnitStory(unit, line=False), unit_story.plan(unit, line=False), curve=False)
 
 
 def _line(cfg: LineConfig, data: Dataset, rng) -> Built:
     unit = Unit(1, ACTIVATIONS["linear"], LOSSES["mse"], bias=cfg.bias, rng=rng, optimizer=_optimizer(cfg))
-    return Built(unit, unit_story.UnitStory(unit, line=True), unit_story.plan(line=True), curve=True)
+    return Built(unit, unit_story.UnitStory(unit, line=True), unit_story.plan(unit, line=True), curve=True)
 
 
 def _network_data(cfg: NetworkConfig, rng, custom=None) -> Dataset:
@@ -71,18 +73,18 @@ def _network(cfg: NetworkConfig, data: Dataset, rng) -> Built:
     sizes = [data.x.shape[1], *cfg.hidden, outputs]
     acts = [ACTIVATIONS[a] for a in cfg.hidden_activations()] + [head]
     net = MLP(sizes, acts, loss, cfg.init, rng, cfg.l1, cfg.l2, optimizer=_optimizer(cfg))
-    return Built(net, mlp_story.MLPStory(net, list(data.inputs)), mlp_story.plan(net.depth), curve=False,
+    return Built(net, mlp_story.MLPStory(net, list(data.inputs)), mlp_story.plan(net), curve=False,
                  field=lambda: field(net, cfg.features))
 
 
 MODELS = {
     s.name: s
     for s in (
-        ModelSpec("neuron", NeuronConfig, _toy_data, _neuron, "One neuron: z = w·x + b, a = σ(z), cross-entropy"),
-        ModelSpec("line", LineConfig, _toy_data, _line, "Find a in y = a·x: squared error, gradient descent"),
+        ModelSpec("neuron", NeuronConfig, _toy_data, _neuron, "One neuron: z = w·x + b, a = σ(z), cross-entropy", "Neuron"),
+        ModelSpec("line", LineConfig, _toy_data, _line, "Find a in y = a·x: squared error, gradient descent", "Line"),
         ModelSpec("mlp", NetworkConfig, _network_data, _network, "A network on 2D data: layers, activations, back-propagation",
-                  own_data=True),
+                  "Network", own_data=True),
         # trained by engine/transformer (torch); listed here for its config schema (engine/trainers.py)
-        ModelSpec("transformer", TransformerConfig, None, None, "A character-level GPT trained live on text"),
+        ModelSpec("transformer", TransformerConfig, None, None, "A character-level GPT trained live on text", "Transformer"),
     )
 }

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 
-SCHEDULES = ("constant", "step", "warmup", "cosine")
+SCHEDULES = {"constant": "constant", "step": "step decay (halve every schedule_steps)", "warmup": "linear warmup",
+             "cosine": "warmup, then cosine decay"}  # name → how a page says it
 FLOOR = 0.1  # cosine decays to this fraction of η
 
 

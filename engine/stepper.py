@@ -6,9 +6,9 @@ then handed out one by one from the kept intermediates. The update itself is app
 is honest. Whole steps (`run`) skip building stage events; stepping back into them builds the
 events from the kept record on demand.
 
-Subclasses (the NumPy Trainer, the transformer's) supply four things: `plan`, `_compute(size)` (one
-batch's forward and backward, changing nothing), `_apply(trace, evaluate)` (the update, filling
-trace.after/lr/metrics), and `_describe(stage, layer, trace)` (values, formula, caption).
+Subclasses (the NumPy Trainer, the transformer's) supply four things: `plan` (PlanEntry, flow.py),
+`_compute(size)` (one batch's forward and backward, changing nothing), `_apply(trace, evaluate)` (the
+update, filling trace.after/lr/metrics), and `_describe(stage, layer, trace)` (values, formula, caption).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .flow import Divergence, StageEvent, StepMetrics
+from .flow import Divergence, PlanEntry, StageEvent, StepMetrics
 
 
 @dataclass
@@ -62,7 +62,8 @@ class Stepper:
 
     # ----- what a subclass supplies ----------------------------------------------------------
     @property
-    def plan(self) -> list[tuple[str, int]]:
+    def plan(self) -> tuple[PlanEntry, ...]:
+        """The stages of one step in the order they run, with their words (engine/flow.py)."""
         raise NotImplementedError
 
     @property
@@ -100,7 +101,7 @@ class Stepper:
         if head is None or head.handed == len(self.plan):
             head = self._begin()
         k = head.handed
-        if self.plan[k][0] == "update":
+        if self.plan[k].stage == "update":
             self._apply(head)
         head.handed += 1
         self.cursor = (len(self.history) - 1, k)
@@ -173,7 +174,8 @@ class Stepper:
     def _event(self, i: int, k: int) -> StageEvent:
         trace = self.history[i]
         if k not in trace.events:
-            stage, layer = self.plan[k]
+            entry = self.plan[k]
+            stage, layer = entry.stage, entry.layer
             values, formula, caption = self._describe(stage, layer, trace)
             params = trace.after if stage == "update" else trace.before
             trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption)

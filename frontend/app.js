@@ -148,6 +148,7 @@ function networkViews() {
   const network = Network($("network"), {
     configure,
     setParam: (name, index, value) => editable("network-editor") && send({ type: "set_param", name, index, value }),
+    explain: (name, index) => send({ type: "explain", name, index }), // read-only: viewers may ask too
     toast: (t) => notices.toast(t),
   });
   flowscope.fieldDrawMs = boundary.drawMs;

@@ -2,72 +2,27 @@
 // still works when that request fails), reading settings from the URL, and coercing form values.
 // Pure: no DOM, no network.
 
-import { GPT_FALLBACK_SCHEMA } from "./gpt/schema.js";
+import { SCHEMA } from "./schema.js";
 
-export const MODELS = ["neuron", "line", "mlp", "transformer"];
+// Everything here about the models — their names, settings, bounds, choices and the words for them,
+// which settings apply live — is the engine's, as GET /api/schema serves it; frontend/schema.js is
+// that reply written out by scripts/write_schema.py (tests keep the two equal) for when the request fails.
+export const MODELS = Object.keys(SCHEMA.titles);
+export const MODEL_TITLES = SCHEMA.titles;
+export const FALLBACK_SCHEMA = SCHEMA.models;
 
-export const MODEL_TITLES = { neuron: "Neuron", line: "Line", mlp: "Network", transformer: "Transformer" };
+/** How many input features each neuron dataset has (the engine's fact); the server checks they agree. */
+export const DATASET_FEATURES = SCHEMA.models.neuron.properties.dataset["x-facts"].features;
 
-/** How many input features each neuron dataset has; the server checks they agree. */
-export const DATASET_FEATURES = { pass_fail: 1, and: 2, or: 2, blobs: 2, xor: 2 };
+/** The engine's words for one choice of a setting (an optimizer, a dataset, an init…), from the schema. */
+export function choiceTitle(prop, value) {
+  return prop?.["x-titles"]?.[value] ?? prop?.["x-item-titles"]?.[value] ?? String(value);
+}
 
-const COMMON = {
-  lr: { type: "number", minimum: 0.000001, maximum: 1000, default: 0.5, title: "learning rate" },
-  batch_size: { type: "integer", minimum: 1, maximum: 1000, default: 1, title: "batch size" },
-  seed: { type: "integer", minimum: 0, maximum: 2147483647, default: 0, title: "seed" },
-  noise: { type: "number", minimum: 0, maximum: 1, default: 0.1, title: "noise" },
-  speed: { type: "number", minimum: 1, maximum: 100000, default: 30, title: "speed (steps/s)" },
-  optimizer: { type: "string", enum: ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"], default: "sgd" },
-  momentum: { type: "number", minimum: 0, maximum: 0.999, default: 0.9 },
-  weight_decay: { type: "number", minimum: 0, maximum: 1, default: 0 },
-  clip: { type: "number", minimum: 0, maximum: 1000, default: 0 },
-  schedule: { type: "string", enum: ["constant", "step", "warmup", "cosine"], default: "constant" },
-  warmup_steps: { type: "integer", minimum: 0, maximum: 100000, default: 0 },
-  schedule_steps: { type: "integer", minimum: 1, maximum: 1000000, default: 1000 },
-};
-
-export const FALLBACK_SCHEMA = {
-  neuron: {
-    type: "object",
-    properties: {
-      ...COMMON,
-      dataset: { type: "string", enum: ["pass_fail", "and", "or", "blobs"], default: "pass_fail", title: "dataset" },
-      features: { type: "integer", enum: [1, 2], default: 1 },
-      n_samples: { type: "integer", minimum: 4, maximum: 1000, default: 40 },
-    },
-  },
-  line: {
-    type: "object",
-    properties: {
-      ...COMMON,
-      lr: { ...COMMON.lr, default: 0.02 },
-      batch_size: { ...COMMON.batch_size, default: 4 },
-      noise: { ...COMMON.noise, default: 0.2 },
-      dataset: { type: "string", enum: ["linear", "offset"], default: "linear", title: "dataset" },
-      bias: { type: "boolean", default: false, title: "bias b" },
-      n_samples: { type: "integer", minimum: 4, maximum: 1000, default: 20 },
-    },
-  },
-  mlp: {
-    type: "object",
-    properties: {
-      ...COMMON,
-      lr: { ...COMMON.lr, default: 0.03 },
-      batch_size: { ...COMMON.batch_size, default: 10 },
-      speed: { ...COMMON.speed, default: 300 },
-      n_samples: { type: "integer", minimum: 10, maximum: 2000, default: 300 },
-      dataset: { type: "string", enum: ["circle", "xor", "gauss", "spiral", "moons", "three", "plane", "bumps", "custom"], default: "circle" },
-      test_fraction: { type: "number", minimum: 0.1, maximum: 0.9, default: 0.5 },
-      hidden: { type: "array", items: { type: "integer", minimum: 1, maximum: 8 }, minItems: 0, maxItems: 6, default: [4, 2] },
-      activation: { type: "string", enum: ["relu", "tanh", "sigmoid", "linear", "gelu"], orList: true, default: "tanh" },
-      features: { type: "array", items: { type: "string", enum: ["x1", "x2", "x1sq", "x2sq", "x1x2", "sin_x1", "sin_x2"] }, minItems: 1, maxItems: 7, default: ["x1", "x2"] },
-      init: { type: "string", enum: ["zeros", "uniform", "xavier", "he", "large"], default: "uniform" },
-      l1: { type: "number", minimum: 0, maximum: 1, default: 0 },
-      l2: { type: "number", minimum: 0, maximum: 1, default: 0 },
-    },
-  },
-  transformer: GPT_FALLBACK_SCHEMA,
-};
+/** The settings of `model` that apply to the running session without rebuilding it. */
+export function liveKeys(model, schemaReply = null) {
+  return new Set((schemaReply?.live ?? SCHEMA.live)[model] ?? []);
+}
 
 /** The fields the bottom form shows, in this order (others in the schema stay at their defaults). */
 export const FORM_FIELDS = ["dataset", "lr", "batch_size", "noise", "seed", "speed", "bias"];
@@ -81,9 +36,6 @@ const MODEL_FORM_FIELDS = {
 export function formFields(model) {
   return MODEL_FORM_FIELDS[model] ?? FORM_FIELDS;
 }
-
-/** Keys that apply to the running session without rebuilding it. */
-export const LIVE_KEYS = new Set(["lr", "speed", "l1", "l2", "grad_clip", "weight_decay"]);
 
 /**
  * Resolve one property of a JSON Schema: follows a local `$ref`, and folds the `anyOf` pydantic
@@ -231,24 +183,11 @@ export function configureMessage(model, key, value) {
   return { type: "configure", config };
 }
 
-/** Human label of a dataset choice. */
+/** Human label of a dataset choice, in the engine's words. */
 export function datasetLabel(name) {
-  const labels = {
-    pass_fail: "pass / fail (1 feature)",
-    and: "AND (2 features)",
-    or: "OR (2 features)",
-    blobs: "two blobs (2 features)",
-    xor: "XOR (2 features)",
-    linear: "y = a·x",
-    offset: "y = a·x + b",
-    circle: "circle",
-    gauss: "two gaussians",
-    spiral: "spiral",
-    moons: "two moons",
-    three: "three blobs (3 classes)",
-    plane: "plane (regression)",
-    bumps: "bumps (regression)",
-    custom: "your own points",
-  };
-  return labels[name] ?? String(name).replace(/_/g, " ");
+  for (const model of Object.values(SCHEMA.models)) {
+    const title = model.properties.dataset?.["x-titles"]?.[name];
+    if (title) return title;
+  }
+  return String(name).replace(/_/g, " ");
 }

@@ -41,13 +41,11 @@ export function goalMet(goal, state) {
   return checks.length ? checks.every(Boolean) : null;
 }
 
-const STAGE_TITLES = { input: "Input", weights: "Weights", linear: "Linear", activation: "Activation", loss: "Loss", gradients: "Gradients", update: "Update" };
-
-/** The goal in words, for the tick line. */
-export function goalText(goal) {
+/** The goal in words, for the tick line; a stage is named by its title in the served `plan`. */
+export function goalText(goal, plan = []) {
   if (!goal) return "";
   const parts = [];
-  if (goal.stage) parts.push(`reach the ${STAGE_TITLES[goal.stage] ?? goal.stage} stage`);
+  if (goal.stage) parts.push(`reach the ${plan.find((e) => e.stage === goal.stage)?.stage_title ?? goal.stage} stage`);
   if (goal.steps) parts.push(`take ${goal.steps} step${goal.steps === 1 ? "" : "s"}`);
   if (goal.loss_below) parts.push(`bring the loss below ${goal.loss_below}`);
   const text = parts.join(" and ");

@@ -6,8 +6,6 @@
 export const METRICS_CAP = 5000;
 /** Steps whose stage messages are remembered, so stepping back can still ring the right batch. */
 export const TRACE_CAP = 60;
-/** Stage names that run right→left (the return path of the loop). */
-export const BACKWARD_STAGES = new Set(["gradients", "update"]);
 
 import { initialRoom, reduceRoom } from "./room.js";
 import { initialGpt, reduceGpt } from "./gpt/gptstate.js";
@@ -17,7 +15,7 @@ const EMPTY_METRICS = Object.freeze({ steps: [], losses: [], trainLosses: [], te
 export function initialState() {
   return {
     conn: "connecting", // "connecting" | "open" | "closed": the socket, from api.js
-    session: null, // {id, model, role, config, stages}
+    session: null, // {id, model, role, config, stages, plan}: plan = the server's [{stage, layer, direction, title, …}]
     dataset: null, // the `dataset` message
     step: 0,
     params: null, // {w: [...], b}
@@ -112,7 +110,30 @@ function addTrace(traces, msg) {
   return next;
 }
 
+/**
+ * The step's plan as served (`session.plan`, or a `plan` message): entries {stage, layer, direction,
+ * title, subtitle, stage_title, part, short}, the page's only source of stage words. A server that
+ * sends only `stages` gets bare entries (the stage's name as its title).
+ */
+export function readPlan(msg) {
+  if (Array.isArray(msg.plan)) {
+    return msg.plan.filter((e) => e && typeof e.stage === "string").map((e) => ({
+      stage: e.stage,
+      layer: Number.isInteger(e.layer) ? e.layer : 0,
+      direction: e.direction === "backward" ? "backward" : "forward",
+      title: String(e.title ?? e.stage),
+      subtitle: String(e.subtitle ?? ""),
+      stage_title: String(e.stage_title ?? e.title ?? e.stage),
+      part: String(e.part ?? ""),
+      short: String(e.short ?? ""),
+    }));
+  }
+  const names = Array.isArray(msg.stages) ? msg.stages : [];
+  return names.map((stage) => ({ stage, layer: 0, direction: "forward", title: stage, subtitle: "", stage_title: stage, part: "", short: "" }));
+}
+
 function onSession(state, msg) {
+  const plan = readPlan(msg);
   return {
     ...initialState(),
     conn: state.conn,
@@ -121,8 +142,23 @@ function onSession(state, msg) {
       model: msg.model ?? "neuron",
       role: msg.role === "viewer" ? "viewer" : "owner",
       config: msg.config ?? {},
-      stages: Array.isArray(msg.stages) ? msg.stages : [],
+      stages: plan.map((e) => e.stage),
+      plan,
     },
+  };
+}
+
+/** A new plan (layers, blocks or the optimizer changed): it replaces the session's, and the stages on
+ * display, kept by their index in the old plan, no longer apply. */
+function onPlan(state, msg) {
+  if (!state.session || !Array.isArray(msg.plan)) return state;
+  const plan = readPlan(msg);
+  return {
+    ...state,
+    session: { ...state.session, stages: plan.map((e) => e.stage), plan },
+    stage: null,
+    traces: {},
+    grads: {},
   };
 }
 
@@ -240,8 +276,12 @@ function reduceRun(state, msg) {
       return onState(state, msg);
     case "stage":
       return onStage(state, msg);
+    case "plan":
+      return onPlan(state, msg);
     case "metrics":
       return onMetrics(state, msg);
+    case "explain": // the last update of one weight, written out by the engine (the network inspector's)
+      return { ...state, explain: msg };
     case "error":
       return onError(state, msg);
     case "_configured": // what this page asked for with `configure`; the server sends no new `session`
@@ -262,6 +302,20 @@ export function isViewer(state) {
 
 export function stageNames(state) {
   return state.session?.stages ?? [];
+}
+
+/** The step's plan as served: [{stage, layer, direction, title, subtitle, stage_title, part, short}]. */
+export function planOf(state) {
+  return state.session?.plan ?? [];
+}
+
+/** The plan entry of a stage message (by its index), or null. */
+export function planEntry(state, s) {
+  if (!s) return null;
+  const plan = planOf(state);
+  const i = Number.isInteger(s.index) ? s.index : plan.findIndex((e) => e.stage === s.stage);
+  const e = plan[i];
+  return e && e.stage === s.stage ? e : null;
 }
 
 /** The parameters to draw: those of the stage on display, else the live ones. */

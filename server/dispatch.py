@@ -8,7 +8,7 @@ import logging
 from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
-from flowscope.engine.checkpoint import from_state_dict_bytes
+from flowscope.engine.export import PackedRun
 from flowscope.engine.trainers import make_trainer
 
 from .lessons import load_all
@@ -34,12 +34,20 @@ class Rooms:
         self.registry, self.store = registry, store
         self.builds = asyncio.Semaphore(registry.settings.max_builds)
 
-    async def build(self, model: str, config: dict, custom=None):
-        """A new trainer, built (and its first losses evaluated) in a worker thread: seconds of torch
-        must not stop the event loop, which every other room's frames go through."""
+    async def build(self, model: str, config: dict, custom=None, restore=None):
+        """A new trainer, built (and its first losses evaluated, and a saved run `restore`d into it)
+        in a worker thread: seconds of torch must not stop the event loop, which every other room's
+        frames go through."""
         s = self.registry.settings
+
+        def build():
+            trainer = make_trainer(model, config, s.history_steps, custom, s.budget)
+            if restore is not None:
+                trainer.restore(restore)
+            return trainer
+
         async with self.builds:
-            return await asyncio.to_thread(make_trainer, model, config, s.history_steps, custom, s.budget)
+            return await asyncio.to_thread(build)
 
 
 async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: Settings) -> None:
@@ -67,6 +75,8 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
         try:
             if isinstance(msg, Create):
                 await create(msg, client, rooms, reply)
+            elif isinstance(msg, Load):
+                await load_run(msg.id, client, rooms, reply, msg.token)
             else:
                 dispatch(msg, client, rooms, reply)
         except Exception as exc:  # a bug must not end the socket: the sender hears of it, the log has the rest
@@ -105,11 +115,6 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
         except PermissionError as exc:
             reply(str(exc), "not_owner")
         return
-    if isinstance(msg, Load):
-        try:
-            return load_run(msg.id, client, rooms, reply, msg.token)
-        except TooMany as exc:  # at the session limit: answered, and the socket stays
-            return reply(str(exc), "busy")
     session = registry.session_of(client)
     if session is None:
         reply("No session yet: send create (or join a room) first.", "no_session")
@@ -154,37 +159,67 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
         session.runner.submit(Export("fork", forked), client)
     elif isinstance(msg, Save):
         owner = session.owner_token  # the run belongs to the room's owner, whoever asked (see Allow)
-
-        async def store(saved, weights):  # SQLite writes in a worker thread, never on the event loop
-            try:
-                run_id = await asyncio.to_thread(rooms.store.save, msg.name, saved, weights, owner)
-            except StoreFull as exc:
-                return reply(str(exc), "busy")
-            except Exception as exc:
-                log.exception("save of %s failed", session.code)
-                return reply(f"Internal error while saving: {type(exc).__name__}; nothing was saved.", "internal")
-            client.push(encode(SavedMsg(id=run_id, name=msg.name, steps=saved["steps"])))
-
-        def exported(result):
-            task = asyncio.get_running_loop().create_task(store(*result))
-            _saving.add(task)
-            task.add_done_callback(_saving.discard)
-        session.runner.submit(Export("save", exported), client)
+        session.runner.submit(Export("save", lambda packed: in_background(
+            save_run(msg.name, packed, owner, client, rooms, reply))), client)
     else:
         session.runner.submit(msg, client, session.role(client))
 
 
-def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str | None = None) -> None:
-    """A saved run comes back as a new session owned by the asker, who must hold the token it was
-    saved under (the new room keeps that token)."""
-    rooms.registry.check_room_for(client)  # TooMany before anything is read or built
-    run = rooms.store.get(run_id, owner=token)
-    if run is None:
+def in_background(coro) -> None:
+    """Run `coro` on the event loop without awaiting it (a task nobody holds may be collected mid-way)."""
+    task = asyncio.get_running_loop().create_task(coro)
+    _saving.add(task)
+    task.add_done_callback(_saving.discard)
+
+
+async def save_run(name: str, packed: PackedRun, owner: str, client: Client, rooms: Rooms, reply) -> None:
+    """Write a run the session's runner exported and packed (engine/export.py) under the room's owner
+    token — in a worker thread, never on the event loop; `saved` or an error."""
+    try:
+        run_id = await asyncio.to_thread(rooms.store.save, name, packed, owner)
+    except StoreFull as exc:  # a bound of the data directory: nothing was written
+        return reply(str(exc), "busy")
+    except Exception as exc:  # a full disk, a locked or broken database: the user must not believe it saved
+        log.exception("saving run '%s' failed", name)
+        return reply(f"Could not save the run: {exc}", "internal")
+    client.push(encode(SavedMsg(id=run_id, name=name, steps=packed.steps)))
+
+
+async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str | None = None) -> None:
+    """A saved run comes back as a new session owned by the asker, going on exactly where it was
+    saved (weights, optimizer memory, batch order); every failure answers with an error. The asker
+    must hold the owner token it was saved under, and the new room keeps that token (its saves list
+    with the rest)."""
+    try:
+        rooms.registry.check_room_for(client)  # refused before anything is read or built
+    except TooMany as exc:
+        return reply(str(exc), "busy")
+    try:
+        run = await asyncio.to_thread(rooms.store.get, run_id, token)
+    except Exception as exc:
+        log.exception("reading saved run '%s' failed", run_id)
+        return reply(f"Could not read the saved run '{run_id}': {exc}", "internal")
+    if run is None:  # someone else's run answers as no run does
         return reply(f"No saved run with id '{run_id}' of yours (load sends the owner token it was saved under).",
                      "no_session")
-    trainer = make_trainer(run["model"], run["config"], rooms.registry.settings.history_steps, custom=run["custom"])
-    trainer.restore({"params": from_state_dict_bytes(run["weights"]), "steps": run["steps"]})
-    rooms.registry.create(run["model"], run["config"], client, trainer, token=run["owner"])
+    try:
+        saved = run["packed"].unpack()
+        # checked as a `create` is: a run saved by another version or settings may no longer be allowed
+        config = validate_config(saved.model, saved.config, rooms.registry.settings.max_width)
+        trainer = await rooms.build(saved.model, config, saved.custom, restore=saved)
+    except ValidationError as exc:
+        return reply(f"The saved run '{run_id}' cannot be loaded: {describe(exc, None, prefix='config')}")
+    except (ValueError, KeyError) as exc:  # the saved config or weights no longer fit this version's models
+        return reply(f"The saved run '{run_id}' cannot be loaded: {exc}", "bad_message")
+    except Exception as exc:
+        log.exception("loading saved run '%s' failed", run_id)
+        return reply(f"The saved run '{run_id}' cannot be loaded: {exc!r}", "internal")
+    try:
+        rooms.registry.create(saved.model, trainer.config.to_dict(), client, trainer, token=run["owner"])
+    except TooMany as exc:
+        reply(str(exc), "busy")
+    except ValueError as exc:
+        reply(str(exc))
 
 
 def describe(exc: ValidationError, text: str | None, prefix: str = "") -> str:

@@ -11,7 +11,6 @@ import time
 
 import numpy as np
 
-from flowscope.engine.checkpoint import to_state_dict_bytes
 from flowscope.engine.data.custom import from_points, parse_csv
 
 from . import messages as m
@@ -50,8 +49,7 @@ def table(runner) -> dict[type, callable]:
         if c.kind == "fork":
             result = t().fork()
         else:
-            saved = t().export()
-            result = (saved, to_state_dict_bytes(saved["params"]))
+            result = t().export().pack()  # a PackedRun (engine/export.py): the store writes its columns
         runner.on_loop(c.done, result)
         return False
 

@@ -3,12 +3,21 @@ from __future__ import annotations
 
 from flowscope.engine.flow import StageEvent, StepMetrics
 
-from .replies import DatasetMsg, MetricsMsg, SessionMsg, StageMsg, StateMsg
+from .replies import DatasetMsg, MetricsMsg, PlanItem, PlanMsg, SessionMsg, StageMsg, StateMsg
+
+
+def plan_items(plan) -> list[PlanItem]:
+    return [PlanItem(**entry.to_dict()) for entry in plan]
 
 
 def session_msg(code: str, model: str, role: str, trainer, you: str, token: str | None = None) -> SessionMsg:
+    plan = trainer.plan
     return SessionMsg(id=code, model=model, role=role, you=you, token=token, config=trainer.config.to_dict(),
-                      stages=[stage for stage, _ in trainer.plan])
+                      stages=[entry.stage for entry in plan], plan=plan_items(plan))
+
+
+def plan_msg(plan) -> PlanMsg:
+    return PlanMsg(plan=plan_items(plan))
 
 
 def dataset_msg(trainer) -> DatasetMsg:
@@ -20,7 +29,7 @@ def dataset_msg(trainer) -> DatasetMsg:
 
 
 def state_msg(trainer, playing: bool) -> StateMsg:
-    return StateMsg(**trainer.snapshot(), playing=playing, config=trainer.config.to_dict())
+    return StateMsg(**trainer.snapshot().fields(), playing=playing, config=trainer.config.to_dict())
 
 
 def stage_msg(ev: StageEvent) -> StageMsg:

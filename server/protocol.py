@@ -51,13 +51,23 @@ def _annotation(spec: dict[str, Any]):
     return one
 
 
+def _extra(spec: dict[str, Any]) -> dict[str, Any]:
+    """The engine's words for a setting's choices (`x-titles`), what the page needs to know about them
+    (`x-facts`) and whether a change applies live (`x-live`): the browser keeps no copy of its own."""
+    items = spec["items"] or {}
+    extra = {"x-titles": spec["titles"], "x-item-titles": items.get("titles"), "x-facts": spec["facts"],
+             "x-live": spec["live"] or None}
+    return {k: v for k, v in extra.items() if v}
+
+
 def _config_model(name: str, cls, max_width: int | None = None) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for spec in field_specs(cls):
         if max_width and spec["name"] == "hidden":  # a teacher's --max-width widens the engine's cap
             spec = {**spec, "items": {**spec["items"], "hi": max_width}}
         default = list(spec["default"]) if isinstance(spec["default"], tuple) else spec["default"]
-        fields[spec["name"]] = (_annotation(spec), Field(default, description=spec["doc"]))
+        fields[spec["name"]] = (_annotation(spec), Field(default, description=spec["doc"],
+                                                         json_schema_extra=_extra(spec) or None))
     return create_model(f"{name.title()}Config", __base__=Strict, **fields)
 
 
@@ -296,4 +306,5 @@ def json_schema(max_width: int | None = None) -> dict[str, Any]:
         "server": SERVER.json_schema(),
         "models": {name: model.model_json_schema() for name, model in config_models(max_width).items()},
         "live": {name: sorted(live_keys(spec.config)) for name, spec in MODELS.items()},
+        "titles": {name: spec.label for name, spec in MODELS.items()},
     }

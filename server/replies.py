@@ -15,6 +15,20 @@ class Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class PlanItem(Out):
+    """One stage of the step's plan with its words (engine/flow.py PlanEntry): the page's only source
+    of stage titles. A model's plan repeats `linear`/`activation`/`gradients` per layer."""
+
+    stage: Literal[STAGES]
+    layer: int
+    direction: Literal["forward", "backward"]
+    title: str  # unique within the plan: "Linear combination · hidden layer 1"
+    subtitle: str  # what the stage computes here, in symbols: "z = W·a + b"
+    stage_title: str  # the stage's one title, the same for every model: "Linear combination"
+    part: str  # the layer's name where the stage repeats per layer ("hidden layer 1"), else ""
+    short: str  # `part` in a few characters, for a pill ("1", "out", "attn 1"), else ""
+
+
 class SessionMsg(Out):
     type: Literal["session"] = "session"
     id: str
@@ -24,7 +38,16 @@ class SessionMsg(Out):
     token: Optional[str] = None  # the owner's secret, only ever sent to the session's creator
     protocol: int = PROTOCOL_VERSION
     config: dict[str, Any]
-    stages: list[str]
+    stages: list[str]  # the plan's stage names, in order (kept for older clients: `plan` has them)
+    plan: list[PlanItem]
+
+
+class PlanMsg(Out):
+    """The step's new plan, to the whole room, whenever a change of shape (layers, blocks, optimizer,
+    new data) changed it; it replaces the `session`'s plan."""
+
+    type: Literal["plan"] = "plan"
+    plan: list[PlanItem]
 
 
 class DatasetMsg(Out):
@@ -136,7 +159,10 @@ class ExplainMsg(Out):
     optimizer: str
     rule: str  # the update rule in symbols
     lines: list[str]  # the rule with this weight's numbers filled in
-    values: dict[str, float]  # g, lr, before, after and the rule's state (m, v, m̂, v̂ …)
+    # g, lr, before, after, step (and AdamW's decay: after = before − decay − step), the rule's state and
+    # terms (v, mu, direction; s, sqrt_s; m, v, t, c1, c2, m_hat, v_hat, denom), weight_decay, and when
+    # that step was clipped clip_scale, grad_norm, max_norm — see docs/protocol.md
+    values: dict[str, float]
 
 
 class PhaseMsg(Out):
@@ -171,12 +197,35 @@ class CharLossMsg(Out):
     mean: float
 
 
+class ExplainedUpdate(Out):
+    """One weight's last update written out by the engine, as `explain` gives it."""
+
+    rule: str  # the update rule in symbols
+    lines: list[str]  # the rule with this weight's numbers filled in
+    # g, grad (before clipping), clip_scale, grad_norm, max_norm, lr, before, after, step; for Adam/AdamW
+    # m, v, t, beta1, beta2, eps, c1, c2, m_hat, v_hat, denom, direction; AdamW's weight_decay and decay
+    values: dict[str, float]
+
+
+class OptimizerState(Out):
+    """A transformer weight and its torch.optim state (engine/transformer/run.py optimizer_state)."""
+
+    value: float  # the weight now
+    grad: Optional[float]  # its .grad now (the last step's, clipped; null before any step)
+    step: int  # torch's step count t for this weight (0: no update yet)
+    exp_avg: Optional[float] = None  # Adam's m
+    exp_avg_sq: Optional[float] = None  # Adam's v
+    sqrt_v: Optional[float] = None  # √v
+    momentum_buffer: Optional[float] = None  # SGD with momentum
+    update: Optional[ExplainedUpdate] = None  # the last update with every term; null when not known
+
+
 class OptimizerStateMsg(Out):
     type: Literal["optimizer_state"] = "optimizer_state"
     step: int
     name: str
     index: list[int]
-    state: dict[str, Any]
+    state: OptimizerState
 
 
 class Member(Out):
@@ -209,7 +258,7 @@ class LessonMsg(Out):
 
 ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg,
                                 RosterMsg, SavedMsg, LessonMsg, PhaseMsg, ProbsMsg, SampleMsg, CharLossMsg,
-                                OptimizerStateMsg],
+                                OptimizerStateMsg, PlanMsg],
                           Field(discriminator="type")]
 SERVER = TypeAdapter(ServerMessage)
 

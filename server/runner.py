@@ -27,6 +27,7 @@ from flowscope.engine.flow import Divergence
 from flowscope.engine.trainers import make_trainer
 
 from . import handlers
+from . import messages as m
 from .replies import ErrorMsg
 from .wire import encode
 
@@ -53,7 +54,7 @@ class Hello:
 
 @dataclass
 class Export:
-    """Hand a fork (Trainer) or a saved copy (export dict + weights bytes) back to the event loop."""
+    """Hand a fork (Trainer) or a saved copy (a PackedRun) back to the event loop."""
 
     kind: str  # "fork" or "save"
     done: Callable  # called on the event loop with the result
@@ -136,6 +137,7 @@ class Runner:
         self.owed = 0.0  # steps due while playing (fractional), from config.speed
         self.last_tick = self.next_tick = 0.0
         self.field_version = -1  # the Trainer.version the last field frame showed
+        self.plan = self.trainer.plan  # the plan the room was last told (in `session`, or a `plan` frame)
         self.handlers = handlers.table(self)
         PEOPLE.rooms.add(self)
         self.thread = threading.Thread(target=self._loop, name=f"trainer-{code}", daemon=True)
@@ -305,9 +307,8 @@ class Runner:
     # ----- frames ------------------------------------------------------------------------------
     def finish_frames(self, frames) -> None:
         """Every change ends with the steps' metrics (never dropped) and the latest state."""
-        from . import messages as m
-
         t = self.trainer
+        self.plan_frame(frames)
         batch = t.take_metrics()
         if batch:
             frames.append((encode(m.metrics_msg(batch)), False))
@@ -321,6 +322,13 @@ class Runner:
             if field:
                 frames.append((field, "field"))
             self.field_version = t.version
+
+    def plan_frame(self, frames) -> None:
+        """A change of shape (layers, blocks, optimizer, new data) changed the step's plan: tell the room."""
+        plan = self.trainer.plan
+        if plan is not self.plan and plan != self.plan:
+            frames.append((encode(m.plan_msg(plan)), False))
+        self.plan = plan
 
     def field_frame(self) -> bytes | None:
         from flowscope.engine.data.plane import SPAN  # the networks' plane is [−span, span]²

@@ -76,6 +76,9 @@ def bumps(n, noise, rng):
 CLASSIFICATION = {"circle": circle, "xor": xor, "gauss": gauss, "spiral": spiral, "moons": moons, "three": three}
 REGRESSION = {"plane": plane, "bumps": bumps}
 DATASETS = {**CLASSIFICATION, **REGRESSION}
+TITLES = {"circle": "circle", "xor": "XOR", "gauss": "two gaussians", "spiral": "spiral", "moons": "two moons",
+          "three": "three blobs (3 classes)", "plane": "plane (regression)", "bumps": "bumps (regression)",
+          "custom": "your own points"}
 
 
 def make_network_data(name: str, n: int, noise: float, test_fraction: float, feature_names,

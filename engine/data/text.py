@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # Typography the docs use, spelled in ASCII so the vocabulary stays small (about 96 characters).
 _ASCII = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "--", "…": "...", "ß": "ss",
                         "°": " degrees", "\t": "    ", "\u00a0": " "})
-TASKS = ("add", "reverse")
+TASKS = {"add": "add (Q: 17+25? A: 42)", "reverse": "reverse (Q: reverse abc? A: cba)"}
 
 
 def normalise(text: str, ascii_only: bool = False) -> str:

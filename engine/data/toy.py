@@ -52,6 +52,10 @@ def line(n: int, noise: float, rng: np.random.Generator, offset: float = 0.0) ->
     return Dataset(x[:, None], y, ("x",), "y", "regression", classes=0)
 
 
+# name → (how a page says it, number of input features); the neuron's sets, then the line's
+NEURON_SETS = {"pass_fail": ("pass / fail", 1), "and": ("AND", 2), "or": ("OR", 2), "blobs": ("two blobs", 2)}
+LINE_SETS = {"linear": "y = a·x", "offset": "y = a·x + b"}
+
 GENERATORS = {
     "pass_fail": pass_fail,
     "and": logic_and,

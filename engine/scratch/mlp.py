@@ -15,7 +15,7 @@ import numpy as np
 from ..functions import Activation, Loss, grad_z, per_sample_loss
 from ..optim import SGD, Optimizer
 
-INITS = ("zeros", "uniform", "xavier", "he", "large")
+INITS = {"zeros": "zeros", "uniform": "uniform ±0.5", "xavier": "Xavier", "he": "He", "large": "too large (σ = 2)"}
 
 
 def init_weights(kind: str, fan_out: int, fan_in: int, rng: np.random.Generator) -> np.ndarray:

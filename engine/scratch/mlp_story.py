@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..flow import PlanEntry
 from ..numfmt import label, num, par, sub
 from .mlp import MLP, MLPStep
+from .unit_story import update_words
 
 MAX_TERMS = 3  # a weighted sum shows this many terms, then "+ …"
 
@@ -78,7 +80,8 @@ class MLPStory:
                      f"{label(1 - y[0])}·ln {num(1 - out[0])}] = {num(rec.losses[0])}")
         elif name == "ce":
             c = int(y.argmax())
-            first = f"L = −ln p(true class) = −ln p{sub(c + 1)} = −ln {num(out[c])} = {num(rec.losses[0])}"
+            # classes are numbered as the data labels them (0, 1, 2), as the diagram's outputs p₀, p₁, p₂
+            first = f"L = −ln p(true class) = −ln p{sub(c)} = −ln {num(out[c])} = {num(rec.losses[0])}"
         else:
             first = f"L = (ŷ − y)² = ({num(out[0])} − {par(y[0])})² = {num(rec.losses[0])}"
         lines = [self._note(rec) + first]
@@ -130,8 +133,21 @@ class MLPStory:
         return {"layers": after["layers"], "lr": lr}, "\n".join(lines), caption
 
 
-def plan(depth: int) -> list[tuple[str, int]]:
+# The activation each layer applies, in symbols (softmax is the output's, over the whole layer).
+_ACT_WORDS = {"sigmoid": "a = σ(z)", "softmax": "p = softmax(z)", "linear": "a = z"}
+_LOSS_WORDS = {"bce": "cross-entropy", "ce": "cross-entropy", "mse": "MSE: (ŷ − y)²"}
+
+
+def plan(net: MLP) -> tuple[PlanEntry, ...]:
     """input, weights, forward per layer (first first), loss, gradients per layer (last first), update."""
-    forward = [(s, k) for k in range(depth) for s in ("linear", "activation")]
-    backward = [("gradients", k) for k in range(depth - 1, -1, -1)]
-    return [("input", 0), ("weights", 0), *forward, ("loss", 0), *backward, ("update", 0)]
+    def layer(stage: str, k: int, words: str) -> PlanEntry:
+        out = k == net.depth - 1
+        return PlanEntry(stage, k, words, _layer_name(net, k), "out" if out else str(k + 1))
+
+    forward = [e for k in range(net.depth) for e in (
+        layer("linear", k, "z = W·a + b"),
+        layer("activation", k, _ACT_WORDS.get(net.acts[k].name, f"a = {net.acts[k].name}(z)")))]
+    backward = [layer("gradients", k, "∂L/∂W, ∂L/∂b") for k in range(net.depth - 1, -1, -1)]
+    return (PlanEntry("input", 0, "x, y"), PlanEntry("weights", 0, "W, b"), *forward,
+            PlanEntry("loss", 0, _LOSS_WORDS.get(net.loss_fn.name, net.loss_fn.name)), *backward,
+            PlanEntry("update", 0, update_words(net.optimizer, "W")))

@@ -5,7 +5,7 @@ update actually uses. `values` carry every number at full precision, so a client
 """
 from __future__ import annotations
 
-from ..flow import STAGES
+from ..flow import STAGES, PlanEntry
 from ..numfmt import label, num, par, sub
 from .unit import Unit, UnitStep
 
@@ -52,7 +52,8 @@ class UnitStory:
         if self.unit.bias or not self.line:
             parts.append(f"b = {num(b)}")
         what = "the slope a" if self.line else "a weight per feature and a bias"
-        return {"w": list(w), "b": b}, ",  ".join(parts), f"The parameters being learned: {what}."
+        values = {"w": list(w), "b": b} if self._has_b() else {"w": list(w)}  # no b: absent, not 0
+        return values, ",  ".join(parts), f"The parameters being learned: {what}."
 
     def _linear(self, rec, before, after, lr):
         w, b = before["w"], before["b"]
@@ -113,7 +114,9 @@ class UnitStory:
                 means.append(f"∂L/∂b = {num(g['b'])}")
             lines.append(f"batch mean of {n}: " + ",  ".join(means))
         caption = "Back-propagation: the chain rule says how much each parameter moved the loss."
-        values = {"grad_w": g["w"].tolist(), "grad_b": float(g["b"]), "dz": rec.dz.tolist()}
+        # a bias-free line has no ∂L/∂b to show: b is not a parameter (its gradient would not be 0)
+        values = {"grad_w": g["w"].tolist(), **({"grad_b": float(g["b"])} if self._has_b() else {}),
+                  "dz": rec.dz.tolist()}
         return values, "\n".join(lines), caption
 
     def _update(self, rec, before, after, lr):
@@ -131,9 +134,31 @@ class UnitStory:
             if self.unit.bias or not self.line:
                 lines.append(f"b: {num(before['b'])} → {num(after['b'])}")
         caption = "Each parameter takes a small step against its gradient: downhill on the loss."
-        return {"w": list(after["w"]), "b": after["b"], "lr": lr}, "\n".join(lines), caption
+        values = {"w": list(after["w"]), **({"b": after["b"]} if self._has_b() else {}), "lr": lr}
+        return values, "\n".join(lines), caption
+
+    def _has_b(self) -> bool:
+        """Is b a parameter? Always for the neuron; for the line only with `bias` on."""
+        return self.unit.bias or not self.line
 
 
-def plan(line: bool) -> list[tuple[str, int]]:
-    """The (stage, layer) sequence of one step: a line has no activation."""
-    return [(s, 0) for s in STAGES if not (line and s == "activation")]
+def update_words(opt, w: str) -> str:
+    """The update in symbols where it is plain gradient descent; other rules move by their own state."""
+    if opt.name == "sgd" and not opt.weight_decay:
+        return f"{w} ← {w} − η·∂L/∂{w}"
+    return f"{w} ← {w} + Δ{w} ({opt.name})"
+
+
+def plan(unit: Unit, line: bool) -> tuple[PlanEntry, ...]:
+    """The stages of one step with their words: a line has no activation, and no b when its bias is off."""
+    w, bias = ("a" if line else "w"), unit.bias or not line
+    words = {
+        "input": "x, y",
+        "weights": f"{w}, b" if bias else w,
+        "linear": ("ŷ = a·x" if line else "z = w·x") + (" + b" if bias else ""),
+        "activation": "a = σ(z)",
+        "loss": "MSE: (ŷ − y)²" if line else "cross-entropy",
+        "gradients": f"∂L/∂{w}, ∂L/∂b" if bias else f"∂L/∂{w}",
+        "update": update_words(unit.optimizer, w),
+    }
+    return tuple(PlanEntry(s, 0, words[s]) for s in STAGES if not (line and s == "activation"))

@@ -10,11 +10,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..config import setting
+from ..optim import OPTIMIZERS as RULES
 from ..data.text import TASKS
 
-INITS = ("0.02", "fan_in", "scaled_residual")  # the same as model.INITS (model.py imports torch; tested)
-OPTIMIZERS = ("adamw", "adam", "sgd")
-DEVICES = ("auto", "cpu", "cuda")
+INITS = {"0.02": "N(0, 0.02)", "fan_in": "N(0, 1/√fan_in)",
+         "scaled_residual": "GPT-2's: N(0, 0.02), output projections ÷ √(2·n_layer)"}  # model.py builds these
+OPTIMIZERS = {k: RULES[k] for k in ("adamw", "adam", "sgd")}  # torch.optim's, named as the NumPy engine names them
+DEVICES = {"auto": "auto (the GPU when there is one)", "cpu": "CPU", "cuda": "CUDA GPU"}
 PHASES = ("pretrain", "finetune")
 
 

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-INITS = ("0.02", "fan_in", "scaled_residual")
+from .config import INITS  # the names, defined once beside the settings (torch-free)
 
 
 @dataclass

@@ -10,18 +10,35 @@ window of the batch, its position i = the 16th character (or the last, if shorte
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
+from ..flow import PlanEntry
 from ..numfmt import num, par, sub
 from .model import GPTConfig
 from .record import StepRecord
 
 
-def plan(n_layer: int) -> list[tuple[str, int]]:
+# The update's words per optimizer (the rule itself is the `update` stage's formula).
+_UPDATE_WORDS = {"sgd": "clip → SGD", "adam": "clip → Adam", "adamw": "clip → AdamW"}
+
+
+def _sublayer(stage: str, k: int, words: tuple[str, str]) -> PlanEntry:
+    """Sublayer k: 2b is block b+1's attention, 2b+1 its MLP; `words` = (attention's, MLP's)."""
+    attention, block = k % 2 == 0, k // 2 + 1
+    part = f"attention, block {block}" if attention else f"MLP, block {block}"
+    return PlanEntry(stage, k, words[0 if attention else 1], part, f"{'attn' if attention else 'MLP'} {block}")
+
+
+@lru_cache(maxsize=32)
+def plan(n_layer: int, optimizer: str = "adamw") -> tuple[PlanEntry, ...]:
     """input, weights, per sublayer linear + activation (first first), loss, gradients per sublayer
     (last first), update."""
-    forward = [(s, k) for k in range(2 * n_layer) for s in ("linear", "activation")]
-    backward = [("gradients", k) for k in range(2 * n_layer - 1, -1, -1)]
-    return [("input", 0), ("weights", 0), *forward, ("loss", 0), *backward, ("update", 0)]
+    forward = [e for k in range(2 * n_layer) for e in (_sublayer("linear", k, ("q·k/√d", "W·x + b")),
+                                                     _sublayer("activation", k, ("masked softmax", "GELU")))]
+    backward = [_sublayer("gradients", k, ("∂L/∂W", "∂L/∂W")) for k in range(2 * n_layer - 1, -1, -1)]
+    return (PlanEntry("input", 0, "text → ids"), PlanEntry("weights", 0, "wte + wpe"), *forward,
+            PlanEntry("loss", 0, "−ln p(next)"), *backward,
+            PlanEntry("update", 0, _UPDATE_WORDS.get(optimizer, f"clip → {optimizer}")))
 
 
 def describe(stage: str, layer: int, rec: StepRecord, cfg: GPTConfig) -> tuple[dict, str, str]:

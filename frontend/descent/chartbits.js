@@ -6,23 +6,16 @@
 import { MUTED } from "../render/colors.js";
 import { FONT_SMALL, gridFrame } from "../render/canvas.js";
 import { fmt, isNum } from "../render/format.js";
+import { OPTIMIZER_TITLES, SLOTS } from "./race.js";
 
-export const RACER_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"];
-const DASHES = [[], [10, 5], [3, 4], [12, 4, 3, 4]];
-const MARKERS = ["circle", "square", "triangle", "diamond"];
-
-/** Colour, dash and marker of racer i (the racer's own `dash`/`marker`, when the page sets them). */
+/** Colour, dash and marker of racer i: the racer's own, else its slot's (race.js holds them once). */
 export function racerStyle(racer, i) {
-  return {
-    color: racer?.color ?? RACER_COLORS[i % RACER_COLORS.length],
-    dash: racer?.dash ?? DASHES[i % DASHES.length],
-    marker: racer?.marker ?? MARKERS[i % MARKERS.length],
-  };
+  const slot = SLOTS[i % SLOTS.length];
+  return { color: racer?.color ?? slot.color, dash: racer?.dash ?? slot.dash, marker: racer?.marker ?? slot.marker };
 }
 
-const NAMES = { sgd: "SGD", momentum: "Momentum", nesterov: "Nesterov", rmsprop: "RMSProp", adam: "Adam", adamw: "AdamW" };
 export function optimizerName(opt) {
-  return NAMES[opt] ?? String(opt ?? "?");
+  return OPTIMIZER_TITLES[opt] ?? String(opt ?? "?");
 }
 
 /** A marker shape centred on (x, y). */

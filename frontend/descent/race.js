@@ -3,10 +3,13 @@
 // node); RaceSockets at the bottom owns the websockets, one per racer, and nothing else.
 
 import { connect } from "../api.js";
+import { SCHEMA } from "../schema.js";
 import { isNum } from "../render/format.js";
 
-export const OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"];
-export const OPTIMIZER_TITLES = { sgd: "SGD", momentum: "Momentum", nesterov: "Nesterov", rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW" };
+// The update rules and their names are the engine's (engine/optim.py), as the schema serves them.
+const OPTIMIZER = SCHEMA.models.neuron.properties.optimizer;
+export const OPTIMIZERS = OPTIMIZER.enum;
+export const OPTIMIZER_TITLES = OPTIMIZER["x-titles"];
 // One slot per racer for its whole life: colour, dash and marker shape, so hue is never the only cue.
 export const SLOTS = [
   { color: "#d62728", dash: [], marker: "circle" },
@@ -19,8 +22,8 @@ export const MAX_RACERS = SLOTS.length;
 export const CAP = 5000; // per-step arrays keep the last CAP entries
 export const MAX_COUNT = 10000; // the server's bound on one step message
 export const TICK_MS = 50; // play sends at most one lockstep tick per this many ms
-// Settings that apply at once; any other configure rebuilds the run from its seed (step 0).
-export const LIVE_KEYS = new Set(["lr", "clip", "schedule", "warmup_steps", "schedule_steps", "speed"]);
+// Settings that apply at once (the engine says which); any other configure rebuilds the run from its seed.
+export const LIVE_KEYS = new Set(SCHEMA.live.neuron);
 
 let nextKey = 1;
 

@@ -1,15 +1,14 @@
 // "The update, for one weight": pick a weight, and every racer shows how its optimizer moved that
 // weight in the last step — the rule in symbols, the server's lines with the numbers, and the
-// parts as a small table (Adam: g, m, v, 1−β₁ᵗ, 1−β₂ᵗ, m̂, v̂, the step, before → after).
+// parts as a small table (Adam: g, m, v, 1−β₁ᵗ, 1−β₂ᵗ, m̂, v̂, the step, before → after). Every
+// number is the engine's `explain` reply; this file formats and lays out only.
 //
 // The page must include <link rel="stylesheet" href="/static/styles/descent-panels.css">
 // (this panel's and the tricks panel's styles).
 
-import { fmt, isNum } from "../render/format.js";
+import { fmt, isNum, sub } from "../render/format.js";
 import { keepKeys, optimizerName, racerStyle, swatch } from "./chartbits.js";
 
-const SUB = ["₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"];
-const sub = (n) => String(n).split("").map((d) => SUB[Number(d)] ?? d).join("");
 
 /** Layer k of `depth` as people say it: hidden 1, hidden 2, …, output. */
 export function layerLabel(k, depth) {
@@ -60,63 +59,60 @@ export function noUpdate(explain) {
 }
 
 /**
- * The parts of one update as table cells [{sym, value, title}] and the step it made.
- * `values` is the explain reply's: g, lr, before, after and the optimizer's own state.
+ * The parts of one update as table cells [{sym, value, title}] and the step it made. Every number is
+ * the engine's (`explain` values: g, lr, before, after, step, the rule's state and its derived terms
+ * — engine/optim.py); a term the reply lacks is left out, never recomputed here.
  */
 export function updateParts(optimizer, values) {
   const v = values ?? {};
-  const { g, lr, before, after } = v;
-  const cells = [{ sym: "g", value: g, title: "the gradient of this weight (λ·w included when weight decay goes through it)" }];
-  let step = null;
-  if (optimizer === "adam" || optimizer === "adamw") {
-    const c1 = 1 - v.beta1 ** v.t;
-    const c2 = 1 - v.beta2 ** v.t;
-    const mHat = isNum(v.m_hat) ? v.m_hat : v.m / c1;
-    const vHat = isNum(v.v_hat) ? v.v_hat : v.v / c2;
-    step = lr * mHat / (Math.sqrt(vHat) + (v.eps ?? 1e-8));
+  const adam = optimizer === "adam" || optimizer === "adamw";
+  const cells = [
+    { sym: "g", value: v.g, title: "the gradient of this weight (λ·w included when weight decay goes through it)" },
+    { sym: "η", value: v.lr, title: "the learning rate of this step (the schedule's, when there is one)" },
+  ];
+  if (isNum(v.clip_scale)) cells.push({ sym: "clip ×", value: v.clip_scale, title: `the gradient was clipped: ‖g‖ = ${fmt(v.grad_norm, 3)} > ${fmt(v.max_norm, 3)}, so every gradient was scaled by this` });
+  if (adam) {
     cells.push(
       { sym: "t", value: v.t, title: "steps taken" },
       { sym: "m", value: v.m, title: "running mean of g: m ← β₁m + (1−β₁)g" },
       { sym: "v", value: v.v, title: "running mean of g²: v ← β₂v + (1−β₂)g²" },
-      { sym: "1−β₁ᵗ", value: c1, title: "m is divided by this (bias correction)" },
-      { sym: "1−β₂ᵗ", value: c2, title: "v is divided by this (bias correction)" },
-      { sym: "m̂", value: mHat, title: "m/(1−β₁ᵗ)" },
-      { sym: "v̂", value: vHat, title: "v/(1−β₂ᵗ)" },
-      { sym: "η·m̂/(√v̂+ε)", value: step, title: "the step: about η in size whatever the gradient's scale" },
+      { sym: "1−β₁ᵗ", value: v.c1, title: "m is divided by this (bias correction)" },
+      { sym: "1−β₂ᵗ", value: v.c2, title: "v is divided by this (bias correction)" },
+      { sym: "m̂", value: v.m_hat, title: "m/(1−β₁ᵗ)" },
+      { sym: "v̂", value: v.v_hat, title: "v/(1−β₂ᵗ)" },
+      { sym: "η·m̂/(√v̂+ε)", value: v.step, title: "the step: about η in size whatever the gradient's scale" },
     );
   } else if (optimizer === "momentum" || optimizer === "nesterov") {
-    step = optimizer === "nesterov" ? lr * (g + v.mu * v.v) : lr * v.v;
     cells.push(
       { sym: "μ", value: v.mu, title: "how much of the old velocity is kept" },
       { sym: "v", value: v.v, title: "the velocity: v ← μ·v + g" },
-      { sym: optimizer === "nesterov" ? "η·(g+μv)" : "η·v", value: step, title: "the step" },
+      { sym: optimizer === "nesterov" ? "η·(g+μv)" : "η·v", value: v.step, title: "the step" },
     );
   } else if (optimizer === "rmsprop") {
-    const root = Math.sqrt(v.s);
-    step = lr * g / (root + (v.eps ?? 1e-8));
     cells.push(
       { sym: "α", value: v.alpha, title: "how much of the old s is kept" },
       { sym: "s", value: v.s, title: "running mean of g²: s ← α·s + (1−α)·g²" },
-      { sym: "√s", value: root, title: "the gradient's typical size lately" },
-      { sym: "η·g/(√s+ε)", value: step, title: "the step" },
+      { sym: "√s", value: v.sqrt_s, title: "the gradient's typical size lately" },
+      { sym: "η·g/(√s+ε)", value: v.step, title: "the step" },
     );
   } else {
-    step = lr * g;
-    cells.push({ sym: "η·g", value: step, title: "the step: the gradient times the learning rate" });
+    cells.push({ sym: "η·g", value: v.step, title: "the step: the gradient times the learning rate" });
   }
-  cells.splice(1, 0, { sym: "η", value: lr, title: "the learning rate of this step" });
   if (isNum(v.weight_decay) && v.weight_decay > 0) {
-    cells.push({ sym: "λ", value: v.weight_decay, title: optimizer === "adamw" ? "decoupled: w ← w·(1 − η·λ) first" : "L2 through the gradient: g includes λ·w" });
+    cells.push({ sym: "λ", value: v.weight_decay, title: optimizer === "adamw" ? "decoupled: w ← w − η·λ·w first" : "L2 through the gradient: g includes λ·w" });
   }
-  cells.push({ sym: "before → after", value: [before, after], title: "the weight before and after this step" });
+  if (isNum(v.decay)) cells.push({ sym: "η·λ·w", value: v.decay, title: "AdamW's decay, taken before the step" });
+  if (isNum(v.before) || isNum(v.after)) cells.push({ sym: "before → after", value: [v.before, v.after], title: "the weight before and after this step" });
   // Adam's two memories side by side: each running mean, what it is divided by, the corrected one.
-  const rows = optimizer === "adam" || optimizer === "adamw" ? [["m", "1−β₁ᵗ", "m̂"], ["v", "1−β₂ᵗ", "v̂"]] : null;
-  return { cells, step, rows };
+  const rows = adam ? [["m", "1−β₁ᵗ", "m̂"], ["v", "1−β₂ᵗ", "v̂"]] : null;
+  const shown = cells.filter((c) => (Array.isArray(c.value) ? c.value.some(isNum) : isNum(c.value)) || rows?.flat().includes(c.sym));
+  return { cells: shown, step: isNum(v.step) ? v.step : null, rows };
 }
 
 /**
  * Adam's bias correction in words while it matters (m and v start at 0, so early on they are too
  * small; dividing by 1 − βᵗ scales them up), null once it has worn off or for other optimizers.
+ * Reads the engine's c1 = 1−β₁ᵗ and c2 = 1−β₂ᵗ.
  */
 // A factor as people say it: 1.6×, 10×, 1000× (fmt would write 1000 as 1×10³).
 const times = (x) => (x < 10 ? fmt(x, 2) : String(Math.round(x)));
@@ -124,12 +120,10 @@ const times = (x) => (x < 10 ? fmt(x, 2) : String(Math.round(x)));
 export function biasNote(optimizer, values) {
   if (optimizer !== "adam" && optimizer !== "adamw") return null;
   const v = values ?? {};
-  if (!isNum(v.t) || !isNum(v.beta1) || !isNum(v.beta2)) return null;
-  const c1 = 1 - v.beta1 ** v.t;
-  const c2 = 1 - v.beta2 ** v.t;
-  if (1 / c2 < 1.05) return `t = ${v.t}: 1−β₂ᵗ ≈ 1, the bias correction has worn off (v̂ ≈ v, m̂ ≈ m).`;
-  const m = 1 / c1 >= 1.05 ? ` (m̂ is ${times(1 / c1)}× m)` : "";
-  return `1−β₂ᵗ = ${fmt(c2, 2)}: v is divided by it, so v̂ is ${times(1 / c2)}× v${m}. m and v start at 0: early on they are too small.`;
+  if (!isNum(v.t) || !isNum(v.c1) || !isNum(v.c2) || v.c1 <= 0 || v.c2 <= 0) return null;
+  if (1 / v.c2 < 1.05) return `t = ${v.t}: 1−β₂ᵗ ≈ 1, the bias correction has worn off (v̂ ≈ v, m̂ ≈ m).`;
+  const m = 1 / v.c1 >= 1.05 ? ` (m̂ is ${times(1 / v.c1)}× m)` : "";
+  return `1−β₂ᵗ = ${fmt(v.c2, 2)}: v is divided by it, so v̂ is ${times(1 / v.c2)}× v${m}. m and v start at 0: early on they are too small.`;
 }
 
 function fmtCell(value) {

@@ -1,10 +1,12 @@
 // The Descent page's address: what a link must carry to reproduce a race (model, racers, learning
 // rates, batch, dataset, view, zoom, speed), read from and written to the query string. Pure.
 
+import { MODEL_TITLES } from "../config.js";
 import { OPTIMIZERS } from "./race.js";
 
 export const DESCENT_MODELS = ["neuron", "line", "mlp"];
-export const DESCENT_MODEL_TITLES = { neuron: "Neuron", line: "Line (y = a·x + b)", mlp: "Network" };
+// the line races with its bias on, so its picture is the w–b plane: the page says so beside the name
+export const DESCENT_MODEL_TITLES = { neuron: MODEL_TITLES.neuron, line: `${MODEL_TITLES.line} (y = a·x + b)`, mlp: MODEL_TITLES.mlp };
 export const DESCENT_DATASETS = ["circle", "xor", "gauss", "spiral"];
 export const SPEEDS = [1, 5, 20, 100];
 export const DEFAULT_RACERS = ["sgd", "momentum", "rmsprop", "adam"];

@@ -6,24 +6,8 @@
 import { fmt } from "../render/format.js";
 import { heatmap } from "./draw.js";
 import { glyph, glyphText } from "./gptstate.js";
-import { sublayerName } from "./ribbon.js";
-
-const WHAT = {
-  input: () => "Tokens",
-  weights: () => "Embeddings",
-  linear: (k) => (k % 2 === 0 ? "Attention scores" : "MLP, linear"),
-  activation: (k) => (k % 2 === 0 ? "Causal softmax" : "MLP, GELU"),
-  loss: () => "Cross-entropy loss",
-  gradients: () => "Gradients",
-  update: () => "Clip and update",
-};
-
-/** "Step 3 · Causal softmax · block 1 attention" */
-export function gptStageTitle(s) {
-  const per = ["linear", "activation", "gradients"].includes(s.stage);
-  const what = (WHAT[s.stage] ?? (() => s.stage))(s.layer);
-  return `Step ${s.step} · ${what}${per ? ` · ${sublayerName(s.layer)}` : ""}`;
-}
+import { planEntry, planOf } from "../state.js";
+import { stageHeading } from "../views/formula.js";
 
 function tokenStrip(values) {
   const wrap = document.createElement("div");
@@ -85,11 +69,12 @@ function attentionMaps(values) {
   return wrap;
 }
 
+/** A picture where the stage's values hold one: the window's tokens, the attention maps, the top guesses. */
 function picture(s) {
   const v = s.values ?? {};
-  if (s.stage === "input") return tokenStrip(v);
+  if (s.stage === "input" && Array.isArray(v.text)) return tokenStrip(v);
   if (s.stage === "loss" && Array.isArray(v.top)) return topBars(v);
-  if (s.stage === "activation" && s.layer % 2 === 0 && Array.isArray(v.map)) return attentionMaps(v);
+  if (s.stage === "activation" && Array.isArray(v.map)) return attentionMaps(v);
   return null;
 }
 
@@ -111,11 +96,11 @@ export function GptFormula(root) {
   function update(state) {
     const s = state.stage;
     const g = state.gpt;
-    const key = s ?? `${state.session?.id}|${state.step}|${g?.phase}|${state.playing}|${state.dataset?.characters}`;
+    const key = s ?? `${state.session?.id}|${state.step}|${g?.phase}|${state.playing}|${state.dataset?.characters}|${planOf(state).length}|${planOf(state).at(-1)?.subtitle}`;
     if (key === lastKey) return;
     lastKey = key;
     if (s) {
-      nameEl.textContent = gptStageTitle(s);
+      nameEl.textContent = stageHeading(s, planEntry(state, s));
       const back = s.direction === "backward";
       dirEl.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
       dirEl.className = `direction ${back ? "back" : "fwd"}`;
@@ -143,10 +128,11 @@ export function GptFormula(root) {
       ? `Text A: ${d.source}, ${Number(d.characters ?? 0).toLocaleString("en-US")} characters, ${d.vocab?.length ?? "?"} different. ` +
         `Task B (${d.finetune_task}): lines like “${d.task_examples?.[0] ?? ""}”. `
       : "";
+    const update = planOf(state).find((e) => e.stage === "update")?.subtitle;
     captionEl.textContent = data + (state.playing
       ? "Pause (Space), then → walks through one step."
       : "→ (or N) walks through one step: tokens, embeddings, each block's attention and MLP, the loss, " +
-        "the gradients back (last block first) and the AdamW update. S: one step, Space: play.");
+        `the gradients back (last block first) and the update${update ? ` (${update})` : ""}. S: one step, Space: play.`);
   }
 
   return { update };

@@ -2,11 +2,12 @@
 // down to a floor; fine-tuning starts its own) with "you are here". Below: Adam's memory for one
 // weight — m, the running mean of its gradient, and v, of its square — with the bias-corrected m̂,
 // v̂ and the step they make, η·m̂/(√v̂ + ε); a strip plots m inside ±√v over the last updates.
+// Every number is the engine's (optimizer_state's `update`): this view formats and draws only.
 
 import { prepare, scale, ticks } from "../render/canvas.js";
 import { DOT, LOSS_LINE } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { adamTerms, DEFAULT_WEIGHT } from "./gptstate.js";
+import { DEFAULT_WEIGHT } from "./gptstate.js";
 import { miniAxes, polyline, vmark } from "./draw.js";
 
 /** The weights one can follow: [label, name, index]; embeddings by character, from the vocabulary. */
@@ -90,11 +91,11 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
 
   function drawMoments(hist) {
     const { ctx, w, h } = prepare(mv);
-    const rows = hist.filter((r) => isNum(r.exp_avg) && isNum(r.exp_avg_sq));
+    const rows = hist.filter((r) => isNum(r.exp_avg) && isNum(r.sqrt_v));
     if (rows.length < 2) return;
     const xs = rows.map((r) => r.step);
     const m = rows.map((r) => r.exp_avg);
-    const sd = rows.map((r) => Math.sqrt(r.exp_avg_sq));
+    const sd = rows.map((r) => r.sqrt_v); // √v, the engine's
     const top = Math.max(1e-30, ...sd, ...m.map(Math.abs)) * 1.1;
     const box = { x: 52, y: 3, w: w - 58, h: h - 6 };
     const sx = scale(xs[0], Math.max(xs[xs.length - 1], xs[0] + 1), box.x, box.x + box.w);
@@ -110,28 +111,35 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
     polyline(ctx, xs, m, sx, sy);
   }
 
+  /** [class, text, title] rows of the last update of the weight, every number from the engine's
+   * optimizer_state reply (`update.values`, engine/transformer/lastupdate.py): formatted only. */
   function text(state, g) {
     const cfg = state.session?.config ?? {};
     const s = g.opt?.state;
     const opt = cfg.optimizer ?? "adamw";
     optName.textContent = opt === "sgd" ? "SGD" : opt === "adam" ? "Adam" : "AdamW";
     if (!s) return [["wide", "(waiting for the optimizer's state…)"]];
-    const parts = [["", `w = ${fmt(s.value, 3)}`, "the weight now"], ["", `g = ${fmt(s.grad, 3)}`, "its gradient in the last step (before clipping)"]];
-    if (opt === "sgd") return [...parts, ["wide", "plain SGD keeps no m or v: w ← w − η·g"]];
-    const b1 = cfg.beta1 ?? 0.9;
-    const b2 = cfg.beta2 ?? 0.99;
-    const a = adamTerms(s, { beta1: b1, beta2: b2, lr: state.lr });
-    if (!a) return [...parts, ["wide", "m = v = 0 until the first update"]];
-    const corr = `β₁ = ${fmt(b1, 3)}, β₂ = ${fmt(b2, 4)}: m and v start at 0, so early on they are too small; dividing by 1 − βᵗ corrects that`;
+    const u = s.update?.values;
+    if (!u) return [["", `w = ${fmt(s.value, 3)}`, "the weight now"], ["wide", "no update of this weight to show yet: take a step"]];
+    const clip = isNum(u.clip_scale) && u.clip_scale < 1 ? ` (clipped: ×${fmt(u.clip_scale, 3)})` : "";
+    const parts = [
+      ["", `w = ${fmt(u.before, 3)} → ${fmt(u.after, 3)}`, "the weight before and after the last update"],
+      ["", `g = ${fmt(u.g, 3)}${clip}`, `its gradient in that step, as the update used it${clip ? ` — before clipping it was ${fmt(u.grad, 3)}` : ""}`],
+      ["", `η = ${fmt(u.lr, 3)}`, "the learning rate of that step, from the schedule"],
+    ];
+    if (opt === "sgd") return [...parts, ["wide", `Δw = −η·g = ${fmt(-u.step, 3)}`, "plain SGD keeps no m or v: w ← w − η·g"]];
+    const corr = `β₁ = ${fmt(u.beta1, 3)}, β₂ = ${fmt(u.beta2, 4)}: m and v start at 0, so early on they are too small; dividing by 1 − βᵗ corrects that`;
+    const decay = isNum(u.decay) ? [["", `η·λ·w = ${fmt(u.decay, 3)}`, `AdamW's decoupled decay (λ = ${fmt(u.weight_decay, 3)}), taken before the step`]] : [];
     return [
-      ["wide", `m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  t = ${a.t}`, corr],
+      ["wide", `m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  t = ${u.t}`, corr],
       ...parts,
-      ["", `m = ${fmt(a.m, 3)}`, "the running mean of g: m ← β₁·m + (1−β₁)·g"],
-      ["", `m̂ = ${fmt(a.mHat, 3)}`, corr],
-      ["", `v = ${fmt(a.v, 3)}`, "the running mean of g²: v ← β₂·v + (1−β₂)·g²"],
-      ["", `v̂ = ${fmt(a.vHat, 3)}`, corr],
-      ["wide", `Δw = −η·m̂/(√v̂+ε) = ${fmt(a.step, 3)}`,
-        `−${fmt(state.lr, 3)} · ${fmt(a.direction, 3)}: Adam's step is about η in size whatever the gradient's scale (AdamW also shrinks w by η·λ·w)`],
+      ["", `m = ${fmt(u.m, 3)}`, "the running mean of g: m ← β₁·m + (1−β₁)·g"],
+      ["", `m̂ = ${fmt(u.m_hat, 3)}`, `m ÷ ${fmt(u.c1, 3)} (1−β₁ᵗ)`],
+      ["", `v = ${fmt(u.v, 3)}`, "the running mean of g²: v ← β₂·v + (1−β₂)·g²"],
+      ["", `v̂ = ${fmt(u.v_hat, 3)}`, `v ÷ ${fmt(u.c2, 3)} (1−β₂ᵗ)`],
+      ...decay,
+      ["wide", `Δw = −η·m̂/(√v̂+ε) = ${fmt(-u.step, 3)}`,
+        `−${fmt(u.lr, 3)} · ${fmt(u.direction, 3)}: Adam's step is about η in size whatever the gradient's scale`],
     ];
   }
 

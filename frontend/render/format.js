@@ -9,6 +9,11 @@ const SUPERSCRIPT = {
   "-": "⁻", "+": "",
 };
 
+/** 12 → "₁₂": indices written as subscripts (classes, weights, layers). */
+export function sub(n) {
+  return String(n).replace(/[0-9]/g, (d) => "₀₁₂₃₄₅₆₇₈₉"[d]);
+}
+
 export function isNum(v) {
   return typeof v === "number" && Number.isFinite(v);
 }

@@ -3,16 +3,14 @@
 // the live parameters and how to start stepping.
 
 import { fmtValue } from "../render/format.js";
+import { planEntry } from "../state.js";
 
-const TITLES = {
-  input: "Input",
-  weights: "Weights",
-  linear: "Linear combination",
-  activation: "Activation",
-  loss: "Loss",
-  gradients: "Gradients",
-  update: "Update",
-};
+/** "Step 3 · Linear combination · hidden layer 1: z = W·a + b": the stage message's step, and its
+ * plan entry's words (the server's; a stage outside the plan shows its bare name). */
+export function stageHeading(s, entry) {
+  const words = entry ? `${entry.title}${entry.subtitle ? `: ${entry.subtitle}` : ""}` : s.stage;
+  return `Step ${s.step} · ${words}`;
+}
 
 /** Row labels in the notation the formulas use; the raw key stays in data-key. */
 export function keyLabel(key, model) {
@@ -70,7 +68,7 @@ export function Formula(root) {
     lastLoss = state.loss;
     let rows;
     if (s) {
-      nameEl.textContent = `Step ${s.step} · ${TITLES[s.stage] ?? s.stage}`;
+      nameEl.textContent = stageHeading(s, planEntry(state, s));
       const back = s.direction === "backward";
       dirEl.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
       dirEl.className = `direction ${back ? "back" : "fwd"}`;

@@ -5,6 +5,7 @@
 import { MODEL_TITLES } from "../config.js";
 import { goalMet, goalText, progressText } from "../lesson.js";
 import { el, Popover } from "./popover.js";
+import { planOf } from "../state.js";
 
 /** `open(id)`: start a lesson at its first step; `load()`: fetch the list (once). */
 export function LessonMenu(bar, panel, { open, load }) {
@@ -136,7 +137,7 @@ export function LessonPanel(root, { move, close }) {
     g.classList.toggle("done", done);
     g.dataset.met = String(done);
     g.querySelector(".lp-tick").textContent = done ? "✓" : "";
-    g.querySelector(".lp-goal-text").textContent = step.goal ? `${done ? "Done: " : "Goal: "}${goalText(step.goal).replace(/^./, (c) => (done ? c.toLowerCase() : c))}` : "";
+    g.querySelector(".lp-goal-text").textContent = step.goal ? `${done ? "Done: " : "Goal: "}${goalText(step.goal, planOf(state)).replace(/^./, (c) => (done ? c.toLowerCase() : c))}` : "";
   }
 
   return { update };

@@ -3,23 +3,8 @@
 // stage on display: where training stands and which keys step through it.
 
 import { fmt } from "../render/format.js";
-import { layerName } from "./netinspect.js";
-
-const TITLES = {
-  input: "Input",
-  weights: "Weights",
-  linear: "Linear combination",
-  activation: "Activation",
-  loss: "Loss",
-  gradients: "Gradients",
-  update: "Update",
-};
-
-/** "Step 3 · Linear combination · hidden layer 1" */
-export function stageTitle(s, K) {
-  const per = ["linear", "activation", "gradients"].includes(s.stage);
-  return `Step ${s.step} · ${TITLES[s.stage] ?? s.stage}${per ? ` · ${layerName(s.layer, K)}` : ""}`;
-}
+import { planEntry } from "../state.js";
+import { stageHeading } from "./formula.js";
 
 function pct(v) {
   return typeof v === "number" && Number.isFinite(v) ? `${Math.round(v * 1000) / 10}%` : "—";
@@ -39,12 +24,11 @@ export function NetFormula(root) {
 
   function update(state) {
     const s = state.stage;
-    const K = state.params?.layers?.length ?? 0;
     const key = s ?? `${state.session?.id}|${state.step}|${state.loss}|${state.testLoss}|${JSON.stringify(state.accuracy)}`;
     if (key === lastKey) return;
     lastKey = key;
     if (s) {
-      nameEl.textContent = stageTitle(s, K);
+      nameEl.textContent = stageHeading(s, planEntry(state, s));
       const back = s.direction === "backward";
       dirEl.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
       dirEl.className = `direction ${back ? "back" : "fwd"}`;

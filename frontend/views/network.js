@@ -5,7 +5,7 @@
 import { activeLayer, displayParams } from "../state.js";
 import { layout, netShape } from "../render/netlayout.js";
 import { valueRange } from "../render/fieldcolors.js";
-import { fmt } from "../render/format.js";
+import { fmt, sub } from "../render/format.js";
 import { lighting, NetGraph } from "./netgraph.js";
 import { NetEditor } from "./neteditor.js";
 import { Inspector } from "./netinspect.js";
@@ -19,11 +19,11 @@ const ZEROS_NOTE =
 function outputName(dataset, K) {
   return (unit) => {
     if (dataset?.task === "regression") return "ŷ";
-    return K > 1 || (dataset?.classes ?? 2) > 2 ? `p${"₀₁₂₃₄₅₆₇₈₉"[unit] ?? unit}` : "p₁";
+    return K > 1 || (dataset?.classes ?? 2) > 2 ? `p${sub(unit)}` : "p₁"; // classes as the data numbers them
   };
 }
 
-export function Network(root, { configure, setParam, toast }) {
+export function Network(root, { configure, setParam, toast, explain }) {
   root.classList.add("network");
   root.innerHTML = `
     <div class="panel-head"><span class="panel-title">Network</span><span class="net-head"></span></div>
@@ -39,7 +39,7 @@ export function Network(root, { configure, setParam, toast }) {
   const lossBadge = root.querySelector(".net-loss");
   const editor = NetEditor(root.querySelector(".net-head"), root.querySelector(".net-cols"), note, { configure });
   const graph = NetGraph(stage);
-  const inspector = Inspector(stage, { setParam, toast });
+  const inspector = Inspector(stage, { setParam, toast, explain });
   let inputs = [];
   let last = {};
   let paintMs = 0;

@@ -1,9 +1,12 @@
 // The training loop as boxes: forward stages left→right along the top, the backward stages
 // (gradients, update) right→left along a return path underneath, closing back into Weights.
-// A short dot animation shows the value travelling into the stage that just ran.
+// A short dot animation shows the value travelling into the stage that just ran. The boxes, their
+// words and their direction are the served plan's (state.js planOf): one box per plan entry.
 
-import { BACKWARD_STAGES, stageNames, visibleTrace } from "../state.js";
+import { planOf, visibleTrace } from "../state.js";
 import { fmt, fmtBrief } from "../render/format.js";
+import { directionClass } from "../render/stagestyle.js";
+import { planKey } from "./ribbon.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const ANIM_MS = 250;
@@ -11,29 +14,6 @@ const TOP_H = 80;
 const BOTTOM_H = 80;
 const ROW_GAP = 22;
 const ENTRY = 34; // room on the left for the "data in" arrow
-
-const TITLES = {
-  input: "Input",
-  weights: "Weights",
-  linear: "Linear",
-  activation: "Activation",
-  loss: "Loss",
-  gradients: "Gradients",
-  update: "Update",
-};
-
-function subtitle(name, model) {
-  const line = model === "line";
-  return {
-    input: "x, y",
-    weights: line ? "a, b" : "w, b",
-    linear: line ? "ŷ = a·x + b" : "z = w·x + b",
-    activation: "a = σ(z)",
-    loss: line ? "MSE: (ŷ − y)²" : "cross-entropy",
-    gradients: line ? "∂L/∂a, ∂L/∂b" : "∂L/∂w, ∂L/∂b",
-    update: line ? "a ← a − η·∂L/∂a" : "w ← w − η·∂L/∂w",
-  }[name] ?? "";
-}
 
 /** One line of the stage's numbers for its box (the formula panel has them all). */
 function summary(name, values, model) {
@@ -50,7 +30,8 @@ function summary(name, values, model) {
     case "update": {
       const ws = Array.isArray(values.w) ? values.w : [values.w];
       const wText = ws.length > 1 ? `(${ws.map((v) => fmt(v, 3)).join(", ")})` : fmt(ws[0], 3);
-      return `${w} = ${wText}, b = ${fmt(values.b, 3)}`;
+      // b is absent where it is not a parameter (a line with its bias off): say nothing rather than 0
+      return typeof values.b === "number" ? `${w} = ${wText}, b = ${fmt(values.b, 3)}` : `${w} = ${wText}`;
     }
     case "linear":
       return `${model === "line" ? "ŷ" : "z"} = ${fmtBrief(values.z)}`;
@@ -65,10 +46,10 @@ function summary(name, values, model) {
   }
 }
 
-/** Box rectangles (CSS px, relative to the view) for the given stage list and width. */
-export function layout(names, width) {
-  const fwd = names.filter((n) => !BACKWARD_STAGES.has(n));
-  const back = names.filter((n) => BACKWARD_STAGES.has(n));
+/** Box rectangles (CSS px, relative to the view) by stage name, for a plan ([{stage, direction}]) and a width. */
+export function layout(plan, width) {
+  const fwd = plan.filter((e) => e.direction !== "backward").map((e) => e.stage);
+  const back = plan.filter((e) => e.direction === "backward").map((e) => e.stage);
   const gap = 44;
   const n = Math.max(1, fwd.length);
   const boxW = Math.max(90, (width - ENTRY - 12 - gap * (n - 1)) / n);
@@ -147,37 +128,40 @@ export function Pipeline(root) {
   svg.append(edgeLayer, dot);
   root.appendChild(svg);
 
-  let key = ""; // names + width + model: rebuild boxes only when one of them changes
+  let key = ""; // plan + width: rebuild boxes only when one of them changes
   let boxes = {};
   let edges = [];
   let anim = null; // {path, start}
   let lastSeq = 0;
   let shown = null; // the stage message last animated into
 
-  function build(names, model, width) {
+  function build(plan, width) {
+    const names = plan.map((e) => e.stage);
     for (const b of Object.values(boxes)) b.el.remove();
     edgeLayer.replaceChildren();
     boxes = {};
-    const { rects, height } = layout(names, width);
+    const { rects, height } = layout(plan, width);
     root.style.height = `${height}px`;
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
-    names.forEach((name) => {
+    plan.forEach((entry) => {
+      const name = entry.stage;
       const r = rects[name];
-      const box = el("div", `stage-box ${BACKWARD_STAGES.has(name) ? "backward" : "forward"}`);
+      const box = el("div", `stage-box ${directionClass(entry)}`);
       box.dataset.stage = name;
+      box.title = entry.title;
       Object.assign(box.style, { left: `${r.x}px`, top: `${r.y}px`, width: `${r.w}px`, height: `${r.h}px` });
-      const title = el("div", "stage-title", TITLES[name] ?? name);
-      const sub = el("div", "stage-sub", subtitle(name, model));
+      const title = el("div", "stage-title", entry.title);
+      const sub = el("div", "stage-sub", entry.subtitle);
       const val = el("div", "stage-value", "");
       box.append(title, sub, val);
       root.appendChild(box);
       boxes[name] = { el: box, val };
     });
-    edges = names.map((name, i) => {
+    edges = plan.map((entry, i) => {
       const d = edgePath(names, i, rects);
       if (!d) return null;
-      const back = BACKWARD_STAGES.has(name);
+      const back = entry.direction === "backward";
       const path = svgEl("path", { d, class: `edge ${back ? "back" : "fwd"}`, "marker-end": `url(#${back ? "arrow-back" : "arrow-fwd"})` });
       edgeLayer.appendChild(path);
       return path;
@@ -197,13 +181,14 @@ export function Pipeline(root) {
   }
 
   function update(state) {
-    const names = stageNames(state);
+    const plan = planOf(state);
+    const names = plan.map((e) => e.stage);
     const model = state.session?.model ?? "";
     const width = root.clientWidth;
-    const k = `${names.join(",")}|${model}|${width}`;
+    const k = `${planKey(plan)}|${width}`;
     if (k !== key) {
       key = k;
-      build(names, model, width);
+      build(plan, width);
     }
     const active = state.stage?.stage ?? "";
     root.dataset.activeStage = active;

@@ -1,62 +1,51 @@
-// A network's training loop in one row: the seven stage words, and under the per-layer ones a
-// pill per layer in the order they run (forward first layer first, gradients last layer first).
-// `session.stages` repeats names per layer, so everything here is keyed by index, never by name.
+// A network's training loop in one row: a box per stage of the served plan (its `stage_title`), and
+// for a stage that repeats per layer a pill per layer in the order they run (forward first layer
+// first, gradients last layer first). The plan repeats stage names, so everything here is keyed by
+// the stage's index in the plan, never by name. Every word comes from the plan (state.js planOf).
 
-import { BACKWARD_STAGES, stageNames } from "../state.js";
-
-const TITLES = {
-  input: "Input",
-  weights: "Weights",
-  linear: "Linear",
-  activation: "Activation",
-  loss: "Loss",
-  gradients: "Gradients",
-  update: "Update",
-};
-
-const SUBTITLES = {
-  input: "x, y",
-  weights: "W, b",
-  linear: "z = W·a + b",
-  activation: "a = f(z)",
-  loss: "L",
-  gradients: "∂L/∂W",
-  update: "W ← W − η·∂L/∂W",
-};
-
-const GROW = { input: 0.75, weights: 0.75, loss: 0.7, update: 1.45 };
+import { planEntry, planOf } from "../state.js";
+import { boxGrow, directionClass, MANY_PILLS, RIBBON_ARROW } from "../render/stagestyle.js";
 
 /**
- * The ribbon's boxes from a stage list: [{name, indices: [i…], layers: [k…]}] in first-seen
- * order. Layers follow the plan: linear/activation count up (0…K−1), gradients count down.
+ * The ribbon's boxes from the plan: one per stage name, in first-seen order,
+ * [{name, entries, indices, perLayer}]. A stage whose entries name a layer (`part`) gets a pill each.
  */
-export function ribbonBoxes(names) {
-  const K = names.filter((n) => n === "linear").length;
+export function ribbonBoxes(plan) {
   const boxes = [];
-  const seen = {};
-  names.forEach((name, i) => {
-    let box = boxes.find((b) => b.name === name);
-    if (!box) boxes.push((box = { name, indices: [], layers: [] }));
-    const nth = (seen[name] = (seen[name] ?? -1) + 1);
+  plan.forEach((entry, i) => {
+    let box = boxes.find((b) => b.name === entry.stage);
+    if (!box) boxes.push((box = { name: entry.stage, entries: [], indices: [] }));
+    box.entries.push(entry);
     box.indices.push(i);
-    box.layers.push(name === "gradients" ? K - 1 - nth : nth);
   });
-  return boxes.map((b) => (b.indices.length > 1 ? b : { ...b, layers: [] }));
+  return boxes.map((b) => ({ ...b, perLayer: b.entries.some((e) => e.part) }));
 }
 
-/** A layer's name on a pill: 1, 2, … for hidden layers, "out" for the output layer. */
-export function pillText(k, K) {
-  return k === K - 1 ? "out" : String(k + 1);
+/** A plan's identity for the views: rebuild when any word, layer or stage changed. */
+export function planKey(plan) {
+  return plan.map((e) => `${e.stage}:${e.layer}:${e.title}:${e.subtitle}:${e.short}`).join("|");
+}
+
+/** "Linear combination · hidden layer 1: z = W·a + b": an entry in full, for a tooltip. */
+export function entryText(e) {
+  return e.subtitle ? `${e.title}: ${e.subtitle}` : e.title;
+}
+
+/** The distinct subtitles of a box's entries, in order: what the box computes, said once. */
+export function boxSubtitle(box) {
+  return [...new Set(box.entries.map((e) => e.subtitle).filter(Boolean))].join(" · ");
 }
 
 /** Light the box (and pill) of the stage on display, mark the earlier ones done, and expose the
  * active stage/index/layer as data attributes (tests read them). Shared by every ribbon. */
-export function lightRibbon(root, state, names, boxes, pills) {
+export function lightRibbon(root, state, boxes, pills) {
   const s = state.stage;
-  const index = s && Number.isInteger(s.index) ? s.index : names.indexOf(s?.stage);
+  const entry = planEntry(state, s);
+  const index = s ? planOf(state).indexOf(entry) : -1;
   root.dataset.activeStage = s?.stage ?? "";
   root.dataset.activeIndex = s ? String(index) : "";
-  root.dataset.activeLayer = s && ["linear", "activation", "gradients"].includes(s.stage) ? String(s.layer) : "";
+  root.dataset.activeLayer = entry?.part ? String(entry.layer) : "";
+  root.dataset.activeTitle = entry?.title ?? "";
   for (const b of boxes) {
     const on = b.indices.includes(index);
     b.el.classList.toggle("active", on);
@@ -70,66 +59,86 @@ export function lightRibbon(root, state, names, boxes, pills) {
   });
 }
 
-export function Ribbon(root) {
+/** The box's element: title, direction, tooltip; `kind` picks the flex weights (stagestyle.js). */
+export function boxElement(b, kind) {
+  const el = document.createElement("div");
+  el.className = `rb-box ${directionClass(b.entries[0])}${b.perLayer ? " per-layer" : ""}`;
+  el.dataset.stage = b.name;
+  el.title = b.entries.map(entryText).join("\n");
+  if (!b.perLayer) el.style.flexGrow = String(boxGrow(b.name, kind));
+  const title = document.createElement("div");
+  title.className = "rb-title";
+  title.textContent = b.entries[0].stage_title;
+  return { el, title };
+}
+
+/** One pill per entry of a per-layer box, registered in `pills` by plan index. */
+export function pillElements(b, pills) {
+  return b.entries.map((e, m) => {
+    const p = document.createElement("span");
+    p.className = "rb-pill";
+    p.textContent = e.short;
+    p.dataset.index = b.indices[m];
+    p.dataset.layer = e.layer;
+    p.title = entryText(e);
+    pills[b.indices[m]] = p;
+    return p;
+  });
+}
+
+export function arrowElement(entry) {
+  const arrow = document.createElement("span");
+  arrow.className = `rb-arrow ${directionClass(entry)}`;
+  arrow.textContent = RIBBON_ARROW;
+  arrow.setAttribute("aria-hidden", "true");
+  return arrow;
+}
+
+/**
+ * `kind` picks the box weights (render/stagestyle.js); `word` leads a per-layer box's pills ("layer").
+ * Per-layer boxes show their pills under the title and their subtitles in the tooltip (one row must
+ * hold a transformer's sublayers too); the other boxes show their subtitle.
+ */
+export function Ribbon(root, { kind = "network", word = "layer" } = {}) {
   root.classList.add("ribbon");
   root.replaceChildren();
   let key = "";
   let boxes = [];
-  let pills = []; // by stage index
+  let pills = []; // by plan index
 
-  function build(names) {
+  function build(plan) {
     root.replaceChildren();
     pills = [];
-    const K = names.filter((n) => n === "linear").length;
-    root.classList.toggle("many", K > 4);
-    boxes = ribbonBoxes(names).map((b, n) => {
-      const el = document.createElement("div");
-      el.className = `rb-box ${BACKWARD_STAGES.has(b.name) ? "backward" : "forward"}${b.layers.length ? " per-layer" : ""}`;
-      el.dataset.stage = b.name;
-      // Per-layer boxes take what their pills need (CSS); of the rest, Update's formula gets most.
-      if (!b.layers.length) el.style.flexGrow = String(GROW[b.name] ?? 1);
-      const title = document.createElement("div");
-      title.className = "rb-title";
-      title.textContent = TITLES[b.name] ?? b.name;
+    const all = ribbonBoxes(plan);
+    root.classList.toggle("many", all.some((b) => b.perLayer && b.entries.length > MANY_PILLS));
+    boxes = all.map((b, n) => {
+      const { el, title } = boxElement(b, kind);
       const sub = document.createElement("div");
       sub.className = "rb-sub";
-      if (b.layers.length) {
-        const word = document.createElement("span");
-        word.className = "rb-word";
-        word.textContent = "layer";
-        sub.appendChild(word);
-        b.layers.forEach((k, m) => {
-          const p = document.createElement("span");
-          p.className = "rb-pill";
-          p.textContent = pillText(k, K);
-          p.dataset.index = b.indices[m];
-          p.dataset.layer = k;
-          p.title = `${TITLES[b.name]}, ${k === K - 1 ? "output layer" : `hidden layer ${k + 1}`}`;
-          sub.appendChild(p);
-          pills[b.indices[m]] = p;
-        });
-      } else sub.textContent = SUBTITLES[b.name] ?? "";
+      if (b.perLayer) {
+        if (word) {
+          const lead = document.createElement("span");
+          lead.className = "rb-word";
+          lead.textContent = word;
+          sub.appendChild(lead);
+        }
+        sub.append(...pillElements(b, pills));
+      } else sub.textContent = boxSubtitle(b);
       el.append(title, sub);
-      if (n > 0) {
-        const arrow = document.createElement("span");
-        arrow.className = `rb-arrow ${BACKWARD_STAGES.has(b.name) ? "backward" : "forward"}`;
-        arrow.textContent = "→";
-        arrow.setAttribute("aria-hidden", "true");
-        root.appendChild(arrow);
-      }
+      if (n > 0) root.appendChild(arrowElement(b.entries[0]));
       root.appendChild(el);
       return { ...b, el };
     });
   }
 
   function update(state) {
-    const names = stageNames(state);
-    const k = names.join(",");
+    const plan = planOf(state);
+    const k = planKey(plan);
     if (k !== key) {
       key = k;
-      build(names);
+      build(plan);
     }
-    lightRibbon(root, state, names, boxes, pills);
+    lightRibbon(root, state, boxes, pills);
   }
 
   return { update };

@@ -1,7 +1,7 @@
 // The settings form, built from the model's config schema. lr and speed apply live; any other
 // change rebuilds the run from its seed (the server's rule), which the hint under the form says.
 
-import { coerce, datasetLabel, formFields, LIVE_KEYS, modelSchema } from "../config.js";
+import { choiceTitle, coerce, formFields, liveKeys, modelSchema } from "../config.js";
 
 const LABELS = {
   lr: "learning rate η", batch_size: "batch", noise: "noise", seed: "seed", speed: "steps/s", dataset: "dataset", bias: "bias b",
@@ -18,7 +18,7 @@ function inputFor(key, prop) {
     for (const v of prop.enum) {
       const o = document.createElement("option");
       o.value = String(v);
-      o.textContent = key === "dataset" ? datasetLabel(v) : String(v);
+      o.textContent = choiceTitle(prop, v);
       sel.appendChild(o);
     }
     return sel;
@@ -78,7 +78,7 @@ export function Settings(root, { schema, onChange, onInvalid }) {
       input.addEventListener("change", () => commit(key));
       if (prop.type === "boolean") label.append(input, name);
       else label.append(name, input);
-      const note = LIVE_KEYS.has(key) ? "applies immediately" : "changing this restarts the run from its seed";
+      const note = liveKeys(m, schema()).has(key) ? "applies immediately" : "changing this restarts the run from its seed";
       label.title = prop.description ? `${prop.description} (${note})` : note;
       root.appendChild(label);
       inputs[key] = input;

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 CONFIG = "model=transformer&n_layer=2&n_head=2&n_embd=48&block_size=24&batch_size=12&seed=3"
 READY = ("window.flowscope && flowscope.state().session && flowscope.state().dataset"
          " && flowscope.state().gpt.info && flowscope.state().conn === 'open'")
-STAGE_TITLES = ["Tokens", "Embeddings", "Linear", "Activation", "Loss", "Backward", "Update"]
+STAGE_TITLES = ["Input", "Weights", "Linear combination", "Activation", "Loss", "Gradients", "Update"]  # the plan's
 
 
 def open_gpt(page, url: str) -> dict:
@@ -47,7 +47,7 @@ def test_transformer_steps_through_one_step(page, server_url, shot):
     titles = page.eval_on_selector_all("#pipeline .rb-title", "els => els.map(e => e.firstChild.textContent.trim())")
     assert titles == STAGE_TITLES
     pills = page.eval_on_selector_all("#pipeline .rb-pill", "els => els.map(e => e.textContent)")
-    assert pills == ["A1", "M1", "A2", "M2"] * 2 + ["M2", "A2", "M1", "A1"]
+    assert pills == ["attn 1", "MLP 1", "attn 2", "MLP 2"] * 2 + ["MLP 2", "attn 2", "MLP 1", "attn 1"]
     assert_fits_viewport(page)
 
     for index, name in enumerate(stages):
@@ -131,6 +131,13 @@ def test_transformer_trains_live_and_fine_tunes(page, server_url, shot):
         "embedding", "block 1", "block 2", "head"]
     page.wait_for_function("flowscope.state().gpt.optHistory.length >= 2", timeout=10_000)
     assert "m̂" in page.text_content("#gpt-optim .go-lines")
+    # …every number of the panel from the engine's optimizer_state `update` (none worked out in the page)
+    page.wait_for_function("() => { const u = flowscope.state().gpt.opt?.state?.update?.values;"
+                           " return u && document.querySelector('#gpt-optim .go-lines').textContent.includes(`t = ${u.t}`); }",
+                           timeout=10_000)
+    upd = page.evaluate("flowscope.state().gpt.opt.state.update.values")
+    assert "Δw = −η·m̂/(√v̂+ε)" in page.text_content("#gpt-optim .go-lines")
+    assert upd["before"] - upd.get("decay", 0.0) - upd["step"] == pytest.approx(upd["after"], rel=1e-5, abs=1e-9)
     assert_fits_viewport(page)
 
     # Pre-train → fine-tune: the switch is marked on the loss chart, and training goes on, on the task.

@@ -62,7 +62,7 @@ def test_a_start_landscape_holds_the_start_and_the_lowest_point():
     assert grid["x"][0] < min(grid["start"][0], x0) and max(grid["start"][0], x0) < grid["x"][-1]
     assert grid["y"][0] < min(grid["start"][1], y0) and max(grid["start"][1], y0) < grid["y"][-1]
     t.run(2000)
-    w, b = t.snapshot()["landscape_at"]
+    w, b = t.snapshot().landscape_at
     cell = (grid["x"][1] - grid["x"][0], grid["y"][1] - grid["y"][0])
     assert abs(w - x0) < 2 * cell[0] and abs(b - y0) < 2 * cell[1]  # training ends where the grid is lowest
     assert t.train_loss() == pytest.approx(low, abs=2e-3)
@@ -76,7 +76,7 @@ def test_each_step_reports_its_place_in_the_landscape():
     t.run(3)
     positions = [m.position for m in t.take_metrics()]
     view = t.model.params_view()
-    assert positions[-1] == [view["w"][0], view["b"]] == t.snapshot()["landscape_at"]
+    assert positions[-1] == [view["w"][0], view["b"]] == t.snapshot().landscape_at
     assert len({tuple(p) for p in positions}) == 3
 
 
@@ -87,7 +87,7 @@ def test_random_plane_positions_recover_points_in_the_plane():
     assert grid["start"] == pytest.approx([0.0, 0.0], abs=1e-12)
     for k, p in t.model.params.items():  # move to a known point of the plane: α = 0.3, β = −0.7
         p[...] = t.start_params[k] + 0.3 * d1[k] - 0.7 * d2[k]
-    assert t.snapshot()["landscape_at"] == pytest.approx([0.3, -0.7], rel=1e-9)
+    assert t.snapshot().landscape_at == pytest.approx([0.3, -0.7], rel=1e-9)
 
 
 def test_racers_with_one_seed_get_one_landscape_and_it_is_cached():

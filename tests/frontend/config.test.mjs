@@ -71,7 +71,8 @@ test("keys map to commands; modified keys are left to the browser", () => {
 
 test("pipeline layout: forward on top left→right, backward underneath right→left", () => {
   const names = ["input", "weights", "linear", "activation", "loss", "gradients", "update"];
-  const { rects } = layout(names, 1250);
+  const plan = names.map((stage, i) => ({ stage, direction: i >= 5 ? "backward" : "forward" }));  // as served
+  const { rects } = layout(plan, 1250);
   for (let i = 1; i < 5; i++) assert.ok(rects[names[i]].x > rects[names[i - 1]].x);
   assert.ok(rects.gradients.y > rects.loss.y);
   assert.ok(rects.update.x < rects.gradients.x);

@@ -6,7 +6,6 @@ import { dueQueries, EVERY_MS, GIVE_UP_MS, newMemo, probsPosition, sent, SETTLE_
 import { gptDefaults, PAGE_DEFAULTS, titleSchema } from "../../frontend/gpt/page.js";
 import { sum, topOf } from "../../frontend/gpt/probs.js";
 import { ratioWidth } from "../../frontend/gpt/layers.js";
-import { sublayerName, sublayerPill } from "../../frontend/gpt/ribbon.js";
 import { initialState, reduce } from "../../frontend/state.js";
 import { readLocation } from "../../frontend/config.js";
 
@@ -117,10 +116,6 @@ test("the update-ratio bar is logarithmic: 10⁻³ sits in the middle", () => {
   assert.equal(ratioWidth(null), 0);
 });
 
-test("pills name the sublayers: A1 M1 A2 M2 …", () => {
-  assert.deepEqual([0, 1, 2, 3].map(sublayerPill), ["A1", "M1", "A2", "M2"]);
-  assert.equal(sublayerName(3), "block 2 MLP");
-});
 
 test("the page starts from a small model unless the URL says otherwise; the form gets short labels", () => {
   const where = readLocation("/", "?model=transformer&n_layer=3", null);

@@ -11,6 +11,7 @@ import threading
 import httpx
 import pytest
 
+from flowscope.engine.export import PackedRun
 from flowscope.server.sessions import ALPHABET, CODE_LENGTH, JoinLimiter, TooMany
 from flowscope.server.settings import Settings
 from flowscope.server.store import RunStore, StoreFull
@@ -170,17 +171,20 @@ def test_saving_runs_off_the_event_loop(server_factory, tmp_path, monkeypatch):
 
 
 def test_store_bounds_count_size_and_owner(tmp_path):
-    run = {"model": "neuron", "steps": 1, "config": {}, "custom": None, "metrics": []}
+    def run(size):
+        return PackedRun(model="neuron", steps=1, config="{}", custom="null", metrics="[]", weights=b"x" * size,
+                         state=None)
+
     store = RunStore(tmp_path, max_runs=3, max_bytes=10_000, max_per_owner=2)
-    store.save("a", run, b"x" * 100, owner="t1")
-    store.save("b", run, b"x" * 100, owner="t1")
+    store.save("a", run(100), owner="t1")
+    store.save("b", run(100), owner="t1")
     with pytest.raises(StoreFull, match="max_saved_runs_per_owner"):
-        store.save("c", run, b"x" * 100, owner="t1")
+        store.save("c", run(100), owner="t1")
     with pytest.raises(StoreFull, match="max_saved_mb"):
-        store.save("big", run, b"x" * 20_000, owner="t2")
-    store.save("d", run, b"x" * 100, owner="t2")
+        store.save("big", run(20_000), owner="t2")
+    store.save("d", run(100), owner="t2")
     with pytest.raises(StoreFull, match="max_saved_runs"):
-        store.save("e", run, b"x" * 100, owner="t3")
+        store.save("e", run(100), owner="t3")
     assert len(store.list("t1")) == 2 and len(store.list("t2")) == 1 and store.list("t3") == []
     store.close()
 

@@ -103,4 +103,4 @@ def test_scaled_residual_shrinks_only_the_output_projections():
 
 
 def test_config_lists_the_same_inits_as_the_model():
-    assert tconfig.INITS == INITS
+    assert tconfig.INITS is INITS

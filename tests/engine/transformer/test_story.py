@@ -14,11 +14,11 @@ def walk(run: TransformerRun):
     rec = run.begin_step()
     before = {n: p.detach().clone() for n, p in run.model.named_parameters()}
     run.apply(rec)
-    return rec, before, {(s, k): run.describe(s, k, rec) for s, k in run.plan}
+    return rec, before, {(e.stage, e.layer): run.describe(e.stage, e.layer, rec) for e in run.plan}
 
 
 def test_plan_uses_the_seven_words_forward_then_back():
-    p = plan(2)
+    p = [(e.stage, e.layer) for e in plan(2)]
     assert [s for s, _ in p] == ["input", "weights"] + ["linear", "activation"] * 4 + ["loss"] + ["gradients"] * 4 + ["update"]
     assert [k for s, k in p if s == "linear"] == [0, 1, 2, 3]  # sublayers: attention, MLP, attention, MLP
     assert [k for s, k in p if s == "gradients"] == [3, 2, 1, 0]  # last first

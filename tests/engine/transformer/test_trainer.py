@@ -15,13 +15,13 @@ STATE_FIELDS = {"step", "params", "lr", "loss", "test_loss", "accuracy", "schedu
 def test_stage_by_stage_walks_the_plan_and_applies_the_update_at_its_stage(tiny):
     t = GPTTrainer(tiny)
     events = [t.next_stage() for _ in range(len(t.plan))]
-    assert [(e.stage, e.layer) for e in events] == t.plan
+    assert [(e.stage, e.layer) for e in events] == [(p.stage, p.layer) for p in t.plan]
     assert {e.step for e in events} == {0} and t.steps_done == 1
     assert events[-1].values["after"]["value"] != events[-1].values["before"]["value"]
     metrics = t.take_metrics()
     assert len(metrics) == 1 and metrics[0].test_loss is not None  # a step a person looked at is evaluated
     back = t.back(3)
-    assert back.replay and back.stage == t.plan[-4][0]
+    assert back.replay and back.stage == t.plan[-4].stage
     assert t.next_stage().replay  # forward again through the kept stages, not a new step
     assert t.steps_done == 1
 
@@ -33,7 +33,7 @@ def test_whole_steps_take_the_fast_path_and_report_metrics(tiny):
     ms = t.take_metrics()
     assert [m.step for m in ms] == [1, 2, 3, 4, 5] and all(isinstance(m, StepMetrics) for m in ms)
     assert all(m.lr == pytest.approx(t.gpt.schedule.lr_at(m.step - 1)) for m in ms)
-    snap = t.snapshot()
+    snap = t.snapshot().fields()
     assert STATE_FIELDS <= set(snap) and snap["step"] == 5
     assert [set(row) for row in snap["layers"]] == [{"grad_norm", "update_ratio"}] * 4
     assert snap["gpt"]["phase"] == "pretrain" and snap["gpt"]["device"] == "cpu"
@@ -70,7 +70,7 @@ def test_export_and_restore_round_trip(tiny):
     assert other.steps_done == 3 and other.gpt.steps == 3
     for (n, p), (_, q) in zip(t.gpt.model.named_parameters(), other.gpt.model.named_parameters()):
         assert torch.equal(p, q), n
-    saved["params"]["lm_head.weight"] = saved["params"]["lm_head.weight"][:2]
+    saved.params["lm_head.weight"] = saved.params["lm_head.weight"][:2]
     with pytest.raises(ValueError, match="does not fit"):
         other.restore(saved)
 
@@ -80,7 +80,7 @@ def test_switching_phase_drops_a_half_shown_step(tiny):
     t.run(2)
     t.next_stage()
     event = t.switch_phase("finetune")
-    assert event["to"] == "finetune" and t.snapshot()["gpt"]["phase"] == "finetune"
+    assert event["to"] == "finetune" and t.snapshot().gpt["phase"] == "finetune"
     assert all(tr.metrics is not None for tr in t.history)
     assert t.next_stage().stage == "input" and t.gpt.phase == "finetune"
 
