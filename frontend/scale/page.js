@@ -1,0 +1,215 @@
+// The Scale page: reads the address, asks the engine (POST /api/scale, one request in flight, the
+// newest settings win), draws its reply the moment it arrives, keeps the address saying what is
+// on screen, and runs "Measure here" for the rungs this machine trains. Keys: ←/→ or J/K walk the
+// ladder, M measures, P presenter mode.
+
+import { Tabs } from "../views/tabs.js";
+import { ComputePanel } from "./compute.js";
+import { groupFigures } from "./figures.js";
+import { Ladder } from "./ladder.js";
+import { MeasurePanel, MeasureRunner, createMessage } from "./measure.js";
+import { MemoryPanel } from "./memory.js";
+import { ParallelPanel } from "./parallel.js";
+import { ParamsPanel } from "./params.js";
+import { PublishedPanel } from "./published.js";
+import { Requester, fetchPresets, postScale } from "./request.js";
+import { LIVE_RUNGS, buildRequest, presetsQuery, readWhere, stepRung, whereSearch, withPreset, withSetting } from "./where.js";
+import { fmtSeconds } from "./units.js";
+
+const $ = (id) => document.getElementById(id);
+
+let where = readWhere(location.search);
+let presets = null;
+let reply = null;
+let error = null;
+let measure = null;
+let replyMs = null;
+let dirty = true;
+let frameCount = 0;
+// Change → drawn: when a control changed, and when the reply for it was drawn and then painted.
+const timing = { pending: null, last: null, all: [] };
+
+const requester = Requester({
+  post: postScale,
+  now: () => performance.now(),
+  onReply(json, body, ms) {
+    reply = json;
+    error = null;
+    replyMs = ms;
+    // Draw now, not at the next frame: the figures are on the frame after the change whenever the
+    // answer beats it.
+    render(true);
+    noteDrawn();
+  },
+  onError(detail) {
+    error = detail;
+    render(true);
+    noteDrawn();
+  },
+});
+
+function noteDrawn() {
+  const p = timing.pending;
+  if (!p || requester.busy()) return;
+  timing.pending = null;
+  const drawnAt = performance.now();
+  // The next frame callback is the frame that paints what was just drawn.
+  requestAnimationFrame(() => {
+    const t = { ms: drawnAt - p.t0, paintedMs: performance.now() - p.t0, frames: frameCount + 1 - p.frame, what: p.what };
+    timing.last = t;
+    timing.all.push(t);
+  });
+}
+
+function ask(what) {
+  timing.pending = { t0: performance.now(), frame: frameCount, what };
+  requester.want(buildRequest(where));
+  writeAddress();
+  dirty = true;
+}
+
+window.scale = {
+  state: () => ({ where, presets, reply, error, measure, replyMs }),
+  timing: () => timing,
+};
+
+// ---- views ----------------------------------------------------------------------------------------
+
+const rungNames = () => (presets ?? []).map((p) => p.name);
+const currentRung = () => reply?.preset ?? where.preset;
+
+function pick(name) {
+  if (!name || name === currentRung()) return;
+  where = withPreset(where, name);
+  if (name !== "transformer") where.tf = {};
+  ask(`preset ${name}`);
+}
+
+function setSetting(group, field, value) {
+  where = withSetting(where, group, field, value);
+  ask(`${group}.${field}`);
+}
+
+/** A parallel degree changed: the whole layout becomes explicit, so the GPU count follows it. */
+function setParallel(field, value) {
+  const p = { ...(reply?.parallel ?? {}), ...where.parallel, [field]: value };
+  where = { ...where, parallel: { dp: p.dp ?? 1, tp: p.tp ?? 1, pp: p.pp ?? 1, ...(p.zero !== undefined ? { zero: p.zero } : {}) } };
+  ask(`parallel.${field}`);
+}
+
+const runner = MeasureRunner({
+  onChange(run) {
+    measure = run;
+    dirty = true;
+  },
+});
+
+function startMeasure() {
+  const rung = currentRung();
+  const create = createMessage(rung, reply, where.tf);
+  if (!create) return;
+  runner.start(rung, create);
+}
+
+const views = [
+  Tabs($("tabs"), { current: "scale" }),
+  Ladder($("ladder"), { onPick: pick, onModel: (k, v) => setSetting("model", k, v) }),
+  ParamsPanel($("params")),
+  MemoryPanel($("memory"), { onSetting: setSetting }),
+  ParallelPanel($("parallel"), { onParallel: setParallel, onSetting: setSetting }),
+  ComputePanel($("compute"), { onSetting: setSetting }),
+  PublishedPanel($("published")),
+  MeasurePanel($("measure"), { onMeasure: startMeasure }),
+  Status($("status")),
+];
+
+/** The engine's answer time, or what it refused. */
+function Status(root) {
+  root.classList.add("status");
+  root.innerHTML = `<span class="chip" id="engine-chip">engine <b id="engine-ms">…</b></span><span class="chip bad" id="engine-error" role="alert" hidden></span>
+    <button type="button" class="bar-button" id="presenter-toggle" aria-pressed="false" title="Presenter mode: large type, high contrast (P)">Presenter <kbd>P</kbd></button>`;
+  root.querySelector("#presenter-toggle").addEventListener("click", (ev) => {
+    ev.currentTarget.blur();
+    togglePresenter();
+  });
+  let last = "";
+  return {
+    update() {
+      const key = `${replyMs}|${error}|${where.presenter}`;
+      if (key === last) return;
+      last = key;
+      root.querySelector("#engine-ms").textContent = replyMs === null ? "…" : fmtSeconds(replyMs / 1000);
+      const e = root.querySelector("#engine-error");
+      e.hidden = !error;
+      e.textContent = error ? `refused: ${error}` : "";
+      root.querySelector("#presenter-toggle").setAttribute("aria-pressed", String(!!where.presenter));
+    },
+  };
+}
+
+function togglePresenter() {
+  where = { ...where, presenter: !where.presenter };
+  writeAddress();
+  dirty = true;
+}
+
+// ---- keys ---------------------------------------------------------------------------------------
+
+function typing(target) {
+  const tag = target?.tagName;
+  return tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || target?.isContentEditable;
+}
+
+const KEYS = {
+  arrowleft: () => pick(stepRung(rungNames(), currentRung(), -1)),
+  arrowright: () => pick(stepRung(rungNames(), currentRung(), +1)),
+  j: () => pick(stepRung(rungNames(), currentRung(), -1)),
+  k: () => pick(stepRung(rungNames(), currentRung(), +1)),
+  m: startMeasure,
+  p: togglePresenter,
+};
+window.addEventListener("keydown", (ev) => {
+  if (typing(ev.target) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  const action = KEYS[ev.key.toLowerCase()];
+  if (!action) return;
+  ev.preventDefault();
+  if (ev.repeat && (ev.key === "m" || ev.key === "p")) return;
+  action();
+});
+
+// ---- drawing and the address ----------------------------------------------------------------------
+
+let lastSearch = null;
+function writeAddress() {
+  const search = whereSearch(where);
+  if (search === lastSearch) return;
+  lastSearch = search;
+  history.replaceState(null, "", `/scale${search}`);
+}
+
+function render(force = false) {
+  if (!dirty && !force) return;
+  dirty = false;
+  document.documentElement.classList.toggle("presenter", !!where.presenter);
+  const rung = currentRung();
+  document.body.dataset.rung = rung ?? "";
+  document.body.dataset.live = String(LIVE_RUNGS.includes(rung));
+  const view = { where, presets, reply, error, figs: groupFigures(reply?.figures), rung, measure, nowMs: performance.now() };
+  for (const v of views) v.update(view);
+}
+
+function frame() {
+  frameCount += 1;
+  requestAnimationFrame(frame);
+  // A running measurement's clock ticks every frame; otherwise only a change redraws.
+  if (measure && (measure.status === "connecting" || measure.status === "measuring")) dirty = true;
+  render();
+}
+requestAnimationFrame(frame);
+
+writeAddress();
+requester.want(buildRequest(where));
+fetchPresets(presetsQuery(where)).then((list) => {
+  presets = Array.isArray(list) ? list : [];
+  dirty = true;
+});

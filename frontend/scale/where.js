@@ -1,0 +1,183 @@
+// The Scale page's address and its request: every setting on screen is in the query string
+// (`/scale?preset=llama-3.1-405b&dp=64&tp=8&pp=16&zero=1&gpu=h100&precision=bf16_mixed&recompute=selective`),
+// read at load, written back on every change, and turned into the POST /api/scale body. Only what
+// the address (or a control) sets is sent: everything left out is the engine's default, and the page
+// reads the resolved value back from the reply — it never guesses an engine number itself. Pure.
+
+// Choices the API accepts (docs: POST /api/scale). Names only; every figure comes from the engine.
+export const PRECISIONS = ["fp32", "bf16_mixed"];
+export const OPTIMIZERS = ["adam", "adam8bit", "sgd"];
+export const RECOMPUTES = ["none", "selective", "full"];
+export const ZERO_STAGES = [0, 1, 2, 3];
+export const GPUS = ["a100-40gb", "a100-80gb", "h100", "h200", "rtx-4090"];
+export const MLPS = ["gelu", "swiglu"];
+export const NORMS = ["layernorm", "rmsnorm"];
+export const LIVE_RUNGS = ["neuron", "mlp", "transformer"];
+
+// The model fields one can edit (request `model`), and the Transformer page's own names for the
+// transformer rung's config (the link from that page carries them; GET /api/scale/presets takes them).
+export const MODEL_INTS = ["n_layer", "d_model", "n_head", "n_kv_head", "d_ff", "vocab", "seq_len"];
+export const TRANSFORMER_KEYS = ["n_layer", "n_embd", "n_head", "block_size", "vocab"];
+// Address key → [request group, field, kind]. Short keys where the page has them on a control.
+const FIELDS = {
+  tokens: ["training", "tokens", "pos"],
+  mb: ["training", "micro_batch", "int"],
+  precision: ["training", "precision", PRECISIONS],
+  optimizer: ["training", "optimizer", OPTIMIZERS],
+  recompute: ["training", "recompute", RECOMPUTES],
+  dp: ["parallel", "dp", "int"],
+  tp: ["parallel", "tp", "int"],
+  pp: ["parallel", "pp", "int"],
+  zero: ["parallel", "zero", ZERO_STAGES],
+  gpu: ["hardware", "gpu", GPUS],
+  mfu: ["hardware", "mfu", "fraction"],
+  usd: ["hardware", "usd_per_gpu_hour", "nonneg"],
+  pue: ["hardware", "pue", "pos"],
+  gbps: ["hardware", "interconnect_gbps", "pos"],
+};
+export const GROUPS = ["training", "parallel", "hardware"];
+
+const NAME = /^[a-z0-9][a-z0-9.\-_]{0,40}$/;
+
+/** A query value as the kind says, or undefined when it is missing or not valid. */
+function parseValue(raw, kind) {
+  if (raw === null || raw === "") return undefined;
+  if (Array.isArray(kind)) {
+    const hit = kind.find((c) => String(c) === raw);
+    return hit === undefined ? undefined : hit;
+  }
+  const v = Number(raw);
+  if (!Number.isFinite(v)) return undefined;
+  if (kind === "int") return Number.isInteger(v) && v >= 1 ? v : undefined;
+  if (kind === "fraction") return v > 0 && v <= 1 ? v : undefined;
+  if (kind === "nonneg") return v >= 0 ? v : undefined;
+  return v > 0 ? v : undefined; // "pos"
+}
+
+const parseBool = (raw) => (raw === null ? undefined : /^(1|true|yes|on)$/i.test(raw) ? true : /^(0|false|no|off)$/i.test(raw) ? false : undefined);
+
+function prune(obj) {
+  const out = {};
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** The page's settings from a query string; anything unknown or invalid is left to the engine. */
+export function readWhere(search) {
+  const q = new URLSearchParams(search ?? "");
+  const preset = NAME.test(q.get("preset") ?? "") ? q.get("preset") : null;
+  const where = { preset, tf: {}, model: {}, training: {}, parallel: {}, hardware: {}, presenter: parseBool(q.get("presenter")) === true };
+  if (preset === "transformer") {
+    for (const k of TRANSFORMER_KEYS) {
+      const v = parseValue(q.get(k), "int");
+      if (v !== undefined) where.tf[k] = v;
+    }
+    const task = q.get("task");
+    if (task && /^[a-z]{1,20}$/.test(task)) where.tf.task = task;
+  }
+  for (const k of MODEL_INTS) {
+    if (preset === "transformer" && TRANSFORMER_KEYS.includes(k)) continue; // the rung's own config
+    const v = parseValue(q.get(k), "int");
+    if (v !== undefined) where.model[k] = v;
+  }
+  const mlp = parseValue(q.get("mlp"), MLPS);
+  if (mlp) where.model.mlp = mlp;
+  const norm = parseValue(q.get("norm"), NORMS);
+  if (norm) where.model.norm = norm;
+  const tied = parseBool(q.get("tied"));
+  if (tied !== undefined) where.model.tied_embeddings = tied;
+  for (const [key, [group, field, kind]] of Object.entries(FIELDS)) {
+    const v = parseValue(q.get(key), kind);
+    if (v !== undefined) where[group][field] = v;
+  }
+  return where;
+}
+
+/** The query string for the settings on screen ("?preset=…&dp=…"); only what is set. */
+export function whereSearch(where) {
+  const q = new URLSearchParams();
+  if (where.preset) q.set("preset", where.preset);
+  if (where.preset === "transformer") {
+    for (const k of TRANSFORMER_KEYS) if (where.tf?.[k] !== undefined) q.set(k, String(where.tf[k]));
+    if (where.tf?.task) q.set("task", where.tf.task);
+  }
+  for (const k of MODEL_INTS) if (where.model?.[k] !== undefined) q.set(k, String(where.model[k]));
+  if (where.model?.mlp) q.set("mlp", where.model.mlp);
+  if (where.model?.norm) q.set("norm", where.model.norm);
+  if (where.model?.tied_embeddings !== undefined) q.set("tied", where.model.tied_embeddings ? "1" : "0");
+  for (const [key, [group, field]] of Object.entries(FIELDS)) {
+    const v = where[group]?.[field];
+    if (v !== undefined) q.set(key, String(v));
+  }
+  if (where.presenter) q.set("presenter", "1");
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** The transformer rung's config in the engine's names (the Transformer page says n_embd, block_size). */
+export function transformerModel(tf) {
+  return prune({ n_layer: tf?.n_layer, d_model: tf?.n_embd, n_head: tf?.n_head, seq_len: tf?.block_size, vocab: tf?.vocab });
+}
+
+/**
+ * The POST /api/scale body for these settings. A parallel layout needs every degree and the GPU
+ * count that matches it (the API refuses dp·tp·pp ≠ n_gpus), so a degree the address leaves out is
+ * 1 (no parallelism of that kind) and n_gpus is their product.
+ */
+export function buildRequest(where) {
+  const body = {};
+  if (where.preset) body.preset = where.preset;
+  const model = { ...(where.preset === "transformer" ? transformerModel(where.tf) : {}), ...prune(where.model ?? {}) };
+  if (Object.keys(model).length) body.model = model;
+  const training = prune(where.training ?? {});
+  if (Object.keys(training).length) body.training = training;
+  const parallel = prune(where.parallel ?? {});
+  const hardware = prune(where.hardware ?? {});
+  if (["dp", "tp", "pp"].some((k) => parallel[k] !== undefined)) {
+    for (const k of ["dp", "tp", "pp"]) parallel[k] ??= 1;
+    hardware.n_gpus = parallel.dp * parallel.tp * parallel.pp;
+  }
+  if (Object.keys(parallel).length) body.parallel = parallel;
+  if (Object.keys(hardware).length) body.hardware = hardware;
+  return body;
+}
+
+/** The GET /api/scale/presets query: the transformer rung follows the Transformer page's config. */
+export function presetsQuery(where) {
+  const q = new URLSearchParams();
+  if (where.preset === "transformer") for (const k of TRANSFORMER_KEYS) if (where.tf?.[k] !== undefined) q.set(k, String(where.tf[k]));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Settings after choosing another rung: the model's own edits are dropped, everything else stays. */
+export function withPreset(where, preset) {
+  return { ...where, preset, model: {}, tf: preset === "transformer" ? where.tf ?? {} : {} };
+}
+
+/** Settings after one control changed (`group`: training | parallel | hardware | model). */
+export function withSetting(where, group, field, value) {
+  const next = { ...where, [group]: { ...(where[group] ?? {}), [field]: value } };
+  if (value === undefined) delete next[group][field];
+  return next;
+}
+
+/** The rung `delta` steps from `current` along `names` (clamped at the ends); the first one if none. */
+export function stepRung(names, current, delta) {
+  if (!names.length) return null;
+  const i = names.indexOf(current);
+  if (i < 0) return names[delta < 0 ? names.length - 1 : 0];
+  return names[Math.max(0, Math.min(names.length - 1, i + delta))];
+}
+
+/**
+ * The link from the Transformer page: its model on the ladder (`config`: the session's settings;
+ * `vocab`: how many different characters its data has, when known).
+ */
+export function scaleHref(config, vocab) {
+  const q = new URLSearchParams({ preset: "transformer" });
+  for (const k of ["n_layer", "n_embd", "n_head", "block_size"]) if (Number.isInteger(config?.[k])) q.set(k, String(config[k]));
+  if (Number.isInteger(vocab) && vocab > 0) q.set("vocab", String(vocab));
+  if (typeof config?.task === "string" && /^[a-z]{1,20}$/.test(config.task)) q.set("task", config.task);
+  return `/scale?${q}`;
+}
