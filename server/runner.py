@@ -22,9 +22,10 @@ from flowscope.engine.trainers import make_trainer
 
 from . import messages as m
 from .protocol import (GPT_QUERIES, MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery,
-                       ExplainQuery, LandscapeQuery, Pause, Phase, Play, ProbsQuery, Reset, SampleQuery,
+                       ExplainQuery, LandscapeQuery, MeasureQuery, Pause, Phase, Play, ProbsQuery, Reset, SampleQuery,
                        SetParam, Step, validate_config)
-from .replies import CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg, SampleMsg
+from .replies import (CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, MeasureMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg,
+                      SampleMsg)
 from .wire import encode, encode_tensors
 
 log = logging.getLogger("flowscope.runner")
@@ -129,6 +130,9 @@ class Runner:
                 grid = t.landscape(command.resolution, command.kind, command.span, command.seed, command.weights,
                                    command.at)
                 return self.publish([(encode(LandscapeMsg(**grid, step=t.steps_done)), False)], client)
+            if isinstance(command, MeasureQuery):  # on this thread, on a copy: the session is untouched
+                msg = MeasureMsg(**t.measure(command.checkpoint is not False, command.bf16 is not False))
+                return self.publish([(encode(msg), False)], client)
             if isinstance(command, ExplainQuery):
                 msg = ExplainMsg(step=t.steps_done, name=command.name, index=command.index,
                                  optimizer=t.config.optimizer, **t.explain(command.name, tuple(command.index)))
