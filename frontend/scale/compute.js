@@ -24,10 +24,12 @@ export function ComputePanel(root, { onSetting }) {
     <div class="token-axis" id="cmp-axis" aria-label="training tokens against the Chinchilla point">
       <div class="axis-line"></div><span class="mark chin"><i></i><b></b></span><span class="mark run"><i></i><b></b></span>
     </div>
-    <p class="token-note" id="cmp-note"></p>`;
+    <p class="token-note" id="cmp-note"></p>
+    <p class="placeholder" id="cmp-none" hidden>One training step of this model, below: it trains in seconds here, so there is no run to cost.</p>`;
   const box = root.querySelector("#cmp-controls");
   const c = {
-    tokens: NumberField(box, { id: "tokens", label: "tokens D", min: 1, onChange: (v) => onSetting("training", "tokens", v), width: "104px",
+    tokens: NumberField(box, { id: "tokens", label: "tokens D", min: 1, onChange: (v) => onSetting("training", "tokens", v), width: "112px",
+      show: (v) => (v >= 1e5 ? v.toExponential().replace("e+", "e") : String(v)),
       title: "training tokens (e.g. 1.5e13)" }),
     mfu: NumberField(box, { id: "mfu", label: "MFU", min: 0.001, onChange: (v) => v <= 1 && onSetting("hardware", "mfu", v), width: "64px",
       title: "model FLOPs utilization: the fraction of the GPUs' peak the run achieves (0–1)" }),
@@ -45,6 +47,8 @@ export function ComputePanel(root, { onSetting }) {
       c.mfu.set(reply?.hardware?.mfu);
       c.usd.set(reply?.hardware?.usd_per_gpu_hour);
       c.pue.set(reply?.hardware?.pue);
+      box.hidden = !reply?.hardware;
+      $("#cmp-none").hidden = !reply || !!reply.hardware;
       const key = JSON.stringify([reply?.tokens, reply?.chinchilla_tokens, reply?.days, reply?.cost_usd]);
       if (key !== last) {
         last = key;

@@ -23,7 +23,8 @@ export function SelectField(parent, { id, label, choices, onChange, numeric = fa
 }
 
 /** A number box; an empty or invalid entry is refused (the box goes back to the last value). */
-export function NumberField(parent, { id, label, onChange, min = 0, step = "any", integer = false, title = null, width = null }) {
+/** `show(value)` → the text put in the box (e.g. "1.5e13" for a token count); plain digits by default. */
+export function NumberField(parent, { id, label, onChange, min = 0, step = "any", integer = false, title = null, width = null, show = String }) {
   const wrap = el("label", { class: "field", title });
   wrap.append(label);
   const input = el("input", { id, type: "number", min, step, inputmode: integer ? "numeric" : "decimal" });
@@ -45,7 +46,7 @@ export function NumberField(parent, { id, label, onChange, min = 0, step = "any"
     input,
     set(value) {
       if (value === undefined || value === null) return;
-      last = String(value);
+      last = show(value);
       if (document.activeElement === input) return;
       if (input.value !== last) input.value = last;
     },

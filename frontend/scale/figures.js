@@ -12,6 +12,7 @@ const PANEL_OF = {
   params: "params",
   memory: "memory",
   activations: "memory",
+  min_gpus: "memory",
   parallel: "parallel",
   comm: "parallel",
   compute: "compute",

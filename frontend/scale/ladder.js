@@ -23,10 +23,13 @@ export function Ladder(root, { onPick, onModel }) {
   root.innerHTML = `<div class="panel-head"><span class="panel-title">The ladder: one neuron → 405B</span>
     <span class="hint"><kbd>←</kbd><kbd>→</kbd> or <kbd>J</kbd><kbd>K</kbd> walk it</span></div>
     <div class="rungs" role="radiogroup" aria-label="models"></div>
-    <div class="model-row"><span class="model-title"></span><div class="model-fields"></div></div>`;
+    <div class="model-row"><span class="model-title"></span><div class="model-fields"></div><span class="extras"></span></div>
+    <p class="fig-source" id="model-source"></p>`;
   const rungs = root.querySelector(".rungs");
   const fieldsBox = root.querySelector(".model-fields");
   const title = root.querySelector(".model-title");
+  const extras = root.querySelector(".extras");
+  const source = root.querySelector("#model-source");
   const fields = {};
   for (const [k, label] of FIELDS) {
     fields[k] = NumberField(fieldsBox, { id: `m-${k}`, label, min: 1, step: 1, integer: true, onChange: (v) => onModel(k, v) });
@@ -38,32 +41,35 @@ export function Ladder(root, { onPick, onModel }) {
   let lastRungs = "";
   const buttons = new Map();
 
-  function drawRungs(presets, reply) {
-    const key = JSON.stringify([presets?.map((p) => [p.name, p.title, p.params_published, p.kind]), reply?.params?.total, reply?.preset]);
+  function rungButton(p, i, cls) {
+    const b = el("button", { type: "button", class: `${cls}${p.kind === "live" ? " live" : ""}`, "data-preset": p.name, role: "radio" });
+    b.innerHTML = `<span class="rung-step"></span><span class="rung-title"></span><span class="rung-params"></span>`;
+    b.querySelector(".rung-step").textContent = i === null ? "also" : String(i + 1);
+    b.querySelector(".rung-title").textContent = p.title ?? p.name;
+    b.querySelector(".rung-params").textContent = typeof p.params === "number" ? `${fmtParams(p.params)} params` : "";
+    b.title = p.kind === "live" ? "a model this machine trains: Measure here (M)" : p.source ?? "";
+    b.addEventListener("click", () => {
+      b.blur();
+      onPick(p.name);
+    });
+    buttons.set(p.name, b);
+    return b;
+  }
+
+  function drawRungs(presets) {
+    const key = JSON.stringify(presets?.map((p) => [p.name, p.title, p.params, p.kind, p.ladder]));
     if (key === lastRungs) return;
     lastRungs = key;
     buttons.clear();
-    rungs.replaceChildren(
-      ...(presets ?? []).map((p, i) => {
-        const b = el("button", { type: "button", class: `rung ${p.kind === "live" ? "live" : ""}`, "data-preset": p.name, role: "radio" });
-        const count = p.params_published ?? (p.name === reply?.preset ? reply?.params?.total : null);
-        b.innerHTML = `<span class="rung-step">${i + 1}</span><span class="rung-title"></span><span class="rung-params"></span>`;
-        b.querySelector(".rung-title").textContent = p.title ?? p.name;
-        b.querySelector(".rung-params").textContent = count == null ? (p.kind === "live" ? "trains here" : "") : `${fmtParams(count)} params`;
-        if (p.kind === "live") b.title = "a model this machine trains: Measure here (M)";
-        b.addEventListener("click", () => {
-          b.blur();
-          onPick(p.name);
-        });
-        buttons.set(p.name, b);
-        return b;
-      }),
-    );
+    // The ladder is the presets marked for it; the others (a published run beside it) come after.
+    const list = presets ?? [];
+    rungs.replaceChildren(...list.filter((p) => p.ladder !== false).map((p, i) => rungButton(p, i, "rung")));
+    extras.replaceChildren(...list.filter((p) => p.ladder === false).map((p) => rungButton(p, null, "rung extra")));
   }
 
   return {
     update({ presets, reply, where }) {
-      drawRungs(presets, reply);
+      drawRungs(presets);
       const current = reply?.preset ?? where.preset;
       for (const [name, b] of buttons) {
         const on = name === current;
@@ -73,7 +79,9 @@ export function Ladder(root, { onPick, onModel }) {
       const model = reply?.model ?? {};
       const preset = presets?.find((p) => p.name === current);
       const edited = Object.keys(where.model ?? {}).length > 0;
-      title.textContent = `${preset?.title ?? current ?? "custom model"}${edited ? " (edited)" : ""}`;
+      title.textContent = `${reply?.title ?? preset?.title ?? current ?? "custom model"}${edited ? " (edited)" : ""}`;
+      const src = reply?.config_source ?? preset?.source ?? "";
+      if (source.textContent !== (src ? `config: ${src}` : "")) source.textContent = src ? `config: ${src}` : "";
       // Neuron and MLP are not transformers: their reply has none of these fields, so none shows.
       for (const [k, f] of Object.entries(fields)) {
         const has = model[k] !== undefined && model[k] !== null;

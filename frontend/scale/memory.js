@@ -15,9 +15,9 @@ export const MEMORY_PARTS = [
   ["optimizer", "optimizer state", "#9333ea"],
   ["activations", "activations", "#009e73"],
 ];
-const GPU_TITLES = { "a100-40gb": "A100 40 GB", "a100-80gb": "A100 80 GB", h100: "H100 80 GB", h200: "H200 141 GB", "rtx-4090": "RTX 4090 24 GB" };
+const GPU_TITLES = { "a100-40gb": "A100 40 GB", "a100-80gb": "A100 80 GB", h100: "H100 80 GB", h200: "H200 141 GB", "rtx-4090": "RTX 4090 24 GB", "v100-32gb": "V100 32 GB" };
 const PRECISION_TITLES = { fp32: "fp32", bf16_mixed: "bf16 mixed (fp32 master)" };
-const OPTIMIZER_TITLES = { adam: "Adam", adam8bit: "8-bit Adam", sgd: "SGD" };
+const OPTIMIZER_TITLES = { adam: "Adam", adamw: "AdamW", adam8bit: "8-bit Adam", sgd: "SGD", momentum: "SGD + momentum" };
 const RECOMPUTE_TITLES = { none: "none", selective: "selective", full: "full" };
 
 /**
@@ -76,11 +76,13 @@ export function MemoryPanel(root, { onSetting }) {
 
   return {
     update({ reply, figs }) {
-      c.gpu.set(reply?.hardware?.gpu);
-      c.precision.set(reply?.training?.precision);
-      c.optimizer.set(reply?.training?.optimizer);
-      c.recompute.set(reply?.training?.recompute);
-      c.micro_batch.set(reply?.training?.micro_batch);
+      // A setting the model has no use for (a neuron has no GPU, no recomputation) is not offered.
+      const values = { gpu: reply?.hardware?.gpu, precision: reply?.training?.precision, optimizer: reply?.training?.optimizer,
+        recompute: reply?.training?.recompute, micro_batch: reply?.training?.micro_batch };
+      for (const [k, v] of Object.entries(values)) {
+        c[k].wrap.hidden = v === undefined || v === null;
+        c[k].set(v);
+      }
       const mem = reply?.memory_per_gpu;
       const cap = reply?.hardware?.memory_bytes;
       const key = JSON.stringify([mem, cap, reply?.fits, reply?.min_gpus, reply?.hardware?.name, reply?.hardware?.n_gpus, reply?.bytes_per_param]);

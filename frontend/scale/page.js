@@ -63,7 +63,7 @@ function noteDrawn() {
 
 function ask(what) {
   timing.pending = { t0: performance.now(), frame: frameCount, what };
-  requester.want(buildRequest(where));
+  requester.want(buildRequest(where, rungModel()));
   writeAddress();
   dirty = true;
 }
@@ -75,7 +75,8 @@ window.scale = {
 
 // ---- views ----------------------------------------------------------------------------------------
 
-const rungNames = () => (presets ?? []).map((p) => p.name);
+// The ladder is the presets marked for it, in the engine's order (BLOOM is a published run beside it).
+const rungNames = () => (presets ?? []).filter((p) => p.ladder !== false).map((p) => p.name);
 const currentRung = () => reply?.preset ?? where.preset;
 
 function pick(name) {
@@ -90,12 +91,8 @@ function setSetting(group, field, value) {
   ask(`${group}.${field}`);
 }
 
-/** A parallel degree changed: the whole layout becomes explicit, so the GPU count follows it. */
-function setParallel(field, value) {
-  const p = { ...(reply?.parallel ?? {}), ...where.parallel, [field]: value };
-  where = { ...where, parallel: { dp: p.dp ?? 1, tp: p.tp ?? 1, pp: p.pp ?? 1, ...(p.zero !== undefined ? { zero: p.zero } : {}) } };
-  ask(`parallel.${field}`);
-}
+/** The transformer rung's model as the presets list gives it (the Transformer page's config). */
+const rungModel = () => (where.preset === "transformer" ? presets?.find((p) => p.name === "transformer")?.model ?? null : null);
 
 const runner = MeasureRunner({
   onChange(run) {
@@ -116,7 +113,7 @@ const views = [
   Ladder($("ladder"), { onPick: pick, onModel: (k, v) => setSetting("model", k, v) }),
   ParamsPanel($("params")),
   MemoryPanel($("memory"), { onSetting: setSetting }),
-  ParallelPanel($("parallel"), { onParallel: setParallel, onSetting: setSetting }),
+  ParallelPanel($("parallel"), { onParallel: (k, v) => setSetting("parallel", k, v), onSetting: setSetting }),
   ComputePanel($("compute"), { onSetting: setSetting }),
   PublishedPanel($("published")),
   MeasurePanel($("measure"), { onMeasure: startMeasure }),
@@ -208,8 +205,11 @@ function frame() {
 requestAnimationFrame(frame);
 
 writeAddress();
-requester.want(buildRequest(where));
-fetchPresets(presetsQuery(where)).then((list) => {
+// The transformer rung needs its model from the presets list (asked with the Transformer page's
+// config) before the first request; every other rung asks at once.
+const presetsLoaded = fetchPresets(presetsQuery(where)).then((list) => {
   presets = Array.isArray(list) ? list : [];
   dirty = true;
 });
+if (where.preset === "transformer") presetsLoaded.then(() => requester.want(buildRequest(where, rungModel())));
+else requester.want(buildRequest(where));

@@ -2,7 +2,7 @@
 // the interconnect; what each one divides (tensor parallelism shrinks weights, gradients and
 // optimizer state too, not only activations) and what it costs in bytes sent per step.
 
-import { NumberField, SelectField } from "./controls.js";
+import { CheckField, NumberField, SelectField } from "./controls.js";
 import { FigureList } from "./figures.js";
 import { fmtCount } from "./units.js";
 import { ZERO_STAGES } from "./where.js";
@@ -24,13 +24,16 @@ export function dividesText(parallel) {
 export function ParallelPanel(root, { onParallel, onSetting }) {
   root.innerHTML = `<div class="panel-head"><span class="panel-title">Parallelism</span><span class="big-value" id="par-gpus"></span></div>
     <div class="panel-controls" id="par-controls"></div>
+    <p class="placeholder" id="par-none" hidden>A model this small trains on one processor: nothing to split, nothing to send.</p>
     <ul class="divides" id="par-divides"></ul>`;
   const box = root.querySelector("#par-controls");
   const c = {
-    dp: NumberField(box, { id: "dp", label: "data ×", min: 1, step: 1, integer: true, onChange: (v) => onParallel("dp", v), width: "72px" }),
+    dp: NumberField(box, { id: "dp", label: "data ×", min: 1, step: 1, integer: true, onChange: (v) => onParallel("dp", v), width: "96px" }),
     zero: SelectField(box, { id: "zero", label: "ZeRO stage", numeric: true, choices: ZERO_STAGES.map((z) => [z, ZERO_TITLES[z]]), onChange: (v) => onParallel("zero", v) }),
-    tp: NumberField(box, { id: "tp", label: "tensor ×", min: 1, step: 1, integer: true, onChange: (v) => onParallel("tp", v), width: "64px" }),
-    pp: NumberField(box, { id: "pp", label: "pipeline ×", min: 1, step: 1, integer: true, onChange: (v) => onParallel("pp", v), width: "64px" }),
+    tp: NumberField(box, { id: "tp", label: "tensor ×", min: 1, step: 1, integer: true, onChange: (v) => onParallel("tp", v), width: "72px" }),
+    pp: NumberField(box, { id: "pp", label: "pipeline ×", min: 1, step: 1, integer: true, onChange: (v) => onParallel("pp", v), width: "72px" }),
+    sp: CheckField(box, { id: "sp", label: "sequence parallel", onChange: (v) => onParallel("sp", v),
+      title: "sequence parallelism beside tensor parallelism: the activations tp leaves whole are split too (Korthikanti et al. 2022)" }),
     gbps: NumberField(box, { id: "gbps", label: "link Gb/s", min: 0.001, onChange: (v) => onSetting("hardware", "interconnect_gbps", v), width: "72px",
       title: "interconnect bandwidth per GPU, gigabits per second" }),
   };
@@ -42,8 +45,10 @@ export function ParallelPanel(root, { onParallel, onSetting }) {
   return {
     update({ reply, figs }) {
       const p = reply?.parallel;
-      for (const k of ["dp", "tp", "pp", "zero"]) c[k].set(p?.[k]);
+      for (const k of ["dp", "tp", "pp", "zero", "sp"]) c[k].set(p?.[k]);
       c.gbps.set(reply?.hardware?.interconnect_gbps);
+      box.hidden = !p;
+      root.querySelector("#par-none").hidden = !reply || !!p;
       const n = reply?.hardware?.n_gpus;
       const key = JSON.stringify([p, n]);
       if (key !== last) {

@@ -1,15 +1,15 @@
 // The Scale page's address and its request: every setting on screen is in the query string
-// (`/scale?preset=llama-3.1-405b&dp=64&tp=8&pp=16&zero=1&gpu=h100&precision=bf16_mixed&recompute=selective`),
+// (`/scale?preset=llama-3.1-405b&dp=64&zero=1&gpu=h100&precision=bf16_mixed&recompute=selective`),
 // read at load, written back on every change, and turned into the POST /api/scale body. Only what
 // the address (or a control) sets is sent: everything left out is the engine's default, and the page
 // reads the resolved value back from the reply — it never guesses an engine number itself. Pure.
 
 // Choices the API accepts (docs: POST /api/scale). Names only; every figure comes from the engine.
 export const PRECISIONS = ["fp32", "bf16_mixed"];
-export const OPTIMIZERS = ["adam", "adam8bit", "sgd"];
+export const OPTIMIZERS = ["adam", "adamw", "adam8bit", "sgd", "momentum"];
 export const RECOMPUTES = ["none", "selective", "full"];
 export const ZERO_STAGES = [0, 1, 2, 3];
-export const GPUS = ["a100-40gb", "a100-80gb", "h100", "h200", "rtx-4090"];
+export const GPUS = ["a100-40gb", "a100-80gb", "h100", "h200", "rtx-4090", "v100-32gb"];
 export const MLPS = ["gelu", "swiglu"];
 export const NORMS = ["layernorm", "rmsnorm"];
 export const LIVE_RUNGS = ["neuron", "mlp", "transformer"];
@@ -29,6 +29,7 @@ const FIELDS = {
   tp: ["parallel", "tp", "int"],
   pp: ["parallel", "pp", "int"],
   zero: ["parallel", "zero", ZERO_STAGES],
+  sp: ["parallel", "sp", "bool"],
   gpu: ["hardware", "gpu", GPUS],
   mfu: ["hardware", "mfu", "fraction"],
   usd: ["hardware", "usd_per_gpu_hour", "nonneg"],
@@ -42,6 +43,7 @@ const NAME = /^[a-z0-9][a-z0-9.\-_]{0,40}$/;
 /** A query value as the kind says, or undefined when it is missing or not valid. */
 function parseValue(raw, kind) {
   if (raw === null || raw === "") return undefined;
+  if (kind === "bool") return parseBool(raw);
   if (Array.isArray(kind)) {
     const hit = kind.find((c) => String(c) === raw);
     return hit === undefined ? undefined : hit;
@@ -107,7 +109,7 @@ export function whereSearch(where) {
   if (where.model?.tied_embeddings !== undefined) q.set("tied", where.model.tied_embeddings ? "1" : "0");
   for (const [key, [group, field]] of Object.entries(FIELDS)) {
     const v = where[group]?.[field];
-    if (v !== undefined) q.set(key, String(v));
+    if (v !== undefined) q.set(key, typeof v === "boolean" ? (v ? "1" : "0") : String(v));
   }
   if (where.presenter) q.set("presenter", "1");
   const s = q.toString();
@@ -120,26 +122,30 @@ export function transformerModel(tf) {
 }
 
 /**
- * The POST /api/scale body for these settings. A parallel layout needs every degree and the GPU
- * count that matches it (the API refuses dp·tp·pp ≠ n_gpus), so a degree the address leaves out is
- * 1 (no parallelism of that kind) and n_gpus is their product.
+ * The POST /api/scale body for these settings. The engine resolves whatever is left out from the
+ * rung (a preset's own parallel layout, its GPU count = dp·tp·pp), so a degree the address does not
+ * set is not sent. The transformer rung is the Transformer page's model: `rungModel` is its entry
+ * from GET /api/scale/presets (asked with that page's config), sent whole so every field follows it
+ * (kv heads, d_ff); without it the config's own fields go.
  */
-export function buildRequest(where) {
+export function buildRequest(where, rungModel = null) {
   const body = {};
   if (where.preset) body.preset = where.preset;
-  const model = { ...(where.preset === "transformer" ? transformerModel(where.tf) : {}), ...prune(where.model ?? {}) };
+  const base = where.preset === "transformer" ? (rungModel ? modelFields(rungModel) : transformerModel(where.tf)) : {};
+  const model = { ...base, ...prune(where.model ?? {}) };
   if (Object.keys(model).length) body.model = model;
-  const training = prune(where.training ?? {});
-  if (Object.keys(training).length) body.training = training;
-  const parallel = prune(where.parallel ?? {});
-  const hardware = prune(where.hardware ?? {});
-  if (["dp", "tp", "pp"].some((k) => parallel[k] !== undefined)) {
-    for (const k of ["dp", "tp", "pp"]) parallel[k] ??= 1;
-    hardware.n_gpus = parallel.dp * parallel.tp * parallel.pp;
+  for (const g of GROUPS) {
+    const part = prune(where[g] ?? {});
+    if (Object.keys(part).length) body[g] = part;
   }
-  if (Object.keys(parallel).length) body.parallel = parallel;
-  if (Object.keys(hardware).length) body.hardware = hardware;
   return body;
+}
+
+/** A preset's model as request fields (the ones the API takes; `kind` and `sizes` are the small models'). */
+function modelFields(model) {
+  const out = {};
+  for (const [k, v] of Object.entries(model ?? {})) if (k !== "kind" && k !== "sizes" && v !== null && v !== undefined) out[k] = v;
+  return out;
 }
 
 /** The GET /api/scale/presets query: the transformer rung follows the Transformer page's config. */
@@ -179,5 +185,6 @@ export function scaleHref(config, vocab) {
   for (const k of ["n_layer", "n_embd", "n_head", "block_size"]) if (Number.isInteger(config?.[k])) q.set(k, String(config[k]));
   if (Number.isInteger(vocab) && vocab > 0) q.set("vocab", String(vocab));
   if (typeof config?.task === "string" && /^[a-z]{1,20}$/.test(config.task)) q.set("task", config.task);
+  if (Number.isInteger(config?.batch_size)) q.set("mb", String(config.batch_size)); // its batch is the micro-batch
   return `/scale?${q}`;
 }

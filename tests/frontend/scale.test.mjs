@@ -28,12 +28,12 @@ const REPLY = JSON.parse(readFileSync(new URL("./fixtures/scale-llama-3.1-8b.jso
 
 test("an address with every setting reads back to the same settings and writes back the same", () => {
   const search = "?preset=llama-3.1-405b&n_kv_head=4&d_ff=20000&mlp=gelu&norm=layernorm&tied=1&tokens=15000000000000&mb=2"
-    + "&precision=fp32&optimizer=adam8bit&recompute=full&dp=64&tp=8&pp=16&zero=3&gpu=h200&mfu=0.38&usd=2.5&pue=1.1&gbps=3200&presenter=1";
+    + "&precision=fp32&optimizer=adam8bit&recompute=full&dp=64&tp=8&pp=16&zero=3&sp=1&gpu=h200&mfu=0.38&usd=2.5&pue=1.1&gbps=3200&presenter=1";
   const w = readWhere(search);
   assert.equal(w.preset, "llama-3.1-405b");
   assert.deepEqual(w.model, { n_kv_head: 4, d_ff: 20000, mlp: "gelu", norm: "layernorm", tied_embeddings: true });
   assert.deepEqual(w.training, { tokens: 15e12, micro_batch: 2, precision: "fp32", optimizer: "adam8bit", recompute: "full" });
-  assert.deepEqual(w.parallel, { dp: 64, tp: 8, pp: 16, zero: 3 });
+  assert.deepEqual(w.parallel, { dp: 64, tp: 8, pp: 16, zero: 3, sp: true });
   assert.deepEqual(w.hardware, { gpu: "h200", mfu: 0.38, usd_per_gpu_hour: 2.5, pue: 1.1, interconnect_gbps: 3200 });
   assert.equal(w.presenter, true);
   assert.equal(whereSearch(w), search);
@@ -57,14 +57,15 @@ test("junk in the address is dropped, not sent", () => {
 });
 
 test("the Transformer page's link puts its model on the transformer rung", () => {
-  const href = scaleHref({ n_layer: 2, n_head: 2, n_embd: 64, block_size: 32, task: "add", lr: 0.002 }, 23);
-  assert.equal(href, "/scale?preset=transformer&n_layer=2&n_embd=64&n_head=2&block_size=32&vocab=23&task=add");
+  const href = scaleHref({ n_layer: 2, n_head: 2, n_embd: 64, block_size: 32, task: "add", lr: 0.002, batch_size: 16 }, 23);
+  assert.equal(href, "/scale?preset=transformer&n_layer=2&n_embd=64&n_head=2&block_size=32&vocab=23&task=add&mb=16");
   const w = readWhere(href.slice("/scale".length));
   assert.deepEqual(w.tf, { n_layer: 2, n_embd: 64, n_head: 2, block_size: 32, vocab: 23, task: "add" });
   assert.deepEqual(w.model, {});
+  assert.deepEqual(w.training, { micro_batch: 16 });
   assert.equal(presetsQuery(w), "?n_layer=2&n_embd=64&n_head=2&block_size=32&vocab=23");
-  assert.deepEqual(buildRequest(w), { preset: "transformer", model: { n_layer: 2, d_model: 64, n_head: 2, seq_len: 32, vocab: 23 } });
-  assert.equal(whereSearch(w), href.slice("/scale".length));
+  assert.deepEqual(buildRequest(w), { preset: "transformer", model: { n_layer: 2, d_model: 64, n_head: 2, seq_len: 32, vocab: 23 }, training: { micro_batch: 16 } });
+  assert.equal(whereSearch(w), "?preset=transformer&n_layer=2&n_embd=64&n_head=2&block_size=32&vocab=23&task=add&mb=16");
   // An unknown vocabulary stays out rather than being guessed.
   assert.equal(scaleHref({ n_layer: 1, n_head: 1, n_embd: 16, block_size: 8 }, undefined), "/scale?preset=transformer&n_layer=1&n_embd=16&n_head=1&block_size=8");
   assert.deepEqual(transformerModel({}), {});
@@ -103,18 +104,26 @@ test("walking the ladder stops at its ends", () => {
 
 // ---- the request -----------------------------------------------------------------------------------
 
-test("the request carries only what is set, and a parallel layout its matching GPU count", () => {
-  const w = readWhere("?preset=llama-3.1-405b&dp=64&tp=8&zero=1&gpu=h100&precision=bf16_mixed&recompute=selective");
+test("the request carries only what is set: the engine fills the rest from the rung", () => {
+  const w = readWhere("?preset=llama-3.1-405b&dp=64&zero=1&sp=0&gpu=h100&precision=bf16_mixed&recompute=selective");
+  // No tp, pp or GPU count: the preset's own layout stands, and the engine counts dp·tp·pp.
   assert.deepEqual(buildRequest(w), {
     preset: "llama-3.1-405b",
     training: { precision: "bf16_mixed", recompute: "selective" },
-    parallel: { dp: 64, tp: 8, zero: 1, pp: 1 },
-    hardware: { gpu: "h100", n_gpus: 512 },
+    parallel: { dp: 64, zero: 1, sp: false },
+    hardware: { gpu: "h100" },
   });
-  // ZeRO alone names no degree: the engine's own layout (and GPU count) stands.
-  assert.deepEqual(buildRequest(readWhere("?zero=3")), { parallel: { zero: 3 } });
+  assert.equal(whereSearch(w), "?preset=llama-3.1-405b&precision=bf16_mixed&recompute=selective&dp=64&zero=1&sp=0&gpu=h100");
   // Model edits override the rung's fields.
   assert.deepEqual(buildRequest(readWhere("?preset=gpt2-small&n_layer=24&tied=0")), { preset: "gpt2-small", model: { n_layer: 24, tied_embeddings: false } });
+});
+
+test("the transformer rung sends its whole model from the presets list, edits on top", () => {
+  const w = readWhere("?preset=transformer&n_layer=2&n_embd=64&n_head=2&block_size=32&vocab=23&mb=16&d_ff=300");
+  const rung = { n_layer: 2, d_model: 64, n_head: 2, n_kv_head: 2, d_ff: 256, vocab: 23, seq_len: 32, mlp: "gelu", tied_embeddings: false, norm: "layernorm", bias: true, position: "learned", embed_norm: false, dropout: false };
+  assert.deepEqual(buildRequest(w, rung), { preset: "transformer", model: { ...rung, d_ff: 300 }, training: { micro_batch: 16 } });
+  // The small models' presets describe themselves by layer sizes: none of that is a request field.
+  assert.deepEqual(buildRequest(readWhere("?preset=transformer"), { kind: "mlp", sizes: [2, 4, 1] }), { preset: "transformer" });
 });
 
 // ---- units ---------------------------------------------------------------------------------------
