@@ -127,16 +127,16 @@ def matmul_peak(device_type: str, threads: int) -> float:
 
 
 def optimizer_bytes(optimizer: torch.optim.Optimizer) -> tuple[int, int]:
-    """(state tensors the size of their parameter — Adam's m and v, momentum —, everything else: step counters)."""
+    """(the per-parameter state — Adam's m and v, a momentum buffer —, the per-tensor step counters)."""
     full = extra = 0
-    for p, state in optimizer.state.items():
-        for v in state.values():
+    for state in optimizer.state.values():
+        for name, v in state.items():
             if torch.is_tensor(v):
                 nbytes = v.numel() * v.element_size()
-                if v.numel() == p.numel():
-                    full += nbytes
-                else:
+                if name == "step":
                     extra += nbytes
+                else:
+                    full += nbytes
     return full, extra
 
 
