@@ -92,18 +92,20 @@ def saved_bytes(loss_fn: Callable, model: nn.Module, ckpt=False, bf16=False, dev
     return saved
 
 
-def timed_steps(loss_fn, optimizer, ckpt: bool, sync: Callable) -> float:
-    """Median seconds of a whole step (forward, backward, update) after one warm-up step."""
-    times = []
+def timed_steps(loss_fn, optimizer, variants: list[bool], sync: Callable) -> list[float]:
+    """Median seconds of a whole step (forward, backward, update) for each variant (checkpointed or
+    not), after one warm-up step each. The variants take turns, so a busy machine slows them alike."""
+    times: list[list[float]] = [[] for _ in variants]
     for i in range(TIMED_STEPS + 1):
-        t0 = time.perf_counter()
-        optimizer.zero_grad(set_to_none=True)
-        loss_fn(None, ckpt).backward()
-        optimizer.step()
-        sync()
-        if i:
-            times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for j, ckpt in enumerate(variants):
+            t0 = time.perf_counter()
+            optimizer.zero_grad(set_to_none=True)
+            loss_fn(None, ckpt).backward()
+            optimizer.step()
+            sync()
+            if i:
+                times[j].append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
 
 
 @functools.lru_cache(maxsize=4)
@@ -156,8 +158,8 @@ def measure_model(model: nn.Module, make_optimizer: Callable, loss_of: Callable,
     plain = saved_bytes(loss_of, model, device_type=device.type)
     ckpt = saved_bytes(loss_of, model, ckpt=True, device_type=device.type) if checkpoint else None
     half = saved_bytes(loss_of, model, bf16=True, device_type=device.type) if bf16 else None
-    step_plain = timed_steps(loss_of, optimizer, False, sync)
-    step_ckpt = timed_steps(loss_of, optimizer, True, sync) if checkpoint else None
+    step_plain, step_ckpt = (timed_steps(loss_of, optimizer, [False, True], sync) if checkpoint
+                             else (*timed_steps(loss_of, optimizer, [False], sync), None))
     peak = matmul_peak(device.type, torch.get_num_threads())
     achieved = flops_per_step / step_plain
     return {
