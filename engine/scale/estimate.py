@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import compute as c
 from . import fmt
+from .hardware import GPUS
 from .memory import CONVENTION, activation_terms, activations, bytes_per_param, model_states
 from .params import Shape, count
 from .resolve import resolve
@@ -110,10 +111,11 @@ def published(pub: dict | None, out: dict, gpu: dict) -> dict | None:
         ratios["flops_dense"] = out["flops_dense"] / pub["flops"]
     result = {k: pub.get(k) for k in ("params", "tokens", "flops", "gpu_hours", "n_gpus", "mfu", "gpu")}
     result.update(source=pub["source"], ratios=ratios)
-    if pub.get("gpu_hours") and pub.get("gpu") == out["hardware"].get("gpu"):
-        # the utilization the published GPU-hours imply for the formula's (or the published) FLOPs
-        flops = pub.get("flops") or out["flops"]
-        result["implied_mfu"] = flops / (pub["gpu_hours"] * 3600 * gpu["peak_tflops_bf16"] * 1e12)
+    if pub.get("gpu_hours") and pub.get("gpu") in GPUS:
+        # the utilization the published GPU-hours imply on the published GPU, for the published FLOPs
+        # (or, where none were published, the formula's for the published tokens)
+        flops = pub.get("flops") or c.flops_dense(out["params"]["total"], pub.get("tokens") or out["tokens"])
+        result["implied_mfu"] = flops / (pub["gpu_hours"] * 3600 * GPUS[pub["gpu"]]["peak_tflops_bf16"] * 1e12)
     return result
 
 
@@ -144,10 +146,11 @@ def figures(s: Shape, o: dict, gpu: dict) -> list[dict]:
     """Every figure in page order, its formula with this request's numbers in it."""
     p, m, tr, par, hw, bpp = o["params"], o["memory_per_gpu"], o["training"], o["parallel"], o["hardware"], o["bytes_per_param"]
     d, L, V = fmt.whole(s.d_model), s.n_layer, fmt.whole(s.vocab)
+    dkv, dff = fmt.whole(s.d_kv), fmt.whole(s.d_ff)
     n = p["total"]
     B = fmt.nbytes
-    emb = f"V·d = {V}·{d}" + (f" + s·d = {fmt.whole(s.seq_len)}·{d}" if s.position == "learned" else "") + \
-          (" + embedding norm" if s.embed_norm else "")
+    learned, norm_e = s.position == "learned", " + embedding norm" if s.embed_norm else ""
+    emb = (f"V·d + s·d = {V}·{d} + {fmt.whole(s.seq_len)}·{d}" if learned else f"V·d = {V}·{d}") + norm_e
     kv = f"d_kv = {s.n_kv_head}·{s.d_head} = {fmt.whole(s.d_kv)}"
     mats = 3 if s.mlp == "swiglu" else 2
     shard = par["tp"] * par["pp"]
@@ -170,11 +173,11 @@ def figures(s: Shape, o: dict, gpu: dict) -> list[dict]:
     out = [
         _fig("params.embedding", "Embeddings", p["embedding"], "params", f"{emb} = {fmt.count(p['embedding'])}"),
         _fig("params.attention", "Attention", p["attention"], "params",
-             f"L·(2·d² + 2·d·d_kv{' + biases' if s.bias else ''}), {kv}: {L}·(2·{d}² + 2·{d}·{fmt.whole(s.d_kv)}) = "
-             f"{fmt.count(p['attention'])}"),
+             f"L·(2·d² + 2·d·d_kv{' + 2·d + 2·d_kv' if s.bias else ''}), {kv}: {L}·(2·{d}² + 2·{d}·{dkv}"
+             f"{f' + 2·{d} + 2·{dkv}' if s.bias else ''}) = {fmt.count(p['attention'])}"),
         _fig("params.mlp", "MLP", p["mlp"], "params",
-             f"L·{mats}·d·d_ff{' + biases' if s.bias else ''} ({s.mlp}) = {L}·{mats}·{d}·{fmt.whole(s.d_ff)} = "
-             f"{fmt.count(p['mlp'])}"),
+             f"L·({mats}·d·d_ff{f' + {mats - 1}·d_ff + d' if s.bias else ''}) ({s.mlp}) = {L}·({mats}·{d}·{dff}"
+             f"{f' + {mats - 1}·{dff} + {d}' if s.bias else ''}) = {fmt.count(p['mlp'])}"),
         _fig("params.norms", "Norms", p["norms"], "params",
              f"(2·L + 1)·{'2·d' if s.norm == 'layernorm' and s.bias else 'd'} ({s.norm}) = {2 * L + 1}·"
              f"{'2·' if s.norm == 'layernorm' and s.bias else ''}{d} = {fmt.whole(p['norms'])}"),

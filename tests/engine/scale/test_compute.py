@@ -56,3 +56,10 @@ def test_the_120b_claims_hold_with_its_defaults():
     # and they are computed, not asserted: 64 GPUs for 10 days is not months
     small = {k["claim"]: k for k in estimate({"preset": "120b", "training": {"tokens": 1e11}})["claims"]}
     assert not small["months"]["holds"] and not small["$10–100M"]["holds"]
+
+
+def test_implied_mfu_of_llama3_405b():
+    # Llama 3 paper, arXiv 2407.21783: 3.8e25 FLOPs; model card: 30.84M H100 GPU-hours at 989 TFLOP/s dense bf16
+    implied = estimate({"preset": "llama-3.1-405b"})["published"]["implied_mfu"]
+    assert implied == pytest.approx(3.8e25 / (30.84e6 * 3600 * 989e12))
+    assert 0.3 < implied < 0.43  # below the 38–43% of the paper's Table 4: the GPU-hours include more than steps

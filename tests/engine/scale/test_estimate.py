@@ -49,3 +49,14 @@ def test_errors_name_fields():
     with pytest.raises(ScaleError) as err:
         estimate({"parallel": {"pp": 99}})
     assert err.value.field == ("parallel", "pp")
+
+
+def test_torch_free():
+    # the calculator is plain Python: importing and using it pulls in neither torch nor the server's stack
+    import subprocess
+    import sys
+
+    code = ("import sys, flowscope.engine.scale as s; s.estimate({'preset': 'transformer'}); s.ladder(); "
+            "print(sorted(m for m in ('torch', 'fastapi', 'pydantic') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
