@@ -13,7 +13,7 @@ import { ParallelPanel } from "./parallel.js";
 import { ParamsPanel } from "./params.js";
 import { PublishedPanel } from "./published.js";
 import { Requester, fetchPresets, postScale } from "./request.js";
-import { LIVE_RUNGS, buildRequest, presetsQuery, readWhere, stepRung, whereSearch, withPreset, withSetting } from "./where.js";
+import { LIVE_RUNGS, buildRequest, oneClickAway, presetsQuery, readWhere, stepRung, whereSearch, withPreset, withSetting } from "./where.js";
 import { fmtSeconds } from "./units.js";
 
 const $ = (id) => document.getElementById(id);
@@ -32,14 +32,14 @@ const timing = { pending: null, last: null, all: [] };
 const requester = Requester({
   post: postScale,
   now: () => performance.now(),
-  onReply(json, body, ms) {
+  onReply(json, body, ms, cached) {
     reply = json;
     error = null;
-    replyMs = ms;
-    // Draw now, not at the next frame: the figures are on the frame after the change whenever the
-    // answer beats it.
+    if (!cached) replyMs = ms;
+    // Draw now, not at the next frame: an answer already here (asked ahead) is on the very next frame.
     render(true);
-    noteDrawn();
+    noteDrawn(cached);
+    askAhead();
   },
   onError(detail) {
     error = detail;
@@ -48,17 +48,26 @@ const requester = Requester({
   },
 });
 
-function noteDrawn() {
+function noteDrawn(cached = false) {
   const p = timing.pending;
-  if (!p || requester.busy()) return;
+  if (!p) return;
   timing.pending = null;
   const drawnAt = performance.now();
-  // The next frame callback is the frame that paints what was just drawn.
+  // The next frame callback is the frame that paints what was just drawn. frame() asked for that
+  // frame first, so frameCount already counts it: `frames` is 1 when it is the first frame after
+  // the change.
   requestAnimationFrame(() => {
-    const t = { ms: drawnAt - p.t0, paintedMs: performance.now() - p.t0, frames: frameCount + 1 - p.frame, what: p.what };
+    const t = { ms: drawnAt - p.t0, paintedMs: performance.now() - p.t0, frames: frameCount - p.frame, what: p.what, cached };
     timing.last = t;
     timing.all.push(t);
   });
+}
+
+/** While idle, the engine's answers for the settings one click away. */
+function askAhead() {
+  const rungs = rungNames();
+  const model = (w) => (w.preset === "transformer" ? presets?.find((p) => p.name === "transformer")?.model ?? null : null);
+  requester.prefetch(oneClickAway(where, reply, rungs).map((w) => buildRequest(w, model(w))));
 }
 
 function ask(what) {
@@ -77,7 +86,11 @@ window.scale = {
 
 // The ladder is the presets marked for it, in the engine's order (BLOOM is a published run beside it).
 const rungNames = () => (presets ?? []).filter((p) => p.ladder !== false).map((p) => p.name);
-const currentRung = () => reply?.preset ?? where.preset;
+// The rung asked for last (keys pressed faster than the engine answers still count every step);
+// the engine's default rung until one is chosen.
+const currentRung = () => where.preset ?? reply?.preset;
+// The rung on screen: the one the drawn figures (and Measure here) are for.
+const shownRung = () => reply?.preset ?? where.preset;
 
 function pick(name) {
   if (!name || name === currentRung()) return;
@@ -102,7 +115,7 @@ const runner = MeasureRunner({
 });
 
 function startMeasure() {
-  const rung = currentRung();
+  const rung = shownRung();
   const create = createMessage(rung, reply, where.tf);
   if (!create) return;
   runner.start(rung, create);
@@ -188,7 +201,7 @@ function render(force = false) {
   if (!dirty && !force) return;
   dirty = false;
   document.documentElement.classList.toggle("presenter", !!where.presenter);
-  const rung = currentRung();
+  const rung = shownRung();
   document.body.dataset.rung = rung ?? "";
   document.body.dataset.live = String(LIVE_RUNGS.includes(rung));
   const view = { where, presets, reply, error, figs: groupFigures(reply?.figures), rung, measure, nowMs: performance.now() };

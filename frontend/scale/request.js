@@ -1,19 +1,37 @@
 // Asking the engine: POST /api/scale with one request in flight at a time, and the newest settings
 // win. A change while a request is out waits as "next" (a newer change replaces it), and the reply
-// to settings that are already stale is dropped rather than drawn for one frame. `post` is injected
-// so node tests can drive it; the page passes postScale below.
+// to settings that are already stale is dropped rather than drawn for one frame.
+//
+// A round trip takes longer than a frame, so the page also keeps the engine's recent replies and,
+// while idle, asks ahead for the settings one click away (the next rungs, each choice of each
+// select): a change to one of those is drawn at once from the engine's own answer. Nothing is
+// computed here. `post` is injected so node tests can drive it; the page passes postScale below.
+
+export const CACHE_SIZE = 256;
 
 /**
- * `post(body)` → Promise of {ok, status, json}; `onReply(reply, body, ms)` gets each reply that is
- * still current; `onError(detail, body)` gets a refusal (422: the field it names) or a failure.
- * Returns {want(body), busy() → bool}.
+ * `post(body)` → Promise of {ok, status, json}; `onReply(reply, body, ms, cached)` gets each reply
+ * that is still current; `onError(detail, body)` gets a refusal (422: the field it names) or a
+ * failure. Returns {want(body), prefetch(bodies), busy() → bool, cached(body) → bool}.
  */
-export function Requester({ post, onReply, onError, now = () => Date.now() }) {
-  let inFlight = null; // the body being answered
+export function Requester({ post, onReply, onError, now = () => Date.now(), cacheSize = CACHE_SIZE }) {
+  let inFlight = null; // the key being answered
   let next = null; // the newest body asked for while one was out
+  let current = null; // the key of the settings on screen (or asked for last)
+  let ahead = []; // bodies to ask for while idle
+  const cache = new Map(); // key → reply, oldest first
 
-  async function send(body) {
-    inFlight = body;
+  const keyOf = (body) => JSON.stringify(body);
+
+  function remember(key, json) {
+    cache.delete(key);
+    cache.set(key, json);
+    while (cache.size > cacheSize) cache.delete(cache.keys().next().value);
+  }
+
+  async function send(body, isAhead) {
+    const key = keyOf(body);
+    inFlight = key;
     const t0 = now();
     let res = null;
     let failure = null;
@@ -23,24 +41,52 @@ export function Requester({ post, onReply, onError, now = () => Date.now() }) {
       failure = err;
     }
     inFlight = null;
+    if (res?.ok) remember(key, res.json);
     if (next) {
-      // Settings moved on while this one was out: its answer is stale, ask for the newest instead.
+      // Settings moved on while this one was out: ask for the newest (its answer may be here now).
       const body2 = next;
       next = null;
-      send(body2);
+      want(body2);
       return;
     }
-    if (failure) onError(`no answer: ${failure.message ?? failure}`, body);
-    else if (!res.ok) onError(errorDetail(res.json, res.status), body);
-    else onReply(res.json, body, now() - t0);
+    if (!isAhead && key === current) {
+      if (failure) onError(`no answer: ${failure.message ?? failure}`, body);
+      else if (!res.ok) onError(errorDetail(res.json, res.status), body);
+      else onReply(res.json, body, now() - t0, false);
+    }
+    pump();
+  }
+
+  function pump() {
+    if (inFlight) return;
+    while (ahead.length && cache.has(keyOf(ahead[0]))) ahead.shift();
+    if (ahead.length) send(ahead.shift(), true);
+  }
+
+  function want(body) {
+    const key = keyOf(body);
+    current = key;
+    ahead = []; // what was one click from the old settings may be two from the new
+    if (cache.has(key)) {
+      next = null;
+      const json = cache.get(key);
+      remember(key, json);
+      onReply(json, body, 0, true);
+      return;
+    }
+    if (inFlight) next = body;
+    else send(body, false);
   }
 
   return {
-    want(body) {
-      if (inFlight) next = body;
-      else send(body);
+    want,
+    /** Ask for these while nothing else is out; a new `want` drops the rest. */
+    prefetch(bodies) {
+      ahead = bodies.filter((b) => !cache.has(keyOf(b)));
+      pump();
     },
     busy: () => inFlight !== null,
+    cached: (body) => cache.has(keyOf(body)),
   };
 }
 

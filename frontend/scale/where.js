@@ -188,3 +188,24 @@ export function scaleHref(config, vocab) {
   if (Number.isInteger(config?.batch_size)) q.set("mb", String(config.batch_size)); // its batch is the micro-batch
   return `/scale?${q}`;
 }
+
+/**
+ * The settings one click away from these (`reply`: the engine's resolved values, `rungs`: the
+ * ladder): the next rung up and down, then every other choice of each select the model uses. The
+ * page asks the engine for them ahead, so those clicks draw at once.
+ */
+export function oneClickAway(where, reply, rungs) {
+  const out = [];
+  const at = rungs.indexOf(where.preset ?? reply?.preset);
+  for (const d of [1, -1]) if (at >= 0 && rungs[at + d]) out.push(withPreset(where, rungs[at + d]));
+  const choices = [["training", "optimizer", OPTIMIZERS]];
+  if (reply?.hardware) {
+    choices.unshift(["training", "precision", PRECISIONS], ["training", "recompute", RECOMPUTES], ["parallel", "zero", ZERO_STAGES]);
+    choices.push(["hardware", "gpu", GPUS], ["parallel", "sp", [true, false]]);
+  }
+  const resolved = { training: reply?.training ?? {}, parallel: reply?.parallel ?? {}, hardware: reply?.hardware ?? {} };
+  for (const [group, field, list] of choices) {
+    for (const v of list) if (resolved[group][field] !== v) out.push(withSetting(where, group, field, v));
+  }
+  return out;
+}

@@ -15,6 +15,7 @@ import {
 } from "../../frontend/scale/units.js";
 import { groupFigures, panelOf } from "../../frontend/scale/figures.js";
 import { Requester, errorDetail } from "../../frontend/scale/request.js";
+import { oneClickAway } from "../../frontend/scale/where.js";
 import { conventionText, memoryBar, verdict } from "../../frontend/scale/memory.js";
 import { paramShares } from "../../frontend/scale/params.js";
 import { publishedRows } from "../../frontend/scale/published.js";
@@ -287,6 +288,68 @@ test("one request in flight; changes meanwhile collapse to the newest, and stale
   pending[2].resolve({ ok: false, status: 422, json: { detail: [{ loc: ["body", "parallel", "dp"], msg: "dp·tp·pp = 12 ≠ n_gpus = 8" }] } });
   await tick();
   assert.deepEqual(drawn[1], ["error", "parallel.dp: dp·tp·pp = 12 ≠ n_gpus = 8"]);
+});
+
+test("answers asked ahead are drawn at once, from the engine's own reply; a new change drops the rest", async () => {
+  const sent = [];
+  const pending = [];
+  const drawn = [];
+  const req = Requester({
+    post: (body) => {
+      sent.push(body.n);
+      const d = deferred();
+      pending.push(d);
+      return d.p;
+    },
+    onReply: (json, body, ms, cached) => drawn.push([json.n, cached]),
+    onError: () => {},
+  });
+  const ok = (n) => ({ ok: true, status: 200, json: { n } });
+  req.want({ n: 1 });
+  pending[0].resolve(ok(1));
+  await tick();
+  assert.deepEqual(drawn, [[1, false]]);
+  req.prefetch([{ n: 2 }, { n: 3 }, { n: 1 }]); // 1 is already known: not asked again
+  assert.deepEqual(sent, [1, 2]); // one at a time
+  pending[1].resolve(ok(2));
+  await tick();
+  assert.deepEqual(sent, [1, 2, 3]);
+  assert.deepEqual(drawn, [[1, false]]); // asked ahead: not drawn
+  req.want({ n: 2 }); // one click away: drawn at once, no request
+  assert.deepEqual(drawn.at(-1), [2, true]);
+  req.want({ n: 4 }); // while 3 (ahead) is out: waits for it, then goes
+  pending[2].resolve(ok(3));
+  await tick();
+  assert.deepEqual(sent, [1, 2, 3, 4]);
+  req.prefetch([{ n: 5 }]);
+  assert.deepEqual(sent, [1, 2, 3, 4]); // nothing ahead while the real request is out
+  pending[3].resolve(ok(4));
+  await tick();
+  assert.deepEqual(drawn.at(-1), [4, false]);
+  assert.deepEqual(sent, [1, 2, 3, 4, 5]); // now the one ahead
+  req.want({ n: 3 }); // known: drawn at once even while 5 is out …
+  assert.deepEqual(drawn.at(-1), [3, true]);
+  pending[4].resolve(ok(5));
+  await tick();
+  assert.deepEqual(drawn.at(-1), [3, true]); // … and 5's answer does not replace it
+  assert.equal(req.cached({ n: 5 }), true);
+});
+
+test("one click away: the rungs beside this one, then each other choice the model has", () => {
+  const rungs = ["neuron", "mlp", "transformer", "gpt2-small"];
+  const w = readWhere("?preset=gpt2-small&dp=4");
+  const big = { training: { precision: "bf16_mixed", recompute: "selective", optimizer: "adam" }, parallel: { zero: 1, sp: false }, hardware: { gpu: "h100" } };
+  const near = oneClickAway(w, big, rungs);
+  assert.equal(near[0].preset, "transformer"); // no rung above the top one
+  assert.deepEqual(near[0].parallel, { dp: 4 });
+  const sets = near.slice(1).map((x) => whereSearch(x).replace("?preset=gpt2-small", ""));
+  assert.ok(sets.includes("&precision=fp32&dp=4"));
+  assert.ok(!sets.some((x) => x.includes("precision=bf16_mixed"))); // the choice on screen is not asked again
+  assert.ok(sets.includes("&dp=4&zero=3") && sets.includes("&dp=4&gpu=rtx-4090") && sets.includes("&dp=4&sp=1"));
+  assert.equal(near.length, 1 + 4 + 1 + 2 + 3 + 5 + 1); // rungs, optimizers, precision, recompute, zero, gpus, sp
+  // A neuron has no GPU: only its rungs and its optimizer.
+  const small = oneClickAway(readWhere("?preset=neuron"), { training: { optimizer: "sgd" }, parallel: null, hardware: null }, rungs);
+  assert.deepEqual(small.map((x) => whereSearch(x)), ["?preset=mlp", "?preset=neuron&optimizer=adam", "?preset=neuron&optimizer=adamw", "?preset=neuron&optimizer=adam8bit", "?preset=neuron&optimizer=momentum"]);
 });
 
 test("a refusal is one line naming the field", () => {
