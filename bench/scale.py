@@ -35,7 +35,8 @@ def main() -> None:
     print(f"measure (default GPT, {m['device']}): first {runs[0]:.2f} s, then {min(runs[1:]):.2f}–{max(runs[1:]):.2f} s "
           f"(target ≤ 10 s)")
     print(f"  params {m['predicted']['params']:,}; saved plain {m['saved']['plain']:,} B (formula "
-          f"{m['predicted']['saved']['plain']:,.0f}), checkpoint {m['saved']['checkpoint']:,} B, bf16 {m['saved']['bf16']:,} B")
+          f"{m['predicted']['saved']['plain']:,.0f}), checkpoint {m['saved']['checkpoint']:,} B, "
+          f"bf16 {m['saved']['bf16']:,} B")
     print(f"  step {m['step_seconds']['plain'] * 1000:.0f} ms plain, {m['step_seconds']['checkpoint'] * 1000:.0f} ms "
           f"checkpointed; {m['achieved_flops'] / 1e9:.1f} GFLOP/s of a {m['peak_flops'] / 1e9:.1f} GFLOP/s matmul peak "
           f"(MFU {m['mfu']:.0%})")

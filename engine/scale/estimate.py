@@ -130,12 +130,39 @@ def claims(out: dict, gpu: dict) -> list[dict]:
          "figure": f"{fmt.sci(out['flops'])} FLOPs in 90 days at {hw['mfu']:.0%} of {gpu['peak_tflops_bf16']} TFLOP/s "
                    f"need {fmt.whole(round(gpus_90))} GPUs"},
         {"claim": "months", "value": out["days"], "holds": out["days"] >= 30,
-         "figure": f"{fmt.num(out['days'])} days ≈ {fmt.num(out['days'] / 30.44)} months on {fmt.whole(hw['n_gpus'])} GPUs"},
+         "figure": f"{fmt.num(out['days'])} days ≈ {fmt.num(out['days'] / 30.44)} months on "
+                   f"{fmt.whole(hw['n_gpus'])} GPUs"},
         {"claim": "$10–100M", "value": out["cost_usd"], "holds": 1e7 <= out["cost_usd"] <= 1e8,
-         "figure": f"{fmt.count(out['gpu_hours'])} GPU-hours × ${fmt.num(hw['usd_per_gpu_hour'])} = ${fmt.count(out['cost_usd'])}"},
+         "figure": f"{fmt.count(out['gpu_hours'])} GPU-hours × ${fmt.num(hw['usd_per_gpu_hour'])} = "
+                   f"${fmt.count(out['cost_usd'])}"},
         {"claim": "megawatts", "value": megawatts, "holds": megawatts >= 1,
          "figure": f"{fmt.whole(hw['n_gpus'])} GPUs × {gpu['watts']} W × PUE {hw['pue']} = {fmt.num(megawatts)} MW"},
     ]
+
+
+def activation_formula(s: Shape, tr: dict, par: dict, total: float) -> str:
+    """Korthikanti's s·b·h·(X + Y·a·s/h) per layer with this model's own X and Y (34 and 5 for GPT's
+    layout with dropout, 16-bit, no parallelism), times the layers the first pipeline stage holds."""
+    tp, sp = par["tp"], par["sp"] and par["tp"] > 1
+    sbh, as2b = s.seq_len * tr["micro_batch"] * s.d_model, s.n_head * s.seq_len ** 2 * tr["micro_batch"]
+    x = y = 0.0
+    for t in activation_terms(s, tr["micro_batch"], tr["recompute"], tr["precision"]):
+        nbytes = t["elements"] * t["bytes"] / (tp if t["tp"] or sp else 1)
+        if t["what"].endswith("(a·s·s)"):
+            y += nbytes / as2b
+        else:
+            x += nbytes / sbh
+    shape = f"s·b·h·({fmt.num(x)} + {fmt.num(y)}·a·s/h)" if y else f"s·b·h·{fmt.num(x)}"
+    how = {"none": "nothing recomputed", "selective": "attention matrices recomputed",
+           "full": "only each layer's input kept"}[tr["recompute"]]
+    where = [how, f"{tr['precision']}"]
+    if tp > 1:
+        where.append(f"÷ tp {tp} " + ("everywhere (sequence parallel)" if sp else "inside the split layers"))
+    if par["pp"] > 1:
+        where.append(f"pp {par['pp']}: the first stage holds pp micro-batches of L/pp layers = L layers' worth")
+    return (f"L · {shape} = {s.n_layer} · {fmt.whole(s.seq_len)}·{tr['micro_batch']}·{fmt.whole(s.d_model)}·"
+            f"({fmt.num(x)}" + (f" + {fmt.num(y)}·{s.n_head}·{fmt.whole(s.seq_len)}/{fmt.whole(s.d_model)}" if y else "")
+            + f") B = {fmt.nbytes(total)} ({'; '.join(where)}; GPT's layout gives Korthikanti's 34 + 5·a·s/h)")
 
 
 def _fig(key, title, value, unit, formula, source=None):
@@ -144,7 +171,8 @@ def _fig(key, title, value, unit, formula, source=None):
 
 def figures(s: Shape, o: dict, gpu: dict) -> list[dict]:
     """Every figure in page order, its formula with this request's numbers in it."""
-    p, m, tr, par, hw, bpp = o["params"], o["memory_per_gpu"], o["training"], o["parallel"], o["hardware"], o["bytes_per_param"]
+    p, m, tr, par, hw = o["params"], o["memory_per_gpu"], o["training"], o["parallel"], o["hardware"]
+    bpp = o["bytes_per_param"]
     d, L, V = fmt.whole(s.d_model), s.n_layer, fmt.whole(s.vocab)
     dkv, dff = fmt.whole(s.d_kv), fmt.whole(s.d_ff)
     n = p["total"]
@@ -160,15 +188,7 @@ def figures(s: Shape, o: dict, gpu: dict) -> list[dict]:
         split = f" / dp {par['dp']} (ZeRO-{par['zero']})" if par["zero"] >= zero_stage else ""
         return _fig(f"memory.{key}", title, m[key], "bytes", f"{local} × {per} B{split} = {B(m[key])}", ZERO)
 
-    act_layer = m["activations"] / L
-    rec = tr["recompute"]
-    act_formula = {"none": f"s·b·h·(34 + 5·a·s/h) for GPT's layout; here {L} layers × {B(act_layer)}",
-                   "selective": f"s·b·h·34 for GPT's layout (attention matrices recomputed); here {L} layers × {B(act_layer)}",
-                   "full": f"2·s·b·h per layer (only its input kept): {L} × {B(act_layer)}"}[rec]
-    act_formula += f" (s {fmt.whole(s.seq_len)}, b {tr['micro_batch']}, h {d}, a {s.n_head}" + \
-                   (f", ÷ tp {par['tp']} " + ("everywhere (sequence parallel)" if par["sp"] else "inside the split layers")
-                    if par["tp"] > 1 else "") + \
-                   (f"; pp {par['pp']}: the first stage holds pp micro-batches of L/pp layers" if par["pp"] > 1 else "") + ")"
+    act_formula = activation_formula(s, tr, par, m["activations"])
     peak = gpu["peak_tflops_bf16"]
     out = [
         _fig("params.embedding", "Embeddings", p["embedding"], "params", f"{emb} = {fmt.count(p['embedding'])}"),
@@ -188,8 +208,7 @@ def figures(s: Shape, o: dict, gpu: dict) -> list[dict]:
         state("weights", "Weights", 3, bpp["weights"]),
         state("gradients", "Gradients", 2, bpp["gradients"]),
         state("optimizer", "Optimizer state", 1, bpp["optimizer"]),
-        _fig("memory.activations", "Activations", m["activations"], "bytes", act_formula + f" = {B(m['activations'])}",
-             KORTHIKANTI),
+        _fig("memory.activations", "Activations", m["activations"], "bytes", act_formula, KORTHIKANTI),
         _fig("memory.total", "Memory per GPU", m["total"], "bytes",
              " + ".join(B(m[k]) for k in ("weights", "gradients", "optimizer", "activations")) +
              f" = {B(m['total'])} of {B(gpu['memory_bytes'])} ({gpu['name']})", bpp["convention"]),
@@ -203,14 +222,17 @@ def figures(s: Shape, o: dict, gpu: dict) -> list[dict]:
              + (" × 1.5 (ZeRO-3 gathers weights too)" if par["zero"] >= 3 else "") + f" = {B(o['comm_bytes_per_step'])}",
              "ring all-reduce; ZeRO, arXiv 1910.02054, §7"),
         _fig("comm.seconds", "Its time", o["comm_seconds_per_step"], "seconds",
-             f"{B(o['comm_bytes_per_step'])} × 8 / {hw['interconnect_gbps']} Gbit/s = {fmt.num(o['comm_seconds_per_step'])} s"),
+             f"{B(o['comm_bytes_per_step'])} × 8 / {hw['interconnect_gbps']} Gbit/s = "
+             f"{fmt.num(o['comm_seconds_per_step'])} s"),
         _fig("tokens", "Training tokens", o["tokens"], "tokens", f"D = {fmt.count(o['tokens'])}"),
         _fig("chinchilla_tokens", "Chinchilla-optimal tokens", o["chinchilla_tokens"], "tokens",
              f"20 · N = 20 · {fmt.count(n)} = {fmt.count(o['chinchilla_tokens'])}", "Chinchilla, arXiv 2203.15556"),
         _fig("flops_dense", "FLOPs, 6·N·D", o["flops_dense"], "flops",
-             f"6 · {fmt.count(n)} · {fmt.count(o['tokens'])} = {fmt.sci(o['flops_dense'])}", "Kaplan et al., arXiv 2001.08361"),
+             f"6 · {fmt.count(n)} · {fmt.count(o['tokens'])} = {fmt.sci(o['flops_dense'])}",
+             "Kaplan et al., arXiv 2001.08361"),
         _fig("flops_attention", "FLOPs, attention", o["flops_attention"], "flops",
-             f"6·L·s·d·D = 6·{L}·{fmt.whole(s.seq_len)}·{d}·{fmt.count(o['tokens'])} = {fmt.sci(o['flops_attention'])}",
+             f"6·L·s·d·D = 6·{L}·{fmt.whole(s.seq_len)}·{d}·{fmt.count(o['tokens'])} = "
+             f"{fmt.sci(o['flops_attention'])}",
              "Kaplan et al., arXiv 2001.08361, Table 1"),
         _fig("flops", "Training FLOPs", o["flops"], "flops",
              f"{fmt.sci(o['flops_dense'])} + {fmt.sci(o['flops_attention'])} = {fmt.sci(o['flops'])}"),

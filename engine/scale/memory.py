@@ -51,14 +51,14 @@ def model_states(n_params: int, precision: str, optimizer: str, dp: int = 1, tp:
 
 def activation_terms(shape: Shape, micro_batch: int, recompute: str, precision: str) -> list[dict]:
     """What one transformer layer saves for backward, tensor by tensor, after Korthikanti et al. 2022
-    ("Reducing Activation Recomputation in Large Transformer Models", arXiv 2205.05198, §4.1).
+    ("Reducing Activation Recomputation in Large Transformer Models", arXiv 2205.05198, §4).
 
     The paper counts a GPT block (multi-head attention, GELU MLP of 4h, dropout) with 16-bit
-    activations and 1-byte dropout masks: s·b·h·(34 + 5·a·s/h) bytes. Models trained without dropout
-    (Llama) save no masks: 32 and 2·a·s/h. Written per tensor, the same
-    count follows any d_ff, grouped-query attention (smaller K and V) and SwiGLU (one more d_ff-wide
-    tensor); for GPT's layout it is exactly the paper's 34 and 5·a·s/h. `tp` says whether the tensor
-    lives inside a tensor-parallel region (divided by t) or not (the paper's 10 + 24/t).
+    activations and 1-byte dropout masks: s·b·h·(34 + 5·a·s/h) bytes; models trained without dropout
+    (Llama) save no masks: 32 and 2·a·s/h. Written per tensor, the same count follows any d_ff,
+    grouped-query attention (smaller K and V) and SwiGLU (one more d_ff-wide tensor); for GPT's
+    layout it is exactly the paper's 34 and 5·a·s/h. `tp` says whether the tensor lives inside a
+    tensor-parallel region (divided by t) or not (the paper's 10 + 24/t).
     Each term: what, elements (per layer), bytes per element, tp-split.
     """
     s, b, h, a = shape.seq_len, micro_batch, shape.d_model, shape.n_head
@@ -66,7 +66,7 @@ def activation_terms(shape: Shape, micro_batch: int, recompute: str, precision: 
     w = 4 if precision == "fp32" else 2  # the paper's 16-bit activations; fp32 training doubles them
     sbh = s * b * h
     if recompute == "full":
-        # only each layer's input is kept; the rest is recomputed in the backward pass (§4.3: 2·s·b·h)
+        # only each layer's input is kept, the rest recomputed in backward (the paper's full recomputation: 2·s·b·h)
         return [{"what": "layer input (everything else recomputed)", "elements": sbh, "bytes": w, "tp": False}]
     terms = [
         {"what": "LayerNorm inputs (2 norms)", "elements": 2 * sbh, "bytes": w, "tp": False},
@@ -78,14 +78,16 @@ def activation_terms(shape: Shape, micro_batch: int, recompute: str, precision: 
     ]
     if shape.mlp == "swiglu":
         # a fused SwiGLU keeps gate and up (silu(gate) is recomputed) and their product for `down`
-        terms.append({"what": "SwiGLU gate, up and product (3 × d_ff)", "elements": 3 * s * b * f, "bytes": w, "tp": True})
+        terms.append({"what": "SwiGLU gate, up and product (3 × d_ff)", "elements": 3 * s * b * f, "bytes": w,
+                      "tp": True})
     else:
-        terms.append({"what": "GELU input and output (2 × d_ff)", "elements": 2 * s * b * f, "bytes": w, "tp": True})
+        terms.append({"what": "GELU input and output (2 × d_ff)", "elements": 2 * s * b * f, "bytes": w,
+                      "tp": True})
     if shape.dropout:  # one byte per element: kept or dropped, after attention and after the MLP
         terms.append({"what": "dropout masks (2)", "elements": 2 * sbh, "bytes": 1, "tp": False})
     if recompute == "none":
         # the a·s×s attention matrices: softmax output, and with dropout its mask (1 byte) and output;
-        # selective recomputation drops exactly these (§4.2), as FlashAttention-style kernels do
+        # the paper's selective recomputation (§5) drops exactly these, as FlashAttention-style kernels do
         ass = a * s * s * b
         terms.append({"what": "softmax output (a·s·s)", "elements": ass, "bytes": w, "tp": True})
         if shape.dropout:
@@ -97,14 +99,14 @@ def activation_terms(shape: Shape, micro_batch: int, recompute: str, precision: 
 def activations_per_layer(shape: Shape, micro_batch: int, recompute: str, precision: str, tp: int = 1,
                           sp: bool = False) -> float:
     """Bytes one layer keeps for backward on one GPU: the tensor-parallel parts divided by tp; with
-    sequence parallelism (Korthikanti §4.2.2) the rest too, split along the sequence: all ÷ tp."""
+    sequence parallelism (Korthikanti et al.) the rest too, split along the sequence: all ÷ tp."""
     return sum(t["elements"] * t["bytes"] / (tp if t["tp"] or sp else 1)
                for t in activation_terms(shape, micro_batch, recompute, precision))
 
 
 def korthikanti(s: int, b: int, h: int, a: int, recompute: str = "none", t: int = 1) -> float:
     """The paper's closed forms (16-bit, GPT block with dropout), for checking the per-tensor count:
-    none: s·b·h·(10 + 24/t + 5·a·s/(h·t)) (Eq. 2); selective: s·b·h·(10 + 24/t); full: 2·s·b·h."""
+    none: s·b·h·(10 + 24/t + 5·a·s/(h·t)); selective: s·b·h·(10 + 24/t); full: 2·s·b·h."""
     if recompute == "full":
         return 2 * s * b * h
     attention = 5 * a * s / (h * t) if recompute == "none" else 0
@@ -117,7 +119,8 @@ def activations(shape: Shape, micro_batch: int, recompute: str, precision: str, 
 
     With pp stages each GPU runs L/pp layers, but the 1F1B schedule keeps pp micro-batches in flight
     on the first stage, so it holds L/pp layers × pp micro-batches = L layers' worth whatever pp is
-    (Korthikanti §4.2.3). Pipeline parallelism divides the model states, not the peak activations.
+    (Korthikanti et al., pipeline parallelism). Pipeline parallelism divides the model states, not
+    the peak activations.
     """
     layers_held = (shape.n_layer / pp) * pp
     return layers_held * activations_per_layer(shape, micro_batch, recompute, precision, tp, sp)

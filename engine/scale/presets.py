@@ -43,7 +43,8 @@ PRESETS: dict[str, dict] = {
     "gpt2-small": {
         "title": "GPT-2 small (124M)",
         "model": _gpt(12, 768, 12, 50257, 1024),
-        "config_source": "config.json of huggingface.co/gpt2 (n_layer 12, n_embd 768, n_head 12, vocab 50257, n_positions 1024)",
+        "config_source": "config.json of huggingface.co/gpt2 (n_layer 12, n_embd 768, n_head 12, vocab 50257, "
+                         "n_positions 1024)",
         **_run(10e9, 16, "a100-80gb", 8, 8, 1, 1),
         "run_source": "tokens: 10B, as in llm.c's GPT-2 (124M) reproduction on FineWeb; OpenAI did not publish its run",
         "published": {"params": 124_439_808,
@@ -90,11 +91,12 @@ PRESETS: dict[str, dict] = {
         "title": "Llama 3.1 405B",
         "model": _llama(126, 16384, 128, 8, 53248, 128256, 8192),
         "config_source": "config.json of huggingface.co/meta-llama/Llama-3.1-405B; Llama 3 paper, arXiv 2407.21783, Table 3",
-        # zero 2: the paper shards optimizer state and gradients over the data-parallel ranks (FSDP, §3.3.2)
+        # zero 2: the paper uses FSDP sharding optimizer state and gradients, and does not reshard the
+        # weights after the forward pass — ZeRO-2 in this calculator's terms
         **_run(15.6e12, 1, "h100", 16384, 128, 8, 16, zero=2, mfu=0.41),
         "published": {"params": 405_853_388_800, "tokens": 15.6e12, "flops": 3.8e25, "gpu_hours": 30.84e6,
                       "n_gpus": 16384, "mfu": 0.41, "gpu": "h100",
-                      "source": "Llama 3 paper, arXiv 2407.21783: 3.8e25 FLOPs on 15.6T tokens (§3.2.1), 16,384 H100s "
+                      "source": "Llama 3 paper, arXiv 2407.21783: 3.8e25 FLOPs on 15.6T tokens, 16,384 H100s "
                                 "at 38–43% MFU (Table 4; 41% at 8K context on 16,384 GPUs); " + LLAMA31_CARD +
                                 " (30.84M GPU hours); parameters: the checkpoint"},
     },
@@ -105,8 +107,9 @@ PRESETS: dict[str, dict] = {
         "model": _gpt(70, 14336, 112, 250880, 2048, position="alibi", embed_norm=True),
         "config_source": "config.json of huggingface.co/bigscience/bloom; BLOOM paper, arXiv 2211.05100, Table 3",
         **_run(366e9, 2, "a100-80gb", 384, 8, 4, 12, mfu=0.48),
-        "run_source": "BLOOM paper §3.4: 48 nodes of 8 A100-80GB, 4-way tensor × 12-way pipeline × 8-way data "
-                      "parallel, ZeRO stage 1, bf16; about 150 TFLOP/s per GPU (≈ 48% of 312)",
+        "run_source": "BLOOM paper, arXiv 2211.05100: 48 nodes of 8 A100-80GB, one model copy on 48 GPUs (4-way tensor × "
+                      "12-way pipeline) × 8-way data parallel, ZeRO stage 1, bf16; BigScience's training notes: about "
+                      "150 TFLOP/s per GPU (≈ 48% of 312)",
         "published": {"params": 176_247_271_424, "tokens": 366e9, "gpu_hours": 1_082_990, "n_gpus": 384,
                       "gpu": "a100-80gb",
                       "source": "BLOOM paper, arXiv 2211.05100: 384 A100-80GB GPUs for about 3.5 months, "
@@ -152,8 +155,10 @@ def transformer_preset(n_layer=None, n_embd=None, n_head=None, block_size=None, 
     tokens = cfg.batch_size * model["seq_len"] * cfg.decay_steps  # one cosine schedule's worth of batches
     return {"title": "The Transformer page's GPT", "kind": "transformer", "model": model,
             "config_source": "the Transformer page's config (engine/transformer/config.py)",
-            **_run(tokens, cfg.batch_size, "h100", 1, 1, 1, 1, zero=0, precision="fp32", recompute="none"),
-            "run_source": f"tokens: batch {cfg.batch_size} × {model['seq_len']} characters × {cfg.decay_steps} steps",
+            # "selective": its fused attention (scaled_dot_product_attention) keeps no a·s×s matrix
+            **_run(tokens, cfg.batch_size, "h100", 1, 1, 1, 1, zero=0, precision="fp32", recompute="selective"),
+            "run_source": f"tokens: batch {cfg.batch_size} × {model['seq_len']} characters × {cfg.decay_steps} steps; "
+                          "fp32 as on the CPU; its fused attention keeps no a·s×s matrix (selective)",
             "published": None}
 
 

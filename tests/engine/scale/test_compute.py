@@ -14,7 +14,7 @@ def test_gpt3_training_flops():
 
 
 def test_llama3_405b_flops():
-    # Llama 3 paper, arXiv 2407.21783, §3.2.1: 3.8e25 FLOPs, 405B parameters, 15.6T tokens
+    # Llama 3 paper, arXiv 2407.21783: 3.8e25 FLOPs, 405B parameters, 15.6T tokens
     assert c.flops_dense(405.85e9, 15.6e12) == pytest.approx(3.8e25, rel=0.01)
 
 

@@ -56,7 +56,7 @@ def test_sequence_parallel_divides_everything_and_pipeline_does_not_shrink_the_f
     full = activations_per_layer(layer, 1, "selective", "bf16_mixed")
     assert activations_per_layer(layer, 1, "selective", "bf16_mixed", tp=4, sp=True) == pytest.approx(full / 4)
     deep = Shape(8, 1024, 16, 16, 4096, 10, 1024, dropout=True)
-    # 1F1B: the first stage holds pp micro-batches of L/pp layers (Korthikanti §4.2.3)
+    # 1F1B: the first stage holds pp micro-batches of L/pp layers (Korthikanti et al., pipeline parallelism)
     assert activations(deep, 1, "selective", "bf16_mixed", pp=4) == activations(deep, 1, "selective", "bf16_mixed")
 
 
@@ -65,5 +65,6 @@ def test_grouped_query_attention_saves_smaller_k_and_v():
     gqa = Shape(1, 64, 8, 2, 256, 10, 16)
     names = [t["what"] for t in activation_terms(gqa, 1, "selective", "bf16_mixed")]
     assert "V (for softmax·V)" in names
-    diff = activations_per_layer(mha, 1, "selective", "bf16_mixed") - activations_per_layer(gqa, 1, "selective", "bf16_mixed")
+    diff = (activations_per_layer(mha, 1, "selective", "bf16_mixed")
+            - activations_per_layer(gqa, 1, "selective", "bf16_mixed"))
     assert diff == 2 * 16 * (64 - 16) * 2  # K and V: d_kv 16 instead of 64, 2 bytes each
