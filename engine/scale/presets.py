@@ -121,7 +121,7 @@ PRESETS: dict[str, dict] = {
 def neuron_preset() -> dict:
     cfg = NeuronConfig()
     return {"title": "One neuron", "kind": "neuron",
-            "model": {"kind": "neuron", "sizes": [cfg.features, 1]},
+            "model": {"sizes": [cfg.features, 1]},
             "small": {"batch": cfg.batch_size, "optimizer": cfg.optimizer},
             "config_source": "the Neuron page's default: one input, a weight and a bias, sigmoid"}
 
@@ -129,7 +129,7 @@ def neuron_preset() -> dict:
 def mlp_preset() -> dict:
     cfg = NetworkConfig()
     sizes = [len(cfg.features), *cfg.hidden, 1]  # a 2-class dataset: one sigmoid output
-    return {"title": "The Network page's MLP", "kind": "mlp", "model": {"kind": "mlp", "sizes": sizes},
+    return {"title": "The Network page's MLP", "kind": "mlp", "model": {"sizes": sizes},
             "small": {"batch": cfg.batch_size, "optimizer": cfg.optimizer},
             "config_source": f"the Network page's default: {' → '.join(map(str, sizes))} units"}
 

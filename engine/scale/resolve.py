@@ -56,20 +56,20 @@ def resolve(request: dict) -> dict:
     out = {"preset": name, "kind": base["kind"], "title": base["title"], "published": base.get("published"),
            "config_source": base.get("config_source"), "run_source": base.get("run_source")}
     if base["kind"] in SMALL:
+        # of the model's fields only `sizes` applies here; a transformer's fields are ignored
         out["model"] = {**base["model"], **{k: v for k, v in given["model"].items() if k == "sizes"}}
         out["small"] = {**base["small"], **{k: v for k, v in given["training"].items() if k in ("batch", "optimizer")}}
         if "micro_batch" in given["training"]:
             out["small"]["batch"] = given["training"]["micro_batch"]
         _check_small(out)
         return out
+    if "sizes" in given["model"]:
+        raise ScaleError(("model", "sizes"), "sizes describes the neuron and the MLP; a transformer takes n_layer, "
+                                             "d_model, n_head …")
     model = {**(GENERIC if name is None else {}), **base["model"], **given["model"]}
     model.setdefault("n_kv_head", model["n_head"])  # from scratch: multi-head attention …
     model.setdefault("d_ff", 4 * model["d_model"])  # … and GPT's 4·d
-    model.pop("kind", None)
-    try:
-        shape = Shape(**model)
-    except TypeError as exc:
-        raise ScaleError(("model",), f"model: {exc}") from None
+    shape = Shape(**model)
     for field, why in problems(shape):
         raise ScaleError(("model", field), why)
     out["model"], out["shape"] = shape.to_dict(), shape

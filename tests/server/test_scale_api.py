@@ -116,3 +116,17 @@ def test_measure_a_viewer_may_ask_and_the_neuron_twin(live_server):
             msg = _measure(viewer)
             assert msg["type"] == "measure", msg
             assert msg["model"] == "neuron" and msg["param_bytes"] == 8  # w and b in fp32
+
+
+def test_each_presets_model_posts_back_unchanged(live_server):
+    # the page sends a rung's model as GET /api/scale/presets gave it: every one must be accepted
+    for rung in live_server.get("/api/scale/presets").json():
+        r = post(live_server, {"preset": rung["name"], "model": rung["model"]})
+        assert r.status_code == 200, (rung["name"], r.text)
+        assert r.json()["params"]["total"] == rung["params"]
+
+
+def test_sizes_belong_to_the_small_models(live_server):
+    r = post(live_server, {"preset": "gpt2-small", "model": {"sizes": [2, 1]}})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "model", "sizes"]
+    assert post(live_server, {"preset": "mlp", "model": {"sizes": [2, 8, 1]}}).json()["params"]["total"] == 2 * 8 + 8 + 8 + 1
