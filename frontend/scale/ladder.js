@@ -23,12 +23,11 @@ export function Ladder(root, { onPick, onModel }) {
   root.innerHTML = `<div class="panel-head"><span class="panel-title">The ladder: one neuron → 405B</span>
     <span class="hint"><kbd>←</kbd><kbd>→</kbd> or <kbd>J</kbd><kbd>K</kbd> walk it</span></div>
     <div class="rungs" role="radiogroup" aria-label="models"></div>
-    <div class="model-row"><span class="model-title"></span><div class="model-fields"></div><span class="extras"></span></div>
+    <div class="model-row"><span class="model-title"></span><div class="model-fields"></div></div>
     <p class="fig-source" id="model-source"></p>`;
   const rungs = root.querySelector(".rungs");
   const fieldsBox = root.querySelector(".model-fields");
   const title = root.querySelector(".model-title");
-  const extras = root.querySelector(".extras");
   const source = root.querySelector("#model-source");
   const fields = {};
   for (const [k, label] of FIELDS) {
@@ -63,8 +62,10 @@ export function Ladder(root, { onPick, onModel }) {
     buttons.clear();
     // The ladder is the presets marked for it; the others (a published run beside it) come after.
     const list = presets ?? [];
-    rungs.replaceChildren(...list.filter((p) => p.ladder !== false).map((p, i) => rungButton(p, i, "rung")));
-    extras.replaceChildren(...list.filter((p) => p.ladder === false).map((p) => rungButton(p, null, "rung extra")));
+    rungs.replaceChildren(
+      ...list.filter((p) => p.ladder !== false).map((p, i) => rungButton(p, i, "rung")),
+      ...list.filter((p) => p.ladder === false).map((p) => rungButton(p, null, "rung extra")),
+    );
   }
 
   return {

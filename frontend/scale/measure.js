@@ -151,7 +151,7 @@ export function MeasurePanel(root, { onMeasure }) {
       $("#ms-table").hidden = rows.length === 0;
       $("#ms-table tbody").replaceChildren(...rows.map(([path, label, p, v, exact]) => {
         const tr = el("tr", { "data-key": path, class: exact ? "exact" : "" });
-        tr.append(el("th", {}, label), el("td", { class: "ms-pred" }, p), el("td", { class: "ms-meas" }, exact ? `${v} =` : v));
+        tr.append(el("th", {}, label), el("td", { class: "ms-pred" }, p), el("td", { class: "ms-meas", title: exact ? "equal to the byte" : null }, exact ? `${v} ✓` : v));
         return tr;
       }));
       const cfg = m?.config ? Object.entries(m.config).filter(([k]) => ["n_layer", "n_head", "n_embd", "block_size", "batch_size", "hidden", "features"].includes(k)) : [];

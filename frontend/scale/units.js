@@ -112,6 +112,7 @@ export function fmtUsd(v) {
   if (!isNum(v)) return DASH;
   const sign = v < 0 ? "\u2212" : "";
   const a = Math.abs(v);
+  if (a < 0.01) return `${sign}$${sig(a)}`; // a cent would round a real cost to a fake $0.00
   if (a < 1) return `${sign}$${a.toFixed(2)}`;
   if (a < 1e6) return `${sign}$${Math.round(a).toLocaleString("en-US")}`;
   const [n, p] = prefixed(a, COUNT);

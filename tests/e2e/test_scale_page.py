@@ -76,7 +76,8 @@ def test_walk_the_ladder_with_the_keyboard_from_one_neuron_to_405b(page, server_
     names = [p["name"] for p in st["presets"] if p.get("ladder", True)]
     assert names == LADDER
     assert page.text_content(".tabs a.active") == "Scale"
-    assert page.eval_on_selector_all(".rungs .rung", "els => els.map(e => e.dataset.preset)") == LADDER
+    assert page.eval_on_selector_all(".rungs .rung:not(.extra)", "els => els.map(e => e.dataset.preset)") == LADDER
+    assert page.eval_on_selector_all(".rungs .rung.extra", "els => els.map(e => e.dataset.preset)") == ["bloom-176b"]
     seen = []
     for i, name in enumerate(LADDER):
         reply = wait_reply(page, f"r.preset === {json.dumps(name)}")
@@ -197,6 +198,7 @@ def test_measure_here_on_the_transformer_rung(page, server_url, shot):
     assert notes == got.get("notes", [])
     assert page.is_hidden("#ms-progress")
     print(f"\nMeasure here, transformer 2×64 batch 16: {(m['endedAt'] - m['startedAt']) / 1000:.1f} s in the browser")
+    page.locator("#measure").scroll_into_view_if_needed()
     shot(page, "scale_measured")
     # The session was closed: the measurement left no socket behind.
     assert page.evaluate("scale.state().measure.status") == "done"

@@ -168,6 +168,7 @@ test("FLOPs, time, energy and money", () => {
   assert.equal(fmtEnergy(1234), "1.23 MWh");
   assert.equal(fmtEnergy(0.32), "320 Wh");
   assert.equal(fmtUsd(0.42), "$0.42");
+  assert.equal(fmtUsd(1.53e-6), "$1.53×10⁻⁶");
   assert.equal(fmtUsd(1234), "$1,234");
   assert.equal(fmtUsd(4.6e6), "$4.6 M");
   assert.equal(fmtUsd(1.2e9), "$1.2 B");
