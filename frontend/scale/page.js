@@ -3,6 +3,7 @@
 // on screen, and runs "Measure here" for the rungs this machine trains. Keys: ←/→ or J/K walk the
 // ladder, M measures, P presenter mode.
 
+import { PAGE_DEFAULTS } from "../gpt/page.js";
 import { Tabs } from "../views/tabs.js";
 import { ComputePanel } from "./compute.js";
 import { groupFigures } from "./figures.js";
@@ -19,6 +20,11 @@ import { fmtSeconds } from "./units.js";
 const $ = (id) => document.getElementById(id);
 
 let where = readWhere(location.search);
+// Without a link from the Transformer page, the transformer rung is that page's starting model.
+if (!Object.keys(where.tf).length) {
+  const { n_layer, n_embd, n_head, block_size, batch_size } = PAGE_DEFAULTS;
+  where.tf = { n_layer, n_embd, n_head, block_size, batch_size };
+}
 let presets = null;
 let reply = null;
 let error = null;
@@ -95,7 +101,6 @@ const shownRung = () => reply?.preset ?? where.preset;
 function pick(name) {
   if (!name || name === currentRung()) return;
   where = withPreset(where, name);
-  if (name !== "transformer") where.tf = {};
   ask(`preset ${name}`);
 }
 

@@ -18,6 +18,8 @@ export const LIVE_RUNGS = ["neuron", "mlp", "transformer"];
 // transformer rung's config (the link from that page carries them; GET /api/scale/presets takes them).
 export const MODEL_INTS = ["n_layer", "d_model", "n_head", "n_kv_head", "d_ff", "vocab", "seq_len"];
 export const TRANSFORMER_KEYS = ["n_layer", "n_embd", "n_head", "block_size", "vocab"];
+// …and its batch, which is the transformer rung's micro-batch (and no other rung's).
+const TF_KEYS = [...TRANSFORMER_KEYS, "batch_size"];
 // Address key → [request group, field, kind]. Short keys where the page has them on a control.
 const FIELDS = {
   tokens: ["training", "tokens", "pos"],
@@ -70,7 +72,7 @@ export function readWhere(search) {
   const preset = NAME.test(q.get("preset") ?? "") ? q.get("preset") : null;
   const where = { preset, tf: {}, model: {}, training: {}, parallel: {}, hardware: {}, presenter: parseBool(q.get("presenter")) === true };
   if (preset === "transformer") {
-    for (const k of TRANSFORMER_KEYS) {
+    for (const k of TF_KEYS) {
       const v = parseValue(q.get(k), "int");
       if (v !== undefined) where.tf[k] = v;
     }
@@ -100,7 +102,7 @@ export function whereSearch(where) {
   const q = new URLSearchParams();
   if (where.preset) q.set("preset", where.preset);
   if (where.preset === "transformer") {
-    for (const k of TRANSFORMER_KEYS) if (where.tf?.[k] !== undefined) q.set(k, String(where.tf[k]));
+    for (const k of TF_KEYS) if (where.tf?.[k] !== undefined) q.set(k, String(where.tf[k]));
     if (where.tf?.task) q.set("task", where.tf.task);
   }
   for (const k of MODEL_INTS) if (where.model?.[k] !== undefined) q.set(k, String(where.model[k]));
@@ -136,6 +138,7 @@ export function buildRequest(where, rungModel = null) {
   if (Object.keys(model).length) body.model = model;
   for (const g of GROUPS) {
     const part = prune(where[g] ?? {});
+    if (g === "training" && where.preset === "transformer" && part.micro_batch === undefined && where.tf?.batch_size) part.micro_batch = where.tf.batch_size;
     if (Object.keys(part).length) body[g] = part;
   }
   return body;
@@ -151,14 +154,17 @@ function modelFields(model) {
 /** The GET /api/scale/presets query: the transformer rung follows the Transformer page's config. */
 export function presetsQuery(where) {
   const q = new URLSearchParams();
-  if (where.preset === "transformer") for (const k of TRANSFORMER_KEYS) if (where.tf?.[k] !== undefined) q.set(k, String(where.tf[k]));
+  for (const k of TRANSFORMER_KEYS) if (where.tf?.[k] !== undefined) q.set(k, String(where.tf[k]));
   const s = q.toString();
   return s ? `?${s}` : "";
 }
 
-/** Settings after choosing another rung: the model's own edits are dropped, everything else stays. */
+/**
+ * Settings after choosing another rung: the model's own edits are dropped, everything else stays
+ * (the Transformer page's config too: it is the transformer rung whenever one comes back to it).
+ */
 export function withPreset(where, preset) {
-  return { ...where, preset, model: {}, tf: preset === "transformer" ? where.tf ?? {} : {} };
+  return { ...where, preset, model: {}, tf: where.tf ?? {} };
 }
 
 /** Settings after one control changed (`group`: training | parallel | hardware | model). */
@@ -185,7 +191,7 @@ export function scaleHref(config, vocab) {
   for (const k of ["n_layer", "n_embd", "n_head", "block_size"]) if (Number.isInteger(config?.[k])) q.set(k, String(config[k]));
   if (Number.isInteger(vocab) && vocab > 0) q.set("vocab", String(vocab));
   if (typeof config?.task === "string" && /^[a-z]{1,20}$/.test(config.task)) q.set("task", config.task);
-  if (Number.isInteger(config?.batch_size)) q.set("mb", String(config.batch_size)); // its batch is the micro-batch
+  if (Number.isInteger(config?.batch_size)) q.set("batch_size", String(config.batch_size)); // its batch: the rung's micro-batch
   return `/scale?${q}`;
 }
 

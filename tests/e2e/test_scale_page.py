@@ -88,6 +88,10 @@ def test_walk_the_ladder_with_the_keyboard_from_one_neuron_to_405b(page, server_
             "async (v) => (await import('/static/scale/units.js')).fmtParams(v)", reply["params"]["total"])
         assert_figures_drawn(page, reply)
         seen.append(reply["params"]["total"])
+        if name == "transformer":  # no link from that page: its starting model (gpt/page.js PAGE_DEFAULTS)
+            defaults = page.evaluate("async () => (await import('/static/gpt/page.js')).PAGE_DEFAULTS")
+            assert reply["model"]["n_layer"] == defaults["n_layer"] and reply["model"]["d_model"] == defaults["n_embd"]
+            assert reply["training"]["micro_batch"] == defaults["batch_size"]
         if i < len(LADDER) - 1:
             page.keyboard.press("ArrowRight" if i % 2 == 0 else "k")
     assert seen == sorted(seen), seen  # the ladder climbs
@@ -174,7 +178,7 @@ def test_a_refused_setting_is_named_and_the_last_good_figures_stay(page, server_
 
 
 def test_measure_here_on_the_transformer_rung(page, server_url, shot):
-    open_scale(page, server_url, "?preset=transformer&n_layer=2&n_embd=64&n_head=2&block_size=32&mb=16")
+    open_scale(page, server_url, "?preset=transformer&n_layer=2&n_embd=64&n_head=2&block_size=32&batch_size=16")
     reply = wait_reply(page, "r.preset === 'transformer'")
     assert reply["model"]["n_layer"] == 2 and reply["model"]["d_model"] == 64 and reply["training"]["micro_batch"] == 16
     assert page.is_enabled("#measure-btn")
@@ -210,7 +214,7 @@ def test_the_transformer_page_links_its_model_to_the_ladder(page, server_url):
     page.wait_for_function("document.querySelector('#scale-link').href.includes('vocab=')")
     cfg = page.evaluate("flowscope.state().session.config")
     href = page.get_attribute("#scale-link", "href")
-    assert f"n_layer={cfg['n_layer']}" in href and f"n_embd={cfg['n_embd']}" in href and f"mb={cfg['batch_size']}" in href
+    assert f"n_layer={cfg['n_layer']}" in href and f"n_embd={cfg['n_embd']}" in href and f"batch_size={cfg['batch_size']}" in href
     page.click("#scale-link")
     page.wait_for_function(READY, timeout=15_000)
     reply = wait_reply(page, "r.preset === 'transformer'")

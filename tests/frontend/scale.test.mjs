@@ -59,14 +59,23 @@ test("junk in the address is dropped, not sent", () => {
 
 test("the Transformer page's link puts its model on the transformer rung", () => {
   const href = scaleHref({ n_layer: 2, n_head: 2, n_embd: 64, block_size: 32, task: "add", lr: 0.002, batch_size: 16 }, 23);
-  assert.equal(href, "/scale?preset=transformer&n_layer=2&n_embd=64&n_head=2&block_size=32&vocab=23&task=add&mb=16");
+  assert.equal(href, "/scale?preset=transformer&n_layer=2&n_embd=64&n_head=2&block_size=32&vocab=23&task=add&batch_size=16");
   const w = readWhere(href.slice("/scale".length));
-  assert.deepEqual(w.tf, { n_layer: 2, n_embd: 64, n_head: 2, block_size: 32, vocab: 23, task: "add" });
+  assert.deepEqual(w.tf, { n_layer: 2, n_embd: 64, n_head: 2, block_size: 32, vocab: 23, batch_size: 16, task: "add" });
   assert.deepEqual(w.model, {});
-  assert.deepEqual(w.training, { micro_batch: 16 });
+  assert.deepEqual(w.training, {}); // its batch is the transformer rung's micro-batch, no other rung's
   assert.equal(presetsQuery(w), "?n_layer=2&n_embd=64&n_head=2&block_size=32&vocab=23");
   assert.deepEqual(buildRequest(w), { preset: "transformer", model: { n_layer: 2, d_model: 64, n_head: 2, seq_len: 32, vocab: 23 }, training: { micro_batch: 16 } });
-  assert.equal(whereSearch(w), "?preset=transformer&n_layer=2&n_embd=64&n_head=2&block_size=32&vocab=23&task=add&mb=16");
+  assert.equal(whereSearch(w), "?preset=transformer&n_layer=2&n_embd=64&n_head=2&block_size=32&vocab=23&batch_size=16&task=add");
+  // Up the ladder the Transformer page's model stays the transformer rung (for the walk back) but
+  // sends nothing: GPT-2 trains at its own micro-batch.
+  const up = withPreset(w, "gpt2-small");
+  assert.deepEqual(up.tf, w.tf);
+  assert.deepEqual(buildRequest(up), { preset: "gpt2-small" });
+  assert.equal(whereSearch(up), "?preset=gpt2-small");
+  assert.equal(presetsQuery(up), "?n_layer=2&n_embd=64&n_head=2&block_size=32&vocab=23");
+  // An explicit micro-batch wins over the page's batch.
+  assert.deepEqual(buildRequest(withSetting(w, "training", "micro_batch", 4)).training, { micro_batch: 4 });
   // An unknown vocabulary stays out rather than being guessed.
   assert.equal(scaleHref({ n_layer: 1, n_head: 1, n_embd: 16, block_size: 8 }, undefined), "/scale?preset=transformer&n_layer=1&n_embd=16&n_head=1&block_size=8");
   assert.deepEqual(transformerModel({}), {});
