@@ -13,20 +13,33 @@ import { LIVE_RUNGS } from "./where.js";
 
 export const MEASURE_TIMEOUT_MS = 60_000;
 
+// The optimizers each live model's session takes (its config schema): the page's choice goes along
+// when the session knows it, so the measurement is of the optimizer on screen.
+const SESSION_OPTIMIZERS = {
+  neuron: ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"],
+  mlp: ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"],
+  transformer: ["adamw", "adam", "sgd"],
+};
+
 /**
- * The `create` message for a live rung. The transformer is the GPT at the config on screen (the
- * reply's resolved model, in the Transformer page's names) with the micro-batch as its batch, one
- * torch thread (the other core stays the browser's, as on the Transformer page); the neuron and the
- * network at their pages' defaults. null for a rung this machine does not train.
+ * The `create` message for a live rung, at the settings on screen: its micro-batch as the batch and
+ * its optimizer (when that model's session has it). The transformer is the GPT at the resolved
+ * model, in the Transformer page's names, with one torch thread (the other core stays the
+ * browser's, as on the Transformer page); the neuron and the network are their pages' defaults
+ * otherwise. null for a rung this machine does not train.
  */
 export function createMessage(rung, reply, tf = {}) {
   if (!LIVE_RUNGS.includes(rung)) return null;
-  if (rung !== "transformer") return { type: "create", model: rung, config: {} };
-  const m = reply?.model ?? {};
-  const config = { n_layer: m.n_layer, n_head: m.n_head, n_embd: m.d_model, block_size: m.seq_len, batch_size: reply?.training?.micro_batch, threads: 1 };
-  if (tf.task) config.task = tf.task;
+  const t = reply?.training ?? {};
+  const config = { batch_size: t.micro_batch };
+  if (SESSION_OPTIMIZERS[rung].includes(t.optimizer)) config.optimizer = t.optimizer;
+  if (rung === "transformer") {
+    const m = reply?.model ?? {};
+    Object.assign(config, { n_layer: m.n_layer, n_head: m.n_head, n_embd: m.d_model, block_size: m.seq_len, threads: 1 });
+    if (tf.task) config.task = tf.task;
+  }
   for (const k of Object.keys(config)) if (config[k] === undefined || config[k] === null) delete config[k];
-  return { type: "create", model: "transformer", config };
+  return { type: "create", model: rung, config };
 }
 
 // [label, path in the measure reply (and in its `predicted`), format]
@@ -154,7 +167,7 @@ export function MeasurePanel(root, { onMeasure }) {
         tr.append(el("th", {}, label), el("td", { class: "ms-pred" }, p), el("td", { class: "ms-meas", title: exact ? "equal to the byte" : null }, exact ? `${v} ✓` : v));
         return tr;
       }));
-      const cfg = m?.config ? Object.entries(m.config).filter(([k]) => ["n_layer", "n_head", "n_embd", "block_size", "batch_size", "hidden", "features"].includes(k)) : [];
+      const cfg = m?.config ? Object.entries(m.config).filter(([k]) => ["n_layer", "n_head", "n_embd", "block_size", "batch_size", "optimizer", "hidden", "features"].includes(k)) : [];
       $("#ms-config").textContent = m ? `${m.model}${cfg.length ? ` (${cfg.map(([k, v]) => `${k} ${Array.isArray(v) ? v.join("·") : v}`).join(", ")})` : ""} at step ${m.step} on ${m.device ?? "?"}${shown.endedAt ? `, measured in ${((shown.endedAt - shown.startedAt) / 1000).toFixed(1)} s` : ""}` : "";
       $("#ms-notes").replaceChildren(...(Array.isArray(m?.notes) ? m.notes : []).map((n) => el("li", {}, n)));
     },

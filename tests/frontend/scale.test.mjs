@@ -371,13 +371,15 @@ test("a refusal is one line naming the field", () => {
 
 // ---- measure ---------------------------------------------------------------------------------------------
 
-test("Measure here creates the rung's own model: the GPT at the config on screen", () => {
-  const reply = { preset: "transformer", model: { n_layer: 2, d_model: 64, n_head: 2, n_kv_head: 2, d_ff: 256, vocab: 23, seq_len: 32 }, training: { micro_batch: 16 } };
+test("Measure here creates the rung's own model at the settings on screen", () => {
+  const reply = { preset: "transformer", model: { n_layer: 2, d_model: 64, n_head: 2, n_kv_head: 2, d_ff: 256, vocab: 23, seq_len: 32 }, training: { micro_batch: 16, optimizer: "adam" } };
   assert.deepEqual(createMessage("transformer", reply, { task: "add" }), {
-    type: "create", model: "transformer", config: { n_layer: 2, n_head: 2, n_embd: 64, block_size: 32, batch_size: 16, threads: 1, task: "add" },
+    type: "create", model: "transformer", config: { batch_size: 16, optimizer: "adam", n_layer: 2, n_head: 2, n_embd: 64, block_size: 32, threads: 1, task: "add" },
   });
-  assert.deepEqual(createMessage("neuron", reply), { type: "create", model: "neuron", config: {} });
-  assert.deepEqual(createMessage("mlp", reply), { type: "create", model: "mlp", config: {} });
+  // 8-bit Adam is the calculator's alone: the session trains with its own default, said in the reply's config.
+  assert.deepEqual(createMessage("mlp", { training: { micro_batch: 10, optimizer: "adam8bit" } }), { type: "create", model: "mlp", config: { batch_size: 10 } });
+  assert.deepEqual(createMessage("neuron", { training: { micro_batch: 1, optimizer: "momentum" } }), { type: "create", model: "neuron", config: { batch_size: 1, optimizer: "momentum" } });
+  assert.deepEqual(createMessage("neuron", null), { type: "create", model: "neuron", config: {} });
   assert.equal(createMessage("llama-3.1-405b", reply), null);
 });
 
