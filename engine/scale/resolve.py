@@ -93,8 +93,8 @@ def _check_choices(training: dict) -> None:
 
 
 def _parallel(base: dict, given: dict, shape: Shape) -> tuple[dict, dict]:
-    """dp·tp·pp must be the number of GPUs. Give both and they must agree; give only the degrees and
-    n_gpus follows; give only n_gpus and dp follows (tp and pp kept)."""
+    """dp·tp·pp must be the number of GPUs. Give dp and n_gpus and they must agree; give n_gpus
+    without dp and dp follows (tp and pp kept); give degrees without n_gpus and n_gpus follows."""
     par = {**base["parallel"], **given["parallel"]}
     hw = {**base["hardware"], **given["hardware"]}
     for field in ("dp", "tp", "pp"):
@@ -104,18 +104,17 @@ def _parallel(base: dict, given: dict, shape: Shape) -> tuple[dict, dict]:
         raise ScaleError(("parallel", "zero"), "zero must be 0, 1, 2 or 3")
     if hw["n_gpus"] < 1:
         raise ScaleError(("hardware", "n_gpus"), "n_gpus must be at least 1")
-    product = par["dp"] * par["tp"] * par["pp"]
-    if given["parallel"] and "n_gpus" in given["hardware"]:
-        if product != hw["n_gpus"]:
-            raise ScaleError(("parallel", "dp"), f"dp·tp·pp = {par['dp']}·{par['tp']}·{par['pp']} = {product} "
-                                                 f"must equal n_gpus {hw['n_gpus']}")
-    elif given["parallel"]:
-        hw["n_gpus"] = product
-    elif hw["n_gpus"] != product:
-        if hw["n_gpus"] % (par["tp"] * par["pp"]):
-            raise ScaleError(("hardware", "n_gpus"), f"n_gpus {hw['n_gpus']} must be a multiple of tp·pp = "
-                                                     f"{par['tp'] * par['pp']} (the GPUs one model copy spans)")
-        par["dp"] = hw["n_gpus"] // (par["tp"] * par["pp"])
+    span = par["tp"] * par["pp"]  # the GPUs one copy of the model spans
+    if "n_gpus" in given["hardware"] and "dp" not in given["parallel"]:
+        if hw["n_gpus"] % span:
+            raise ScaleError(("hardware", "n_gpus"), f"n_gpus {hw['n_gpus']} must be a multiple of tp·pp = {span} "
+                                                     "(the GPUs one model copy spans)")
+        par["dp"] = hw["n_gpus"] // span
+    elif "n_gpus" in given["hardware"] and par["dp"] * span != hw["n_gpus"]:
+        raise ScaleError(("parallel", "dp"), f"dp·tp·pp = {par['dp']}·{par['tp']}·{par['pp']} = {par['dp'] * span} "
+                                             f"must equal n_gpus {hw['n_gpus']}")
+    else:
+        hw["n_gpus"] = par["dp"] * span
     if shape.n_head % par["tp"]:
         raise ScaleError(("parallel", "tp"), f"tp {par['tp']} must divide n_head {shape.n_head} "
                                              "(tensor parallelism gives each GPU whole heads)")

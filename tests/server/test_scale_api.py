@@ -68,6 +68,7 @@ def test_small_models_leave_transformer_figures_null(live_server):
     ({"preset": "gpt2-small", "model": {"n_head": 7}}, ["body", "model", "n_head"]),
     ({"preset": "llama-3.1-8b", "model": {"n_kv_head": 3}}, ["body", "model", "n_kv_head"]),
     ({"parallel": {"dp": 2, "tp": 2, "pp": 2}, "hardware": {"n_gpus": 7}}, ["body", "parallel", "dp"]),
+    ({"preset": "gpt3-175b", "hardware": {"n_gpus": 100}}, ["body", "hardware", "n_gpus"]),
     ({"preset": "gpt5"}, ["body", "preset"]),
     ({"hardware": {"gpu": "tpu-v9"}}, ["body", "hardware", "gpu"]),
     ({"training": {"tokens": -1}}, ["body", "training", "tokens"]),

@@ -60,3 +60,17 @@ def test_torch_free():
             "print(sorted(m for m in ('torch', 'fastapi', 'pydantic') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_parallel_degrees_and_gpu_count_resolve():
+    base = {"preset": "llama-3.1-405b"}  # 16,384 GPUs = dp 128 · tp 8 · pp 16
+    r = estimate({**base, "parallel": {"zero": 3}, "hardware": {"n_gpus": 8192}})
+    assert r["parallel"]["dp"] == 64 and r["parallel"]["zero"] == 3  # n_gpus without dp: dp follows
+    r = estimate({**base, "parallel": {"tp": 4}})
+    assert r["hardware"]["n_gpus"] == 128 * 4 * 16  # degrees without n_gpus: n_gpus follows
+    with pytest.raises(ScaleError) as err:
+        estimate({**base, "parallel": {"dp": 3}, "hardware": {"n_gpus": 8192}})
+    assert err.value.field == ("parallel", "dp")
+    with pytest.raises(ScaleError) as err:
+        estimate({**base, "hardware": {"n_gpus": 1000}})
+    assert err.value.field == ("hardware", "n_gpus")
