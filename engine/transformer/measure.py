@@ -200,7 +200,8 @@ def measure_gpt(run, checkpoint: bool = True, bf16: bool = True) -> dict:
     cfg = run.config
     shape = gpt_shape(cfg, len(run.tok))
     predicted = predicted_gpt(shape, cfg.batch_size, cfg.optimizer)
-    with torch.random.fork_rng(devices=[]):
+    cuda = [run.device.index or 0] if run.device.type == "cuda" else []  # dropout on a GPU draws from its RNG
+    with torch.random.fork_rng(devices=cuda):
         torch.manual_seed(cfg.seed)
         model = copy.deepcopy(run.model)
         gen = torch.Generator().manual_seed(cfg.seed + 7)  # not the session's batch stream
