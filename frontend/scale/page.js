@@ -13,6 +13,7 @@ import { MemoryPanel } from "./memory.js";
 import { ParallelPanel } from "./parallel.js";
 import { ParamsPanel } from "./params.js";
 import { PublishedPanel } from "./published.js";
+import { ShareLink } from "./share.js";
 import { Requester, fetchPresets, postScale } from "./request.js";
 import { LIVE_RUNGS, buildRequest, oneClickAway, presetsQuery, readWhere, stepRung, whereSearch, withPreset, withSetting } from "./where.js";
 import { fmtSeconds } from "./units.js";
@@ -137,6 +138,7 @@ const views = [
   MeasurePanel($("measure"), { onMeasure: startMeasure }),
   Status($("status")),
 ];
+views.push(ShareLink(document.querySelector(".topbar"), { search: () => whereSearch(where), before: $("status") }));
 
 /** The engine's answer time, or what it refused. */
 function Status(root) {

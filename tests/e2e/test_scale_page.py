@@ -177,6 +177,17 @@ def test_a_refused_setting_is_named_and_the_last_good_figures_stay(page, server_
     assert page.is_hidden("#engine-error")
 
 
+def test_the_link_carries_every_setting(page, server_url):
+    open_scale(page, server_url, "?preset=llama-2-70b&zero=2&gpu=a100-80gb")
+    page.click("#share-scale")
+    page.wait_for_function("document.querySelector('#share-link').value.includes('/scale?')")
+    link = page.input_value("#share-link")
+    assert link.endswith("/scale?preset=llama-2-70b&zero=2&gpu=a100-80gb"), link
+    assert "/api/qr?text=" in page.get_attribute("#share-qr", "src")
+    page.keyboard.press("Escape")
+    page.wait_for_function("document.querySelector('.share-scale').hidden")
+
+
 def test_measure_here_on_the_transformer_rung(page, server_url, shot):
     open_scale(page, server_url, "?preset=transformer&n_layer=2&n_embd=64&n_head=2&block_size=32&batch_size=16")
     reply = wait_reply(page, "r.preset === 'transformer'")
