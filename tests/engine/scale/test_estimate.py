@@ -22,7 +22,7 @@ def test_neuron_and_mlp_by_hand():
 
 
 def test_transformer_rung_matches_the_gpt_it_describes():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from flowscope.engine.transformer.model import GPT, GPTConfig
 
     rung = next(r for r in ladder() if r["name"] == "transformer")
