@@ -10,12 +10,13 @@
 export const CACHE_SIZE = 256;
 
 /**
- * `post(body)` → Promise of {ok, status, json}; `onReply(reply, body, ms, cached)` gets each reply
+ * `post(body, signal)` → Promise of {ok, status, json} (an ahead request may be given up through
+ * `signal` when a real one needs the line); `onReply(reply, body, ms, cached)` gets each reply
  * that is still current; `onError(detail, body)` gets a refusal (422: the field it names) or a
  * failure. Returns {want(body), prefetch(bodies), busy() → bool, cached(body) → bool}.
  */
 export function Requester({ post, onReply, onError, now = () => Date.now(), cacheSize = CACHE_SIZE }) {
-  let inFlight = null; // the key being answered
+  let inFlight = null; // {key, isAhead, ctrl}: the request being answered
   let next = null; // the newest body asked for while one was out
   let current = null; // the key of the settings on screen (or asked for last)
   let ahead = []; // bodies to ask for while idle
@@ -31,15 +32,18 @@ export function Requester({ post, onReply, onError, now = () => Date.now(), cach
 
   async function send(body, isAhead) {
     const key = keyOf(body);
-    inFlight = key;
+    const ctrl = typeof AbortController === "function" ? new AbortController() : null;
+    const mine = { key, isAhead, ctrl };
+    inFlight = mine;
     const t0 = now();
     let res = null;
     let failure = null;
     try {
-      res = await post(body);
+      res = await post(body, ctrl?.signal);
     } catch (err) {
       failure = err;
     }
+    if (inFlight !== mine) return; // an ahead request given up for a real one: nothing to do
     inFlight = null;
     if (res?.ok) remember(key, res.json);
     if (next) {
@@ -74,6 +78,11 @@ export function Requester({ post, onReply, onError, now = () => Date.now(), cach
       onReply(json, body, 0, true);
       return;
     }
+    if (inFlight?.isAhead) {
+      // A guess is out and the user asked for something else: drop the guess, ask for this now.
+      inFlight.ctrl?.abort();
+      inFlight = null;
+    }
     if (inFlight) next = body;
     else send(body, false);
   }
@@ -103,10 +112,11 @@ export function errorDetail(json, status) {
   return `the server answered ${status}`;
 }
 
-/** The browser's POST /api/scale. */
-export async function postScale(body) {
+/** The browser's POST /api/scale (`signal` gives up on it). */
+export async function postScale(body, signal) {
   const res = await fetch("/api/scale", {
     method: "POST",
+    signal,
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body),
     cache: "no-store",

@@ -304,9 +304,11 @@ test("answers asked ahead are drawn at once, from the engine's own reply; a new 
   const sent = [];
   const pending = [];
   const drawn = [];
+  const signals = [];
   const req = Requester({
-    post: (body) => {
+    post: (body, signal) => {
       sent.push(body.n);
+      signals.push(signal);
       const d = deferred();
       pending.push(d);
       return d.p;
@@ -327,21 +329,25 @@ test("answers asked ahead are drawn at once, from the engine's own reply; a new 
   assert.deepEqual(drawn, [[1, false]]); // asked ahead: not drawn
   req.want({ n: 2 }); // one click away: drawn at once, no request
   assert.deepEqual(drawn.at(-1), [2, true]);
-  req.want({ n: 4 }); // while 3 (ahead) is out: waits for it, then goes
-  pending[2].resolve(ok(3));
-  await tick();
+  req.want({ n: 4 }); // while 3 (ahead) is out: 3 is given up, 4 goes at once
   assert.deepEqual(sent, [1, 2, 3, 4]);
+  assert.equal(signals[2].aborted, true);
+  pending[2].resolve(ok(3)); // an answer to the abandoned guess changes nothing
+  await tick();
+  assert.deepEqual(drawn.at(-1), [2, true]);
+  assert.equal(req.cached({ n: 3 }), false);
   req.prefetch([{ n: 5 }]);
   assert.deepEqual(sent, [1, 2, 3, 4]); // nothing ahead while the real request is out
   pending[3].resolve(ok(4));
   await tick();
   assert.deepEqual(drawn.at(-1), [4, false]);
   assert.deepEqual(sent, [1, 2, 3, 4, 5]); // now the one ahead
-  req.want({ n: 3 }); // known: drawn at once even while 5 is out …
-  assert.deepEqual(drawn.at(-1), [3, true]);
+  assert.equal(signals[3].aborted, false); // a real request is never given up
+  req.want({ n: 2 }); // known: drawn at once even while 5 is out …
+  assert.deepEqual(drawn.at(-1), [2, true]);
   pending[4].resolve(ok(5));
   await tick();
-  assert.deepEqual(drawn.at(-1), [3, true]); // … and 5's answer does not replace it
+  assert.deepEqual(drawn.at(-1), [2, true]); // … and 5's answer does not replace it
   assert.equal(req.cached({ n: 5 }), true);
 });
 
