@@ -9,8 +9,9 @@ export function ScaleLink(root) {
   const a = document.createElement("a");
   a.className = "gp-button scale-link";
   a.id = "scale-link";
-  a.textContent = "Scale this model →";
-  a.title = "this model on the Scale page: its memory, compute and cost beside 8B, 70B and 405B, measured here";
+  // Short: the probe row is full at 1280 pixels while training (parameters, device, tokens/s).
+  a.textContent = "Scale →";
+  a.title = "Scale this model: its memory, compute and cost on the ladder beside 8B, 70B and 405B, measured here";
   a.style.textDecoration = "none";
   a.style.color = "inherit";
   a.href = "/scale?preset=transformer";
