@@ -12,6 +12,18 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
+@pytest.fixture
+def page(page):
+    """The shared page fixture, plus: no console errors (a refusal's 422 is the one expected, and
+    tests that provoke it say so in `page.expected_console`)."""
+    page.console_errors = []
+    page.expected_console = []
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    yield page
+    unexpected = [e for e in page.console_errors if not any(x in e for x in page.expected_console)]
+    assert not unexpected, unexpected
+
+
 READY = "window.scale && scale.state().reply && scale.state().presets && scale.state().presets.length > 0"
 LADDER = ["neuron", "mlp", "transformer", "gpt2-small", "llama-3.1-8b", "llama-2-70b", "120b", "gpt3-175b", "llama-3.1-405b"]
 
@@ -164,6 +176,7 @@ def test_precision_zero_and_recompute_move_the_figures_and_the_address(page, ser
 
 
 def test_a_refused_setting_is_named_and_the_last_good_figures_stay(page, server_url):
+    page.expected_console = ["status of 422"]  # Chromium logs the refused request itself
     open_scale(page, server_url, "?preset=gpt2-small")
     page.fill("#m-n_head", "5")
     page.press("#m-n_head", "Enter")
@@ -248,6 +261,7 @@ def test_120b_claims_presenter_at_1024_and_the_phone(browser, server_url):
         page = context.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(f"{server_url}/scale{query}")
         page.wait_for_function(READY, timeout=15_000)
         if name == "scale_120b_claims":
