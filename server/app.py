@@ -20,6 +20,7 @@ from flowscope.engine.device import best_device, torch_version
 from .dispatch import LESSONS, Rooms, read_loop
 from .lessons import Lesson
 from .protocol import json_schema
+from .scale import router as scale_router
 from .sessions import Registry
 from .settings import Settings
 from .store import RunStore
@@ -104,6 +105,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The descent page: the loss terrain, optimizers racing on it, the training tricks."""
         return FileResponse(str(FRONTEND / "descent.html"), headers={"Cache-Control": "no-cache"})
 
+    @app.get("/scale")
+    def scale_page():
+        """The scale page: from one neuron to 405B parameters, formulas beside measurements."""
+        return FileResponse(str(FRONTEND / "scale.html"), headers={"Cache-Control": "no-cache"})
+
+    app.include_router(scale_router)
     app.mount("/static", StaticFiles(directory=str(FRONTEND)), name="static")
 
     @app.websocket("/ws")
