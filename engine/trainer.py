@@ -300,6 +300,13 @@ class Trainer(Stepper):
     def _frame_fits(self) -> bool:
         return self.frame is not None and self.frame.position(self.model.params) is not None
 
+    def measure(self, checkpoint: bool = True, bf16: bool = True) -> dict:
+        """Training memory and speed of this model, measured on a torch twin with the same weights
+        (engine/transformer/twin.py); nothing of this session changes."""
+        from .transformer.twin import measure_small  # imports torch: only when asked
+
+        return {"step": self.steps_done, **measure_small(self, checkpoint, bf16)}
+
     def explain(self, name: str, index: tuple[int, ...]) -> dict:
         """The last update of one weight, its numbers filled in (optim.py's explain), with the
         clipping of that step when it clipped: clip_scale (every gradient × it), grad_norm, max_norm."""

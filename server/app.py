@@ -20,6 +20,7 @@ from .dispatch import LESSONS, Rooms, read_loop
 from .hosts import HostCheck, quiet_uvicorn
 from .lessons import Lesson
 from .protocol import json_schema
+from .scale import router as scale_router
 from .sessions import Registry
 from .settings import Settings
 from .store import RUN_ID_PATTERN, RunStore
@@ -114,6 +115,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The descent page: the loss terrain, optimizers racing on it, the training tricks."""
         return FileResponse(str(FRONTEND / "descent.html"), headers={"Cache-Control": "no-cache"})
 
+    @app.get("/scale", response_class=HTMLResponse, responses=HTML)
+    def scale_page():
+        """The scale page: from one neuron to 405B parameters, formulas beside measurements."""
+        return FileResponse(str(FRONTEND / "scale.html"), headers={"Cache-Control": "no-cache"})
+
+    app.include_router(scale_router)
     app.mount("/static", StaticFiles(directory=str(FRONTEND)), name="static")
 
     @app.websocket("/ws")

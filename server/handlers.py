@@ -15,15 +15,15 @@ from flowscope.engine.data.custom import from_points, parse_csv
 
 from . import messages as m
 from .protocol import (MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery, ExplainQuery,
-                       LandscapeQuery, OptimizerStateQuery, Pause, Phase, Play, ProbsQuery, Reset, SampleQuery,
-                       SetParam, Step, validate_config)
-from .replies import CharLossMsg, ExplainMsg, LandscapeMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg, SampleMsg
+                       LandscapeQuery, MeasureQuery, OptimizerStateQuery, Pause, Phase, Play, ProbsQuery, Reset,
+                       SampleQuery, SetParam, Step, validate_config)
+from .replies import CharLossMsg, ExplainMsg, LandscapeMsg, MeasureMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg, SampleMsg
 from .wire import encode, encode_tensors
 
 STEPPING = (Step,)  # what a pause drops from the queue
 # taken between the chunks of a long command, in arrival order; anything else waits for it to end
-READ_ONLY = (DatasetQuery, LandscapeQuery, ExplainQuery, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
-             OptimizerStateQuery)
+READ_ONLY = (DatasetQuery, LandscapeQuery, ExplainQuery, MeasureQuery, AttentionQuery, ProbsQuery, SampleQuery,
+             CharLossQuery, OptimizerStateQuery)
 
 
 def table(runner) -> dict[type, callable]:
@@ -61,6 +61,11 @@ def table(runner) -> dict[type, callable]:
         # the owner's question sets the axes every step reports its place in; a viewer's only answers it
         grid = t().landscape(c.resolution, c.kind, c.span, c.seed, c.weights, c.at, adopt=role == "owner")
         runner.reply(client, LandscapeMsg(**grid, step=t().steps_done))
+        return False
+
+    def measure(c: MeasureQuery, client, role, frames) -> bool:
+        """Memory and time measured on a copy of the model, beside the formulas (read-only)."""
+        runner.reply(client, MeasureMsg(**t().measure(c.checkpoint is not False, c.bf16 is not False)))
         return False
 
     def explain(c: ExplainQuery, client, role, frames) -> bool:
@@ -166,7 +171,7 @@ def table(runner) -> dict[type, callable]:
         return False
 
     return {Hello: hello, Relay: relay, Export: export, DatasetQuery: dataset, LandscapeQuery: landscape,
-            ExplainQuery: explain, Step: step, Back: back, Play: play, Pause: pause, Reset: reset, Data: data,
+            ExplainQuery: explain, MeasureQuery: measure, Step: step, Back: back, Play: play, Pause: pause, Reset: reset, Data: data,
             SetParam: set_param, Phase: phase, Configure: configure,
             **{q: inspect for q in (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)}}
 

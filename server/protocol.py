@@ -285,14 +285,22 @@ class DatasetQuery(Strict):
     type: Literal["dataset"]
 
 
+class MeasureQuery(Strict):
+    """Measure training memory and speed of the room's model on a copy (read-only); null = measure it."""
+
+    type: Literal["measure"]
+    checkpoint: Optional[bool] = None  # also with gradient checkpointing per block
+    bf16: Optional[bool] = None  # also under bf16 autocast
+
+
 # messages any member of a room may send: they read the room, or act on the sender's own behalf
 GPT_QUERIES = (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)
-QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, *GPT_QUERIES)
+QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, MeasureQuery, *GPT_QUERIES)
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
                                 LandscapeQuery, ExplainQuery, DatasetQuery, Handover, Reclaim, Allow, Fork, Save, Load,
-                                LessonMove,
-                                Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery],
+                                LessonMove, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
+                                OptimizerStateQuery, MeasureQuery],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)
 MAX_EPOCHS = 100  # an epoch command runs at most this many passes (the runner is busy meanwhile)

@@ -228,6 +228,29 @@ class OptimizerStateMsg(Out):
     state: OptimizerState
 
 
+class MeasureMsg(Out):
+    """Measured training memory and speed beside engine/scale's prediction (docs/protocol.md)."""
+
+    type: Literal["measure"] = "measure"
+    step: int
+    model: str
+    config: dict[str, Any]
+    param_bytes: int
+    optimizer_bytes: int
+    optimizer_extra_bytes: int  # Adam's per-tensor step counters
+    grad_bytes: int
+    saved: dict[str, Optional[int]]  # plain, checkpoint, bf16: saved-for-backward bytes (null: not asked)
+    saved_tensors: list[Any]  # (shape, dtype) of each saved storage, plain fp32
+    step_seconds: dict[str, Optional[float]]  # plain, checkpoint
+    flops_per_step: float
+    achieved_flops: float
+    peak_flops: float  # this machine's measured matmul peak
+    mfu: float
+    predicted: dict[str, Any]
+    notes: list[str]
+    device: Literal["cpu", "cuda"]
+
+
 class Member(Out):
     id: str
     name: Optional[str]
@@ -258,7 +281,7 @@ class LessonMsg(Out):
 
 ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg,
                                 RosterMsg, SavedMsg, LessonMsg, PhaseMsg, ProbsMsg, SampleMsg, CharLossMsg,
-                                OptimizerStateMsg, PlanMsg],
+                                OptimizerStateMsg, PlanMsg, MeasureMsg],
                           Field(discriminator="type")]
 SERVER = TypeAdapter(ServerMessage)
 

@@ -160,6 +160,12 @@ class GPTTrainer(Stepper):
     def landscape(self, *args, **kwargs) -> dict:
         raise ValueError("loss landscapes are drawn for the small models; the GPT has 800,000 axes")
 
+    def measure(self, checkpoint: bool = True, bf16: bool = True) -> dict:
+        """Training memory and speed of the GPT as it is now, on a copy (engine/transformer/measure.py)."""
+        from .measure import measure_gpt
+
+        return {"step": self.steps_done, **measure_gpt(self.gpt, checkpoint, bf16)}
+
     def explain(self, name: str, index) -> dict:
         raise ValueError("the transformer trains with torch.optim: ask 'optimizer_state' for a weight's last update, m and v")
 

@@ -149,7 +149,7 @@ def test_a_bool_is_not_a_number(live_server, config):
 def test_openapi_media_types(live_server):
     paths = live_server.get("/openapi.json").json()["paths"]
     assert list(paths["/api/qr"]["get"]["responses"]["200"]["content"]) == ["image/svg+xml"]
-    for html in ("/", "/room/{code}", "/descent"):
+    for html in ("/", "/room/{code}", "/descent", "/scale"):
         assert list(paths[html]["get"]["responses"]["200"]["content"]) == ["text/html"], html
     weights = paths["/api/runs/{run_id}/weights"]["get"]["responses"]["200"]["content"]
     assert list(weights) == ["application/octet-stream"]
