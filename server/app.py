@@ -17,7 +17,7 @@ import flowscope
 from flowscope.engine.device import best_device, torch_version
 
 from .dispatch import LESSONS, Rooms, read_loop
-from .hosts import HostCheck, quiet_uvicorn
+from .hosts import BodyLimit, HostCheck, quiet_uvicorn
 from .lessons import Lesson
 from .protocol import json_schema
 from .scale import router as scale_router
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Flowscope", version=flowscope.__version__, lifespan=lifespan)
     app.state.settings, app.state.registry, app.state.store = settings, registry, store
     quiet_uvicorn()
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if not settings.allow_any_host:  # DNS rebinding, on every bind (see hosts.py); the CLI adds LAN names
         app.add_middleware(HostCheck, allowed=settings.allowed_hosts)
 

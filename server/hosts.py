@@ -1,4 +1,5 @@
-"""The edge of the server: which Host names it answers (DNS rebinding), and quiet logs for refusals.
+"""The edge of the server: which Host names it answers (DNS rebinding), how big a request body may be,
+and quiet logs for a client's faults.
 
 DNS rebinding: a page on evil.example re-points its name at 127.0.0.1 (or our LAN address) and then
 reads us from the browser as "same origin" — its requests carry `Host: evil.example`. So every bind
@@ -68,3 +69,48 @@ def quiet_uvicorn() -> None:
     logger = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, QuietClientFaults) for f in logger.filters):
         logger.addFilter(QuietClientFaults())
+
+
+class BodyLimit:
+    """ASGI middleware: an HTTP request body over `limit` bytes gets 413 before the app reads it all
+    (FastAPI would hold any size in memory). A declared Content-Length is refused at once; a chunked
+    body is counted as it arrives and cut off when it passes the limit."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def refuse(self, send) -> None:
+        body = f"Request body too large (the limit is {self.limit} bytes, max_body_bytes)".encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            return await self.refuse(send)
+        seen, refused = 0, False
+
+        async def counted():
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request" and not refused:
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    refused = True
+                    await self.refuse(send)
+                    return {"type": "http.disconnect"}  # the app stops reading; its answer goes nowhere
+            return message
+
+        async def guarded(message):
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not refused:
+                raise  # the app's own fault: ServerErrorMiddleware answers it

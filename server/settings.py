@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     send_timeout: float = Field(5.0, gt=0)  # a client that can't take a frame this long is dropped
     max_queue: int = Field(2000, ge=10)  # unsent ordered messages per client before it is dropped
     max_message_bytes: int = 1 << 20  # bigger text frames (in UTF-8 bytes) get a `too_large` error
+    max_body_bytes: int = Field(64 << 10, ge=1024)  # bigger HTTP request bodies (POST /api/scale) get 413
     ws_max_size: int = 16 << 20  # bigger than this and uvicorn closes the socket (1009)
     shutdown_seconds: float = Field(1.5, gt=0)  # Ctrl+C/SIGTERM: how long training threads get to stop
 

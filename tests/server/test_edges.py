@@ -154,3 +154,23 @@ def test_openapi_media_types(live_server):
     weights = paths["/api/runs/{run_id}/weights"]["get"]["responses"]["200"]["content"]
     assert list(weights) == ["application/octet-stream"]
     assert live_server.get("/").headers["content-type"].startswith("text/html")
+
+
+def test_request_bodies_are_bounded(server_factory, server_log):
+    srv = server_factory(max_body_bytes=4096)
+    ok = httpx.post(srv.http_url + "/api/scale", json={"model": {"n_layer": 2}})
+    assert ok.status_code != 413
+    big = {"model": {"n_layer": 2}, "pad": "x" * 10_000}
+    assert httpx.post(srv.http_url + "/api/scale", json=big).status_code == 413  # declared length
+
+    def chunks():  # no Content-Length: counted as it arrives
+        yield b'{"pad": "'
+        for _ in range(10):
+            yield b"x" * 1000
+        yield b'"}'
+
+    r = httpx.post(srv.http_url + "/api/scale", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "max_body_bytes" in r.text
+    assert httpx.get(srv.http_url + "/api/health").status_code == 200
+    time.sleep(0.2)
+    assert not [r for r in server_log if r.exc_info], [r.getMessage() for r in server_log]
