@@ -1,5 +1,6 @@
-// Saved runs: "Save run" under a name (anyone in the room may save), the id the server gave it,
-// and the list of saved runs with Load (a new room of your own) and the weights download.
+// Saved runs: "Save run" under a name (the owner; a viewer only once the owner allows it — the server
+// answers not_owner otherwise), the id the server gave it, and the list of this owner token's saved
+// runs with Load (a new room of your own) and the weights download.
 
 import { weightsHref } from "../api.js";
 import { MODEL_TITLES } from "../config.js";
