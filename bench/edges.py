@@ -7,10 +7,12 @@ is in the middle of a 10,000-step command (exit code and seconds).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -33,16 +35,24 @@ def reply(ws, *types: str) -> dict:
             return msg
 
 
-def sessions_and_joins(url: str) -> None:
-    with connect(url, max_size=None) as ws:
+def sessions_and_joins(url: str, health: str) -> None:
+    with contextlib.ExitStack() as stack:  # pages that each stay in the room they made
         held = 0
-        while True:
+        while held < 250:
+            ws = stack.enter_context(connect(url, max_size=None))
             ws.send(json.dumps({"type": "create", "model": "neuron"}))
-            msg = reply(ws, "session", "error")
-            if msg["type"] == "error":
+            if (msg := reply(ws, "session", "error"))["type"] == "error":
                 break
             held += 1
-        print(f"sessions one client address holds: {held}  (then {msg['code']}: {msg['message']})")
+        print(f"rooms in use one client address holds: {held}  (then {msg['code']}: {msg['message']})")
+    with connect(url, max_size=None) as ws:  # one page making room after room: its empty ones make way
+        for _ in range(50):
+            ws.send(json.dumps({"type": "create", "model": "neuron"}))
+            if (msg := reply(ws, "session", "error"))["type"] == "error":
+                break
+        rooms = json.load(urllib.request.urlopen(health))["sessions"]
+        print(f"one page creating 50 rooms in a row: {'all made' if msg['type'] == 'session' else msg['code']}, "
+              f"{rooms} rooms on the server after")
         tries = 0
         while True:
             ws.send(json.dumps({"type": "join", "session": "ZZZZZ"}))  # almost surely no such room
@@ -74,7 +84,7 @@ def shutdown(sig: signal.Signals) -> None:
 def main() -> None:
     proc, port = serve({})  # the defaults, not the benchmarks' lifted per-address limits
     try:
-        sessions_and_joins(f"ws://127.0.0.1:{port}/ws")
+        sessions_and_joins(f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}/api/health")
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)

@@ -23,6 +23,7 @@ class Session:
         # so what its owner saves next lands in the same list of runs.
         self.owner_token = owner_token or secrets.token_urlsafe(16)
         self.allow_save = False  # the owner's `allow` setting: may viewers save the room's run?
+        self.emptied = 0.0  # when the last member left (time.monotonic), for closing the oldest empty room
         self.clients: dict[Client, str] = {}  # client → role
         self.token_holder: Client | None = None
         self.had_viewers = False
@@ -155,14 +156,22 @@ class Registry:
 
     def check_room_for(self, owner: Client) -> None:
         """TooMany unless `owner` may start one more room (create, fork, load): the server's cap, and
-        each address's share of it (so one computer never fills the server)."""
+        each address's share of it (so one computer never fills the server). At either limit the
+        address's oldest empty room (waiting out its grace period) closes first: its owner has moved on
+        to the room being made — someone clicking through the models' pages makes a room on each."""
+        limit = self.settings.max_sessions_per_client
+        mine = [s for s in self.sessions.values() if s.creator == owner.address]
+        if len(mine) >= limit or len(self.sessions) >= self.settings.max_sessions:
+            empty = [s for s in mine if not s.clients]
+            if empty:
+                self._close(min(empty, key=lambda s: s.emptied))
+                mine = [s for s in mine if s.code in self.sessions]
         if len(self.sessions) >= self.settings.max_sessions:
             raise TooMany(f"The server has {self.settings.max_sessions} sessions, as many as it allows "
                           "(max_sessions); try again in a few minutes.")
-        limit = self.settings.max_sessions_per_client
-        if sum(s.creator == owner.address for s in self.sessions.values()) >= limit:
-            raise TooMany(f"You have {limit} sessions open already (the most one computer may have here, "
-                          "max_sessions_per_client); close one, or wait two minutes for empty ones to end.")
+        if len(mine) >= limit:
+            raise TooMany(f"You have {limit} sessions in use already (the most one computer may have here, "
+                          "max_sessions_per_client); close one first.")
 
     def join(self, code: str, client: Client, token: str | None = None) -> Session:
         self.joins.check(client.address)
@@ -206,13 +215,21 @@ class Registry:
             session.token_holder = None
         session.send_roster()
         if not session.clients:
+            session.emptied = time.monotonic()
             session.expiry = session.loop.call_later(GRACE_SECONDS, self._expire, session.code)
 
     def _expire(self, code: str) -> None:
         session = self.sessions.get(code)
         if session is not None and not session.clients:
-            session.runner.stop()
-            del self.sessions[code]
+            self._close(session)
+
+    def _close(self, session: Session) -> None:
+        """End an empty room now: its runner stops, its code is free."""
+        if session.expiry:
+            session.expiry.cancel()
+            session.expiry = None
+        session.runner.stop()
+        self.sessions.pop(session.code, None)
 
     def close(self) -> bool:
         """Stop every runner and wait for them, `shutdown_seconds` in all (not per room). Returns whether

@@ -21,9 +21,10 @@ STRICT = dict(max_sessions_per_client=10, max_viewers_per_client=3, join_failure
 
 
 def expect(ws, type_):
-    """The next text message of that type, passing over binary frames and anything else."""
+    """The next text message of that type, passing over binary frames and anything else (a first save
+    imports torch: seconds on a busy machine)."""
     while True:
-        raw = ws.recv(timeout=5)
+        raw = ws.recv(timeout=30)
         if isinstance(raw, str) and json.loads(raw)["type"] == type_:
             return json.loads(raw)
 
@@ -37,21 +38,35 @@ def test_defaults_keep_one_address_from_filling_the_server():
 def test_sessions_per_address_outside_classroom_mode(server_factory):
     srv = server_factory(**{**STRICT, "max_sessions_per_client": 3})
     assert not srv.settings.classroom
-    with srv.connect() as ws:
-        for _ in range(3):  # each create replaces the last as this socket's room; all three stay
+    with contextlib.ExitStack() as stack:
+        owners = [stack.enter_context(srv.connect()) for _ in range(4)]
+        for ws in owners[:3]:  # three rooms, each with its owner in it
             create(ws, "neuron")
-        send(ws, {"type": "create", "model": "neuron"})
-        reply = recv_type(ws, "error")
+        send(owners[3], {"type": "create", "model": "neuron"})
+        reply = recv_type(owners[3], "error")
         assert reply["code"] == "busy" and "3 sessions" in reply["message"] and "max_sessions_per_client" in reply["message"]
         assert len(srv.registry.sessions) == 3
-        command(ws, {"type": "step", "unit": "stage"}, until="stage")  # still in its last room, still answered
+        command(owners[2], {"type": "step", "unit": "stage"}, until="stage")  # the rooms go on, answered
+
+
+def test_at_the_limit_the_oldest_empty_room_of_that_address_makes_way(server_factory):
+    srv = server_factory(**{**STRICT, "max_sessions_per_client": 2})
+    with srv.connect() as ws, srv.connect() as other:  # one address (127.0.0.1), two pages
+        first, _, _ = create(ws, "neuron")
+        second, _, _ = create(ws, "line")  # the page moved on: its first room waits out its grace, empty
+        third, _, _ = create(other, "neuron")  # at the limit: the empty room closes to make way
+        assert set(srv.registry.sessions) == {second["id"], third["id"]}
+        send(other, {"type": "create", "model": "neuron"})  # both rooms in use: nothing to close
+        reply = recv_type(other, "error")
+        assert reply["code"] == "busy" and "max_sessions_per_client" in reply["message"]
+        assert set(srv.registry.sessions) == {second["id"], third["id"]}
 
 
 def test_server_cap_names_its_limit(server_factory):
     srv = server_factory(**{**STRICT, "max_sessions": 2})
-    with srv.connect() as a, srv.connect() as b:
+    with srv.connect() as a, srv.connect() as a2, srv.connect() as b:
         create(a, "neuron")
-        create(a, "neuron")
+        create(a2, "neuron")  # two rooms in use: none empty to close
         send(b, {"type": "create", "model": "neuron"})
         reply = recv_type(b, "error")
         assert reply["code"] == "busy" and "max_sessions" in reply["message"]
