@@ -98,7 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return store.list(owner) if owner else []
 
     @app.get("/api/runs/{run_id}/weights", response_class=Response, responses=BLOB)
-    def weights(run_id: Annotated[str, Path(pattern=RUN_ID_PATTERN)], header: OwnerHeader = None, token: OwnerQuery = None):
+    def weights(run_id: Annotated[str, Path(pattern=RUN_ID_PATTERN)], header: OwnerHeader = None,
+                token: OwnerQuery = None):
         run = store.get(run_id, owner=header or token)
         if run is None:  # someone else's run looks the same as no run: ids are not to be probed
             return JSONResponse({"detail": f"no saved run '{run_id}' of yours"}, status_code=404)

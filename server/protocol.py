@@ -96,7 +96,8 @@ class Create(Strict):
 # used to reach secrets.compare_digest, which raises on it, and the socket died without a close frame).
 # Display names may be any language but hold no control characters.
 Name = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")]
-RoomCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^ *[A-Za-z0-9]{1,14} *$")]  # sessions.ALPHABET, any case
+# sessions.ALPHABET in any case (a typed code is upper-cased), spaces around it forgiven
+RoomCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^ *[A-Za-z0-9]{1,14} *$")]
 Token = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]  # secrets.token_urlsafe
 MemberId = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")]  # wire.Client.id (hex)
 RunId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]  # store.RUN_ID_PATTERN
@@ -164,7 +165,8 @@ class LandscapeQuery(Strict):
     kind: Literal["auto", "random", "weights"] = "auto"
     span: Optional[Annotated[float, Field(gt=0, le=100)]] = None
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
-    weights: Optional[Annotated[list[tuple[Annotated[str, Field(max_length=16, pattern=r"^[A-Za-z0-9_.]+$")], list[int]]],
+    weights: Optional[Annotated[list[tuple[Annotated[str, Field(max_length=16, pattern=r"^[A-Za-z0-9_.]+$")],
+                                           list[int]]],
                                 Field(min_length=2, max_length=2)]] = None
     at: Literal["here", "start"] = "here"  # around the weights now, or the seed's starting weights
 

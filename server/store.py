@@ -35,7 +35,8 @@ create table if not exists runs (
 # and digits (anything else can't be an id: refused before the database sees it).
 RUN_ID_PATTERN = r"^[A-Za-z0-9]{1,32}$"
 _ANY = object()  # get() without an owner check (the server's own use)
-_SIZE = "length(weights) + length(coalesce(state, '')) + length(config) + length(coalesce(custom, '')) + length(metrics)"
+_SIZE = ("length(weights) + length(coalesce(state, '')) + length(config) + length(coalesce(custom, ''))"
+         " + length(metrics)")
 
 
 class StoreFull(Exception):
@@ -76,8 +77,8 @@ class RunStore:
             if owner is not None and mine >= self.max_per_owner:
                 raise StoreFull(f"This room's owner has {mine} saved runs, the most one may keep "
                                 "(max_saved_runs_per_owner).")
-            self.db.execute("insert into runs (id, name, model, created, steps, config, custom, metrics, weights, state, "
-                            "owner) values (?,?,?,?,?,?,?,?,?,?,?)",
+            self.db.execute("insert into runs (id, name, model, created, steps, config, custom, metrics, weights, "
+                            "state, owner) values (?,?,?,?,?,?,?,?,?,?,?)",
                             (run_id, name, packed.model, time.time(), packed.steps, packed.config, packed.custom,
                              packed.metrics, packed.weights, packed.state, owner))
         return run_id

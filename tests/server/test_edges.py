@@ -123,8 +123,9 @@ def test_cli_non_loopback_binds_keep_the_guard(monkeypatch):
     assert "testserver" not in s.allowed_hosts
     cli.main(["--host", "0.0.0.0", "--no-browser", "--data-dir", "/tmp/fs-cli-test", "--allow-any-host"])
     assert seen["app"].state.settings.allow_any_host
-    assert 'CMD ["flowscope", "--host", "0.0.0.0"' in open(os.path.join(os.path.dirname(__file__), "../../Dockerfile")).read()
-    assert "--allow-any-host" not in open(os.path.join(os.path.dirname(__file__), "../../Dockerfile")).read().split("CMD")[-1]
+    dockerfile = open(os.path.join(os.path.dirname(__file__), "../../Dockerfile")).read()
+    assert 'CMD ["flowscope", "--host", "0.0.0.0"' in dockerfile  # the container's bind…
+    assert "--allow-any-host" not in dockerfile.split("CMD")[-1]  # …keeps the guard
 
 
 def test_the_frame_limit_counts_bytes(live_server):
