@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_serializer
 
 from flowscope.engine.flow import STAGES
+from flowscope.engine.stagevalues import StageValues
 
 PROTOCOL_VERSION = 1
 
@@ -106,11 +107,15 @@ class StageMsg(Out):
     index: int
     layer: int
     direction: Literal["forward", "backward"]
-    values: dict[str, Any]
+    values: StageValues  # typed per model and stage by the engine's own dataclasses (engine/stagevalues.py)
     params: dict[str, Any]
     formula: str
     caption: str
     replay: bool
+
+    @field_serializer("values")
+    def _values(self, values) -> dict[str, Any]:
+        return values.as_json()  # a field the model doesn't have (None) stays off the wire
 
 
 class MetricsMsg(Out):
