@@ -156,7 +156,22 @@ class LandscapeMsg(Out):
     step: int
 
 
-class ExplainMsg(Out):
+class Cell(Out):
+    """One term of an update as a page shows it (engine/updatetable.py)."""
+
+    key: str
+    sym: str
+    title: str
+    value: Union[float, list[float]]  # before → after is a pair
+
+
+class UpdateTable(Out):
+    cells: list[Cell] = []  # the terms in reading order, each with its number
+    rows: Optional[list[list[str]]] = None  # Adam: [m, 1−β₁ᵗ, m̂] and [v, 1−β₂ᵗ, v̂], by key
+    note: Optional[str] = None  # Adam's bias correction in words while it matters
+
+
+class ExplainMsg(UpdateTable):
     type: Literal["explain"] = "explain"
     step: int
     name: str
@@ -202,7 +217,7 @@ class CharLossMsg(Out):
     mean: float
 
 
-class ExplainedUpdate(Out):
+class ExplainedUpdate(UpdateTable):
     """One weight's last update written out by the engine, as `explain` gives it."""
 
     rule: str  # the update rule in symbols
