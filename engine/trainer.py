@@ -17,6 +17,7 @@ from .numfmt import num
 from .schedule import curve as schedule_curve
 from .schedule import lr_at
 from .stepper import Stepper, StepTrace
+from .updatetable import table
 
 RUNAWAY = 1e6  # a parameter this large means the steps overshoot and grow: stop and say so
 
@@ -316,7 +317,7 @@ class Trainer(Stepper):
         if clip and out["values"]:
             out["values"].update({k: v for k, v in clip.items() if k != "note"})
             out["lines"] = [clip["note"], *out["lines"]]
-        return out
+        return {**out, **table(self.model.optimizer.name, out["values"])}
 
     def dataset_view(self) -> dict:
         return self.data.view()

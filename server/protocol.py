@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter,
 
 from flowscope.engine.config import field_specs, live_keys
 from flowscope.engine.models import MODELS
+from flowscope.engine.scale import choices as scale_choices
 
 from .replies import PROTOCOL_VERSION, SERVER
 
@@ -317,4 +318,5 @@ def json_schema(max_width: int | None = None) -> dict[str, Any]:
         "models": {name: model.model_json_schema() for name, model in config_models(max_width).items()},
         "live": {name: sorted(live_keys(spec.config)) for name, spec in MODELS.items()},
         "titles": {name: spec.label for name, spec in MODELS.items()},
+        "scale": scale_choices(),  # the Scale page's menus (POST /api/scale takes these names)
     }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_serializer
 
 from flowscope.engine.flow import STAGES
+from flowscope.engine.stagevalues import StageValues
 
 PROTOCOL_VERSION = 1
 
@@ -106,11 +107,15 @@ class StageMsg(Out):
     index: int
     layer: int
     direction: Literal["forward", "backward"]
-    values: dict[str, Any]
+    values: StageValues  # typed per model and stage by the engine's own dataclasses (engine/stagevalues.py)
     params: dict[str, Any]
     formula: str
     caption: str
     replay: bool
+
+    @field_serializer("values")
+    def _values(self, values) -> dict[str, Any]:
+        return values.as_json()  # a field the model doesn't have (None) stays off the wire
 
 
 class MetricsMsg(Out):
@@ -151,7 +156,22 @@ class LandscapeMsg(Out):
     step: int
 
 
-class ExplainMsg(Out):
+class Cell(Out):
+    """One term of an update as a page shows it (engine/updatetable.py)."""
+
+    key: str
+    sym: str
+    title: str
+    value: Union[float, list[float]]  # before → after is a pair
+
+
+class UpdateTable(Out):
+    cells: list[Cell] = []  # the terms in reading order, each with its number
+    rows: Optional[list[list[str]]] = None  # Adam: [m, 1−β₁ᵗ, m̂] and [v, 1−β₂ᵗ, v̂], by key
+    note: Optional[str] = None  # Adam's bias correction in words while it matters
+
+
+class ExplainMsg(UpdateTable):
     type: Literal["explain"] = "explain"
     step: int
     name: str
@@ -197,7 +217,7 @@ class CharLossMsg(Out):
     mean: float
 
 
-class ExplainedUpdate(Out):
+class ExplainedUpdate(UpdateTable):
     """One weight's last update written out by the engine, as `explain` gives it."""
 
     rule: str  # the update rule in symbols

@@ -48,9 +48,9 @@ class ModelIn(In):
 class TrainingIn(In):
     tokens: Optional[Annotated[float, Field(gt=0, le=1e17)]] = None
     micro_batch: Optional[Annotated[int, Field(ge=1, le=100_000)]] = None
-    precision: Optional[Literal[PRECISIONS]] = None
-    optimizer: Optional[Literal[OPTIMIZERS]] = None
-    recompute: Optional[Literal[RECOMPUTE]] = None
+    precision: Optional[Literal[tuple(PRECISIONS)]] = None
+    optimizer: Optional[Literal[tuple(OPTIMIZERS)]] = None
+    recompute: Optional[Literal[tuple(RECOMPUTE)]] = None
 
 
 class ParallelIn(In):

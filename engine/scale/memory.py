@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from .params import Shape
 
-PRECISIONS = ("fp32", "bf16_mixed")
-OPTIMIZERS = ("adam", "adamw", "adam8bit", "sgd", "momentum")
-RECOMPUTE = ("none", "selective", "full")
+# the choices by name, with the words a page shows for them
+PRECISIONS = {"fp32": "fp32", "bf16_mixed": "bf16 mixed (fp32 master)"}
+OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "adam8bit": "8-bit Adam", "sgd": "SGD", "momentum": "SGD + momentum"}
+RECOMPUTE = {"none": "none", "selective": "selective", "full": "full"}
+ZERO_STAGES = {0: "0: none", 1: "1: optimizer", 2: "2: + gradients", 3: "3: + weights (FSDP)"}  # what each shards
 
 CONVENTION = ("ZeRO (arXiv 1910.02054 §3.1): bytes per parameter for weights + gradients + optimizer state; "
               "bf16 mixed Adam = 2 + 2 + (4 fp32 master + 4 m + 4 v) = 16")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-MLPS = ("gelu", "swiglu")
-NORMS = ("layernorm", "rmsnorm")
+MLPS = {"gelu": "GELU", "swiglu": "SwiGLU"}
+NORMS = {"layernorm": "LayerNorm", "rmsnorm": "RMSNorm"}
 POSITIONS = ("learned", "rope", "alibi")  # only learned positions are parameters; RoPE and ALiBi are formulas
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..numfmt import num, par
 from ..optim import adam_lines, adam_terms
+from ..updatetable import table
 
 
 def explain(run, param_name: str, index) -> dict | None:
@@ -54,4 +55,4 @@ def explain(run, param_name: str, index) -> dict | None:
     else:
         clip = f"clip: ‖g‖ = {num(lu['grad_norm'])} ≤ {num(lu['max_norm'])}, left as it is"
     return {"rule": rule, "lines": [f"step {lu['t']}, η = {num(lu['lr'])} (the schedule's)", clip, *body],
-            "values": values}
+            "values": values, **table(opt, values)}

@@ -59,71 +59,23 @@ export function noUpdate(explain) {
 }
 
 /**
- * The parts of one update as table cells [{sym, value, title}] and the step it made. Every number is
- * the engine's (`explain` values: g, lr, before, after, step, the rule's state and its derived terms
- * — engine/optim.py); a term the reply lacks is left out, never recomputed here.
+ * The parts of one update as the engine laid them out (`explain` → cells [{key, sym, title, value}],
+ * Adam's rows by key, engine/updatetable.py): the cells with a number, in the engine's order, and
+ * the step. Nothing here knows an update rule; a term the reply lacks is simply not drawn.
  */
-export function updateParts(optimizer, values) {
-  const v = values ?? {};
-  const adam = optimizer === "adam" || optimizer === "adamw";
-  const cells = [
-    { sym: "g", value: v.g, title: "the gradient of this weight (λ·w included when weight decay goes through it)" },
-    { sym: "η", value: v.lr, title: "the learning rate of this step (the schedule's, when there is one)" },
-  ];
-  if (isNum(v.clip_scale)) cells.push({ sym: "clip ×", value: v.clip_scale, title: `the gradient was clipped: ‖g‖ = ${fmt(v.grad_norm, 3)} > ${fmt(v.max_norm, 3)}, so every gradient was scaled by this` });
-  if (adam) {
-    cells.push(
-      { sym: "t", value: v.t, title: "steps taken" },
-      { sym: "m", value: v.m, title: "running mean of g: m ← β₁m + (1−β₁)g" },
-      { sym: "v", value: v.v, title: "running mean of g²: v ← β₂v + (1−β₂)g²" },
-      { sym: "1−β₁ᵗ", value: v.c1, title: "m is divided by this (bias correction)" },
-      { sym: "1−β₂ᵗ", value: v.c2, title: "v is divided by this (bias correction)" },
-      { sym: "m̂", value: v.m_hat, title: "m/(1−β₁ᵗ)" },
-      { sym: "v̂", value: v.v_hat, title: "v/(1−β₂ᵗ)" },
-      { sym: "η·m̂/(√v̂+ε)", value: v.step, title: "the step: about η in size whatever the gradient's scale" },
-    );
-  } else if (optimizer === "momentum" || optimizer === "nesterov") {
-    cells.push(
-      { sym: "μ", value: v.mu, title: "how much of the old velocity is kept" },
-      { sym: "v", value: v.v, title: "the velocity: v ← μ·v + g" },
-      { sym: optimizer === "nesterov" ? "η·(g+μv)" : "η·v", value: v.step, title: "the step" },
-    );
-  } else if (optimizer === "rmsprop") {
-    cells.push(
-      { sym: "α", value: v.alpha, title: "how much of the old s is kept" },
-      { sym: "s", value: v.s, title: "running mean of g²: s ← α·s + (1−α)·g²" },
-      { sym: "√s", value: v.sqrt_s, title: "the gradient's typical size lately" },
-      { sym: "η·g/(√s+ε)", value: v.step, title: "the step" },
-    );
-  } else {
-    cells.push({ sym: "η·g", value: v.step, title: "the step: the gradient times the learning rate" });
-  }
-  if (isNum(v.weight_decay) && v.weight_decay > 0) {
-    cells.push({ sym: "λ", value: v.weight_decay, title: optimizer === "adamw" ? "decoupled: w ← w − η·λ·w first" : "L2 through the gradient: g includes λ·w" });
-  }
-  if (isNum(v.decay)) cells.push({ sym: "η·λ·w", value: v.decay, title: "AdamW's decay, taken before the step" });
-  if (isNum(v.before) || isNum(v.after)) cells.push({ sym: "before → after", value: [v.before, v.after], title: "the weight before and after this step" });
-  // Adam's two memories side by side: each running mean, what it is divided by, the corrected one.
-  const rows = adam ? [["m", "1−β₁ᵗ", "m̂"], ["v", "1−β₂ᵗ", "v̂"]] : null;
-  const shown = cells.filter((c) => (Array.isArray(c.value) ? c.value.some(isNum) : isNum(c.value)) || rows?.flat().includes(c.sym));
-  return { cells: shown, step: isNum(v.step) ? v.step : null, rows };
+export function updateParts(explain) {
+  const has = (c) => (Array.isArray(c.value) ? c.value.some(isNum) : isNum(c.value));
+  const all = explain?.cells ?? [];
+  const rows = explain?.rows ?? null;
+  const inRows = new Set((rows ?? []).flat());
+  const cells = all.filter((c) => has(c) || inRows.has(c.key));
+  const step = explain?.values?.step;
+  return { cells, step: isNum(step) ? step : null, rows };
 }
 
-/**
- * Adam's bias correction in words while it matters (m and v start at 0, so early on they are too
- * small; dividing by 1 − βᵗ scales them up), null once it has worn off or for other optimizers.
- * Reads the engine's c1 = 1−β₁ᵗ and c2 = 1−β₂ᵗ.
- */
-// A factor as people say it: 1.6×, 10×, 1000× (fmt would write 1000 as 1×10³).
-const times = (x) => (x < 10 ? fmt(x, 2) : String(Math.round(x)));
-
-export function biasNote(optimizer, values) {
-  if (optimizer !== "adam" && optimizer !== "adamw") return null;
-  const v = values ?? {};
-  if (!isNum(v.t) || !isNum(v.c1) || !isNum(v.c2) || v.c1 <= 0 || v.c2 <= 0) return null;
-  if (1 / v.c2 < 1.05) return `t = ${v.t}: 1−β₂ᵗ ≈ 1, the bias correction has worn off (v̂ ≈ v, m̂ ≈ m).`;
-  const m = 1 / v.c1 >= 1.05 ? ` (m̂ is ${times(1 / v.c1)}× m)` : "";
-  return `1−β₂ᵗ = ${fmt(v.c2, 2)}: v is divided by it, so v̂ is ${times(1 / v.c2)}× v${m}. m and v start at 0: early on they are too small.`;
+/** Adam's bias correction in words while it matters: the engine's note (null for other rules). */
+export function biasNote(explain) {
+  return explain?.note ?? null;
 }
 
 function fmtCell(value) {
@@ -148,12 +100,13 @@ function partCell(c) {
 
 /** m and v as a table: running mean | ÷ (1 − βᵗ) | corrected. */
 function memoryTable(rows, cells) {
-  const by = new Map(cells.map((c) => [c.sym, c]));
+  const by = new Map(cells.map((c) => [c.key, c]));
   const table = el("table", "up-mem");
   for (const row of rows) {
     const tr = document.createElement("tr");
-    row.forEach((sym, n) => {
-      const c = by.get(sym);
+    row.forEach((key, n) => {
+      const c = by.get(key);
+      const sym = c?.sym ?? key;
       const td = el("td", n === 1 ? "div" : "");
       td.title = c?.title ?? "";
       td.append(el("span", "up-sym", n === 1 ? `÷ (${sym})` : sym), el("span", "up-val", fmtCell(c?.value)));
@@ -182,7 +135,6 @@ function racerCard(racer, i, linesOpen) {
     card.append(el("div", "up-empty", "Take a step (S) to see the update."));
     return card;
   }
-  const opt = ex.optimizer ?? racer.optimizer;
   head.append(el("span", "up-rule", ex.rule ?? ""));
   // The server's lines repeat the table's numbers inside the formulas: folded when space is short;
   // the toggle sits at the end of the card's head, so folded they cost no line of their own.
@@ -193,21 +145,21 @@ function racerCard(racer, i, linesOpen) {
   more.type = "button";
   more.dataset.always = "1"; // reading is never editing: viewers may unfold too
   more.title = "the update written out with its numbers";
-  const { cells, rows } = updateParts(opt, ex.values);
+  const { cells, rows } = updateParts(ex);
   const inRows = new Set((rows ?? []).flat());
-  const firstRow = cells.findIndex((c) => inRows.has(c.sym));
+  const firstRow = cells.findIndex((c) => inRows.has(c.key));
   const line = (list) => {
     const div = el("div", "up-parts");
     for (const c of list) div.append(partCell(c));
     return div;
   };
-  const rest = cells.filter((c) => !inRows.has(c.sym));
+  const rest = cells.filter((c) => !inRows.has(c.key));
   if (rows) {
     const cut = firstRow; // the cells before m/v stay above the table, the step and after below
     card.append(line(rest.slice(0, cut)), memoryTable(rows, cells), line(rest.slice(cut)));
   } else card.append(line(rest));
   head.append(more);
-  const note = biasNote(opt, ex.values);
+  const note = biasNote(ex);
   if (note) card.append(el("div", `up-note${/worn off/.test(note) ? " calm" : ""}`, note));
   card.append(lines);
   return card;

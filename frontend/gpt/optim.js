@@ -7,6 +7,7 @@
 import { prepare, scale, ticks } from "../render/canvas.js";
 import { DOT, LOSS_LINE } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
+import { SCHEMA } from "../schema.js";
 import { DEFAULT_WEIGHT } from "./gptstate.js";
 import { miniAxes, polyline, vmark } from "./draw.js";
 
@@ -111,36 +112,17 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
     polyline(ctx, xs, m, sx, sy);
   }
 
-  /** [class, text, title] rows of the last update of the weight, every number from the engine's
-   * optimizer_state reply (`update.values`, engine/transformer/lastupdate.py): formatted only. */
+  /** [class, text, title] rows of the last update of the weight: the engine's cells as laid out by
+   * engine/updatetable.py (optimizer_state → update.cells, note), formatted only. */
   function text(state, g) {
-    const cfg = state.session?.config ?? {};
+    const opt = state.session?.config?.optimizer;
+    optName.textContent = SCHEMA.models.transformer.properties.optimizer["x-titles"][opt] ?? opt ?? "";
     const s = g.opt?.state;
-    const opt = cfg.optimizer ?? "adamw";
-    optName.textContent = opt === "sgd" ? "SGD" : opt === "adam" ? "Adam" : "AdamW";
     if (!s) return [["wide", "(waiting for the optimizer's state…)"]];
-    const u = s.update?.values;
-    if (!u) return [["", `w = ${fmt(s.value, 3)}`, "the weight now"], ["wide", "no update of this weight to show yet: take a step"]];
-    const clip = isNum(u.clip_scale) && u.clip_scale < 1 ? ` (clipped: ×${fmt(u.clip_scale, 3)})` : "";
-    const parts = [
-      ["", `w = ${fmt(u.before, 3)} → ${fmt(u.after, 3)}`, "the weight before and after the last update"],
-      ["", `g = ${fmt(u.g, 3)}${clip}`, `its gradient in that step, as the update used it${clip ? ` — before clipping it was ${fmt(u.grad, 3)}` : ""}`],
-      ["", `η = ${fmt(u.lr, 3)}`, "the learning rate of that step, from the schedule"],
-    ];
-    if (opt === "sgd") return [...parts, ["wide", `Δw = −η·g = ${fmt(-u.step, 3)}`, "plain SGD keeps no m or v: w ← w − η·g"]];
-    const corr = `β₁ = ${fmt(u.beta1, 3)}, β₂ = ${fmt(u.beta2, 4)}: m and v start at 0, so early on they are too small; dividing by 1 − βᵗ corrects that`;
-    const decay = isNum(u.decay) ? [["", `η·λ·w = ${fmt(u.decay, 3)}`, `AdamW's decoupled decay (λ = ${fmt(u.weight_decay, 3)}), taken before the step`]] : [];
-    return [
-      ["wide", `m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  t = ${u.t}`, corr],
-      ...parts,
-      ["", `m = ${fmt(u.m, 3)}`, "the running mean of g: m ← β₁·m + (1−β₁)·g"],
-      ["", `m̂ = ${fmt(u.m_hat, 3)}`, `m ÷ ${fmt(u.c1, 3)} (1−β₁ᵗ)`],
-      ["", `v = ${fmt(u.v, 3)}`, "the running mean of g²: v ← β₂·v + (1−β₂)·g²"],
-      ["", `v̂ = ${fmt(u.v_hat, 3)}`, `v ÷ ${fmt(u.c2, 3)} (1−β₂ᵗ)`],
-      ...decay,
-      ["wide", `Δw = −η·m̂/(√v̂+ε) = ${fmt(-u.step, 3)}`,
-        `−${fmt(u.lr, 3)} · ${fmt(u.direction, 3)}: Adam's step is about η in size whatever the gradient's scale`],
-    ];
+    const u = s.update;
+    if (!u?.cells?.length) return [["", `w = ${fmt(s.value, 3)}`, "the weight now"], ["wide", "no update of this weight to show yet: take a step"]];
+    const rows = u.cells.map((c) => ["", Array.isArray(c.value) ? `w: ${fmt(c.value[0], 3)} → ${fmt(c.value[1], 3)}` : `${c.sym} = ${fmt(c.value, 3)}`, c.title]);
+    return u.note ? [["wide", u.note, "m and v start at 0; dividing by 1 − βᵗ corrects that"], ...rows] : rows;
   }
 
   function update(state) {

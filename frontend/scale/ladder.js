@@ -6,7 +6,7 @@
 import { el } from "../views/popover.js";
 import { CheckField, NumberField, SelectField } from "./controls.js";
 import { fmtParams } from "./units.js";
-import { MLPS, NORMS } from "./where.js";
+import { CHOICES, MLPS, NORMS } from "./where.js";
 
 const FIELDS = [
   ["n_layer", "layers L"],
@@ -33,8 +33,8 @@ export function Ladder(root, { onPick, onModel }) {
   for (const [k, label] of FIELDS) {
     fields[k] = NumberField(fieldsBox, { id: `m-${k}`, label, min: 1, step: 1, integer: true, onChange: (v) => onModel(k, v) });
   }
-  fields.mlp = SelectField(fieldsBox, { id: "m-mlp", label: "MLP", choices: MLPS.map((m) => [m, m === "swiglu" ? "SwiGLU" : "GELU"]), onChange: (v) => onModel("mlp", v) });
-  fields.norm = SelectField(fieldsBox, { id: "m-norm", label: "norm", choices: NORMS.map((n) => [n, n === "rmsnorm" ? "RMSNorm" : "LayerNorm"]), onChange: (v) => onModel("norm", v) });
+  fields.mlp = SelectField(fieldsBox, { id: "m-mlp", label: "MLP", choices: MLPS.map((m) => [m, CHOICES.mlp[m]]), onChange: (v) => onModel("mlp", v) });
+  fields.norm = SelectField(fieldsBox, { id: "m-norm", label: "norm", choices: NORMS.map((n) => [n, CHOICES.norm[n]]), onChange: (v) => onModel("norm", v) });
   fields.tied_embeddings = CheckField(fieldsBox, { id: "m-tied", label: "tied embeddings", onChange: (v) => onModel("tied_embeddings", v) });
 
   let lastRungs = "";

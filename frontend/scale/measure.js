@@ -9,17 +9,14 @@
 import { connect } from "../api.js";
 import { el } from "../views/popover.js";
 import { fmtBytes, fmtFlops, fmtFlopsRate, fmtPercent, fmtSeconds } from "./units.js";
+import { SCHEMA } from "../schema.js";
 import { LIVE_RUNGS } from "./where.js";
 
 export const MEASURE_TIMEOUT_MS = 60_000;
 
 // The optimizers each live model's session takes (its config schema): the page's choice goes along
 // when the session knows it, so the measurement is of the optimizer on screen.
-const SESSION_OPTIMIZERS = {
-  neuron: ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"],
-  mlp: ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"],
-  transformer: ["adamw", "adam", "sgd"],
-};
+const SESSION_OPTIMIZERS = Object.fromEntries(LIVE_RUNGS.map((m) => [m, SCHEMA.models[m].properties.optimizer.enum]));
 
 /**
  * The `create` message for a live rung, at the settings on screen: its micro-batch as the batch and

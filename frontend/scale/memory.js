@@ -7,7 +7,7 @@ import { el } from "../views/popover.js";
 import { NumberField, SelectField } from "./controls.js";
 import { FigureList } from "./figures.js";
 import { fmtBytes, fmtCount, sig } from "./units.js";
-import { GPUS, OPTIMIZERS, PRECISIONS, RECOMPUTES } from "./where.js";
+import { CHOICES, GPUS, OPTIMIZERS, PRECISIONS, RECOMPUTES } from "./where.js";
 
 export const MEMORY_PARTS = [
   ["weights", "weights", "#1d4ed8"],
@@ -15,10 +15,11 @@ export const MEMORY_PARTS = [
   ["optimizer", "optimizer state", "#9333ea"],
   ["activations", "activations", "#009e73"],
 ];
-const GPU_TITLES = { "a100-40gb": "A100 40 GB", "a100-80gb": "A100 80 GB", h100: "H100 80 GB", h200: "H200 141 GB", "rtx-4090": "RTX 4090 24 GB", "v100-32gb": "V100 32 GB" };
-const PRECISION_TITLES = { fp32: "fp32", bf16_mixed: "bf16 mixed (fp32 master)" };
-const OPTIMIZER_TITLES = { adam: "Adam", adamw: "AdamW", adam8bit: "8-bit Adam", sgd: "SGD", momentum: "SGD + momentum" };
-const RECOMPUTE_TITLES = { none: "none", selective: "selective", full: "full" };
+// the engine's words for each choice; a GPU is named without its maker ("H100 SXM 80 GB")
+const GPU_TITLES = Object.fromEntries(Object.entries(CHOICES.gpu).map(([k, v]) => [k, v.replace(/^NVIDIA (GeForce )?/, "")]));
+const PRECISION_TITLES = CHOICES.precision;
+const OPTIMIZER_TITLES = CHOICES.optimizer;
+const RECOMPUTE_TITLES = CHOICES.recompute;
 
 /**
  * The stacked bar's geometry: each part's width as a fraction of the bar, and where the GPU's

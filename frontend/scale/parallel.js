@@ -5,9 +5,9 @@
 import { CheckField, NumberField, SelectField } from "./controls.js";
 import { FigureList } from "./figures.js";
 import { fmtCount } from "./units.js";
-import { ZERO_STAGES } from "./where.js";
+import { CHOICES, ZERO_STAGES } from "./where.js";
 
-const ZERO_TITLES = ["0: none", "1: optimizer", "2: + gradients", "3: + weights (FSDP)"];
+const ZERO_TITLES = CHOICES.zero; // the engine's words for each stage
 
 /** What the layout divides, in words, for the stage and degrees on screen. */
 export function dividesText(parallel) {

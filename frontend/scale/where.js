@@ -4,14 +4,18 @@
 // the address (or a control) sets is sent: everything left out is the engine's default, and the page
 // reads the resolved value back from the reply — it never guesses an engine number itself. Pure.
 
-// Choices the API accepts (docs: POST /api/scale). Names only; every figure comes from the engine.
-export const PRECISIONS = ["fp32", "bf16_mixed"];
-export const OPTIMIZERS = ["adam", "adamw", "adam8bit", "sgd", "momentum"];
-export const RECOMPUTES = ["none", "selective", "full"];
-export const ZERO_STAGES = [0, 1, 2, 3];
-export const GPUS = ["a100-40gb", "a100-80gb", "h100", "h200", "rtx-4090", "v100-32gb"];
-export const MLPS = ["gelu", "swiglu"];
-export const NORMS = ["layernorm", "rmsnorm"];
+import { SCHEMA } from "../schema.js";
+
+// Choices the API accepts, and the engine's words for them (engine/scale, served in /api/schema's
+// `scale`; frontend/schema.js is its copy). Every figure comes from the engine too.
+export const CHOICES = SCHEMA.scale;
+export const PRECISIONS = Object.keys(CHOICES.precision);
+export const OPTIMIZERS = Object.keys(CHOICES.optimizer);
+export const RECOMPUTES = Object.keys(CHOICES.recompute);
+export const ZERO_STAGES = Object.keys(CHOICES.zero).map(Number);
+export const GPUS = Object.keys(CHOICES.gpu);
+export const MLPS = Object.keys(CHOICES.mlp);
+export const NORMS = Object.keys(CHOICES.norm);
 export const LIVE_RUNGS = ["neuron", "mlp", "transformer"];
 
 // The model fields one can edit (request `model`), and the Transformer page's own names for the

@@ -136,7 +136,7 @@ def test_transformer_trains_live_and_fine_tunes(page, server_url, shot):
                            " return u && document.querySelector('#gpt-optim .go-lines').textContent.includes(`t = ${u.t}`); }",
                            timeout=10_000)
     upd = page.evaluate("flowscope.state().gpt.opt.state.update.values")
-    assert "Δw = −η·m̂/(√v̂+ε)" in page.text_content("#gpt-optim .go-lines")
+    assert "η·m̂/(√v̂+ε) = " in page.text_content("#gpt-optim .go-lines")
     assert upd["before"] - upd.get("decay", 0.0) - upd["step"] == pytest.approx(upd["after"], rel=1e-5, abs=1e-9)
     assert_fits_viewport(page)
 

@@ -91,6 +91,6 @@ def test_the_update_stage_keeps_the_plain_state(tiny):
 
     t = GPTTrainer(tiny)
     t.run(1)
-    update = [t.next_stage() for _ in t.plan][-1].values
+    update = [t.next_stage() for _ in t.plan][-1].values.as_json()
     assert update["after"]["step"] == 2 and update["before"]["step"] == 1
     assert "update" not in update["before"] and "update" not in update["after"]
