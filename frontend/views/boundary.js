@@ -2,7 +2,7 @@
 // a heatmap (class colours mixed by probability, or ŷ on the value scale), the training points
 // filled and the test points hollow on top. A click adds a point of the picked class there.
 
-import { FONT, prepare, scale } from "../render/canvas.js";
+import { canvasPoint, FONT, prepare, scale } from "../render/canvas.js";
 import { CLASS_RGB, lutCss, paintOutput, valueRange, VALUE_LUT } from "../render/fieldcolors.js";
 import { fmt } from "../render/format.js";
 import { SPAN } from "../data.js";
@@ -81,9 +81,7 @@ export function Boundary(root, { onDraw }) {
 
   canvas.addEventListener("click", (ev) => {
     if (!box) return;
-    const r = canvas.getBoundingClientRect();
-    const px = ev.clientX - r.left;
-    const py = ev.clientY - r.top;
+    const { x: px, y: py } = canvasPoint(canvas, ev); // presenter charts draw zoomed
     if (px < box.x || px > box.x + box.s || py < box.y || py > box.y + box.s) return;
     onDraw(box.sx.invert(px), box.sy.invert(py));
   });
