@@ -167,3 +167,15 @@ export function clickerMove(key, at, list) {
   if (key === "PageUp") return at.step > 0 ? { step: at.step - 1 } : null;
   return null;
 }
+
+/**
+ * A settings change that would throw away trained work, in words for a confirm; null when it costs
+ * nothing. The Transformer's shape (blocks, heads, width…) rebuilds the model from its seed: minutes
+ * of training gone. (Undo of the trained weights would need the server to keep the old run; the
+ * page asks first instead.) Live keys (η, speed) and an untrained run cost nothing.
+ */
+export function rebuildLoses(state, key, live, label = key) {
+  const s = state.session;
+  if (!s || s.model !== "transformer" || live.has(key) || !(state.step > 0)) return null;
+  return `Changing ${label} builds a new model from its seed: the ${state.step} trained steps (and any fine-tuning) are lost. Go on?`;
+}

@@ -71,3 +71,23 @@ test("scrollToShow: moves as little as possible and only when the item is out of
   assert.equal(scrollToShow(200, 300, 100, 500), 88); // wider than the view: from its start
   assert.equal(scrollToShow(0, 300, 5, 40), 0); // never negative
 });
+
+test("a Transformer shape change after training asks first; η, an untrained run and other models do not", async () => {
+  const { rebuildLoses } = await import("../../frontend/lesson.js");
+  const live = new Set(["lr", "speed"]);
+  const gpt = { session: { model: "transformer" }, step: 1444 };
+  assert.match(rebuildLoses(gpt, "n_head", live, "heads"), /heads .*1444 trained steps/);
+  assert.equal(rebuildLoses(gpt, "lr", live), null);
+  assert.equal(rebuildLoses({ ...gpt, step: 0 }, "n_head", live), null);
+  assert.equal(rebuildLoses({ session: { model: "neuron" }, step: 40 }, "seed", live), null);
+});
+
+test("the loss note: only when the whole set's loss rose on the latest step", async () => {
+  const { roseLastStep } = await import("../../frontend/views/losschart.js");
+  assert.equal(roseLastStep([1], [0.883], 0.612), true); // the neuron's first step: 0.612 → 0.883 (issue 13)
+  assert.equal(roseLastStep([1], [0.5], 0.612), false);
+  assert.equal(roseLastStep([1, 2], [0.883, 0.7], 0.612), false);
+  assert.equal(roseLastStep([1, 2, 3], [0.883, 0.7, 0.71], 0.612), true);
+  assert.equal(roseLastStep([], [], 0.612), false);
+  assert.equal(roseLastStep([16], [0.9], 0.612), false); // no step just before it: say nothing
+});
