@@ -53,6 +53,13 @@ function creatable(config) {
   return c;
 }
 
+/** Why this tab stopped driving its room, in words. */
+function lostControl(room) {
+  if (room.driver) return `You gave control to ${room.driver}: you are watching now. Take control back whenever you like.`;
+  if (room.token) return "Another tab or device took control of this room (with its owner link): this tab watches now. Take control back to drive here.";
+  return "The room's owner took control back: you are watching now.";
+}
+
 /**
  * `where`: readLocation's answer; `schema`: /api/schema (or null); `getState()`, `dispatch(msg)`,
  * `send(msg)` → bool, `configure(change, {trusted})`, `toast(text)`, `redraw()` from app.js.
@@ -103,6 +110,8 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
       }
       const before = getState().session;
       if (before && before.id !== msg.id && msg.role === "owner" && !created) toast(`Room ${msg.id} is your own now: experiment freely.`);
+      // Losing control is said at once, with the reason, not when a key is next refused.
+      if (before && before.id === msg.id && before.role !== "viewer" && msg.role === "viewer") toast(lostControl(getState().room));
       if (created && msg.role === "owner" && pendingLesson) {
         const p = pendingLesson;
         pendingLesson = null;

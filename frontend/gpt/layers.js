@@ -25,7 +25,6 @@ export function Layers(root) {
       <thead><tr><th></th><th title="the size (norm) of each part's gradient">‖g‖</th><th title="how far the last update moved the weights, relative to their size (| marks 10⁻³)">‖Δθ‖/‖θ‖</th></tr></thead>
       <tbody></tbody>
     </table>
-    <p class="gy-key">A = attention, M = MLP, the number its block · ‖g‖ gradient size · ‖Δθ‖/‖θ‖ step size ÷ weight size</p>
     <div class="gy-spark-head">‖g‖ each step · <span class="gy-line">— clip at <b class="gy-max"></b></span></div>
     <canvas class="gy-spark" aria-label="gradient norm by step, with the clip threshold"></canvas>`;
   const body = root.querySelector("tbody");

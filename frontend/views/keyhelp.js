@@ -20,7 +20,8 @@ export const KEYS = [
 ];
 
 export function KeyHelp(bar, panel) {
-  const button = el("button", { type: "button", id: "keys-button", class: "bar-button", title: "Keyboard and clicker keys (?)" }, "Keys");
+  const button = el("button", { type: "button", id: "keys-button", class: "bar-button", title: "Keyboard and clicker keys (?)", "aria-label": "Keys" });
+  button.append(el("span", { class: "kb-word" }, "Keys"), el("kbd", {}, "?")); // narrow bars show only "?"
   bar.appendChild(button);
   panel.id = "keys-help";
   panel.setAttribute("role", "dialog");
