@@ -47,12 +47,15 @@ function summary(name, values, model) {
 }
 
 /** Box rectangles (CSS px, relative to the view) by stage name, for a plan ([{stage, direction}]) and a width. */
-export function layout(plan, width, boxH = TOP_H) {
+export function layout(plan, width, boxH = TOP_H, minBox = 120) {
   const fwd = plan.filter((e) => e.direction !== "backward").map((e) => e.stage);
   const back = plan.filter((e) => e.direction === "backward").map((e) => e.stage);
-  const gap = 44;
   const n = Math.max(1, fwd.length);
-  const boxW = Math.max(120, (width - ENTRY - 12 - gap * (n - 1)) / n);
+  // Boxes never narrower than their words (`minBox`, measured): on a narrow screen the arrows
+  // shorten first, then the loop grows wider than its panel and scrolls sideways.
+  const fits = (g) => (width - ENTRY - 12 - g * (n - 1)) / n >= minBox;
+  const gap = fits(44) ? 44 : 26;
+  const boxW = Math.max(minBox, (width - ENTRY - 12 - gap * (n - 1)) / n);
   const col = (i) => ENTRY + i * (boxW + gap);
   const rects = {};
   fwd.forEach((name, i) => {
@@ -135,14 +138,45 @@ export function Pipeline(root) {
   let lastSeq = 0;
   let shown = null; // the stage message last animated into
 
+  /**
+   * What the plan's words need in this page's type: `minW`, the narrowest box that breaks no word
+   * (min-content), and `height(w)`, the tallest box at width w once lines wrap (title, subtitle and a
+   * typical value line "w = −0.000, b = −0.000"). CSS px.
+   */
+  function measure(plan) {
+    const probe = el("div", "stage-box");
+    probe.style.cssText = "visibility:hidden;left:0;top:0;height:auto";
+    const lines = [el("div", "stage-title"), el("div", "stage-sub"), el("div", "stage-value", "w = −0.000, b = −0.000")];
+    probe.append(...lines);
+    root.appendChild(probe);
+    const each = (fn) => plan.map((e) => {
+      lines[0].textContent = e.title;
+      lines[1].textContent = e.subtitle ?? "";
+      return fn();
+    });
+    probe.style.width = "min-content";
+    const minW = Math.max(...each(() => probe.offsetWidth)) + 4; // + the lit box's thicker border
+    const height = (w) => {
+      probe.style.width = `${w}px`;
+      return Math.max(...each(() => probe.offsetHeight)) + 4;
+    };
+    return { minW, height, done: () => probe.remove() };
+  }
+
   function build(plan, width, boxH) {
     const names = plan.map((e) => e.stage);
     for (const b of Object.values(boxes)) b.el.remove();
     edgeLayer.replaceChildren();
     boxes = {};
-    const { rects, height } = layout(plan, width, boxH);
+    const m = measure(plan);
+    const minBox = Math.max(120, m.minW);
+    const boxW = layout(plan, width, boxH, minBox).rects[plan[0]?.stage]?.w ?? minBox;
+    const needH = Math.max(boxH, Math.ceil(m.height(boxW))); // titles and values wrap: the boxes grow
+    m.done();
+    const { rects, height } = layout(plan, width, needH, minBox);
     root.style.height = `${height}px`;
-    svg.setAttribute("width", width);
+    const right = Math.max(...Object.values(rects).map((r) => r.x + r.w)) + 8;
+    svg.setAttribute("width", Math.max(width, right));
     svg.setAttribute("height", height);
     plan.forEach((entry) => {
       const name = entry.stage;
