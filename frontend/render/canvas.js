@@ -10,11 +10,12 @@ export const FONT_SMALL = '14px system-ui, -apple-system, "Segoe UI", Roboto, sa
 /**
  * How much larger a chart draws everything (type, ticks, lines, markers) than its 14–16 px
  * constants: presenter mode on a projector wants ≈ 24 px tick labels (14 px × 1.75 = 24.5 px at
- * 1920×1080); on a smaller presenter screen 1.3 keeps the plots from crowding. 1 elsewhere.
+ * 1920×1080); on a smaller presenter screen up to 1.3, less in a narrow chart (under 312 px), so
+ * its plotting area is not all margins. 1 elsewhere.
  */
-export function chartZoom(presenter, viewportWidth) {
+export function chartZoom(presenter, viewportWidth, canvasWidth = Infinity) {
   if (!presenter) return 1;
-  return viewportWidth >= 1600 ? 1.75 : 1.3;
+  return viewportWidth >= 1600 ? 1.75 : Math.max(1, Math.min(1.3, canvasWidth / 240));
 }
 
 /**
@@ -23,8 +24,8 @@ export function chartZoom(presenter, viewportWidth) {
  */
 export function prepare(canvas) {
   const dpr = window.devicePixelRatio || 1;
-  const zoom = chartZoom(document.documentElement.classList.contains("presenter"), window.innerWidth);
   const cw = Math.max(1, Math.round(canvas.clientWidth));
+  const zoom = chartZoom(document.documentElement.classList.contains("presenter"), window.innerWidth, cw);
   const chh = Math.max(1, Math.round(canvas.clientHeight));
   if (canvas.width !== Math.round(cw * dpr) || canvas.height !== Math.round(chh * dpr)) {
     canvas.width = Math.round(cw * dpr);

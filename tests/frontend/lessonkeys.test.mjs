@@ -91,3 +91,12 @@ test("the loss note: only when the whole set's loss rose on the latest step", as
   assert.equal(roseLastStep([], [], 0.612), false);
   assert.equal(roseLastStep([16], [0.9], 0.612), false); // no step just before it: say nothing
 });
+
+test("chart zoom: 1.75 on a 1920 projector (14 px ticks → 24.5 px), at most 1.3 on smaller ones, 1 off presenter", async () => {
+  const { chartZoom } = await import("../../frontend/render/canvas.js");
+  assert.equal(chartZoom(false, 1920, 600), 1);
+  assert.equal(chartZoom(true, 1920, 300), 1.75);
+  assert.ok(14 * chartZoom(true, 1920) >= 24);
+  assert.equal(chartZoom(true, 1024, 600), 1.3);
+  assert.equal(chartZoom(true, 1024, 120), 1);
+});
