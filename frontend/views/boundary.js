@@ -8,7 +8,7 @@ import { fmt } from "../render/format.js";
 import { SPAN } from "../data.js";
 
 const TICKS = [-6, -3, 0, 3, 6];
-const MARGIN = { left: 46, right: 8, top: 6, bottom: 30 };
+const MARGIN = { left: 46, right: 10, top: 12, bottom: 30 }; // top: half a 16 px tick label, so the top tick is whole
 const R = 4.5;
 const rgb = (c) => `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
 

@@ -6,12 +6,15 @@ the teacher moves the lesson with PageDown, the phone follows, its ribbon keepin
 view. Screenshots: tests/e2e/screenshots/class-*.png."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from e2e_helpers import SESSION_READY
 from layout_audit import audit, unreachable
 
 pytestmark = pytest.mark.e2e
+SHOTS = Path(__file__).resolve().parent / "screenshots"
 
 COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune"]
 LESSON_STEPS = 7  # frontend/lessons/neuron-flow.json
@@ -108,6 +111,37 @@ def test_lesson_walk_fits_the_screen(browser, server_url, shot, screen):
         ctx.close()
 
 
+PAGES = {"neuron": "/", "line": "/?model=line", "mlp": "/?model=mlp", "transformer": "/?model=transformer", "descent": "/descent"}
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_every_page_fits(browser, server_url, shot, screen):
+    """Each model's page and the Descent page, as they open: the same checks as the lesson walk."""
+    s = SCREENS[screen]
+    ctx, pg = _context(browser, s)
+    try:
+        for name, path in PAGES.items():
+            sep = "&" if "?" in path else "?"
+            pg.goto(f"{server_url}{path}{sep + 'presenter=1' if s['presenter'] else ''}")
+            if name == "descent":
+                pg.wait_for_selector("#lanes .lane", timeout=15_000)
+            else:
+                pg.wait_for_function(SESSION_READY, timeout=20_000)
+            pg.wait_for_timeout(500)
+            found = audit(pg, phone=screen == "phone", min_font=22 if screen == "1920-presenter" else None)
+            assert not found, f"{name} on {screen}: {found}"
+            controls = [f"#controls #{c}{'-btn' if name == 'descent' else ''}" for c in ("step", "play", "reset")]
+            assert not unreachable(pg, controls), (name, unreachable(pg, controls))
+            pg.evaluate("window.scrollTo(0, 0)")
+            if screen == "phone":
+                pg.screenshot(path=str(SHOTS / f"class-page-{name}-{screen}.png"), full_page=True)
+            else:
+                shot(pg, f"class-page-{name}-{screen}")
+        assert not pg.errors, pg.errors
+    finally:
+        ctx.close()
+
+
 def test_teacher_clicker_phone_follows(browser, server_url, shot):
     tctx, teacher = _context(browser, {"viewport": {"width": 1280, "height": 800}})
     pctx, phone = _context(browser, SCREENS["phone"])
@@ -115,6 +149,11 @@ def test_teacher_clicker_phone_follows(browser, server_url, shot):
         teacher.goto(f"{server_url}/")
         teacher.wait_for_function(SESSION_READY, timeout=15_000)
         code = teacher.evaluate("flowscope.state().session.id")
+        # The test server listens on 127.0.0.1 only: the room card says the link won't reach phones.
+        teacher.click("#room-button")
+        teacher.wait_for_selector("#room-local", state="visible")
+        assert "--classroom" in teacher.text_content("#room-local")
+        teacher.keyboard.press("Escape")
         teacher.click("#lessons-button")
         teacher.click('#lessons-menu button[data-lesson="neuron-flow"]')
         teacher.wait_for_selector("#lesson-panel[data-step='0']", state="visible")
@@ -146,6 +185,7 @@ def test_teacher_clicker_phone_follows(browser, server_url, shot):
             .map(id => document.getElementById(id).getBoundingClientRect().top)""")
         assert tops == sorted(tops), tops
         shot(phone, "class-phone-viewer")
+        phone.screenshot(path=str(SHOTS / "class-phone-viewer-full.png"), full_page=True)
         # The teacher's last step goes on to the next lesson (another model: a new page, which asks
         # first while others watch).
         teacher.once("dialog", lambda d: d.accept())
