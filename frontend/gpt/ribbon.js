@@ -15,15 +15,11 @@ export function GptRibbon(root) {
     update(state) {
       ribbon.update(state);
       // Boxes are rebuilt when the plan changes: give new ones the plain words for wte + wpe, QKᵀ…
+      // (a pill's own tooltip already names its sublayer in full: "attention, block 1").
       for (const box of root.querySelectorAll(".rb-box:not([data-glossed])")) {
         box.dataset.glossed = "";
         const words = explain(box.textContent);
         if (words) box.title = `${box.title}\n\n${words}`;
-      }
-      for (const pill of root.querySelectorAll(".rb-pill:not([data-glossed])")) {
-        pill.dataset.glossed = "";
-        const words = explain(pill.textContent);
-        if (words) pill.title = `${pill.title}\n${words}`;
       }
     },
   };
