@@ -208,8 +208,10 @@ export function Landscape(root, { onView, onZoom }) {
     const [a, b] = g.axes ?? ["x", "y"];
     readout.textContent = `${a} = ${fmt(x, 3)}, ${b} = ${fmt(y, 3)}, loss = ${fmt(bilinear(g, x, y), 3)}`;
     readout.hidden = false;
-    readout.style.left = `${Math.min(px + 14, rect.width - readout.offsetWidth - 4)}px`;
-    readout.style.top = `${Math.max(0, py - 34)}px`;
+    const rect = canvas.getBoundingClientRect();
+    const zoom = Number(canvas.dataset.zoom) || 1; // the readout is placed in CSS pixels
+    readout.style.left = `${Math.min(px * zoom + 14, rect.width - readout.offsetWidth - 4)}px`;
+    readout.style.top = `${Math.max(0, py * zoom - 34)}px`;
   });
   canvas.addEventListener("mouseleave", () => (readout.hidden = true));
 
