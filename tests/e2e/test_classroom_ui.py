@@ -196,3 +196,15 @@ def test_teacher_clicker_phone_follows(browser, server_url, shot):
     finally:
         tctx.close()
         pctx.close()
+
+
+def test_typed_rate_applies_on_space(page, server_url):
+    """Typing a learning rate and pressing Space (play) trains at the typed rate, no Enter needed."""
+    page.goto(f"{server_url}/")
+    page.wait_for_function(SESSION_READY, timeout=15_000)
+    page.fill('#settings input[name="lr"]', "2")
+    page.keyboard.press(" ")
+    page.wait_for_function("flowscope.state().playing && flowscope.state().lr === 2", timeout=10_000)  # the server's rate
+    assert page.evaluate("document.activeElement === document.body || !document.activeElement.matches('input')")
+    page.keyboard.press(" ")
+    page.wait_for_function("!flowscope.state().playing", timeout=10_000)
