@@ -61,9 +61,11 @@ CLIPPED = _VISIBLE + """
 
 SIDEWAYS = "() => document.documentElement.scrollWidth > window.innerWidth + 1 ? [`page is ${document.documentElement.scrollWidth} px wide`] : []"
 
+# Every button, field, slider and tab a thumb meets (a link inside a sentence, a checkbox beside its
+# label and the network diagram's own small +/− excepted).
 SMALL_TARGETS = _VISIBLE + """
-(selectors) => [...new Set(selectors.flatMap((s) => [...document.querySelectorAll(s)]))].filter(visible)
-  .filter((e) => e.matches('button, a, select, input:not([type=range]):not([type=checkbox])'))
+() => [...document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=file]), .tabs a')]
+  .filter((e) => visible(e) && !e.closest('.net-cols, .popover'))
   .filter((e) => e.getBoundingClientRect().height < 44 - 0.5)
   .map((e) => `${label(e)} ${Math.round(e.getBoundingClientRect().height)} px`)
 """
@@ -108,7 +110,7 @@ def audit(page, *, phone: bool = False, min_font: float | None = None, text_area
         "sideways": page.evaluate(SIDEWAYS),
     }
     if phone:
-        found["small targets"] = page.evaluate(SMALL_TARGETS, MAIN)
+        found["small targets"] = page.evaluate(SMALL_TARGETS)
     if min_font:
         found["small text"] = page.evaluate(SMALL_TEXT, [list(text_areas), min_font])
     return {k: v for k, v in found.items() if v}
