@@ -10,6 +10,7 @@ import { fmt, isNum } from "../render/format.js";
 import { SCHEMA } from "../schema.js";
 import { DEFAULT_WEIGHT } from "./gptstate.js";
 import { miniAxes, polyline, vmark } from "./draw.js";
+import { explain } from "./glossary.js";
 
 /** The weights one can follow: [label, name, index]; embeddings by character, from the vocabulary. */
 export function weightChoices(vocab) {
@@ -139,7 +140,8 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
     if (vocab !== last.vocab) {
       last.vocab = vocab;
       choices = weightChoices(vocab);
-      select.replaceChildren(...choices.map(([label], i) => new Option(label, String(i))));
+      select.replaceChildren(...choices.map(([label], i) => Object.assign(new Option(label, String(i)), { title: explain(label) })));
+      select.title = "which single weight the Adam view follows; W_qkv makes queries, keys and values, [1,1] is its first number";
     }
     const w = g.ui.weight;
     const at = choices.findIndex((c) => c[1] === w.name && String(c[2]) === String(w.index));

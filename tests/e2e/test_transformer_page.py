@@ -147,7 +147,7 @@ def test_transformer_trains_live_and_fine_tunes(page, server_url, shot):
     switch = wait_frame(page, "phase", timeout=5.0)
     assert switch["to"] == "finetune" and switch["samples"]["text"]
     assert page.get_attribute("#gpt-loss", "data-switches") == "1"
-    assert page.text_content("#gpt-phase") == "Fine-tune → Pre-train"
+    assert page.text_content("#gpt-phase") == "Switch back to pre-training"
     assert "before the switch" in page.text_content("#gpt-samples")
     page.keyboard.press(" ")
     page.wait_for_function(f"(() => {{ const g = flowscope.state().gpt; return g.evals.some(e => e.phase === 'finetune'"
