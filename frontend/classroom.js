@@ -7,7 +7,7 @@
 // room code, never in a URL.
 
 import { fetchInfo, fetchLesson, fetchLessons, fetchRuns, weightsHref } from "./api.js";
-import { locationSearch, MODEL_TITLES, MODELS, modelSchema } from "./config.js";
+import { locationSearch, MODELS, modelSchema } from "./config.js";
 import { clickerMove, planStep } from "./lesson.js";
 import { blockedKeys, commandAllowed, joinSearch, pageOptionsSearch, readPageOptions } from "./locks.js";
 import { joinBase, roomLink, tokenKey } from "./room.js";
@@ -180,10 +180,13 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
     const s = getState();
     const plan = planStep(lesson, k, s.session, modelSchema(schema, step.model).properties);
     if (plan.kind === "navigate") {
-      // A room cannot switch model (the server has no message for it): a new page, a new room.
-      const others = s.room.roster.filter((m) => m.id !== s.room.you).length;
-      const what = `“${lesson.title}” runs on the ${MODEL_TITLES[step.model] ?? step.model} model, so it opens in a new room with a new code.`;
-      if (others && !window.confirm(`${what} The ${others} watching now stay in room ${s.session.id} until they join the new one. Go on?`)) return;
+      if (s.session) {
+        // The whole room moves to the lesson's model: same code, every member's page follows (a
+        // `session` of another model opens that model's page, which joins the room again).
+        send({ type: "switch", model: plan.model, config: plan.config });
+        send({ type: "lesson", id, step: k });
+        return;
+      }
       location.assign(`/${joinSearch(locationSearch(plan.model, plan.config), pageOptionsSearch({ ...page(), lesson: id, lstep: k, name }))}`);
       return;
     }

@@ -13,7 +13,7 @@ from flowscope.engine.export import PackedRun
 from flowscope.engine.trainers import make_trainer
 
 from .lessons import load_all
-from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, LessonMove, Load, Reclaim, Save,
+from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, LessonMove, Load, Reclaim, Save, Switch,
                        validate_config)
 from .replies import ErrorMsg, SavedMsg
 from .runner import Export
@@ -112,6 +112,8 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
                 dispatch(msg, client, rooms, reply)
             elif isinstance(msg, Load):
                 await load_run(msg.id, client, rooms, reply, msg.token)
+            elif isinstance(msg, Switch):
+                await switch(msg, client, rooms, reply)
             else:
                 dispatch(msg, client, rooms, reply)
         except Exception as exc:  # a bug must not end the socket: the sender hears of it, the log has the rest
@@ -135,6 +137,24 @@ async def create(msg: Create, client: Client, rooms: Rooms, reply) -> None:
     except Exception:  # a fault of ours: the client is told, the server goes on
         log.exception("create %s failed", msg.model)
         reply(f"Something went wrong on the server while creating the {msg.model} (it is logged).", "internal")
+
+
+async def switch(msg: Switch, client: Client, rooms: Rooms, reply) -> None:
+    """The owner moves the room to another model: built off the event loop, then swapped in."""
+    session = rooms.registry.session_of(client)
+    if session is None:
+        return reply("No session yet: send create (or join a room) first.", "no_session")
+    if session.role(client) != "owner":
+        return reply(f"You are watching room {session.code}: only its owner can change its model.", "not_owner")
+    try:
+        config = validate_config(msg.model, msg.config, rooms.registry.settings.max_width)
+        trainer = await rooms.build(msg.model, config)
+    except ValidationError as exc:
+        return reply(describe(exc, None, prefix="config"))
+    except ValueError as exc:
+        return reply(str(exc))
+    if rooms.registry.sessions.get(session.code) is session:  # still there after the build
+        session.switch(msg.model, trainer)
 
 
 def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:

@@ -27,7 +27,7 @@ READ_ONLY = (DatasetQuery, LandscapeQuery, ExplainQuery, MeasureQuery, Attention
 
 
 def table(runner) -> dict[type, callable]:
-    from .runner import Export, Hello, Relay  # the runner's own commands (runner.py imports this module)
+    from .runner import Export, Hello, Relay, Swap  # the runner's own commands (runner.py imports this module)
 
     t = lambda: runner.trainer  # noqa: E731  (read at call time: a handler may outlive a rebuild)
 
@@ -53,6 +53,16 @@ def table(runner) -> dict[type, callable]:
             result = t().export().pack()  # a PackedRun (engine/export.py): the store writes its columns
         runner.on_loop(c.done, result)
         return False
+
+    def swap(c: Swap, client, role, frames) -> bool:
+        old = runner.trainer
+        runner.cancel_steps()
+        runner.trainer, runner.model = c.trainer, c.model
+        runner.plan, runner.field_version, runner.announced = c.trainer.plan, -1, None
+        close = getattr(old, "close", None)
+        if close:
+            close()
+        return False  # the session greets every member next: session, dataset, state, field
 
     def dataset(c: DatasetQuery, client, role, frames) -> bool:
         runner.reply(client, m.dataset_msg(t()))
@@ -171,7 +181,7 @@ def table(runner) -> dict[type, callable]:
         runner.reply(client, msg)
         return False
 
-    return {Hello: hello, Relay: relay, Export: export, DatasetQuery: dataset, LandscapeQuery: landscape,
+    return {Hello: hello, Relay: relay, Export: export, Swap: swap, DatasetQuery: dataset, LandscapeQuery: landscape,
             ExplainQuery: explain, MeasureQuery: measure, Step: step, Back: back, Play: play, Pause: pause, Reset: reset, Data: data,
             SetParam: set_param, Phase: phase, Configure: configure,
             **{q: inspect for q in (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)}}

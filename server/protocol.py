@@ -228,6 +228,15 @@ class LessonMove(Strict):
     step: Annotated[int, Field(ge=0, le=100)]
 
 
+class Switch(Strict):
+    """The owner moves the whole room to another model (a lesson on another model): same code, same
+    members; every member gets the new `session`, `dataset` and `state`."""
+
+    type: Literal["switch"]
+    model: ModelName
+    config: dict[str, Any] = Field(default_factory=dict, max_length=64)
+
+
 class Phase(Strict):
     """The transformer: switch between pre-training (the corpus) and fine-tuning (the task set)."""
 
@@ -302,7 +311,7 @@ QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, Meas
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
                                 LandscapeQuery, ExplainQuery, DatasetQuery, Handover, Reclaim, Allow, Fork, Save, Load,
-                                LessonMove, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
+                                LessonMove, Switch, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
                                 OptimizerStateQuery, MeasureQuery],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)

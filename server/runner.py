@@ -69,6 +69,15 @@ class Relay:
 
 
 @dataclass
+class Swap:
+    """Another model for the room (switch): the new trainer, built off the event loop, takes over
+    between two steps; the old one is closed (a data-parallel run's workers end with it)."""
+
+    model: str
+    trainer: Any
+
+
+@dataclass
 class Job:
     """A long step command in progress: steps still owed, one sample each or whole batches."""
 
@@ -119,7 +128,7 @@ class People:
 
 PEOPLE = People()  # one per process: the rooms it runs share the interpreter
 _STOP = object()
-_INTERNAL = (Hello, Relay, Export)  # the server's own commands: never refused for a full queue
+_INTERNAL = (Hello, Relay, Export, Swap)  # the server's own commands: never refused for a full queue
 AT_ONCE = (*_INTERNAL, *handlers.AT_ONCE)  # taken even while a long command runs
 
 

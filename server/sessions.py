@@ -72,6 +72,16 @@ class Session:
         if self.lesson is not None:
             self.runner.submit(Relay([(encode(self.lesson), False)]), client)
 
+    def switch(self, model: str, trainer) -> None:
+        """The room runs another model now (built by the caller, off the event loop): same code and
+        members; each is greeted again with the new model's session, data and state."""
+        from .runner import Swap
+
+        self.model = model
+        self.runner.submit(Swap(model, trainer), None)
+        for client in list(self.clients):
+            self.greet(client)
+
     def move_lesson(self, lesson_id: str, step: int) -> None:
         self.lesson = LessonMsg(id=lesson_id, step=step)
         self.runner.meta_dirty = True

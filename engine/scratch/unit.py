@@ -59,7 +59,11 @@ class Unit:
         return float(((self.forward(x)[1] > 0.5) == (y > 0.5)).mean())
 
     def params_view(self) -> dict:
-        return {"w": self.params["w"].tolist(), "b": float(self.params["b"])}
+        """The parameters as plain JSON values: b only where it is one (a line without its bias has none)."""
+        view = {"w": self.params["w"].tolist()}
+        if self.bias:
+            view["b"] = float(self.params["b"])
+        return view
 
     def finite(self) -> bool:
         return all(np.isfinite(p).all() for p in self.params.values())

@@ -47,7 +47,7 @@ class UnitStory:
         return sv.UnitInput(x=rec.x.tolist(), y=rec.y.tolist()), formula, caption
 
     def _weights(self, rec, before, after, lr):
-        w, b = before["w"], before["b"]
+        w, b = before["w"], before.get("b", 0.0)  # no b: the line without its bias (never shown then)
         names = _names(self.unit, len(w), self.line)
         parts = [f"{n} = {num(v)}" for n, v in zip(names, w)]
         if self.unit.bias or not self.line:
@@ -57,7 +57,7 @@ class UnitStory:
         return values, ",  ".join(parts), f"The parameters being learned: {what}."
 
     def _linear(self, rec, before, after, lr):
-        w, b = before["w"], before["b"]
+        w, b = before["w"], before.get("b", 0.0)
         x0 = rec.x[0]
         names, xn = _names(self.unit, len(w), self.line), _xnames(len(w))
         sym = " + ".join(f"{n}·{x}" for n, x in zip(names, xn))

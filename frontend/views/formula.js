@@ -36,7 +36,7 @@ function idleRows(state) {
   const p = state.params;
   if (p) {
     rows.push(["w", p.w]);
-    rows.push(["b", p.b]);
+    if (p.b !== undefined) rows.push(["b", p.b]); // no b: not a parameter (a line without its bias)
   }
   rows.push(["loss", state.loss]);
   if (state.lr !== null && state.lr !== undefined) rows.push(["lr", state.lr]);

@@ -186,12 +186,18 @@ def test_teacher_clicker_phone_follows(browser, server_url, shot):
         assert tops == sorted(tops), tops
         shot(phone, "class-phone-viewer")
         phone.screenshot(path=str(SHOTS / "class-phone-viewer-full.png"), full_page=True)
-        # The teacher's last step goes on to the next lesson (another model: a new page, which asks
-        # first while others watch).
-        teacher.once("dialog", lambda d: d.accept())
+        # The teacher's last step goes on to the next lesson, on another model: the whole room moves,
+        # same code, and the phone follows it there.
         teacher.keyboard.press("PageDown")
-        teacher.wait_for_function("window.flowscope && flowscope.state().room.lesson && flowscope.state().room.lesson.id === 'find-a'",
-                                  timeout=20_000)
+        moved = ("window.flowscope && flowscope.state().session && flowscope.state().session.model === 'line'"
+                 " && flowscope.state().session.id === code && flowscope.state().room.lesson"
+                 " && flowscope.state().room.lesson.id === 'find-a'")
+        teacher.wait_for_function(f"(code) => {moved} && flowscope.state().session.role === 'owner'", arg=code,
+                                  timeout=30_000)
+        phone.wait_for_function(f"(code) => {moved} && flowscope.state().session.role === 'viewer'", arg=code,
+                                timeout=30_000)
+        phone.wait_for_selector("#lesson-panel[data-step='0']", state="visible")
+        shot(phone, "class-phone-followed-to-line")
         assert not teacher.errors and not phone.errors, (teacher.errors, phone.errors)
     finally:
         tctx.close()

@@ -38,7 +38,7 @@ class Fuzzer:
         """Valid by /api/schema: the client message, and its config against its model's config schema."""
         if not self.check_client.is_valid(msg):
             return False
-        if msg.get("type") == "create":
+        if msg.get("type") in ("create", "switch"):
             return self.check_model[msg.get("model", "neuron")].is_valid(msg.get("config", {}))
         if msg.get("type") == "configure":
             return self.check_model[self.model].is_valid(msg["config"])
@@ -61,7 +61,7 @@ class Fuzzer:
         schema = self.by_type[type_]
         msg = self.value(schema)
         msg["type"] = type_
-        if type_ == "create":
+        if type_ in ("create", "switch"):
             model = self.rng.choice([m for m in self.models if m not in EXPENSIVE])
             msg.update(model=model, config=self.config(model))
         elif type_ == "configure":
@@ -126,8 +126,8 @@ class Fuzzer:
             msg[rng.choice(["zz", "speed", "token", "__proto__", "é"])] = rng.choice([1, "x", None, [], {}])
         elif kind == "missing" and len(schema.get("required", [])) > 1:
             msg.pop(rng.choice([k for k in schema["required"] if k != "type"]), None)
-        elif kind == "config" and msg["type"] in ("create", "configure"):
-            model = msg.get("model", "neuron") if msg["type"] == "create" else self.model
+        elif kind == "config" and msg["type"] in ("create", "switch", "configure"):
+            model = msg.get("model", "neuron") if msg["type"] in ("create", "switch") else self.model
             props = self.models[model]["properties"]
             key = rng.choice(sorted(props) + ["wings"])
             msg["config"] = {**msg.get("config", {}), key: self.wrong(props.get(key, {"type": "null"}))}

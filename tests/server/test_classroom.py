@@ -6,13 +6,11 @@ import pytest
 import torch
 
 from ws_helpers import command, create, get_state, recv, recv_type, send, start_server
+from ws_helpers import join as ws_join
 
 
-def join(ws, code, **extra):
-    send(ws, {"type": "join", "session": code, **extra})
-    session = recv_type(ws, "session")
-    recv_type(ws, "state")
-    return session
+def join(ws, code, **extra) -> dict:
+    return ws_join(ws, code, **extra)[0]
 
 
 def expect(ws, type_):

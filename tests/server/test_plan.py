@@ -9,6 +9,7 @@ import pytest
 
 from flowscope.server.replies import SERVER
 
+from ws_helpers import join as ws_join
 from ws_helpers import send
 
 # A transformer small enough to build in well under a second on a CPU.
@@ -42,11 +43,8 @@ def create(ws, model: str, config: dict, timeout: float = 30.0) -> dict:
     return session
 
 
-def join(ws, code: str) -> dict:
-    send(ws, {"type": "join", "session": code})
-    session = recv_type(ws, "session")
-    recv_type(ws, "state")
-    return session
+def join(ws, code, **extra) -> dict:
+    return ws_join(ws, code, **extra)[0]
 
 
 def per_layer(plan: list[dict], stage: str) -> list[int]:

@@ -43,7 +43,7 @@ def bce(a: float, y: float) -> float:
 
 def dataset_loss(model: str, dataset: dict, params: dict) -> float:
     """Whole-set mean loss at `params`, recomputed from the dataset message."""
-    w, b = params["w"], params["b"]
+    w, b = params["w"], params.get("b", 0.0)  # no b: the line without its bias
     total = 0.0
     for x, y in zip(dataset["x"], dataset["y"]):
         z = sum(wi * xi for wi, xi in zip(w, x)) + b
@@ -91,7 +91,7 @@ def check_step_numbers(model: str, st: dict[str, dict], before: dict, lr: float,
     for stage, key in (("weights", "b"), ("gradients", "grad_b"), ("update", "b")):
         assert (key in st[stage]["values"]) == bias, f"{stage}.{key} shown only when b is a parameter"
     w, b = st["weights"]["values"]["w"], st["weights"]["values"].get("b", 0.0)
-    assert w == before["w"] and b == before["b"], "weights stage must show the parameters the step starts from"
+    assert w == before["w"] and b == before.get("b", 0.0), "weights stage must show the parameters the step starts from"
     for name in ("input", "weights", "linear", "loss", "gradients"):
         assert st[name]["params"] == before, f"{name}: params in effect are the old ones"
 
@@ -123,9 +123,9 @@ def check_step_numbers(model: str, st: dict[str, dict], before: dict, lr: float,
     assert_close(u["w"], new_w, "w ← w − lr·grad_w")
     if bias:
         assert_close(u["b"], b - lr * g["grad_b"], "b ← b − lr·grad_b")
-    assert st["update"]["params"] == {"w": u["w"], "b": u.get("b", 0.0)}, "update's params are the new ones"
+    assert st["update"]["params"] == {"w": u["w"], **({"b": u["b"]} if bias else {})}, "update's params are the new ones"
     if not bias:
-        assert b == 0 and st["update"]["params"]["b"] == 0
+        assert "b" not in st["update"]["params"], "no b where it is not a parameter (true or absent)"
 
 
 # ----- session, dataset, state ------------------------------------------------------------------
@@ -146,7 +146,9 @@ def test_create_replies_session_dataset_state(ws, model, stages):
 
     assert state["step"] == 0 and state["cursor"] is None and state["playing"] is False
     assert state["diverged"] is None and state["lr"] == session["config"]["lr"]
-    assert set(state["params"]) == {"w", "b"} and len(state["params"]["w"]) == len(dataset["features"])
+    # the default line has no bias: b is not a parameter, so it is absent (not 0)
+    assert set(state["params"]) == ({"w", "b"} if model == "neuron" else {"w"})
+    assert len(state["params"]["w"]) == len(dataset["features"])
     assert_close(state["loss"], dataset_loss(model, dataset, state["params"]), "state.loss (whole set)")
     if model == "line":
         curve = state["curve"]
@@ -154,7 +156,7 @@ def test_create_replies_session_dataset_state(ws, model, stages):
         assert curve["a"] == sorted(curve["a"]) and curve["a"][0] < state["params"]["w"][0] < curve["a"][-1]
         # exact, whole set: recompute a few points
         for i in (0, 50, 100):
-            p = {"w": [curve["a"][i]], "b": state["params"]["b"]}
+            p = {"w": [curve["a"][i]], "b": state["params"].get("b", 0.0)}
             assert math.isclose(curve["loss"][i], dataset_loss("line", dataset, p), rel_tol=1e-9)
     else:
         assert state["curve"] is None
@@ -211,7 +213,7 @@ def test_line_stages_recomputed(ws, config):
     session, dataset, state = create(ws, "line", config)
     lr, bias = session["config"]["lr"], session["config"]["bias"]
     before = state["params"]
-    assert before["b"] == 0
+    assert before.get("b", 0.0) == 0 and ("b" in before) == bias
     for step in range(3):
         st, replies = walk_step(ws, LINE_STAGES, step)
         assert len(st["input"]["values"]["y"]) == session["config"]["batch_size"]
@@ -219,7 +221,7 @@ def test_line_stages_recomputed(ws, config):
         state = replies[-1]
         assert state["params"] == st["update"]["params"]
         if not bias:
-            assert state["params"]["b"] == 0
+            assert "b" not in state["params"]
         assert_close(state["loss"], dataset_loss("line", dataset, state["params"]), "train loss after update")
         before = state["params"]
 
@@ -542,7 +544,7 @@ def test_set_param_b_on_a_line_without_bias_is_refused(ws):
     replies = [recv(ws)]
     replies += drain(ws, 0.2)
     assert replies[0]["type"] == "error" and replies[0]["code"] == "bad_message", replies
-    assert get_state(ws)["params"]["b"] == 0
+    assert "b" not in get_state(ws)["params"]
 
 
 def test_set_param_b_on_a_line_with_bias(ws):
@@ -577,7 +579,7 @@ def test_schema(live_server):
     mapping = body["client"]["discriminator"]["mapping"]
     assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure", "data",
                             "set_param", "landscape", "dataset", "handover", "reclaim", "allow", "fork", "save", "load",
-                            "lesson", "phase", "attention", "probs", "sample", "char_loss", "optimizer_state",
+                            "lesson", "switch", "phase", "attention", "probs", "sample", "char_loss", "optimizer_state",
                             "explain", "measure"}
 
 

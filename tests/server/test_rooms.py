@@ -9,7 +9,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from ws_helpers import (command, create, expect_silence, get_state, paused_state, raw_handshake, recv, recv_raw,
+from ws_helpers import (command, create, join, expect_silence, get_state, paused_state, raw_handshake, recv, recv_raw,
                         recv_type, recv_until, send, ws_connect)
 
 CONTROL = [
@@ -17,13 +17,6 @@ CONTROL = [
     {"type": "back"}, {"type": "play"}, {"type": "pause"}, {"type": "reset"},
     {"type": "configure", "config": {"lr": 0.1}}, {"type": "configure", "config": {"seed": 3}},
 ]
-
-
-def join(ws, code: str) -> tuple[dict, dict, dict]:
-    send(ws, {"type": "join", "session": code})
-    session, dataset, state = recv(ws), recv(ws), recv(ws)
-    assert [session["type"], dataset["type"], state["type"]] == ["session", "dataset", "state"]
-    return session, dataset, state
 
 
 def test_viewer_joins_and_gets_everything_at_once(live_server):

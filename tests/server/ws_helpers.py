@@ -151,6 +151,8 @@ def recv_type(ws: ClientConnection, type_: str, timeout: float = RECV_TIMEOUT,
             raw = _recv(ws, timeout=left)
         except TimeoutError:
             pytest.fail(f"no '{type_}' message within {timeout} s")
+        if isinstance(raw, bytes):  # a binary frame (a network's field) is never a typed JSON message
+            continue
         msg = json.loads(raw)
         if msg.get("type") == type_:
             return msg
@@ -215,6 +217,14 @@ def create(ws: ClientConnection, model: str = "neuron", config: dict | None = No
     assert dataset["type"] == "dataset", dataset
     state = recv(ws)
     assert state["type"] == "state", state
+    return session, dataset, state
+
+
+def join(ws: ClientConnection, code: str, **extra) -> tuple[dict, dict, dict]:
+    """Join a room (`extra`: a token, a name); returns its (session, dataset, state) replies, in order."""
+    send(ws, {"type": "join", "session": code, **extra})
+    session, dataset, state = recv(ws), recv(ws), recv(ws)
+    assert [session["type"], dataset["type"], state["type"]] == ["session", "dataset", "state"], session
     return session, dataset, state
 
 
