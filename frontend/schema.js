@@ -880,6 +880,22 @@ export const SCHEMA = {
      "title": "Threads",
      "type": "integer"
     },
+    "workers": {
+     "default": 1,
+     "description": "data-parallel worker processes (torch.distributed, one model copy each); 1: trains in the server's process; the server bounds it (--max-workers)",
+     "maximum": 16,
+     "minimum": 1,
+     "title": "Workers",
+     "type": "integer"
+    },
+    "checkpoint_every": {
+     "default": 20,
+     "description": "with workers > 1: steps between checkpoints, where a run that lost a worker resumes",
+     "maximum": 100000,
+     "minimum": 1,
+     "title": "Checkpoint Every",
+     "type": "integer"
+    },
     "eval_iters": {
      "default": 4,
      "description": "batches per split for the train/val loss estimates",

@@ -23,13 +23,15 @@ def parse(argv=None) -> argparse.Namespace:
                    "$XDG_DATA_HOME/flowscope or ~/.local/share/flowscope)")
     p.add_argument("--max-width", type=int, default=None, help="most units per hidden layer a network may have "
                    "(default 8, as TensorFlow Playground; up to 64)")
+    p.add_argument("--max-workers", type=int, default=None, help="most data-parallel worker processes one "
+                   "transformer run may start (default: the core count)")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> None:
     args = parse(argv)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("max_width", args.max_width),
-                                   ("data_dir", args.data_dir)) if v is not None}
+                                   ("data_dir", args.data_dir), ("max_workers", args.max_workers)) if v is not None}
     if args.no_browser:
         overrides["open_browser"] = False
     if args.classroom:

@@ -8,6 +8,7 @@ what it raises becomes an `error` to the sender. No math here: the trainer compu
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,9 +17,10 @@ from flowscope.engine.data.custom import from_points, parse_csv
 
 from . import messages as m
 from .protocol import (MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery, ExplainQuery,
-                       LandscapeQuery, OptimizerStateQuery, Pause, Phase, Play, ProbsQuery, Reset, SampleQuery,
-                       SetParam, Step, validate_config)
-from .replies import CharLossMsg, ExplainMsg, LandscapeMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg, SampleMsg
+                       KillWorker, LandscapeQuery, OptimizerStateQuery, Pause, Phase, Play, ProbsQuery, Reset,
+                       SampleQuery, SetParam, Step, validate_config)
+from .replies import (CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg,
+                      SampleMsg)
 from .wire import encode, encode_tensors
 
 STEPPING = (Step,)  # what a pause drops from the queue
@@ -27,10 +29,17 @@ READ_ONLY = (DatasetQuery, LandscapeQuery, ExplainQuery, AttentionQuery, ProbsQu
              OptimizerStateQuery)
 
 
+@dataclass
+class WorkersChanged:
+    """The trainer's own worker processes reported progress (starting up): the room sees a new state."""
+
+
 def table(runner) -> dict[type, callable]:
     from .runner import Export, Hello, Relay  # the runner's own commands (runner.py imports this module)
 
     t = lambda: runner.trainer  # noqa: E731  (read at call time: a handler may outlive a rebuild)
+    if hasattr(runner.trainer, "watch"):  # data-parallel workers start in the background: show their progress
+        runner.trainer.watch(lambda: None if runner.stopping else runner.submit(WorkersChanged(), None))
 
     def hello(c: Hello, client, role, frames) -> bool:
         trainer = t()
@@ -135,10 +144,29 @@ def table(runner) -> dict[type, callable]:
         trainer = t()
         # the whole new config is checked before anything is applied, and the values applied are the
         # validated ones (typed as the schema says), so a refused change leaves the room as it was
-        full = validate_config(runner.model, {**trainer.config.to_dict(), **c.config}, runner.settings.max_width)
+        full = validate_config(runner.model, {**trainer.config.to_dict(), **c.config}, runner.settings.max_width,
+                               runner.settings.max_workers)
+        if full.get("workers", 1) != getattr(trainer.config, "workers", 1):
+            raise ValueError("workers is chosen when a run is created: create a new run to change it")
         if trainer.configure({k: full[k] for k in c.config}):
             runner.cancel_steps()
             frames.append((encode(m.dataset_msg(trainer)), False))
+        return True
+
+    def workers_changed(c: WorkersChanged, client, role, frames) -> bool:
+        return True
+
+    def kill_worker(c: KillWorker, client, role, frames) -> bool:
+        trainer = t()
+        if not hasattr(trainer, "kill_worker"):
+            raise ValueError("kill_worker needs a data-parallel run: create the transformer with workers ≥ 2")
+        runner.playing = False
+        try:
+            trainer.kill_worker(c.rank)
+        except ValueError as exc:
+            if getattr(exc, "code", None) != "worker_lost":
+                raise  # a rank that doesn't exist, workers still starting: the asker alone is told
+            frames.append((encode(ErrorMsg(message=str(exc), code="worker_lost")), False))  # the whole room
         return True
 
     def inspect(q, client, role, frames) -> bool:
@@ -169,7 +197,8 @@ def table(runner) -> dict[type, callable]:
 
     return {Hello: hello, Relay: relay, Export: export, DatasetQuery: dataset, LandscapeQuery: landscape,
             ExplainQuery: explain, Step: step, Back: back, Play: play, Pause: pause, Reset: reset, Data: data,
-            SetParam: set_param, Phase: phase, Configure: configure,
+            SetParam: set_param, Phase: phase, Configure: configure, KillWorker: kill_worker,
+            WorkersChanged: workers_changed,
             **{q: inspect for q in (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)}}
 
-AT_ONCE = (Pause, *READ_ONLY)  # runner.py adds its own Hello, Relay and Export
+AT_ONCE = (Pause, WorkersChanged, *READ_ONLY)  # runner.py adds its own Hello, Relay and Export

@@ -79,7 +79,8 @@ class Controller:
         self.procs, self.conns, self.status = [], [], []
         for rank in range(self.world):
             parent, child = ctx.Pipe()
-            p = ctx.Process(target=worker.run, args=(rank, self.world, port, child, self.config, self.options),
+            options = {**self.options, "resume": self.generation > 1}  # a restart loads the last checkpoint
+            p = ctx.Process(target=worker.run, args=(rank, self.world, port, child, self.config, options),
                             daemon=True, name=f"flowscope-ddp-{rank}")
             p.start()
             child.close()  # the worker holds the other end: its death closes the pipe here

@@ -80,6 +80,7 @@ class DistributedTrainer(Stepper):
 
     def close(self) -> None:
         """Kill and reap every worker (the runner calls this when its thread ends)."""
+        self._notify = None  # nobody listens any more
         if self.controller is not None:
             self.controller.close()
 

@@ -194,9 +194,10 @@ def _sharded_run_class():
             os.replace(self.ckpt_path + ".tmp", self.ckpt_path)
 
         def resume(self) -> dict:
-            """Load the last checkpoint if there is one (a restart); else write step 0's."""
+            """Load the last checkpoint on a restart; else write step 0's (the controller says which:
+            every rank must take the same branch, and rank 0's new file must not tempt the others)."""
             self.checkpoint_step = -1
-            if os.path.exists(self.ckpt_path):
+            if self.options["resume"]:
                 state = torch.load(self.ckpt_path, weights_only=False, map_location=self.device)
                 self.model.load_state_dict(state["model"])
                 self.optimizer.load_state_dict(state["optimizer"])
@@ -251,7 +252,11 @@ def main(argv: list[str] | None = None) -> None:
     if backend == "nccl":
         torch.cuda.set_device(local)
     dist.init_process_group(backend, init_method="env://", timeout=timedelta(seconds=args.timeout))
-    options = {"threads": threads, "timeout": args.timeout, "dir": args.dir, "checkpoint_every": args.checkpoint_every}
+    # a restart (torchrun --max-restarts) resumes when rank 0 sees a checkpoint; every rank takes its word
+    resume = [os.path.exists(os.path.join(args.dir, CHECKPOINT))]
+    dist.broadcast_object_list(resume, src=0)
+    options = {"threads": threads, "timeout": args.timeout, "dir": args.dir, "checkpoint_every": args.checkpoint_every,
+               "resume": resume[0]}
     shard = ShardedRun(json.loads(args.config), rank, world, backend, options)
     shard.resume()
     for _ in range(args.steps):

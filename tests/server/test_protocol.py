@@ -575,7 +575,7 @@ def test_schema(live_server):
     assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure", "data",
                             "set_param", "landscape", "dataset", "handover", "reclaim", "fork", "save", "load",
                             "lesson", "phase", "attention", "probs", "sample", "char_loss", "optimizer_state",
-                            "explain"}
+                            "explain", "kill_worker"}
 
 
 def test_index_page(live_server):
