@@ -14,6 +14,7 @@ import numpy as np
 
 from flowscope.engine.checkpoint import to_state_dict_bytes
 from flowscope.engine.data.custom import from_points, parse_csv
+from flowscope.engine.trainers import make_trainer
 
 from . import messages as m
 from .protocol import (MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery, ExplainQuery,
@@ -38,8 +39,12 @@ def table(runner) -> dict[type, callable]:
     from .runner import Export, Hello, Relay  # the runner's own commands (runner.py imports this module)
 
     t = lambda: runner.trainer  # noqa: E731  (read at call time: a handler may outlive a rebuild)
-    if hasattr(runner.trainer, "watch"):  # data-parallel workers start in the background: show their progress
-        runner.trainer.watch(lambda: None if runner.stopping else runner.submit(WorkersChanged(), None))
+
+    def watch(trainer) -> None:
+        if hasattr(trainer, "watch"):  # data-parallel workers start in the background: show their progress
+            trainer.watch(lambda: None if runner.stopping else runner.submit(WorkersChanged(), None))
+
+    watch(runner.trainer)
 
     def hello(c: Hello, client, role, frames) -> bool:
         trainer = t()
@@ -147,7 +152,15 @@ def table(runner) -> dict[type, callable]:
         full = validate_config(runner.model, {**trainer.config.to_dict(), **c.config}, runner.settings.max_width,
                                runner.settings.max_workers)
         if full.get("workers", 1) != getattr(trainer.config, "workers", 1):
-            raise ValueError("workers is chosen when a run is created: create a new run to change it")
+            # one process ↔ N workers: another kind of trainer, built from the seed with the new config
+            new = make_trainer(runner.model, full, runner.settings.history_steps, budget=runner.settings.budget)
+            runner.cancel_steps()
+            runner.trainer = new
+            watch(new)
+            if hasattr(trainer, "close"):
+                trainer.close()
+            frames.append((encode(m.dataset_msg(new)), False))
+            return True
         if trainer.configure({k: full[k] for k in c.config}):
             runner.cancel_steps()
             frames.append((encode(m.dataset_msg(trainer)), False))

@@ -57,8 +57,8 @@ def test_workers_stages_kill_and_bad_input(server_factory):
         assert until(viewer, lambda m: m["type"] == "error")["code"] == "not_owner"
         send(ws, {"type": "kill_worker", "rank": 2})
         assert "no worker 2" in until(ws, lambda m: m["type"] == "error")["message"]
-        send(ws, {"type": "configure", "config": {"workers": 1}})
-        assert "workers is chosen" in until(ws, lambda m: m["type"] == "error")["message"]
+        send(ws, {"type": "configure", "config": {"workers": 3}})
+        assert "at most 2" in until(ws, lambda m: m["type"] == "error")["message"]
 
         values = {}
         for _ in stages:
@@ -99,12 +99,26 @@ def test_workers_stages_kill_and_bad_input(server_factory):
     assert all(gone(p) for p in pids)
 
 
-def test_server_shutdown_leaves_no_worker(server_factory):
+def workers_of(state) -> list[int]:
+    return [w["pid"] for w in state["gpt"].get("workers") or []]
+
+
+def test_configure_switches_workers_and_shutdown_leaves_none(server_factory):
     srv = server_factory()
     with srv.connect() as ws:
-        send(ws, {"type": "create", "model": "transformer", "config": TINY})
-        state = until(ws, lambda m: m["type"] == "state")
-        pids = [w["pid"] for w in state["gpt"]["workers"]]
+        send(ws, {"type": "create", "model": "transformer", "config": {**TINY, "workers": 1}})
+        session = until(ws, lambda m: m["type"] == "session")
+        assert "allreduce" not in session["stages"]
+        send(ws, {"type": "configure", "config": {"workers": 2}})  # the settings form's way
+        plan = until(ws, lambda m: m["type"] == "plan")
+        assert [e["stage"] for e in plan["plan"]][-2] == "allreduce"
+        pids = workers_of(until(ws, lambda m: m["type"] == "state" and workers_of(m)))
+        assert len(pids) == 2
+        send(ws, {"type": "configure", "config": {"workers": 1}})  # back to one process: the workers end
+        state = until(ws, lambda m: m["type"] == "state" and not workers_of(m))
+        assert state["config"]["workers"] == 1 and all(gone(p) for p in pids)
+        send(ws, {"type": "configure", "config": {"workers": 2}})
+        pids = workers_of(until(ws, lambda m: m["type"] == "state" and workers_of(m)))
     srv.stop()  # while the workers may still be starting
     deadline = time.monotonic() + 10
     while not all(gone(p) for p in pids) and time.monotonic() < deadline:
