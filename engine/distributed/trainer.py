@@ -148,15 +148,15 @@ class DistributedTrainer(Stepper):
             f"Lost {names} at step {reached}." + (f" The others' collective failed: {survivor}" if survivor else "")
             + f" Restarting {self.config.workers} workers from the checkpoint at step {resume}; {gone}.")
 
-    def _took(self, replies: list[dict]) -> None:
-        """Bookkeeping shared by every command that moved the weights."""
+    def _took(self, replies: list[dict], losses: list[float]) -> None:
+        """Bookkeeping shared by every command that moved the weights (`losses`: each rank's last)."""
         head = replies[0]
         self.steps_done = self.local.steps = head["step"]
         self.checkpoint_step = head["checkpoint"]
         self.rank0 = {"view": head["view"], "params_view": head["params_view"]}
         self.diverged = head["view"]["diverged"]
-        self.per_rank = [{"rank": r["rank"], "param_checksum": r["checksum"], "tokens_per_s": r["tokens_per_s"]}
-                         for r in replies]
+        self.per_rank = [{"rank": r["rank"], "param_checksum": r["checksum"], "tokens_per_s": r["tokens_per_s"],
+                          "loss": loss} for r, loss in zip(replies, losses)]
         self.version += 1
 
     # ----- what the Stepper needs --------------------------------------------------------------
@@ -184,7 +184,7 @@ class DistributedTrainer(Stepper):
         d: story.DistRecord = trace.record
         d.applied = replies
         d.rec.update, d.rec.lr = replies[0]["update"], replies[0]["lr"]
-        self._took(replies)
+        self._took(replies, [r["loss"] for r in d.ranks])
         s = replies[0]["stats"]
         comm = [r["allreduce_s"] for r in d.ranks]
         self._comm(max(comm), sum(r["stats"]["seconds"] for r in replies) / len(replies), d.ranks[0]["bytes"])
@@ -205,7 +205,7 @@ class DistributedTrainer(Stepper):
             if not self.controller.wait_ready(0.2):
                 return done
             replies = self._call("steps", count=steps - done)
-            self._took(replies)
+            self._took(replies, [r["losses"][-1] for r in replies])
             n = len(replies)
             losses = [sum(r["losses"][i] for r in replies) / n for i in range(steps - done)]
             self._comm(max(r["allreduce_s"] for r in replies), sum(r["seconds"] for r in replies) / n,
@@ -268,10 +268,10 @@ class DistributedTrainer(Stepper):
         return None
 
     def workers_view(self) -> list[dict]:
-        """Per rank: rank, pid, alive, stage (start-up progress), param_checksum, tokens/s."""
+        """Per rank: rank, pid, alive, stage (start-up progress), param_checksum, tokens/s, its shard's last loss."""
         mine = {r["rank"]: r for r in self.per_rank}
-        return [{**s, "param_checksum": mine.get(s["rank"], {}).get("param_checksum"),
-                 "tokens_per_s": mine.get(s["rank"], {}).get("tokens_per_s")} for s in self.controller.status]
+        return [{**s, **{k: mine.get(s["rank"], {}).get(k) for k in ("param_checksum", "tokens_per_s", "loss")}}
+                for s in self.controller.status]
 
     def ddp_view(self) -> dict:
         c = self.controller

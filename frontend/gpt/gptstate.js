@@ -44,6 +44,7 @@ export function initialGpt(ui = DEFAULT_UI) {
     gradNorms: EMPTY_SERIES, // ‖g‖ before clipping
     clip: EMPTY_CLIP, // total clipped, steps seen, recent: [0|1] of the last CLIP_WINDOW steps
     switches: [], // [{step, to, samples, eval}]
+    lostLosses: EMPTY_SERIES, // data parallel: batch losses of steps a lost worker took with it
     attention: [], // [{step, tokens, shape: [L, H, T, T], data: Float32Array}], oldest first
     probs: null, // the last `probs` reply
     samples: [], // [{step, prompt, text, phase}], oldest first
@@ -57,6 +58,23 @@ export function initialGpt(ui = DEFAULT_UI) {
 /** The series and query results, cleared: a reset or new text makes them history of another run. */
 function cleared(g) {
   return { ...initialGpt(g.ui), active: g.active, info: g.info, replies: g.replies, ui: { ...g.ui, lapse: null } };
+}
+
+/** Everything after `step` moves to `lostLosses` (the steps a lost worker took with it). */
+function truncated(g, step) {
+  const keep = (s) => {
+    const i = s.steps.findIndex((x) => x > step);
+    return i < 0 ? s : { steps: s.steps.slice(0, i), values: s.values.slice(0, i) };
+  };
+  const gone = g.losses.steps.map((x, i) => [x, g.losses.values[i]]).filter(([x]) => x > step);
+  const lost = g.lostLosses ?? EMPTY_SERIES;
+  return {
+    ...g,
+    losses: keep(g.losses),
+    gradNorms: keep(g.gradNorms),
+    evals: g.evals.filter((e) => e.step <= step),
+    lostLosses: { steps: lost.steps.concat(gone.map((p) => p[0])), values: lost.values.concat(gone.map((p) => p[1])) },
+  };
 }
 
 function num(v) {
@@ -106,7 +124,10 @@ function onState(g, msg) {
   const info = msg.gpt;
   if (!info || typeof info !== "object") return g;
   const step = num(msg.step) ?? g.step;
-  let next = step < g.step ? cleared(g) : { ...g };
+  // a data-parallel run that lost a worker resumes from its checkpoint: keep the curve up to there,
+  // and the steps that were lost apart (the loss chart marks them); any other step back is a reset
+  const resumed = step < g.step && (info.ddp?.lost ?? []).some((l) => l.from_step === step && l.to_step === g.step);
+  let next = step < g.step ? (resumed ? truncated(g, step) : cleared(g)) : { ...g };
   next.info = info;
   next.step = step;
   next.phase = info.phase === "finetune" ? "finetune" : "pretrain";

@@ -13,6 +13,7 @@ import { Probs } from "./probs.js";
 import { GptQueries } from "./queries.js";
 import { GptRibbon } from "./ribbon.js";
 import { Samples } from "./samples.js";
+import { Workers } from "./workers.js";
 
 /**
  * The page's starting model: small enough to learn visibly within seconds on a 2-core CPU (about
@@ -50,6 +51,7 @@ const AREAS = [
   ["gpt-samples", "samples"],
   ["gpt-layers", "gradients per layer"],
   ["gpt-optim", "learning rate and Adam"],
+  ["gpt-workers", "data-parallel workers"],
 ];
 
 function workspace() {
@@ -84,6 +86,7 @@ export function GptPage({ getState, dispatch, send, configure, canEdit }) {
     Samples($("gpt-samples")),
     Layers($("gpt-layers")),
     Optim($("gpt-optim"), { dispatchUi, configure, canEdit }),
+    Workers($("gpt-workers"), { send, canEdit }),
     GptQueries({ getState, send }),
   ];
   return { views };
