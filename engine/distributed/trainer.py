@@ -143,7 +143,8 @@ class DistributedTrainer(Stepper):
         self.cursor = None
         self.steps_done = self.local.steps = resume
         self.per_rank, self.version = [], self.version + 1
-        gone = f"steps {resume + 1}–{reached} are lost and will be trained again" if reached > resume else "no step is lost"
+        gone = ("no step is lost" if reached == resume else f"step {reached} is lost and will be trained again"
+                if reached == resume + 1 else f"steps {resume + 1}–{reached} are lost and will be trained again")
         raise WorkerLostError(
             f"Lost {names} at step {reached}." + (f" The others' collective failed: {survivor}" if survivor else "")
             + f" Restarting {self.config.workers} workers from the checkpoint at step {resume}; {gone}.")

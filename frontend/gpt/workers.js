@@ -33,12 +33,14 @@ function drawRing(svg, n, phase) {
     const dy = y1 - y0;
     const len = Math.hypot(dx, dy) || 1;
     const pad = 11;
-    const a = [x0 + (dx * pad) / len, y0 + (dy * pad) / len];
-    const b = [x1 - (dx * pad) / len, y1 - (dy * pad) / len];
+    const off = 4; // to the side: with 2 workers the two directions share a line
+    const [ox, oy] = [(-dy / len) * off, (dx / len) * off];
+    const a = [x0 + (dx * pad) / len + ox, y0 + (dy * pad) / len + oy];
+    const b = [x1 - (dx * pad) / len + ox, y1 - (dy * pad) / len + oy];
     kids.push(el("line", { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: `gw-edge${lit ? " lit" : ""}`, "marker-end": "url(#gw-arrow)" }));
     if (send) {
-      const mx = (a[0] + b[0]) / 2 + (-dy / len) * 8;
-      const my = (a[1] + b[1]) / 2 + (dx / len) * 8;
+      const mx = (a[0] + b[0]) / 2 + (-dy / len) * 9;
+      const my = (a[1] + b[1]) / 2 + (dx / len) * 9;
       kids.push(el("text", { x: mx, y: my + 3, class: "gw-chunk" }, `c${send.chunk}`));
     }
   }
@@ -167,7 +169,8 @@ export function Workers(root, { send, canEdit }) {
         td[1].querySelector(".gw-stage").textContent = r.alive ? r.stage : "gone";
         td[2].textContent = r.loss === null ? "—" : fmt(r.loss, 4);
         td[3].textContent = r.tokensPerS === null ? "—" : Math.round(r.tokensPerS).toLocaleString("en-US");
-        td[4].textContent = r.checksum ?? "—";
+        td[4].textContent = r.checksum ? r.checksum.slice(0, 8) : "—";
+        td[4].title = r.checksum ? `SHA-1 of worker ${r.rank}'s parameters: ${r.checksum}…` : "";
         const kill = document.createElement("button");
         kill.type = "button";
         kill.className = "gw-kill";
@@ -192,7 +195,7 @@ export function Workers(root, { send, canEdit }) {
       : `Checkpoint every ${ddp.checkpoint_every} steps. Step (→) to see the shards, each worker's gradient and the all-reduce.`;
     const lost = ddp.lost ?? [];
     lostEl.textContent = lost.map((l) => `Lost worker ${l.ranks.join(", ")} at step ${l.to_step}: restarted from the checkpoint at step ${l.from_step}` +
-      (l.to_step > l.from_step ? `, steps ${l.from_step + 1}–${l.to_step} lost` : "")).join(" · ");
+      (l.to_step > l.from_step + 1 ? `, steps ${l.from_step + 1}–${l.to_step} lost` : l.to_step > l.from_step ? `, step ${l.to_step} lost` : "")).join(" · ");
     root.dataset.ready = String(!!ddp.ready);
     root.dataset.lost = String(lost.length);
   }
