@@ -194,7 +194,8 @@ class DistributedTrainer(Stepper):
         trace.metrics = self.outbox[-1]
 
     def run(self, steps: int, batch: int | None = None, evaluate: bool = False) -> int:
-        """Whole steps, all asked of the workers at once; 0 while they (re)start (the caller comes back)."""
+        """Whole steps, all asked of the workers at once; 0 while they (re)start (the caller comes back).
+        `batch` and `evaluate` are ignored, as GPTTrainer.run does (held-out losses cost ~ten steps)."""
         self.go_live()
         done = 0
         head = self.history[-1] if self.history else None
@@ -211,7 +212,8 @@ class DistributedTrainer(Stepper):
             losses = [sum(r["losses"][i] for r in replies) / n for i in range(steps - done)]
             self._comm(max(r["allreduce_s"] for r in replies), sum(r["seconds"] for r in replies) / n,
                        replies[0]["bytes"], sum(r["tokens"] for r in replies))
-            self._metrics(losses, replies[0]["grad_norms"], replies[0]["lrs"], replies[0]["clipped"], evaluate)
+            # as the one-process GPT: held-out losses every EVAL_EVERY steps, whatever `evaluate` says
+            self._metrics(losses, replies[0]["grad_norms"], replies[0]["lrs"], replies[0]["clipped"], False)
             done = steps
         return done
 

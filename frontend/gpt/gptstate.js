@@ -45,6 +45,7 @@ export function initialGpt(ui = DEFAULT_UI) {
     clip: EMPTY_CLIP, // total clipped, steps seen, recent: [0|1] of the last CLIP_WINDOW steps
     switches: [], // [{step, to, samples, eval}]
     lostLosses: EMPTY_SERIES, // data parallel: batch losses of steps a lost worker took with it
+    workerLosses: [], // data parallel: per rank, its own shard's loss at each step a state reported
     attention: [], // [{step, tokens, shape: [L, H, T, T], data: Float32Array}], oldest first
     probs: null, // the last `probs` reply
     samples: [], // [{step, prompt, text, phase}], oldest first
@@ -60,6 +61,13 @@ function cleared(g) {
   return { ...initialGpt(g.ui), active: g.active, info: g.info, replies: g.replies, ui: { ...g.ui, lapse: null } };
 }
 
+/** Each worker's own loss at this step (states come at most ~30 a second: some steps are skipped). */
+function addWorkerLosses(series, step, workers) {
+  if (!Array.isArray(workers) || !workers.some((w) => num(w.loss) !== null)) return series;
+  if (series[0]?.steps.at(-1) === step) return series;
+  return workers.map((w, r) => appendSeries(series[r] ?? EMPTY_SERIES, [step], [w.loss]));
+}
+
 /** Everything after `step` moves to `lostLosses` (the steps a lost worker took with it). */
 function truncated(g, step) {
   const keep = (s) => {
@@ -72,6 +80,7 @@ function truncated(g, step) {
     ...g,
     losses: keep(g.losses),
     gradNorms: keep(g.gradNorms),
+    workerLosses: (g.workerLosses ?? []).map(keep),
     evals: g.evals.filter((e) => e.step <= step),
     lostLosses: { steps: lost.steps.concat(gone.map((p) => p[0])), values: lost.values.concat(gone.map((p) => p[1])) },
   };
@@ -134,6 +143,7 @@ function onState(g, msg) {
   if (num(info.eval_step) !== null && info.eval_step >= 0 && info.eval_step <= step) {
     next.evals = addEval(next.evals, info.eval_step, next.phase, info.eval);
   }
+  next.workerLosses = addWorkerLosses(next.workerLosses, step, info.workers);
   const sw = Array.isArray(info.switches) ? info.switches : [];
   if (sw.length !== next.switches.length || sw.some((s, i) => s.step !== next.switches[i]?.step)) next.switches = sw;
   return next;

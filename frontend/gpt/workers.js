@@ -5,11 +5,34 @@
 // N workers (animated step by step while the `allreduce` stage is on display), the all-reduce's
 // share of the step, and each lost worker with the steps that were lost.
 
+import { prepare, scale, ticks } from "../render/canvas.js";
 import { fmt } from "../render/format.js";
+import { miniAxes, polyline } from "./draw.js";
 import { bytesText, replicasAgree, ringSchedule, workerRows } from "./ddp.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const PHASE_MS = 900; // one ring step on screen
+const RANK_COLORS = ["#1f77b4", "#e66100", "#047857", "#6d28d9", "#b91c1c", "#4b5563", "#0e7490", "#a16207"];
+
+/** Each worker's loss by step, one line per rank (colored as the rank's row). */
+function spark(canvas, series) {
+  const { ctx, w, h } = prepare(canvas);
+  const all = series.flatMap((s) => s.values);
+  if (!all.length) return;
+  const x0 = Math.min(...series.map((s) => s.steps[0] ?? Infinity));
+  const x1 = Math.max(x0 + 1, ...series.map((s) => s.steps.at(-1) ?? 0));
+  const lo = Math.min(...all);
+  const hi = Math.max(lo + 1e-3, ...all);
+  const box = { x: 40, y: 4, w: w - 46, h: h - 22 };
+  const sx = scale(x0, x1, box.x, box.x + box.w);
+  const sy = scale(lo, hi, box.y + box.h, box.y);
+  miniAxes(ctx, box, ticks(x0, x1, 3), ticks(lo, hi, 2), sx, sy, (t) => fmt(t, 3), (t) => fmt(t, 3));
+  series.forEach((s, r) => {
+    ctx.strokeStyle = RANK_COLORS[r % RANK_COLORS.length];
+    ctx.lineWidth = 1.5;
+    polyline(ctx, s.steps, s.values, sx, sy);
+  });
+}
 
 function el(tag, attrs = {}, text = "") {
   const e = document.createElementNS(SVG, tag);
@@ -93,6 +116,8 @@ export function Workers(root, { send, canEdit }) {
         <figcaption class="gw-phase"></figcaption></figure>
       <div class="gw-side">
         <table class="gw-table"><thead><tr><th>worker</th><th>pid</th><th>state</th><th>loss</th><th>tok/s</th><th title="SHA-1 of its parameters: equal while the replicas agree">params</th><th></th></tr></thead><tbody></tbody></table>
+        <div class="gw-spark-head">each worker's own loss (its shard) by step</div>
+        <canvas class="gw-spark" aria-label="each worker's loss by step"></canvas>
         <p class="gw-comm"></p>
         <p class="gw-lost"></p>
       </div>
@@ -103,6 +128,7 @@ export function Workers(root, { send, canEdit }) {
   const phaseEl = root.querySelector(".gw-phase");
   const comm = root.querySelector(".gw-comm");
   const lostEl = root.querySelector(".gw-lost");
+  const sparkEl = root.querySelector(".gw-spark");
   let last = {};
   let timer = null;
 
@@ -164,6 +190,7 @@ export function Workers(root, { send, canEdit }) {
         tr.innerHTML = `<th></th><td></td><td><span class="gw-bar"><span class="gw-fill"></span></span><span class="gw-stage"></span></td><td></td><td></td><td class="gw-sha"></td><td></td>`;
         const td = tr.querySelectorAll("td");
         tr.querySelector("th").textContent = `w${r.rank}`;
+        tr.querySelector("th").style.color = RANK_COLORS[r.rank % RANK_COLORS.length];
         td[0].textContent = r.pid ?? "";
         td[1].querySelector(".gw-fill").style.width = `${100 * r.progress}%`;
         td[1].querySelector(".gw-stage").textContent = r.alive ? r.stage : "gone";
@@ -181,6 +208,12 @@ export function Workers(root, { send, canEdit }) {
         td[5].appendChild(kill);
         return tr;
       }));
+    }
+    const series = state.gpt.workerLosses ?? [];
+    const size = [sparkEl.clientWidth, sparkEl.clientHeight];
+    if (series !== last.series || size[0] !== last.size?.[0] || size[1] !== last.size?.[1]) {
+      Object.assign(last, { series, size });
+      spark(sparkEl, series);
     }
     const agree = replicasAgree(info);
     const ready = ddp.ready ? `ready in ${fmt(ddp.ready_seconds, 2)} s` : "starting…";

@@ -66,3 +66,11 @@ def test_two_workers_step_through_allreduce_and_survive_a_kill(page, server_url,
     page.wait_for_function("flowscope.state().step === 4", timeout=30_000)
     assert page.get_attribute("#gpt-loss", "data-lost-spans") == "1"
     shot(page, "distributed-after-kill")
+    page.keyboard.press(" ")  # play: per-worker losses, tokens/s, the all-reduce's share
+    page.wait_for_function("flowscope.state().step >= 40", timeout=90_000)
+    page.keyboard.press(" ")
+    page.wait_for_function("!flowscope.state().playing", timeout=10_000)
+    series = page.evaluate("flowscope.state().gpt.workerLosses.map(s => s.steps.length)")
+    assert len(series) == 2 and min(series) >= 3
+    assert "communicating" in page.text_content("#gpt-workers .gw-comm")
+    shot(page, "distributed-playing")

@@ -56,3 +56,16 @@ test("a resume from a checkpoint keeps the curve up to it and sets the lost step
   g = reduceGpt(g, { type: "state", step: 0, gpt: { phase: "pretrain", eval: {}, eval_step: -1, switches: [] } });
   assert.deepEqual(g.losses.steps, []);
 });
+
+test("each worker's loss is kept per step from the states, once per step", () => {
+  let g = { ...initialGpt(), active: true };
+  const st = (step, losses) => ({ type: "state", step, gpt: { phase: "pretrain", eval: {}, eval_step: -1, switches: [],
+    workers: losses.map((loss, rank) => ({ rank, loss })) } });
+  g = reduceGpt(g, st(1, [3, 4]));
+  g = reduceGpt(g, st(1, [3, 4]));
+  g = reduceGpt(g, st(5, [2, 2.5]));
+  assert.deepEqual(g.workerLosses.map((s) => s.values), [[3, 2], [4, 2.5]]);
+  assert.deepEqual(g.workerLosses[0].steps, [1, 5]);
+  g = reduceGpt(g, st(6, [null, null]));  // starting again: nothing new
+  assert.deepEqual(g.workerLosses[1].steps, [1, 5]);
+});

@@ -71,6 +71,11 @@ def test_losses_equal_the_one_worker_run(tiny):
         one.run(6)
         np.testing.assert_allclose(many, [h["loss"] for h in one.gpt.history], atol=1e-5)
         assert len({w["param_checksum"] for w in t.snapshot().gpt["workers"]}) == 1
+        saved = t.export()  # rank 0's weights, as the one-process run saves them
+        mine = {k: v.detach().numpy() for k, v in one.gpt.model.state_dict().items()}
+        assert saved["config"]["workers"] == 1 and saved["steps"] == 6 and set(saved["params"]) == set(mine)
+        for k, v in saved["params"].items():
+            np.testing.assert_allclose(v, mine[k], atol=1e-4)
     finally:
         t.close()
 
