@@ -896,6 +896,12 @@ export const SCHEMA = {
      "title": "Checkpoint Every",
      "type": "integer"
     },
+    "compare": {
+     "default": false,
+     "description": "with workers > 1: also train the same run in one process (same seed, same global batches) and overlay its loss — the curves coincide; costs a step per step",
+     "title": "Compare",
+     "type": "boolean"
+    },
     "eval_iters": {
      "default": 4,
      "description": "batches per split for the train/val loss estimates",

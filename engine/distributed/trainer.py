@@ -27,6 +27,7 @@ from . import story
 from .controller import Controller, WorkerLost, WorkersFailed
 
 EVAL_EVERY = 100  # as the one-process trainer: held-out losses cost about ten steps
+BASELINE_KEEP = 300  # the one-process run's latest losses sent in each state (the page keeps the rest)
 LIVE = live_keys(TransformerConfig)
 
 
@@ -57,6 +58,9 @@ class DistributedTrainer(Stepper):
             raise ValueError(too_much)
         self.close()
         self.local = TransformerRun(self.config)  # the replicas' starting point (same seed)
+        # `compare`: the same run in this process, one step per data-parallel step, for the overlay
+        self.baseline = TransformerRun(self.config) if self.config.compare else None
+        self.baseline_losses: list[tuple[int, float]] = []
         self.gpt = RankZero(self)
         self._clear()
         self.lost: list[dict] = []
@@ -159,6 +163,9 @@ class DistributedTrainer(Stepper):
         self.per_rank = [{"rank": r["rank"], "param_checksum": r["checksum"], "tokens_per_s": r["tokens_per_s"],
                           "loss": loss} for r, loss in zip(replies, losses)]
         self.version += 1
+        while self.baseline is not None and self.baseline.steps < self.steps_done:  # after a restart it is ahead: wait
+            st = self.baseline.step(stats=False)
+            self.baseline_losses = [*self.baseline_losses[-(BASELINE_KEEP - 1):], (st.step, st.loss)]
 
     # ----- what the Stepper needs --------------------------------------------------------------
     @property
@@ -281,7 +288,9 @@ class DistributedTrainer(Stepper):
         return {"workers": self.config.workers, "threads_per_worker": c.options["threads"], "ready": c.ready,
                 "ready_seconds": c.ready_at, "error": c.error, "restarts": c.generation - 1,
                 "checkpoint_every": self.config.checkpoint_every, "checkpoint_step": self.checkpoint_step,
-                "lost": self.lost, "comm": self.comm, "param": self.local.tracked[0], "slice": 6}
+                "lost": self.lost, "comm": self.comm, "param": self.local.tracked[0], "slice": 6,
+                "one_worker": None if self.baseline is None else {"steps": [s for s, _ in self.baseline_losses],
+                                                                  "losses": [v for _, v in self.baseline_losses]}}
 
     def snapshot(self) -> Snapshot:
         ev, sched = self.evaluated or {}, self.local.schedule_view(points=100)

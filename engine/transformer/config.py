@@ -64,6 +64,8 @@ class TransformerConfig:
                                             "1: trains in the server's process; the server bounds it (--max-workers)")
     checkpoint_every: int = setting(20, lo=1, hi=100000, doc="with workers > 1: steps between checkpoints, where a run "
                                                            "that lost a worker resumes")
+    compare: bool = setting(False, doc="with workers > 1: also train the same run in one process (same seed, same "
+                                      "global batches) and overlay its loss — the curves coincide; costs a step per step")
     eval_iters: int = setting(4, lo=1, hi=200, doc="batches per split for the train/val loss estimates")
     speed: float = setting(1000.0, lo=1.0, hi=100000.0, live=True, doc="steps per second while playing (at most)")
 

@@ -45,6 +45,7 @@ export function initialGpt(ui = DEFAULT_UI) {
     clip: EMPTY_CLIP, // total clipped, steps seen, recent: [0|1] of the last CLIP_WINDOW steps
     switches: [], // [{step, to, samples, eval}]
     lostLosses: EMPTY_SERIES, // data parallel: batch losses of steps a lost worker took with it
+    oneWorker: EMPTY_SERIES, // data parallel with `compare`: the same run's batch losses in one process
     workerLosses: [], // data parallel: per rank, its own shard's loss at each step a state reported
     attention: [], // [{step, tokens, shape: [L, H, T, T], data: Float32Array}], oldest first
     probs: null, // the last `probs` reply
@@ -59,6 +60,14 @@ export function initialGpt(ui = DEFAULT_UI) {
 /** The series and query results, cleared: a reset or new text makes them history of another run. */
 function cleared(g) {
   return { ...initialGpt(g.ui), active: g.active, info: g.info, replies: g.replies, ui: { ...g.ui, lapse: null } };
+}
+
+/** The points of `sent` ({steps, losses}, the newest few hundred) past the last one kept. */
+function addNewer(series, sent) {
+  if (!sent || !Array.isArray(sent.steps)) return series;
+  const after = series.steps.at(-1) ?? -Infinity;
+  const i = sent.steps.findIndex((s) => s > after);
+  return i < 0 ? series : appendSeries(series, sent.steps.slice(i), sent.losses.slice(i));
 }
 
 /** Each worker's own loss at this step (states come at most ~30 a second: some steps are skipped). */
@@ -144,6 +153,7 @@ function onState(g, msg) {
     next.evals = addEval(next.evals, info.eval_step, next.phase, info.eval);
   }
   next.workerLosses = addWorkerLosses(next.workerLosses, step, info.workers);
+  next.oneWorker = addNewer(next.oneWorker ?? EMPTY_SERIES, info.ddp?.one_worker);
   const sw = Array.isArray(info.switches) ? info.switches : [];
   if (sw.length !== next.switches.length || sw.some((s, i) => s.step !== next.switches[i]?.step)) next.switches = sw;
   return next;

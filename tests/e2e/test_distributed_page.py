@@ -10,7 +10,8 @@ from e2e_helpers import wait_frame
 
 pytestmark = pytest.mark.e2e
 
-CONFIG = "model=transformer&n_layer=1&n_head=2&n_embd=32&block_size=16&batch_size=4&seed=3&workers=2&checkpoint_every=3"
+CONFIG = ("model=transformer&n_layer=1&n_head=2&n_embd=32&block_size=16&batch_size=4&seed=3&workers=2"
+          "&checkpoint_every=3&compare=true")
 READY = ("window.flowscope && flowscope.state().session && flowscope.state().dataset"
          " && flowscope.state().gpt.info && flowscope.state().conn === 'open'")
 DDP_READY = "flowscope.state().gpt.info?.ddp?.ready === true"
@@ -73,4 +74,11 @@ def test_two_workers_step_through_allreduce_and_survive_a_kill(page, server_url,
     series = page.evaluate("flowscope.state().gpt.workerLosses.map(s => s.steps.length)")
     assert len(series) == 2 and min(series) >= 3
     assert "communicating" in page.text_content("#gpt-workers .gw-comm")
+    # the same run in one process, overlaid: its losses are the workers' mean losses, step for step
+    one, mean = page.evaluate("[flowscope.state().gpt.oneWorker, flowscope.state().gpt.losses]")
+    assert len(one["steps"]) >= 40 and page.is_visible("#gpt-loss .gl-one")
+    by_step = dict(zip(mean["steps"], mean["values"]))
+    common = [s for s in one["steps"] if s in by_step and s > 4]
+    assert len(common) >= 20
+    assert max(abs(by_step[s] - v) for s, v in zip(one["steps"], one["values"]) if s in common) < 1e-4
     shot(page, "distributed-playing")

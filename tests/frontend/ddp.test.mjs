@@ -69,3 +69,13 @@ test("each worker's loss is kept per step from the states, once per step", () =>
   g = reduceGpt(g, st(6, [null, null]));  // starting again: nothing new
   assert.deepEqual(g.workerLosses[1].steps, [1, 5]);
 });
+
+test("the one-process overlay keeps each step once, however many states repeat it", () => {
+  let g = { ...initialGpt(), active: true };
+  const st = (step, steps) => ({ type: "state", step, gpt: { phase: "pretrain", eval: {}, eval_step: -1, switches: [],
+    ddp: { lost: [], one_worker: { steps, losses: steps.map((s) => 10 - s) } } } });
+  g = reduceGpt(g, st(2, [1, 2]));
+  g = reduceGpt(g, st(3, [1, 2, 3]));
+  g = reduceGpt(g, st(3, [1, 2, 3]));
+  assert.deepEqual(g.oneWorker, { steps: [1, 2, 3], values: [9, 8, 7] });
+});

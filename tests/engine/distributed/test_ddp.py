@@ -62,7 +62,7 @@ def test_gradients_before_differ_after_agree_and_equal_the_full_batch(tiny, work
 
 def test_losses_equal_the_one_worker_run(tiny):
     one = GPTTrainer(tiny)
-    t = DistributedTrainer({**tiny, "workers": 2})
+    t = DistributedTrainer({**tiny, "workers": 2, "compare": True})
     try:
         assert t.controller.wait_ready(180)
         step_through(t)  # one step stage by stage (the inspect path) …
@@ -70,6 +70,9 @@ def test_losses_equal_the_one_worker_run(tiny):
         many = [m.loss for m in t.take_metrics()]
         one.run(6)
         np.testing.assert_allclose(many, [h["loss"] for h in one.gpt.history], atol=1e-5)
+        overlay = t.snapshot().gpt["ddp"]["one_worker"]  # the page's overlay: the same run in one process
+        assert overlay["steps"] == list(range(1, 7))
+        np.testing.assert_allclose(overlay["losses"], [h["loss"] for h in one.gpt.history], atol=1e-6)
         assert len({w["param_checksum"] for w in t.snapshot().gpt["workers"]}) == 1
         saved = t.export()  # rank 0's weights, as the one-process run saves them
         mine = {k: v.detach().numpy() for k, v in one.gpt.model.state_dict().items()}
