@@ -20,11 +20,13 @@ is the one-process gradient of the whole batch, and the losses match the `worker
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
 import signal
 import sys
+import time
 import warnings
 from datetime import timedelta
 
@@ -115,6 +117,27 @@ def _sharded_run_class():
             x, y = x[self.rank * b:(self.rank + 1) * b], y[self.rank * b:(self.rank + 1) * b]  # (B/N, T)
             self.shard_rows = [self.tok.decode(row[:32].tolist()) for row in x]
             return x, y
+
+        def step(self, stats: bool = True):
+            """A whole step; with accum_steps = k, the shard in k micro-batches: the first k−1 backward
+            passes under DDP's `no_sync` (gradients add up in .grad, no communication), the last one
+            all-reduces the sum. Each micro-loss is divided by k, so the step equals the one-pass step."""
+            k = self.config.accum_steps
+            if k == 1:
+                return super().step(stats)
+            self._check()
+            self._pending = None
+            t0 = time.perf_counter()
+            x, y = self._batch()  # (B/N, T)
+            self.model.train()
+            self.optimizer.zero_grad(set_to_none=True)
+            total = 0.0
+            for i, (xi, yi) in enumerate(zip(x.chunk(k), y.chunk(k))):  # k × (B/(N·k), T)
+                with self.forward.no_sync() if i < k - 1 else contextlib.nullcontext(), self._autocast():
+                    _, loss = self.forward(xi, yi)
+                (loss / k).backward()
+                total += loss.item() / k
+            return self._update(total, x.numel(), t0, stats)
 
         # ----- commands --------------------------------------------------------------------
         def handle(self, msg: dict) -> dict:

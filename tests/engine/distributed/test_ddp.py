@@ -84,12 +84,19 @@ def test_losses_equal_the_one_worker_run(tiny):
 
 
 def test_a_killed_worker_is_reported_and_the_run_resumes_from_the_checkpoint(tiny):
-    t = DistributedTrainer({**tiny, "workers": 2, "checkpoint_every": 3}, timeout=20)
+    # and gradient accumulation: 2 micro-batches per worker under no_sync equal the whole batch at once
+    # (plain SGD, no clipping: Adam and clipping would hide a gradient off by a constant factor)
+    tiny = {**tiny, "optimizer": "sgd", "grad_clip": 0.0, "lr": 1.0}
+    t = DistributedTrainer({**tiny, "workers": 2, "checkpoint_every": 3, "accum_steps": 2}, timeout=20)
     first = t.controller.pids()
     try:
         assert t.controller.wait_ready(180)
         t.run(5)
         before = [m.loss for m in t.take_metrics()]
+        one = GPTTrainer(tiny)
+        one.run(5)
+        np.testing.assert_allclose(before, [h["loss"] for h in one.gpt.history], atol=1e-5)
+        assert t.comm["gradient_bytes"] == 4 * t.local.model.num_params()  # one all-reduce per step: no_sync held
         with pytest.raises(ValueError, match=r"Lost worker 1 .* checkpoint at step 3; steps 4–5 are lost"):
             t.kill_worker(1)
         assert gone(first[1]) and gone(first[0])  # the survivor is killed and reaped too
