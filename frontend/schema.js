@@ -896,6 +896,14 @@ export const SCHEMA = {
      "title": "Checkpoint Every",
      "type": "integer"
     },
+    "accum_steps": {
+     "default": 1,
+     "description": "with workers > 1: micro-batches per worker per step, gradients summed locally (DDP's no_sync) and all-reduced once — the same step as the whole batch at once",
+     "maximum": 64,
+     "minimum": 1,
+     "title": "Accum Steps",
+     "type": "integer"
+    },
     "compare": {
      "default": false,
      "description": "with workers > 1: also train the same run in one process (same seed, same global batches) and overlay its loss — the curves coincide; costs a step per step",
