@@ -24,8 +24,6 @@ from multiprocessing.connection import wait
 
 from . import worker
 
-STARTING = ("spawned", "torch imported", "joined", "ready")  # what a worker reports as it starts
-
 
 class WorkerLost(Exception):
     """A worker died (or a collective failed) during a command."""
