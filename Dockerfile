@@ -1,7 +1,11 @@
 # Flowscope in a container. Inside it the server must listen on all interfaces, so the command
 # passes --host 0.0.0.0 explicitly (outside a container the default stays 127.0.0.1).
 #   docker build -t flowscope .
-#   docker run --rm -p 8000:8000 flowscope      → open http://127.0.0.1:8000
+#   docker run --rm -p 8000:8000 flowscope      → open http://127.0.0.1:8000 (or localhost)
+# The DNS-rebinding guard stays on: only loopback names and the container's own answer. Reached by
+# another name, add it:   docker run -e FLOWSCOPE_ALLOWED_HOSTS='["flowscope.lan"]' …
+# (behind a proxy that checks Host itself, --allow-any-host turns the guard off). `docker stop` sends
+# SIGTERM: training threads stop and the server exits 0.
 # torch from the default index is the large CUDA build; to get the small CPU-only one, point
 # TORCH_INDEX at a CPU wheel index: docker build --build-arg TORCH_INDEX=<url> -t flowscope .
 FROM python:3.11-slim

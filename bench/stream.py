@@ -6,6 +6,7 @@ server, against the same Trainer loop run bare in this process; frame sizes and 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
 import subprocess
@@ -25,14 +26,19 @@ from flowscope.server.wire import encode, encode_tensors  # noqa: E402
 SECONDS = 4.0
 
 
-def serve() -> tuple[subprocess.Popen, int]:
-    """The real CLI in its own process, so this client doesn't share its GIL."""
+# a benchmark plays many clients from one address: lift the per-address limits (docs/protocol.md, Limits)
+MANY_CLIENTS = {"FLOWSCOPE_MAX_SESSIONS_PER_CLIENT": "1000", "FLOWSCOPE_MAX_VIEWERS_PER_CLIENT": "1000"}
+
+
+def serve(env: dict | None = None) -> tuple[subprocess.Popen, int]:
+    """The real CLI in its own process, so this client doesn't share its GIL. `env`: settings for it
+    (FLOWSCOPE_*; default MANY_CLIENTS, `{}` for the defaults)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen([sys.executable, "-m", "flowscope.server.cli", "--port", str(port), "--no-browser"], cwd=root,
-                            stdout=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, env={**os.environ, **(MANY_CLIENTS if env is None else env)})
     deadline = time.time() + 20
     while time.time() < deadline:
         try:

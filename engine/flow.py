@@ -65,7 +65,7 @@ class StageEvent:
     stage: str  # one of STAGES
     index: int  # position in the model's stage list
     layer: int
-    values: dict[str, Any]  # plain JSON numbers only
+    values: Any  # one of stagevalues.py's dataclasses: the numbers of this stage, plain JSON values
     params: dict[str, Any]  # the parameters in effect at this stage (new ones at `update`)
     formula: str  # lines separated by "\n"
     caption: str

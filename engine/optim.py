@@ -37,22 +37,25 @@ class Optimizer:
         raise NotImplementedError
 
     def explain(self, key: str, index: tuple) -> dict:
-        """The last update of params[key][index] with its numbers: {"rule", "lines", "values"}.
-        `values` holds g, lr, before, after and the rule's own state (v, s, m, v̂ …) as floats."""
+        """The last update of params[key][index] with every number of it: {"rule", "lines", "values"}.
+        `values` holds g (the gradient used), lr (η of that step), before, after, step (what the rule
+        subtracted: after = before − step, or before − decay − step for AdamW) and the rule's own
+        state (v, s, m, v̂ …) as floats — a client only formats them."""
         if key not in self.last:
             return {"rule": self.formula, "lines": ["no update yet: take a step"], "values": {}}
         n = {name: float(np.asarray(v)[index]) for name, v in self.last[key].items() if name != "lr"}
         values = {"g": n["g"], "lr": float(self.last[key]["lr"]), "before": n["before"], "after": n["after"]}
         if self.weight_decay:
             values["weight_decay"] = float(self.weight_decay)
-        values.update(self._state_values(key, index))
+        values.update(self._state_values(key, index, values))
         return {"rule": self.formula, "lines": self._lines(values), "values": values}
 
-    def _state_values(self, key, index) -> dict:
-        return {}
+    def _state_values(self, key, index, n: dict) -> dict:
+        return {"step": n["lr"] * n["g"]}
 
     def _lines(self, n: dict) -> list[str]:
-        return [f"w ← w − η·g = {num(n['before'])} − {num(n['lr'])}·{par(n['g'])} = {num(n['after'])}"]
+        return [*self._decay_note(n),
+                f"w ← w − η·g = {num(n['before'])} − {num(n['lr'])}·{par(n['g'])} = {num(n['after'])}"]
 
     def _decay_note(self, n: dict) -> list[str]:
         if "weight_decay" in n and self.couples_decay:
@@ -86,15 +89,16 @@ class Momentum(Optimizer):
         v = st["v"] = g.copy() if "v" not in st else self.momentum * st["v"] + g
         params[k] -= lr * (g + self.momentum * v if self.nesterov else v)
 
-    def _state_values(self, key, index):
-        return {"v": float(np.asarray(self.state[key]["v"])[index]), "mu": float(self.momentum)}
+    def _state_values(self, key, index, n):
+        v, mu = float(np.asarray(self.state[key]["v"])[index]), float(self.momentum)
+        direction = n["g"] + mu * v if self.nesterov else v  # what η multiplies
+        return {"v": v, "mu": mu, "direction": direction, "step": n["lr"] * direction}
 
     def _lines(self, n):
-        step = n["g"] + n["mu"] * n["v"] if self.nesterov else n["v"]
         return [*self._decay_note(n),
                 f"v ← μ·v + g = {num(n['v'])}  (μ = {num(n['mu'])}, g = {num(n['g'])})",
-                f"w ← w − η·{'(g + μ·v)' if self.nesterov else 'v'} = {num(n['before'])} − {num(n['lr'])}·{par(step)}"
-                f" = {num(n['after'])}"]
+                f"w ← w − η·{'(g + μ·v)' if self.nesterov else 'v'} = {num(n['before'])} − {num(n['lr'])}·"
+                f"{par(n['direction'])} = {num(n['after'])}"]
 
 
 class RMSProp(Optimizer):
@@ -111,13 +115,16 @@ class RMSProp(Optimizer):
         st["s"] = self.alpha * st["s"] + (1 - self.alpha) * g * g
         params[k] -= lr * g / (np.sqrt(st["s"]) + self.eps)
 
-    def _state_values(self, key, index):
-        return {"s": float(np.asarray(self.state[key]["s"])[index]), "alpha": self.alpha, "eps": self.eps}
+    def _state_values(self, key, index, n):
+        s = float(np.asarray(self.state[key]["s"])[index])
+        root = math.sqrt(s)
+        return {"s": s, "alpha": self.alpha, "eps": self.eps, "sqrt_s": root,
+                "step": n["lr"] * n["g"] / (root + self.eps)}
 
     def _lines(self, n):
         return [*self._decay_note(n),
                 f"s ← α·s + (1−α)·g² = {num(n['s'])}  (α = {num(n['alpha'])}, g = {num(n['g'])})",
-                f"w ← w − η·g/(√s + ε) = {num(n['before'])} − {num(n['lr'])}·{par(n['g'])}/{num(math.sqrt(n['s']))}"
+                f"w ← w − η·g/(√s + ε) = {num(n['before'])} − {num(n['lr'])}·{par(n['g'])}/{num(n['sqrt_s'])}"
                 f" = {num(n['after'])}"]
 
 
@@ -146,26 +153,46 @@ class Adam(Optimizer):
         v_hat = st["v"] / (1 - self.beta2 ** self.t)
         params[k] -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
-    def _state_values(self, key, index):
+    def _state_values(self, key, index, n):
         m = float(np.asarray(self.state[key]["m"])[index])
         v = float(np.asarray(self.state[key]["v"])[index])
-        c1, c2 = 1 - self.beta1 ** self.t, 1 - self.beta2 ** self.t
-        return {"m": m, "v": v, "t": self.t, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,
-                "c1": c1, "c2": c2, "m_hat": m / c1, "v_hat": v / c2}
+        return adam_terms(n["before"], m, v, self.t, self.beta1, self.beta2, self.eps, n["lr"],
+                          self.weight_decay if not self.couples_decay else 0.0)
 
     def _lines(self, n):
-        lines = [*self._decay_note(n), f"g = {num(n['g'])}, step t = {n['t']}",
-                 f"m ← β₁m + (1−β₁)g = {num(n['m'])},  v ← β₂v + (1−β₂)g² = {num(n['v'])}",
-                 f"bias correction: m̂ = m/(1−β₁ᵗ) = {num(n['m'])}/{num(n['c1'])} = {num(n['m_hat'])},  "
-                 f"v̂ = v/(1−β₂ᵗ) = {num(n['v'])}/{num(n['c2'])} = {num(n['v_hat'])}"]
-        start = n["before"]
-        if "weight_decay" in n and not self.couples_decay:
-            start = n["before"] * (1 - n["lr"] * n["weight_decay"])
-            lines.append(f"decay first: w ← w·(1 − η·λ) = {num(n['before'])}·(1 − {num(n['lr'])}·"
-                         f"{num(n['weight_decay'])}) = {num(start)}")
-        lines.append(f"w ← w − η·m̂/(√v̂ + ε) = {num(start)} − {num(n['lr'])}·{par(n['m_hat'])}/"
-                     f"{num(math.sqrt(n['v_hat']))} = {num(n['after'])}")
-        return lines
+        return [*self._decay_note(n), *adam_lines(n)]
+
+
+def adam_terms(before: float, m: float, v: float, t: int, beta1: float, beta2: float, eps: float, lr: float,
+               decoupled_decay: float = 0.0) -> dict:
+    """Every term of one weight's Adam update from the moments after it (Kingma & Ba 2015, Alg. 1;
+    AdamW's decay first, Loshchilov & Hutter 2019): the bias corrections c1 = 1−β₁ᵗ, c2 = 1−β₂ᵗ,
+    m̂ = m/c1, v̂ = v/c2, the step η·m̂/(√v̂ + ε) and, for AdamW, the decay η·λ·w.
+    after = before − decay − step. Used by the NumPy Adam and by the transformer's torch Adam."""
+    c1, c2 = 1 - beta1 ** t, 1 - beta2 ** t
+    m_hat, v_hat = m / c1, v / c2
+    denom = math.sqrt(v_hat) + eps
+    out = {"m": m, "v": v, "t": t, "beta1": beta1, "beta2": beta2, "eps": eps, "c1": c1, "c2": c2,
+           "m_hat": m_hat, "v_hat": v_hat, "denom": denom, "direction": m_hat / denom, "step": lr * m_hat / denom}
+    if decoupled_decay:
+        out["decay"] = lr * decoupled_decay * before
+    return out
+
+
+def adam_lines(n: dict) -> list[str]:
+    """Adam's update written out with the numbers of adam_terms (plus g, lr, before, after)."""
+    lines = [f"g = {num(n['g'])}, step t = {n['t']}",
+             f"m ← β₁m + (1−β₁)g = {num(n['m'])},  v ← β₂v + (1−β₂)g² = {num(n['v'])}",
+             f"bias correction: m̂ = m/(1−β₁ᵗ) = {num(n['m'])}/{num(n['c1'])} = {num(n['m_hat'])},  "
+             f"v̂ = v/(1−β₂ᵗ) = {num(n['v'])}/{num(n['c2'])} = {num(n['v_hat'])}"]
+    start = n["before"]
+    if "decay" in n:
+        start = n["before"] - n["decay"]
+        lines.append(f"decay first: w ← w − η·λ·w = {num(n['before'])} − {num(n['lr'])}·{num(n['weight_decay'])}·"
+                     f"{par(n['before'])} = {num(start)}")
+    lines.append(f"w ← w − η·m̂/(√v̂ + ε) = {num(start)} − {num(n['lr'])}·{par(n['m_hat'])}/"
+                 f"{num(n['denom'])} = {num(n['after'])}")
+    return lines
 
 
 # the update rules by name, with the one way each is written on a page (as torch.optim spells it)

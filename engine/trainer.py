@@ -10,12 +10,14 @@ from dataclasses import replace
 import numpy as np
 
 from .batches import BatchSampler
+from .export import RunExport
 from .flow import PlanEntry, Snapshot, StepMetrics
 from .models import MODELS
 from .numfmt import num
 from .schedule import curve as schedule_curve
 from .schedule import lr_at
 from .stepper import Stepper, StepTrace
+from .updatetable import table
 
 RUNAWAY = 1e6  # a parameter this large means the steps overshoot and grow: stop and say so
 
@@ -91,24 +93,45 @@ class Trainer(Stepper):
         order — but trains on its own (a viewer's experiment)."""
         twin = Trainer(self.spec.name, self.config.to_dict(), self.history_steps, custom=self.custom)
         twin.restore(self.export())
-        twin.model.optimizer = copy.deepcopy(self.model.optimizer)
-        twin.sampler = copy.deepcopy(self.sampler)
+        twin.model.optimizer = copy.deepcopy(self.model.optimizer)  # its `last` too: explain answers at once
+        twin.last_clip = getattr(self, "last_clip", None)
         return twin
 
-    def export(self) -> dict:
-        """Everything a saved run needs: config, own data, parameters (arrays), steps, recent metrics."""
-        return {"model": self.spec.name, "config": self.config.to_dict(), "steps": self.steps_done,
-                "custom": None if self.custom is None else self.custom.tolist(),
-                "params": {k: v.copy() for k, v in self.model.params.items()},
-                "metrics": [vars(tr.metrics) for tr in self.history if tr.metrics is not None]}
+    def export(self) -> RunExport:
+        """Everything a saved run needs to go on exactly: config, own data, parameters, the update
+        rule's memory, the batch order (sampler position and random state), recent metrics."""
+        opt, smp = self.model.optimizer, self.sampler
+        return RunExport(
+            model=self.spec.name, config=self.config.to_dict(), steps=self.steps_done,
+            params={k: v.copy() for k, v in self.model.params.items()},
+            optimizer={"name": opt.name, "t": opt.t,
+                       "state": {k: {n: np.array(a, copy=True) for n, a in st.items()} for k, st in opt.state.items()}},
+            progress={"sampler": {"order": smp.order.tolist(), "pos": smp.pos, "rng": smp.rng.bit_generator.state}},
+            metrics=[vars(tr.metrics) for tr in self.history if tr.metrics is not None],
+            custom=None if self.custom is None else self.custom.tolist())
 
-    def restore(self, saved: dict) -> None:
-        """Load parameters and the step count from export() (same model and config)."""
-        for k, v in saved["params"].items():
+    def restore(self, saved: RunExport) -> None:
+        """Go on from an export() of a run of this model and config: parameters, step count, the
+        optimizer's memory and the batch order (each when the export has it)."""
+        for k, v in saved.params.items():
             if k not in self.model.params or self.model.params[k].shape != np.shape(v):
                 raise ValueError(f"saved parameter {k} does not fit this model")
+        opt = self.model.optimizer
+        if saved.optimizer and saved.optimizer.get("name", opt.name) != opt.name:
+            raise ValueError(f"the saved run used {saved.optimizer['name']}, this one {opt.name}")
+        for k, v in saved.params.items():
             self.model.params[k][...] = v
-        self.steps_done = saved["steps"]
+        if saved.optimizer:
+            opt.t = int(saved.optimizer["t"])
+            opt.state = {k: {n: np.array(a, dtype=float) for n, a in st.items()}
+                         for k, st in saved.optimizer["state"].items()}
+            opt.last = {}
+        self.last_clip = None  # the last update is the saved run's, not explained here
+        sampler = saved.progress.get("sampler")
+        if sampler:
+            self.sampler.order, self.sampler.pos = np.asarray(sampler["order"], dtype=np.int64), int(sampler["pos"])
+            self.sampler.rng.bit_generator.state = sampler["rng"]
+        self.steps_done = saved.steps
         self.history.clear()
         self.cursor = None
         self.diverged = None
@@ -166,10 +189,12 @@ class Trainer(Stepper):
         trace.lr = lr_at(self.steps_done, cfg.lr, cfg.schedule, cfg.warmup_steps, cfg.schedule_steps)
         grads = trace.record.grads
         norm = math.sqrt(sum(float(np.sum(grads[k] ** 2)) for k in self.model.trainable))
+        self.last_clip = None
         if cfg.clip and norm > cfg.clip:  # clip by the global norm: same direction, shorter step
             scale = cfg.clip / norm
             trace.applied = {k: g * scale for k, g in grads.items()}
             trace.clip_note = f"gradient clipped: ‖g‖ = {num(norm)} > {num(cfg.clip)}, every gradient × {num(scale)}"
+            self.last_clip = {"clip_scale": scale, "grad_norm": norm, "max_norm": float(cfg.clip), "note": trace.clip_note}
         self.model.optimizer.step(self.model.params, trace.applied or grads, trace.lr, self.model.trainable)
         self.version += 1
         trace.after = self.model.params_view()
@@ -276,10 +301,23 @@ class Trainer(Stepper):
     def _frame_fits(self) -> bool:
         return self.frame is not None and self.frame.position(self.model.params) is not None
 
+    def measure(self, checkpoint: bool = True, bf16: bool = True) -> dict:
+        """Training memory and speed of this model, measured on a torch twin with the same weights
+        (engine/transformer/twin.py); nothing of this session changes."""
+        from .transformer.twin import measure_small  # imports torch: only when asked
+
+        return {"step": self.steps_done, **measure_small(self, checkpoint, bf16)}
+
     def explain(self, name: str, index: tuple[int, ...]) -> dict:
-        """The last update of one weight, its numbers filled in (optim.py's explain)."""
+        """The last update of one weight, its numbers filled in (optim.py's explain), with the
+        clipping of that step when it clipped: clip_scale (every gradient × it), grad_norm, max_norm."""
         self._check_index(name, index)
-        return self.model.optimizer.explain(name, tuple(index))
+        out = self.model.optimizer.explain(name, tuple(index))
+        clip = getattr(self, "last_clip", None)
+        if clip and out["values"]:
+            out["values"].update({k: v for k, v in clip.items() if k != "note"})
+            out["lines"] = [clip["note"], *out["lines"]]
+        return {**out, **table(self.model.optimizer.name, out["values"])}
 
     def dataset_view(self) -> dict:
         return self.data.view()

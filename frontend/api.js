@@ -166,11 +166,11 @@ export async function fetchSchema(timeoutMs = 1500) {
 
 // ---- classroom reads (rooms, lessons, saved runs) ------------------------------------------------
 
-async function getJson(path, timeoutMs = 3000) {
+async function getJson(path, timeoutMs = 3000, headers = {}) {
   const ctrl = new AbortController();
   const t = setTimeout(() => ctrl.abort(), timeoutMs);
   try {
-    const res = await fetch(path, { signal: ctrl.signal, cache: "no-store" });
+    const res = await fetch(path, { signal: ctrl.signal, cache: "no-store", headers });
     return res.ok ? await res.json() : null;
   } catch {
     return null;
@@ -185,9 +185,10 @@ export const fetchInfo = () => getJson("/api/info");
 export const fetchLessons = () => getJson("/api/lessons");
 /** GET /api/lessons/{id}: the whole lesson (steps with text, config, views, controls, goal), or null. */
 export const fetchLesson = (id) => getJson(`/api/lessons/${encodeURIComponent(id)}`);
-/** GET /api/runs: the saved runs, newest first, or null. */
-export const fetchRuns = () => getJson("/api/runs");
+/** GET /api/runs: the saved runs of this owner token (header X-Flowscope-Token), newest first, or null. */
+export const fetchRuns = (token) => (token ? getJson("/api/runs", 3000, { "x-flowscope-token": token }) : Promise.resolve([]));
 /** The address of a QR code (SVG) for `text`, for an <img>. */
 export const qrSrc = (text) => `/api/qr?text=${encodeURIComponent(text)}`;
-/** The address that downloads a saved run's weights (a PyTorch state_dict file). */
-export const weightsHref = (id) => `/api/runs/${encodeURIComponent(id)}/weights`;
+/** The address that downloads a saved run's weights (a PyTorch state_dict file); only its owner token may. */
+export const weightsHref = (id, token) =>
+  `/api/runs/${encodeURIComponent(id)}/weights${token ? `?token=${encodeURIComponent(token)}` : ""}`;

@@ -3,7 +3,8 @@
 
 import { connect, fetchSchema } from "./api.js";
 import { Classroom } from "./classroom.js";
-import { configureMessage, readLocation } from "./config.js";
+import { configureMessage, liveKeys, modelSchema, readLocation } from "./config.js";
+import { rebuildLoses } from "./lesson.js";
 import { addPointMessage, drawLabel } from "./data.js";
 import { initialState, reduce } from "./state.js";
 import { Boundary } from "./views/boundary.js";
@@ -111,7 +112,11 @@ classroom = Classroom({
 const settings = Settings($("settings"), {
   schema: () => schema,
   onChange(key, value) {
-    if (state.session) configure(configureMessage(state.session.model, key, value).config);
+    if (!state.session) return;
+    const m = state.session.model;
+    const lose = rebuildLoses(state, key, liveKeys(m, schema), modelSchema(schema, m)?.properties?.[key]?.title);
+    if (lose && !window.confirm(lose)) return settings.revert(key, state.session.config?.[key]);
+    configure(configureMessage(state.session.model, key, value).config);
   },
   onInvalid: (text) => notices.toast(text),
 });
@@ -148,6 +153,7 @@ function networkViews() {
   const network = Network($("network"), {
     configure,
     setParam: (name, index, value) => editable("network-editor") && send({ type: "set_param", name, index, value }),
+    explain: (name, index) => send({ type: "explain", name, index }), // read-only: viewers may ask too
     toast: (t) => notices.toast(t),
   });
   flowscope.fieldDrawMs = boundary.drawMs;

@@ -6,12 +6,13 @@
 // finds the room gone starts the same run again). The owner token lives in sessionStorage, keyed by
 // room code, never in a URL.
 
-import { fetchInfo, fetchLesson, fetchLessons, fetchRuns } from "./api.js";
+import { fetchInfo, fetchLesson, fetchLessons, fetchRuns, weightsHref } from "./api.js";
 import { locationSearch, MODEL_TITLES, MODELS, modelSchema } from "./config.js";
-import { planStep } from "./lesson.js";
+import { clickerMove, planStep } from "./lesson.js";
 import { blockedKeys, commandAllowed, joinSearch, pageOptionsSearch, readPageOptions } from "./locks.js";
 import { joinBase, roomLink, tokenKey } from "./room.js";
 import { JoinBox } from "./views/joinbox.js";
+import { KeyHelp } from "./views/keyhelp.js";
 import { controlsFor, Layout, PresenterButton } from "./views/layout.js";
 import { LessonMenu, LessonPanel } from "./views/lessons.js";
 import { el } from "./views/popover.js";
@@ -50,6 +51,13 @@ function creatable(config) {
   if (c.dataset === "custom") delete c.dataset;
   for (const [k, v] of Object.entries(c)) if (typeof v === "string" && v.length > 200) delete c[k];
   return c;
+}
+
+/** Why this tab stopped driving its room, in words. */
+function lostControl(room) {
+  if (room.driver) return `You gave control to ${room.driver}: you are watching now. Take control back whenever you like.`;
+  if (room.token) return "Another tab or device took control of this room (with its owner link): this tab watches now. Take control back to drive here.";
+  return "The room's owner took control back: you are watching now.";
 }
 
 /**
@@ -102,6 +110,8 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
       }
       const before = getState().session;
       if (before && before.id !== msg.id && msg.role === "owner" && !created) toast(`Room ${msg.id} is your own now: experiment freely.`);
+      // Losing control is said at once, with the reason, not when a key is next refused.
+      if (before && before.id === msg.id && before.role !== "viewer" && msg.role === "viewer") toast(lostControl(getState().room));
       if (created && msg.role === "owner" && pendingLesson) {
         const p = pendingLesson;
         pendingLesson = null;
@@ -155,6 +165,7 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
 
   async function openLesson(id, k = 0) {
     if (getState().room.role !== "owner") return;
+    loadLessons(); // "Next lesson" and the clicker need the course's list
     const lesson = await ensureLesson(id);
     const step = lesson?.steps?.[k];
     if (!step) return;
@@ -173,13 +184,29 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
     dispatch({ type: "lesson", id, step: k });
   }
 
+  /** A clicker's key: the owner moves the lesson (a viewer's follows); without a lesson the key is
+   * left to the page (it scrolls). */
+  function clicker(key) {
+    const s = getState();
+    const l = s.room.lesson;
+    const n = l ? s.room.lessonData[l.id]?.steps?.length : 0;
+    if (!l || !n) return false;
+    if (s.room.role !== "owner") return true; // the teacher moves it; don't scroll the page under the student
+    const move = clickerMove(key, { id: l.id, step: l.step, n }, s.room.lessons);
+    if (move?.lesson) openLesson(move.lesson, 0);
+    else if (move) openLesson(l.id, move.step);
+    return true;
+  }
+
   function loadLessons() {
     if (getState().room.lessons) return;
     fetchLessons().then((lessons) => dispatch({ type: "_lessons", lessons: lessons ?? [] }));
   }
 
   function refreshRuns() {
-    fetchRuns().then((runs) => dispatch({ type: "_runs", runs: runs ?? [] }));
+    const code = getState().session?.id;
+    const token = code ? tokens.get(code) : null; // saved runs belong to the owner token they were saved under
+    fetchRuns(token).then((runs) => dispatch({ type: "_runs", runs: (runs ?? []).map((r) => ({ ...r, href: weightsHref(r.id, token) })) }));
   }
 
   function togglePresenter() {
@@ -212,6 +239,9 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
   });
   const join = JoinBox(room.sections.join, { go: (path) => location.assign(path) });
   const lessonMenu = LessonMenu(bar, lessonsMenu, { open: (id) => openLesson(id, 0), load: loadLessons });
+  const keysPanel = el("div");
+  document.body.append(keysPanel);
+  const keyHelp = KeyHelp(bar, keysPanel);
   const views = [
     room,
     RoomActions($("room-actions"), {
@@ -223,10 +253,11 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
         else toast("This page has no owner token for the room: open it in the tab that created it.");
       },
     }),
-    Runs(room.sections.runs, { save: (text) => send({ type: "save", name: text }), load: (id) => send({ type: "load", id }), refresh: refreshRuns }),
+    Runs(room.sections.runs, { save: (text) => send({ type: "save", name: text }), load: (id) => send({ type: "load", id, ...(tokens.get(getState().session?.id) ? { token: tokens.get(getState().session?.id) } : {}) }), refresh: refreshRuns }),
     Share(room.sections.share, { base: (state) => joinBase(state.room.info, location.origin) }),
     join,
     lessonMenu,
+    keyHelp,
     LessonPanel($("lesson-panel"), {
       move: (k) => {
         const l = getState().room.lesson;
@@ -236,6 +267,7 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
         dispatch({ type: "_lesson_close" });
         syncUrl();
       },
+      nextLesson: (id) => openLesson(id, 0),
     }),
     PresenterButton(bar, { toggle: togglePresenter }),
     { update: urlView() },
@@ -276,9 +308,16 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
       lastTry = now;
       send(msg);
     },
-    /** P toggles presenter mode; true when the key was ours. */
+    /** P toggles presenter mode; PageDown/PageUp (a clicker) move the open lesson. True when the
+     * key was ours. */
     onKey(ev) {
-      if (ev.ctrlKey || ev.metaKey || ev.altKey || (ev.key !== "p" && ev.key !== "P")) return false;
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return false;
+      if (ev.key === "PageDown" || ev.key === "PageUp") return clicker(ev.key);
+      if (ev.key === "?") {
+        keyHelp.toggle();
+        return true;
+      }
+      if (ev.key !== "p" && ev.key !== "P") return false;
       togglePresenter();
       return true;
     },

@@ -129,3 +129,53 @@ export function fillAreas(rows, hidden) {
   if (grid.flat().some(off) || !rectangular(grid)) return null;
   return grid.map((row) => row.join(" "));
 }
+
+/**
+ * The course, in teaching order: the one list the Lessons menu, "Next lesson" and the clicker follow
+ * (the lesson files carry no order of their own). A lesson not named here comes after these, in the
+ * order the server lists it.
+ */
+export const COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune"];
+
+/** The server's lesson list ([{id, …}]) in course order. */
+export function courseOrder(list) {
+  const rank = (l) => {
+    const i = COURSE.indexOf(l.id);
+    return i === -1 ? COURSE.length : i;
+  };
+  return (list ?? []).map((l, i) => [l, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([l]) => l);
+}
+
+/** The lesson after `id` in `list` (already in course order), or null at the end of the course. */
+export function nextLesson(list, id) {
+  const i = (list ?? []).findIndex((l) => l.id === id);
+  return i >= 0 && i + 1 < list.length ? list[i + 1] : null;
+}
+
+/**
+ * What a clicker's key does in a lesson: PageDown/PageUp (what presentation clickers send) move one
+ * step; PageDown on the last step opens the next lesson. Returns {step: k} | {lesson: id} | null.
+ * `at`: {id, step, n}; `list`: the lessons in course order.
+ */
+export function clickerMove(key, at, list) {
+  if (!at) return null;
+  if (key === "PageDown") {
+    if (at.step + 1 < at.n) return { step: at.step + 1 };
+    const next = nextLesson(list, at.id);
+    return next ? { lesson: next.id } : null;
+  }
+  if (key === "PageUp") return at.step > 0 ? { step: at.step - 1 } : null;
+  return null;
+}
+
+/**
+ * A settings change that would throw away trained work, in words for a confirm; null when it costs
+ * nothing. The Transformer's shape (blocks, heads, width…) rebuilds the model from its seed: minutes
+ * of training gone. (Undo of the trained weights would need the server to keep the old run; the
+ * page asks first instead.) Live keys (η, speed) and an untrained run cost nothing.
+ */
+export function rebuildLoses(state, key, live, label = key) {
+  const s = state.session;
+  if (!s || s.model !== "transformer" || live.has(key) || !(state.step > 0)) return null;
+  return `Changing ${label} builds a new model from its seed: the ${state.step} trained steps (and any fine-tuning) are lost. Go on?`;
+}

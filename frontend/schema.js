@@ -971,5 +971,45 @@ export const SCHEMA = {
   "line": "Line",
   "mlp": "Network",
   "transformer": "Transformer"
+ },
+ "scale": {
+  "precision": {
+   "fp32": "fp32",
+   "bf16_mixed": "bf16 mixed (fp32 master)"
+  },
+  "optimizer": {
+   "adam": "Adam",
+   "adamw": "AdamW",
+   "adam8bit": "8-bit Adam",
+   "sgd": "SGD",
+   "momentum": "SGD + momentum"
+  },
+  "recompute": {
+   "none": "none",
+   "selective": "selective",
+   "full": "full"
+  },
+  "zero": {
+   "0": "0: none",
+   "1": "1: optimizer",
+   "2": "2: + gradients",
+   "3": "3: + weights (FSDP)"
+  },
+  "gpu": {
+   "a100-40gb": "NVIDIA A100 SXM 40 GB",
+   "a100-80gb": "NVIDIA A100 SXM 80 GB",
+   "h100": "NVIDIA H100 SXM 80 GB",
+   "h200": "NVIDIA H200 SXM 141 GB",
+   "rtx-4090": "NVIDIA GeForce RTX 4090 24 GB",
+   "v100-32gb": "NVIDIA V100 SXM 32 GB"
+  },
+  "mlp": {
+   "gelu": "GELU",
+   "swiglu": "SwiGLU"
+  },
+  "norm": {
+   "layernorm": "LayerNorm",
+   "rmsnorm": "RMSNorm"
+  }
  }
 };

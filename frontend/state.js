@@ -280,6 +280,8 @@ function reduceRun(state, msg) {
       return onPlan(state, msg);
     case "metrics":
       return onMetrics(state, msg);
+    case "explain": // the last update of one weight, written out by the engine (the network inspector's)
+      return { ...state, explain: msg };
     case "error":
       return onError(state, msg);
     case "_configured": // what this page asked for with `configure`; the server sends no new `session`

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flowscope.server.protocol import json_schema
 
-KEYS = ("protocol", "models", "live", "titles")  # what the page uses; the message schemas stay server-side
+KEYS = ("protocol", "models", "live", "titles", "scale")  # what the page uses; the message schemas stay server-side
 TARGET = Path(__file__).resolve().parents[1] / "frontend" / "schema.js"
 HEADER = ("// Written by scripts/write_schema.py from the server's GET /api/schema (the engine's settings,\n"
           "// choices and names): the page's copy for when that request fails. Don't edit: rerun the script.\n")

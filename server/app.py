@@ -9,42 +9,51 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import segno
-from fastapi import Depends, FastAPI, Query, Request, WebSocket
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, WebSocket
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 import flowscope
 from flowscope.engine.device import best_device, torch_version
 
 from .dispatch import LESSONS, Rooms, read_loop
+from .hosts import BodyLimit, HostCheck, quiet_uvicorn
 from .lessons import Lesson
 from .protocol import json_schema
+from .scale import router as scale_router
 from .sessions import Registry
 from .settings import Settings
-from .store import RunStore
+from .store import RUN_ID_PATTERN, RunStore
 from .wire import Client, writer_task
 
 FRONTEND = resources.files("flowscope.frontend")
+HTML = {200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "the page"}}
+SVG = {200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}, "description": "a QR code"}}
+BLOB = {200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+              "description": "torch.save bytes of the state_dict"}, 404: {"description": "no such run of yours"}}
+# A saved run's owner token travels as this header (the page's list) or as ?token= (a download link)
+OwnerHeader = Annotated[str | None, Header(alias="x-flowscope-token", pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+OwnerQuery = Annotated[str | None, Query(alias="token", pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     registry = Registry(settings)
-    store = RunStore(settings.data_dir)
+    store = RunStore(settings.data_dir, settings.max_saved_runs, int(settings.max_saved_mb * 2**20),
+                     settings.max_saved_runs_per_owner)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        registry.close()
+        app.state.stopped = registry.close()  # False: a trainer is still inside torch (cli.main exits at once)
         store.close()
 
     app = FastAPI(title="Flowscope", version=flowscope.__version__, lifespan=lifespan)
     app.state.settings, app.state.registry, app.state.store = settings, registry, store
-    if settings.loopback or settings.classroom:
-        # DNS rebinding: a page on another name must not reach us; classroom mode adds the LAN names
-        hosts = ["127.0.0.1", "localhost", "[::1]", "::1", "testserver", *settings.allowed_hosts]
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    quiet_uvicorn()
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    if not settings.allow_any_host:  # DNS rebinding, on every bind (see hosts.py); the CLI adds LAN names
+        app.add_middleware(HostCheck, allowed=settings.allowed_hosts)
 
     @app.get("/api/health")
     def health(s: SettingsDep):
@@ -60,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """What the page needs to show a join link: the URL others use, in classroom mode."""
         return {"classroom": settings.classroom, "public_url": settings.public_url}
 
-    @app.get("/api/qr")
+    @app.get("/api/qr", response_class=Response, responses=SVG)
     def qr(text: Annotated[str, Query(max_length=300)]):
         """A QR code (SVG) for a join link, drawn by segno."""
         buf = io.BytesIO()
@@ -82,28 +91,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return LESSONS[lesson_id].model_dump()
 
     @app.get("/api/runs")
-    def runs():
-        return store.list()
+    def runs(header: OwnerHeader = None, token: OwnerQuery = None):
+        """The caller's saved runs: those saved from rooms whose owner token is sent (header
+        X-Flowscope-Token, or ?token=); nobody else's. No token: an empty list."""
+        owner = header or token
+        return store.list(owner) if owner else []
 
-    @app.get("/api/runs/{run_id}/weights")
-    def weights(run_id: str):
-        run = store.get(run_id)
-        if run is None:
-            return JSONResponse({"detail": f"no saved run '{run_id}'"}, status_code=404)
+    @app.get("/api/runs/{run_id}/weights", response_class=Response, responses=BLOB)
+    def weights(run_id: Annotated[str, Path(pattern=RUN_ID_PATTERN)], header: OwnerHeader = None,
+                token: OwnerQuery = None):
+        run = store.get(run_id, owner=header or token)
+        if run is None:  # someone else's run looks the same as no run: ids are not to be probed
+            return JSONResponse({"detail": f"no saved run '{run_id}' of yours"}, status_code=404)
         name = f"flowscope-{run['model']}-{run_id}.pt"  # torch.load(...) gives the state_dict
         return Response(run["weights"], media_type="application/octet-stream",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-    @app.get("/")
-    @app.get("/room/{code}")
+    @app.get("/", response_class=HTMLResponse, responses=HTML)
+    @app.get("/room/{code}", response_class=HTMLResponse, responses=HTML)
     def index(code: str | None = None):
         return FileResponse(str(FRONTEND / "index.html"), headers={"Cache-Control": "no-cache"})
 
-    @app.get("/descent")
+    @app.get("/descent", response_class=HTMLResponse, responses=HTML)
     def descent():
         """The descent page: the loss terrain, optimizers racing on it, the training tricks."""
         return FileResponse(str(FRONTEND / "descent.html"), headers={"Cache-Control": "no-cache"})
 
+    @app.get("/scale", response_class=HTMLResponse, responses=HTML)
+    def scale_page():
+        """The scale page: from one neuron to 405B parameters, formulas beside measurements."""
+        return FileResponse(str(FRONTEND / "scale.html"), headers={"Cache-Control": "no-cache"})
+
+    app.include_router(scale_router)
     app.mount("/static", StaticFiles(directory=str(FRONTEND)), name="static")
 
     @app.websocket("/ws")

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import sys
 import threading
 import webbrowser
 
@@ -25,7 +28,18 @@ def parse(argv=None) -> argparse.Namespace:
                    "(default 8, as TensorFlow Playground; up to 64)")
     p.add_argument("--max-workers", type=int, default=None, help="most data-parallel worker processes one "
                    "transformer run may start (default: the core count)")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="a Host name to answer besides loopback and this machine's LAN names (repeatable), "
+                   "e.g. the name a reverse proxy forwards")
+    p.add_argument("--allow-any-host", action="store_true", help="answer any Host header: turns off the "
+                   "DNS-rebinding guard (only behind a proxy that checks Host itself)")
     return p.parse_args(argv)
+
+
+def _interrupt(signum, frame):
+    """SIGTERM as Ctrl+C: uvicorn shuts down gracefully, then re-raises the signal it caught into this
+    handler, and KeyboardInterrupt ends uvicorn.run quietly."""
+    raise KeyboardInterrupt
 
 
 def main(argv=None) -> None:
@@ -34,13 +48,32 @@ def main(argv=None) -> None:
                                    ("data_dir", args.data_dir), ("max_workers", args.max_workers)) if v is not None}
     if args.no_browser:
         overrides["open_browser"] = False
+    if args.allow_any_host:
+        overrides["allow_any_host"] = True
+    hosts = list(args.allowed_host)
     if args.classroom:
         ip = lan_address()
         port = overrides.get("port", 8000)
         overrides.update(classroom=True, host=overrides.get("host", "0.0.0.0"), public_url=f"http://{ip}:{port}",
-                         allowed_hosts=host_names(ip), max_sessions_per_client=10)
+                         max_sessions_per_client=10)
+        hosts += host_names(ip)
+    elif overrides.get("host", "127.0.0.1") not in ("127.0.0.1", "localhost", "::1"):
+        # reachable from elsewhere (a container's 0.0.0.0, a LAN address): this machine's own names answer,
+        # other names don't (DNS rebinding) unless --allowed-host or --allow-any-host says so
+        hosts += host_names(lan_address())
+        if overrides["host"] not in ("0.0.0.0", "::"):
+            hosts.append(overrides["host"])
     settings = Settings(**overrides)
+    settings.allowed_hosts = sorted({*settings.allowed_hosts, *hosts})  # FLOWSCOPE_ALLOWED_HOSTS, then these
+    before = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        serve(settings)
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
+
+def serve(settings: Settings) -> None:
+    """Build the app, run uvicorn until Ctrl+C or SIGTERM, and end without an abort."""
     from .app import create_app  # after parsing, so --help is instant
 
     app = create_app(settings)
@@ -52,8 +85,20 @@ def main(argv=None) -> None:
               f"or scan its QR code. Only machines on this network can reach it.", flush=True)
     if settings.open_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
-    uvicorn.run(app, host=settings.host, port=settings.port, ws_max_size=settings.ws_max_size,
-                ws_per_message_deflate=False, log_level="warning")
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, ws_max_size=settings.ws_max_size,
+                    ws_per_message_deflate=False, log_level="warning", timeout_graceful_shutdown=1)
+    except KeyboardInterrupt:
+        pass
+    # The lifespan has stopped the runners (app.state.stopped: all of them within shutdown_seconds) and
+    # closed the store, so everything worth keeping is written. Leave now rather than finalize the
+    # interpreter: a training thread still inside one long torch call makes finalization abort the
+    # process ("terminate called without an active exception", exit −6), and unloading torch alone
+    # took 1.5–3 s on a busy 2-core machine after every thread had stopped.
+    if hasattr(app.state, "stopped"):  # the lifespan ran its shutdown (a real server, not a test's stand-in)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 if __name__ == "__main__":

@@ -8,20 +8,22 @@ import logging
 from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
-from flowscope.engine.checkpoint import from_state_dict_bytes
+from flowscope.engine.export import PackedRun
 from flowscope.engine.trainers import make_trainer
 
 from .lessons import load_all
-from .protocol import CLIENT, QUERIES, Create, Fork, Handover, Join, LessonMove, Load, Reclaim, Save, validate_config
+from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, LessonMove, Load, Reclaim, Save,
+                       validate_config)
 from .replies import ErrorMsg, SavedMsg
 from .runner import Export
 from .sessions import Registry, RoomFull, TooMany
 from .settings import Settings
-from .store import RunStore
+from .store import RunStore, StoreFull
 from .wire import Client, encode
 
-log = logging.getLogger("flowscope.dispatch")
 LESSONS = load_all()  # validated at import: a broken lesson file stops the server, not the class
+log = logging.getLogger("flowscope.dispatch")
+_saving: set[asyncio.Task] = set()  # saves in flight (a task nobody holds may be collected mid-way)
 
 
 class Rooms:
@@ -32,12 +34,20 @@ class Rooms:
         self.registry, self.store = registry, store
         self.builds = asyncio.Semaphore(registry.settings.max_builds)
 
-    async def build(self, model: str, config: dict, custom=None):
-        """A new trainer, built (and its first losses evaluated) in a worker thread: seconds of torch
-        must not stop the event loop, which every other room's frames go through."""
+    async def build(self, model: str, config: dict, custom=None, restore=None):
+        """A new trainer, built (and its first losses evaluated, and a saved run `restore`d into it)
+        in a worker thread: seconds of torch must not stop the event loop, which every other room's
+        frames go through."""
         s = self.registry.settings
+
+        def build():
+            trainer = make_trainer(model, config, s.history_steps, custom, s.budget)
+            if restore is not None:
+                trainer.restore(restore)
+            return trainer
+
         async with self.builds:
-            return await asyncio.to_thread(make_trainer, model, config, s.history_steps, custom, s.budget)
+            return await asyncio.to_thread(build)
 
 
 async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: Settings) -> None:
@@ -52,24 +62,33 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
         if text is None:
             reply("Binary frames are not accepted: send JSON text messages (see docs/protocol.md).")
             continue
-        if len(text) > settings.max_message_bytes:
-            reply(f"Message too large: {len(text)} characters (the limit is {settings.max_message_bytes}).", "too_large")
+        # the limit is in bytes as sent (UTF-8); a character is at most 4 bytes, so short texts skip the count
+        size = len(text) if 4 * len(text) <= settings.max_message_bytes else len(text.encode("utf-8", "surrogatepass"))
+        if size > settings.max_message_bytes:
+            reply(f"Message too large: {size} bytes (the limit is {settings.max_message_bytes}).", "too_large")
             continue
         try:
             msg = CLIENT.validate_json(text)
         except ValidationError as exc:
             reply(describe(exc, text))
             continue
-        if isinstance(msg, Create):
-            await create(msg, client, rooms, reply)
-        else:
-            dispatch(msg, client, rooms, reply)
+        try:
+            if isinstance(msg, Create):
+                await create(msg, client, rooms, reply)
+            elif isinstance(msg, Load):
+                await load_run(msg.id, client, rooms, reply, msg.token)
+            else:
+                dispatch(msg, client, rooms, reply)
+        except Exception as exc:  # a bug must not end the socket: the sender hears of it, the log has the rest
+            log.exception("dispatch of %s failed", msg.type)
+            reply(f"Internal error while handling {msg.type}: {type(exc).__name__}.", "internal")
 
 
 async def create(msg: Create, client: Client, rooms: Rooms, reply) -> None:
     registry = rooms.registry
     try:
         config = validate_config(msg.model, msg.config, registry.settings.max_width, registry.settings.max_workers)
+        registry.check_room_for(client)  # refused before seconds of building
         trainer = await rooms.build(msg.model, config)
         registry.create(msg.model, config, client, trainer)
     except TooMany as exc:
@@ -91,13 +110,11 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             registry.join(msg.session, client, msg.token)
         except KeyError as exc:
             reply(exc.args[0], "no_session")
-        except RoomFull as exc:
+        except (RoomFull, TooMany) as exc:
             reply(str(exc), "busy")
         except PermissionError as exc:
             reply(str(exc), "not_owner")
         return
-    if isinstance(msg, Load):
-        return load_run(msg.id, client, rooms, reply)
     session = registry.session_of(client)
     if session is None:
         reply("No session yet: send create (or join a room) first.", "no_session")
@@ -106,6 +123,11 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             registry.join(session.code, client, msg.token)
         except PermissionError as exc:
             reply(str(exc), "not_owner")
+        except TooMany as exc:
+            reply(str(exc), "busy")
+    elif isinstance(msg, Save) and session.role(client) != "owner" and not session.allow_save:
+        reply(f"The owner of room {session.code} hasn't allowed viewers to save its run: fork it, then save "
+              "your own copy.", "not_owner")
     elif session.role(client) != "owner" and not isinstance(msg, QUERIES):
         reply(f"You are watching room {session.code}: only its owner can drive it.", "not_owner")
     elif isinstance(msg, LessonMove):
@@ -113,33 +135,91 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             reply(f"No step {msg.step} in lesson '{msg.id}'.", "bad_message")
         else:
             session.move_lesson(msg.id, msg.step)
+    elif isinstance(msg, Allow):
+        session.allow_save = msg.save
     elif isinstance(msg, Handover):
         try:
             session.handover(msg.to)
         except KeyError as exc:
             reply(exc.args[0], "no_session")
     elif isinstance(msg, Fork):
-        def forked(trainer):
-            registry.create(session.model, trainer.config.to_dict(), client, trainer)
+        try:
+            registry.check_room_for(client)  # refused before the runner copies anything
+        except TooMany as exc:
+            return reply(str(exc), "busy")
+
+        def forked(trainer):  # on the event loop, later: a failure still answers
+            try:
+                registry.create(session.model, trainer.config.to_dict(), client, trainer)
+            except TooMany as exc:
+                reply(str(exc), "busy")
+            except Exception as exc:
+                log.exception("fork of %s failed", session.code)
+                reply(f"Internal error while forking: {type(exc).__name__}.", "internal")
         session.runner.submit(Export("fork", forked), client)
     elif isinstance(msg, Save):
-        def exported(result):
-            saved, weights = result
-            run_id = rooms.store.save(msg.name, saved, weights)
-            client.push(encode(SavedMsg(id=run_id, name=msg.name, steps=saved["steps"])))
-        session.runner.submit(Export("save", exported), client)
+        owner = session.owner_token  # the run belongs to the room's owner, whoever asked (see Allow)
+        session.runner.submit(Export("save", lambda packed: in_background(
+            save_run(msg.name, packed, owner, client, rooms, reply))), client)
     else:
         session.runner.submit(msg, client, session.role(client))
 
 
-def load_run(run_id: str, client: Client, rooms: Rooms, reply) -> None:
-    """A saved run comes back as a new session owned by the asker."""
-    run = rooms.store.get(run_id)
-    if run is None:
-        return reply(f"No saved run with id '{run_id}'.", "no_session")
-    trainer = make_trainer(run["model"], run["config"], rooms.registry.settings.history_steps, custom=run["custom"])
-    trainer.restore({"params": from_state_dict_bytes(run["weights"]), "steps": run["steps"]})
-    rooms.registry.create(run["model"], run["config"], client, trainer)
+def in_background(coro) -> None:
+    """Run `coro` on the event loop without awaiting it (a task nobody holds may be collected mid-way)."""
+    task = asyncio.get_running_loop().create_task(coro)
+    _saving.add(task)
+    task.add_done_callback(_saving.discard)
+
+
+async def save_run(name: str, packed: PackedRun, owner: str, client: Client, rooms: Rooms, reply) -> None:
+    """Write a run the session's runner exported and packed (engine/export.py) under the room's owner
+    token — in a worker thread, never on the event loop; `saved` or an error."""
+    try:
+        run_id = await asyncio.to_thread(rooms.store.save, name, packed, owner)
+    except StoreFull as exc:  # a bound of the data directory: nothing was written
+        return reply(str(exc), "busy")
+    except Exception as exc:  # a full disk, a locked or broken database: the user must not believe it saved
+        log.exception("saving run '%s' failed", name)
+        return reply(f"Could not save the run: {exc}", "internal")
+    client.push(encode(SavedMsg(id=run_id, name=name, steps=packed.steps)))
+
+
+async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str | None = None) -> None:
+    """A saved run comes back as a new session owned by the asker, going on exactly where it was
+    saved (weights, optimizer memory, batch order); every failure answers with an error. The asker
+    must hold the owner token it was saved under, and the new room keeps that token (its saves list
+    with the rest)."""
+    try:
+        rooms.registry.check_room_for(client)  # refused before anything is read or built
+    except TooMany as exc:
+        return reply(str(exc), "busy")
+    try:
+        run = await asyncio.to_thread(rooms.store.get, run_id, token)
+    except Exception as exc:
+        log.exception("reading saved run '%s' failed", run_id)
+        return reply(f"Could not read the saved run '{run_id}': {exc}", "internal")
+    if run is None:  # someone else's run answers as no run does
+        return reply(f"No saved run with id '{run_id}' of yours (load sends the owner token it was saved under).",
+                     "no_session")
+    try:
+        saved = run["packed"].unpack()
+        # checked as a `create` is: a run saved by another version or settings may no longer be allowed
+        config = validate_config(saved.model, saved.config, rooms.registry.settings.max_width)
+        trainer = await rooms.build(saved.model, config, saved.custom, restore=saved)
+    except ValidationError as exc:
+        return reply(f"The saved run '{run_id}' cannot be loaded: {describe(exc, None, prefix='config')}")
+    except (ValueError, KeyError) as exc:  # the saved config or weights no longer fit this version's models
+        return reply(f"The saved run '{run_id}' cannot be loaded: {exc}", "bad_message")
+    except Exception as exc:
+        log.exception("loading saved run '%s' failed", run_id)
+        return reply(f"The saved run '{run_id}' cannot be loaded: {exc!r}", "internal")
+    try:
+        rooms.registry.create(saved.model, trainer.config.to_dict(), client, trainer, token=run["owner"])
+    except TooMany as exc:
+        reply(str(exc), "busy")
+    except ValueError as exc:
+        reply(str(exc))
 
 
 def describe(exc: ValidationError, text: str | None, prefix: str = "") -> str:

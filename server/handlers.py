@@ -12,22 +12,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flowscope.engine.checkpoint import to_state_dict_bytes
 from flowscope.engine.data.custom import from_points, parse_csv
 from flowscope.engine.trainers import make_trainer
 
 from . import messages as m
 from .protocol import (MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery, ExplainQuery,
-                       KillWorker, LandscapeQuery, OptimizerStateQuery, Pause, Phase, Play, ProbsQuery, Reset,
-                       SampleQuery, SetParam, Step, validate_config)
-from .replies import (CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg,
-                      SampleMsg)
+                       KillWorker, LandscapeQuery, MeasureQuery, OptimizerStateQuery, Pause, Phase, Play,
+                       ProbsQuery, Reset, SampleQuery, SetParam, Step, validate_config)
+from .replies import (CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, MeasureMsg, OptimizerStateMsg, PhaseMsg,
+                      ProbsMsg, SampleMsg)
 from .wire import encode, encode_tensors
 
 STEPPING = (Step,)  # what a pause drops from the queue
 # taken between the chunks of a long command, in arrival order; anything else waits for it to end
-READ_ONLY = (DatasetQuery, LandscapeQuery, ExplainQuery, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
-             OptimizerStateQuery)
+READ_ONLY = (DatasetQuery, LandscapeQuery, ExplainQuery, MeasureQuery, AttentionQuery, ProbsQuery, SampleQuery,
+             CharLossQuery, OptimizerStateQuery)
 
 
 @dataclass
@@ -64,8 +63,7 @@ def table(runner) -> dict[type, callable]:
         if c.kind == "fork":
             result = t().fork()
         else:
-            saved = t().export()
-            result = (saved, to_state_dict_bytes(saved["params"]))
+            result = t().export().pack()  # a PackedRun (engine/export.py): the store writes its columns
         runner.on_loop(c.done, result)
         return False
 
@@ -77,6 +75,11 @@ def table(runner) -> dict[type, callable]:
         # the owner's question sets the axes every step reports its place in; a viewer's only answers it
         grid = t().landscape(c.resolution, c.kind, c.span, c.seed, c.weights, c.at, adopt=role == "owner")
         runner.reply(client, LandscapeMsg(**grid, step=t().steps_done))
+        return False
+
+    def measure(c: MeasureQuery, client, role, frames) -> bool:
+        """Memory and time measured on a copy of the model, beside the formulas (read-only)."""
+        runner.reply(client, MeasureMsg(**t().measure(c.checkpoint is not False, c.bf16 is not False)))
         return False
 
     def explain(c: ExplainQuery, client, role, frames) -> bool:
@@ -209,7 +212,7 @@ def table(runner) -> dict[type, callable]:
         return False
 
     return {Hello: hello, Relay: relay, Export: export, DatasetQuery: dataset, LandscapeQuery: landscape,
-            ExplainQuery: explain, Step: step, Back: back, Play: play, Pause: pause, Reset: reset, Data: data,
+            ExplainQuery: explain, MeasureQuery: measure, Step: step, Back: back, Play: play, Pause: pause, Reset: reset, Data: data,
             SetParam: set_param, Phase: phase, Configure: configure, KillWorker: kill_worker,
             WorkersChanged: workers_changed,
             **{q: inspect for q in (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)}}

@@ -7,10 +7,11 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, create_model
 
 from flowscope.engine.config import field_specs, live_keys
 from flowscope.engine.models import MODELS
+from flowscope.engine.scale import choices as scale_choices
 
 from .replies import PROTOCOL_VERSION, SERVER
 
@@ -20,10 +21,19 @@ class Strict(BaseModel):
 
 
 # ----- model configs, derived from the engine ---------------------------------------------------
+def _not_bool(value):
+    """Literal[1, 2] takes `true` (True == 1 in Python): where the schema says a number, a bool is refused."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    return value
+
+
 def _annotation(spec: dict[str, Any]):
     """The pydantic type of one engine setting, with its bounds."""
     def scalar(typ, choices, lo, hi):
         if choices:
+            if typ in (int, float):
+                return Annotated[Literal[tuple(choices)], BeforeValidator(_not_bool)]
             return Literal[tuple(choices)]
         bounds = {k: v for k, v in (("ge", lo), ("le", hi)) if v is not None}
         return Annotated[typ, Field(**bounds)] if bounds else typ
@@ -89,13 +99,22 @@ class Create(Strict):
     config: dict[str, Any] = Field(default_factory=dict, max_length=64)
 
 
-Name = Annotated[str, Field(min_length=1, max_length=40)]
+# What identifies things is ASCII of a known alphabet, checked here before any use (a non-ASCII token
+# used to reach secrets.compare_digest, which raises on it, and the socket died without a close frame).
+# Display names may be any language but hold no control characters.
+Name = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$")]
+# sessions.ALPHABET in any case (a typed code is upper-cased), spaces around it forgiven
+RoomCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^ *[A-Za-z0-9]{1,14} *$")]
+Token = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]  # secrets.token_urlsafe
+MemberId = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")]  # wire.Client.id (hex)
+RunId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]  # store.RUN_ID_PATTERN
+ParamName = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.]+$")]
 
 
 class Join(Strict):
     type: Literal["join"]
-    session: Annotated[str, Field(min_length=1, max_length=16)]
-    token: Optional[Annotated[str, Field(max_length=64)]] = None  # the owner's secret: rejoin as owner
+    session: RoomCode
+    token: Optional[Token] = None  # the owner's secret: rejoin as owner
     name: Optional[Name] = None  # shown to the owner, e.g. to hand control to "Ana"
 
 
@@ -153,7 +172,8 @@ class LandscapeQuery(Strict):
     kind: Literal["auto", "random", "weights"] = "auto"
     span: Optional[Annotated[float, Field(gt=0, le=100)]] = None
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
-    weights: Optional[Annotated[list[tuple[Annotated[str, Field(max_length=16)], list[int]]],
+    weights: Optional[Annotated[list[tuple[Annotated[str, Field(max_length=16, pattern=r"^[A-Za-z0-9_.]+$")],
+                                           list[int]]],
                                 Field(min_length=2, max_length=2)]] = None
     at: Literal["here", "start"] = "here"  # around the weights now, or the seed's starting weights
 
@@ -171,12 +191,20 @@ class Handover(Strict):
     always take it back (join with the token, or `reclaim`)."""
 
     type: Literal["handover"]
-    to: Annotated[str, Field(min_length=1, max_length=16)]
+    to: MemberId
 
 
 class Reclaim(Strict):
     type: Literal["reclaim"]
-    token: Annotated[str, Field(max_length=64)]
+    token: Token
+
+
+class Allow(Strict):
+    """The owner's room settings for viewers: `save` lets them save the room's run (into the owner's
+    saved runs); off by default."""
+
+    type: Literal["allow"]
+    save: bool
 
 
 class Fork(Strict):
@@ -191,8 +219,11 @@ class Save(Strict):
 
 
 class Load(Strict):
+    """A saved run as a new room of your own; `token`: the owner token it was saved under."""
+
     type: Literal["load"]
-    id: Annotated[str, Field(min_length=1, max_length=32)]
+    id: RunId
+    token: Optional[Token] = None
 
 
 class LessonMove(Strict):
@@ -253,7 +284,7 @@ class OptimizerStateQuery(Strict):
     """Adam's m and v (or SGD's momentum) of one weight (read-only)."""
 
     type: Literal["optimizer_state"]
-    name: Annotated[str, Field(min_length=1, max_length=80)]
+    name: ParamName
     index: Annotated[list[Annotated[int, Field(ge=0)]], Field(max_length=4)]
 
 
@@ -270,14 +301,22 @@ class DatasetQuery(Strict):
     type: Literal["dataset"]
 
 
+class MeasureQuery(Strict):
+    """Measure training memory and speed of the room's model on a copy (read-only); null = measure it."""
+
+    type: Literal["measure"]
+    checkpoint: Optional[bool] = None  # also with gradient checkpointing per block
+    bf16: Optional[bool] = None  # also under bf16 autocast
+
+
 # messages any member of a room may send: they read the room, or act on the sender's own behalf
 GPT_QUERIES = (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)
-QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, *GPT_QUERIES)
+QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, MeasureQuery, *GPT_QUERIES)
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
-                                LandscapeQuery, ExplainQuery, DatasetQuery, Handover, Reclaim, Fork, Save, Load, LessonMove,
-                                Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery,
-                                KillWorker],
+                                LandscapeQuery, ExplainQuery, DatasetQuery, Handover, Reclaim, Allow, Fork, Save, Load,
+                                LessonMove, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
+                                OptimizerStateQuery, MeasureQuery, KillWorker],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)
 MAX_EPOCHS = 100  # an epoch command runs at most this many passes (the runner is busy meanwhile)
@@ -292,4 +331,5 @@ def json_schema(max_width: int | None = None) -> dict[str, Any]:
         "models": {name: model.model_json_schema() for name, model in config_models(max_width).items()},
         "live": {name: sorted(live_keys(spec.config)) for name, spec in MODELS.items()},
         "titles": {name: spec.label for name, spec in MODELS.items()},
+        "scale": scale_choices(),  # the Scale page's menus (POST /api/scale takes these names)
     }

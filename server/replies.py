@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_serializer
 
 from flowscope.engine.flow import STAGES
+from flowscope.engine.stagevalues import StageValues
 
 PROTOCOL_VERSION = 1
 
@@ -106,11 +107,15 @@ class StageMsg(Out):
     index: int
     layer: int
     direction: Literal["forward", "backward"]
-    values: dict[str, Any]
+    values: StageValues  # typed per model and stage by the engine's own dataclasses (engine/stagevalues.py)
     params: dict[str, Any]
     formula: str
     caption: str
     replay: bool
+
+    @field_serializer("values")
+    def _values(self, values) -> dict[str, Any]:
+        return values.as_json()  # a field the model doesn't have (None) stays off the wire
 
 
 class MetricsMsg(Out):
@@ -151,7 +156,22 @@ class LandscapeMsg(Out):
     step: int
 
 
-class ExplainMsg(Out):
+class Cell(Out):
+    """One term of an update as a page shows it (engine/updatetable.py)."""
+
+    key: str
+    sym: str
+    title: str
+    value: Union[float, list[float]]  # before → after is a pair
+
+
+class UpdateTable(Out):
+    cells: list[Cell] = []  # the terms in reading order, each with its number
+    rows: Optional[list[list[str]]] = None  # Adam: [m, 1−β₁ᵗ, m̂] and [v, 1−β₂ᵗ, v̂], by key
+    note: Optional[str] = None  # Adam's bias correction in words while it matters
+
+
+class ExplainMsg(UpdateTable):
     type: Literal["explain"] = "explain"
     step: int
     name: str
@@ -159,7 +179,10 @@ class ExplainMsg(Out):
     optimizer: str
     rule: str  # the update rule in symbols
     lines: list[str]  # the rule with this weight's numbers filled in
-    values: dict[str, float]  # g, lr, before, after and the rule's state (m, v, m̂, v̂ …)
+    # g, lr, before, after, step (and AdamW's decay: after = before − decay − step), the rule's state and
+    # terms (v, mu, direction; s, sqrt_s; m, v, t, c1, c2, m_hat, v_hat, denom), weight_decay, and when
+    # that step was clipped clip_scale, grad_norm, max_norm — see docs/protocol.md
+    values: dict[str, float]
 
 
 class PhaseMsg(Out):
@@ -194,12 +217,58 @@ class CharLossMsg(Out):
     mean: float
 
 
+class ExplainedUpdate(UpdateTable):
+    """One weight's last update written out by the engine, as `explain` gives it."""
+
+    rule: str  # the update rule in symbols
+    lines: list[str]  # the rule with this weight's numbers filled in
+    # g, grad (before clipping), clip_scale, grad_norm, max_norm, lr, before, after, step; for Adam/AdamW
+    # m, v, t, beta1, beta2, eps, c1, c2, m_hat, v_hat, denom, direction; AdamW's weight_decay and decay
+    values: dict[str, float]
+
+
+class OptimizerState(Out):
+    """A transformer weight and its torch.optim state (engine/transformer/run.py optimizer_state)."""
+
+    value: float  # the weight now
+    grad: Optional[float]  # its .grad now (the last step's, clipped; null before any step)
+    step: int  # torch's step count t for this weight (0: no update yet)
+    exp_avg: Optional[float] = None  # Adam's m
+    exp_avg_sq: Optional[float] = None  # Adam's v
+    sqrt_v: Optional[float] = None  # √v
+    momentum_buffer: Optional[float] = None  # SGD with momentum
+    update: Optional[ExplainedUpdate] = None  # the last update with every term; null when not known
+
+
 class OptimizerStateMsg(Out):
     type: Literal["optimizer_state"] = "optimizer_state"
     step: int
     name: str
     index: list[int]
-    state: dict[str, Any]
+    state: OptimizerState
+
+
+class MeasureMsg(Out):
+    """Measured training memory and speed beside engine/scale's prediction (docs/protocol.md)."""
+
+    type: Literal["measure"] = "measure"
+    step: int
+    model: str
+    config: dict[str, Any]
+    param_bytes: int
+    optimizer_bytes: int
+    optimizer_extra_bytes: int  # Adam's per-tensor step counters
+    grad_bytes: int
+    saved: dict[str, Optional[int]]  # plain, checkpoint, bf16: saved-for-backward bytes (null: not asked)
+    saved_tensors: list[Any]  # (shape, dtype) of each saved storage, plain fp32
+    step_seconds: dict[str, Optional[float]]  # plain, checkpoint
+    flops_per_step: float
+    achieved_flops: float
+    peak_flops: float  # this machine's measured matmul peak
+    mfu: float
+    predicted: dict[str, Any]
+    notes: list[str]
+    device: Literal["cpu", "cuda"]
 
 
 class Member(Out):
@@ -232,7 +301,7 @@ class LessonMsg(Out):
 
 ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg,
                                 RosterMsg, SavedMsg, LessonMsg, PhaseMsg, ProbsMsg, SampleMsg, CharLossMsg,
-                                OptimizerStateMsg, PlanMsg],
+                                OptimizerStateMsg, PlanMsg, MeasureMsg],
                           Field(discriminator="type")]
 SERVER = TypeAdapter(ServerMessage)
 

@@ -54,7 +54,7 @@ class Hello:
 
 @dataclass
 class Export:
-    """Hand a fork (Trainer) or a saved copy (export dict + weights bytes) back to the event loop."""
+    """Hand a fork (Trainer) or a saved copy (a PackedRun) back to the event loop."""
 
     kind: str  # "fork" or "save"
     done: Callable  # called on the event loop with the result

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 
 from .replies import LessonMsg, Member, RosterMsg
 from .runner import Hello, Relay, Runner
@@ -16,9 +17,13 @@ GRACE_SECONDS = 120  # an empty session waits this long for its owner to come ba
 
 class Session:
     def __init__(self, code: str, model: str, config: dict, settings, loop: asyncio.AbstractEventLoop,
-                 trainer=None):
+                 trainer=None, owner_token: str | None = None):
         self.code, self.model, self.loop = code, model, loop
-        self.owner_token = secrets.token_urlsafe(16)  # the creator's: never in links, never to others
+        # the creator's: never in links, never to others. A loaded run keeps the token it was saved under,
+        # so what its owner saves next lands in the same list of runs.
+        self.owner_token = owner_token or secrets.token_urlsafe(16)
+        self.allow_save = False  # the owner's `allow` setting: may viewers save the room's run?
+        self.emptied = 0.0  # when the last member left (time.monotonic), for closing the oldest empty room
         self.clients: dict[Client, str] = {}  # client → role
         self.token_holder: Client | None = None
         self.had_viewers = False
@@ -88,7 +93,38 @@ class RoomFull(Exception):
 
 
 class TooMany(Exception):
-    """A client address already holds as many sessions as it may."""
+    """A client address already holds as many sessions as it may (or the server does, or the address
+    has failed to join too often): the message names the limit."""
+
+
+class JoinLimiter:
+    """Failed joins (unknown room, wrong token) per client address: a token bucket of `burst` that
+    refills at `per_minute`; while it is empty every join from that address is refused.
+
+    Why: codes are 5 of 31 characters, 31⁵ = 28,629,151. With 30 live rooms one guess hits with
+    p = 30 / 28.6 M ≈ 1.05e-6, so finding a room takes 1/p ≈ 954,000 guesses on average. Unlimited,
+    one socket tried 24,664 codes/s: a room in ~39 s. At the default 30 failures a minute an address
+    needs 954,000 / 30 ≈ 31,800 minutes ≈ 22 days (a whole /24 of addresses, ~2 hours). A student who
+    mistypes a code loses one of 20 tries, and gets it back within two seconds."""
+
+    def __init__(self, burst: int, per_minute: float, clock=time.monotonic):
+        self.burst, self.rate, self.clock = burst, per_minute / 60.0, clock
+        self.buckets: dict[str | None, tuple[float, float]] = {}  # address → (tokens, when)
+
+    def _level(self, address) -> float:
+        tokens, when = self.buckets.get(address, (self.burst, self.clock()))
+        return min(self.burst, tokens + (self.clock() - when) * self.rate)
+
+    def check(self, address) -> None:
+        if self._level(address) < 1:
+            wait = (1 - self._level(address)) / self.rate
+            raise TooMany(f"Too many joins to unknown rooms from your computer (the limit is "
+                          f"{self.rate * 60:g} a minute): wait {wait:.0f} s, then check the code.")
+
+    def failed(self, address) -> None:
+        if len(self.buckets) > 10_000:  # forget addresses whose bucket is full again
+            self.buckets = {a: v for a, v in self.buckets.items() if self._level(a) < self.burst}
+        self.buckets[address] = (self._level(address) - 1, self.clock())
 
 
 class Registry:
@@ -96,6 +132,7 @@ class Registry:
         self.settings = settings
         self.sessions: dict[str, Session] = {}
         self.where: dict[Client, Session] = {}
+        self.joins = JoinLimiter(settings.join_failures_burst, settings.join_failures_per_minute)
 
     def _new_code(self) -> str:
         while True:
@@ -103,17 +140,13 @@ class Registry:
             if code not in self.sessions:
                 return code
 
-    def create(self, model: str, config: dict, owner: Client, trainer=None) -> Session:
-        """A new room with `owner` in it (who holds its token); `trainer` for forks and loaded runs."""
-        if len(self.sessions) >= self.settings.max_sessions:
-            raise TooMany("The server has as many sessions as it allows; try again later.")
-        limit = self.settings.max_sessions_per_client
-        if limit and sum(s.creator == owner.address for s in self.sessions.values()) >= limit:
-            raise TooMany(f"You have {limit} sessions open already (the most one computer may have here); "
-                          "close one, or wait two minutes for empty ones to end.")
+    def create(self, model: str, config: dict, owner: Client, trainer=None, token: str | None = None) -> Session:
+        """A new room with `owner` in it (who holds its token); `trainer` for forks and loaded runs,
+        `token` to keep a loaded run's owner token."""
+        self.check_room_for(owner)
         code = self._new_code()
         # built first: a config the trainer refuses must leave the client where it was
-        session = Session(code, model, config, self.settings, asyncio.get_running_loop(), trainer)
+        session = Session(code, model, config, self.settings, asyncio.get_running_loop(), trainer, token)
         self.leave(owner)
         session.runner.start()
         self.sessions[code] = session
@@ -121,11 +154,33 @@ class Registry:
         self._enter(owner, session, "owner")
         return session
 
+    def check_room_for(self, owner: Client) -> None:
+        """TooMany unless `owner` may start one more room (create, fork, load): the server's cap, and
+        each address's share of it (so one computer never fills the server). At either limit the
+        address's oldest empty room (waiting out its grace period) closes first: its owner has moved on
+        to the room being made — someone clicking through the models' pages makes a room on each."""
+        limit = self.settings.max_sessions_per_client
+        mine = [s for s in self.sessions.values() if s.creator == owner.address]
+        if len(mine) >= limit or len(self.sessions) >= self.settings.max_sessions:
+            empty = [s for s in mine if not s.clients]
+            if empty:
+                self._close(min(empty, key=lambda s: s.emptied))
+                mine = [s for s in mine if s.code in self.sessions]
+        if len(self.sessions) >= self.settings.max_sessions:
+            raise TooMany(f"The server has {self.settings.max_sessions} sessions, as many as it allows "
+                          "(max_sessions); try again in a few minutes.")
+        if len(mine) >= limit:
+            raise TooMany(f"You have {limit} sessions in use already (the most one computer may have here, "
+                          "max_sessions_per_client); close one first.")
+
     def join(self, code: str, client: Client, token: str | None = None) -> Session:
+        self.joins.check(client.address)
         session = self.sessions.get(code.strip().upper())
         if session is None:
+            self.joins.failed(client.address)
             raise KeyError(f"No session with code '{code}'. Check the code and try again.")
         if token is not None and not secrets.compare_digest(token, session.owner_token):
+            self.joins.failed(client.address)
             raise PermissionError("That owner token doesn't match this room: join without it to watch.")
         if self.where.get(client) is session:  # already in it (an owner re-joining must stay the owner)
             if token:
@@ -134,6 +189,10 @@ class Registry:
             return session
         if len(session.clients) >= self.settings.max_clients_per_session:
             raise RoomFull(f"Room {session.code} is full.")
+        cap = self.settings.max_viewers_per_client
+        if not token and sum(c.address == client.address and r == "viewer" for c, r in session.clients.items()) >= cap:
+            raise RoomFull(f"Your computer already has {cap} pages in room {session.code} (the most one may have, "
+                           "max_viewers_per_client); close one first.")
         self.leave(client)
         if token:  # the creator coming back (a reload, a new device): the room is theirs again
             session.token_holder = client
@@ -156,19 +215,31 @@ class Registry:
             session.token_holder = None
         session.send_roster()
         if not session.clients:
+            session.emptied = time.monotonic()
             session.expiry = session.loop.call_later(GRACE_SECONDS, self._expire, session.code)
 
     def _expire(self, code: str) -> None:
         session = self.sessions.get(code)
         if session is not None and not session.clients:
-            session.runner.stop()
-            del self.sessions[code]
+            self._close(session)
 
-    def close(self) -> None:
-        """Stop every runner and wait for it: a thread still inside torch when the interpreter exits
-        aborts the process."""
+    def _close(self, session: Session) -> None:
+        """End an empty room now: its runner stops, its code is free."""
+        if session.expiry:
+            session.expiry.cancel()
+            session.expiry = None
+        session.runner.stop()
+        self.sessions.pop(session.code, None)
+
+    def close(self) -> bool:
+        """Stop every runner and wait for them, `shutdown_seconds` in all (not per room). Returns whether
+        all stopped: one still inside a long torch call can't be interrupted, and a thread inside torch
+        when the interpreter finalizes aborts the process, so the CLI then exits at once (cli.main)."""
         for session in self.sessions.values():
             session.runner.stop()
+        deadline = time.monotonic() + self.settings.shutdown_seconds
         for session in self.sessions.values():
-            session.runner.thread.join(timeout=10)
+            session.runner.thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        stopped = not any(s.runner.thread.is_alive() for s in self.sessions.values())
         self.sessions.clear()
+        return stopped

@@ -1,4 +1,7 @@
-"""One Settings object: flags from the CLI, or FLOWSCOPE_* environment variables."""
+"""One Settings object: flags from the CLI, or FLOWSCOPE_* environment variables.
+
+Every limit a client meets is here, with its default; docs/protocol.md ("Limits") lists them.
+"""
 from __future__ import annotations
 
 import os
@@ -7,6 +10,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FLOWSCOPE_")
@@ -14,13 +19,30 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"  # loopback unless the user opts in to more
     classroom: bool = False  # --classroom: serve the LAN, show a join URL and QR code
     public_url: str | None = None  # how others reach us (classroom mode fills it from the LAN address)
-    allowed_hosts: list[str] = []  # Host names accepted besides loopback (classroom mode adds the LAN ones)
-    max_sessions_per_client: int | None = None  # per client address (classroom mode: 10)
+    # Host header names accepted besides loopback (the CLI adds the LAN names for a non-loopback bind).
+    # The check guards against DNS rebinding on every bind; allow_any_host (--allow-any-host) turns it off,
+    # e.g. behind a reverse proxy that checks Host itself.
+    allowed_hosts: list[str] = []
+    allow_any_host: bool = False
     port: int = Field(8000, ge=0, le=65535)
     open_browser: bool = True
     allowed_origins: list[str] = []  # besides same-origin pages, which are always allowed
-    max_sessions: int = Field(200, ge=1)
-    max_clients_per_session: int = Field(200, ge=1)
+    # ----- fair limits: one client address can't take what others need ----------------------------
+    max_sessions: int = Field(200, ge=1)  # rooms on the whole server
+    # rooms one client address may hold (created, forked or loaded; empty ones count until they expire).
+    # Kept below max_sessions, so one address never fills the server (20 addresses would, at the defaults).
+    max_sessions_per_client: int = Field(10, ge=1)
+    max_clients_per_session: int = Field(200, ge=1)  # sockets in one room
+    max_viewers_per_client: int = Field(3, ge=1)  # sockets one address may have in one room
+    # join attempts that fail (unknown room, wrong token) per address: a token bucket of this size that
+    # refills at join_failures_per_minute; past it every join waits. See sessions.JoinLimiter for the
+    # arithmetic that makes guessing a room impractical.
+    join_failures_burst: int = Field(20, ge=1)
+    join_failures_per_minute: float = Field(30.0, gt=0)
+    # saved runs in the data directory: all of them, and per owner token
+    max_saved_runs: int = Field(1000, ge=1)
+    max_saved_mb: float = Field(1024.0, gt=0)
+    max_saved_runs_per_owner: int = Field(100, ge=1)
     max_width: int = Field(8, ge=1, le=64)  # units per hidden layer a network may have (teachers may raise it)
     # saved runs live here (a SQLite file); default: $XDG_DATA_HOME/flowscope or ~/.local/share/flowscope
     data_dir: Path = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "flowscope"
@@ -35,8 +57,10 @@ class Settings(BaseSettings):
     frame_hz: float = Field(30.0, gt=0, le=240)  # state frames per second while playing, at most
     send_timeout: float = Field(5.0, gt=0)  # a client that can't take a frame this long is dropped
     max_queue: int = Field(2000, ge=10)  # unsent ordered messages per client before it is dropped
-    max_message_bytes: int = 1 << 20  # bigger text frames get a `too_large` error
+    max_message_bytes: int = 1 << 20  # bigger text frames (in UTF-8 bytes) get a `too_large` error
+    max_body_bytes: int = Field(64 << 10, ge=1024)  # bigger HTTP request bodies (POST /api/scale) get 413
     ws_max_size: int = 16 << 20  # bigger than this and uvicorn closes the socket (1009)
+    shutdown_seconds: float = Field(1.5, gt=0)  # Ctrl+C/SIGTERM: how long training threads get to stop
 
     @property
     def budget(self) -> tuple[float, float]:
@@ -44,4 +68,4 @@ class Settings(BaseSettings):
 
     @property
     def loopback(self) -> bool:
-        return self.host in ("127.0.0.1", "localhost", "::1")
+        return self.host in LOOPBACK_HOSTS

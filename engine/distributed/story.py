@@ -9,10 +9,11 @@ before averaging); `allreduce` has `before`/`after` (per rank grad_slice), `byte
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
+from .. import stagevalues as sv
 from ..flow import PlanEntry
 from ..numfmt import num, par
 from ..transformer import story as one
@@ -52,32 +53,38 @@ def describe(stage: str, layer: int, d: DistRecord, cfg) -> tuple[dict, str, str
     if stage == "allreduce":
         return _allreduce(d)
     values, formula, caption = one.describe(stage, layer, d.rec, cfg)
-    values, n = dict(values), len(d.ranks)
+    n = len(d.ranks)
     if stage == "input":
         b = d.rec.batch[0]
-        values["shards"] = [{"rank": r["rank"], "rows": r["rows"], "first_row": r["rank"] * b, "count": b}
-                            for r in d.ranks]
+        values = _more(sv.GPTInputDDP, values, shards=[{"rank": r["rank"], "rows": r["rows"], "first_row": r["rank"] * b,
+                                                        "count": b} for r in d.ranks])
         formula += "\n" + ";  ".join(f"worker {r['rank']}: windows {r['rank'] * b + 1}–{(r['rank'] + 1) * b}"
                                      for r in d.ranks)
         caption = (f"The global batch of {b * n} windows is cut into {n} shards of {b}: each worker reads only "
                    "its own. The numbers below follow worker 0's first window. " + caption)
     elif stage == "loss":
-        values["rank0_loss"], values["loss"] = values["loss"], d.loss
-        values["workers"] = [{"rank": r["rank"], "loss": r["loss"]} for r in d.ranks]
+        values = _more(sv.GPTLossDDP, values, loss=d.loss, rank0_loss=values.loss,
+                       workers=[{"rank": r["rank"], "loss": r["loss"]} for r in d.ranks])
         terms = " + ".join(num(r["loss"]) for r in d.ranks)
         formula += f"\nmean over the {n} workers' shards: L = ({terms})/{n} = {num(d.loss)}"
         caption += " Each worker computes the loss of its own shard; their mean is the whole batch's loss."
     elif stage == "gradients":
-        values["workers"] = _workers(d)
+        values = _more(sv.GPTGradientsDDP, values, workers=_workers(d))
         formula += "\n" + ";  ".join(f"worker {r['rank']}: ‖g‖ = {num(r['local_grad_norm'])}" for r in d.ranks)
         caption += " Each worker back-propagates its own shard: its gradients differ from the others' until the all-reduce."
     elif stage == "update" and d.applied:
-        values["workers"] = [{"rank": a["rank"], "param_checksum": a["checksum"]} for a in d.applied]
+        values = _more(sv.GPTUpdateDDP, values,
+                       workers=[{"rank": a["rank"], "param_checksum": a["checksum"]} for a in d.applied])
         same = len({a["checksum"] for a in d.applied}) == 1
         formula += "\nparameters' SHA-1: " + ", ".join(f"worker {a['rank']} {a['checksum']}" for a in d.applied)
         caption += (" Every worker applies the same averaged gradient, so the replicas stay identical."
                     if same else " The replicas' checksums differ: they no longer agree.")
     return values, formula, caption
+
+
+def _more(cls, values, **extra):
+    """The one-process stage's values as their data-parallel kind, with `extra` fields (or overrides)."""
+    return cls(**{**{f.name: getattr(values, f.name) for f in fields(values)}, **extra})
 
 
 def _workers(d: DistRecord) -> list[dict]:
@@ -91,12 +98,12 @@ def _allreduce(d: DistRecord) -> tuple[dict, str, str]:
     sent = ring_bytes(grad_bytes, n)
     seconds = max(r["allreduce_s"] for r in d.ranks)
     first = [r["before"][0] for r in d.ranks]
-    values = {"param": d.param, "workers": n,
-              "before": [{"rank": r["rank"], "grad_slice": r["before"]} for r in d.ranks],
-              "after": [{"rank": r["rank"], "grad_slice": r["after"]} for r in d.ranks],
-              "gradient_bytes": grad_bytes, "bytes_per_worker": sent, "seconds": seconds,
-              "seconds_per_rank": [r["allreduce_s"] for r in d.ranks], "buckets": d.ranks[0]["buckets"],
-              "grad_norms": [r["local_grad_norm"] for r in d.ranks]}
+    values = sv.AllReduce(param=d.param, workers=n,
+                          before=[{"rank": r["rank"], "grad_slice": r["before"]} for r in d.ranks],
+                          after=[{"rank": r["rank"], "grad_slice": r["after"]} for r in d.ranks],
+                          gradient_bytes=grad_bytes, bytes_per_worker=sent, seconds=seconds,
+                          seconds_per_rank=[r["allreduce_s"] for r in d.ranks], buckets=d.ranks[0]["buckets"],
+                          grad_norms=[r["local_grad_norm"] for r in d.ranks])
     terms = " + ".join(par(v) for v in first)
     formula = (f"{d.param}[1]: ḡ = ({terms})/{n} = {num(d.ranks[0]['after'][0])} on every worker\n"
                f"ring all-reduce: each worker sends 2(N−1)/N × {grad_bytes:,} B = {sent:,} B "

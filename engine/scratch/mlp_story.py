@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import stagevalues as sv
 from ..flow import PlanEntry
 from ..numfmt import label, num, par, sub
 from .mlp import MLP, MLPStep
@@ -43,12 +44,12 @@ class MLPStory:
         xs = ",  ".join(f"{n} = {num(v)}" for n, v in zip(self.inputs, rec.x[0]))
         yv = label(labels[0]) if self.net.loss_fn.name != "mse" else num(labels[0])
         caption = f"A batch of {len(rec.x)} points goes in, each as its {len(self.inputs)} input features."
-        return {"x": rec.x.tolist(), "y": labels.tolist()}, f"{self._note(rec)}{xs},  y = {yv}", caption
+        return sv.NetInput(x=rec.x.tolist(), y=labels.tolist()), f"{self._note(rec)}{xs},  y = {yv}", caption
 
     def _weights(self, k, rec, before, after, lr):
         n = sum(p.size for p in self.net.params.values())
         shapes = ",  ".join(f"W{sub(i + 1)} {len(l['W'])}×{len(l['W'][0])}" for i, l in enumerate(before["layers"]))
-        return ({"layers": before["layers"]}, f"{n} parameters: {shapes}, and a bias per unit",
+        return (sv.NetWeights(layers=_layers(before)), f"{n} parameters: {shapes}, and a bias per unit",
                 "The weights and biases of every layer: what training will change.")
 
     def _linear(self, k, rec, before, after, lr):
@@ -58,7 +59,7 @@ class MLPStory:
         formula = (f"{_layer_name(self.net, k)}, unit 1, {self._note(rec) or ''}"
                    f"z{sub(1)} = {sym} + b{sub(1)} = {nums} + {par(b[0])} = {num(rec.zs[k][0, 0])}")
         caption = f"{_layer_name(self.net, k).capitalize()}: each of its {len(W)} units weighs its {len(W[0])} inputs and adds a bias."
-        return {"z": rec.zs[k].tolist()}, formula, caption
+        return sv.NetLinear(z=rec.zs[k].tolist()), formula, caption
 
     def _activation(self, k, rec, before, after, lr):
         act = self.net.acts[k]
@@ -70,7 +71,7 @@ class MLPStory:
             fn = {"sigmoid": "σ", "relu": "max(0, ·)", "linear": "identity"}.get(act.name, act.name)
             formula = f"{_layer_name(self.net, k)}, unit 1: a{sub(1)} = {fn}(z{sub(1)}) = {fn}({num(z0[0])}) = {num(a[0])}"
             caption = f"The {act.name} activation bends each unit's z: without it, layers would collapse into one line."
-        return {"a": rec.acts[k].tolist()}, self._note(rec) + formula, caption
+        return sv.NetActivation(a=rec.acts[k].tolist()), self._note(rec) + formula, caption
 
     def _loss(self, k, rec, before, after, lr):
         out, y = rec.acts[-1][0], rec.y[0]
@@ -89,7 +90,7 @@ class MLPStory:
             lines.append(f"batch mean: {num(rec.data_loss)}" +
                          (f"  + regularization λ₁Σ|W| + λ₂ΣW² = {num(rec.reg)}  →  L = {num(rec.loss)}" if rec.reg else ""))
         caption = "The loss: how wrong the outputs are on this batch (plus the regularization term, if on)."
-        return {"loss": rec.loss, "data_loss": rec.data_loss, "reg": rec.reg}, "\n".join(lines), caption
+        return sv.NetLoss(loss=rec.loss, data_loss=rec.data_loss, reg=rec.reg), "\n".join(lines), caption
 
     def _gradients(self, k, rec, before, after, lr):
         net = self.net
@@ -111,7 +112,7 @@ class MLPStory:
                  f"∂L/∂b{sub(1)} = Σ over the batch of ∂L/∂z{sub(1)} = {num(gb[0])}"]
         caption = (f"Back-propagation through the {_layer_name(net, k)}: the chain rule passes the loss's "
                    "sensitivity back, one layer at a time, last layer first.")
-        values = {"grad_W": gW.tolist(), "grad_b": gb.tolist(), "dz": dz.tolist()}
+        values = sv.NetGradients(grad_W=gW.tolist(), grad_b=gb.tolist(), dz=dz.tolist())
         return values, "\n".join(lines), caption
 
     def _update(self, k, rec, before, after, lr):
@@ -120,7 +121,7 @@ class MLPStory:
             lines = [f"{opt.name}: {opt.formula}"]
             lines += [f"layer {i + 1}: W{sub(1)}{sub(1)}: {num(old['W'][0][0])} → {num(new['W'][0][0])}"
                       for i, (old, new) in enumerate(zip(before["layers"][:3], after["layers"][:3]))]
-            return {"layers": after["layers"], "lr": lr}, "\n".join(lines), "Every weight and bias takes a step."
+            return sv.NetUpdate(layers=_layers(after), lr=lr), "\n".join(lines), "Every weight and bias takes a step."
         lines = []
         for i, (old, new) in enumerate(zip(before["layers"], after["layers"])):
             if i == 3:
@@ -130,7 +131,7 @@ class MLPStory:
             lines.append(f"layer {i + 1}: W{sub(1)}{sub(1)} ← W{sub(1)}{sub(1)} − η·∂L/∂W{sub(1)}{sub(1)} = "
                          f"{num(old['W'][0][0])} − {num(lr)}·{par(g)} = {num(new['W'][0][0])}")
         caption = "Every weight and bias takes a step against its gradient."
-        return {"layers": after["layers"], "lr": lr}, "\n".join(lines), caption
+        return sv.NetUpdate(layers=_layers(after), lr=lr), "\n".join(lines), caption
 
 
 # The activation each layer applies, in symbols (softmax is the output's, over the whole layer).
@@ -151,3 +152,8 @@ def plan(net: MLP) -> tuple[PlanEntry, ...]:
     return (PlanEntry("input", 0, "x, y"), PlanEntry("weights", 0, "W, b"), *forward,
             PlanEntry("loss", 0, _LOSS_WORDS.get(net.loss_fn.name, net.loss_fn.name)), *backward,
             PlanEntry("update", 0, update_words(net.optimizer, "W")))
+
+
+def _layers(view: dict) -> list[sv.LayerParams]:
+    """A params_view's layers ({W, b} per layer) as the typed values carry them."""
+    return [sv.LayerParams(**layer) for layer in view["layers"]]

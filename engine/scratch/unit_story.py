@@ -5,6 +5,7 @@ update actually uses. `values` carry every number at full precision, so a client
 """
 from __future__ import annotations
 
+from .. import stagevalues as sv
 from ..flow import STAGES, PlanEntry
 from ..numfmt import label, num, par, sub
 from .unit import Unit, UnitStep
@@ -43,7 +44,7 @@ class UnitStory:
         n = len(rec.y)
         caption = (f"A batch of {n} samples goes in: " if n > 1 else "One sample goes in: ") + \
             "the features x and the true answer y."
-        return {"x": rec.x.tolist(), "y": rec.y.tolist()}, formula, caption
+        return sv.UnitInput(x=rec.x.tolist(), y=rec.y.tolist()), formula, caption
 
     def _weights(self, rec, before, after, lr):
         w, b = before["w"], before["b"]
@@ -52,7 +53,8 @@ class UnitStory:
         if self.unit.bias or not self.line:
             parts.append(f"b = {num(b)}")
         what = "the slope a" if self.line else "a weight per feature and a bias"
-        return {"w": list(w), "b": b}, ",  ".join(parts), f"The parameters being learned: {what}."
+        values = sv.UnitWeights(w=list(w), b=b if self._has_b() else None)  # no b: absent, not 0
+        return values, ",  ".join(parts), f"The parameters being learned: {what}."
 
     def _linear(self, rec, before, after, lr):
         w, b = before["w"], before["b"]
@@ -66,12 +68,12 @@ class UnitStory:
         formula = f"{self._batch_note(rec)}{out} = {sym} = {nums} = {num(rec.z[0])}"
         caption = ("The prediction: the slope times x." if self.line else
                    "Each input is weighed, and the bias added: one number z per sample.")
-        return {"z": rec.z.tolist()}, formula, caption
+        return sv.UnitLinear(z=rec.z.tolist()), formula, caption
 
     def _activation(self, rec, before, after, lr):
         formula = f"{self._batch_note(rec)}a = σ(z) = 1/(1 + e^(−z)) = 1/(1 + e^{par(-rec.z[0])}) = {num(rec.a[0])}"
         caption = "The sigmoid squashes z into a probability between 0 and 1."
-        return {"a": rec.a.tolist()}, formula, caption
+        return sv.UnitActivation(a=rec.a.tolist()), formula, caption
 
     def _loss(self, rec, before, after, lr):
         y0, a0 = rec.y[0], rec.a[0]
@@ -86,7 +88,7 @@ class UnitStory:
         formula = self._batch_note(rec) + formula
         if len(rec.y) > 1:
             formula += f"\nbatch mean: L = {num(rec.loss)}"
-        return {"loss": rec.loss}, formula, caption
+        return sv.UnitLoss(loss=rec.loss), formula, caption
 
     def _gradients(self, rec, before, after, lr):
         w = before["w"]
@@ -113,7 +115,9 @@ class UnitStory:
                 means.append(f"∂L/∂b = {num(g['b'])}")
             lines.append(f"batch mean of {n}: " + ",  ".join(means))
         caption = "Back-propagation: the chain rule says how much each parameter moved the loss."
-        values = {"grad_w": g["w"].tolist(), "grad_b": float(g["b"]), "dz": rec.dz.tolist()}
+        # a bias-free line has no ∂L/∂b to show: b is not a parameter (its gradient would not be 0)
+        values = sv.UnitGradients(grad_w=g["w"].tolist(), dz=rec.dz.tolist(),
+                                  grad_b=float(g["b"]) if self._has_b() else None)
         return values, "\n".join(lines), caption
 
     def _update(self, rec, before, after, lr):
@@ -131,7 +135,12 @@ class UnitStory:
             if self.unit.bias or not self.line:
                 lines.append(f"b: {num(before['b'])} → {num(after['b'])}")
         caption = "Each parameter takes a small step against its gradient: downhill on the loss."
-        return {"w": list(after["w"]), "b": after["b"], "lr": lr}, "\n".join(lines), caption
+        values = sv.UnitUpdate(w=list(after["w"]), lr=lr, b=after["b"] if self._has_b() else None)
+        return values, "\n".join(lines), caption
+
+    def _has_b(self) -> bool:
+        """Is b a parameter? Always for the neuron; for the line only with `bias` on."""
+        return self.unit.bias or not self.line
 
 
 def update_words(opt, w: str) -> str:

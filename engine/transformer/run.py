@@ -18,7 +18,7 @@ import torch
 
 from ..data.text import TextData, split_question
 from ..flow import Divergence, PlanEntry
-from . import probe, story
+from . import lastupdate, probe, story
 from .config import TransformerConfig
 from .model import GPT, GPTConfig
 from .record import StepRecord, capture
@@ -105,7 +105,9 @@ class TransformerRun:
         self.tracked = ("blocks.0.attn.qkv.weight", (0, 0))  # the weight the update stage follows
         self._pending: StepRecord | None = None
         self._tracked_grad: float | None = None  # the tracked weight's gradient after clipping
-        self._old: list[torch.Tensor] | None = None  # θ before the update, for the update ratios
+        self._old: list[torch.Tensor] | None = None  # θ_before − θ_after of the last update (stats steps)
+        self._used: list[torch.Tensor] | None = None  # the gradients the last update used (clipped)
+        self.last_update: dict | None = None  # that update's η, clip scale …: optimizer_state explains it
 
     # ----- optimizer and schedule ------------------------------------------------------------
     def _make_optimizer(self) -> torch.optim.Optimizer:
@@ -199,11 +201,11 @@ class TransformerRun:
                              "between): begin a new step")
         name, index = self.tracked
         p = dict(zip(self.names, self.params))[name]
-        before = self.optimizer_state(name, index)
+        before = self._state_of(p, index)
         t0 = time.perf_counter() - record.seconds
         record.stats = self._update(record.loss, record.batch[0] * record.batch[1], t0, True,
                                     track=(p, index))
-        after = self.optimizer_state(name, index)
+        after = self._state_of(p, index)
         record.lr = record.stats.lr
         record.update = {"param": name, "index": list(index), "before": before, "after": after,
                          "grad_clipped": self._tracked_grad, "grad_norm": record.grad_norm,
@@ -227,16 +229,20 @@ class TransformerRun:
             gnorms = None
             if stats or clip <= 0:
                 gnorms = torch.stack(torch._foreach_norm(self._grads()))  # (P,) per tensor, before clipping
+            scale = 1.0
             if clip > 0:  # scales every gradient by clip/‖g‖ when ‖g‖ > clip: the direction is kept
                 total = torch.nn.utils.clip_grad_norm_(self.params, clip)
+                scale = float(torch.clamp(clip / (total + 1e-6), max=1.0))  # the factor torch applied
             else:
                 total = torch.linalg.vector_norm(gnorms)
             if track is not None:
                 self._tracked_grad = float(track[0].grad[track[1]])
-            if stats:  # keep θ in a reused buffer (no allocation per step) to measure the step ‖Δθ‖ after
+            if stats:  # keep θ and g in reused buffers (no allocation per step): ‖Δθ‖, and any weight's update
                 if self._old is None:
                     self._old = [torch.empty_like(p) for p in self.params]
+                    self._used = [torch.empty_like(p) for p in self.params]
                 torch._foreach_copy_(self._old, self.params)
+                torch._foreach_copy_(self._used, self._grads())
             self.optimizer.step()
             layer = ratio = None
             if stats:
@@ -250,6 +256,9 @@ class TransformerRun:
                 ratio = {k: dv / nv if nv else 0.0 for k, dv, nv in zip(self.group_names, d, n)}
         total = float(total)
         self.steps += 1
+        # stats steps keep what optimizer_state needs to write out any weight's last update
+        self.last_update = {"t": self.steps, "lr": lr, "clip_scale": scale, "grad_norm": total,
+                            "max_norm": clip, "clipped": clip > 0 and total > clip} if stats else None
         seconds = time.perf_counter() - t0
         out = StepStats(self.steps, self.phase, loss, lr, total, clip > 0 and total > clip, tokens, seconds, layer, ratio)
         rate = tokens / seconds if seconds > 0 else 0.0
@@ -281,6 +290,7 @@ class TransformerRun:
         before = self.phase_samples(sample_chars)
         self.phase = phase
         self.optimizer = self._make_optimizer()
+        self.last_update = None
         self.schedule = self._make_schedule()
         event = {"step": self.steps, "to": phase, "samples": before, "eval": self.evaluate()}
         self.switches.append(event)
@@ -333,8 +343,19 @@ class TransformerRun:
         return {"accuracy": sum(r["got"] == r["answer"] for r in rows) / max(1, len(rows)), "examples": rows}
 
     def optimizer_state(self, param_name: str, index) -> dict:
-        """One weight's value and gradient and its optimizer state: Adam's running mean m of the
-        gradient (exp_avg), of its square v (exp_avg_sq), and the step count t."""
+        """One weight's value and gradient and its optimizer state — Adam's running mean m of the
+        gradient (exp_avg), of its square v (exp_avg_sq, and sqrt_v = √v), the step count t — and
+        `update`: its last update written out with every term ({rule, lines, values}, see
+        last_update_of), absent when that update is not known (none yet, a fresh optimizer after a
+        phase switch or a load, a hand edit since, or a step taken without stats)."""
+        p, index = self._param(param_name, index)
+        out = self._state_of(p, index)
+        upd = self.last_update_of(param_name, index)
+        if upd is not None:
+            out["update"] = upd
+        return out
+
+    def _param(self, param_name: str, index) -> tuple[torch.Tensor, tuple]:
         named = dict(zip(self.names, self.params))
         if param_name not in named:
             raise ValueError(f"no parameter '{param_name}'; e.g. {', '.join(self.names[:4])} …")
@@ -342,13 +363,22 @@ class TransformerRun:
         index = tuple(index)
         if len(index) != p.dim() or any(not 0 <= i < n for i, n in zip(index, p.shape)):
             raise ValueError(f"{param_name} has shape {list(p.shape)}: index {list(index)} is outside it")
+        return p, index
+
+    def _state_of(self, p: torch.Tensor, index: tuple) -> dict:
         state = self.optimizer.state.get(p, {})
         out = {"value": p.detach()[index].item(), "grad": p.grad[index].item() if p.grad is not None else None,
                "step": int(state["step"]) if "step" in state else 0}
         for key in ("exp_avg", "exp_avg_sq", "momentum_buffer"):
             if state.get(key) is not None:
                 out[key] = float(state[key][index])
+        if "exp_avg_sq" in out:
+            out["sqrt_v"] = math.sqrt(out["exp_avg_sq"])
         return out
+
+    def last_update_of(self, param_name: str, index) -> dict | None:
+        """The last update of one weight with every term filled in (lastupdate.py)."""
+        return lastupdate.explain(self, param_name, index)
 
     def params_view(self) -> dict:
         """A small summary (the full weights are too many for every message): ‖θ‖ per group."""

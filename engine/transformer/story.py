@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from .. import stagevalues as sv
 from ..flow import PlanEntry
 from ..numfmt import num, par, sub
 from .model import GPTConfig
@@ -65,8 +66,8 @@ def _input(k, rec, cfg):
     c, (B, T) = rec.cap, rec.batch
     W = c["window"]
     pairs = ",  ".join(f"'{ch}' → {i}" for ch, i in zip(c["chars"][:6], c["ids"][:6]))
-    values = {"text": c["chars"][:W], "ids": c["ids"][:W], "targets": c["targets"][:W],
-              "next": c["next_chars"][:W], "shape": [B, T], "vocab_size": c["vocab_size"]}
+    values = sv.GPTInput(text=c["chars"][:W], ids=c["ids"][:W], targets=c["targets"][:W], next=c["next_chars"][:W],
+                         shape=[B, T], vocab_size=c["vocab_size"])
     formula = (f"{pairs}, …  (x: {B}×{T} ids)\n"
                f"targets: the same windows moved one character on: '{c['chars'][0]}' → '{c['next_chars'][0]}', "
                f"'{c['chars'][1]}' → '{c['next_chars'][1]}', …")
@@ -77,7 +78,8 @@ def _input(k, rec, cfg):
 
 def _weights(k, rec, cfg):
     c = rec.cap
-    values = {k2: c[k2] for k2 in ("wte_shape", "wpe_shape", "wte_norm", "wpe_norm", "n_params", "tok", "pos", "x0")}
+    values = sv.GPTWeights(**{f: c[f] for f in ("wte_shape", "wpe_shape", "wte_norm", "wpe_norm", "n_params", "tok",
+                                                "pos", "x0")})
     V, C = c["wte_shape"]
     formula = (f"x₀ = wte['{c['chars'][0]}'] + wpe[1] = {_vec(c['tok'])} + {_vec(c['pos'])} = {_vec(c['x0'])}\n"
                f"wte {V}×{C}, wpe {c['wpe_shape'][0]}×{C}; {c['n_params']:,} parameters in all")
@@ -94,8 +96,8 @@ def _linear_attention(k, rec, cfg):
     formula = (f"block {_block(k)}, {_where(rec)}: q = LN(x)·W_qᵀ + b,  q{sub(1)} = {terms} + … + {par(s['b0'])} "
                f"= {num(s['q00'])}  ({cfg.n_embd} terms)\n"
                f"head 1: s{sub(i + 1)},{sub(1)} = q{sub(i + 1)}·k{sub(1)}/√d = ({num(dot)})/√{d} = {num(s['scores'][0])}")
-    values = {"block": _block(k), "head": 0, "query": i, "qkv_shape": s["qkv_shape"], "scores_shape": s["scores_shape"],
-              "q": s["q"][:8], "k": [row[:8] for row in s["k"]], "scores": s["scores"], "d": d, "dot": dot}
+    values = sv.GPTScores(block=_block(k), head=0, query=i, qkv_shape=s["qkv_shape"], scores_shape=s["scores_shape"],
+                          q=s["q"][:8], k=[row[:8] for row in s["k"]], scores=s["scores"], d=d, dot=dot)
     caption = (f"Block {_block(k)} attention: one matmul turns every position into a query, a key and a value; "
                "query·key/√d scores how much position i should look at position j.")
     return values, formula, caption
@@ -111,8 +113,8 @@ def _activation_attention(k, rec, cfg):
     formula = (f"block {_block(k)}, head 1, {_where(rec)}: {a} = e^{s_} / Σ_(j≤{i + 1}) e^{s_}\n"
                f"a{sub(i + 1)},{sub(1)} = e^{par(s['scores'][0])} / {num(sum(e))} = {num(row[0])}{future};  "
                f"the row sums to {total:.4f}")
-    values = {"block": _block(k), "head": 0, "query": i, "row": row, "sum": total, "map": s["map"],
-              "att_shape": s["att_shape"]}
+    values = sv.GPTAttention(block=_block(k), head=0, query=i, row=row, sum=total, map=s["map"],
+                             att_shape=s["att_shape"])
     caption = ("Causal softmax: each row of scores becomes weights that sum to 1, and the future gets exactly 0. "
                "Each position then takes the weighted average of the values; a projection adds it to the stream.")
     return values, formula, caption
@@ -123,7 +125,7 @@ def _linear_mlp(k, rec, cfg):
     terms = " + ".join(f"{num(w) if n == 0 else par(w)}·{par(x)}" for n, (w, x) in enumerate(zip(s["w_row"], s["ln"])))
     formula = (f"block {_block(k)} MLP, {_where(rec)}, unit 1: h{sub(1)} = w·LN(x) + b = {terms} + … + {par(s['b0'])} "
                f"= {num(s['h00'])}  ({cfg.n_embd} terms)")
-    values = {"block": _block(k), "fc_shape": s["fc_shape"], "x": s["ln"], "h": s["h"]}
+    values = sv.GPTMLPLinear(block=_block(k), fc_shape=s["fc_shape"], x=s["ln"], h=s["h"])
     caption = (f"Block {_block(k)} MLP: each position on its own is widened from {cfg.n_embd} to {4 * cfg.n_embd} "
                "numbers by a linear layer.")
     return values, formula, caption
@@ -136,7 +138,7 @@ def _activation_mlp(k, rec, cfg):
     formula = (f"block {_block(k)} MLP, unit 1: GELU(z) = z·Φ(z) = z·½(1 + erf(z/√2)) = {num(z)}·{num(phi)} "
                f"= {num(s['g00'])}\n"
                f"{s['negative']:.0%} of the batch's z are negative (squashed towards 0)")
-    values = {"block": _block(k), "h": s["h"], "g": s["g"], "negative": s["negative"], "small": s["small"]}
+    values = sv.GPTMLPActivation(block=_block(k), h=s["h"], g=s["g"], negative=s["negative"], small=s["small"])
     caption = (f"GELU bends each of the {4 * cfg.n_embd} numbers, a smooth ReLU; a second linear layer projects back to "
                f"{cfg.n_embd} and adds the result to the residual stream.")
     return values, formula, caption
@@ -149,8 +151,8 @@ def _loss(k, rec, cfg):
                f"e^{par(c['logit_true'])} / e^{par(c['lse'])} = {num(c['p_true'])},  −ln p = {num(c['pos_loss'])}\n"
                f"L = mean over {c['n_positions']} positions = {num(rec.loss)}  "
                f"(guessing uniformly: ln {V} = {num(math.log(V))})")
-    values = {"loss": rec.loss, "p_true": c["p_true"], "true": c["true"], "pos_loss": c["pos_loss"], "top": c["top"],
-              "uniform": math.log(V), "logits_shape": c["logits_shape"]}
+    values = sv.GPTLoss(loss=rec.loss, p_true=c["p_true"], true=c["true"], pos_loss=c["pos_loss"], top=c["top"],
+                        uniform=math.log(V), logits_shape=c["logits_shape"])
     caption = ("Cross-entropy: −ln of the probability the model gave the character that really came next, "
                "averaged over every position of every window.")
     return values, formula, caption
@@ -159,20 +161,21 @@ def _loss(k, rec, cfg):
 def _gradients(k, rec, cfg, what: str, names: dict[str, str], elem: tuple[str, float]):
     c, s = rec.cap, rec.cap["sublayers"][k]
     top, bottom = k == 2 * cfg.n_layer - 1, k == 0
-    lines, values = [], {"block": _block(k), "grads": s["grads"], "dout_norm": s["dout_norm"], "dx_norm": s["dx_norm"]}
+    lines, extra = [], {}
     if top:
         lines.append(f"output: ∂L/∂z('{c['true']}') = (p − 1)/N = ({num(c['p_true'])} − 1)/{c['n_positions']} "
                      f"= {num(c['dlogit_true'])};  ‖∂L/∂W_head‖ = {num(c['head_grad'])}")
-        values.update(dlogit_true=c["dlogit_true"], p_true=c["p_true"], n_positions=c["n_positions"],
-                      head_grad=c["head_grad"])
+        extra.update(dlogit_true=c["dlogit_true"], p_true=c["p_true"], n_positions=c["n_positions"],
+                     head_grad=c["head_grad"])
     lines.append(f"block {_block(k)} {what}: ‖∂L/∂x‖ above = {num(s['dout_norm'])} → below = {num(s['dx_norm'])}  "
                  "(x + f(x): the gradient passes straight through, plus f's share)")
     lines.append(",  ".join(f"‖∂L/∂{label}‖ = {num(s['grads'][key])}" for key, label in names.items())
                  + f";  ∂L/∂{elem[0]} = {num(elem[1])}")
     if bottom:
         lines.append(f"embeddings: ‖∂L/∂wte‖ = {num(c['wte_grad'])},  ‖∂L/∂wpe‖ = {num(c['wpe_grad'])}")
-        values.update(wte_grad=c["wte_grad"], wpe_grad=c["wpe_grad"])
-    values["element"] = {"name": elem[0], "grad": elem[1]}
+        extra.update(wte_grad=c["wte_grad"], wpe_grad=c["wpe_grad"])
+    values = sv.GPTGradients(block=_block(k), grads=s["grads"], dout_norm=s["dout_norm"], dx_norm=s["dx_norm"],
+                             element={"name": elem[0], "grad": elem[1]}, **extra)
     caption = (f"Back-propagation through block {_block(k)}'s {what}: the chain rule carries ∂L/∂x down from the "
                "layer above, last layer first; the residual connection hands it through unchanged as well.")
     return values, "\n".join(lines), caption
@@ -233,9 +236,9 @@ def _update(k, rec, cfg):
             f"v̂ = v/(1−β₂ᵗ) = {num(p['v_hat'])}:",
             f"{num(b['value'])}{wd} − {num(lr)}·{par(p['m_hat'])}/(√{num(p['v_hat'])} + ε) = {num(a['value'])}",
         ]
-    values = {"param": u["param"], "index": u["index"], "before": b, "after": a, "grad": g, "grad_norm": u["grad_norm"],
-              "max_norm": u["max_norm"], "clipped": u["clipped"], "lr": lr, "ratios": u["ratios"],
-              "optimizer": u["optimizer"]}
+    values = sv.GPTUpdate(param=u["param"], index=u["index"], before=b, after=a, grad=g, grad_norm=u["grad_norm"],
+                          max_norm=u["max_norm"], clipped=u["clipped"], lr=lr, ratios=u["ratios"],
+                          optimizer=u["optimizer"])
     caption = {"sgd": "The update: clip the gradient's norm, then every weight steps against its gradient, η·g.",
                "adam": "The update: clip the gradient's norm, then Adam steps each weight by η·m̂/√v̂ — about η, "
                        "whatever the gradient's scale.",

@@ -10,19 +10,25 @@ every step a person walks through, and the snapshot shows the latest.
 """
 from __future__ import annotations
 
+import base64
 import copy
 import math
+from dataclasses import asdict
 
+import numpy as np
 import torch
 
 from ..config import live_keys
+from ..export import RunExport
 from ..flow import PlanEntry, Snapshot, StepMetrics
 from ..stepper import Stepper, StepTrace
 from .budget import refusal
 from .config import TransformerConfig
 from .run import TransformerRun
+from .schedule import Schedule
 
 EVAL_EVERY = 100
+RECENT = 1000  # steps of loss history a saved run keeps
 LIVE = live_keys(TransformerConfig)  # the settings marked live in config.py: applied between steps
 
 
@@ -93,27 +99,50 @@ class GPTTrainer(Stepper):
         twin.steps_done, twin.evaluated, twin.evaluated_at = self.steps_done, self.evaluated, self.evaluated_at
         return twin
 
-    def export(self) -> dict:
-        """Config, phase, parameters (float32 arrays by name), steps and the loss history."""
-        return {"model": "transformer", "config": self.config.to_dict(), "steps": self.steps_done, "phase": self.gpt.phase,
-                "params": {k: v.detach().cpu().numpy().copy() for k, v in self.gpt.model.state_dict().items()},
-                "metrics": list(self.gpt.history)}
+    def export(self) -> RunExport:
+        """Config (its text included), phase, parameters (arrays by name), torch's optimizer state,
+        the schedule and the batch generator's state (so a restored run goes on exactly), the loss
+        history. With dropout > 0 the masks come from torch's process-wide generator: not kept."""
+        g = self.gpt
+        return RunExport(
+            model="transformer", config=self.config.to_dict(), steps=self.steps_done, phase=g.phase,
+            params={k: v.detach().cpu().numpy().copy() for k, v in g.model.state_dict().items()},
+            optimizer=_tree_to_numpy(g.optimizer.state_dict()),
+            progress={"schedule": asdict(g.schedule), "switches": list(g.switches),
+                      "batch_gen": base64.b64encode(g.batch_gen.get_state().numpy().tobytes()).decode("ascii")},
+            metrics=list(g.history[-RECENT:]))  # the recent steps: the whole history grows with every step
 
-    def restore(self, saved: dict) -> None:
-        """Load parameters, phase and step count from export() (same config); the optimizer starts fresh."""
-        state = self.gpt.model.state_dict()
-        for k, v in saved["params"].items():
-            if k not in state or tuple(state[k].shape) != tuple(v.shape):
+    def restore(self, saved: RunExport) -> None:
+        """Go on from an export() of a run with this config: weights, phase, step count, and — when
+        the export has them — the optimizer's moments, the schedule and the batch order."""
+        g = self.gpt
+        state = g.model.state_dict()
+        for k, v in saved.params.items():
+            if k not in state or tuple(state[k].shape) != tuple(np.shape(v)):
                 raise ValueError(f"saved parameter {k} does not fit this model")
-        self.gpt.model.load_state_dict({k: torch.as_tensor(v, dtype=state[k].dtype) for k, v in saved["params"].items()})
-        self.gpt.steps = self.steps_done = saved["steps"]
-        self.gpt.phase = saved.get("phase", "pretrain")
-        self.gpt.optimizer, self.gpt.schedule = self.gpt._make_optimizer(), self.gpt._make_schedule()
-        self.gpt.history = list(saved.get("metrics", []))
+        phase = saved.phase or "pretrain"
+        if phase not in ("pretrain", "finetune"):
+            raise ValueError(f"unknown phase '{phase}' in the saved run")
+        g.model.load_state_dict({k: torch.as_tensor(np.asarray(v), dtype=state[k].dtype) for k, v in saved.params.items()})
+        g.steps = self.steps_done = int(saved.steps)
+        g.phase = phase
+        g.optimizer, g.schedule = g._make_optimizer(), g._make_schedule()
+        if saved.optimizer:
+            g.optimizer.load_state_dict(_optimizer_state_from(saved.optimizer))
+        p = saved.progress
+        if "schedule" in p:
+            g.schedule = Schedule(**p["schedule"])
+        if "batch_gen" in p:
+            raw = np.frombuffer(base64.b64decode(p["batch_gen"]), dtype=np.uint8).copy()
+            g.batch_gen.set_state(torch.from_numpy(raw))
+        g.switches = list(p.get("switches", []))
+        g.history = list(saved.metrics)
+        g.last_update = None
         self.history.clear()
         self.cursor = None
-        self.diverged = self.gpt.diverged = None
+        self.diverged = g.diverged = None
         self.version += 1
+        self._evaluate()  # the losses shown are the restored weights', not the seed's
 
     def set_param(self, name: str, index: tuple[int, ...], value: float) -> None:
         if not math.isfinite(value):
@@ -122,6 +151,7 @@ class GPTTrainer(Stepper):
         self._drop_pending()
         with torch.no_grad():
             dict(self.gpt.model.named_parameters())[name][tuple(index)] = value
+        self.gpt.last_update = None  # the last update's "after" is no longer the weight
         self.version += 1
 
     def set_data(self, rows) -> None:
@@ -130,8 +160,14 @@ class GPTTrainer(Stepper):
     def landscape(self, *args, **kwargs) -> dict:
         raise ValueError("loss landscapes are drawn for the small models; the GPT has 800,000 axes")
 
+    def measure(self, checkpoint: bool = True, bf16: bool = True) -> dict:
+        """Training memory and speed of the GPT as it is now, on a copy (engine/transformer/measure.py)."""
+        from .measure import measure_gpt
+
+        return {"step": self.steps_done, **measure_gpt(self.gpt, checkpoint, bf16)}
+
     def explain(self, name: str, index) -> dict:
-        raise ValueError("the transformer trains with torch.optim: ask 'optimizer_state' for a weight's m and v")
+        raise ValueError("the transformer trains with torch.optim: ask 'optimizer_state' for a weight's last update, m and v")
 
     def _drop_pending(self) -> None:
         if self.history and self.history[-1].metrics is None:  # its gradients were for other weights or text
@@ -238,3 +274,34 @@ class GPTTrainer(Stepper):
             warning=self.warning(),
             gpt=gpt,
         )
+
+
+def _tree_to_numpy(x):
+    """torch's optimizer state_dict with its tensors as NumPy arrays (the RunExport shape)."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy().copy()
+    if isinstance(x, dict):
+        return {k: _tree_to_numpy(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_tree_to_numpy(v) for v in x]
+    return x
+
+
+def _optimizer_state_from(tree: dict) -> dict:
+    """The inverse of _tree_to_numpy for an optimizer state_dict: arrays → tensors (torch's
+    load_state_dict moves them to the parameters' device), betas back to a tuple."""
+    def conv(x):
+        if isinstance(x, np.ndarray):
+            return torch.from_numpy(x.copy())
+        if isinstance(x, dict):
+            return {k: conv(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [conv(v) for v in x]
+        return x
+
+    out = conv(tree)
+    out["state"] = {int(k): v for k, v in out.get("state", {}).items()}
+    for group in out.get("param_groups", []):
+        if isinstance(group.get("betas"), list):
+            group["betas"] = tuple(group["betas"])
+    return out

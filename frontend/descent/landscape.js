@@ -3,7 +3,7 @@
 // The map itself is painted once per landscape/size/view into an offscreen canvas; the trails are
 // drawn over it on each update.
 
-import { axes, emptyNote, plotFrame, prepare, scale, ticks, FONT, FONT_SMALL } from "../render/canvas.js";
+import { axes, canvasPoint, emptyNote, plotFrame, prepare, scale, ticks, FONT, FONT_SMALL } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { bandIndex, bilinear, contourSegments, finiteRange, gridMinimum, hillshade, logLevels, normalizedLog, ramp, sampleAt } from "./contour.js";
@@ -197,9 +197,7 @@ export function Landscape(root, { onView, onZoom }) {
   canvas.addEventListener("mousemove", (ev) => {
     const g = race?.landscape;
     if (!g || !frame) return;
-    const rect = canvas.getBoundingClientRect();
-    const px = ev.clientX - rect.left;
-    const py = ev.clientY - rect.top;
+    const { x: px, y: py } = canvasPoint(canvas, ev); // presenter charts draw zoomed
     const { box, sx, sy } = frame;
     if (px < box.x || px > box.x + box.w || py < box.y || py > box.y + box.h) {
       readout.hidden = true;
@@ -210,8 +208,10 @@ export function Landscape(root, { onView, onZoom }) {
     const [a, b] = g.axes ?? ["x", "y"];
     readout.textContent = `${a} = ${fmt(x, 3)}, ${b} = ${fmt(y, 3)}, loss = ${fmt(bilinear(g, x, y), 3)}`;
     readout.hidden = false;
-    readout.style.left = `${Math.min(px + 14, rect.width - readout.offsetWidth - 4)}px`;
-    readout.style.top = `${Math.max(0, py - 34)}px`;
+    const rect = canvas.getBoundingClientRect();
+    const zoom = Number(canvas.dataset.zoom) || 1; // the readout is placed in CSS pixels
+    readout.style.left = `${Math.min(px * zoom + 14, rect.width - readout.offsetWidth - 4)}px`;
+    readout.style.top = `${Math.max(0, py * zoom - 34)}px`;
   });
   canvas.addEventListener("mouseleave", () => (readout.hidden = true));
 

@@ -178,9 +178,20 @@ function typing(target) {
   return tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || target?.isContentEditable;
 }
 
+// Presenter mode (P, or presenter=1 in the link): projector type, as on the model pages.
+let presenter = new URLSearchParams(location.search).get("presenter") === "1";
+document.documentElement.classList.toggle("presenter", presenter);
+
 const KEYS = { s: "step", " ": "play", r: "reset", t: "terrain" };
 window.addEventListener("keydown", (ev) => {
   if (typing(ev.target) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (ev.key === "p" || ev.key === "P") {
+    presenter = !presenter;
+    document.documentElement.classList.toggle("presenter", presenter);
+    lastSearch = "";
+    dirty = true;
+    return;
+  }
   const name = KEYS[ev.key.toLowerCase()];
   if (!name) return;
   ev.preventDefault(); // Space would scroll or press a focused button
@@ -196,7 +207,7 @@ function render() {
   dirty = false;
   for (const v of views) v.update(race);
   updateControls();
-  const search = whereSearch(race);
+  const search = whereSearch(race) + (presenter ? "&presenter=1" : "");
   if (search !== lastSearch) {
     lastSearch = search;
     history.replaceState(null, "", `/descent${search}`);

@@ -1,6 +1,7 @@
 // "The update, for one weight": pick a weight, and every racer shows how its optimizer moved that
 // weight in the last step — the rule in symbols, the server's lines with the numbers, and the
-// parts as a small table (Adam: g, m, v, 1−β₁ᵗ, 1−β₂ᵗ, m̂, v̂, the step, before → after).
+// parts as a small table (Adam: g, m, v, 1−β₁ᵗ, 1−β₂ᵗ, m̂, v̂, the step, before → after). Every
+// number is the engine's `explain` reply; this file formats and lays out only.
 //
 // The page must include <link rel="stylesheet" href="/static/styles/descent-panels.css">
 // (this panel's and the tricks panel's styles).
@@ -58,76 +59,23 @@ export function noUpdate(explain) {
 }
 
 /**
- * The parts of one update as table cells [{sym, value, title}] and the step it made.
- * `values` is the explain reply's: g, lr, before, after and the optimizer's own state.
+ * The parts of one update as the engine laid them out (`explain` → cells [{key, sym, title, value}],
+ * Adam's rows by key, engine/updatetable.py): the cells with a number, in the engine's order, and
+ * the step. Nothing here knows an update rule; a term the reply lacks is simply not drawn.
  */
-export function updateParts(optimizer, values) {
-  const v = values ?? {};
-  const { g, lr, before, after } = v;
-  const cells = [{ sym: "g", value: g, title: "the gradient of this weight (λ·w included when weight decay goes through it)" }];
-  let step = null;
-  if (optimizer === "adam" || optimizer === "adamw") {
-    const c1 = 1 - v.beta1 ** v.t;
-    const c2 = 1 - v.beta2 ** v.t;
-    const mHat = isNum(v.m_hat) ? v.m_hat : v.m / c1;
-    const vHat = isNum(v.v_hat) ? v.v_hat : v.v / c2;
-    step = lr * mHat / (Math.sqrt(vHat) + (v.eps ?? 1e-8));
-    cells.push(
-      { sym: "t", value: v.t, title: "steps taken" },
-      { sym: "m", value: v.m, title: "running mean of g: m ← β₁m + (1−β₁)g" },
-      { sym: "v", value: v.v, title: "running mean of g²: v ← β₂v + (1−β₂)g²" },
-      { sym: "1−β₁ᵗ", value: c1, title: "m is divided by this (bias correction)" },
-      { sym: "1−β₂ᵗ", value: c2, title: "v is divided by this (bias correction)" },
-      { sym: "m̂", value: mHat, title: "m/(1−β₁ᵗ)" },
-      { sym: "v̂", value: vHat, title: "v/(1−β₂ᵗ)" },
-      { sym: "η·m̂/(√v̂+ε)", value: step, title: "the step: about η in size whatever the gradient's scale" },
-    );
-  } else if (optimizer === "momentum" || optimizer === "nesterov") {
-    step = optimizer === "nesterov" ? lr * (g + v.mu * v.v) : lr * v.v;
-    cells.push(
-      { sym: "μ", value: v.mu, title: "how much of the old velocity is kept" },
-      { sym: "v", value: v.v, title: "the velocity: v ← μ·v + g" },
-      { sym: optimizer === "nesterov" ? "η·(g+μv)" : "η·v", value: step, title: "the step" },
-    );
-  } else if (optimizer === "rmsprop") {
-    const root = Math.sqrt(v.s);
-    step = lr * g / (root + (v.eps ?? 1e-8));
-    cells.push(
-      { sym: "α", value: v.alpha, title: "how much of the old s is kept" },
-      { sym: "s", value: v.s, title: "running mean of g²: s ← α·s + (1−α)·g²" },
-      { sym: "√s", value: root, title: "the gradient's typical size lately" },
-      { sym: "η·g/(√s+ε)", value: step, title: "the step" },
-    );
-  } else {
-    step = lr * g;
-    cells.push({ sym: "η·g", value: step, title: "the step: the gradient times the learning rate" });
-  }
-  cells.splice(1, 0, { sym: "η", value: lr, title: "the learning rate of this step" });
-  if (isNum(v.weight_decay) && v.weight_decay > 0) {
-    cells.push({ sym: "λ", value: v.weight_decay, title: optimizer === "adamw" ? "decoupled: w ← w·(1 − η·λ) first" : "L2 through the gradient: g includes λ·w" });
-  }
-  cells.push({ sym: "before → after", value: [before, after], title: "the weight before and after this step" });
-  // Adam's two memories side by side: each running mean, what it is divided by, the corrected one.
-  const rows = optimizer === "adam" || optimizer === "adamw" ? [["m", "1−β₁ᵗ", "m̂"], ["v", "1−β₂ᵗ", "v̂"]] : null;
-  return { cells, step, rows };
+export function updateParts(explain) {
+  const has = (c) => (Array.isArray(c.value) ? c.value.some(isNum) : isNum(c.value));
+  const all = explain?.cells ?? [];
+  const rows = explain?.rows ?? null;
+  const inRows = new Set((rows ?? []).flat());
+  const cells = all.filter((c) => has(c) || inRows.has(c.key));
+  const step = explain?.values?.step;
+  return { cells, step: isNum(step) ? step : null, rows };
 }
 
-/**
- * Adam's bias correction in words while it matters (m and v start at 0, so early on they are too
- * small; dividing by 1 − βᵗ scales them up), null once it has worn off or for other optimizers.
- */
-// A factor as people say it: 1.6×, 10×, 1000× (fmt would write 1000 as 1×10³).
-const times = (x) => (x < 10 ? fmt(x, 2) : String(Math.round(x)));
-
-export function biasNote(optimizer, values) {
-  if (optimizer !== "adam" && optimizer !== "adamw") return null;
-  const v = values ?? {};
-  if (!isNum(v.t) || !isNum(v.beta1) || !isNum(v.beta2)) return null;
-  const c1 = 1 - v.beta1 ** v.t;
-  const c2 = 1 - v.beta2 ** v.t;
-  if (1 / c2 < 1.05) return `t = ${v.t}: 1−β₂ᵗ ≈ 1, the bias correction has worn off (v̂ ≈ v, m̂ ≈ m).`;
-  const m = 1 / c1 >= 1.05 ? ` (m̂ is ${times(1 / c1)}× m)` : "";
-  return `1−β₂ᵗ = ${fmt(c2, 2)}: v is divided by it, so v̂ is ${times(1 / c2)}× v${m}. m and v start at 0: early on they are too small.`;
+/** Adam's bias correction in words while it matters: the engine's note (null for other rules). */
+export function biasNote(explain) {
+  return explain?.note ?? null;
 }
 
 function fmtCell(value) {
@@ -152,12 +100,13 @@ function partCell(c) {
 
 /** m and v as a table: running mean | ÷ (1 − βᵗ) | corrected. */
 function memoryTable(rows, cells) {
-  const by = new Map(cells.map((c) => [c.sym, c]));
+  const by = new Map(cells.map((c) => [c.key, c]));
   const table = el("table", "up-mem");
   for (const row of rows) {
     const tr = document.createElement("tr");
-    row.forEach((sym, n) => {
-      const c = by.get(sym);
+    row.forEach((key, n) => {
+      const c = by.get(key);
+      const sym = c?.sym ?? key;
       const td = el("td", n === 1 ? "div" : "");
       td.title = c?.title ?? "";
       td.append(el("span", "up-sym", n === 1 ? `÷ (${sym})` : sym), el("span", "up-val", fmtCell(c?.value)));
@@ -186,7 +135,6 @@ function racerCard(racer, i, linesOpen) {
     card.append(el("div", "up-empty", "Take a step (S) to see the update."));
     return card;
   }
-  const opt = ex.optimizer ?? racer.optimizer;
   head.append(el("span", "up-rule", ex.rule ?? ""));
   // The server's lines repeat the table's numbers inside the formulas: folded when space is short;
   // the toggle sits at the end of the card's head, so folded they cost no line of their own.
@@ -197,21 +145,21 @@ function racerCard(racer, i, linesOpen) {
   more.type = "button";
   more.dataset.always = "1"; // reading is never editing: viewers may unfold too
   more.title = "the update written out with its numbers";
-  const { cells, rows } = updateParts(opt, ex.values);
+  const { cells, rows } = updateParts(ex);
   const inRows = new Set((rows ?? []).flat());
-  const firstRow = cells.findIndex((c) => inRows.has(c.sym));
+  const firstRow = cells.findIndex((c) => inRows.has(c.key));
   const line = (list) => {
     const div = el("div", "up-parts");
     for (const c of list) div.append(partCell(c));
     return div;
   };
-  const rest = cells.filter((c) => !inRows.has(c.sym));
+  const rest = cells.filter((c) => !inRows.has(c.key));
   if (rows) {
     const cut = firstRow; // the cells before m/v stay above the table, the step and after below
     card.append(line(rest.slice(0, cut)), memoryTable(rows, cells), line(rest.slice(cut)));
   } else card.append(line(rest));
   head.append(more);
-  const note = biasNote(opt, ex.values);
+  const note = biasNote(ex);
   if (note) card.append(el("div", `up-note${/worn off/.test(note) ? " calm" : ""}`, note));
   card.append(lines);
   return card;

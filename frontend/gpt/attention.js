@@ -4,7 +4,7 @@
 // the maps received so far — the last ATTENTION_KEEP — so the patterns can be watched forming.
 
 import { fmt } from "../render/format.js";
-import { prepare } from "../render/canvas.js";
+import { canvasPoint, prepare } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { attentionMap, glyph, shownAttention } from "./gptstate.js";
 import { heatmap } from "./draw.js";
@@ -42,9 +42,7 @@ export function Attention(root, { dispatchUi }) {
   });
 
   function hitAt(ev) {
-    const r = canvas.getBoundingClientRect();
-    const x = ev.clientX - r.left;
-    const y = ev.clientY - r.top;
+    const { x, y } = canvasPoint(canvas, ev); // presenter charts draw zoomed
     return { x, y, hit: hits.find((h) => x >= h.x && x < h.x + h.size && y >= h.y && y < h.y + h.size) };
   }
   canvas.addEventListener("click", (ev) => {

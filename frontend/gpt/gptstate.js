@@ -52,7 +52,7 @@ export function initialGpt(ui = DEFAULT_UI) {
     samples: [], // [{step, prompt, text, phase}], oldest first
     charLoss: {}, // snippet → the last `char_loss` reply for it
     opt: null, // the last `optimizer_state` reply: {step, state}
-    optHistory: [], // [{step, value, grad, exp_avg, exp_avg_sq, t}] of the weight in ui.weight
+    optHistory: [], // [{step, value, grad, exp_avg, exp_avg_sq, sqrt_v, t}] of the weight in ui.weight
     replies: NO_REPLIES, // replies counted by type: the query scheduler knows when one came back
   };
 }
@@ -208,7 +208,7 @@ function onCharLoss(g, msg) {
 function onOptimizerState(g, msg) {
   const s = msg.state && typeof msg.state === "object" ? msg.state : {};
   const step = num(msg.step) ?? g.step;
-  const row = { step, value: num(s.value), grad: num(s.grad), exp_avg: num(s.exp_avg), exp_avg_sq: num(s.exp_avg_sq), t: num(s.step) };
+  const row = { step, value: num(s.value), grad: num(s.grad), exp_avg: num(s.exp_avg), exp_avg_sq: num(s.exp_avg_sq), sqrt_v: num(s.sqrt_v), t: num(s.step) };
   const last = g.optHistory[g.optHistory.length - 1];
   let hist = g.optHistory;
   if (last && step < last.step) hist = [];
@@ -341,16 +341,4 @@ export function defaultProbe(dataset, phase, blockSize = 32) {
 /** Evaluated-loss series for the chart: [{step, value}] of one key, evaluated points only. */
 export function evalSeries(evals, key, fromStep = -Infinity) {
   return evals.filter((e) => e.step >= fromStep && e[key] !== null).map((e) => ({ step: e.step, value: e[key] }));
-}
-
-/** Adam's bias-corrected moments and the step it takes, from one optimizer_state reply. */
-export function adamTerms(state, { beta1 = 0.9, beta2 = 0.99, lr = null, eps = 1e-8 } = {}) {
-  const t = num(state?.step) ?? 0;
-  const m = num(state?.exp_avg);
-  const v = num(state?.exp_avg_sq);
-  if (m === null || v === null || t < 1) return null;
-  const mHat = m / (1 - beta1 ** t);
-  const vHat = v / (1 - beta2 ** t);
-  const direction = mHat / (Math.sqrt(vHat) + eps);
-  return { t, m, v, mHat, vHat, direction, step: lr === null ? null : -lr * direction };
 }

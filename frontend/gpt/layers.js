@@ -7,6 +7,7 @@ import { prepare, scale, ticks } from "../render/canvas.js";
 import { DOT } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { miniAxes, polyline } from "./draw.js";
+import { explain } from "./glossary.js";
 
 const LOG_LO = -5; // the ratio bar spans 10⁻⁵ … 10⁻¹
 const LOG_HI = -1;
@@ -21,7 +22,7 @@ export function Layers(root) {
   root.innerHTML = `
     <div class="panel-head"><span class="panel-title">Per layer</span><span class="panel-value gy-clip"></span></div>
     <table class="gy-table">
-      <thead><tr><th></th><th>‖g‖</th><th title="how far the last update moved the weights, relative to their size (| marks 10⁻³)">‖Δθ‖/‖θ‖</th></tr></thead>
+      <thead><tr><th></th><th title="the size (norm) of each part's gradient">‖g‖</th><th title="how far the last update moved the weights, relative to their size (| marks 10⁻³)">‖Δθ‖/‖θ‖</th></tr></thead>
       <tbody></tbody>
     </table>
     <div class="gy-spark-head">‖g‖ each step · <span class="gy-line">— clip at <b class="gy-max"></b></span></div>
@@ -43,6 +44,7 @@ export function Layers(root) {
       tr.innerHTML = `<th></th><td><span class="gy-bar"><span class="gy-fill g"></span></span><span class="gy-num"></span></td>` +
         `<td><span class="gy-bar log"><span class="gy-fill r"></span><span class="gy-ok" title="10⁻³"></span></span><span class="gy-num"></span></td>`;
       tr.querySelector("th").textContent = n;
+      tr.querySelector("th").title = explain(n); // A1, M1: plain words
       tr.querySelector(".gy-fill.g").style.width = `${(100 * (g[n] ?? 0)) / top}%`;
       tr.querySelectorAll(".gy-num")[0].textContent = fmt(g[n], 2);
       tr.querySelector(".gy-fill.r").style.width = `${100 * ratioWidth(r[n])}%`;
@@ -96,12 +98,14 @@ export function Layers(root) {
     }
     const recent = g.clip.recent;
     const n = recent.reduce((a, b) => a + b, 0);
+    // Clipping most steps is normal with the defaults (clip 1, small batches): say so calmly.
     const clipText = !isNum(clip) || clip <= 0 ? "clipping off" : recent.length
-      ? `clipped ${n}/${recent.length} steps` : "";
+      ? `${n}/${recent.length} steps capped at ‖g‖ = ${fmt(clip, 3)}` : "";
     if (clipText !== last.clipText) {
       last.clipText = clipText;
       clipEl.textContent = clipText;
-      clipEl.title = `${g.clip.total} of ${g.clip.steps} steps clipped since the page opened`;
+      clipEl.title = `${g.clip.total} of ${g.clip.steps} steps clipped since the page opened. Clipping scales a too-large ` +
+        "gradient down to the threshold and keeps its direction: with the defaults most steps are clipped, which is normal.";
     }
     maxEl.textContent = isNum(clip) && clip > 0 ? fmt(clip, 3) : "off";
     root.dataset.clipped = String(g.clip.total);

@@ -52,7 +52,8 @@ export function GptLossChart(root, { switchPhase, canEdit }) {
     const w = canvas.clientWidth;
     const h = canvas.clientHeight;
     const fine = g.phase === "finetune";
-    const label = fine ? "Fine-tune → Pre-train" : "Pre-train → Fine-tune";
+    // An action, not a phase: the button says what pressing it does.
+    const label = fine ? "Switch back to pre-training" : "Switch to fine-tuning";
     if (button.textContent !== label) button.textContent = label;
     button.classList.toggle("fine", fine);
     button.disabled = !canEdit() || !state.dataset;

@@ -2,12 +2,15 @@
 // down to a floor; fine-tuning starts its own) with "you are here". Below: Adam's memory for one
 // weight — m, the running mean of its gradient, and v, of its square — with the bias-corrected m̂,
 // v̂ and the step they make, η·m̂/(√v̂ + ε); a strip plots m inside ±√v over the last updates.
+// Every number is the engine's (optimizer_state's `update`): this view formats and draws only.
 
 import { prepare, scale, ticks } from "../render/canvas.js";
 import { DOT, LOSS_LINE } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { adamTerms, DEFAULT_WEIGHT } from "./gptstate.js";
+import { SCHEMA } from "../schema.js";
+import { DEFAULT_WEIGHT } from "./gptstate.js";
 import { miniAxes, polyline, vmark } from "./draw.js";
+import { explain } from "./glossary.js";
 
 /** The weights one can follow: [label, name, index]; embeddings by character, from the vocabulary. */
 export function weightChoices(vocab) {
@@ -90,11 +93,11 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
 
   function drawMoments(hist) {
     const { ctx, w, h } = prepare(mv);
-    const rows = hist.filter((r) => isNum(r.exp_avg) && isNum(r.exp_avg_sq));
+    const rows = hist.filter((r) => isNum(r.exp_avg) && isNum(r.sqrt_v));
     if (rows.length < 2) return;
     const xs = rows.map((r) => r.step);
     const m = rows.map((r) => r.exp_avg);
-    const sd = rows.map((r) => Math.sqrt(r.exp_avg_sq));
+    const sd = rows.map((r) => r.sqrt_v); // √v, the engine's
     const top = Math.max(1e-30, ...sd, ...m.map(Math.abs)) * 1.1;
     const box = { x: 52, y: 3, w: w - 58, h: h - 6 };
     const sx = scale(xs[0], Math.max(xs[xs.length - 1], xs[0] + 1), box.x, box.x + box.w);
@@ -110,29 +113,17 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
     polyline(ctx, xs, m, sx, sy);
   }
 
+  /** [class, text, title] rows of the last update of the weight: the engine's cells as laid out by
+   * engine/updatetable.py (optimizer_state → update.cells, note), formatted only. */
   function text(state, g) {
-    const cfg = state.session?.config ?? {};
+    const opt = state.session?.config?.optimizer;
+    optName.textContent = SCHEMA.models.transformer.properties.optimizer["x-titles"][opt] ?? opt ?? "";
     const s = g.opt?.state;
-    const opt = cfg.optimizer ?? "adamw";
-    optName.textContent = opt === "sgd" ? "SGD" : opt === "adam" ? "Adam" : "AdamW";
     if (!s) return [["wide", "(waiting for the optimizer's state…)"]];
-    const parts = [["", `w = ${fmt(s.value, 3)}`, "the weight now"], ["", `g = ${fmt(s.grad, 3)}`, "its gradient in the last step (before clipping)"]];
-    if (opt === "sgd") return [...parts, ["wide", "plain SGD keeps no m or v: w ← w − η·g"]];
-    const b1 = cfg.beta1 ?? 0.9;
-    const b2 = cfg.beta2 ?? 0.99;
-    const a = adamTerms(s, { beta1: b1, beta2: b2, lr: state.lr });
-    if (!a) return [...parts, ["wide", "m = v = 0 until the first update"]];
-    const corr = `β₁ = ${fmt(b1, 3)}, β₂ = ${fmt(b2, 4)}: m and v start at 0, so early on they are too small; dividing by 1 − βᵗ corrects that`;
-    return [
-      ["wide", `m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  t = ${a.t}`, corr],
-      ...parts,
-      ["", `m = ${fmt(a.m, 3)}`, "the running mean of g: m ← β₁·m + (1−β₁)·g"],
-      ["", `m̂ = ${fmt(a.mHat, 3)}`, corr],
-      ["", `v = ${fmt(a.v, 3)}`, "the running mean of g²: v ← β₂·v + (1−β₂)·g²"],
-      ["", `v̂ = ${fmt(a.vHat, 3)}`, corr],
-      ["wide", `Δw = −η·m̂/(√v̂+ε) = ${fmt(a.step, 3)}`,
-        `−${fmt(state.lr, 3)} · ${fmt(a.direction, 3)}: Adam's step is about η in size whatever the gradient's scale (AdamW also shrinks w by η·λ·w)`],
-    ];
+    const u = s.update;
+    if (!u?.cells?.length) return [["", `w = ${fmt(s.value, 3)}`, "the weight now"], ["wide", "no update of this weight to show yet: take a step"]];
+    const rows = u.cells.map((c) => ["", Array.isArray(c.value) ? `w: ${fmt(c.value[0], 3)} → ${fmt(c.value[1], 3)}` : `${c.sym} = ${fmt(c.value, 3)}`, c.title]);
+    return u.note ? [["wide", u.note, "m and v start at 0; dividing by 1 − βᵗ corrects that"], ...rows] : rows;
   }
 
   function update(state) {
@@ -149,7 +140,8 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
     if (vocab !== last.vocab) {
       last.vocab = vocab;
       choices = weightChoices(vocab);
-      select.replaceChildren(...choices.map(([label], i) => new Option(label, String(i))));
+      select.replaceChildren(...choices.map(([label], i) => Object.assign(new Option(label, String(i)), { title: explain(label) })));
+      select.title = "which single weight the Adam view follows; W_qkv makes queries, keys and values, [1,1] is its first number";
     }
     const w = g.ui.weight;
     const at = choices.findIndex((c) => c[1] === w.name && String(c[2]) === String(w.index));

@@ -14,6 +14,7 @@ import { GptQueries } from "./queries.js";
 import { GptRibbon } from "./ribbon.js";
 import { Samples } from "./samples.js";
 import { Workers } from "./workers.js";
+import { ScaleLink } from "../scale/link.js";
 
 /**
  * The page's starting model: small enough to learn visibly within seconds on a 2-core CPU (about
@@ -79,6 +80,7 @@ export function GptPage({ getState, dispatch, send, configure, canEdit }) {
   const views = [
     GptRibbon(document.getElementById("pipeline")),
     ProbeRow($("gpt-probe"), { dispatchUi, configure, canEdit }),
+    ScaleLink($("gpt-probe")),
     GptFormula($("gpt-formula")),
     Attention($("gpt-attention"), { dispatchUi }),
     Probs($("gpt-probs"), { dispatchUi }),

@@ -6,8 +6,21 @@
 // network's ribbon (views/ribbon.js) with the transformer's box weights and no "layer" word.
 
 import { Ribbon } from "../views/ribbon.js";
+import { explain } from "./glossary.js";
 
 export function GptRibbon(root) {
   root.classList.add("gpt-ribbon");
-  return Ribbon(root, { kind: "transformer", word: "" });
+  const ribbon = Ribbon(root, { kind: "transformer", word: "" });
+  return {
+    update(state) {
+      ribbon.update(state);
+      // Boxes are rebuilt when the plan changes: give new ones the plain words for wte + wpe, QKᵀ…
+      // (a pill's own tooltip already names its sublayer in full: "attention, block 1").
+      for (const box of root.querySelectorAll(".rb-box:not([data-glossed])")) {
+        box.dataset.glossed = "";
+        const words = explain(box.textContent);
+        if (words) box.title = `${box.title}\n\n${words}`;
+      }
+    },
+  };
 }

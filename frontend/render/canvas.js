@@ -7,19 +7,44 @@ import { fmt, isNum } from "./format.js";
 export const FONT = '16px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 export const FONT_SMALL = '14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
-/** Match the backing store to the element's CSS size × devicePixelRatio; returns CSS-pixel size. */
+/**
+ * How much larger a chart draws everything (type, ticks, lines, markers) than its 14–16 px
+ * constants: presenter mode on a projector wants ≈ 24 px tick labels (14 px × 1.75 = 24.5 px at
+ * 1920×1080); on a smaller presenter screen up to 1.3, less in a narrow chart (under 312 px), so
+ * its plotting area is not all margins. 1 elsewhere.
+ */
+export function chartZoom(presenter, viewportWidth, canvasWidth = Infinity) {
+  if (!presenter) return 1;
+  return viewportWidth >= 1600 ? 1.75 : Math.max(1, Math.min(1.3, canvasWidth / 240));
+}
+
+/**
+ * Match the backing store to the element's CSS size × devicePixelRatio; returns the size to draw
+ * in (CSS pixels ÷ the chart zoom), so every font and line of the view grows with the zoom.
+ */
 export function prepare(canvas) {
   const dpr = window.devicePixelRatio || 1;
-  const w = Math.max(1, Math.round(canvas.clientWidth));
-  const h = Math.max(1, Math.round(canvas.clientHeight));
-  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-    canvas.width = Math.round(w * dpr);
-    canvas.height = Math.round(h * dpr);
+  const cw = Math.max(1, Math.round(canvas.clientWidth));
+  const zoom = chartZoom(document.documentElement.classList.contains("presenter"), window.innerWidth, cw);
+  const chh = Math.max(1, Math.round(canvas.clientHeight));
+  if (canvas.width !== Math.round(cw * dpr) || canvas.height !== Math.round(chh * dpr)) {
+    canvas.width = Math.round(cw * dpr);
+    canvas.height = Math.round(chh * dpr);
   }
+  canvas.dataset.zoom = String(zoom); // canvasPoint() reads it back for clicks
   const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.setTransform(dpr * zoom, 0, 0, dpr * zoom, 0, 0);
+  const w = cw / zoom;
+  const h = chh / zoom;
   ctx.clearRect(0, 0, w, h);
   return { ctx, w, h };
+}
+
+/** A pointer event's position in the drawing's coordinates (CSS pixels ÷ the chart zoom). */
+export function canvasPoint(canvas, ev) {
+  const r = canvas.getBoundingClientRect();
+  const zoom = Number(canvas.dataset.zoom) || 1;
+  return { x: (ev.clientX - r.left) / zoom, y: (ev.clientY - r.top) / zoom };
 }
 
 export function scale(d0, d1, r0, r1) {

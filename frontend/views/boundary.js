@@ -2,13 +2,13 @@
 // a heatmap (class colours mixed by probability, or ŷ on the value scale), the training points
 // filled and the test points hollow on top. A click adds a point of the picked class there.
 
-import { FONT, prepare, scale } from "../render/canvas.js";
+import { canvasPoint, FONT, prepare, scale } from "../render/canvas.js";
 import { CLASS_RGB, lutCss, paintOutput, valueRange, VALUE_LUT } from "../render/fieldcolors.js";
 import { fmt } from "../render/format.js";
 import { SPAN } from "../data.js";
 
 const TICKS = [-6, -3, 0, 3, 6];
-const MARGIN = { left: 46, right: 8, top: 6, bottom: 30 };
+const MARGIN = { left: 46, right: 10, top: 12, bottom: 30 }; // top: half a 16 px tick label, so the top tick is whole
 const R = 4.5;
 const rgb = (c) => `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
 
@@ -81,9 +81,7 @@ export function Boundary(root, { onDraw }) {
 
   canvas.addEventListener("click", (ev) => {
     if (!box) return;
-    const r = canvas.getBoundingClientRect();
-    const px = ev.clientX - r.left;
-    const py = ev.clientY - r.top;
+    const { x: px, y: py } = canvasPoint(canvas, ev); // presenter charts draw zoomed
     if (px < box.x || px > box.x + box.s || py < box.y || py > box.y + box.s) return;
     onDraw(box.sx.invert(px), box.sy.invert(py));
   });

@@ -93,6 +93,8 @@ export function Formula(root) {
         tr.dataset.key = key;
         const th = document.createElement("th");
         th.textContent = keyLabel(key, model);
+        // L in a stage is the sample's (batch's) just seen; at rest it is the whole set's (the chart's).
+        if (key === "loss") th.textContent = s ? (Array.isArray(s.values?.x) && s.values.x.length > 1 ? "L (this batch)" : "L (this sample)") : "L (whole set)";
         const td = document.createElement("td");
         td.textContent = fmtValue(value);
         tr.append(th, td);

@@ -3,7 +3,7 @@
 // the lesson (the room follows); a viewer's panel follows the owner's.
 
 import { MODEL_TITLES } from "../config.js";
-import { goalMet, goalText, progressText } from "../lesson.js";
+import { goalMet, goalText, nextLesson, progressText } from "../lesson.js";
 import { el, Popover } from "./popover.js";
 import { planOf } from "../state.js";
 
@@ -46,8 +46,9 @@ export function LessonMenu(bar, panel, { open, load }) {
   return { update, popover, button };
 }
 
-/** `move(k)`: the owner goes to step k; `close()`: this page closes the panel. */
-export function LessonPanel(root, { move, close }) {
+/** `move(k)`: the owner goes to step k; `close()`: this page closes the panel; `nextLesson(id)`:
+ * the owner opens the course's next lesson (from the last step). */
+export function LessonPanel(root, { move, close, nextLesson: openNext }) {
   root.classList.add("lesson-panel");
   root.setAttribute("aria-label", "lesson");
   root.innerHTML = `
@@ -62,7 +63,9 @@ export function LessonPanel(root, { move, close }) {
     <div class="lp-nav">
       <button type="button" class="btn" id="lesson-prev">← Previous</button>
       <button type="button" class="btn primary" id="lesson-next">Next →</button>
+      <button type="button" class="btn primary" id="lesson-next-lesson" hidden></button>
     </div>
+    <p class="lp-note lp-keys" id="lesson-keys" hidden><kbd>PgDn</kbd> / <kbd>PgUp</kbd> (a clicker) move the lesson.</p>
     <p class="lp-note" id="lesson-follow" hidden>The teacher moves the lesson; yours follows.</p>`;
   const $ = (sel) => root.querySelector(sel);
   root.hidden = true;
@@ -75,6 +78,10 @@ export function LessonPanel(root, { move, close }) {
   $("#lesson-next").addEventListener("click", (ev) => {
     ev.currentTarget.blur();
     go(1);
+  });
+  $("#lesson-next-lesson").addEventListener("click", (ev) => {
+    ev.currentTarget.blur();
+    if (ev.currentTarget.dataset.lesson) openNext?.(ev.currentTarget.dataset.lesson);
   });
   $("#lesson-close").addEventListener("click", (ev) => {
     ev.currentTarget.blur();
@@ -99,7 +106,8 @@ export function LessonPanel(root, { move, close }) {
     const k = room.lesson.step;
     at = { id: data.id, step: k, n };
     const owner = room.role === "owner";
-    const key = JSON.stringify([data.id, k, owner, state.session?.model]);
+    const after = k >= n - 1 ? nextLesson(room.lessons, data.id) : null; // the course goes on
+    const key = JSON.stringify([data.id, k, owner, state.session?.model, after?.id]);
     if (key !== lastKey) {
       lastKey = key;
       root.dataset.lesson = data.id;
@@ -118,7 +126,13 @@ export function LessonPanel(root, { move, close }) {
       $("#lesson-prev").hidden = $("#lesson-next").hidden = !owner;
       $("#lesson-prev").disabled = k === 0;
       $("#lesson-next").disabled = k >= n - 1;
+      const nl = $("#lesson-next-lesson");
+      nl.hidden = !owner || !after;
+      $("#lesson-next").hidden = !owner || !!after;
+      nl.dataset.lesson = after?.id ?? "";
+      nl.textContent = after ? `Next lesson: ${after.title} →` : "";
       $("#lesson-follow").hidden = owner;
+      $("#lesson-keys").hidden = !owner;
     }
     // Once met, the tick stays for this step (stepping on past "Linear" does not undo reaching it),
     // until the run goes back to its start (a reset) or the lesson moves.

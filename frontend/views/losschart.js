@@ -31,10 +31,23 @@ function line(ctx, xs, ys, sx, sy) {
   ctx.stroke();
 }
 
+/**
+ * Did the whole set's loss go up on the latest step? (It can: one step fits the sample or batch it
+ * saw, and the other points may get worse.) `steps`/`losses`: the evaluated steps; `start`: step 0's.
+ */
+export function roseLastStep(steps, losses, start) {
+  const n = losses.length;
+  if (!n || !isNum(losses[n - 1])) return false;
+  const before = n >= 2 ? losses[n - 2] : steps[0] === 1 ? start : null;
+  return isNum(before) && losses[n - 1] > before + 1e-12;
+}
+
 export function LossChart(root) {
   root.classList.add("losschart");
-  root.innerHTML = '<div class="panel-head"><span class="panel-title">Loss by step</span><span class="panel-value"></span></div><canvas></canvas>';
+  root.innerHTML = '<div class="panel-head"><span class="panel-title">Loss by step</span><span class="panel-value"></span></div>' +
+    '<p class="loss-note" hidden></p><canvas></canvas>';
   const canvas = root.querySelector("canvas");
+  const noteEl = root.querySelector(".loss-note");
   const valueEl = root.querySelector(".panel-value");
   const titleEl = root.querySelector(".panel-title");
   let last = {};
@@ -48,8 +61,15 @@ export function LossChart(root) {
     root.dataset.points = String(m.steps.length);
     const tests = m.testLosses ?? [];
     const withTest = isNum(state.testLoss) || tests.some(isNum);
-    titleEl.innerHTML = withTest ? 'Loss: <span class="key-train">— train</span> <span class="key-test">- - test</span>' : "Loss by step";
+    // Which loss is which: this chart is the whole training set's; the formula's L at the Loss stage
+    // is the sample's (or batch's) just seen.
+    titleEl.innerHTML = withTest ? 'Loss: <span class="key-train">— train</span> <span class="key-test">- - test</span>' : "Loss of the whole set";
     valueEl.textContent = withTest ? `${fmt(state.loss, 3)} / ${fmt(state.testLoss, 3)}` : `L = ${fmt(state.loss, 3)}`;
+    valueEl.title = "the mean loss over every training point, after the latest step";
+    const rose = !withTest && roseLastStep(m.steps, m.trainLosses, state.startLoss);
+    noteEl.hidden = !rose;
+    const one = Number(state.session?.config?.batch_size) === 1;
+    noteEl.textContent = rose ? `Up on this step: the update fitted the ${one ? "one sample" : "batch"} it saw, and other points got a little worse. Over many steps it falls.` : "";
     const { ctx, w: cw, h: ch } = prepare(canvas);
     if (!state.session) {
       emptyNote(ctx, cw, ch, "waiting for the session…");

@@ -1,6 +1,7 @@
 // The card for one node or edge of the network: its value, its gradient from the latest
-// `gradients` stage of its layer, and its update written out with numbers. Hover shows it; a click
-// pins it, and a pinned card can set the weight or bias by hand (`set_param`).
+// `gradients` stage of its layer, and its last update written out with numbers — the engine's
+// `explain` reply, asked for when the card opens and after each step (the page computes no update).
+// Hover shows it; a click pins it, and a pinned card can set the weight or bias by hand (`set_param`).
 
 import { displayParams } from "../state.js";
 import { fmt, isNum, sub } from "../render/format.js";
@@ -19,20 +20,26 @@ function stageOf(state, name, layer) {
   return Object.values(state.traces[s.step] ?? {}).find((m) => m.stage === name && (layer === undefined || m.layer === layer)) ?? null;
 }
 
+const ASK_MS = 200; // a card open while playing asks for its weight's newest update at most this often
+
+/** The parameter a target is, as the engine names it ({name, index}), or null for an input. */
+export function paramOf(target) {
+  if (target?.kind === "edge") return { name: `W${target.k}`, index: [target.i, target.j] };
+  if (target?.kind === "node" && target.layer >= 0) return { name: `b${target.layer}`, index: [target.unit] };
+  return null;
+}
+
 /**
- * The update line for a parameter now worth `value` with gradient `g`. On the `update` stage of the
- * step the gradient came from, `value` is already the new one: show old → new; otherwise show what
- * the next update would do with this gradient.
+ * The lines of the parameter's last update: the engine's `explain` reply for it (its rule with every
+ * number filled in — momentum, Adam, a schedule or clipping included), or null when that reply has
+ * not come (the card asks for it: Inspector.update) or there was no update yet.
  */
-function updateLine(sym, value, g, gradStep, state) {
-  const lr = state.lr;
-  if (!isNum(value) || !isNum(g) || !isNum(lr)) return null;
-  const s = state.stage;
-  if (s && s.stage === "update" && s.step === gradStep) {
-    const old = value + lr * g;
-    return `${sym} ← ${sym} − η·∂L/∂${sym} = ${fmt(old)} − ${fmt(lr)}·${par(g)} = ${fmt(value)}`;
-  }
-  return `${sym} ← ${sym} − η·∂L/∂${sym} = ${fmt(value)} − ${fmt(lr)}·${par(g)} = ${fmt(value - lr * g)}`;
+export function updateLines(state, param) {
+  const ex = state.explain;
+  if (!param || !ex || ex.name !== param.name || String(ex.index) !== String(param.index)) return null;
+  const lines = Array.isArray(ex.lines) ? ex.lines.filter((l) => typeof l === "string") : [];
+  if (!lines.length || !ex.values || !Object.keys(ex.values).length) return null; // "no update yet"
+  return [`last update (step ${ex.step}, ${ex.optimizer}):`, ...lines];
 }
 
 function gradText(g, step) {
@@ -41,7 +48,7 @@ function gradText(g, step) {
 
 /**
  * What the card says about `target` ({kind: "edge", k, i, j} or {kind: "node", layer, unit}):
- * {title, sub, rows: [[label, text]], formula, edit: {name, index, value, sym} | null}.
+ * {title, sub, rows: [[label, text]], formula: [line] | null, edit: {name, index, value, sym} | null}.
  */
 export function describe(state, target, inputs) {
   const params = displayParams(state);
@@ -58,7 +65,7 @@ export function describe(state, target, inputs) {
       title: `Weight W${sub(k + 1)}[${i + 1}, ${j + 1}]`,
       sub: `from ${from} to unit ${i + 1} of ${ofLayer(k, K)}`,
       rows: [["w", fmt(w)], ["∂L/∂w", gradText(g, grad?.step)]],
-      formula: updateLine("w", w, g, grad?.step, state),
+      formula: updateLines(state, paramOf(target)),
       edit: isNum(w) ? { name: `W${k}`, index: [i, j], value: w, sym: "w" } : null,
     };
   }
@@ -86,7 +93,7 @@ export function describe(state, target, inputs) {
     title: `Unit ${unit + 1} of ${ofLayer(layer, K)}`,
     sub: "its picture: what it computes at every point of the plane",
     rows,
-    formula: updateLine("b", b, g, grad?.step, state),
+    formula: updateLines(state, paramOf(target)),
     edit: isNum(b) ? { name: `b${layer}`, index: [unit], value: b, sym: "b" } : null,
   };
 }
@@ -99,7 +106,7 @@ export function parseNumber(text) {
   return Number.isFinite(v) ? v : null;
 }
 
-export function Inspector(host, { setParam, toast }) {
+export function Inspector(host, { setParam, toast, explain }) {
   const card = document.createElement("div");
   card.className = "net-inspect";
   card.id = "net-inspect";
@@ -120,6 +127,9 @@ export function Inspector(host, { setParam, toast }) {
   let anchor = null; // {x, y}: where the card points at, in host pixels
   let shown = "";
   let edit = null;
+  let asked = ""; // the parameter and step whose last update was asked for (`explain` is read-only)
+  let askedAt = -Infinity;
+  let later = null;
 
   q(".close").addEventListener("click", () => close());
   form.addEventListener("submit", (ev) => {
@@ -158,6 +168,19 @@ export function Inspector(host, { setParam, toast }) {
 
   function update(state, inputs, viewer) {
     if (!target) return;
+    const param = paramOf(target);
+    const ask = param ? `${param.name}|${param.index}|${state.step}` : "";
+    // Once per parameter and step; while playing, at most every ASK_MS (the card names the step it shows).
+    const now = performance.now();
+    const sameParam = asked.startsWith(param ? `${param.name}|${param.index}|` : "-");
+    clearTimeout(later);
+    if (param && ask !== asked && explain) {
+      if (!sameParam || now - askedAt >= ASK_MS) {
+        asked = ask;
+        askedAt = now;
+        explain(param.name, param.index);
+      } else later = setTimeout(() => update(state, inputs, viewer), ASK_MS); // the newest step, a little later
+    }
     const d = describe(state, target, inputs);
     const key = JSON.stringify(d) + pinned + viewer;
     if (key === shown) return;
@@ -171,7 +194,7 @@ export function Inspector(host, { setParam, toast }) {
       tr.lastChild.textContent = v;
       return tr;
     }));
-    formulaEl.textContent = d.formula ?? "";
+    formulaEl.replaceChildren(...(d.formula ?? []).map((line) => Object.assign(document.createElement("div"), { textContent: line })));
     formulaEl.hidden = !d.formula;
     edit = d.edit;
     form.hidden = !(pinned && edit && !viewer);

@@ -23,7 +23,7 @@ function outputName(dataset, K) {
   };
 }
 
-export function Network(root, { configure, setParam, toast }) {
+export function Network(root, { configure, setParam, toast, explain }) {
   root.classList.add("network");
   root.innerHTML = `
     <div class="panel-head"><span class="panel-title">Network</span><span class="net-head"></span></div>
@@ -39,7 +39,7 @@ export function Network(root, { configure, setParam, toast }) {
   const lossBadge = root.querySelector(".net-loss");
   const editor = NetEditor(root.querySelector(".net-head"), root.querySelector(".net-cols"), note, { configure });
   const graph = NetGraph(stage);
-  const inspector = Inspector(stage, { setParam, toast });
+  const inspector = Inspector(stage, { setParam, toast, explain });
   let inputs = [];
   let last = {};
   let paintMs = 0;

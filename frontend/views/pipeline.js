@@ -7,11 +7,11 @@ import { planOf, visibleTrace } from "../state.js";
 import { fmt, fmtBrief } from "../render/format.js";
 import { directionClass } from "../render/stagestyle.js";
 import { planKey } from "./ribbon.js";
+import { keepInView } from "../render/inview.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const ANIM_MS = 250;
-const TOP_H = 80;
-const BOTTOM_H = 80;
+const TOP_H = 80; // a box's height; presenter mode's larger type asks for more (CSS --stage-h)
 const ROW_GAP = 22;
 const ENTRY = 34; // room on the left for the "data in" arrow
 
@@ -47,16 +47,19 @@ function summary(name, values, model) {
 }
 
 /** Box rectangles (CSS px, relative to the view) by stage name, for a plan ([{stage, direction}]) and a width. */
-export function layout(plan, width) {
+export function layout(plan, width, boxH = TOP_H, minBox = 120) {
   const fwd = plan.filter((e) => e.direction !== "backward").map((e) => e.stage);
   const back = plan.filter((e) => e.direction === "backward").map((e) => e.stage);
-  const gap = 44;
   const n = Math.max(1, fwd.length);
-  const boxW = Math.max(90, (width - ENTRY - 12 - gap * (n - 1)) / n);
+  // Boxes never narrower than their words (`minBox`, measured): on a narrow screen the arrows
+  // shorten first, then the loop grows wider than its panel and scrolls sideways.
+  const fits = (g) => (width - ENTRY - 12 - g * (n - 1)) / n >= minBox;
+  const gap = fits(44) ? 44 : 26;
+  const boxW = Math.max(minBox, (width - ENTRY - 12 - gap * (n - 1)) / n);
   const col = (i) => ENTRY + i * (boxW + gap);
   const rects = {};
   fwd.forEach((name, i) => {
-    rects[name] = { x: col(i), y: 8, w: boxW, h: TOP_H, row: 0 };
+    rects[name] = { x: col(i), y: 8, w: boxW, h: boxH, row: 0 };
   });
   // The return path runs right→left: the first backward stage sits under the next-to-last forward
   // box, the last one under Weights, so "update" visibly feeds the new weights back in.
@@ -65,9 +68,9 @@ export function layout(plan, width) {
   back.forEach((name, j) => {
     const t = back.length === 1 ? 0 : j / (back.length - 1);
     const c = from + (to - from) * t;
-    rects[name] = { x: col(c), y: 8 + TOP_H + ROW_GAP, w: boxW, h: BOTTOM_H, row: 1 };
+    rects[name] = { x: col(c), y: 8 + boxH + ROW_GAP, w: boxW, h: boxH, row: 1 };
   });
-  return { rects, height: 8 + TOP_H + ROW_GAP + (back.length ? BOTTOM_H : 0) + 8 };
+  return { rects, height: 8 + boxH + ROW_GAP + (back.length ? boxH : 0) + 8 };
 }
 
 /** SVG path data of the edge that leads into stage `i` of `names`. */
@@ -135,14 +138,45 @@ export function Pipeline(root) {
   let lastSeq = 0;
   let shown = null; // the stage message last animated into
 
-  function build(plan, width) {
+  /**
+   * What the plan's words need in this page's type: `minW`, the narrowest box that breaks no word
+   * (min-content), and `height(w)`, the tallest box at width w once lines wrap (title, subtitle and a
+   * typical value line "w = −0.000, b = −0.000"). CSS px.
+   */
+  function measure(plan) {
+    const probe = el("div", "stage-box");
+    probe.style.cssText = "visibility:hidden;left:0;top:0;height:auto";
+    const lines = [el("div", "stage-title"), el("div", "stage-sub"), el("div", "stage-value", "w = −0.000, b = −0.000")];
+    probe.append(...lines);
+    root.appendChild(probe);
+    const each = (fn) => plan.map((e) => {
+      lines[0].textContent = e.title;
+      lines[1].textContent = e.subtitle ?? "";
+      return fn();
+    });
+    probe.style.width = "min-content";
+    const minW = Math.max(...each(() => probe.offsetWidth)) + 4; // + the lit box's thicker border
+    const height = (w) => {
+      probe.style.width = `${w}px`;
+      return Math.max(...each(() => probe.offsetHeight)) + 4;
+    };
+    return { minW, height, done: () => probe.remove() };
+  }
+
+  function build(plan, width, boxH) {
     const names = plan.map((e) => e.stage);
     for (const b of Object.values(boxes)) b.el.remove();
     edgeLayer.replaceChildren();
     boxes = {};
-    const { rects, height } = layout(plan, width);
+    const m = measure(plan);
+    const minBox = Math.max(120, m.minW);
+    const boxW = layout(plan, width, boxH, minBox).rects[plan[0]?.stage]?.w ?? minBox;
+    const needH = Math.max(boxH, Math.ceil(m.height(boxW))); // titles and values wrap: the boxes grow
+    m.done();
+    const { rects, height } = layout(plan, width, needH, minBox);
     root.style.height = `${height}px`;
-    svg.setAttribute("width", width);
+    const right = Math.max(...Object.values(rects).map((r) => r.x + r.w)) + 8;
+    svg.setAttribute("width", Math.max(width, right));
     svg.setAttribute("height", height);
     plan.forEach((entry) => {
       const name = entry.stage;
@@ -185,10 +219,11 @@ export function Pipeline(root) {
     const names = plan.map((e) => e.stage);
     const model = state.session?.model ?? "";
     const width = root.clientWidth;
-    const k = `${planKey(plan)}|${width}`;
+    const boxH = parseFloat(getComputedStyle(root).getPropertyValue("--stage-h")) || TOP_H;
+    const k = `${planKey(plan)}|${width}|${boxH}`;
     if (k !== key) {
       key = k;
-      build(plan, width);
+      build(plan, width, boxH);
     }
     const active = state.stage?.stage ?? "";
     root.dataset.activeStage = active;
@@ -210,6 +245,7 @@ export function Pipeline(root) {
       const i = names.indexOf(active);
       const forward = movesForward(shown, state.stage, names.length);
       shown = state.stage;
+      if (boxes[active]) keepInView(root, boxes[active].el); // a phone's loop scrolls sideways
       // Animate only a move along the loop (the next stage, or a new step's input); a jump back
       // through history just relights the box.
       anim = i !== -1 && edges[i] && forward ? { path: edges[i], start: performance.now() } : null;

@@ -4,6 +4,7 @@
 // the stage's index in the plan, never by name. Every word comes from the plan (state.js planOf).
 
 import { planEntry, planOf } from "../state.js";
+import { keepInView } from "../render/inview.js";
 import { boxGrow, directionClass, MANY_PILLS, RIBBON_ARROW } from "../render/stagestyle.js";
 
 /**
@@ -42,6 +43,7 @@ export function lightRibbon(root, state, boxes, pills) {
   const s = state.stage;
   const entry = planEntry(state, s);
   const index = s ? planOf(state).indexOf(entry) : -1;
+  const moved = root.dataset.activeIndex !== (s ? String(index) : "");
   root.dataset.activeStage = s?.stage ?? "";
   root.dataset.activeIndex = s ? String(index) : "";
   root.dataset.activeLayer = entry?.part ? String(entry.layer) : "";
@@ -57,6 +59,8 @@ export function lightRibbon(root, state, boxes, pills) {
     p.classList.toggle("active", i === index);
     p.classList.toggle("done", !!s && i < index);
   });
+  // A ribbon wider than a phone scrolls sideways: bring the lit box (its lit pill) into view.
+  if (moved && index >= 0) keepInView(root, pills[index] ?? boxes.find((b) => b.indices.includes(index))?.el);
 }
 
 /** The box's element: title, direction, tooltip; `kind` picks the flex weights (stagestyle.js). */

@@ -30,6 +30,10 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
       <div class="rp-code" id="room-code-big" aria-label="room code"></div>
       <img class="rp-qr" id="room-qr" alt="QR code of the room link" width="200" height="200">
       <a class="rp-link" id="room-link" target="_blank" rel="noopener"></a>
+      <p class="rp-warn" id="room-local" role="note" hidden>This link and QR code work only on this
+        computer: the server listens on 127.0.0.1. For students' phones and laptops, stop it and start
+        it again with <code>flowscope --classroom</code> (it then serves the local network and shows
+        its address here).</p>
       <div class="rp-row"><button type="button" class="btn" id="copy-link">Copy link</button>
         <span class="rp-note" id="copy-status" role="status"></span></div>
     </section>
@@ -80,7 +84,8 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
     const code = room.id ?? "";
     const drive = driveState(room);
     const url = code ? joinUrl(state) : "";
-    const key = [code, drive, url, room.driver].join("|");
+    const local = room.info?.classroom === false; // GET /api/info: bound to loopback only
+    const key = [code, drive, url, room.driver, local].join("|");
     if (key !== last) {
       last = key;
       link = url;
@@ -96,6 +101,7 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
         qr.src = qrSrc(url);
       }
       qr.hidden = !url;
+      $("#room-local").hidden = !local || !url;
       $(".rp-join").hidden = !code; // not in a room (yet, or it was not found): only "Join a room"
       button.classList.toggle("viewer", drive === "watching");
       button.title = code ? `Room ${code}: its code, QR code and link for the class` : "Not in a room yet";

@@ -1,5 +1,6 @@
-// Saved runs: "Save run" under a name (anyone in the room may save), the id the server gave it,
-// and the list of saved runs with Load (a new room of your own) and the weights download.
+// Saved runs: "Save run" under a name (the owner; a viewer only once the owner allows it — the server
+// answers not_owner otherwise), the id the server gave it, and the list of this owner token's saved
+// runs with Load (a new room of your own) and the weights download.
 
 import { weightsHref } from "../api.js";
 import { MODEL_TITLES } from "../config.js";
@@ -73,7 +74,7 @@ export function Runs(root, { save, load, refresh }) {
       const what = el("span", { class: "rp-member" }, r.name);
       const meta = el("span", { class: "rp-note" }, `${MODEL_TITLES[r.model] ?? r.model} · ${r.steps} steps${when(r.created) ? ` · ${when(r.created)}` : ""}`);
       const loadBtn = el("button", { type: "button", class: "btn", "data-run": r.id }, "Load");
-      const dl = el("a", { class: "btn", href: weightsHref(r.id), download: "", title: "The weights as a PyTorch state_dict (torch.load it)" }, "Download weights");
+      const dl = el("a", { class: "btn", href: r.href ?? weightsHref(r.id), download: "", title: "The weights as a PyTorch state_dict (torch.load it)" }, "Download weights");
       li.append(el("span", { class: "run-what" }), loadBtn, dl);
       li.firstChild.append(what, meta);
       list.appendChild(li);

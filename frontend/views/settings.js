@@ -75,7 +75,18 @@ export function Settings(root, { schema, onChange, onInvalid }) {
       name.textContent = labels[key] ?? prop.title ?? key;
       const input = inputFor(key, prop);
       input.name = key;
-      input.addEventListener("change", () => commit(key));
+      input.addEventListener("change", () => commit(key)); // Enter, or leaving the field (blur)
+      // Space in a number field means "play": apply what was typed first (typing 100 then Space
+      // trains at 100), then hand the key to the page's shortcuts.
+      if (input.type === "number") {
+        input.addEventListener("keydown", (ev) => {
+          if (ev.key !== " ") return;
+          ev.preventDefault();
+          ev.stopPropagation();
+          commit(key); // blurs: "change" does not fire twice
+          window.dispatchEvent(new KeyboardEvent("keydown", { key: " " }));
+        });
+      }
       if (prop.type === "boolean") label.append(input, name);
       else label.append(name, input);
       const note = liveKeys(m, schema()).has(key) ? "applies immediately" : "changing this restarts the run from its seed";
@@ -129,5 +140,11 @@ export function Settings(root, { schema, onChange, onInvalid }) {
     }
   }
 
-  return { update };
+  /** Put the field back to `value` (a change the user called off). */
+  function revert(key, value) {
+    show(key, value);
+    lastKey = "";
+  }
+
+  return { update, revert };
 }

@@ -31,6 +31,7 @@ export function Status(root) {
     roleEl.classList.toggle("viewer", s?.role === "viewer");
     runEl.textContent = state.diverged ? "stopped" : state.playing ? "▶ playing" : "paused";
     runEl.classList.toggle("playing", !!state.playing);
+    runEl.hidden = state.conn !== "open"; // while the server is away nothing is playing: the conn chip says so
     connEl.textContent = conn;
     connEl.hidden = state.conn === "open";
     connEl.classList.toggle("bad", state.conn === "closed");

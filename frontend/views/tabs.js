@@ -3,15 +3,16 @@
 
 import { MODELS, MODEL_TITLES } from "../config.js";
 
-// The Descent page (optimizers racing on a loss landscape) is a page of its own, after the models.
-const TITLES = { ...MODEL_TITLES, descent: "Descent" };
-const hrefOf = (m) => (m === "descent" ? "/descent" : `/?model=${m}`);
+// The Descent page (optimizers racing on a loss landscape) and the Scale page (one neuron to 405B)
+// are pages of their own, after the models.
+const TITLES = { ...MODEL_TITLES, descent: "Descent", scale: "Scale" };
+const hrefOf = (m) => (m === "descent" || m === "scale" ? `/${m}` : `/?model=${m}`);
 
 export function Tabs(root, { current }) {
   root.classList.add("tabs");
   root.setAttribute("role", "tablist");
   const links = {};
-  for (const m of [...MODELS, "descent"]) {
+  for (const m of [...MODELS, "descent", "scale"]) {
     const a = document.createElement("a");
     a.href = hrefOf(m);
     a.textContent = TITLES[m] ?? m;

@@ -48,3 +48,21 @@ def test_line_diverges_with_a_huge_learning_rate(page, server_url, shot):
     page.wait_for_selector("#banner", state="hidden", timeout=5_000)
     frame, _ = press_and_wait_stage(page, "ArrowRight", "input")
     assert_stage_shown(page, frame)
+
+
+def test_a_line_without_bias_shows_no_b_and_no_gradient_for_it(page, server_url):
+    """b is no parameter with bias off: its gradient is absent from the page, not shown as 0."""
+    session = open_app(page, f"{server_url}/?model=line")
+    assert session["config"]["bias"] is False
+    frames = {}
+    for name in session["stages"]:
+        frames[name], _ = press_and_wait_stage(page, "ArrowRight", name)
+    assert "grad_b" not in frames["gradients"]["values"] and "b" not in frames["update"]["values"]
+    assert_stage_shown(page, frames["update"])  # the table has exactly the frame's rows: no b
+    boxes = page.eval_on_selector_all("#pipeline .stage-box", "els => els.map(e => [e.dataset.stage, e.textContent])")
+    for stage, text in boxes:
+        if stage in ("weights", "update", "gradients"):
+            assert "b =" not in text and "∂L/∂b =" not in text, (stage, text)
+    page.keyboard.press("ArrowLeft")  # back to the gradients stage: no ∂L/∂b row
+    page.wait_for_function("document.getElementById('pipeline').dataset.activeStage === 'gradients'")
+    assert page.eval_on_selector_all('#values tr[data-key="grad_b"]', "rows => rows.length") == 0

@@ -256,3 +256,31 @@ def test_network_room_link_opens_the_network_page(page, browser, server_url):
     finally:
         ctx.close()
     assert not errors
+
+
+def test_the_inspector_shows_the_engines_update_of_the_clicked_weight(page, server_url, shot):
+    """Adam with a schedule: the card's update lines are the engine's `explain` reply for that weight
+    (m̂, v̂ and the step), asked again after each step — never w − η·g worked out in the page."""
+    open_network(page, f"{server_url}/?model=mlp&hidden=3&dataset=xor&optimizer=adam&lr=0.05")
+    for _ in range(2):
+        page.keyboard.press("s")
+    page.wait_for_function("flowscope.state().step === 2")
+    point = page.evaluate("""() => { const p = document.querySelector('#network .edge-hit[data-layer="0"][data-i="1"][data-j="0"]');
+        const q = p.getPointAtLength(p.getTotalLength() * 0.5); const m = p.getScreenCTM();
+        return [m.a * q.x + m.e, m.d * q.y + m.f]; }""")
+    page.mouse.click(*point)
+    page.wait_for_function("""() => { const e = flowscope.state().explain;
+        return e && e.name === 'W0' && String(e.index) === '1,0' && e.step === 2
+            && !document.querySelector('#net-inspect .ins-formula').hidden; }""", timeout=5_000)
+    ex = state(page)["explain"]
+    shown = page.eval_on_selector_all("#net-inspect .ins-formula > div", "els => els.map(e => e.textContent)")
+    assert shown == ["last update (step 2, adam):", *ex["lines"]]
+    assert any("m̂ = m/(1−β₁ᵗ)" in line for line in shown) and ex["values"]["t"] == 2
+    shot(page, "network-inspector-adam")
+    page.keyboard.press("Escape")
+    page.evaluate("document.activeElement.blur()")  # the pinned card had focused its value field
+    page.keyboard.press("s")  # a new step: the card, opened again, asks again
+    page.wait_for_function("flowscope.state().step === 3")
+    page.mouse.click(*point)
+    page.wait_for_function("flowscope.state().explain && flowscope.state().explain.step === 3", timeout=5_000)
+    assert state(page)["explain"]["values"]["t"] == 3

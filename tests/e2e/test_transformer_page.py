@@ -131,6 +131,13 @@ def test_transformer_trains_live_and_fine_tunes(page, server_url, shot):
         "embedding", "block 1", "block 2", "head"]
     page.wait_for_function("flowscope.state().gpt.optHistory.length >= 2", timeout=10_000)
     assert "m̂" in page.text_content("#gpt-optim .go-lines")
+    # …every number of the panel from the engine's optimizer_state `update` (none worked out in the page)
+    page.wait_for_function("() => { const u = flowscope.state().gpt.opt?.state?.update?.values;"
+                           " return u && document.querySelector('#gpt-optim .go-lines').textContent.includes(`t = ${u.t}`); }",
+                           timeout=10_000)
+    upd = page.evaluate("flowscope.state().gpt.opt.state.update.values")
+    assert "η·m̂/(√v̂+ε) = " in page.text_content("#gpt-optim .go-lines")
+    assert upd["before"] - upd.get("decay", 0.0) - upd["step"] == pytest.approx(upd["after"], rel=1e-5, abs=1e-9)
     assert_fits_viewport(page)
 
     # Pre-train → fine-tune: the switch is marked on the loss chart, and training goes on, on the task.
@@ -140,7 +147,7 @@ def test_transformer_trains_live_and_fine_tunes(page, server_url, shot):
     switch = wait_frame(page, "phase", timeout=5.0)
     assert switch["to"] == "finetune" and switch["samples"]["text"]
     assert page.get_attribute("#gpt-loss", "data-switches") == "1"
-    assert page.text_content("#gpt-phase") == "Fine-tune → Pre-train"
+    assert page.text_content("#gpt-phase") == "Switch back to pre-training"
     assert "before the switch" in page.text_content("#gpt-samples")
     page.keyboard.press(" ")
     page.wait_for_function(f"(() => {{ const g = flowscope.state().gpt; return g.evals.some(e => e.phase === 'finetune'"

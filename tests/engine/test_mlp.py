@@ -121,3 +121,15 @@ def test_field_is_the_network_evaluated_over_the_plane():
     direct = net.forward(x)[1][-1][0, 0]
     assert f["output"][row, col, 0] == pytest.approx(direct, rel=1e-12)
     assert f["inputs"][0, 0, 2] == pytest.approx(-36.0)  # x₁·x₂ at the top-left corner
+
+
+def test_classes_are_numbered_as_the_data_labels_them():
+    """The loss formula names the true class's output p₀, p₁, p₂ by its label, as the diagram does
+    (it said p₁…p₃ while the diagram said p₀…p₂)."""
+    from flowscope.engine.numfmt import sub
+    from flowscope.engine.trainer import Trainer
+
+    t = Trainer("mlp", {"dataset": "three", "hidden": [3], "batch_size": 1})
+    loss = next(ev for ev in (t.next_stage() for _ in t.plan) if ev.stage == "loss")
+    label = int(t.history[-1].record.y[0].argmax())
+    assert f"−ln p{sub(label)} = " in loss.formula

@@ -72,3 +72,37 @@ def test_explained_numbers_redo_the_update(name):
     assert start - n["lr"] * step == pytest.approx(n["after"], rel=1e-12) == params["w"][0]
     if name != "adamw":  # coupled decay: the g shown includes λ·w
         assert n["g"] == pytest.approx(0.05 + 0.01 * n["before"])
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.02])
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_explain_gives_the_step_itself_so_a_page_only_formats(name, weight_decay):
+    """`step` is what the rule subtracted (and `decay` AdamW's η·λ·w): before − decay − step = after."""
+    opt = make_optimizer(name, weight_decay=weight_decay)
+    params = {"w": np.array([0.5, -1.0])}
+    for g in (0.2, -0.1, 0.05):
+        opt.step(params, {"w": np.array([g, 1.0])}, 0.03, ["w"])
+    n = opt.explain("w", (0,))["values"]
+    assert n["before"] - n.get("decay", 0.0) - n["step"] == pytest.approx(n["after"], rel=1e-12)
+    assert ("decay" in n) == (name == "adamw" and weight_decay > 0)
+    expected = {"sgd": set(), "momentum": {"v", "mu", "direction"}, "nesterov": {"v", "mu", "direction"},
+                "rmsprop": {"s", "alpha", "eps", "sqrt_s"},
+                "adam": {"m", "v", "t", "c1", "c2", "m_hat", "v_hat", "denom", "direction"}}
+    assert expected[name.replace("adamw", "adam")] <= set(n)
+    if name == "rmsprop":
+        assert n["sqrt_s"] == math.sqrt(n["s"])
+
+
+def test_a_trainers_explain_says_how_the_step_was_clipped():
+    from flowscope.engine.trainer import Trainer
+
+    t = Trainer("mlp", {"hidden": [3], "optimizer": "sgd", "lr": 0.1, "clip": 0.01})
+    assert t.explain("W0", (0, 0))["values"] == {}  # no update yet: nothing to show
+    t.run(1)
+    ex = t.explain("W0", (0, 0))
+    v = ex["values"]
+    assert v["clip_scale"] == pytest.approx(0.01 / v["grad_norm"]) and v["max_norm"] == 0.01
+    assert ex["lines"][0].startswith("gradient clipped")
+    t.configure({"clip": 0.0})
+    t.run(1)
+    assert "clip_scale" not in t.explain("W0", (0, 0))["values"]

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  adamTerms, appendSeries, ATTENTION_KEEP, attentionMap, CLIP_WINDOW, defaultProbe, evalSeries, glyph, glyphText,
+  appendSeries, ATTENTION_KEEP, attentionMap, CLIP_WINDOW, defaultProbe, evalSeries, glyph, glyphText,
   initialGpt, rawChar, reduceGpt, SAMPLES_KEEP, shownAttention, shownChar, tokenize,
 } from "../../frontend/gpt/gptstate.js";
 import { initialState, reduce } from "../../frontend/state.js";
@@ -152,16 +152,6 @@ test("Adam's history belongs to one weight: choosing another clears it", () => {
   s = reduce(s, { type: "_gpt", ui: { weight: { name: "lm_head.weight", index: [0, 0] } } });
   assert.equal(s.gpt.optHistory.length, 0);
   assert.equal(s.gpt.opt, null);
-});
-
-test("adamTerms: bias correction and the step, as torch's Adam computes them", () => {
-  // After one step with gradient g: m = (1−β₁)g, v = (1−β₂)g², so m̂ = g, v̂ = g², step = −η·g/(|g|+ε).
-  const g = -0.02;
-  const a = adamTerms({ step: 1, exp_avg: 0.1 * g, exp_avg_sq: 0.01 * g * g }, { beta1: 0.9, beta2: 0.99, lr: 0.001 });
-  assert.ok(Math.abs(a.mHat - g) < 1e-15);
-  assert.ok(Math.abs(a.vHat - g * g) < 1e-15);
-  assert.ok(Math.abs(a.step - 0.001) < 1e-9, "the first step is η in size, against the gradient");
-  assert.equal(adamTerms({ step: 0 }), null);
 });
 
 test("the tokenizer: ids are places in the vocabulary; unknown characters are flagged", () => {

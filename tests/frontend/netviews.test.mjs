@@ -10,8 +10,8 @@ import { commandMessage, commandsFor, keyCommand } from "../../frontend/views/co
 import { activationList, architectureChange } from "../../frontend/views/neteditor.js";
 import { toggleFeature } from "../../frontend/views/netdata.js";
 import { lighting, stageValue } from "../../frontend/views/netgraph.js";
-import { describe, parseNumber } from "../../frontend/views/netinspect.js";
-import { initialState } from "../../frontend/state.js";
+import { describe, paramOf, parseNumber } from "../../frontend/views/netinspect.js";
+import { initialState, reduce } from "../../frontend/state.js";
 
 test("network settings in the URL: comma lists, checked item by item", () => {
   const r = readLocation("/", "?model=mlp&dataset=xor&hidden=4,2&activation=relu,tanh&features=x1,x2,x1sq", null);
@@ -148,7 +148,7 @@ test("colour scales: white at zero, the class colours at the ends, NaN never col
   assert.ok(out[2] > out[0], "ŷ at the top of the range is blue");
 });
 
-test("the card for a weight: value, latest gradient, and the update with numbers", () => {
+test("the card for a weight: value, latest gradient, and the engine's lines for its last update", () => {
   const params = { layers: [{ W: [[0.5, -0.25]], b: [0.1], activation: "sigmoid" }] };
   const st = { ...initialState(), params, lr: 0.1, grads: { 0: { step: 4, grad_W: [[0.2, -0.4]], grad_b: [0.05] } } };
   const d = describe(st, { kind: "edge", k: 0, i: 0, j: 1 }, ["x₁", "x₂"]);
@@ -156,10 +156,21 @@ test("the card for a weight: value, latest gradient, and the update with numbers
   assert.match(d.sub, /from x₂ to unit 1 of the output layer/);
   assert.deepEqual(d.rows[0], ["w", "−0.25"]);
   assert.match(d.rows[1][1], /^−0\.4 {2}\(step 4\)$/);
-  assert.equal(d.formula, "w ← w − η·∂L/∂w = −0.25 − 0.1·(−0.4) = −0.21");
+  assert.equal(d.formula, null, "no explain reply yet: no update line (the page does not work one out)");
   assert.deepEqual(d.edit, { name: "W0", index: [0, 1], value: -0.25, sym: "w" });
+  assert.deepEqual(paramOf({ kind: "edge", k: 0, i: 0, j: 1 }), { name: "W0", index: [0, 1] });
+  assert.deepEqual(paramOf({ kind: "node", layer: 0, unit: 0 }), { name: "b0", index: [0] });
+  assert.equal(paramOf({ kind: "node", layer: -1, unit: 0 }), null, "an input is no parameter");
+  // The engine's explain reply for this weight: its lines are the card's formula, as they are.
+  const lines = ["g = −0.4, step t = 4", "m ← β₁m + (1−β₁)g = −0.1,  v ← …", "w ← w − η·m̂/(√v̂ + ε) = −0.24 − 0.1·(−0.3)/0.2 = −0.25"];
+  const ex = { type: "explain", step: 4, name: "W0", index: [0, 1], optimizer: "adam", rule: "…", lines, values: { g: -0.4 } };
+  const withEx = reduce(st, ex);
+  assert.deepEqual(describe(withEx, { kind: "edge", k: 0, i: 0, j: 1 }, []).formula, ["last update (step 4, adam):", ...lines]);
+  assert.equal(describe(withEx, { kind: "edge", k: 0, i: 0, j: 0 }, []).formula, null, "another weight's reply is not this one's");
+  assert.equal(describe(withEx, { kind: "node", layer: 0, unit: 0 }, []).formula, null);
+  const noneYet = reduce(st, { ...ex, lines: ["no update yet: take a step"], values: {} });
+  assert.equal(describe(noneYet, { kind: "edge", k: 0, i: 0, j: 1 }, []).formula, null);
   const b = describe(st, { kind: "node", layer: 0, unit: 0 }, ["x₁", "x₂"]);
-  assert.equal(b.formula, "b ← b − η·∂L/∂b = 0.1 − 0.1·0.05 = 0.095");
   assert.deepEqual(b.edit, { name: "b0", index: [0], value: 0.1, sym: "b" });
   const none = describe({ ...st, grads: {} }, { kind: "edge", k: 0, i: 0, j: 0 }, []);
   assert.equal(none.formula, null);

@@ -88,24 +88,25 @@ def test_save_restart_load_gives_identical_weights(tmp_path):
     try:
         with first.connect() as ws:
             send(ws, {"type": "create", "model": "mlp", "config": {"hidden": [3], "dataset": "xor"}})
+            token = expect(ws, "session")["token"]
             expect(ws, "state")
             send(ws, {"type": "step", "unit": "epoch"})
             trained = expect(ws, "state")
             send(ws, {"type": "save", "name": "xor, one epoch"})
             saved = expect(ws, "saved")
         assert saved["steps"] == trained["step"]
-        runs = first.get("/api/runs").json()
+        runs = first.get(f"/api/runs?token={token}").json()  # a saved run is its room owner's
         assert [r["id"] for r in runs] == [saved["id"]] and runs[0]["name"] == "xor, one epoch"
     finally:
         first.stop()
     second = start_server(data_dir=tmp_path)  # a new server process state, the same data directory
     try:
-        blob = second.get(f"/api/runs/{saved['id']}/weights")
+        blob = second.get(f"/api/runs/{saved['id']}/weights?token={token}")
         assert blob.status_code == 200 and "attachment" in blob.headers["content-disposition"]
         state_dict = torch.load(io.BytesIO(blob.content), weights_only=True)
         assert state_dict["W0"].tolist() == trained["params"]["layers"][0]["W"]
         with second.connect() as ws:
-            send(ws, {"type": "load", "id": saved["id"]})
+            send(ws, {"type": "load", "id": saved["id"], "token": token})
             loaded = expect(ws, "session")
             state = expect(ws, "state")
             assert loaded["role"] == "owner" and state["params"] == trained["params"]

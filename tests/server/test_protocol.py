@@ -87,7 +87,10 @@ def check_step_numbers(model: str, st: dict[str, dict], before: dict, lr: float,
     n = len(y)
     assert len(x) == n and all(len(row) == len(before["w"]) for row in x)
 
-    w, b = st["weights"]["values"]["w"], st["weights"]["values"]["b"]
+    # a number shown must be true or absent: without a bias b is no parameter, so no b, no ∂L/∂b
+    for stage, key in (("weights", "b"), ("gradients", "grad_b"), ("update", "b")):
+        assert (key in st[stage]["values"]) == bias, f"{stage}.{key} shown only when b is a parameter"
+    w, b = st["weights"]["values"]["w"], st["weights"]["values"].get("b", 0.0)
     assert w == before["w"] and b == before["b"], "weights stage must show the parameters the step starts from"
     for name in ("input", "weights", "linear", "loss", "gradients"):
         assert st[name]["params"] == before, f"{name}: params in effect are the old ones"
@@ -111,18 +114,18 @@ def check_step_numbers(model: str, st: dict[str, dict], before: dict, lr: float,
     # from the server's own dz, too: the chain rule step by step
     grad_w = [sum(d * row[j] for d, row in zip(g["dz"], x)) for j in range(len(w))]
     assert_close(g["grad_w"], grad_w, "grad_w = Σ dz·x")
-    grad_b = sum(g["dz"]) if bias else 0.0
-    assert_close(g["grad_b"], grad_b, "grad_b = Σ dz")
+    if bias:
+        assert_close(g["grad_b"], sum(g["dz"]), "grad_b = Σ dz")
 
     u = st["update"]["values"]
     assert u["lr"] == lr
     new_w = [wi - lr * gi for wi, gi in zip(w, g["grad_w"])]
-    new_b = b - lr * g["grad_b"]
     assert_close(u["w"], new_w, "w ← w − lr·grad_w")
-    assert_close(u["b"], new_b, "b ← b − lr·grad_b")
-    assert st["update"]["params"] == {"w": u["w"], "b": u["b"]}, "update's params are the new ones"
+    if bias:
+        assert_close(u["b"], b - lr * g["grad_b"], "b ← b − lr·grad_b")
+    assert st["update"]["params"] == {"w": u["w"], "b": u.get("b", 0.0)}, "update's params are the new ones"
     if not bias:
-        assert g["grad_b"] == 0 and u["b"] == 0 and b == 0
+        assert b == 0 and st["update"]["params"]["b"] == 0
 
 
 # ----- session, dataset, state ------------------------------------------------------------------
@@ -573,9 +576,9 @@ def test_schema(live_server):
     assert "lr" in body["live"]["line"] and "seed" not in body["live"]["line"]
     mapping = body["client"]["discriminator"]["mapping"]
     assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure", "data",
-                            "set_param", "landscape", "dataset", "handover", "reclaim", "fork", "save", "load",
+                            "set_param", "landscape", "dataset", "handover", "reclaim", "allow", "fork", "save", "load",
                             "lesson", "phase", "attention", "probs", "sample", "char_loss", "optimizer_state",
-                            "explain", "kill_worker"}
+                            "explain", "measure", "kill_worker"}
 
 
 def test_index_page(live_server):

@@ -66,7 +66,10 @@ def start_server(sndbuf: int | None = None, **overrides) -> LiveServer:
     `sndbuf` caps SO_SNDBUF on the listening socket, which accepted connections inherit (Linux): a stalled
     reader then fills its buffers in a second instead of the ~4 MB loopback autotuning allows."""
     # saved runs go to a fresh temporary folder, never the user's data directory
-    base = dict(open_browser=False, send_timeout=2.0, max_sessions=1000, data_dir=tempfile.mkdtemp(prefix="fs-runs-"))
+    # every test connects from 127.0.0.1, so the per-address limits are lifted here (tests of the limits
+    # set them back); rooms of earlier tests stay for their grace period
+    base = dict(open_browser=False, send_timeout=2.0, max_sessions=1000, data_dir=tempfile.mkdtemp(prefix="fs-runs-"),
+                max_sessions_per_client=1000, max_viewers_per_client=1000, join_failures_burst=10_000)
     settings = Settings(**{**base, **overrides})
     app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -24,7 +24,7 @@ def full_batch_slice(cfg: dict, name: str, k: int) -> list[float]:
 
 
 def step_through(t: DistributedTrainer) -> dict:
-    return {ev.stage: ev.values for ev in (t.next_stage() for _ in range(len(t.plan)))}
+    return {ev.stage: ev.values.as_json() for ev in (t.next_stage() for _ in range(len(t.plan)))}
 
 
 @pytest.mark.parametrize("workers", [2, 4])

@@ -14,7 +14,10 @@ def walk(run: TransformerRun):
     rec = run.begin_step()
     before = {n: p.detach().clone() for n, p in run.model.named_parameters()}
     run.apply(rec)
-    return rec, before, {(e.stage, e.layer): run.describe(e.stage, e.layer, rec) for e in run.plan}
+    def wire(values, formula, caption):  # the values as a client gets them
+        return values.as_json(), formula, caption
+
+    return rec, before, {(e.stage, e.layer): wire(*run.describe(e.stage, e.layer, rec)) for e in run.plan}
 
 
 def test_plan_uses_the_seven_words_forward_then_back():

@@ -17,7 +17,7 @@ def test_stage_by_stage_walks_the_plan_and_applies_the_update_at_its_stage(tiny)
     events = [t.next_stage() for _ in range(len(t.plan))]
     assert [(e.stage, e.layer) for e in events] == [(p.stage, p.layer) for p in t.plan]
     assert {e.step for e in events} == {0} and t.steps_done == 1
-    assert events[-1].values["after"]["value"] != events[-1].values["before"]["value"]
+    assert events[-1].values.after["value"] != events[-1].values.before["value"]
     metrics = t.take_metrics()
     assert len(metrics) == 1 and metrics[0].test_loss is not None  # a step a person looked at is evaluated
     back = t.back(3)
@@ -70,7 +70,7 @@ def test_export_and_restore_round_trip(tiny):
     assert other.steps_done == 3 and other.gpt.steps == 3
     for (n, p), (_, q) in zip(t.gpt.model.named_parameters(), other.gpt.model.named_parameters()):
         assert torch.equal(p, q), n
-    saved["params"]["lm_head.weight"] = saved["params"]["lm_head.weight"][:2]
+    saved.params["lm_head.weight"] = saved.params["lm_head.weight"][:2]
     with pytest.raises(ValueError, match="does not fit"):
         other.restore(saved)
 

@@ -1,0 +1,80 @@
+// Compute, time, energy and cost: training tokens against the Chinchilla point (20 tokens per
+// parameter), FLOPs ≈ 6·N·D plus the attention term, time on the GPUs at the utilization (MFU) you
+// set, GPU-hours, days, energy with PUE, and cost at a $/GPU-hour you set.
+
+import { NumberField } from "./controls.js";
+import { FigureList } from "./figures.js";
+import { fmtDays, fmtTokens, fmtUsd, sig } from "./units.js";
+
+/**
+ * Where the training tokens and the Chinchilla point sit on a log axis (0..1) that holds both with
+ * a decade to spare on each side, and how many times Chinchilla's count the run uses.
+ */
+export function tokenAxis(tokens, chinchilla) {
+  if (!(tokens > 0) || !(chinchilla > 0)) return null;
+  const lo = Math.floor(Math.log10(Math.min(tokens, chinchilla))) - 1;
+  const hi = Math.ceil(Math.log10(Math.max(tokens, chinchilla))) + 1;
+  const at = (v) => (Math.log10(v) - lo) / (hi - lo);
+  return { lo, hi, tokensAt: at(tokens), chinchillaAt: at(chinchilla), times: tokens / chinchilla };
+}
+
+export function ComputePanel(root, { onSetting }) {
+  root.innerHTML = `<div class="panel-head"><span class="panel-title">Compute, time, energy, cost</span><span class="big-value" id="cmp-days"></span></div>
+    <div class="panel-controls" id="cmp-controls"></div>
+    <div class="token-axis" id="cmp-axis" aria-label="training tokens against the Chinchilla point">
+      <div class="axis-line"></div><span class="mark chin"><i></i><b></b></span><span class="mark run"><i></i><b></b></span>
+    </div>
+    <p class="token-note" id="cmp-note"></p>
+    <p class="placeholder" id="cmp-none" hidden>One training step of this model, below: it trains in seconds here, so there is no run to cost.</p>`;
+  const box = root.querySelector("#cmp-controls");
+  const c = {
+    tokens: NumberField(box, { id: "tokens", label: "tokens D", min: 1, onChange: (v) => onSetting("training", "tokens", v), width: "calc(8ch + 26px)",
+      show: (v) => (v >= 1e5 ? v.toExponential().replace("e+", "e") : String(v)),
+      title: "training tokens (e.g. 1.5e13)" }),
+    mfu: NumberField(box, { id: "mfu", label: "MFU", min: 0.001, onChange: (v) => v <= 1 && onSetting("hardware", "mfu", v), width: "calc(4ch + 26px)",
+      title: "model FLOPs utilization: the fraction of the GPUs' peak the run achieves (0–1)" }),
+    usd: NumberField(box, { id: "usd", label: "$/GPU-hour", min: 0, onChange: (v) => onSetting("hardware", "usd_per_gpu_hour", v), width: "calc(5ch + 26px)" }),
+    pue: NumberField(box, { id: "pue", label: "PUE", min: 1, onChange: (v) => onSetting("hardware", "pue", v), width: "calc(3ch + 26px)",
+      title: "power usage effectiveness: the data centre's total power ÷ the GPUs' power" }),
+  };
+  const figures = FigureList(root);
+  const $ = (id) => root.querySelector(id);
+  let last = "";
+
+  return {
+    update({ reply, figs }) {
+      c.tokens.set(reply?.training?.tokens ?? reply?.tokens);
+      c.mfu.set(reply?.hardware?.mfu);
+      c.usd.set(reply?.hardware?.usd_per_gpu_hour);
+      c.pue.set(reply?.hardware?.pue);
+      box.hidden = !reply?.hardware;
+      $("#cmp-none").hidden = !reply || !!reply.hardware;
+      const key = JSON.stringify([reply?.tokens, reply?.chinchilla_tokens, reply?.days, reply?.cost_usd]);
+      if (key !== last) {
+        last = key;
+        const parts = [reply?.days != null ? fmtDays(reply.days) : null, reply?.cost_usd != null ? fmtUsd(reply.cost_usd) : null].filter(Boolean);
+        $("#cmp-days").textContent = parts.join(" · ") || "—";
+        const axis = tokenAxis(reply?.tokens, reply?.chinchilla_tokens);
+        $("#cmp-axis").hidden = !axis;
+        if (axis) {
+          const chin = root.querySelector(".mark.chin");
+          const run = root.querySelector(".mark.run");
+          chin.style.left = `${axis.chinchillaAt * 100}%`;
+          run.style.left = `${axis.tokensAt * 100}%`;
+          chin.querySelector("b").textContent = `Chinchilla ${fmtTokens(reply.chinchilla_tokens)}`;
+          run.querySelector("b").textContent = `this run ${fmtTokens(reply.tokens)}`;
+          // Labels sit on opposite sides so two close marks do not print over each other.
+          const runRight = axis.tokensAt >= axis.chinchillaAt;
+          run.classList.toggle("below", true);
+          chin.classList.toggle("flip", runRight ? axis.chinchillaAt > 0.5 : axis.chinchillaAt < 0.5);
+          run.classList.toggle("flip", runRight ? axis.tokensAt > 0.5 : axis.tokensAt < 0.5);
+          const per = reply?.params?.total > 0 ? ` (${sig(reply.chinchilla_tokens / reply.params.total)} tokens per parameter)` : "";
+          $("#cmp-note").textContent = `${axis.times >= 1 ? `${sig(axis.times)}× ` : `${sig(1 / axis.times)}× fewer tokens than `}the compute-optimal point${per}: Chinchilla, arXiv 2203.15556.`;
+        } else {
+          $("#cmp-note").textContent = "";
+        }
+      }
+      figures.update(figs.compute);
+    },
+  };
+}

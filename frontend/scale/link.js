@@ -1,0 +1,29 @@
+// "Scale this model →" on the Transformer page: a link to the Scale page with this GPT on the
+// ladder (its layers, width, heads, context, vocabulary and batch), so the figures there — and
+// "Measure here" — are for the model just trained.
+
+import { scaleHref } from "./where.js";
+
+/** `root`: the Transformer page's probe row; the link goes first among its buttons. */
+export function ScaleLink(root) {
+  const a = document.createElement("a");
+  a.className = "gp-button scale-link";
+  a.id = "scale-link";
+  // Short: the probe row is full at 1280 pixels while training (parameters, device, tokens/s).
+  a.textContent = "Scale →";
+  a.title = "Scale this model: its memory, compute and cost on the ladder beside 8B, 70B and 405B, measured here";
+  a.style.textDecoration = "none";
+  a.style.color = "inherit";
+  a.href = "/scale?preset=transformer";
+  const bar = root.querySelector(".gp-buttons") ?? root;
+  bar.prepend(a);
+  let last = "";
+  return {
+    update(state) {
+      const href = scaleHref(state.session?.config, state.dataset?.vocab?.length);
+      if (href === last) return;
+      last = href;
+      a.href = href;
+    },
+  };
+}

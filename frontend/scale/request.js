@@ -1,0 +1,141 @@
+// Asking the engine: POST /api/scale with one request in flight at a time, and the newest settings
+// win. A change while a request is out waits as "next" (a newer change replaces it), and the reply
+// to settings that are already stale is dropped rather than drawn for one frame.
+//
+// A round trip takes longer than a frame, so the page also keeps the engine's recent replies and,
+// while idle, asks ahead for the settings one click away (the next rungs, each choice of each
+// select): a change to one of those is drawn at once from the engine's own answer. Nothing is
+// computed here. `post` is injected so node tests can drive it; the page passes postScale below.
+
+export const CACHE_SIZE = 256;
+
+/**
+ * `post(body, signal)` → Promise of {ok, status, json} (an ahead request may be given up through
+ * `signal` when a real one needs the line); `onReply(reply, body, ms, cached)` gets each reply
+ * that is still current; `onError(detail, body)` gets a refusal (422: the field it names) or a
+ * failure. Returns {want(body), prefetch(bodies), busy() → bool, cached(body) → bool}.
+ */
+export function Requester({ post, onReply, onError, now = () => Date.now(), cacheSize = CACHE_SIZE }) {
+  let inFlight = null; // {key, isAhead, ctrl}: the request being answered
+  let next = null; // the newest body asked for while one was out
+  let current = null; // the key of the settings on screen (or asked for last)
+  let ahead = []; // bodies to ask for while idle
+  const cache = new Map(); // key → reply, oldest first
+
+  const keyOf = (body) => JSON.stringify(body);
+
+  function remember(key, json) {
+    cache.delete(key);
+    cache.set(key, json);
+    while (cache.size > cacheSize) cache.delete(cache.keys().next().value);
+  }
+
+  async function send(body, isAhead) {
+    const key = keyOf(body);
+    const ctrl = typeof AbortController === "function" ? new AbortController() : null;
+    const mine = { key, isAhead, ctrl };
+    inFlight = mine;
+    const t0 = now();
+    let res = null;
+    let failure = null;
+    try {
+      res = await post(body, ctrl?.signal);
+    } catch (err) {
+      failure = err;
+    }
+    if (inFlight !== mine) return; // an ahead request given up for a real one: nothing to do
+    inFlight = null;
+    if (res?.ok) remember(key, res.json);
+    if (next) {
+      // Settings moved on while this one was out: ask for the newest (its answer may be here now).
+      const body2 = next;
+      next = null;
+      want(body2);
+      return;
+    }
+    if (!isAhead && key === current) {
+      if (failure) onError(`no answer: ${failure.message ?? failure}`, body);
+      else if (!res.ok) onError(errorDetail(res.json, res.status), body);
+      else onReply(res.json, body, now() - t0, false);
+    }
+    pump();
+  }
+
+  function pump() {
+    if (inFlight) return;
+    while (ahead.length && cache.has(keyOf(ahead[0]))) ahead.shift();
+    if (ahead.length) send(ahead.shift(), true);
+  }
+
+  function want(body) {
+    const key = keyOf(body);
+    current = key;
+    ahead = []; // what was one click from the old settings may be two from the new
+    if (cache.has(key)) {
+      next = null;
+      const json = cache.get(key);
+      remember(key, json);
+      onReply(json, body, 0, true);
+      return;
+    }
+    if (inFlight?.isAhead) {
+      // A guess is out and the user asked for something else: drop the guess, ask for this now.
+      inFlight.ctrl?.abort();
+      inFlight = null;
+    }
+    if (inFlight) next = body;
+    else send(body, false);
+  }
+
+  return {
+    want,
+    /** Ask for these while nothing else is out; a new `want` drops the rest. */
+    prefetch(bodies) {
+      ahead = bodies.filter((b) => !cache.has(keyOf(b)));
+      pump();
+    },
+    busy: () => inFlight !== null,
+    cached: (body) => cache.has(keyOf(body)),
+  };
+}
+
+/** A refusal as one line: FastAPI's 422 lists `{loc, msg}`; ours may be a plain string. */
+export function errorDetail(json, status) {
+  const d = json?.detail;
+  if (typeof d === "string") return d;
+  if (Array.isArray(d) && d.length) {
+    return d.map((e) => {
+      const loc = Array.isArray(e.loc) ? e.loc.filter((p) => p !== "body").join(".") : "";
+      return loc ? `${loc}: ${e.msg}` : String(e.msg ?? "");
+    }).join("; ");
+  }
+  return `the server answered ${status}`;
+}
+
+/** The browser's POST /api/scale (`signal` gives up on it). */
+export async function postScale(body, signal) {
+  const res = await fetch("/api/scale", {
+    method: "POST",
+    signal,
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    cache: "no-store",
+  });
+  let json = null;
+  try {
+    json = await res.json();
+  } catch {
+    json = null;
+  }
+  return { ok: res.ok, status: res.status, json };
+}
+
+/** GET /api/scale/presets (the ladder), or null. */
+export async function fetchPresets(query = "") {
+  try {
+    const res = await fetch(`/api/scale/presets${query}`, { cache: "no-store" });
+    return res.ok ? await res.json() : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,47 @@
+// The keys, said on the page: a "Keys" button in the top bar (and the ? key) opens the list. One
+// table, also the README's (docs say the same keys; tests/frontend/lessonkeys.test.mjs checks the
+// table names every key controls.js and the classroom handle).
+
+import { el, Popover } from "./popover.js";
+
+/** [keys, what they do] in the order a teacher needs them. */
+export const KEYS = [
+  ["→ or N", "next stage of the step"],
+  ["←", "back one stage"],
+  ["S", "one whole training step"],
+  ["E", "one epoch (Network page)"],
+  ["A", "one step on a single sample (Network page)"],
+  ["Space", "play / pause"],
+  ["R", "reset to the seeded start"],
+  ["PgDn / PgUp", "next / previous lesson step (what presentation clickers send); on a lesson's last step, the next lesson"],
+  ["P", "presenter mode: projector type, high contrast"],
+  ["?", "this list"],
+  ["Esc", "close a card or this list"],
+];
+
+export function KeyHelp(bar, panel) {
+  const button = el("button", { type: "button", id: "keys-button", class: "bar-button", title: "Keyboard and clicker keys (?)", "aria-label": "Keys" });
+  button.append(el("span", { class: "kb-word" }, "Keys"), el("kbd", {}, "?")); // narrow bars show only "?"
+  bar.appendChild(button);
+  panel.id = "keys-help";
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", "keys");
+  const rows = KEYS.map(([k, what]) => {
+    const tr = el("tr");
+    const th = el("th", { scope: "row" });
+    k.split(" / ").forEach((part, i) => {
+      if (i) th.append(" / ");
+      part.split(" or ").forEach((p, j) => {
+        if (j) th.append(" or ");
+        th.append(el("kbd", {}, p));
+      });
+    });
+    tr.append(th, el("td", {}, what));
+    return tr;
+  });
+  const table = el("table", { class: "keys-table" });
+  table.append(...rows);
+  panel.append(el("h2", { class: "rp-title" }, "Keys"), table);
+  const popover = Popover(button, panel);
+  return { update() {}, popover, toggle: () => popover.show(!popover.isOpen()) };
+}

@@ -1,0 +1,120 @@
+"""What a person at a phone or a projector would notice, measured in the page: boxes that overlap,
+text cut off by its box, a page wider than the screen, touch targets under 44 px, type under a
+size. Used by test_classroom_ui.py; each check returns a list of offenders (empty: fine)."""
+from __future__ import annotations
+
+# The main panels and the buttons a teacher or student uses: none may overlap another (an element
+# may sit inside another, e.g. a button in the lesson panel).
+MAIN = [
+    "#pipeline", ".workspace > .panel", ".panel-stack > .panel", "#lesson-panel", "#controls button",
+    "#room-actions .btn", ".topbar .bar-button", ".topbar .room-button", ".tabs a", "#settings .field",
+    ".lp-nav .btn", "#status .chip", ".topbar .watching",
+]
+
+_VISIBLE = """
+const visible = (e) => {
+  if (e.closest('.fs-off, [hidden]')) return false;
+  const r = e.getBoundingClientRect();
+  if (r.width < 1 || r.height < 1) return false;
+  for (let p = e; p; p = p.parentElement) {
+    const cs = getComputedStyle(p);
+    if (cs.display === 'none' || cs.visibility === 'hidden' || Number(cs.opacity) === 0) return false;
+  }
+  return true;
+};
+const label = (e) => (e.id ? '#' + e.id : e.tagName.toLowerCase() + '.' + [...e.classList].join('.')) +
+  ' "' + (e.textContent || '').trim().slice(0, 30) + '"';
+"""
+
+OVERLAPS = _VISIBLE + """
+(selectors) => {
+  const els = [...new Set(selectors.flatMap((s) => [...document.querySelectorAll(s)]))].filter(visible);
+  const out = [];
+  for (let i = 0; i < els.length; i++) for (let j = i + 1; j < els.length; j++) {
+    const a = els[i], b = els[j];
+    if (a.contains(b) || b.contains(a)) continue;
+    const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+    const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+    const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+    if (w > 1 && h > 1) out.push(`${label(a)} × ${label(b)} (${Math.round(w)}×${Math.round(h)})`);
+  }
+  return out;
+}
+"""
+
+# Text cut by its own box: an element whose overflow is hidden/clipped (or ellipsised) and whose
+# content is wider than it. Scrolling boxes (overflow auto) are not cut: they scroll.
+CLIPPED = _VISIBLE + """
+() => {
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.tagName === 'CANVAS' || e.tagName === 'svg' || e.closest('svg') || e.closest('.popover')) continue;
+    if (!(e.textContent || '').trim()) continue;
+    const cs = getComputedStyle(e);
+    const cuts = ['hidden', 'clip'].includes(cs.overflowX) || cs.textOverflow === 'ellipsis';
+    if (!cuts || !visible(e)) continue;
+    if (e.scrollWidth > e.clientWidth + 1) out.push(`${label(e)} ${e.scrollWidth}>${e.clientWidth}`);
+  }
+  return out;
+}
+"""
+
+SIDEWAYS = "() => document.documentElement.scrollWidth > window.innerWidth + 1 ? [`page is ${document.documentElement.scrollWidth} px wide`] : []"
+
+# Every button, field, slider and tab a thumb meets (a link inside a sentence, a checkbox beside its
+# label and the network diagram's own small +/− excepted).
+SMALL_TARGETS = _VISIBLE + """
+() => [...document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=file]), .tabs a')]
+  .filter((e) => visible(e) && !e.closest('.net-cols, .popover'))
+  .filter((e) => e.getBoundingClientRect().height < 44 - 0.5)
+  .map((e) => `${label(e)} ${Math.round(e.getBoundingClientRect().height)} px`)
+"""
+
+# Type smaller than `min` px in the given areas: every element that has a text node of its own.
+SMALL_TEXT = _VISIBLE + """
+([selectors, min]) => {
+  const out = [];
+  for (const root of selectors.flatMap((s) => [...document.querySelectorAll(s)])) {
+    for (const e of [root, ...root.querySelectorAll('*')]) {
+      const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own || !visible(e)) continue;
+      const px = parseFloat(getComputedStyle(e).fontSize);
+      if (px < min) out.push(`${label(e)} ${px}px`);
+    }
+  }
+  return [...new Set(out)];
+}
+"""
+
+# The controls a step needs: on screen (scrolled to on a phone) and the topmost element at their
+# centre, so a tap or click reaches them.
+CLICKABLE = """
+(ids) => ids.map((sel) => {
+  const e = document.querySelector(sel);
+  if (!e) return `${sel} missing`;
+  e.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  const r = e.getBoundingClientRect();
+  if (r.width < 1 || r.height < 1) return `${sel} not shown`;
+  if (r.left < 0 || r.top < 0 || r.right > innerWidth + 1 || r.bottom > innerHeight + 1) return `${sel} off screen`;
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return hit && (hit === e || e.contains(hit)) ? null : `${sel} covered by ${hit && (hit.id || hit.className)}`;
+}).filter(Boolean)
+"""
+
+
+def audit(page, *, phone: bool = False, min_font: float | None = None, text_areas=("body",)) -> dict:
+    """Every check at once; a dict of non-empty offender lists."""
+    found = {
+        "overlap": page.evaluate(OVERLAPS, MAIN),
+        "clipped": page.evaluate(CLIPPED),
+        "sideways": page.evaluate(SIDEWAYS),
+    }
+    if phone:
+        found["small targets"] = page.evaluate(SMALL_TARGETS)
+    if min_font:
+        found["small text"] = page.evaluate(SMALL_TEXT, [list(text_areas), min_font])
+    return {k: v for k, v in found.items() if v}
+
+
+def unreachable(page, selectors) -> list[str]:
+    return page.evaluate(CLICKABLE, list(selectors))
