@@ -14,6 +14,7 @@ returns no steps while the workers start, `watch(notify)` hears their progress.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -139,7 +140,7 @@ class DistributedTrainer(Stepper):
         resume, reached = self.checkpoint_step, self.steps_done
         pids = [self.controller.status[r]["pid"] for r in lost.lost]
         self.controller.restart()
-        survivor = next((text for r, text in lost.said.items() if r not in lost.lost), None)
+        survivor = next((_first_sentence(text) for r, text in lost.said.items() if r not in lost.lost), None)
         names = ", ".join(f"worker {r} (pid {p})" for r, p in zip(lost.lost, pids))
         self.lost.append({"ranks": lost.lost, "pids": pids, "from_step": resume, "to_step": reached,
                           "said": {str(r): t for r, t in lost.said.items()}, "restart": self.controller.generation})
@@ -310,6 +311,13 @@ class DistributedTrainer(Stepper):
                         schedule={"steps": [float(s) for s, _ in sched["curve"]], "lr": [lr for _, lr in sched["curve"]]},
                         layers=layers, loss=ev.get("train"), test_loss=ev.get("val"), accuracy=None,
                         cursor=self.cursor_view(), curve=None, diverged=self.diverged, warning=warning, gpt=gpt)
+
+
+def _first_sentence(text: str) -> str:
+    """gloo's message without its source path and advice: "RuntimeError: Connection closed by peer
+    [127.0.0.1]:4015." (the whole text stays in state.gpt.ddp.lost[].said)."""
+    text = re.sub(r"\[/[^\]]*\]\s*", "", text)  # "[/__w/pytorch/…/pair.cc:553] "
+    return text.split(". ")[0].rstrip(".") + "."
 
 
 class RankZero:
