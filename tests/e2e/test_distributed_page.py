@@ -24,6 +24,7 @@ def test_two_workers_step_through_allreduce_and_survive_a_kill(page, server_url,
     stages = session["stages"]
     assert stages[-3:] == ["gradients", "allreduce", "update"]
     assert page.is_visible("#gpt-workers")
+    assert page.input_value("#settings [name=workers]") == "2"  # the setting, from the engine's schema
     assert page.eval_on_selector_all("#gpt-workers tbody tr", "els => els.length") == 2
     shot(page, "distributed-starting")
     page.wait_for_function(DDP_READY, timeout=120_000)
