@@ -32,7 +32,7 @@ export function gptDefaults(config) {
 
 const FIELD_TITLES = {
   lr: "rate η", grad_clip: "clip ‖g‖", n_layer: "blocks", n_head: "heads", n_embd: "width", task: "task B",
-  speed: "steps/s", block_size: "context", batch_size: "batch",
+  speed: "steps/s", block_size: "context", batch_size: "batch", workers: "workers",
 };
 
 /** Short form labels in the /api/schema reply (the settings form reads titles from it). */
