@@ -41,7 +41,8 @@ def table(runner) -> dict[type, callable]:
 
     def watch(trainer) -> None:
         if hasattr(trainer, "watch"):  # data-parallel workers start in the background: show their progress
-            trainer.watch(lambda: None if runner.stopping else runner.submit(WorkersChanged(), None))
+            trainer.watch(lambda: None if runner.stopping else runner.submit(WorkersChanged(), None),
+                          lambda: runner.stopping)
 
     watch(runner.trainer)
 

@@ -48,7 +48,7 @@ class DistributedTrainer(Stepper):
             raise ValueError("; ".join(problems))
         self.config, self.budget, self.timeout, self.start_timeout = cfg, budget, timeout, start_timeout
         self.controller: Controller | None = None
-        self._notify = None
+        self._notify = self._stopping = None
         super().__init__(history_steps)
         self.reset()
 
@@ -75,9 +75,11 @@ class DistributedTrainer(Stepper):
                                      self.timeout, self.start_timeout, on_change=self._changed)
         self.controller.start()
 
-    def watch(self, notify) -> None:
-        """`notify()` is called (from another thread) when a worker reports start-up progress."""
+    def watch(self, notify, stopping=None) -> None:
+        """`notify()` is called (from another thread) when a worker reports start-up progress;
+        `stopping()` True means the caller is ending: stop waiting for workers that are starting."""
         self._notify = notify
+        self._stopping = stopping
 
     def _changed(self) -> None:
         if self._notify:
@@ -130,6 +132,9 @@ class DistributedTrainer(Stepper):
     # ----- talking to the workers --------------------------------------------------------------
     def _call(self, op: str, ranks=None, **args) -> list[dict]:
         try:
+            while not self.controller.wait_ready(0.5):  # starting: seconds; a closing room stops waiting
+                if self._stopping and self._stopping():
+                    raise ValueError("the room is closing")
             return self.controller.call(op, ranks, **args)
         except WorkersFailed as exc:
             raise ValueError(f"the workers could not start: {exc}") from None

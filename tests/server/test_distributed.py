@@ -119,7 +119,8 @@ def test_configure_switches_workers_and_shutdown_leaves_none(server_factory):
         assert state["config"]["workers"] == 1 and all(gone(p) for p in pids)
         send(ws, {"type": "configure", "config": {"workers": 2}})
         pids = workers_of(until(ws, lambda m: m["type"] == "state" and workers_of(m)))
-    srv.stop()  # while the workers may still be starting
+        send(ws, {"type": "step", "unit": "stage"})  # the room's thread waits for the workers to start …
+    srv.stop()  # … and the shutdown ends that wait: the workers may still be starting
     deadline = time.monotonic() + 10
     while not all(gone(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
