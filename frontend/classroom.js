@@ -96,6 +96,8 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
     if (url !== location.pathname + location.search) history.replaceState(null, "", url);
   }
 
+  const restoredSaid = new Set(); // rooms whose return from a checkpoint was already told
+
   /** Every server message passes here first: returns it (maybe reworded), or null to drop it. */
   function intercept(msg) {
     if (msg.type === "session") {
@@ -109,6 +111,12 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
         return null;
       }
       const before = getState().session;
+      // A room back from its checkpoint (the server restarted, or it sat empty): say from where, once.
+      if (msg.restored && !restoredSaid.has(msg.id)) {
+        restoredSaid.add(msg.id);
+        const at = new Date(msg.restored.saved * 1000).toLocaleTimeString();
+        toast(`Room ${msg.id} is back as it was saved at ${at}: step ${msg.restored.step}, same code.`);
+      }
       if (before && before.id !== msg.id && msg.role === "owner" && !created) toast(`Room ${msg.id} is your own now: experiment freely.`);
       // Losing control is said at once, with the reason, not when a key is next refused.
       if (before && before.id === msg.id && before.role !== "viewer" && msg.role === "viewer") toast(lostControl(getState().room));

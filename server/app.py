@@ -21,6 +21,7 @@ from .hosts import BodyLimit, HostCheck, quiet_uvicorn
 from .lessons import Lesson
 from .protocol import json_schema
 from .scale import router as scale_router
+from .roomstore import RoomStore
 from .sessions import Registry
 from .settings import Settings
 from .store import RUN_ID_PATTERN, RunStore
@@ -38,7 +39,8 @@ OwnerQuery = Annotated[str | None, Query(alias="token", pattern=r"^[A-Za-z0-9_-]
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    registry = Registry(settings)
+    checkpoints = RoomStore(settings.data_dir, settings.room_days) if settings.persist_rooms else None
+    registry = Registry(settings, checkpoints)
     store = RunStore(settings.data_dir, settings.max_saved_runs, int(settings.max_saved_mb * 2**20),
                      settings.max_saved_runs_per_owner)
 
@@ -47,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.stopped = registry.close()  # False: a trainer is still inside torch (cli.main exits at once)
         store.close()
+        if checkpoints and app.state.stopped:  # a runner still inside torch writes its checkpoint when it stops
+            checkpoints.close()
 
     app = FastAPI(title="Flowscope", version=flowscope.__version__, lifespan=lifespan)
     app.state.settings, app.state.registry, app.state.store = settings, registry, store

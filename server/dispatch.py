@@ -3,6 +3,7 @@ session's runner. Who may send what (owner, any member) is decided here."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from pydantic import ValidationError
@@ -33,6 +34,7 @@ class Rooms:
     def __init__(self, registry: Registry, store: RunStore):
         self.registry, self.store = registry, store
         self.builds = asyncio.Semaphore(registry.settings.max_builds)
+        self.restoring: dict[str, asyncio.Future] = {}  # code → its restore in progress
 
     async def build(self, model: str, config: dict, custom=None, restore=None):
         """A new trainer, built (and its first losses evaluated, and a saved run `restore`d into it)
@@ -48,6 +50,34 @@ class Rooms:
 
         async with self.builds:
             return await asyncio.to_thread(build)
+
+    async def bring_back(self, code: str) -> None:
+        """If `code` is not a live room but has a checkpoint, restore it (built off the event loop;
+        one restore per code, however many join at once). Failures are logged: the join then says
+        there is no such room."""
+        registry, code = self.registry, code.strip().upper()
+        if registry.checkpoints is None or code in registry.sessions:
+            return
+        if code not in self.restoring:
+            self.restoring[code] = asyncio.ensure_future(self._restore(code))
+        try:
+            await asyncio.shield(self.restoring[code])
+        finally:
+            if self.restoring.get(code) is not None and self.restoring[code].done():
+                self.restoring.pop(code, None)
+
+    async def _restore(self, code: str) -> None:
+        registry = self.registry
+        try:
+            saved = await asyncio.to_thread(registry.checkpoints.get, code)
+            if saved is None or code in registry.sessions:
+                return
+            run = saved.packed.unpack()
+            trainer = await self.build(run.model, run.config, run.custom, restore=run)
+            if code not in registry.sessions:
+                registry.restore(saved, trainer)
+        except Exception:
+            log.exception("room %s could not be brought back from its checkpoint", code)
 
 
 async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: Settings) -> None:
@@ -75,6 +105,11 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
         try:
             if isinstance(msg, Create):
                 await create(msg, client, rooms, reply)
+            elif isinstance(msg, Join):
+                with contextlib.suppress(TooMany):  # a guesser past its limit reads no checkpoint (join says why)
+                    rooms.registry.joins.check(client.address)
+                    await rooms.bring_back(msg.session)  # a room kept from before a restart, or emptied a while ago
+                dispatch(msg, client, rooms, reply)
             elif isinstance(msg, Load):
                 await load_run(msg.id, client, rooms, reply, msg.token)
             else:

@@ -48,7 +48,8 @@ def table(runner) -> dict[type, callable]:
 
     def hello(c: Hello, client, role, frames) -> bool:
         trainer = t()
-        out = [(encode(m.session_msg(runner.code, runner.model, c.role, trainer, c.you, c.token)), False),
+        out = [(encode(m.session_msg(runner.code, runner.model, c.role, trainer, c.you, c.token, runner.restored)),
+                False),
                (encode(m.dataset_msg(trainer)), False),
                (encode(m.state_msg(trainer, runner.playing)), True)]
         field = runner.field_frame()

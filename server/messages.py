@@ -10,10 +10,11 @@ def plan_items(plan) -> list[PlanItem]:
     return [PlanItem(**entry.to_dict()) for entry in plan]
 
 
-def session_msg(code: str, model: str, role: str, trainer, you: str, token: str | None = None) -> SessionMsg:
+def session_msg(code: str, model: str, role: str, trainer, you: str, token: str | None = None,
+                restored: dict | None = None) -> SessionMsg:
     plan = trainer.plan
     return SessionMsg(id=code, model=model, role=role, you=you, token=token, config=trainer.config.to_dict(),
-                      stages=[entry.stage for entry in plan], plan=plan_items(plan))
+                      stages=[entry.stage for entry in plan], plan=plan_items(plan), restored=restored)
 
 
 def plan_msg(plan) -> PlanMsg:

@@ -30,6 +30,11 @@ class PlanItem(Out):
     short: str  # `part` in a few characters, for a pill ("1", "out", "attn 1"), else ""
 
 
+class Restored(Out):
+    step: int  # the step the checkpoint held
+    saved: float  # when it was written (seconds since the epoch)
+
+
 class SessionMsg(Out):
     type: Literal["session"] = "session"
     id: str
@@ -41,6 +46,7 @@ class SessionMsg(Out):
     config: dict[str, Any]
     stages: list[str]  # the plan's stage names, in order (kept for older clients: `plan` has them)
     plan: list[PlanItem]
+    restored: Optional[Restored] = None  # the room came back from a checkpoint (after a restart): from where
 
 
 class PlanMsg(Out):

@@ -38,6 +38,7 @@ Publish = Callable[[list[tuple[str, bool]], Any], None]
 
 MAX_PENDING = 64  # commands waiting in one room's queue; past this the sender is told the room is busy
 CHUNK_SECONDS = 0.03  # a long command's work between two looks at the queue
+CHECKPOINT_SECONDS = 5.0  # a working room writes its checkpoint this often (an idle one at once)
 PUBLISH_SECONDS = 0.25  # a long command's progress (metrics, state) reaches the room this often
 YIELD_SECONDS = 0.002  # then the thread sleeps this long: the event loop (one GIL) answers meanwhile
 SWITCH_SECONDS = 0.001  # how often the interpreter hands the GIL on (see Runner.start)
@@ -124,7 +125,7 @@ AT_ONCE = (*_INTERNAL, *handlers.AT_ONCE)  # taken even while a long command run
 
 class Runner:
     def __init__(self, code: str, model: str, config: dict, settings, publish: Publish, on_loop: Callable,
-                 trainer=None):
+                 trainer=None, persist: Callable | None = None):
         self.code, self.model, self.settings, self.publish, self.on_loop = code, model, settings, publish, on_loop
         # a given trainer (built off the event loop, a fork, a loaded run) or a new one
         self.trainer = trainer or make_trainer(model, config, settings.history_steps, budget=settings.budget)
@@ -138,6 +139,10 @@ class Runner:
         self.last_tick = self.next_tick = 0.0
         self.field_version = -1  # the Trainer.version the last field frame showed
         self.plan = self.trainer.plan  # the plan the room was last told (in `session`, or a `plan` frame)
+        # checkpoints (server/roomstore.py): persist(packed run) writes one; the room's meta (lesson,
+        # permissions) changing sets meta_dirty; `restored` says where a restored room came back from
+        self.persist, self.meta_dirty, self.restored = persist, False, None
+        self.saved_version, self.saved_at = None, time.monotonic()  # None: not written yet (a new room is)
         self.handlers = handlers.table(self)
         PEOPLE.rooms.add(self)
         self.thread = threading.Thread(target=self._loop, name=f"trainer-{code}", daemon=True)
@@ -184,6 +189,7 @@ class Runner:
             self._serve()
         finally:
             self._forget_queue()
+            self.checkpoint()  # a shutdown or an emptied room: the run as it is now
             close = getattr(self.trainer, "close", None)  # a trainer with processes of its own ends them
             if close:
                 close()
@@ -208,6 +214,9 @@ class Runner:
                 self._guard(None, None, frames, lambda: self._tick(frames))
             if frames:
                 self.publish(frames, None)
+            idle = not (self.playing or self.job or self.commands.qsize())
+            if idle or time.monotonic() - self.saved_at >= CHECKPOINT_SECONDS:
+                self.checkpoint()  # falling idle (a pause, a step), or every few seconds while it works
             if self.job:
                 time.sleep(YIELD_SECONDS)
 
@@ -342,6 +351,19 @@ class Runner:
         if arrays is None:
             return None
         return encode_tensors({"type": "field", "step": self.trainer.steps_done, "span": SPAN}, arrays)
+
+    def checkpoint(self) -> None:
+        """Write the room's checkpoint if anything changed since the last; a failure is logged, and the
+        room goes on (a run that can't be exported simply isn't kept)."""
+        t = self.trainer
+        if self.persist is None or (t.version == self.saved_version and not self.meta_dirty):
+            return
+        self.saved_version, self.saved_at, self.meta_dirty = t.version, time.monotonic(), False
+        try:
+            self.persist(t.export().pack())
+        except Exception:
+            log.exception("room %s: the checkpoint could not be written; it is not kept from now on", self.code)
+            self.persist = None
 
     def reply(self, client, *messages) -> None:
         """Answer the asker alone."""

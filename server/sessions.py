@@ -17,7 +17,7 @@ GRACE_SECONDS = 120  # an empty session waits this long for its owner to come ba
 
 class Session:
     def __init__(self, code: str, model: str, config: dict, settings, loop: asyncio.AbstractEventLoop,
-                 trainer=None, owner_token: str | None = None):
+                 trainer=None, owner_token: str | None = None, checkpoints=None):
         self.code, self.model, self.loop = code, model, loop
         # the creator's: never in links, never to others. A loaded run keeps the token it was saved under,
         # so what its owner saves next lands in the same list of runs.
@@ -30,8 +30,18 @@ class Session:
         self.lesson: LessonMsg | None = None  # where the room is in a lesson, for late joiners
         self.creator: str | None = None  # the creating client's address, for per-client limits
         self.expiry: asyncio.TimerHandle | None = None
+        self.checkpoints = checkpoints  # a RoomStore (roomstore.py), or None: the room lives in memory only
         self.runner = Runner(code, model, config, settings, self._publish,
-                             lambda fn, *args: loop.call_soon_threadsafe(fn, *args), trainer)
+                             lambda fn, *args: loop.call_soon_threadsafe(fn, *args), trainer,
+                             self._persist if checkpoints else None)
+
+    def meta(self) -> dict:
+        """What makes this run the class's room, kept beside it in a checkpoint."""
+        return {"lesson": self.lesson.model_dump() if self.lesson else None, "allow_save": self.allow_save}
+
+    def _persist(self, packed) -> None:
+        """Called on the runner's thread (runner.checkpoint)."""
+        self.checkpoints.put(self.code, self.model, self.owner_token, self.meta(), packed)
 
     def _publish(self, frames, to) -> None:
         """Called from the runner thread: hop onto the event loop."""
@@ -64,6 +74,7 @@ class Session:
 
     def move_lesson(self, lesson_id: str, step: int) -> None:
         self.lesson = LessonMsg(id=lesson_id, step=step)
+        self.runner.meta_dirty = True
         self.runner.submit(Relay([(encode(self.lesson), False)]), None)
 
     def role(self, client: Client) -> str | None:
@@ -128,16 +139,18 @@ class JoinLimiter:
 
 
 class Registry:
-    def __init__(self, settings):
+    def __init__(self, settings, checkpoints=None):
         self.settings = settings
+        self.checkpoints = checkpoints  # a RoomStore: rooms come back after a restart (None: they don't)
         self.sessions: dict[str, Session] = {}
         self.where: dict[Client, Session] = {}
         self.joins = JoinLimiter(settings.join_failures_burst, settings.join_failures_per_minute)
 
     def _new_code(self) -> str:
+        kept = self.checkpoints.codes() if self.checkpoints else set()  # a room that may come back keeps its code
         while True:
             code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-            if code not in self.sessions:
+            if code not in self.sessions and code not in kept:
                 return code
 
     def create(self, model: str, config: dict, owner: Client, trainer=None, token: str | None = None) -> Session:
@@ -146,7 +159,8 @@ class Registry:
         self.check_room_for(owner)
         code = self._new_code()
         # built first: a config the trainer refuses must leave the client where it was
-        session = Session(code, model, config, self.settings, asyncio.get_running_loop(), trainer, token)
+        session = Session(code, model, config, self.settings, asyncio.get_running_loop(), trainer, token,
+                          self.checkpoints)
         self.leave(owner)
         session.runner.start()
         self.sessions[code] = session
@@ -172,6 +186,21 @@ class Registry:
         if len(mine) >= limit:
             raise TooMany(f"You have {limit} sessions in use already (the most one computer may have here, "
                           "max_sessions_per_client); close one first.")
+
+    def restore(self, saved, trainer) -> Session:
+        """A room back from its checkpoint (roomstore.RoomCheckpoint), with the trainer restored from it:
+        the same code, the same owner token, the same lesson step. Nobody is in it yet (join follows)."""
+        session = Session(saved.code, saved.model, trainer.config.to_dict(), self.settings, asyncio.get_running_loop(),
+                          trainer, saved.owner_token, self.checkpoints)
+        lesson = saved.meta.get("lesson")
+        session.lesson = LessonMsg(**lesson) if lesson else None
+        session.allow_save = bool(saved.meta.get("allow_save"))
+        session.runner.restored = {"step": saved.packed.steps, "saved": saved.updated}
+        session.runner.start()
+        self.sessions[saved.code] = session
+        session.emptied = time.monotonic()
+        session.expiry = session.loop.call_later(GRACE_SECONDS, self._expire, saved.code)
+        return session
 
     def join(self, code: str, client: Client, token: str | None = None) -> Session:
         self.joins.check(client.address)
@@ -224,7 +253,8 @@ class Registry:
             self._close(session)
 
     def _close(self, session: Session) -> None:
-        """End an empty room now: its runner stops, its code is free."""
+        """End an empty room now: its runner stops (writing its last checkpoint, when rooms are kept:
+        the code brings the run back later, until the checkpoint expires)."""
         if session.expiry:
             session.expiry.cancel()
             session.expiry = None

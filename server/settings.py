@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 << 10, ge=1024)  # bigger HTTP request bodies (POST /api/scale) get 413
     ws_max_size: int = 16 << 20  # bigger than this and uvicorn closes the socket (1009)
     shutdown_seconds: float = Field(1.5, gt=0)  # Ctrl+C/SIGTERM: how long training threads get to stop
+    # rooms outlive the server: checkpointed to the data directory (roomstore.py) and kept this long
+    # after their last change; the same code then brings the same run back, its owner's token still owns it
+    persist_rooms: bool = True
+    room_days: float = Field(1.0, gt=0)
 
     @property
     def budget(self) -> tuple[float, float]:

@@ -16,9 +16,8 @@ from __future__ import annotations
 import math
 import re
 
-import numpy as np
-
 from ..config import live_keys
+from ..export import RunExport
 from ..flow import PlanEntry, Snapshot, StepMetrics
 from ..stepper import Stepper, StepTrace
 from ..transformer.budget import refusal
@@ -26,6 +25,7 @@ from ..transformer.config import TransformerConfig
 from ..transformer.run import TransformerRun
 from . import story
 from .controller import Controller, WorkerLost, WorkersFailed
+from .worker import run_export
 
 EVAL_EVERY = 100  # as the one-process trainer: held-out losses cost about ten steps
 BASELINE_KEEP = 300  # the one-process run's latest losses sent in each state (the page keeps the rest)
@@ -267,12 +267,16 @@ class DistributedTrainer(Stepper):
     def explain(self, name: str, index) -> dict:
         raise ValueError("the transformer trains with torch.optim: ask 'optimizer_state' for a weight's m and v")
 
-    def export(self) -> dict:
-        """Rank 0's parameters (every replica holds the same), as the one-process trainer exports them."""
-        params = self._call("export", [0])[0]["params"]
-        return {"model": "transformer", "config": {**self.config.to_dict(), "workers": 1}, "steps": self.steps_done,
-                "phase": "pretrain", "metrics": [],
-                "params": {k: np.frombuffer(b, dtype=np.float32).reshape(shape).copy() for k, (shape, b) in params.items()}}
+    def export(self) -> RunExport:
+        """Rank 0's run (every replica holds the same) as the one-process GPT exports it — weights,
+        optimizer, schedule, batch order — with `workers: 1`: a saved or restored copy goes on in one
+        process, exactly where this one is. Before the workers are first ready: the local step-0 copy."""
+        if not self.controller.ready and self.steps_done == 0:
+            saved = run_export(self.local, 0)
+        else:
+            saved = self._call("export", [0])[0]["export"]
+        saved.config = {**saved.config, **self.config.to_dict(), "workers": 1}
+        return saved
 
     # ----- views -----------------------------------------------------------------------------
     def dataset_view(self) -> dict:

@@ -166,9 +166,8 @@ def _sharded_run_class():
                 if msg["name"] not in LOOKS:
                     raise ValueError(f"'{msg['name']}' is not a look")
                 return {"result": getattr(self, msg["name"])(*msg["args"])}
-            if op == "export":
-                return {"params": {k: (list(v.shape), v.detach().float().cpu().numpy().tobytes())
-                                   for k, v in self.model.state_dict().items()}}
+            if op == "export":  # a RunExport (NumPy arrays and plain values), as the one-process GPT writes it
+                return {"export": run_export(self, self.steps)}
             if op == "ping":  # one tiny collective: after a peer died, it fails (or times out) here
                 t = torch.ones(1, device=self.device)
                 dist.all_reduce(t)
@@ -244,6 +243,16 @@ def _sharded_run_class():
 
 
 LOOKS = ("attention", "next_token_probs", "sample", "per_char_loss", "optimizer_state", "task_accuracy")
+
+
+def run_export(run, steps: int):
+    """engine/export.py's RunExport of a TransformerRun, by GPTTrainer.export itself (its `self` needs
+    only gpt, config and steps_done): weights, optimizer state, schedule, batch order, recent losses."""
+    from types import SimpleNamespace
+
+    from ..transformer.trainer import GPTTrainer
+
+    return GPTTrainer.export(SimpleNamespace(gpt=run, config=run.config, steps_done=steps))
 
 
 _SHARDED = []  # the class, once built

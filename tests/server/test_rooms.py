@@ -192,9 +192,9 @@ def test_an_empty_room_waits_for_its_owner_then_expires(live_server, monkeypatch
         time.sleep(0.02)
     runner.thread.join(timeout=2)
     assert not runner.thread.is_alive(), "an expired session's trainer thread must stop"
-    with live_server.connect() as late:
-        send(late, {"type": "join", "session": code})
-        assert recv(late)["code"] == "no_session"
+    with live_server.connect() as late:  # its checkpoint brings it back, as it was (roomstore.py)
+        session, _, state = join(late, code)
+        assert state["step"] == 3 and session["restored"]["step"] == 3
 
 
 # ----- Origin and Host --------------------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""Rooms survive a restart (issue 13): the real `flowscope` process is stopped mid-run — politely
+(SIGTERM) or not (SIGKILL) — and started again on the same data directory; the same code brings the
+same run back (step, weights, lesson position), and the owner's token still owns it."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from test_shutdown import TINY, _free_port, _wait_for
+from ws_helpers import ws_connect
+
+
+def serve(port: int, data_dir) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "flowscope.server.cli", "--port", str(port), "--no-browser",
+                             "--data-dir", str(data_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode(errors="replace")
+        time.sleep(0.1)
+
+
+def first_of(ws, kinds: set[str], timeout: float = 60) -> dict:
+    """The first message of each kind, in whatever order they come."""
+    got, deadline = {}, time.monotonic() + timeout
+    while set(got) != kinds:
+        raw = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+        if isinstance(raw, str) and (msg := json.loads(raw))["type"] in kinds:
+            got.setdefault(msg["type"], msg)
+    return got
+
+
+def stop(proc: subprocess.Popen, sig) -> None:
+    proc.send_signal(sig)
+    proc.wait(timeout=15)
+
+
+@pytest.mark.parametrize("model,config,sig", [
+    ("mlp", {"hidden": [3]}, signal.SIGKILL),
+    ("transformer", TINY, signal.SIGTERM),
+], ids=["network-killed", "transformer-terminated"])
+def test_a_room_comes_back_after_a_restart(tmp_path, model, config, sig):
+    port = _free_port()
+    proc = serve(port, tmp_path)
+    url = f"ws://127.0.0.1:{port}/ws"
+    try:
+        with ws_connect(url) as ws:
+            ws.send(json.dumps({"type": "create", "model": model, "config": config}))
+            session = _wait_for(ws, "session")
+            ws.send(json.dumps({"type": "lesson", "id": "neuron-flow", "step": 2}))
+            _wait_for(ws, "lesson")
+            ws.send(json.dumps({"type": "step", "unit": "step", "count": 7}))
+            while (state := _wait_for(ws, "state"))["step"] < 7:
+                pass
+            time.sleep(0.5)  # idle now: its checkpoint is written (even a kill -9 keeps it)
+            stop(proc, sig)
+        proc = serve(port, tmp_path)
+        with ws_connect(url) as ws:  # the owner's page reconnects with its code and token
+            ws.send(json.dumps({"type": "join", "session": session["id"], "token": session["token"]}))
+            got = first_of(ws, {"session", "state", "lesson"})  # `state` rides a mailbox: any order after session
+            back, again = got["session"], got["state"]
+            assert back["id"] == session["id"] and back["role"] == "owner" and back["restored"]["step"] == 7
+            assert again["step"] == 7 and again["params"] == state["params"]
+            assert got["lesson"] == {"type": "lesson", "id": "neuron-flow", "step": 2}
+            ws.send(json.dumps({"type": "step", "unit": "step"}))  # and it trains on from there
+            assert _wait_for(ws, "state")["step"] == 8
+        with ws_connect(url) as viewer:  # a student's phone: the same code, watching
+            viewer.send(json.dumps({"type": "join", "session": session["id"]}))
+            assert _wait_for(viewer, "session")["role"] == "viewer"
+    finally:
+        if proc.poll() is None:
+            stop(proc, signal.SIGTERM)
+
+
+def test_a_wrong_token_does_not_own_a_restored_room(tmp_path):
+    port = _free_port()
+    proc = serve(port, tmp_path)
+    try:
+        with ws_connect(f"ws://127.0.0.1:{port}/ws") as ws:
+            ws.send(json.dumps({"type": "create", "model": "neuron"}))
+            session = _wait_for(ws, "session")
+            _wait_for(ws, "state")
+        stop(proc, signal.SIGTERM)
+        proc = serve(port, tmp_path)
+        with ws_connect(f"ws://127.0.0.1:{port}/ws") as ws:
+            ws.send(json.dumps({"type": "join", "session": session["id"], "token": "not-the-token"}))
+            assert _wait_for(ws, "error")["code"] == "not_owner"
+    finally:
+        if proc.poll() is None:
+            stop(proc, signal.SIGTERM)
