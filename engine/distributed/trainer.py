@@ -69,6 +69,7 @@ class DistributedTrainer(Stepper):
         self.per_rank: list[dict] = []  # per rank: checksum, loss, tokens/s after the latest command
         self.comm: dict | None = None
         self.checkpoint_step = 0
+        self._exported: RunExport | None = None  # the last export of rank 0's run
         self.evaluated, self.evaluated_at = self.local.evaluate(), 0
         self.start_loss = self.evaluated["train"]
         self.controller = Controller(self.config.to_dict(), self.config.workers, self.config.checkpoint_every,
@@ -270,11 +271,14 @@ class DistributedTrainer(Stepper):
     def export(self) -> RunExport:
         """Rank 0's run (every replica holds the same) as the one-process GPT exports it — weights,
         optimizer, schedule, batch order — with `workers: 1`: a saved or restored copy goes on in one
-        process, exactly where this one is. Before the workers are first ready: the local step-0 copy."""
-        if not self.controller.ready and self.steps_done == 0:
-            saved = run_export(self.local, 0)
-        else:
-            saved = self._call("export", [0])[0]["export"]
+        process, exactly where this one is. While the workers (re)start it doesn't wait for them (the
+        room checkpoints itself when idle): step 0's local copy, or the last export (older, but whole)."""
+        if not self.controller.ready and (self.steps_done == 0 or self._exported is not None):
+            return self._exported if self.steps_done else self._one_process(run_export(self.local, 0))
+        self._exported = self._one_process(self._call("export", [0])[0]["export"])
+        return self._exported
+
+    def _one_process(self, saved: RunExport) -> RunExport:
         saved.config = {**saved.config, **self.config.to_dict(), "workers": 1}
         return saved
 
