@@ -1,6 +1,7 @@
 """The stage vocabulary, and the records a training step produces.
 
-A step is a trace: the same seven words for every model, from one neuron to a transformer. Deeper
+A step is a trace: the same seven words for every model (an eighth, `allreduce`, when several
+workers train one model), from one neuron to a transformer. Deeper
 models repeat `linear`/`activation` per layer going forward and `gradients` per layer going back.
 """
 from __future__ import annotations
@@ -8,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-STAGES = ("input", "weights", "linear", "activation", "loss", "gradients", "update")
+STAGES = ("input", "weights", "linear", "activation", "loss", "gradients", "allreduce", "update")
 
-# Stages after the loss run right to left in the picture: the gradient flows back.
-BACKWARD = frozenset({"gradients", "update"})
+# Stages after the loss run right to left in the picture: the gradient flows back. `allreduce` (only
+# with data-parallel workers, engine/distributed) averages the workers' gradients between the two.
+BACKWARD = frozenset({"gradients", "allreduce", "update"})
 
 # Each stage's one title, the same for every model (the page shows these words, never its own).
 STAGE_TITLES = {"input": "Input", "weights": "Weights", "linear": "Linear combination", "activation": "Activation",
-                "loss": "Loss", "gradients": "Gradients", "update": "Update"}
+                "loss": "Loss", "gradients": "Gradients", "allreduce": "All-reduce", "update": "Update"}
 
 
 @dataclass(frozen=True)

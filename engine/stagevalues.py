@@ -219,8 +219,49 @@ class GPTUpdate(Values):
     optimizer: str
 
 
+# ----- the character GPT trained by N data-parallel workers (engine/distributed/story.py) ----------------
+# The one-process values, told from worker 0's shard, plus what every worker did.
+@dataclass
+class GPTInputDDP(GPTInput):
+    shards: list[dict[str, Any]]  # per rank: rank, rows (each window's text), first_row, count
+
+
+@dataclass
+class GPTLossDDP(GPTLoss):
+    workers: list[dict[str, Any]]  # per rank: rank, loss (its own shard's mean); `loss` is the global batch's
+    rank0_loss: float
+
+
+@dataclass
+class GPTGradientsDDP(GPTGradients):
+    # per rank: rank, loss, grad_norm (its own ‖g‖ before the all-reduce), grad_slice (the first entries
+    # of `param`'s gradient before the all-reduce), param
+    workers: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class GPTUpdateDDP(GPTUpdate):
+    workers: list[dict[str, Any]] | None = None  # per rank: rank, param_checksum (SHA-1 of its parameters)
+
+
+@dataclass
+class AllReduce(Values):
+    """The workers' gradients averaged: one named tensor's first entries before and after, on every rank."""
+
+    param: str
+    workers: int  # N
+    before: list[dict[str, Any]]  # per rank: rank, grad_slice
+    after: list[dict[str, Any]]  # the same, after: equal on every rank
+    gradient_bytes: int  # one replica's gradient
+    bytes_per_worker: int  # a ring all-reduce: 2(N−1)/N × gradient_bytes
+    seconds: float  # the slowest rank: buckets handed over → reduced buckets back
+    seconds_per_rank: list[float]
+    buckets: int
+    grad_norms: list[float]  # each rank's own ‖g‖ before
+
+
 # what a `stage` message's values may be (the server's StageMsg types them with this)
 StageValues = Union[UnitInput, UnitWeights, UnitLinear, UnitActivation, UnitLoss, UnitGradients, UnitUpdate,
                     NetInput, NetWeights, NetLinear, NetActivation, NetLoss, NetGradients, NetUpdate,
                     GPTInput, GPTWeights, GPTScores, GPTAttention, GPTMLPLinear, GPTMLPActivation, GPTLoss,
-                    GPTGradients, GPTUpdate]
+                    GPTGradients, GPTUpdate, GPTInputDDP, GPTLossDDP, GPTGradientsDDP, GPTUpdateDDP, AllReduce]

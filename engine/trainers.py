@@ -1,4 +1,4 @@
-"""The one way to get a trainer for a model name: the NumPy Trainer, or the GPT's."""
+"""The one way to get a trainer for a model name: the NumPy Trainer, the GPT's, or the data-parallel GPT's."""
 from __future__ import annotations
 
 from .trainer import Trainer
@@ -8,6 +8,11 @@ def make_trainer(model: str, config: dict | None = None, history_steps: int = 50
                  budget: tuple[float | None, float | None] = (None, None)):
     """`budget`: the most memory (bytes) and work per command (FLOPs) a model may cost (the GPT's)."""
     if model == "transformer":
+        workers = getattr(config, "workers", None) or (config or {}).get("workers", 1)
+        if workers > 1:  # several processes under torch.distributed (engine/distributed)
+            from .distributed.trainer import DistributedTrainer
+
+            return DistributedTrainer(config, history_steps, budget)
         from .transformer.trainer import GPTTrainer  # imports torch (~2 s): only when a GPT is wanted
 
         return GPTTrainer(config, history_steps, budget)

@@ -30,7 +30,8 @@ export const FORM_FIELDS = ["dataset", "lr", "batch_size", "noise", "seed", "spe
 /** A network's data and architecture have their own panels; the bottom form keeps the rest. */
 const MODEL_FORM_FIELDS = {
   mlp: ["lr", "batch_size", "speed", "l1", "l2"],
-  transformer: ["grad_clip", "n_layer", "n_head", "n_embd", "task", "speed"], // η and the rest: the page's own panels
+  // η and the rest: the page's own panels; workers: data-parallel processes (the Workers panel appears)
+  transformer: ["grad_clip", "n_layer", "n_head", "n_embd", "task", "speed", "workers"],
 };
 
 export function formFields(model) {

@@ -880,6 +880,36 @@ export const SCHEMA = {
      "title": "Threads",
      "type": "integer"
     },
+    "workers": {
+     "default": 1,
+     "description": "data-parallel worker processes (torch.distributed, one model copy each); 1: trains in the server's process; the server bounds it (--max-workers)",
+     "maximum": 16,
+     "minimum": 1,
+     "title": "Workers",
+     "type": "integer"
+    },
+    "checkpoint_every": {
+     "default": 20,
+     "description": "with workers > 1: steps between checkpoints, where a run that lost a worker resumes",
+     "maximum": 100000,
+     "minimum": 1,
+     "title": "Checkpoint Every",
+     "type": "integer"
+    },
+    "accum_steps": {
+     "default": 1,
+     "description": "with workers > 1: micro-batches per worker per step, gradients summed locally (DDP's no_sync) and all-reduced once — the same step as the whole batch at once",
+     "maximum": 64,
+     "minimum": 1,
+     "title": "Accum Steps",
+     "type": "integer"
+    },
+    "compare": {
+     "default": false,
+     "description": "with workers > 1: also train the same run in one process (same seed, same global batches) and overlay its loss — the curves coincide; costs a step per step",
+     "title": "Compare",
+     "type": "boolean"
+    },
     "eval_iters": {
      "default": 4,
      "description": "batches per split for the train/val loss estimates",

@@ -26,6 +26,8 @@ def parse(argv=None) -> argparse.Namespace:
                    "$XDG_DATA_HOME/flowscope or ~/.local/share/flowscope)")
     p.add_argument("--max-width", type=int, default=None, help="most units per hidden layer a network may have "
                    "(default 8, as TensorFlow Playground; up to 64)")
+    p.add_argument("--max-workers", type=int, default=None, help="most data-parallel worker processes one "
+                   "transformer run may start (default: the core count)")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                    help="a Host name to answer besides loopback and this machine's LAN names (repeatable), "
                    "e.g. the name a reverse proxy forwards")
@@ -43,7 +45,7 @@ def _interrupt(signum, frame):
 def main(argv=None) -> None:
     args = parse(argv)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("max_width", args.max_width),
-                                   ("data_dir", args.data_dir)) if v is not None}
+                                   ("data_dir", args.data_dir), ("max_workers", args.max_workers)) if v is not None}
     if args.no_browser:
         overrides["open_browser"] = False
     if args.allow_any_host:

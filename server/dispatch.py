@@ -124,7 +124,7 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
 async def create(msg: Create, client: Client, rooms: Rooms, reply) -> None:
     registry = rooms.registry
     try:
-        config = validate_config(msg.model, msg.config, registry.settings.max_width)
+        config = validate_config(msg.model, msg.config, registry.settings.max_width, registry.settings.max_workers)
         registry.check_room_for(client)  # refused before seconds of building
         trainer = await rooms.build(msg.model, config)
         registry.create(msg.model, config, client, trainer)

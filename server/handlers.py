@@ -8,16 +8,19 @@ what it raises becomes an `error` to the sender. No math here: the trainer compu
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from flowscope.engine.data.custom import from_points, parse_csv
+from flowscope.engine.trainers import make_trainer
 
 from . import messages as m
 from .protocol import (MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery, ExplainQuery,
-                       LandscapeQuery, MeasureQuery, OptimizerStateQuery, Pause, Phase, Play, ProbsQuery, Reset,
-                       SampleQuery, SetParam, Step, validate_config)
-from .replies import CharLossMsg, ExplainMsg, LandscapeMsg, MeasureMsg, OptimizerStateMsg, PhaseMsg, ProbsMsg, SampleMsg
+                       KillWorker, LandscapeQuery, MeasureQuery, OptimizerStateQuery, Pause, Phase, Play,
+                       ProbsQuery, Reset, SampleQuery, SetParam, Step, validate_config)
+from .replies import (CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, MeasureMsg, OptimizerStateMsg, PhaseMsg,
+                      ProbsMsg, SampleMsg)
 from .wire import encode, encode_tensors
 
 STEPPING = (Step,)  # what a pause drops from the queue
@@ -26,10 +29,22 @@ READ_ONLY = (DatasetQuery, LandscapeQuery, ExplainQuery, MeasureQuery, Attention
              CharLossQuery, OptimizerStateQuery)
 
 
+@dataclass
+class WorkersChanged:
+    """The trainer's own worker processes reported progress (starting up): the room sees a new state."""
+
+
 def table(runner) -> dict[type, callable]:
     from .runner import Export, Hello, Relay, Swap  # the runner's own commands (runner.py imports this module)
 
     t = lambda: runner.trainer  # noqa: E731  (read at call time: a handler may outlive a rebuild)
+
+    def watch(trainer) -> None:
+        if hasattr(trainer, "watch"):  # data-parallel workers start in the background: show their progress
+            trainer.watch(lambda: None if runner.stopping else runner.submit(WorkersChanged(), None),
+                          lambda: runner.stopping)
+
+    watch(runner.trainer)
 
     def hello(c: Hello, client, role, frames) -> bool:
         trainer = t()
@@ -149,10 +164,37 @@ def table(runner) -> dict[type, callable]:
         trainer = t()
         # the whole new config is checked before anything is applied, and the values applied are the
         # validated ones (typed as the schema says), so a refused change leaves the room as it was
-        full = validate_config(runner.model, {**trainer.config.to_dict(), **c.config}, runner.settings.max_width)
+        full = validate_config(runner.model, {**trainer.config.to_dict(), **c.config}, runner.settings.max_width,
+                               runner.settings.max_workers)
+        if full.get("workers", 1) != getattr(trainer.config, "workers", 1):
+            # one process ↔ N workers: another kind of trainer, built from the seed with the new config
+            new = make_trainer(runner.model, full, runner.settings.history_steps, budget=runner.settings.budget)
+            runner.cancel_steps()
+            runner.trainer = new
+            watch(new)
+            if hasattr(trainer, "close"):
+                trainer.close()
+            frames.append((encode(m.dataset_msg(new)), False))
+            return True
         if trainer.configure({k: full[k] for k in c.config}):
             runner.cancel_steps()
             frames.append((encode(m.dataset_msg(trainer)), False))
+        return True
+
+    def workers_changed(c: WorkersChanged, client, role, frames) -> bool:
+        return True
+
+    def kill_worker(c: KillWorker, client, role, frames) -> bool:
+        trainer = t()
+        if not hasattr(trainer, "kill_worker"):
+            raise ValueError("kill_worker needs a data-parallel run: create the transformer with workers ≥ 2")
+        runner.playing = False
+        try:
+            trainer.kill_worker(c.rank)
+        except ValueError as exc:
+            if getattr(exc, "code", None) != "worker_lost":
+                raise  # a rank that doesn't exist, workers still starting: the asker alone is told
+            frames.append((encode(ErrorMsg(message=str(exc), code="worker_lost")), False))  # the whole room
         return True
 
     def inspect(q, client, role, frames) -> bool:
@@ -183,7 +225,8 @@ def table(runner) -> dict[type, callable]:
 
     return {Hello: hello, Relay: relay, Export: export, Swap: swap, DatasetQuery: dataset, LandscapeQuery: landscape,
             ExplainQuery: explain, MeasureQuery: measure, Step: step, Back: back, Play: play, Pause: pause, Reset: reset, Data: data,
-            SetParam: set_param, Phase: phase, Configure: configure,
+            SetParam: set_param, Phase: phase, Configure: configure, KillWorker: kill_worker,
+            WorkersChanged: workers_changed,
             **{q: inspect for q in (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)}}
 
-AT_ONCE = (Pause, *READ_ONLY)  # runner.py adds its own Hello, Relay and Export
+AT_ONCE = (Pause, WorkersChanged, *READ_ONLY)  # runner.py adds its own Hello, Relay and Export

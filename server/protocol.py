@@ -78,9 +78,15 @@ def config_models(max_width: int | None = None) -> dict[str, type[BaseModel]]:
     return {name: _config_model(name, spec.config, max_width) for name, spec in MODELS.items()}
 
 
-def validate_config(model: str, config: dict[str, Any], max_width: int | None = None) -> dict[str, Any]:
-    """The full config (defaults filled in) or a pydantic ValidationError."""
-    return config_models(max_width)[model].model_validate(config).model_dump()
+def validate_config(model: str, config: dict[str, Any], max_width: int | None = None,
+                    max_workers: int | None = None) -> dict[str, Any]:
+    """The full config (defaults filled in) or a pydantic ValidationError; a ValueError when it asks
+    for more data-parallel workers than the server allows (--max-workers)."""
+    full = config_models(max_width)[model].model_validate(config).model_dump()
+    if max_workers and full.get("workers", 1) > max_workers:
+        raise ValueError(f"config workers: {full['workers']} workers asked for; this server allows at most "
+                         f"{max_workers} (its --max-workers)")
+    return full
 
 
 # ----- client → server --------------------------------------------------------------------------
@@ -291,6 +297,13 @@ class OptimizerStateQuery(Strict):
     index: Annotated[list[Annotated[int, Field(ge=0)]], Field(max_length=4)]
 
 
+class KillWorker(Strict):
+    """Data-parallel transformer runs (owner only): SIGKILL one worker process, as a failing machine."""
+
+    type: Literal["kill_worker"]
+    rank: Annotated[int, Field(ge=0, le=63)]
+
+
 class DatasetQuery(Strict):
     """Ask for the session's training data again (read-only)."""
 
@@ -312,7 +325,7 @@ QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, Meas
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
                                 LandscapeQuery, ExplainQuery, DatasetQuery, Handover, Reclaim, Allow, Fork, Save, Load,
                                 LessonMove, Switch, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
-                                OptimizerStateQuery, MeasureQuery],
+                                OptimizerStateQuery, MeasureQuery, KillWorker],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)
 MAX_EPOCHS = 100  # an epoch command runs at most this many passes (the runner is busy meanwhile)

@@ -199,6 +199,9 @@ class Runner:
         finally:
             self._forget_queue()
             self.checkpoint()  # a shutdown or an emptied room: the run as it is now
+            close = getattr(self.trainer, "close", None)  # a trainer with processes of its own ends them
+            if close:
+                close()
 
     def _serve(self) -> None:
         while not self.stopping:
@@ -266,7 +269,7 @@ class Runner:
         except DataError as exc:
             return self.error(client, f"Your data: {exc}", "bad_data")
         except (ValidationError, ValueError) as exc:  # refused, and unchanged: the state that follows says so
-            self.error(client, explain(exc))
+            self.error(client, explain(exc), getattr(exc, "code", "bad_message"))
         except Exception:  # a bug must not kill the session's only thread: log it, answer, keep serving
             log.exception("room %s: %s failed", self.code, name)
             self.playing, self.job = False, None

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # create and configure are refused with the figures, rather than one room taking the machine
     max_model_mb: float = Field(2048, gt=0)
     max_step_gflop: float = Field(2000, gt=0)  # ≈ 30 s of this 2-core CPU for one step or loss estimate
+    # data-parallel workers (processes) one transformer run may start: --max-workers; default the core count
+    max_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     max_builds: int = Field(2, ge=1)  # models being built at once (off the event loop)
     frame_hz: float = Field(30.0, gt=0, le=240)  # state frames per second while playing, at most
     send_timeout: float = Field(5.0, gt=0)  # a client that can't take a frame this long is dropped

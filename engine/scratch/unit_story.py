@@ -162,4 +162,4 @@ def plan(unit: Unit, line: bool) -> tuple[PlanEntry, ...]:
         "gradients": f"∂L/∂{w}, ∂L/∂b" if bias else f"∂L/∂{w}",
         "update": update_words(unit.optimizer, w),
     }
-    return tuple(PlanEntry(s, 0, words[s]) for s in STAGES if not (line and s == "activation"))
+    return tuple(PlanEntry(s, 0, words[s]) for s in STAGES if s in words and not (line and s == "activation"))

@@ -60,6 +60,15 @@ class TransformerConfig:
     bf16: bool = setting(False, doc="bfloat16 autocast for matmuls (CUDA only; ignored on the CPU)")
     threads: int = setting(0, lo=0, hi=64, doc="CPU threads for torch (process-wide); 0: auto, one less than the "
                                                "cores (at most 4), so a core is left for the page and the server")
+    workers: int = setting(1, lo=1, hi=16, doc="data-parallel worker processes (torch.distributed, one model copy each); "
+                                            "1: trains in the server's process; the server bounds it (--max-workers)")
+    checkpoint_every: int = setting(20, lo=1, hi=100000, doc="with workers > 1: steps between checkpoints, where a run "
+                                                           "that lost a worker resumes")
+    accum_steps: int = setting(1, lo=1, hi=64, doc="with workers > 1: micro-batches per worker per step, gradients "
+                                                  "summed locally (DDP's no_sync) and all-reduced once — the same "
+                                                  "step as the whole batch at once")
+    compare: bool = setting(False, doc="with workers > 1: also train the same run in one process (same seed, same "
+                                      "global batches) and overlay its loss — the curves coincide; costs a step per step")
     eval_iters: int = setting(4, lo=1, hi=200, doc="batches per split for the train/val loss estimates")
     speed: float = setting(1000.0, lo=1.0, hi=100000.0, live=True, doc="steps per second while playing (at most)")
 
@@ -72,6 +81,9 @@ class TransformerConfig:
         if self.finetune_warmup >= self.finetune_steps:
             out.append(f"finetune_warmup ({self.finetune_warmup}) must be shorter than "
                        f"finetune_steps ({self.finetune_steps})")
+        if self.workers > 1 and self.batch_size % (self.workers * self.accum_steps):
+            out.append(f"batch_size {self.batch_size} must split evenly into {self.workers} workers' shards of "
+                       f"{self.accum_steps} micro-batch{'es' if self.accum_steps > 1 else ''}")
         return out
 
     def to_dict(self) -> dict[str, Any]:

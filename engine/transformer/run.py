@@ -86,6 +86,7 @@ class TransformerRun:
             torch.manual_seed(cfg.seed)
             self.model = GPT(self.model_config)
         self.model.to(self.device)
+        self.forward = self.model  # what training steps call: engine/distributed wraps the model in DDP here
         self.names = [n for n, _ in self.model.named_parameters()]
         self.params = [p for _, p in self.model.named_parameters()]
         self.groups = [_group(n) for n in self.names]
@@ -170,7 +171,7 @@ class TransformerRun:
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
         with self._autocast():
-            _, loss = self.model(x, y)
+            _, loss = self.forward(x, y)
         loss.backward()
         return self._update(loss.item(), x.numel(), t0, stats)
 
@@ -183,7 +184,7 @@ class TransformerRun:
         self.optimizer.zero_grad(set_to_none=True)
         rec: dict = {}
         with self._autocast():
-            _, loss = self.model(x, y, record=rec)
+            _, loss = self.forward(x, y, record=rec)
         for t in [s["x"] for s in rec["sublayers"]] + [rec["x_final"], rec["logits"]]:
             t.retain_grad()  # ∂L/∂ of the residual stream and the logits, for the gradient stages
         loss.backward()

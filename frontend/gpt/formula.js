@@ -8,6 +8,7 @@ import { heatmap } from "./draw.js";
 import { glyph, glyphText } from "./gptstate.js";
 import { planEntry, planOf } from "../state.js";
 import { stageHeading } from "../views/formula.js";
+import { slicesTable } from "./workers.js";
 
 function tokenStrip(values) {
   const wrap = document.createElement("div");
@@ -75,6 +76,9 @@ function picture(s) {
   if (s.stage === "input" && Array.isArray(v.text)) return tokenStrip(v);
   if (s.stage === "loss" && Array.isArray(v.top)) return topBars(v);
   if (s.stage === "activation" && Array.isArray(v.map)) return attentionMaps(v);
+  // data-parallel runs: each worker's slice of one gradient, before (and after) the all-reduce
+  if (s.stage === "allreduce" && Array.isArray(v.before)) return slicesTable(v);
+  if (s.stage === "gradients" && Array.isArray(v.workers)) return slicesTable(v);
   return null;
 }
 

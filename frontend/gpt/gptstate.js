@@ -44,6 +44,9 @@ export function initialGpt(ui = DEFAULT_UI) {
     gradNorms: EMPTY_SERIES, // ‖g‖ before clipping
     clip: EMPTY_CLIP, // total clipped, steps seen, recent: [0|1] of the last CLIP_WINDOW steps
     switches: [], // [{step, to, samples, eval}]
+    lostLosses: EMPTY_SERIES, // data parallel: batch losses of steps a lost worker took with it
+    oneWorker: EMPTY_SERIES, // data parallel with `compare`: the same run's batch losses in one process
+    workerLosses: [], // data parallel: per rank, its own shard's loss at each step a state reported
     attention: [], // [{step, tokens, shape: [L, H, T, T], data: Float32Array}], oldest first
     probs: null, // the last `probs` reply
     samples: [], // [{step, prompt, text, phase}], oldest first
@@ -57,6 +60,39 @@ export function initialGpt(ui = DEFAULT_UI) {
 /** The series and query results, cleared: a reset or new text makes them history of another run. */
 function cleared(g) {
   return { ...initialGpt(g.ui), active: g.active, info: g.info, replies: g.replies, ui: { ...g.ui, lapse: null } };
+}
+
+/** The points of `sent` ({steps, losses}, the newest few hundred) past the last one kept. */
+function addNewer(series, sent) {
+  if (!sent || !Array.isArray(sent.steps)) return series;
+  const after = series.steps.at(-1) ?? -Infinity;
+  const i = sent.steps.findIndex((s) => s > after);
+  return i < 0 ? series : appendSeries(series, sent.steps.slice(i), sent.losses.slice(i));
+}
+
+/** Each worker's own loss at this step (states come at most ~30 a second: some steps are skipped). */
+function addWorkerLosses(series, step, workers) {
+  if (!Array.isArray(workers) || !workers.some((w) => num(w.loss) !== null)) return series;
+  if (series[0]?.steps.at(-1) === step) return series;
+  return workers.map((w, r) => appendSeries(series[r] ?? EMPTY_SERIES, [step], [w.loss]));
+}
+
+/** Everything after `step` moves to `lostLosses` (the steps a lost worker took with it). */
+function truncated(g, step) {
+  const keep = (s) => {
+    const i = s.steps.findIndex((x) => x > step);
+    return i < 0 ? s : { steps: s.steps.slice(0, i), values: s.values.slice(0, i) };
+  };
+  const gone = g.losses.steps.map((x, i) => [x, g.losses.values[i]]).filter(([x]) => x > step);
+  const lost = g.lostLosses ?? EMPTY_SERIES;
+  return {
+    ...g,
+    losses: keep(g.losses),
+    gradNorms: keep(g.gradNorms),
+    workerLosses: (g.workerLosses ?? []).map(keep),
+    evals: g.evals.filter((e) => e.step <= step),
+    lostLosses: { steps: lost.steps.concat(gone.map((p) => p[0])), values: lost.values.concat(gone.map((p) => p[1])) },
+  };
 }
 
 function num(v) {
@@ -106,13 +142,18 @@ function onState(g, msg) {
   const info = msg.gpt;
   if (!info || typeof info !== "object") return g;
   const step = num(msg.step) ?? g.step;
-  let next = step < g.step ? cleared(g) : { ...g };
+  // a data-parallel run that lost a worker resumes from its checkpoint: keep the curve up to there,
+  // and the steps that were lost apart (the loss chart marks them); any other step back is a reset
+  const resumed = step < g.step && (info.ddp?.lost ?? []).some((l) => l.from_step === step && l.to_step === g.step);
+  let next = step < g.step ? (resumed ? truncated(g, step) : cleared(g)) : { ...g };
   next.info = info;
   next.step = step;
   next.phase = info.phase === "finetune" ? "finetune" : "pretrain";
   if (num(info.eval_step) !== null && info.eval_step >= 0 && info.eval_step <= step) {
     next.evals = addEval(next.evals, info.eval_step, next.phase, info.eval);
   }
+  next.workerLosses = addWorkerLosses(next.workerLosses, step, info.workers);
+  next.oneWorker = addNewer(next.oneWorker ?? EMPTY_SERIES, info.ddp?.one_worker);
   const sw = Array.isArray(info.switches) ? info.switches : [];
   if (sw.length !== next.switches.length || sw.some((s, i) => s.step !== next.switches[i]?.step)) next.switches = sw;
   return next;

@@ -2,15 +2,21 @@
 // Solid: the held-out text (A), evaluated every ~100 steps. Dashed: the held-out task (B), from the
 // first switch on. A dashed line marks each switch, so forgetting shows: after "fine-tune", B falls
 // while A climbs. The button switches phase (the owner's); a dotted line is uniform guessing, ln V.
+// A data-parallel run that lost a worker: the lost steps shaded red, their losses dotted; with
+// `compare`, the same run in one process dashed over the batch loss (they coincide).
 
 import { plotFrame, prepare, scale, ticks, FONT_SMALL } from "../render/canvas.js";
 import { INK, LOSS_LINE, MUTED, TEST_LINE } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { evalSeries } from "./gptstate.js";
 import { miniAxes, polyline, vmark } from "./draw.js";
+import { lostSpans } from "./ddp.js";
 
 const BATCH_LINE = "#a5b4fc";
 const SWITCH = "#047857";
+const LOST_FILL = "rgba(220, 38, 38, 0.10)";
+const LOST_LINE = "#b91c1c";
+const ONE_LINE = "#111827"; // the one-process run's batch loss, dashed over the workers' mean
 
 export function GptLossChart(root, { switchPhase, canEdit }) {
   root.classList.add("gpt-loss");
@@ -22,12 +28,14 @@ export function GptLossChart(root, { switchPhase, canEdit }) {
     <div class="gl-legend">
       <span class="lg"><span class="gl-key batch"></span>batch</span>
       <span class="lg" title="the loss on text the model never trains on"><span class="gl-key a"></span>held-out text A</span>
+      <span class="lg gl-one" hidden title="the same run (seed, batches) in one process: it coincides with the workers' mean"><span class="gl-key one"></span>1 worker</span>
       <span class="lg gl-b" hidden title="the loss on task lines the model never trains on"><span class="gl-key b"></span>task B</span>
     </div>
     <canvas aria-label="loss by step, both phases"></canvas>`;
   const canvas = root.querySelector("canvas");
   const button = root.querySelector(".gl-phase");
   const bKey = root.querySelector(".gl-b");
+  const oneKey = root.querySelector(".gl-one");
   let last = {};
   let latest = null;
 
@@ -52,7 +60,7 @@ export function GptLossChart(root, { switchPhase, canEdit }) {
     button.title = fine
       ? "Go back to the text (A): the same weights continue on it"
       : `Continue training the same weights on the task (B: ${state.dataset?.finetune_task ?? "add"}), with its own smaller learning rate`;
-    const key = [g.losses, g.evals, g.switches, w, h, state.step, state.dataset?.vocab?.length];
+    const key = [g.losses, g.oneWorker, g.evals, g.switches, w, h, state.step, state.dataset?.vocab?.length, g.info?.ddp?.lost?.length];
     if (last.key && key.every((v, i) => v === last.key[i])) return;
     last.key = key;
     draw(state, g, w, h);
@@ -97,10 +105,31 @@ export function GptLossChart(root, { switchPhase, canEdit }) {
       ctx.textBaseline = "top";
       ctx.fillText(`guessing: ln ${V} = ${fmt(uniform, 3)}`, box.x + box.w - 4, sy(uniform) + 3);
     }
+    // data parallel: the steps a lost worker took with it, shaded, with their losses dotted
+    const spans = lostSpans(g.info);
+    root.dataset.lostSpans = String(spans.length);
+    for (const s of spans) {
+      ctx.fillStyle = LOST_FILL;
+      ctx.fillRect(sx(s.from), box.y, Math.max(2, sx(s.to) - sx(s.from)), box.h);
+    }
+    const lost = g.lostLosses ?? { steps: [], values: [] };
+    ctx.strokeStyle = LOST_LINE;
+    ctx.lineWidth = 1.5;
+    ctx.setLineDash([2, 3]);
+    polyline(ctx, lost.steps, lost.values, sx, sy);
+    ctx.setLineDash([]);
     ctx.lineJoin = "round";
     ctx.strokeStyle = BATCH_LINE;
     ctx.lineWidth = 1.5;
     polyline(ctx, g.losses.steps, g.losses.values, sx, sy);
+    const one = g.oneWorker ?? { steps: [], values: [] };
+    oneKey.hidden = !one.steps.length;
+    root.dataset.onePoints = String(one.steps.length);
+    ctx.strokeStyle = ONE_LINE;
+    ctx.lineWidth = 1.5;
+    ctx.setLineDash([5, 4]);
+    polyline(ctx, one.steps, one.values, sx, sy);
+    ctx.setLineDash([]);
     ctx.strokeStyle = LOSS_LINE;
     ctx.lineWidth = 3;
     polyline(ctx, a.map((p) => p.step), a.map((p) => p.value), sx, sy);
@@ -117,6 +146,7 @@ export function GptLossChart(root, { switchPhase, canEdit }) {
       }
     }
     ctx.restore();
+    for (const s of spans) vmark(ctx, sx(s.from), box, `worker ${s.ranks.join(", ")} lost ▸`, LOST_LINE, [3, 3], "top");
     for (const s of g.switches) vmark(ctx, sx(s.step), box, s.to === "finetune" ? "fine-tune ▸" : "pre-train ▸", SWITCH, [6, 4], "bottom");
     const lastA = a[a.length - 1];
     if (!g.losses.steps.length) {

@@ -13,6 +13,7 @@ import { Probs } from "./probs.js";
 import { GptQueries } from "./queries.js";
 import { GptRibbon } from "./ribbon.js";
 import { Samples } from "./samples.js";
+import { Workers } from "./workers.js";
 import { ScaleLink } from "../scale/link.js";
 
 /**
@@ -31,7 +32,7 @@ export function gptDefaults(config) {
 
 const FIELD_TITLES = {
   lr: "rate η", grad_clip: "clip ‖g‖", n_layer: "blocks", n_head: "heads", n_embd: "width", task: "task B",
-  speed: "steps/s", block_size: "context", batch_size: "batch",
+  speed: "steps/s", block_size: "context", batch_size: "batch", workers: "workers",
 };
 
 /** Short form labels in the /api/schema reply (the settings form reads titles from it). */
@@ -51,6 +52,7 @@ const AREAS = [
   ["gpt-samples", "samples"],
   ["gpt-layers", "gradients per layer"],
   ["gpt-optim", "learning rate and Adam"],
+  ["gpt-workers", "data-parallel workers"],
 ];
 
 function workspace() {
@@ -86,6 +88,7 @@ export function GptPage({ getState, dispatch, send, configure, canEdit }) {
     Samples($("gpt-samples")),
     Layers($("gpt-layers")),
     Optim($("gpt-optim"), { dispatchUi, configure, canEdit }),
+    Workers($("gpt-workers"), { send, canEdit }),
     GptQueries({ getState, send }),
   ];
   return { views };
