@@ -26,6 +26,7 @@ export function initialState() {
     curve: null, // line only: {param, a: [...], loss: [...]}
     diverged: null, // why training stopped (sentence), or null
     warning: null, // the loss is exploding but training still runs (sentence), or null
+    undo: null, // steps the server can bring back with `undo` (a rebuild replaced a trained run), or null
     stage: null, // the `stage` message on display, or null after whole steps / reset
     stageSeq: 0, // bumps on each stage message, so views can animate its arrival once
     traces: {}, // step → {stageName: stage message}, the last TRACE_CAP steps
@@ -176,6 +177,7 @@ function onState(state, msg) {
     curve: msg.curve ?? null,
     diverged: msg.diverged ?? null,
     warning: typeof msg.warning === "string" ? msg.warning : null,
+    undo: Number.isInteger(msg.undo) ? msg.undo : null, // steps `undo` would bring back (the server keeps that run)
     testLoss: num(msg.test_loss, null),
     accuracy: msg.accuracy && typeof msg.accuracy === "object" ? msg.accuracy : null,
   };

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from flowscope.engine.config import live_keys
 from flowscope.engine.data.custom import from_points, parse_csv
 from flowscope.engine.trainers import make_trainer
 
 from . import messages as m
-from .protocol import (MAX_EPOCHS, AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery, ExplainQuery,
-                       KillWorker, LandscapeQuery, MeasureQuery, OptimizerStateQuery, Pause, Phase, Play,
-                       ProbsQuery, Reset, SampleQuery, SetParam, Step, validate_config)
+from .protocol import (AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery, ExplainQuery, KillWorker,
+                       LandscapeQuery, MAX_EPOCHS, MeasureQuery, OptimizerStateQuery, Pause, Phase, Play, ProbsQuery,
+                       Reset, SampleQuery, SetParam, Step, Undo, validate_config)
 from .replies import (CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, MeasureMsg, OptimizerStateMsg, PhaseMsg,
                       ProbsMsg, SampleMsg)
 from .wire import encode, encode_tensors
@@ -51,7 +52,7 @@ def table(runner) -> dict[type, callable]:
         out = [(encode(m.session_msg(runner.code, runner.model, c.role, trainer, c.you, c.token, runner.restored)),
                 False),
                (encode(m.dataset_msg(trainer)), False),
-               (encode(m.state_msg(trainer, runner.playing)), True)]
+               (encode(m.state_msg(trainer, runner.playing, runner.undo_steps())), True)]
         field = runner.field_frame()
         runner.field_version = trainer.version  # the field of this version is out; the next goes on change
         runner.publish(out + ([(field, "field")] if field else []), client)
@@ -130,9 +131,19 @@ def table(runner) -> dict[type, callable]:
         runner.cancel_steps()
         return True
 
+    def keep() -> None:
+        """Before a change that rebuilds the run: what `undo` brings back, when trained steps would
+        be lost (otherwise an earlier kept run stays the one to go back to)."""
+        trainer = t()
+        if trainer.steps_done > 0 and hasattr(trainer, "export"):
+            return runner.model, trainer.export()
+        return runner.undo
+
     def reset(c: Reset, client, role, frames) -> bool:
         runner.cancel_steps()
+        kept = keep()
         t().reset()
+        runner.undo = kept
         frames.append((encode(m.dataset_msg(t())), False))
         return True
 
@@ -140,7 +151,9 @@ def table(runner) -> dict[type, callable]:
         if (c.points is None) == (c.csv is None):
             raise ValueError("data needs exactly one of points or csv")
         rows = parse_csv(c.csv) if c.csv is not None else from_points(c.points)
+        kept = keep()
         t().set_data(rows)
+        runner.undo = kept
         runner.playing = False
         frames.append((encode(m.dataset_msg(t())), False))
         return True
@@ -176,9 +189,26 @@ def table(runner) -> dict[type, callable]:
                 trainer.close()
             frames.append((encode(m.dataset_msg(new)), False))
             return True
+        kept = keep() if set(c.config) - live_keys(type(trainer.config)) else runner.undo
         if trainer.configure({k: full[k] for k in c.config}):
             runner.cancel_steps()
+            runner.undo = kept
             frames.append((encode(m.dataset_msg(trainer)), False))
+        return True
+
+    def undo(c: Undo, client, role, frames) -> bool:
+        if runner.undo_steps() is None:
+            raise ValueError("Nothing to undo: no change has replaced a trained run here.")
+        model, saved = runner.undo
+        s = runner.settings
+        new = make_trainer(model, saved.config, s.history_steps, saved.custom, s.budget)
+        new.restore(saved)
+        old = t()
+        runner.cancel_steps()
+        runner.trainer, runner.undo = new, None
+        if hasattr(old, "close"):
+            old.close()
+        frames.append((encode(m.dataset_msg(new)), False))
         return True
 
     def workers_changed(c: WorkersChanged, client, role, frames) -> bool:
@@ -224,7 +254,7 @@ def table(runner) -> dict[type, callable]:
         return False
 
     return {Hello: hello, Relay: relay, Export: export, Swap: swap, DatasetQuery: dataset, LandscapeQuery: landscape,
-            ExplainQuery: explain, MeasureQuery: measure, Step: step, Back: back, Play: play, Pause: pause, Reset: reset, Data: data,
+            ExplainQuery: explain, MeasureQuery: measure, Step: step, Undo: undo, Back: back, Play: play, Pause: pause, Reset: reset, Data: data,
             SetParam: set_param, Phase: phase, Configure: configure, KillWorker: kill_worker,
             WorkersChanged: workers_changed,
             **{q: inspect for q in (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)}}

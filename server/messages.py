@@ -29,8 +29,8 @@ def dataset_msg(trainer) -> DatasetMsg:
     return DatasetMsg(**view)
 
 
-def state_msg(trainer, playing: bool) -> StateMsg:
-    return StateMsg(**trainer.snapshot().fields(), playing=playing, config=trainer.config.to_dict())
+def state_msg(trainer, playing: bool, undo: int | None = None) -> StateMsg:
+    return StateMsg(**trainer.snapshot().fields(), playing=playing, config=trainer.config.to_dict(), undo=undo)
 
 
 def stage_msg(ev: StageEvent) -> StageMsg:

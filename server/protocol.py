@@ -234,6 +234,13 @@ class LessonMove(Strict):
     step: Annotated[int, Field(ge=0, le=100)]
 
 
+class Undo(Strict):
+    """The owner brings back the run the last rebuild replaced (a change of shape, data or a reset),
+    whole: weights, optimizer state, step, data."""
+
+    type: Literal["undo"]
+
+
 class Switch(Strict):
     """The owner moves the whole room to another model (a lesson on another model): same code, same
     members; every member gets the new `session`, `dataset` and `state`."""
@@ -324,7 +331,7 @@ QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, Meas
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
                                 LandscapeQuery, ExplainQuery, DatasetQuery, Handover, Reclaim, Allow, Fork, Save, Load,
-                                LessonMove, Switch, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
+                                LessonMove, Switch, Undo, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
                                 OptimizerStateQuery, MeasureQuery, KillWorker],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)

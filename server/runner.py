@@ -151,6 +151,7 @@ class Runner:
         # checkpoints (server/roomstore.py): persist(packed run) writes one; the room's meta (lesson,
         # permissions) changing sets meta_dirty; `restored` says where a restored room came back from
         self.persist, self.meta_dirty, self.restored = persist, False, None
+        self.undo = None  # (model, RunExport): the run the last rebuild replaced, for `undo`
         self.saved_version, self.saved_at = None, time.monotonic()  # None: not written yet (a new room is)
         self.handlers = handlers.table(self)
         PEOPLE.rooms.add(self)
@@ -337,7 +338,7 @@ class Runner:
             self.playing, self.job = False, None
             frames.append((encode(ErrorMsg(message=t.diverged, code="diverged")), False))
         self.announced = t.diverged
-        frames.append((encode(m.state_msg(t, self.playing)), True))
+        frames.append((encode(m.state_msg(t, self.playing, self.undo_steps())), True))
         if t.version != self.field_version:  # the parameters changed since the last field frame
             field = self.field_frame()
             if field:
@@ -360,6 +361,9 @@ class Runner:
         if arrays is None:
             return None
         return encode_tensors({"type": "field", "step": self.trainer.steps_done, "span": SPAN}, arrays)
+
+    def undo_steps(self) -> int | None:
+        return self.undo[1].steps if self.undo and self.undo[0] == self.model else None
 
     def checkpoint(self) -> None:
         """Write the room's checkpoint if anything changed since the last; a failure is logged, and the

@@ -56,6 +56,8 @@ export function commandMessage(name, playing) {
       return playing ? { type: "pause" } : { type: "play" };
     case "reset":
       return { type: "reset" };
+    case "undo":
+      return { type: "undo" };
     default:
       return null;
   }
@@ -65,7 +67,7 @@ export function commandMessage(name, playing) {
  * "sample" (key A: one SGD step on a single example) has no button: the Network page's bar is full,
  * so its help line names the key. */
 export function commandsFor(model) {
-  return [...BUTTONS.map((b) => b.id), "sample"].filter((id) => !["epoch", "sample"].includes(id) || model === "mlp");
+  return [...BUTTONS.map((b) => b.id), "sample", "undo"].filter((id) => !["epoch", "sample"].includes(id) || model === "mlp");
 }
 
 export function Controls(root, { command, model }) {
@@ -90,13 +92,29 @@ export function Controls(root, { command, model }) {
   }
   buttons.back.querySelector("kbd").remove(); // the arrow in "← Back" already is the key
   buttons.play.setAttribute("aria-pressed", "false");
+  // Undo: shown while the server keeps the trained run the last rebuild (a new shape, new data, a
+  // reset) replaced; it brings that run back whole.
+  const undo = document.createElement("button");
+  undo.type = "button";
+  undo.id = "undo";
+  undo.hidden = true;
+  undo.style.display = "none";
+  undo.addEventListener("click", () => {
+    undo.blur();
+    command("undo");
+  });
+  root.appendChild(undo);
   let last = "";
 
   function update(state) {
     const locked = !state.session || state.session.role === "viewer" || state.conn !== "open";
-    const key = `${locked}|${state.playing}`;
+    const key = `${locked}|${state.playing}|${state.undo}`;
     if (key === last) return;
     last = key;
+    undo.hidden = locked || !Number.isInteger(state.undo);
+    undo.style.display = undo.hidden ? "none" : ""; // the bar's button style would show it anyway
+    undo.textContent = `↶ Undo (back to step ${state.undo})`;
+    undo.title = `Bring back the run that was replaced, whole: its ${state.undo} trained steps, weights and data`;
     for (const el of Object.values(buttons)) el.disabled = locked;
     buttons.play.setAttribute("aria-pressed", String(!!state.playing));
     buttons.play.querySelector(".label").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
