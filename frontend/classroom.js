@@ -265,7 +265,11 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
       },
     }),
     Runs(room.sections.runs, { save: (text) => send({ type: "save", name: text }), load: (id) => send({ type: "load", id, ...(tokens.get(getState().session?.id) ? { token: tokens.get(getState().session?.id) } : {}) }), refresh: refreshRuns }),
-    Share(room.sections.share, { base: (state) => joinBase(state.room.info, location.origin) }),
+    Share(room.sections.share, {
+      base: (state) => joinBase(state.room.info, location.origin),
+      // what the owner ticks reaches everyone already watching, not only those who open a new link
+      onLocks: (page) => getState().room.role === "owner" && send({ type: "locks", ...page }),
+    }),
     join,
     lessonMenu,
     keyHelp,
@@ -275,6 +279,7 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
         if (l) openLesson(l.id, k);
       },
       close: () => {
+        if (getState().room.role === "owner") send({ type: "lesson_close" }); // the whole room's panel closes
         dispatch({ type: "_lesson_close" });
         syncUrl();
       },

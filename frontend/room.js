@@ -53,7 +53,11 @@ export function reduceRoom(room, msg) {
       if (room.lesson && room.lesson.id === msg.id && room.lesson.step === msg.step) return room;
       return { ...room, lesson: { id: msg.id, step: msg.step }, lessonSeq: room.lessonSeq + 1 };
     case "_lesson_close":
+    case "lesson_closed": // the owner closed it for the whole room
       return room.lesson ? { ...room, lesson: null, lessonSeq: room.lessonSeq + 1 } : room;
+    case "locks": // the owner's locks reach everyone watching at once; the owner's own page stays free
+      if (room.role === "owner") return room;
+      return { ...room, page: { ...room.page, lock: [...(msg.lock ?? [])], hide: [...(msg.hide ?? [])] } };
     case "_lesson_data":
       return msg.lesson?.id ? { ...room, lessonData: { ...room.lessonData, [msg.lesson.id]: msg.lesson } } : room;
     case "_lessons":

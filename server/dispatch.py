@@ -13,8 +13,8 @@ from flowscope.engine.export import PackedRun
 from flowscope.engine.trainers import make_trainer
 
 from .lessons import load_all
-from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, LessonMove, Load, Reclaim, Save, Switch,
-                       validate_config)
+from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, LessonClose, LessonMove, Load, Locks,
+                       Reclaim, Save, Switch, validate_config)
 from .replies import ErrorMsg, SavedMsg
 from .runner import Export
 from .sessions import Registry, RoomFull, TooMany
@@ -190,6 +190,10 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             reply(f"No step {msg.step} in lesson '{msg.id}'.", "bad_message")
         else:
             session.move_lesson(msg.id, msg.step)
+    elif isinstance(msg, LessonClose):
+        session.close_lesson()
+    elif isinstance(msg, Locks):
+        session.set_locks(msg.lock, msg.hide)
     elif isinstance(msg, Allow):
         session.allow_save = msg.save
     elif isinstance(msg, Handover):

@@ -234,6 +234,24 @@ class LessonMove(Strict):
     step: Annotated[int, Field(ge=0, le=100)]
 
 
+class LessonClose(Strict):
+    """The owner closes the lesson; every member's lesson panel closes."""
+
+    type: Literal["lesson_close"]
+
+
+Group = Annotated[str, Field(pattern=r"^[a-z][a-z-]{0,39}$")]
+
+
+class Locks(Strict):
+    """The owner locks (greyed out) or hides control groups for everyone watching, at once — not only
+    for those who open a new link. Groups as in links (`lock=lr,seed`)."""
+
+    type: Literal["locks"]
+    lock: Annotated[list[Group], Field(max_length=40)] = []
+    hide: Annotated[list[Group], Field(max_length=40)] = []
+
+
 class Undo(Strict):
     """The owner brings back the run the last rebuild replaced (a change of shape, data or a reset),
     whole: weights, optimizer state, step, data."""
@@ -331,7 +349,7 @@ QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, Meas
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
                                 LandscapeQuery, ExplainQuery, DatasetQuery, Handover, Reclaim, Allow, Fork, Save, Load,
-                                LessonMove, Switch, Undo, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
+                                LessonMove, LessonClose, Locks, Switch, Undo, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
                                 OptimizerStateQuery, MeasureQuery, KillWorker],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)

@@ -298,6 +298,20 @@ class SavedMsg(Out):
     steps: int
 
 
+class LessonClosedMsg(Out):
+    """The owner closed the lesson (to everyone)."""
+
+    type: Literal["lesson_closed"] = "lesson_closed"
+
+
+class LocksMsg(Out):
+    """What the owner locks or hides for the room's watchers (to everyone, and to each late joiner)."""
+
+    type: Literal["locks"] = "locks"
+    lock: list[str]
+    hide: list[str]
+
+
 class LessonMsg(Out):
     """Where the room is in a lesson (sent to everyone, and to each late joiner)."""
 
@@ -308,7 +322,7 @@ class LessonMsg(Out):
 
 ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg,
                                 RosterMsg, SavedMsg, LessonMsg, PhaseMsg, ProbsMsg, SampleMsg, CharLossMsg,
-                                OptimizerStateMsg, PlanMsg, MeasureMsg],
+                                OptimizerStateMsg, PlanMsg, MeasureMsg, LessonClosedMsg, LocksMsg],
                           Field(discriminator="type")]
 SERVER = TypeAdapter(ServerMessage)
 

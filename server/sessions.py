@@ -5,7 +5,7 @@ import asyncio
 import secrets
 import time
 
-from .replies import LessonMsg, Member, RosterMsg
+from .replies import LessonClosedMsg, LessonMsg, LocksMsg, Member, RosterMsg
 from .runner import Hello, Relay, Runner
 from .wire import Client, encode
 
@@ -28,6 +28,7 @@ class Session:
         self.token_holder: Client | None = None
         self.had_viewers = False
         self.lesson: LessonMsg | None = None  # where the room is in a lesson, for late joiners
+        self.locks: LocksMsg | None = None  # what the owner locks or hides for watchers, for late joiners
         self.creator: str | None = None  # the creating client's address, for per-client limits
         self.expiry: asyncio.TimerHandle | None = None
         self.checkpoints = checkpoints  # a RoomStore (roomstore.py), or None: the room lives in memory only
@@ -37,7 +38,8 @@ class Session:
 
     def meta(self) -> dict:
         """What makes this run the class's room, kept beside it in a checkpoint."""
-        return {"lesson": self.lesson.model_dump() if self.lesson else None, "allow_save": self.allow_save}
+        return {"lesson": self.lesson.model_dump() if self.lesson else None, "allow_save": self.allow_save,
+                "locks": self.locks.model_dump() if self.locks else None}
 
     def _persist(self, packed) -> None:
         """Called on the runner's thread (runner.checkpoint)."""
@@ -71,6 +73,18 @@ class Session:
         self.runner.submit(Hello(self.clients[client], client.id, token), client)
         if self.lesson is not None:
             self.runner.submit(Relay([(encode(self.lesson), False)]), client)
+        if self.locks is not None:
+            self.runner.submit(Relay([(encode(self.locks), False)]), client)
+
+    def close_lesson(self) -> None:
+        self.lesson = None
+        self.runner.meta_dirty = True
+        self.runner.submit(Relay([(encode(LessonClosedMsg()), False)]), None)
+
+    def set_locks(self, lock: list[str], hide: list[str]) -> None:
+        self.locks = LocksMsg(lock=lock, hide=hide)
+        self.runner.meta_dirty = True
+        self.runner.submit(Relay([(encode(self.locks), False)]), None)
 
     def switch(self, model: str, trainer) -> None:
         """The room runs another model now (built by the caller, off the event loop): same code and
@@ -205,6 +219,8 @@ class Registry:
         lesson = saved.meta.get("lesson")
         session.lesson = LessonMsg(**lesson) if lesson else None
         session.allow_save = bool(saved.meta.get("allow_save"))
+        locks = saved.meta.get("locks")
+        session.locks = LocksMsg(**locks) if locks else None
         session.runner.restored = {"step": saved.packed.steps, "saved": saved.updated}
         session.runner.start()
         self.sessions[saved.code] = session

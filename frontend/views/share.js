@@ -19,7 +19,7 @@ export function runLink(base, model, config, page) {
 }
 
 /** `base(state)`: the address others use (the LAN one in classroom mode). */
-export function Share(root, { base }) {
+export function Share(root, { base, onLocks = () => {} }) {
   root.innerHTML = `
     <details id="share" class="share">
       <summary class="rp-h">Share settings…</summary>
@@ -70,6 +70,7 @@ export function Share(root, { base }) {
       box.addEventListener("change", () => {
         box.blur();
         links();
+        onLocks({ lock: picked("lock"), hide: picked("hide") });
       });
       td.appendChild(box);
       tr.appendChild(td);

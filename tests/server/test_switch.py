@@ -28,3 +28,23 @@ def test_a_viewer_cannot_switch_and_a_bad_config_changes_nothing(live_server):
         assert live_server.registry.sessions[session["id"]].model == "line"
         send(owner, {"type": "step", "unit": "step"})
         assert recv_type(owner, "state")["step"] == 1
+
+
+def test_closing_the_lesson_and_locks_reach_every_member_now_and_later(live_server):
+    with live_server.connect() as owner, live_server.connect() as phone:
+        session, _, _ = create(owner, "neuron")
+        join(phone, session["id"])
+        send(owner, {"type": "lesson", "id": "neuron-flow", "step": 1})
+        assert recv_type(phone, "lesson")["step"] == 1
+        send(owner, {"type": "locks", "lock": ["lr", "seed"], "hide": ["settings"]})
+        assert recv_type(phone, "locks") == {"type": "locks", "lock": ["lr", "seed"], "hide": ["settings"]}
+        send(phone, {"type": "locks", "lock": []})  # a watcher can't unlock itself
+        assert recv_type(phone, "error")["code"] == "not_owner"
+        with live_server.connect() as late:  # a late joiner gets the locks too
+            send(late, {"type": "join", "session": session["id"]})
+            assert recv_type(late, "locks")["lock"] == ["lr", "seed"]
+        send(owner, {"type": "lesson_close"})
+        assert recv_type(phone, "lesson_closed") == {"type": "lesson_closed"}
+        assert live_server.registry.sessions[session["id"]].lesson is None
+        send(owner, {"type": "locks", "lock": ["no such group!"]})
+        assert recv_type(owner, "error")["code"] == "bad_message"
