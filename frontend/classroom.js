@@ -264,7 +264,7 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
         else toast("This page has no owner token for the room: open it in the tab that created it.");
       },
     }),
-    Runs(room.sections.runs, { save: (text) => send({ type: "save", name: text }), load: (id) => send({ type: "load", id, ...(tokens.get(getState().session?.id) ? { token: tokens.get(getState().session?.id) } : {}) }), refresh: refreshRuns }),
+    Runs(room.sections.runs, { save: (text) => send({ type: "save", name: text }), load: (id, intoRoom) => send({ type: "load", id, ...(intoRoom ? { into_room: true } : {}), ...(tokens.get(getState().session?.id) ? { token: tokens.get(getState().session?.id) } : {}) }), refresh: refreshRuns }),
     Share(room.sections.share, {
       base: (state) => joinBase(state.room.info, location.origin),
       // what the owner ticks reaches everyone already watching, not only those who open a new link

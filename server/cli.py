@@ -28,6 +28,10 @@ def parse(argv=None) -> argparse.Namespace:
                    "(default 8, as TensorFlow Playground; up to 64)")
     p.add_argument("--max-workers", type=int, default=None, help="most data-parallel worker processes one "
                    "transformer run may start (default: the core count)")
+    p.add_argument("--max-model-mb", type=float, default=None, help="most memory one model may need to train "
+                   "(an estimate made before it is built; default 2048)")
+    p.add_argument("--max-step-gflop", type=float, default=None, help="most work one step or loss estimate may "
+                   "take, in GFLOP (default 2000, about 30 s on a 2-core CPU)")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                    help="a Host name to answer besides loopback and this machine's LAN names (repeatable), "
                    "e.g. the name a reverse proxy forwards")
@@ -45,7 +49,9 @@ def _interrupt(signum, frame):
 def main(argv=None) -> None:
     args = parse(argv)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("max_width", args.max_width),
-                                   ("data_dir", args.data_dir), ("max_workers", args.max_workers)) if v is not None}
+                                   ("data_dir", args.data_dir), ("max_workers", args.max_workers),
+                                   ("max_model_mb", args.max_model_mb), ("max_step_gflop", args.max_step_gflop))
+                 if v is not None}
     if args.no_browser:
         overrides["open_browser"] = False
     if args.allow_any_host:

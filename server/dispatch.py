@@ -111,7 +111,7 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
                     await rooms.bring_back(msg.session)  # a room kept from before a restart, or emptied a while ago
                 dispatch(msg, client, rooms, reply)
             elif isinstance(msg, Load):
-                await load_run(msg.id, client, rooms, reply, msg.token)
+                await load_run(msg.id, client, rooms, reply, msg.token, msg.into_room)
             elif isinstance(msg, Switch):
                 await switch(msg, client, rooms, reply)
             else:
@@ -244,13 +244,18 @@ async def save_run(name: str, packed: PackedRun, owner: str, client: Client, roo
     client.push(encode(SavedMsg(id=run_id, name=name, steps=packed.steps)))
 
 
-async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str | None = None) -> None:
+async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str | None = None,
+                   into_room: bool = False) -> None:
     """A saved run comes back as a new session owned by the asker, going on exactly where it was
     saved (weights, optimizer memory, batch order); every failure answers with an error. The asker
     must hold the owner token it was saved under, and the new room keeps that token (its saves list
-    with the rest)."""
+    with the rest). `into_room`: into the asker's own room instead (its code, members and token stay)."""
+    here = rooms.registry.session_of(client)
+    if into_room and (here is None or here.role(client) != "owner"):
+        return reply("Loading into a room needs a room of your own: create one, or load as a new room.", "not_owner")
     try:
-        rooms.registry.check_room_for(client)  # refused before anything is read or built
+        if not into_room:
+            rooms.registry.check_room_for(client)  # refused before anything is read or built
     except TooMany as exc:
         return reply(str(exc), "busy")
     try:
@@ -273,6 +278,10 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
     except Exception as exc:
         log.exception("loading saved run '%s' failed", run_id)
         return reply(f"The saved run '{run_id}' cannot be loaded: {exc!r}", "internal")
+    if into_room:
+        if rooms.registry.sessions.get(here.code) is here:  # still there after the build
+            here.switch(saved.model, trainer)
+        return
     try:
         rooms.registry.create(saved.model, trainer.config.to_dict(), client, trainer, token=run["owner"])
     except TooMany as exc:

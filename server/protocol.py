@@ -219,11 +219,13 @@ class Save(Strict):
 
 
 class Load(Strict):
-    """A saved run as a new room of your own; `token`: the owner token it was saved under."""
+    """A saved run as a new room of your own — or, with `into_room`, into the room you own now (its
+    code and members stay, every member follows); `token`: the owner token it was saved under."""
 
     type: Literal["load"]
     id: RunId
     token: Optional[Token] = None
+    into_room: bool = False
 
 
 class LessonMove(Strict):

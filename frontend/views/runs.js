@@ -17,7 +17,7 @@ function when(created) {
   return Number.isNaN(d.getTime()) ? "" : d.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
 }
 
-/** `save(name)`, `load(id)`, `refresh()` (asks the server for the list again). */
+/** `save(name)`, `load(id, intoRoom)`, `refresh()` (asks the server for the list again). */
 export function Runs(root, { save, load, refresh }) {
   root.innerHTML = `
     <h3 class="rp-h" id="save-title">Save this run</h3>
@@ -46,7 +46,7 @@ export function Runs(root, { save, load, refresh }) {
     const b = ev.target.closest?.("button[data-run]");
     if (!b) return;
     b.blur();
-    load(b.dataset.run);
+    load(b.dataset.run, b.dataset.here === "1");
   });
   let lastSeq = 0;
   let lastRuns = null;
@@ -73,9 +73,11 @@ export function Runs(root, { save, load, refresh }) {
       const li = el("li", { "data-run": r.id });
       const what = el("span", { class: "rp-member" }, r.name);
       const meta = el("span", { class: "rp-note" }, `${MODEL_TITLES[r.model] ?? r.model} · ${r.steps} steps${when(r.created) ? ` · ${when(r.created)}` : ""}`);
-      const loadBtn = el("button", { type: "button", class: "btn", "data-run": r.id }, "Load");
+      const loadBtn = el("button", { type: "button", class: "btn", "data-run": r.id, title: "as a new room of your own" }, "Load");
+      // into this room: its code stays and everyone watching follows (the owner's choice in class)
+      const here = el("button", { type: "button", class: "btn", "data-run": r.id, "data-here": "1", title: "into this room: same code, everyone follows" }, "Load here");
       const dl = el("a", { class: "btn", href: r.href ?? weightsHref(r.id), download: "", title: "The weights as a PyTorch state_dict (torch.load it)" }, "Download weights");
-      li.append(el("span", { class: "run-what" }), loadBtn, dl);
+      li.append(el("span", { class: "run-what" }), loadBtn, here, dl);
       li.firstChild.append(what, meta);
       list.appendChild(li);
     }

@@ -50,3 +50,12 @@ def test_the_server_answers_while_a_model_is_built(live_server):
         order.append("other room stepped")
         waiter.join(timeout=120)
     assert order == ["health", "other room stepped", "built"], order
+
+
+def test_the_budget_is_set_from_the_command_line(monkeypatch):
+    import flowscope.server.cli as cli
+
+    seen = {}
+    monkeypatch.setattr(cli, "serve", lambda settings: seen.setdefault("settings", settings))
+    cli.main(["--no-browser", "--max-model-mb", "100", "--max-step-gflop", "5"])
+    assert seen["settings"].budget == (100 * 2**20, 5e9)

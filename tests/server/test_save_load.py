@@ -126,3 +126,28 @@ def test_a_load_past_the_session_limit_is_answered_busy(server_factory):
         assert err["code"] == "busy"
         send(other, {"type": "load", "id": saved["id"]})  # the socket is still open and answered
         assert expect(other, "error")["code"] == "busy"
+
+
+def test_a_run_loads_into_the_room_its_class_is_in(live_server):
+    """`load` with into_room: the saved run replaces the room's, same code, and the watchers follow."""
+    with live_server.connect() as ws, live_server.connect() as phone:
+        send(ws, {"type": "create", "model": "line"})
+        session = expect(ws, "session")
+        expect(ws, "state")
+        send(ws, {"type": "step", "unit": "step", "count": 4})
+        expect(ws, "metrics")
+        saved_state = expect(ws, "state")
+        send(ws, {"type": "save", "name": "line after 4"})
+        run_id = expect(ws, "saved")["id"]
+        send(ws, {"type": "reset"})
+        assert expect(ws, "state")["step"] == 0
+        send(phone, {"type": "join", "session": session["id"]})
+        expect(phone, "state")
+        send(phone, {"type": "load", "id": run_id, "token": session["token"], "into_room": True})
+        assert expect(phone, "error")["code"] == "not_owner"  # a watcher has no room of its own to load into
+        send(ws, {"type": "load", "id": run_id, "token": session["token"], "into_room": True})
+        for member, role in ((ws, "owner"), (phone, "viewer")):
+            again = expect(member, "session")
+            assert again["id"] == session["id"] and again["role"] == role
+            state = expect(member, "state")
+            assert state["step"] == 4 and state["params"] == saved_state["params"]
