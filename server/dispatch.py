@@ -14,8 +14,9 @@ from flowscope.engine.trainers import make_trainer
 
 from .lessons import load_all
 from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, LessonClose, LessonMove, Load, Locks,
-                       Reclaim, Save, Switch, validate_config)
-from .replies import ErrorMsg, SavedMsg
+                       Reclaim, Save, ScaleQuery, Switch, validate_config)
+from .replies import ErrorMsg, SavedMsg, ScaleMsg
+from .scale import answer as answer_scale
 from .runner import Export
 from .sessions import Registry, RoomFull, TooMany
 from .settings import Settings
@@ -170,6 +171,9 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
         except PermissionError as exc:
             reply(str(exc), "not_owner")
         return
+    if isinstance(msg, ScaleQuery):  # arithmetic (≈0.1 ms), no room needed: answered here, at once
+        result, detail = answer_scale(msg.request)
+        return client.push(encode(ScaleMsg(seq=msg.seq, result=result, detail=detail)))
     session = registry.session_of(client)
     if session is None:
         reply("No session yet: send create (or join a room) first.", "no_session")

@@ -14,6 +14,7 @@ from flowscope.engine.models import MODELS
 from flowscope.engine.scale import choices as scale_choices
 
 from .replies import PROTOCOL_VERSION, SERVER
+from .scale import ScaleRequest
 
 
 class Strict(BaseModel):
@@ -236,6 +237,16 @@ class LessonMove(Strict):
     step: Annotated[int, Field(ge=0, le=100)]
 
 
+class ScaleQuery(Strict):
+    """POST /api/scale's question over the socket (no room needed): a page that changes a setting on
+    every key press gets its figures in one round trip of well under a frame (an HTTP request from a
+    browser took 7–17 ms here, the socket 1 ms). `seq` comes back with the answer."""
+
+    type: Literal["scale"]
+    seq: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    request: ScaleRequest = Field(default_factory=ScaleRequest)
+
+
 class LessonClose(Strict):
     """The owner closes the lesson; every member's lesson panel closes."""
 
@@ -351,7 +362,7 @@ QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, Meas
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
                                 LandscapeQuery, ExplainQuery, DatasetQuery, Handover, Reclaim, Allow, Fork, Save, Load,
-                                LessonMove, LessonClose, Locks, Switch, Undo, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
+                                LessonMove, LessonClose, Locks, Switch, Undo, ScaleQuery, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
                                 OptimizerStateQuery, MeasureQuery, KillWorker],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)

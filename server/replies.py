@@ -298,6 +298,15 @@ class SavedMsg(Out):
     steps: int
 
 
+class ScaleMsg(Out):
+    """The answer to a `scale` query: POST /api/scale's reply as `result`, or its 422 `detail`."""
+
+    type: Literal["scale"] = "scale"
+    seq: int
+    result: Optional[dict[str, Any]] = None
+    detail: Optional[list[dict[str, Any]]] = None
+
+
 class LessonClosedMsg(Out):
     """The owner closed the lesson (to everyone)."""
 
@@ -322,7 +331,8 @@ class LessonMsg(Out):
 
 ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg,
                                 RosterMsg, SavedMsg, LessonMsg, PhaseMsg, ProbsMsg, SampleMsg, CharLossMsg,
-                                OptimizerStateMsg, PlanMsg, MeasureMsg, LessonClosedMsg, LocksMsg],
+                                OptimizerStateMsg, PlanMsg, MeasureMsg, LessonClosedMsg, LocksMsg,
+                                ScaleMsg],
                           Field(discriminator="type")]
 SERVER = TypeAdapter(ServerMessage)
 

@@ -127,20 +127,21 @@ class ScaleReply(BaseModel):
     flops_per_step: Optional[float] = None
 
 
-def _unprocessable(field: tuple[str, ...], message: str) -> JSONResponse:
-    """The same shape as FastAPI's own 422s, so a client reads both alike."""
-    return JSONResponse({"detail": [{"loc": ["body", *field], "msg": message, "type": "value_error"}]},
-                        status_code=422)
+def answer(request: ScaleRequest | None) -> tuple[dict | None, list[dict] | None]:
+    """(the engine's estimate, None), or (None, a 422-shaped detail naming the field): shared by POST
+    /api/scale and the socket's `scale` query."""
+    body = request.model_dump(exclude_none=True) if request else {}
+    try:
+        return ScaleReply.model_validate(estimate(body)).model_dump(), None
+    except ScaleError as exc:
+        return None, [{"loc": ["body", *exc.field], "msg": str(exc), "type": "value_error"}]
 
 
 @router.post("/api/scale", response_model=ScaleReply, responses={422: {"description": "a field is out of range"}})
 def scale(request: ScaleRequest | None = None):
     """Parameters, memory per GPU, FLOPs, time, energy, cost and communication of a training run."""
-    body = request.model_dump(exclude_none=True) if request else {}
-    try:
-        return estimate(body)
-    except ScaleError as exc:
-        return _unprocessable(exc.field, str(exc))
+    result, detail = answer(request)
+    return result if detail is None else JSONResponse({"detail": detail}, status_code=422)
 
 
 @router.get("/api/scale/presets")

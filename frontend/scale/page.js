@@ -14,7 +14,7 @@ import { ParallelPanel } from "./parallel.js";
 import { ParamsPanel } from "./params.js";
 import { PublishedPanel } from "./published.js";
 import { ShareLink } from "./share.js";
-import { Requester, fetchPresets, postScale } from "./request.js";
+import { Requester, fetchPresets, socketScale } from "./request.js";
 import { LIVE_RUNGS, buildRequest, oneClickAway, presetsQuery, readWhere, stepRung, whereSearch, withPreset, withSetting } from "./where.js";
 import { fmtSeconds } from "./units.js";
 
@@ -37,7 +37,7 @@ let frameCount = 0;
 const timing = { pending: null, last: null, all: [] };
 
 const requester = Requester({
-  post: postScale,
+  post: socketScale(), // the websocket's `scale` query (POST /api/scale when it can't open)
   now: () => performance.now(),
   onReply(json, body, ms, cached) {
     reply = json;

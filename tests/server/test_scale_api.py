@@ -131,3 +131,24 @@ def test_sizes_belong_to_the_small_models(live_server):
     r = post(live_server, {"preset": "gpt2-small", "model": {"sizes": [2, 1]}})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "model", "sizes"]
     assert post(live_server, {"preset": "mlp", "model": {"sizes": [2, 8, 1]}}).json()["params"]["total"] == 2 * 8 + 8 + 8 + 1
+
+
+def test_the_socket_answers_as_the_http_api_does(live_server):
+    """The page's fast path: the `scale` query gives POST /api/scale's reply (or its 422 detail)."""
+    from ws_helpers import recv_type, send
+
+    body = {"preset": "llama-3.1-8b", "hardware": {"mfu": 0.3}}
+    http = live_server_post(live_server, body)
+    with live_server.connect() as ws:  # no room needed
+        send(ws, {"type": "scale", "seq": 7, "request": body})
+        got = recv_type(ws, "scale")
+        assert got["seq"] == 7 and got["detail"] is None and got["result"] == http
+        send(ws, {"type": "scale", "seq": 8, "request": {"model": {"n_head": 7, "d_model": 64}}})
+        bad = recv_type(ws, "scale")
+        assert bad["seq"] == 8 and bad["result"] is None and "n_head" in str(bad["detail"][0]["loc"])
+
+
+def live_server_post(live_server, body):
+    import httpx
+
+    return httpx.post(live_server.http_url + "/api/scale", json=body, timeout=10).json()
