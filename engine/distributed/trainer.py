@@ -20,7 +20,7 @@ from ..config import live_keys
 from ..export import RunExport
 from ..flow import PlanEntry, Snapshot, StepMetrics
 from ..stepper import Stepper, StepTrace
-from ..transformer.budget import refusal
+from ..transformer.budget import enforce
 from ..transformer.config import TransformerConfig
 from ..transformer.run import TransformerRun
 from . import story
@@ -54,9 +54,7 @@ class DistributedTrainer(Stepper):
 
     # ----- lifecycle -------------------------------------------------------------------------
     def reset(self) -> None:
-        too_much = refusal(self.config, *self.budget)
-        if too_much:
-            raise ValueError(too_much)
+        enforce(self.config, self.budget)
         self.close()
         self.local = TransformerRun(self.config)  # the replicas' starting point (same seed)
         # `compare`: the same run in this process, one step per data-parallel step, for the overlay

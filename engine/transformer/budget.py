@@ -46,6 +46,13 @@ def cost(cfg: TransformerConfig, vocab: int | None = None) -> Cost:
     return Cost(params, train_bytes, 3 * forward * tokens, 2 * cfg.eval_iters * forward * tokens)
 
 
+def enforce(cfg: TransformerConfig, budget: tuple[float | None, float | None]) -> None:
+    """ValueError, with the figures, when `cfg` is past `budget` (bytes, FLOPs): before anything is built."""
+    too_much = refusal(cfg, *budget)
+    if too_much:
+        raise ValueError(too_much)
+
+
 def refusal(cfg: TransformerConfig, max_bytes: float | None, max_flops: float | None) -> str | None:
     """Why this config is past the budget, in a sentence with its figures; None when it fits."""
     c = cost(cfg)

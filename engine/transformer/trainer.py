@@ -22,7 +22,7 @@ from ..config import live_keys
 from ..export import RunExport
 from ..flow import PlanEntry, Snapshot, StepMetrics
 from ..stepper import Stepper, StepTrace
-from .budget import refusal
+from .budget import enforce
 from .config import TransformerConfig
 from .run import TransformerRun
 from .schedule import Schedule
@@ -47,9 +47,7 @@ class GPTTrainer(Stepper):
 
     # ----- lifecycle -------------------------------------------------------------------------
     def reset(self) -> None:
-        too_much = refusal(self.config, *self.budget)
-        if too_much:
-            raise ValueError(too_much)
+        enforce(self.config, self.budget)
         self.gpt = TransformerRun(self.config)
         self._clear()
         self.evaluated: dict | None = None
