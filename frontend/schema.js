@@ -866,6 +866,12 @@ export const SCHEMA = {
       "cuda": "CUDA GPU"
      }
     },
+    "recompute": {
+     "default": false,
+     "description": "gradient checkpointing: keep only each block's input and recompute the rest in backward (less activation memory, about a third more compute)",
+     "title": "Recompute",
+     "type": "boolean"
+    },
     "bf16": {
      "default": false,
      "description": "bfloat16 autocast for matmuls (CUDA only; ignored on the CPU)",

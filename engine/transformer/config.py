@@ -57,6 +57,8 @@ class TransformerConfig:
     finetune_steps: int = setting(400, lo=1, hi=1000000, doc="fine-tuning steps until the cosine reaches its floor")
     # where it runs
     device: str = setting("auto", choices=DEVICES, doc="auto: the GPU when there is one, else the CPU")
+    recompute: bool = setting(False, doc="gradient checkpointing: keep only each block's input and recompute the "
+                                         "rest in backward (less activation memory, about a third more compute)")
     bf16: bool = setting(False, doc="bfloat16 autocast for matmuls (CUDA only; ignored on the CPU)")
     threads: int = setting(0, lo=0, hi=64, doc="CPU threads for torch (process-wide); 0: auto, one less than the "
                                                "cores (at most 4), so a core is left for the page and the server")

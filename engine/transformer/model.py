@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
 
 from .config import INITS  # the names, defined once beside the settings (torch-free)
 
@@ -27,6 +28,7 @@ class GPTConfig:
     dropout: float = 0.0
     bias: bool = True  # biases in the Linear layers and LayerNorms
     init: str = "scaled_residual"
+    recompute: bool = False  # gradient checkpointing: keep each block's input only, recompute the rest in backward
 
 
 class CausalSelfAttention(nn.Module):
@@ -150,8 +152,13 @@ class GPT(nn.Module):
         x = self.drop(tok + pos)  # (B, T, C): the residual stream starts here
         if record is not None:
             record.update(tok=tok, pos=pos, x0=x)
+        # gradient checkpointing (training's fast path only: the inspect path keeps everything anyway):
+        # each block's activations are dropped after its forward and recomputed in backward — memory
+        # per block falls to its input (2·s·b·h bytes at 16 bits, Korthikanti et al. 2022), compute
+        # rises by about one forward. Non-reentrant, as torch recommends; dropout masks are replayed.
+        recompute = self.cfg.recompute and record is None and torch.is_grad_enabled()
         for block in self.blocks:
-            x = block(x, record)
+            x = checkpoint(block, x, use_reentrant=False) if recompute else block(x, record)
         h = self.ln_f(x)
         logits = self.lm_head(h)  # (B, T, V)
         if record is not None:

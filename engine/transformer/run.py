@@ -81,7 +81,7 @@ class TransformerRun:
         self.data.check(cfg.block_size)
         self.tok = self.data.tokenizer
         self.model_config = GPTConfig(len(self.tok), cfg.block_size, cfg.n_layer, cfg.n_head, cfg.n_embd,
-                                      cfg.dropout, cfg.bias, cfg.init)
+                                      cfg.dropout, cfg.bias, cfg.init, cfg.recompute)
         with torch.random.fork_rng(devices=[]):  # seeded init without touching the global RNG's state
             torch.manual_seed(cfg.seed)
             self.model = GPT(self.model_config)

@@ -25,7 +25,10 @@ export function ParallelPanel(root, { onParallel, onSetting }) {
   root.innerHTML = `<div class="panel-head"><span class="panel-title">Parallelism</span><span class="big-value" id="par-gpus"></span></div>
     <div class="panel-controls" id="par-controls"></div>
     <p class="placeholder" id="par-none" hidden>A model this small trains on one processor: nothing to split, nothing to send.</p>
-    <ul class="divides" id="par-divides"></ul>`;
+    <ul class="divides" id="par-divides"></ul>
+    <p class="par-live"><a id="par-live" href="/?model=transformer&amp;workers=2">Watch a real all-reduce →</a>
+      the Transformer page's GPT trained by 2 worker processes (torch.distributed): each step's bytes sent
+      and all-reduce time, measured, beside this formula's 2(N−1)/N.</p>`;
   const box = root.querySelector("#par-controls");
   const c = {
     dp: NumberField(box, { id: "dp", label: "data ×", min: 1, step: 1, integer: true, onChange: (v) => onParallel("dp", v), width: "calc(6ch + 26px)" }),

@@ -282,3 +282,11 @@ def test_120b_claims_presenter_at_1024_and_the_phone(browser, server_url):
         page.screenshot(path=str(shots / f"{name}.png"), full_page=full)
         context.close()
         assert not errors, (name, errors)
+
+
+def test_the_parallelism_panel_links_a_live_data_parallel_run(page, server_url):
+    page.goto(f"{server_url}/scale?preset=llama-3.1-8b")
+    page.wait_for_function("window.scale && scale.state().reply", timeout=20_000)
+    href = page.get_attribute("#par-live", "href")
+    assert href == "/?model=transformer&workers=2"
+    assert not page.errors, page.errors

@@ -62,7 +62,8 @@ def test_gradients_before_differ_after_agree_and_equal_the_full_batch(tiny, work
 
 def test_losses_equal_the_one_worker_run(tiny):
     one = GPTTrainer(tiny)
-    t = DistributedTrainer({**tiny, "workers": 2, "compare": True})
+    # the workers recompute each block in backward (gradient checkpointing): the same losses all the same
+    t = DistributedTrainer({**tiny, "workers": 2, "compare": True, "recompute": True})
     try:
         assert t.controller.wait_ready(180)
         step_through(t)  # one step stage by stage (the inspect path) …
