@@ -81,7 +81,9 @@ function ask(what) {
   timing.pending = { t0: performance.now(), frame: frameCount, what };
   requester.want(buildRequest(where, rungModel()));
   writeAddress();
-  dirty = true;
+  // No redraw now: the engine's answer is a socket round trip away (or already here, drawn above),
+  // and a whole redraw of the old figures in between would hold the answer up by a frame or two.
+  if (!requester.busy()) dirty = true;
 }
 
 window.scale = {
