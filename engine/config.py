@@ -102,6 +102,14 @@ class LineConfig(RunConfig):
     dataset: str = setting("linear", choices=LINE_SETS, doc="linear: y ≈ 2x; offset: y ≈ 2x + 3")
 
 
+def checked(config):
+    """The config itself, or ValueError naming what its fields can't be together (its `problems()`)."""
+    problems = config.problems()
+    if problems:
+        raise ValueError("; ".join(problems))
+    return config
+
+
 def field_specs(cls) -> list[dict[str, Any]]:
     """name, type, default and metadata of every setting, for schema builders."""
     out = []

@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from .batches import BatchSampler
+from .config import checked
 from .export import RunExport
 from .flow import PlanEntry, Snapshot, StepMetrics
 from .models import MODELS
@@ -32,9 +33,7 @@ class Trainer(Stepper):
                              "(engine.trainers.make_trainer builds any model)")
         self.spec = MODELS[model]
         self.config = self.spec.config(**(config or {}))
-        problems = self.config.problems()
-        if problems:
-            raise ValueError("; ".join(problems))
+        checked(self.config)
         super().__init__(history_steps)
         self.frame = None  # the axes of the last landscape asked for: every step reports its place in them
         # a person's own points (rows x₁, x₂, label), when given
@@ -63,9 +62,7 @@ class Trainer(Stepper):
 
     def _configure(self, changes: dict) -> bool:
         new = self.config.replace(**changes)
-        problems = new.problems()
-        if problems:
-            raise ValueError("; ".join(problems))
+        checked(new)
         live = {f for f in changes if getattr(type(new), "__dataclass_fields__")[f].metadata.get("live")}
         rebuilt = set(changes) - live
         self.config = new

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..config import live_keys
+from ..config import checked, live_keys
 from ..export import RunExport
 from ..flow import PlanEntry, Snapshot, StepMetrics
 from ..stepper import Stepper, StepTrace
@@ -95,9 +95,7 @@ class DistributedTrainer(Stepper):
             if "workers" in changes and changes["workers"] != self.config.workers:
                 raise ValueError("workers is chosen when a run is created: create a new run to change it")
             new = self.config.replace(**changes)
-            problems = new.problems()
-            if problems:
-                raise ValueError("; ".join(problems))
+            checked(new)
             self.config = new
             if set(changes) - LIVE:
                 self.reset()

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
+from ..config import checked
 from ..data.text import TextData, split_question
 from ..flow import Divergence, PlanEntry
 from . import lastupdate, probe, story
@@ -64,9 +65,7 @@ class StepStats:
 class TransformerRun:
     def __init__(self, config: TransformerConfig | dict | None = None, data: TextData | None = None):
         cfg = config if isinstance(config, TransformerConfig) else TransformerConfig(**(config or {}))
-        problems = cfg.problems()
-        if problems:
-            raise ValueError("; ".join(problems))
+        checked(cfg)
         self.config = cfg
         self.notes: list[str] = []
         self.device = resolve_device(cfg.device)

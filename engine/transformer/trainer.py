@@ -18,7 +18,7 @@ from dataclasses import asdict
 import numpy as np
 import torch
 
-from ..config import live_keys
+from ..config import checked, live_keys
 from ..export import RunExport
 from ..flow import PlanEntry, Snapshot, StepMetrics
 from ..stepper import Stepper, StepTrace
@@ -37,9 +37,7 @@ class GPTTrainer(Stepper):
                  budget: tuple[float | None, float | None] = (None, None)):
         """`budget`: (bytes, FLOPs) a config may cost at most (see budget.py); past it, ValueError."""
         cfg = config if isinstance(config, TransformerConfig) else TransformerConfig(**(config or {}))
-        problems = cfg.problems()
-        if problems:
-            raise ValueError("; ".join(problems))
+        checked(cfg)
         self.config = cfg
         self.budget = budget
         super().__init__(history_steps)
@@ -64,9 +62,7 @@ class GPTTrainer(Stepper):
 
     def _configure(self, changes: dict) -> bool:
         new = self.config.replace(**changes)
-        problems = new.problems()
-        if problems:
-            raise ValueError("; ".join(problems))
+        checked(new)
         self.config = new
         if set(changes) - LIVE:
             self.reset()

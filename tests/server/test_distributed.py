@@ -1,11 +1,8 @@
 """A data-parallel transformer over the wire: the `allreduce` stage, kill_worker, bad input, and no
 worker process left behind when a session or the server ends. Few, small runs: each start costs
 the workers' torch import (seconds on 2 cores)."""
-import json
 import os
 import time
-
-import pytest
 
 from ws_helpers import recv, send
 

@@ -15,7 +15,7 @@ from flowscope.engine.export import PackedRun
 from flowscope.server.sessions import ALPHABET, CODE_LENGTH, JoinLimiter, TooMany
 from flowscope.server.settings import Settings
 from flowscope.server.store import RunStore, StoreFull
-from ws_helpers import command, create, recv, recv_type, send
+from ws_helpers import command, create, recv_type, send
 
 STRICT = dict(max_sessions_per_client=10, max_viewers_per_client=3, join_failures_burst=20)  # the defaults
 

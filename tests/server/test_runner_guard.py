@@ -145,7 +145,7 @@ def test_a_long_command_is_paused_within_a_chunk_and_answers_meanwhile(room):
     r.send({"type": "dataset"}, client="viewer", role="viewer")
     r.wait_for(lambda to, m: to == "viewer" and m["type"] == "dataset")  # answered while the steps run
     r.send({"type": "pause"})
-    state = r.wait_for(lambda to, m: m["type"] == "state" and not m["playing"] and r.runner.job is None)
+    r.wait_for(lambda to, m: m["type"] == "state" and not m["playing"] and r.runner.job is None)
     time.sleep(0.2)
     assert r.runner.job is None and 0 < r.state()["step"] < 10000
 

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from ws_helpers import send
+from ws_helpers import expect, send
 
 TINY_GPT = {"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 16, "batch_size": 4, "eval_iters": 1,
             "warmup": 2, "decay_steps": 50, "grad_clip": 0.5}
@@ -19,18 +19,6 @@ MODELS = [
 ]
 WATCHED = [("blocks.0.attn.qkv.weight", [0, 1]), ("lm_head.weight", [2, 3]), ("wte.weight", [1, 0])]
 
-
-def expect(ws, type_, timeout=30):
-    """The next text message of that type (an `error` fails the test), passing over the rest."""
-    while True:
-        raw = ws.recv(timeout=timeout)
-        if isinstance(raw, bytes):
-            continue
-        msg = json.loads(raw)
-        if msg["type"] == "error" and type_ != "error":
-            raise AssertionError(f"wanted {type_}, got an error: {msg['message']}")
-        if msg["type"] == type_:
-            return msg
 
 
 def next_loss(ws) -> float:

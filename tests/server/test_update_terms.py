@@ -1,26 +1,14 @@
 """Every term of an update comes over the wire from the engine: `explain` (NumPy models) and
 `optimizer_state` (the transformer) carry the step, the bias corrections, the schedule's η and the
 clipping, so the browser only formats them."""
-import json
 
 import pytest
 
-from ws_helpers import send
+from ws_helpers import expect, send
 
 TINY_GPT = {"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 16, "batch_size": 4, "eval_iters": 1,
             "warmup": 4, "decay_steps": 50, "grad_clip": 0.01}
 
-
-def expect(ws, type_, timeout=30):
-    while True:
-        raw = ws.recv(timeout=timeout)
-        if isinstance(raw, bytes):
-            continue
-        msg = json.loads(raw)
-        if msg["type"] == "error" and type_ != "error":
-            raise AssertionError(msg["message"])
-        if msg["type"] == type_:
-            return msg
 
 
 def test_explain_carries_every_term_of_a_clipped_scheduled_adam_step(live_server):

@@ -220,6 +220,19 @@ def create(ws: ClientConnection, model: str = "neuron", config: dict | None = No
     return session, dataset, state
 
 
+def expect(ws: ClientConnection, type_: str, timeout: float = 30) -> dict:
+    """The next text message of that type, passing over the rest; an `error` on the way fails the test."""
+    while True:
+        raw = ws.recv(timeout=timeout)
+        if isinstance(raw, bytes):
+            continue
+        msg = json.loads(raw)
+        if msg["type"] == "error" and type_ != "error":
+            raise AssertionError(f"wanted {type_}, got an error: {msg['message']}")
+        if msg["type"] == type_:
+            return msg
+
+
 def join(ws: ClientConnection, code: str, **extra) -> tuple[dict, dict, dict]:
     """Join a room (`extra`: a token, a name); returns its (session, dataset, state) replies, in order."""
     send(ws, {"type": "join", "session": code, **extra})
