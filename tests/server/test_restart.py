@@ -98,3 +98,13 @@ def test_a_wrong_token_does_not_own_a_restored_room(tmp_path):
     finally:
         if proc.poll() is None:
             stop(proc, signal.SIGTERM)
+
+
+def test_the_checkpoint_store_loads_torch_at_start_up(tmp_path):
+    """A room's first checkpoint is torch.save bytes: importing torch then, inside the room's thread,
+    held a room with a hundred viewers still for seconds (its play waited behind the import). The
+    store imports it when the server starts."""
+    code = ("import sys; from pathlib import Path; from flowscope.server.roomstore import RoomStore; "
+            "assert 'torch' not in sys.modules; RoomStore(Path(sys.argv[1]), 1.0); "
+            "assert 'torch' in sys.modules")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=120)
