@@ -4,13 +4,17 @@ process (bench/stream.py's serve); this client measures:
 1. `/api/health` latency (p50/p99 over ~100 requests) on an idle server, and while another room
    runs a 10,000-step command on a network (TF Playground's default);
 2. one room's single step (`step` → `state` round trip, p50/p99) on an idle server, and while 10
-   other rooms play a network at full speed — the ratio is the figure (issue 12 asks ≤ 2×).
+   other rooms play a network at full speed — the ratio is the figure (issue 12 asks ≤ 2×). The
+   players are another process (other people's browsers), so this client's reads don't wait on theirs.
+
+Both with the rooms in room processes (the default) and as threads of the web process.
 
     .venv/bin/python bench/fairness.py
 """
 from __future__ import annotations
 
 import json
+import multiprocessing
 import statistics
 import sys
 import threading
@@ -22,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from websockets.sync.client import connect  # noqa: E402
 
-from bench.stream import serve  # noqa: E402
+from bench.stream import MANY_CLIENTS, serve  # noqa: E402
 
 NET = {"hidden": [4, 2], "activation": "tanh", "batch_size": 10, "lr": 0.03, "speed": 100000}
 
@@ -55,6 +59,21 @@ def drain(ws, stop: threading.Event) -> None:
             return
 
 
+def play_rooms(url: str, n: int, playing, stop) -> None:
+    """In a process of its own: open `n` rooms, play them all, read their frames until `stop`."""
+    rooms = [open_room(url, "mlp", NET) for _ in range(n)]
+    done = threading.Event()
+    readers = [threading.Thread(target=drain, args=(ws, done), daemon=True) for ws in rooms]
+    for ws, reader in zip(rooms, readers):
+        ws.send(json.dumps({"type": "play"}))
+        reader.start()
+    playing.set()
+    stop.wait()
+    done.set()
+    for ws in rooms:
+        ws.close()
+
+
 def health_ms(port: int, n: int = 100) -> list[float]:
     out = []
     for _ in range(n):
@@ -83,7 +102,15 @@ def show(label: str, ms: list[float], base: list[float] | None = None) -> None:
 
 
 def main() -> None:
-    proc, port = serve()
+    for processes in ("default", "0"):
+        title = ("rooms in room processes (one per core, the default)" if processes == "default"
+                 else "rooms as threads of the web process (--room-processes 0)")
+        print(f"== {title}")
+        measure({} if processes == "default" else {"FLOWSCOPE_ROOM_PROCESSES": processes})
+
+
+def measure(env: dict) -> None:
+    proc, port = serve({**MANY_CLIENTS, **env})
     url = f"ws://127.0.0.1:{port}/ws"
     try:
         print("/api/health while another room runs `step count=10000` (network 4-2):")
@@ -104,18 +131,17 @@ def main() -> None:
         me = open_room(url, "neuron", {})
         alone = step_ms(me)
         show("alone", alone)
-        stop = threading.Event()
-        players = [open_room(url, "mlp", NET) for _ in range(10)]
-        readers = []
-        for ws in players:
-            ws.send(json.dumps({"type": "play"}))
-            readers.append(threading.Thread(target=drain, args=(ws, stop), daemon=True))
-            readers[-1].start()
+        # the players are other people's browsers: their own process, so this client's reads don't
+        # queue behind theirs (the figure is the server's)
+        ctx = multiprocessing.get_context("spawn")
+        stop, playing = ctx.Event(), ctx.Event()
+        players = ctx.Process(target=play_rooms, args=(url, 10, playing, stop), daemon=True)
+        players.start()
+        assert playing.wait(120), "the 10 rooms did not start playing"
         time.sleep(1.0)
         show("10 rooms playing", step_ms(me), alone)
         stop.set()
-        for ws in players:
-            ws.close()
+        players.join(30)
         me.close()
     finally:
         proc.terminate()

@@ -21,6 +21,7 @@ from .hosts import BodyLimit, HostCheck, quiet_uvicorn
 from .lessons import Lesson
 from .protocol import json_schema
 from .scale import router as scale_router
+from .pool import Pool
 from .roomstore import RoomStore
 from .sessions import Registry
 from .settings import Settings
@@ -46,6 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.room_processes:  # the rooms' processes start now (each takes a few seconds to import torch)
+            registry.pool = Pool(settings, asyncio.get_running_loop())
+            await registry.pool.started()
         yield
         app.state.stopped = registry.close()  # False: a trainer is still inside torch (cli.main exits at once)
         store.close()

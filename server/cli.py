@@ -32,6 +32,8 @@ def parse(argv=None) -> argparse.Namespace:
                    "(an estimate made before it is built; default 2048)")
     p.add_argument("--max-step-gflop", type=float, default=None, help="most work one step or loss estimate may "
                    "take, in GFLOP (default 2000, about 30 s on a 2-core CPU)")
+    p.add_argument("--room-processes", type=int, default=None, help="processes the rooms train in (default: "
+                   "the core count; 0: threads of the server's own process)")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                    help="a Host name to answer besides loopback and this machine's LAN names (repeatable), "
                    "e.g. the name a reverse proxy forwards")
@@ -50,7 +52,8 @@ def main(argv=None) -> None:
     args = parse(argv)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("max_width", args.max_width),
                                    ("data_dir", args.data_dir), ("max_workers", args.max_workers),
-                                   ("max_model_mb", args.max_model_mb), ("max_step_gflop", args.max_step_gflop))
+                                   ("max_model_mb", args.max_model_mb), ("max_step_gflop", args.max_step_gflop),
+                                   ("room_processes", args.room_processes))
                  if v is not None}
     if args.no_browser:
         overrides["open_browser"] = False

@@ -17,6 +17,7 @@ from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, Les
                        Reclaim, Save, ScaleQuery, Switch, validate_config)
 from .replies import ErrorMsg, SavedMsg, ScaleMsg
 from .scale import answer as answer_scale
+from .pool import config_of
 from .runner import Export
 from .sessions import Registry, RoomFull, TooMany
 from .settings import Settings
@@ -37,11 +38,14 @@ class Rooms:
         self.builds = asyncio.Semaphore(registry.settings.max_builds)
         self.restoring: dict[str, asyncio.Future] = {}  # code → its restore in progress
 
-    async def build(self, model: str, config: dict, custom=None, restore=None):
+    async def build(self, model: str, config: dict, custom=None, restore=None, near=None):
         """A new trainer, built (and its first losses evaluated, and a saved run `restore`d into it)
-        in a worker thread: seconds of torch must not stop the event loop, which every other room's
-        frames go through."""
+        in a room process (pool.py; `near`: the process of that session's room), or in a thread here:
+        seconds of torch must not stop the event loop, which every other room's frames go through."""
         s = self.registry.settings
+        if self.registry.pool is not None:
+            async with self.builds:
+                return await self.registry.pool.build(model, config, custom, restore, near)
 
         def build():
             trainer = make_trainer(model, config, s.history_steps, custom, s.budget)
@@ -149,7 +153,7 @@ async def switch(msg: Switch, client: Client, rooms: Rooms, reply) -> None:
         return reply(f"You are watching room {session.code}: only its owner can change its model.", "not_owner")
     try:
         config = validate_config(msg.model, msg.config, rooms.registry.settings.max_width)
-        trainer = await rooms.build(msg.model, config)
+        trainer = await rooms.build(msg.model, config, near=session)
     except ValidationError as exc:
         return reply(describe(exc, None, prefix="config"))
     except ValueError as exc:
@@ -199,7 +203,7 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
     elif isinstance(msg, Locks):
         session.set_locks(msg.lock, msg.hide)
     elif isinstance(msg, Allow):
-        session.allow_save = msg.save
+        session.allow(msg.save)
     elif isinstance(msg, Handover):
         try:
             session.handover(msg.to)
@@ -213,7 +217,7 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
 
         def forked(trainer):  # on the event loop, later: a failure still answers
             try:
-                registry.create(session.model, trainer.config.to_dict(), client, trainer)
+                registry.create(session.model, config_of(trainer), client, trainer)
             except TooMany as exc:
                 reply(str(exc), "busy")
             except Exception as exc:
@@ -274,7 +278,7 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
         saved = run["packed"].unpack()
         # checked as a `create` is: a run saved by another version or settings may no longer be allowed
         config = validate_config(saved.model, saved.config, rooms.registry.settings.max_width)
-        trainer = await rooms.build(saved.model, config, saved.custom, restore=saved)
+        trainer = await rooms.build(saved.model, config, saved.custom, restore=saved, near=here if into_room else None)
     except ValidationError as exc:
         return reply(f"The saved run '{run_id}' cannot be loaded: {describe(exc, None, prefix='config')}")
     except (ValueError, KeyError) as exc:  # the saved config or weights no longer fit this version's models
@@ -287,7 +291,7 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
             here.switch(saved.model, trainer)
         return
     try:
-        rooms.registry.create(saved.model, trainer.config.to_dict(), client, trainer, token=run["owner"])
+        rooms.registry.create(saved.model, config_of(trainer), client, trainer, token=run["owner"])
     except TooMany as exc:
         reply(str(exc), "busy")
     except ValueError as exc:

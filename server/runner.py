@@ -41,6 +41,7 @@ CHUNK_SECONDS = 0.03  # a long command's work between two looks at the queue
 CHECKPOINT_SECONDS = 5.0  # a working room writes its checkpoint this often (an idle one at once)
 PUBLISH_SECONDS = 0.25  # a long command's progress (metrics, state) reaches the room this often
 YIELD_SECONDS = 0.002  # then the thread sleeps this long: the event loop (one GIL) answers meanwhile
+URGENT_SECONDS = 0.1  # a person's step command goes before the rooms that play for this long, at most
 SWITCH_SECONDS = 0.001  # how often the interpreter hands the GIL on (see Runner.start)
 
 
@@ -78,6 +79,14 @@ class Swap:
 
 
 @dataclass
+class Keep:
+    """Where a room's checkpoints go (a RoomStore, roomstore.py) and the owner token kept with them."""
+
+    store: Any
+    owner_token: str
+
+
+@dataclass
 class Job:
     """A long step command in progress: steps still owed, one sample each or whole batches."""
 
@@ -89,19 +98,27 @@ class Job:
 class People:
     """Commands a person waits for go before the work rooms do on their own (play, a long command).
 
-    Every room trains in a thread of one process, under one GIL: ten rooms playing flat out made
-    another room's single step 30× slower. So while any room has a person's command queued or in
-    hand, playing rooms pause between chunks — at most MAX_WAIT each time, so that a slow command
-    (a big model's step) can't stop the others for long.
+    Rooms share cores (and, in one process, one GIL): ten rooms playing flat out made another room's
+    single step 30× slower. So while any room has a person's command queued or in hand, playing rooms
+    pause between chunks — at most MAX_WAIT each time, so that a slow command (a big model's step)
+    can't stop the others for long. In room processes (pool.py) the count is shared: a person's
+    command in one process pauses the rooms playing in every other (`share`).
     """
 
     MAX_WAIT = 0.1
+    POLL = 0.002  # how often a paused room looks at the shared count
     BUSY_SHARE = 0.6  # with several rooms working, together they take at most this share of the time
 
     def __init__(self):
         self.cond = threading.Condition()
         self.waiting = 0
         self.rooms: weakref.WeakSet = weakref.WeakSet()
+        self.counts, self.slot = None, 0  # shared: one count per room process (multiprocessing.Array)
+
+    def share(self, counts, slot: int) -> None:
+        """Count in `counts[slot]`, and wait while any process's count is above 0."""
+        self.counts, self.slot = counts, slot
+        counts[slot] = 0  # a process that took this slot over starts from nothing owed
 
     def work_share(self) -> float:
         """The share of each frame one working room may use: the rooms split BUSY_SHARE between them,
@@ -113,6 +130,8 @@ class People:
     def add(self) -> None:
         with self.cond:
             self.waiting += 1
+            if self.counts is not None:
+                self.counts[self.slot] = self.waiting
 
     def done(self, n: int = 1) -> None:
         with self.cond:
@@ -120,10 +139,17 @@ class People:
             if self.waiting <= 0:
                 self.waiting = 0
                 self.cond.notify_all()
+            if self.counts is not None:
+                self.counts[self.slot] = self.waiting
 
     def wait(self) -> None:
-        with self.cond:
-            self.cond.wait_for(lambda: self.waiting == 0, self.MAX_WAIT)
+        if self.counts is None:
+            with self.cond:
+                self.cond.wait_for(lambda: self.waiting == 0, self.MAX_WAIT)
+            return
+        deadline = time.monotonic() + self.MAX_WAIT
+        while any(self.counts[:]) and time.monotonic() < deadline:
+            time.sleep(self.POLL)
 
 
 PEOPLE = People()  # one per process: the rooms it runs share the interpreter
@@ -134,13 +160,14 @@ AT_ONCE = (*_INTERNAL, *handlers.AT_ONCE)  # taken even while a long command run
 
 class Runner:
     def __init__(self, code: str, model: str, config: dict, settings, publish: Publish, on_loop: Callable,
-                 trainer=None, persist: Callable | None = None):
+                 trainer=None, keep: Keep | None = None, restored: dict | None = None):
         self.code, self.model, self.settings, self.publish, self.on_loop = code, model, settings, publish, on_loop
         # a given trainer (built off the event loop, a fork, a loaded run) or a new one
         self.trainer = trainer or make_trainer(model, config, settings.history_steps, budget=settings.budget)
         self.commands: queue.Queue = queue.Queue()
         self.playing = False
         self.job: Job | None = None
+        self.urgent: float | None = None  # until when the job in progress is a person's (People counts it)
         self.deferred: deque = deque()  # commands that wait for the long command in progress
         self.stopping = False
         self.announced: str | None = None  # the divergence already told to the room
@@ -148,9 +175,9 @@ class Runner:
         self.last_tick = self.next_tick = 0.0
         self.field_version = -1  # the Trainer.version the last field frame showed
         self.plan = self.trainer.plan  # the plan the room was last told (in `session`, or a `plan` frame)
-        # checkpoints (server/roomstore.py): persist(packed run) writes one; the room's meta (lesson,
-        # permissions) changing sets meta_dirty; `restored` says where a restored room came back from
-        self.persist, self.meta_dirty, self.restored = persist, False, None
+        # checkpoints (server/roomstore.py): `keep` writes one; the room's meta (lesson, permissions)
+        # comes from its session (set_meta); `restored` says where a restored room came back from
+        self.keep, self.meta, self.meta_dirty, self.restored = keep, {}, False, restored
         self.undo = None  # (model, RunExport): the run the last rebuild replaced, for `undo`
         self.saved_version, self.saved_at = None, time.monotonic()  # None: not written yet (a new room is)
         self.handlers = handlers.table(self)
@@ -187,6 +214,7 @@ class Runner:
                 break
             dropped += command is not _STOP
         PEOPLE.done(dropped)
+        self._release()
 
     def cancel_steps(self) -> None:
         """Pause: the long command in progress and the step commands waiting behind it are dropped."""
@@ -210,16 +238,21 @@ class Runner:
             for command, client, role, queued in self._next_commands():
                 if command is _STOP or self.stopping:
                     return
+                before = self.job
                 if self.job and not isinstance(command, AT_ONCE):
                     self.deferred.append((command, client, role))  # applied in order once the long command ends
                 else:
                     self._guard(command, client, frames, lambda: self._handle(command, client, role, frames))
-                if queued:
+                if queued and self.job is not None and self.job is not before and self.urgent is None:
+                    self.urgent = time.monotonic() + URGENT_SECONDS  # its steps are the person's: still counted
+                elif queued:
                     PEOPLE.done()  # handled, or waiting for this room's own work: no longer another room's worry
-            if (self.job or self.playing) and not self.commands.qsize():
+            if (self.job or self.playing) and not self.commands.qsize() and self.urgent is None:
                 PEOPLE.wait()  # another room's person first
             if self.job:
                 self._guard(None, None, frames, lambda: self._work(frames))
+            if self.urgent is not None and (self.job is None or time.monotonic() >= self.urgent):
+                self._release()  # done, or long enough: the rest of a long command is work like play
             elif self.playing and time.monotonic() >= self.next_tick:
                 self._guard(None, None, frames, lambda: self._tick(frames))
             if frames:
@@ -227,8 +260,14 @@ class Runner:
             idle = not (self.playing or self.job or self.commands.qsize())
             if idle or time.monotonic() - self.saved_at >= CHECKPOINT_SECONDS:
                 self.checkpoint()  # falling idle (a pause, a step), or every few seconds while it works
-            if self.job:
+            if self.job and self.urgent is None:
                 time.sleep(YIELD_SECONDS)
+
+    def _release(self) -> None:
+        """The person's command this room's job started no longer goes before other rooms."""
+        if self.urgent is not None:
+            self.urgent = None
+            PEOPLE.done()
 
     def _next_commands(self) -> list[tuple]:
         """What to handle now: the next deferred command once the long one is over; else what the
@@ -290,7 +329,8 @@ class Runner:
         """One chunk of the long command in progress; the room hears of it every PUBLISH_SECONDS
         and at the end (a short command answers with one `metrics` and one `state`)."""
         job = self.job
-        deadline = time.monotonic() + CHUNK_SECONDS * PEOPLE.work_share() / 0.85
+        share = 1.0 if self.urgent is not None else PEOPLE.work_share() / 0.85  # a person's first steps: all of it
+        deadline = time.monotonic() + CHUNK_SECONDS * share
         job.left -= self._run_until(deadline, job.left, job.batch, last_evaluates=True)
         if not job.left:
             self.job = None
@@ -369,14 +409,23 @@ class Runner:
         """Write the room's checkpoint if anything changed since the last; a failure is logged, and the
         room goes on (a run that can't be exported simply isn't kept)."""
         t = self.trainer
-        if self.persist is None or (t.version == self.saved_version and not self.meta_dirty):
+        if self.keep is None or (t.version == self.saved_version and not self.meta_dirty):
             return
         self.saved_version, self.saved_at, self.meta_dirty = t.version, time.monotonic(), False
         try:
-            self.persist(t.export().pack())
+            self.keep.store.put(self.code, self.model, self.keep.owner_token, self.meta, t.export().pack())
         except Exception:
             log.exception("room %s: the checkpoint could not be written; it is not kept from now on", self.code)
-            self.persist = None
+            self.keep = None
+
+    def set_meta(self, meta: dict) -> None:
+        """What makes this run the class's room (lesson, permissions): kept with its next checkpoint."""
+        self.meta, self.meta_dirty = meta, True
+
+    def join(self, timeout: float) -> bool:
+        """Wait up to `timeout` for the thread to end (after stop); whether it has."""
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
 
     def reply(self, client, *messages) -> None:
         """Answer the asker alone."""

@@ -2,23 +2,27 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 
-from .replies import LessonClosedMsg, LessonMsg, LocksMsg, Member, RosterMsg
-from .runner import Hello, Relay, Runner
+from .replies import ErrorMsg, LessonClosedMsg, LessonMsg, LocksMsg, Member, RosterMsg
+from .runner import Hello, Keep, Relay, Runner
 from .wire import Client, encode
 
 # no 0/O, 1/I/L: a code read off a projector must not be ambiguous
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 5
+log = logging.getLogger("flowscope.sessions")
 GRACE_SECONDS = 120  # an empty session waits this long for its owner to come back (a page reload)
 
 
 class Session:
     def __init__(self, code: str, model: str, config: dict, settings, loop: asyncio.AbstractEventLoop,
-                 trainer=None, owner_token: str | None = None, checkpoints=None):
+                 trainer=None, owner_token: str | None = None, checkpoints=None, pool=None,
+                 restored: dict | None = None, lost=None):
         self.code, self.model, self.loop = code, model, loop
+        self.lost = lost or (lambda: None)  # called when the room's process ended under it (pool.py)
         # the creator's: never in links, never to others. A loaded run keeps the token it was saved under,
         # so what its owner saves next lands in the same list of runs.
         self.owner_token = owner_token or secrets.token_urlsafe(16)
@@ -32,18 +36,21 @@ class Session:
         self.creator: str | None = None  # the creating client's address, for per-client limits
         self.expiry: asyncio.TimerHandle | None = None
         self.checkpoints = checkpoints  # a RoomStore (roomstore.py), or None: the room lives in memory only
-        self.runner = Runner(code, model, config, settings, self._publish,
-                             lambda fn, *args: loop.call_soon_threadsafe(fn, *args), trainer,
-                             self._persist if checkpoints else None)
+        self.runner = self.new_runner(settings, config, trainer, pool, restored)
+
+    def new_runner(self, settings, config: dict, trainer, pool, restored: dict | None = None):
+        """The room's runner: in a room process of the pool (pool.py), or a thread of this process."""
+        keep = Keep(self.checkpoints, self.owner_token) if self.checkpoints else None
+        if pool is not None:
+            return pool.runner(self.code, self.model, config, trainer, keep, restored, self._deliver, self.lost)
+        loop = self.loop
+        return Runner(self.code, self.model, config, settings, self._publish,
+                      lambda fn, *args: loop.call_soon_threadsafe(fn, *args), trainer, keep, restored)
 
     def meta(self) -> dict:
         """What makes this run the class's room, kept beside it in a checkpoint."""
         return {"lesson": self.lesson.model_dump() if self.lesson else None, "allow_save": self.allow_save,
                 "locks": self.locks.model_dump() if self.locks else None}
-
-    def _persist(self, packed) -> None:
-        """Called on the runner's thread (runner.checkpoint)."""
-        self.checkpoints.put(self.code, self.model, self.owner_token, self.meta(), packed)
 
     def _publish(self, frames, to) -> None:
         """Called from the runner thread: hop onto the event loop."""
@@ -76,14 +83,18 @@ class Session:
         if self.locks is not None:
             self.runner.submit(Relay([(encode(self.locks), False)]), client)
 
+    def allow(self, save: bool) -> None:
+        self.allow_save = save
+        self.runner.set_meta(self.meta())
+
     def close_lesson(self) -> None:
         self.lesson = None
-        self.runner.meta_dirty = True
+        self.runner.set_meta(self.meta())
         self.runner.submit(Relay([(encode(LessonClosedMsg()), False)]), None)
 
     def set_locks(self, lock: list[str], hide: list[str]) -> None:
         self.locks = LocksMsg(lock=lock, hide=hide)
-        self.runner.meta_dirty = True
+        self.runner.set_meta(self.meta())
         self.runner.submit(Relay([(encode(self.locks), False)]), None)
 
     def switch(self, model: str, trainer) -> None:
@@ -98,7 +109,7 @@ class Session:
 
     def move_lesson(self, lesson_id: str, step: int) -> None:
         self.lesson = LessonMsg(id=lesson_id, step=step)
-        self.runner.meta_dirty = True
+        self.runner.set_meta(self.meta())
         self.runner.submit(Relay([(encode(self.lesson), False)]), None)
 
     def role(self, client: Client) -> str | None:
@@ -163,9 +174,11 @@ class JoinLimiter:
 
 
 class Registry:
-    def __init__(self, settings, checkpoints=None):
+    def __init__(self, settings, checkpoints=None, pool=None):
         self.settings = settings
         self.checkpoints = checkpoints  # a RoomStore: rooms come back after a restart (None: they don't)
+        self.pool = pool  # the room processes (pool.py); None: every room's runner is a thread here
+        self.reviving: set[asyncio.Task] = set()  # rooms being brought back after their process ended
         self.sessions: dict[str, Session] = {}
         self.where: dict[Client, Session] = {}
         self.joins = JoinLimiter(settings.join_failures_burst, settings.join_failures_per_minute)
@@ -184,7 +197,7 @@ class Registry:
         code = self._new_code()
         # built first: a config the trainer refuses must leave the client where it was
         session = Session(code, model, config, self.settings, asyncio.get_running_loop(), trainer, token,
-                          self.checkpoints)
+                          self.checkpoints, self.pool, lost=lambda: self.lost(code))
         self.leave(owner)
         session.runner.start()
         self.sessions[code] = session
@@ -214,14 +227,15 @@ class Registry:
     def restore(self, saved, trainer) -> Session:
         """A room back from its checkpoint (roomstore.RoomCheckpoint), with the trainer restored from it:
         the same code, the same owner token, the same lesson step. Nobody is in it yet (join follows)."""
-        session = Session(saved.code, saved.model, trainer.config.to_dict(), self.settings, asyncio.get_running_loop(),
-                          trainer, saved.owner_token, self.checkpoints)
+        restored = {"step": saved.packed.steps, "saved": saved.updated}
+        session = Session(saved.code, saved.model, {}, self.settings, asyncio.get_running_loop(), trainer,
+                          saved.owner_token, self.checkpoints, self.pool, restored, lambda: self.lost(saved.code))
         lesson = saved.meta.get("lesson")
         session.lesson = LessonMsg(**lesson) if lesson else None
         session.allow_save = bool(saved.meta.get("allow_save"))
         locks = saved.meta.get("locks")
         session.locks = LocksMsg(**locks) if locks else None
-        session.runner.restored = {"step": saved.packed.steps, "saved": saved.updated}
+        session.runner.set_meta(session.meta())
         session.runner.start()
         self.sessions[saved.code] = session
         session.emptied = time.monotonic()
@@ -294,8 +308,57 @@ class Registry:
         for session in self.sessions.values():
             session.runner.stop()
         deadline = time.monotonic() + self.settings.shutdown_seconds
-        for session in self.sessions.values():
-            session.runner.thread.join(timeout=max(0.0, deadline - time.monotonic()))
-        stopped = not any(s.runner.thread.is_alive() for s in self.sessions.values())
+        stopped = all([session.runner.join(max(0.0, deadline - time.monotonic()))
+                       for session in self.sessions.values()])
         self.sessions.clear()
+        if self.pool is not None:  # the room processes end too (each has stopped its rooms by now)
+            stopped = self.pool.close(max(0.0, deadline - time.monotonic())) and stopped
         return stopped
+
+    def lost(self, code: str) -> None:
+        """The process running room `code` ended under it (a crash, the OOM killer). A kept room comes
+        back at once from its last checkpoint in another process, its members still in it (each is
+        greeted again, `restored` saying from which step); a room kept in memory only ends, and its
+        members are told."""
+        session = self.sessions.get(code)
+        if session is None:
+            return
+        if self.checkpoints is None:
+            return self._end(session, f"The process running room {code} stopped unexpectedly; rooms are not "
+                                      "kept on this server (persist_rooms is off), so its run is gone.")
+        notice = encode(ErrorMsg(message=f"The process running room {code} stopped unexpectedly; the room comes "
+                                         "back from its last checkpoint in a moment.", code="room_lost"))
+        for client in list(session.clients):
+            client.push(notice)
+        task = asyncio.get_running_loop().create_task(self._revive(session))
+        self.reviving.add(task)
+        task.add_done_callback(self.reviving.discard)
+
+    async def _revive(self, session: Session) -> None:
+        try:
+            saved = await asyncio.to_thread(self.checkpoints.get, session.code)
+            if saved is None:
+                raise LookupError("no checkpoint")
+            run = saved.packed.unpack()
+            built = await self.pool.build(run.model, run.config, run.custom, restore=run)
+        except Exception:
+            log.exception("room %s could not be brought back after its process ended", session.code)
+            return self._end(session, f"The process running room {session.code} stopped unexpectedly and its "
+                                      "checkpoint could not be restored.")
+        if self.sessions.get(session.code) is not session:
+            return
+        session.model = saved.model
+        session.runner = session.new_runner(self.settings, {}, built, self.pool,
+                                            {"step": saved.packed.steps, "saved": saved.updated})
+        session.runner.set_meta(session.meta())
+        session.runner.start()
+        for client in list(session.clients):
+            session.greet(client)
+
+    def _end(self, session: Session, message: str) -> None:
+        text = encode(ErrorMsg(message=message, code="room_lost"))
+        self.sessions.pop(session.code, None)
+        for client in list(session.clients):
+            client.push(text)
+            self.where.pop(client, None)
+        session.clients.clear()

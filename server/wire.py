@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import secrets
 import struct
 from collections import deque
@@ -66,6 +67,9 @@ def decode_tensors(frame: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     return header, tensors
 
 
+_SERIALS = itertools.count(1)
+
+
 class Client:
     def __init__(self, ws: WebSocket, send_timeout: float, max_queue: int):
         self.ws = ws
@@ -77,6 +81,7 @@ class Client:
         self.dropped = asyncio.Event()  # set when this client is cut off (stalled, overflowed or gone)
         self.sent = 0
         self.id = secrets.token_hex(3)  # how the room names this connection (hand-over, roster)
+        self.serial = next(_SERIALS)  # unique in this process: how room processes name it (pool.py)
         self.address = ws.client.host if getattr(ws, "client", None) else None  # for per-client limits
         self.name: str | None = None
 

@@ -12,8 +12,9 @@ from ws_helpers import LiveServer, start_server
 
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[LiveServer]:
-    """One shared server with default settings (every test makes its own session in it)."""
-    srv = start_server()
+    """One shared server with default settings (every test makes its own session in it); its rooms run
+    in two room processes (pool.py), as on a 2-core machine by default."""
+    srv = start_server(room_processes=2)
     yield srv
     srv.stop()
 

@@ -92,7 +92,7 @@ def test_workers_stages_kill_and_bad_input(server_factory):
 
         session_obj = srv.registry.sessions[session["id"]]
         session_obj.runner.stop()  # the session ends (as when its grace period expires)
-        session_obj.runner.thread.join(20)
+        assert session_obj.runner.join(20)
     assert all(gone(p) for p in pids)
 
 

@@ -68,7 +68,8 @@ def start_server(sndbuf: int | None = None, **overrides) -> LiveServer:
     # saved runs go to a fresh temporary folder, never the user's data directory
     # every test connects from 127.0.0.1, so the per-address limits are lifted here (tests of the limits
     # set them back); rooms of earlier tests stay for their grace period
-    base = dict(open_browser=False, send_timeout=2.0, max_sessions=1000, data_dir=tempfile.mkdtemp(prefix="fs-runs-"),
+    # rooms run as threads here unless a test asks for room processes (each takes seconds to start)
+    base = dict(open_browser=False, send_timeout=2.0, room_processes=0, max_sessions=1000, data_dir=tempfile.mkdtemp(prefix="fs-runs-"),
                 max_sessions_per_client=1000, max_viewers_per_client=1000, join_failures_burst=10_000)
     settings = Settings(**{**base, **overrides})
     app = create_app(settings)
@@ -84,7 +85,7 @@ def start_server(sndbuf: int | None = None, **overrides) -> LiveServer:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # room processes (room_processes > 0) take seconds to start
     while not server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.01)
     if not server.started:

@@ -1,0 +1,245 @@
+"""Room processes, seen from the web process: rooms train in `room_processes` worker processes
+(worker.py; default one per core), assigned to the least busy one, so that ten rooms playing don't
+slow an eleventh room's step the way threads under one interpreter lock did. The web process only
+routes: commands go down a pipe, encoded frames come back and go to the room's clients.
+
+A room's trainer is built in the process the room will run in (`build` → a `Built` handle); a fork
+stays in its room's process; a saved run crosses the pipe as a PackedRun. A process that ends under
+its rooms (a crash, the OOM killer) is replaced, and its rooms are brought back from their last
+checkpoints (sessions.Registry.lost).
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import multiprocessing
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import Callable
+
+from .runner import Export, Swap
+from .worker import main as worker_main
+
+log = logging.getLogger("flowscope.pool")
+
+
+class Refused(ValueError):
+    """A build the room process refused (a config past the budget, a saved run that no longer fits)."""
+
+    def __init__(self, message: str, code: str = "bad_message"):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Built:
+    """A trainer built in `link`'s process under `key`, waiting for its room (or a switch)."""
+
+    link: "Link"
+    key: int
+    config: dict  # its whole config (the trainer's own to_dict())
+
+
+def config_of(trainer) -> dict:
+    """The config of a trainer here, or of one built in a room process."""
+    return trainer.config if isinstance(trainer, Built) else trainer.config.to_dict()
+
+
+class Link:
+    """One room process: its pipe, the rooms it runs, the answers it owes."""
+
+    def __init__(self, pool: "Pool", slot: int):
+        self.pool, self.slot = pool, slot
+        ctx = multiprocessing.get_context("spawn")  # never fork a process with threads (uvicorn, torch)
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=worker_main, args=(child, pool.settings, pool.counts, slot),
+                                   name=f"flowscope-rooms-{slot}")
+        self.process.start()
+        child.close()
+        self.lock = threading.Lock()  # sends come from the event loop and from build threads
+        self.rooms: dict[str, RemoteRunner] = {}
+        self.waiting: dict[int, Callable] = {}  # key → called on the event loop with the answer
+        self.closing = False
+        self.ready = pool.loop.create_future()  # set when the process has imported everything and serves
+        threading.Thread(target=self._read, name=f"rooms-{slot}-reader", daemon=True).start()
+
+    @property
+    def load(self) -> int:
+        return len(self.rooms) + len(self.waiting)
+
+    def send(self, *message) -> None:
+        with self.lock:
+            self.conn.send(message)
+
+    def _read(self) -> None:
+        """Each message from the process goes to the event loop, in order; EOF: the process ended."""
+        loop = self.pool.loop
+        while True:
+            try:
+                message = self.conn.recv()
+            except (EOFError, OSError):
+                break
+            if message[0] == "stopped" and message[1] in self.rooms:
+                self.rooms[message[1]].ended.set()  # Registry.close waits for this off the event loop
+            loop.call_soon_threadsafe(self._on, message)
+        if not self.closing:
+            loop.call_soon_threadsafe(self.pool.lost, self)
+
+    def _on(self, message) -> None:
+        op, *args = message
+        if op == "ready":
+            if not self.ready.done():
+                self.ready.set_result(args[0])
+        elif op == "frames":
+            code, frames, to = args
+            runner, client = self.rooms.get(code), None if to is None else self.pool.clients.get(to)
+            if runner is not None and (to is None or client is not None):  # one gone since hears nothing
+                runner.deliver(frames, client)
+        elif op in ("built", "done"):
+            key, *answer = args
+            done = self.waiting.pop(key, None)
+            if done is not None:
+                done(*answer)
+        elif op == "stopped":
+            runner = self.rooms.get(args[0])
+            if runner is not None and runner.stopping:
+                del self.rooms[args[0]]
+
+
+class RemoteRunner:
+    """What a Session holds when its room runs in a room process: Runner's interface, over the pipe."""
+
+    def __init__(self, link: Link, code: str, model: str, config: dict, built: Built | None, keep,
+                 restored: dict | None, deliver: Callable, lost: Callable):
+        self.link, self.code, self.model, self.config = link, code, model, config
+        self.built, self.keep, self.restored = built, keep, restored
+        self.deliver, self.lost = deliver, lost
+        self.meta: dict = {}
+        self.started = self.stopping = False
+        self.ended = threading.Event()
+
+    def start(self) -> None:
+        self.started = True
+        self.link.rooms[self.code] = self
+        # the process writes the checkpoints to its own connection to the store: only the token crosses
+        self.link.send("open", self.code, self.model, self.config, self.built.key if self.built else None,
+                       self.keep.owner_token if self.keep else None, self.restored, self.meta)
+
+    def submit(self, command, client, role: str = "owner") -> None:
+        if isinstance(command, Export):  # the answer comes back under a key; `done` runs here, on the loop
+            key = self.link.pool.key()
+            done = command.done
+            self.link.waiting[key] = lambda kind, value: done(
+                Built(self.link, key, value) if kind == "trainer" else value)
+            command = Export(command.kind, key)
+        elif isinstance(command, Swap):
+            if command.trainer.link is not self.link:
+                raise ValueError("a room's new model must be built in the room's own process")
+            command = Swap(command.model, command.trainer.key)
+        self.link.send("submit", self.code, command, self.link.pool.name(client), role)
+
+    def set_meta(self, meta: dict) -> None:
+        self.meta = meta
+        if self.started:
+            self.link.send("meta", self.code, meta)
+
+    def stop(self) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        if self.link.process.is_alive():
+            self.link.send("stop", self.code)
+        else:
+            self.ended.set()
+
+    def join(self, timeout: float) -> bool:
+        return self.ended.wait(timeout)
+
+
+class Pool:
+    def __init__(self, settings, loop: asyncio.AbstractEventLoop):
+        self.settings, self.loop = settings, loop
+        self.keys = itertools.count(1)
+        self.clients: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # number → Client
+        # people's commands waiting, one count per process (lock-free: each slot has one writer)
+        self.counts = multiprocessing.get_context("spawn").Array("i", settings.room_processes, lock=False)
+        self.links = [Link(self, slot) for slot in range(settings.room_processes)]
+
+    async def started(self, timeout: float = 120) -> None:
+        """Wait until every room process serves (each imports torch and the models: seconds), so the
+        server answers its first `create` at once."""
+        await asyncio.wait_for(asyncio.gather(*(link.ready for link in self.links)), timeout)
+
+    def key(self) -> int:
+        return next(self.keys)
+
+    def name(self, client) -> int | None:
+        """The number a client goes by in the room processes (frames for it come back under it)."""
+        if client is None:
+            return None
+        self.clients[client.serial] = client
+        return client.serial
+
+    async def build(self, model: str, config: dict, custom=None, restore=None, near=None) -> Built:
+        """A trainer built (and a run restored into it) in a room process: the least busy one, or
+        `near`'s (a session whose room switches model). Refused: the build's error, as a ValueError."""
+        link = near.runner.link if near is not None else min(self.links, key=lambda l: l.load)
+        key, answer = self.key(), self.loop.create_future()
+
+        def done(error, whole_config) -> None:
+            if not answer.done():
+                answer.set_result((error, whole_config))
+
+        link.waiting[key] = done
+        link.send("build", key, model, config, custom, restore)
+        try:
+            error, whole = await answer
+        except asyncio.CancelledError:
+            link.send("drop", key)
+            raise
+        if error is not None:
+            kind, message, code = error
+            raise Refused(message, code) if kind == "refused" else RuntimeError(message)
+        return Built(link, key, whole)
+
+    def runner(self, code: str, model: str, config: dict, trainer: Built | None, keep, restored, deliver,
+               lost) -> RemoteRunner:
+        link = trainer.link if trainer is not None else min(self.links, key=lambda l: l.load)
+        return RemoteRunner(link, code, model, config, trainer, keep, restored, deliver, lost)
+
+    def lost(self, link: Link) -> None:
+        """A room process ended on its own: a new one takes its slot; its rooms are brought back
+        (Registry.lost); builds it owed fail (their askers are told)."""
+        if link.closing:
+            return
+        log.error("room process %s (pid %s) ended with code %s; starting another", link.slot, link.process.pid,
+                  link.process.exitcode)
+        self.counts[link.slot] = 0  # what it owed is owed no more
+        self.links[link.slot] = Link(self, link.slot)
+        for done in list(link.waiting.values()):
+            done(("internal", "the room process ended during the build", "internal"), None)
+        link.waiting.clear()
+        for runner in list(link.rooms.values()):
+            runner.ended.set()
+            if not runner.stopping:
+                runner.lost()
+
+    def close(self, timeout: float) -> bool:
+        """End every room process (each stops its rooms first, writing their checkpoints). Whether
+        all ended within `timeout`; the rest are killed."""
+        for link in self.links:
+            link.closing = True
+            if link.process.is_alive():
+                try:
+                    link.send("close")
+                except OSError:
+                    pass
+        ended = True
+        for link in self.links:
+            link.process.join(timeout)
+            if link.process.is_alive():
+                ended = False
+                link.process.kill()
+        return ended

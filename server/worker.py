@@ -1,0 +1,154 @@
+"""A room process: runs rooms' runners (runner.py, one thread per room, as in the web process) for
+the web process, which only routes frames (pool.py). Rooms in several processes train on several
+cores at once; within one process they share its interpreter as before, and a person's command
+still goes before the rooms that play (runner.People).
+
+Messages from the web process, as tuples (op, *args), over one duplex pipe:
+  build key model config custom restore   build a trainer (and restore a run into it), keep it by key
+  open code model config key token restored meta   a room: its runner, with the trainer built under key
+                                          (token: the owner's, kept with its checkpoints; None: not kept)
+  submit code command client role         a command for a room's runner (client: the web's number for the sender)
+  meta code meta                          the room's lesson and permissions, kept with its checkpoints
+  stop code                               end the room's runner (it writes its last checkpoint)
+  drop key                                forget a built trainer whose room never came
+  close                                   stop every room and end the process
+Messages back:
+  ready pid · built key error config · frames code frames to · done key kind value · stopped code
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from pydantic import ValidationError
+
+from flowscope.engine.trainers import make_trainer
+
+from .roomstore import RoomStore
+from .runner import PEOPLE, Export, Keep, Runner, Swap, explain
+
+log = logging.getLogger("flowscope.worker")
+
+
+def main(conn, settings, counts, slot: int) -> None:
+    """The process's entry point (multiprocessing, spawn). `counts[slot]`: this process's count of
+    people's commands waiting, seen by every room process (runner.People)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s worker %(process)d: %(message)s")
+    PEOPLE.share(counts, slot)
+    Worker(conn, settings).serve()
+
+
+def refusal(exc: Exception) -> tuple[str, str, str]:
+    """An exception as (kind, message, code) that crosses the pipe: `refused` ones are the user's to
+    fix (a config past the budget, a run that no longer fits), `internal` ones are ours (logged here)."""
+    if isinstance(exc, (ValidationError, ValueError, KeyError)):
+        message = explain(exc) if isinstance(exc, (ValidationError, ValueError)) else str(exc)
+        return "refused", message, getattr(exc, "code", "bad_message")
+    log.exception("a build failed")
+    return "internal", f"{type(exc).__name__}: {exc}", "internal"
+
+
+class Worker:
+    def __init__(self, conn, settings):
+        self.conn, self.settings = conn, settings
+        self.lock = threading.Lock()  # runner threads and build threads send on the same pipe
+        self.runners: dict[str, Runner] = {}
+        self.built: dict[int, object] = {}  # trainers built (or forked) here, waiting for their room
+        self.forks: dict[int, bool] = {}  # exports in progress, by key: whether each is a fork
+        self.builds = ThreadPoolExecutor(settings.max_builds, thread_name_prefix="build")
+        # this process's own connection to the rooms' checkpoints (SQLite takes writers from several processes)
+        self.checkpoints = RoomStore(settings.data_dir, settings.room_days) if settings.persist_rooms else None
+
+    def send(self, *message) -> None:
+        with self.lock:
+            self.conn.send(message)
+
+    def serve(self) -> None:
+        self.send("ready", os.getpid())
+        try:
+            while True:
+                try:
+                    op, *args = self.conn.recv()
+                except (EOFError, OSError):  # the web process is gone: end the rooms (checkpointed) with it
+                    break
+                if op == "close":
+                    break
+                try:
+                    getattr(self, f"on_{op}")(*args)
+                except Exception:  # one bad message must not end the other rooms of this process
+                    log.exception("room process: %s failed", op)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for runner in self.runners.values():
+            runner.stop()
+        for runner in self.runners.values():
+            runner.join(self.settings.shutdown_seconds)
+        self.builds.shutdown(wait=False, cancel_futures=True)
+
+    # ----- from the web process ------------------------------------------------------------------
+    def on_build(self, key: int, model: str, config: dict, custom, restore) -> None:
+        def build() -> None:
+            try:
+                trainer = make_trainer(model, config, self.settings.history_steps, custom, self.settings.budget)
+                if restore is not None:
+                    trainer.restore(restore)
+            except Exception as exc:
+                return self.send("built", key, refusal(exc), None)
+            self.built[key] = trainer
+            self.send("built", key, None, trainer.config.to_dict())
+
+        self.builds.submit(build)
+
+    def on_open(self, code: str, model: str, config: dict, key: int | None, owner_token: str | None, restored,
+                meta) -> None:
+        trainer = self.built.pop(key) if key is not None else None
+        keep = Keep(self.checkpoints, owner_token) if owner_token and self.checkpoints else None
+        runner = Runner(code, model, config, self.settings, lambda frames, to: self.send("frames", code, frames, to),
+                        self.answer, trainer, keep, restored)
+        runner.set_meta(meta)
+        self.runners[code] = runner
+        runner.start()
+
+    def on_submit(self, code: str, command, client, role: str) -> None:
+        runner = self.runners.get(code)
+        if runner is None:
+            return
+        if isinstance(command, Swap):  # the new model was built here, under the key it carries
+            command = Swap(command.model, self.built.pop(command.trainer))
+        elif isinstance(command, Export):  # its `done` is the web process's key for the answer
+            self.forks[command.done] = command.kind == "fork"
+        runner.submit(command, client, role)
+
+    def on_meta(self, code: str, meta: dict) -> None:
+        if code in self.runners:
+            self.runners[code].set_meta(meta)
+
+    def on_stop(self, code: str) -> None:
+        runner = self.runners.pop(code, None)
+        if runner is None:
+            return
+        runner.stop()
+
+        def ended() -> None:
+            runner.thread.join()
+            self.send("stopped", code)
+
+        threading.Thread(target=ended, daemon=True).start()
+
+    def on_drop(self, key: int) -> None:
+        trainer = self.built.pop(key, None)
+        if trainer is not None and hasattr(trainer, "close"):
+            trainer.close()
+
+    # ----- to the web process --------------------------------------------------------------------
+    def answer(self, key: int, result) -> None:
+        """An Export's result (runner.on_loop): a fork's trainer stays here, under the export's key,
+        for the room the web process makes of it; a saved run's PackedRun crosses the pipe."""
+        if self.forks.pop(key, False):
+            self.built[key] = result
+            return self.send("done", key, "trainer", result.config.to_dict())
+        self.send("done", key, "value", result)

@@ -1,0 +1,88 @@
+"""Rooms in room processes (server/pool.py, server/worker.py): rooms spread over the processes, every
+kind of command works across the pipe, and a process that dies takes no room with it."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+
+from ws_helpers import command, create, join, recv_type, send
+
+
+def test_rooms_spread_over_the_processes_and_train_there(server_factory):
+    srv = server_factory(room_processes=2)
+    with srv.connect() as a, srv.connect() as b:
+        first, _, _ = create(a, "mlp", {"hidden": [3]})
+        second, _, _ = create(b, "neuron")
+        links = [link for link in srv.registry.pool.links if link.rooms]
+        assert len(links) == 2, "two rooms, two processes: one each"
+        assert {link.process.pid for link in links} == {link.process.pid for link in srv.registry.pool.links}
+        assert all(link.process.pid != os.getpid() for link in links)
+        assert command(a, {"type": "step", "unit": "step", "count": 7})[-1]["step"] == 7
+        assert command(b, {"type": "step", "unit": "sample"})[-1]["step"] == 1
+
+
+@contextlib.contextmanager
+def watched_room(srv, steps: int, seed: int):
+    """An owner's network room with a viewer in it, `steps` trained: (owner, viewer, session, state)."""
+    with srv.connect() as owner, srv.connect() as viewer:
+        session, _, _ = create(owner, "mlp", {"hidden": [3], "seed": seed})
+        join(viewer, session["id"])
+        yield owner, viewer, session, command(owner, {"type": "step", "unit": "step", "count": steps})[-1]
+
+
+def test_fork_save_load_and_switch_cross_the_pipe(server_factory):
+    srv = server_factory(room_processes=2)
+    with watched_room(srv, 5, seed=4) as (owner, viewer, session, state):
+        saved = command(owner, {"type": "save", "name": "five"}, until="saved")[-1]
+        assert saved["steps"] == 5
+        # a fork is a new room in the same process, the same weights, owned by the asker
+        send(owner, {"type": "fork"})
+        fork = recv_type(owner, "session")
+        assert fork["id"] != session["id"] and fork["role"] == "owner"
+        forked = recv_type(owner, "state")
+        assert forked["step"] == 5 and forked["params"] == state["params"]
+        # the saved run loads into a new room and goes on where it was
+        send(owner, {"type": "load", "id": saved["id"], "token": session["token"]})
+        loaded = recv_type(owner, "state")
+        assert loaded["step"] == 5 and loaded["params"] == state["params"]
+        # the viewer's room switches model under its code: the viewer follows
+        send(owner, {"type": "join", "session": session["id"], "token": session["token"]})
+        assert recv_type(owner, "session")["role"] == "owner"
+        send(owner, {"type": "switch", "model": "neuron", "config": {}})
+        while (moved := recv_type(viewer, "session"))["model"] != "neuron":
+            pass
+        assert moved["id"] == session["id"]
+
+
+def test_a_refused_build_answers_from_the_room_process(server_factory):
+    srv = server_factory(room_processes=1, max_model_mb=0.01)  # the budget is checked where the model is built
+    with srv.connect() as ws:
+        send(ws, {"type": "create", "model": "transformer", "config": {}})
+        error = recv_type(ws, "error", timeout=60)
+        assert "MB to train" in error["message"] and error["code"] == "bad_message", error
+        assert not srv.registry.sessions
+        create(ws, "neuron")  # the process goes on serving
+
+
+def test_a_room_process_that_dies_brings_its_rooms_back(server_factory):
+    srv = server_factory(room_processes=1)
+    with watched_room(srv, 6, seed=2) as (owner, viewer, session, state):
+        recv_type(viewer, "state")
+        deadline = time.monotonic() + 10  # the room checkpoints as it falls idle
+        while (kept := srv.registry.checkpoints.get(session["id"])) is None or kept.packed.steps != 6:
+            assert time.monotonic() < deadline, "no checkpoint of step 6"
+            time.sleep(0.05)
+        old = srv.registry.pool.links[0].process
+        os.kill(old.pid, signal.SIGKILL)
+        for ws in (owner, viewer):
+            lost = recv_type(ws, "error", timeout=30)
+            assert lost["code"] == "room_lost" and session["id"] in lost["message"]
+            back = recv_type(ws, "session", timeout=60)
+            assert back["id"] == session["id"] and back["restored"]["step"] == 6
+            again = recv_type(ws, "state")
+            assert again["step"] == 6
+            assert again["params"] == state["params"]  # the weights of step 6, exactly
+        assert srv.registry.pool.links[0].process.pid != old.pid
+        assert command(owner, {"type": "step", "unit": "step"})[-1]["step"] == 7  # still the owner: it drives
