@@ -351,6 +351,62 @@ test("answers asked ahead are drawn at once, from the engine's own reply; a new 
   assert.equal(req.cached({ n: 5 }), true);
 });
 
+test("a number being typed is asked first; committed while its answer is on the way, that answer is drawn, not asked again", async () => {
+  const sent = [];
+  const pending = [];
+  const drawn = [];
+  const signals = [];
+  const req = Requester({
+    post: (body, signal) => {
+      sent.push(body.n);
+      signals.push(signal);
+      const d = deferred();
+      pending.push(d);
+      return d.p;
+    },
+    onReply: (json, body, ms, cached) => drawn.push([json.n, cached]),
+    onError: () => {},
+  });
+  const ok = (n) => ({ ok: true, status: 200, json: { n } });
+  req.want({ n: 0 });
+  pending[0].resolve(ok(0));
+  await tick();
+  req.prefetch([{ n: 100 }, { n: 101 }]); // one click away, while idle
+  assert.deepEqual(sent, [0, 100]);
+  req.guess([{ n: 1 }, { n: 2 }]); // "1" typed: its answer beats the idle guesses to the line
+  assert.equal(signals[1].aborted, true);
+  assert.deepEqual(sent, [0, 100, 1]);
+  req.guess([{ n: 12 }, { n: 13 }]); // "12": the answer to "1" is no longer wanted first
+  assert.equal(signals[2].aborted, true);
+  assert.deepEqual(sent, [0, 100, 1, 12]);
+  req.prefetch([{ n: 100 }, { n: 101 }]); // a reply's idle list does not push the typed value back
+  req.want({ n: 12 }); // Enter while 12 is out: no second request, nothing drawn yet
+  assert.deepEqual(sent, [0, 100, 1, 12]);
+  assert.equal(signals[3].aborted, false);
+  assert.deepEqual(drawn, [[0, false]]);
+  pending[2].resolve(ok(1)); // the given-up answer to "1" is never drawn
+  pending[3].resolve(ok(12));
+  await tick();
+  assert.deepEqual(drawn, [[0, false], [12, false]]);
+  assert.deepEqual(sent, [0, 100, 1, 12]); // the guesses and the idle list went with the commit
+
+  req.guess([{ n: 13 }, { n: 11 }]); // the focused box's arrow-key steps, asked ahead …
+  assert.deepEqual(sent, [0, 100, 1, 12, 13]);
+  req.prefetch([{ n: 200 }]);
+  pending[4].resolve(ok(13));
+  await tick();
+  assert.deepEqual(sent, [0, 100, 1, 12, 13, 11]); // … guesses first, then the idle list
+  pending[5].resolve(ok(11));
+  await tick();
+  assert.deepEqual(sent, [0, 100, 1, 12, 13, 11, 200]);
+  req.want({ n: 13 }); // ↑: drawn at once from the engine's answer
+  assert.deepEqual(drawn.at(-1), [13, true]);
+  pending[6].resolve(ok(200));
+  await tick();
+  assert.deepEqual(drawn.at(-1), [13, true]); // the idle guess still out is kept, not drawn
+  assert.equal(req.cached({ n: 200 }), true);
+});
+
 test("one click away: the rungs beside this one, then each other choice the model has", () => {
   const rungs = ["neuron", "mlp", "transformer", "gpt2-small"];
   const w = readWhere("?preset=gpt2-small&dp=4");
