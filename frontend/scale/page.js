@@ -92,8 +92,10 @@ function ask(what) {
 window.scale = {
   state: () => ({ where, presets, reply, error, measure, replyMs }),
   timing: () => timing,
-  // Nothing on its way: the figures drawn are for the settings asked, and the address says so.
-  settled: () => !timing.pending && !addressDue && !requester.busy(),
+  // The figures drawn are for the settings asked, and the address says so.
+  settled: () => !timing.pending && !addressDue,
+  // A question is out to the engine (one asked for, or one asked ahead).
+  asking: () => requester.busy(),
 };
 
 // ---- views ----------------------------------------------------------------------------------------
