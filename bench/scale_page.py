@@ -5,7 +5,8 @@ arrow key's step) or the key that walks the ladder, to the frame that paints the
 
 Kinds: a select or a ladder step (asked ahead while the page was idle); a number pasted into a box
 then Tab (Playwright's fill, then Tab a few ms later); a number typed key by key then Enter (80 ms
-between keys, a fast typist); an arrow key's step in a focused number box; and the round trip
+between keys, a fast typist); an arrow key's step in a focused number box, pressed once or held
+(a step every 33 ms, as a key repeats); and the round trip
 itself: a value committed with no keystroke before it (nothing could be asked ahead), the
 fallback's cost. Each line says how many of its answers were already here when the change came.
 
@@ -30,7 +31,7 @@ SELECTS = [("#precision", ["fp32", "bf16_mixed"]), ("#recompute", ["full", "sele
 # A value set and committed in one task, with no `input` before it: always a fresh round trip.
 COMMIT_ONLY = "([sel, v]) => { const e = document.querySelector(sel); e.value = v; e.dispatchEvent(new Event('change')); }"
 KINDS = ["select or ladder step", "pasted number, then Tab", "typed key by key, then Enter", "arrow key in a number box",
-         "round trip (nothing ahead)"]
+         "arrow key held (30 steps/s)", "round trip (nothing ahead)"]
 
 
 def idle(page) -> None:
@@ -69,8 +70,9 @@ def main() -> None:
                 idle(page)
                 for key in ["ArrowUp", "ArrowUp", "ArrowDown"]:
                     timed(page, KINDS[3], times, lambda: page.keyboard.press(key))
+                timed(page, KINDS[4], times, lambda: [(page.keyboard.press("ArrowUp"), page.wait_for_timeout(33)) for _ in range(5)])
                 for sel, v in [("#pp", str(1 + i % 2)), ("#m-n_layer", str(33 + i))]:
-                    timed(page, KINDS[4], times, lambda: page.evaluate(COMMIT_ONLY, [sel, v]))
+                    timed(page, KINDS[5], times, lambda: page.evaluate(COMMIT_ONLY, [sel, v]))
                 page.evaluate("document.activeElement.blur()")  # the keys walk the ladder, not a box
                 timed(page, KINDS[0], times, lambda: page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft"))
             b.close()

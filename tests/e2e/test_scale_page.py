@@ -185,7 +185,8 @@ def assert_figures_are_the_engines(page, server_url: str) -> dict:
     assert_figures_drawn(page, truth)
     values = page.evaluate("""async (figs) => { const { fmtUnit } = await import('/static/scale/units.js');
         return figs.map(f => [f.key, fmtUnit(f.value, f.unit)]); }""", truth["figures"])
-    shown_values = page.eval_on_selector_all(".fig[data-key]", "els => els.map(e => [e.dataset.key, e.querySelector('.fig-value').textContent])")
+    shown_values = page.eval_on_selector_all(
+        ".fig[data-key]", "els => els.map(e => [e.dataset.key, e.querySelector('.fig-value').textContent])")
     assert sorted(shown_values) == sorted(values)
     assert page.text_content("#params-total") == page.evaluate(
         "async (v) => (await import('/static/scale/units.js')).fmtParams(v)", truth["params"]["total"])
