@@ -28,13 +28,13 @@ export function ComputePanel(root, { onSetting }) {
     <p class="placeholder" id="cmp-none" hidden>One training step of this model, below: it trains in seconds here, so there is no run to cost.</p>`;
   const box = root.querySelector("#cmp-controls");
   const c = {
-    tokens: NumberField(box, { id: "tokens", label: "tokens D", min: 1, onChange: (v) => onSetting("training", "tokens", v), width: "calc(8ch + 26px)",
+    tokens: NumberField(box, { id: "tokens", label: "tokens D", min: 1, onChange: (v, ahead) => onSetting("training", "tokens", v, ahead), width: "calc(8ch + 26px)",
       show: (v) => (v >= 1e5 ? v.toExponential().replace("e+", "e") : String(v)),
       title: "training tokens (e.g. 1.5e13)" }),
-    mfu: NumberField(box, { id: "mfu", label: "MFU", min: 0.001, onChange: (v) => v <= 1 && onSetting("hardware", "mfu", v), width: "calc(4ch + 26px)",
+    mfu: NumberField(box, { id: "mfu", label: "MFU", min: 0.001, max: 1, onChange: (v, ahead) => onSetting("hardware", "mfu", v, ahead), width: "calc(4ch + 26px)",
       title: "model FLOPs utilization: the fraction of the GPUs' peak the run achieves (0–1)" }),
-    usd: NumberField(box, { id: "usd", label: "$/GPU-hour", min: 0, onChange: (v) => onSetting("hardware", "usd_per_gpu_hour", v), width: "calc(5ch + 26px)" }),
-    pue: NumberField(box, { id: "pue", label: "PUE", min: 1, onChange: (v) => onSetting("hardware", "pue", v), width: "calc(3ch + 26px)",
+    usd: NumberField(box, { id: "usd", label: "$/GPU-hour", min: 0, onChange: (v, ahead) => onSetting("hardware", "usd_per_gpu_hour", v, ahead), width: "calc(5ch + 26px)" }),
+    pue: NumberField(box, { id: "pue", label: "PUE", min: 1, onChange: (v, ahead) => onSetting("hardware", "pue", v, ahead), width: "calc(3ch + 26px)",
       title: "power usage effectiveness: the data centre's total power ÷ the GPUs' power" }),
   };
   const figures = FigureList(root);

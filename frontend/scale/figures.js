@@ -44,6 +44,7 @@ export function FigureList(root, { skip = () => false } = {}) {
   root.appendChild(list);
   const rows = new Map();
   let lastKey = "";
+  let lastOrder = null;
 
   function row(f) {
     let r = rows.get(f.key);
@@ -70,7 +71,14 @@ export function FigureList(root, { skip = () => false } = {}) {
       const key = JSON.stringify(shown.map((f) => [f.key, f.value, f.formula, f.source, f.title]));
       if (key === lastKey) return;
       lastKey = key;
-      list.replaceChildren(...shown.map(row));
+      const drawn = shown.map(row); // each row's changed text set in place
+      // Rows are put back only when the list itself changed: moving every row on each reply would
+      // lay the whole panel out again in the frame that paints the answer.
+      const order = drawn.map((r) => r.dataset.key).join("\n");
+      if (order !== lastOrder) {
+        lastOrder = order;
+        list.replaceChildren(...drawn);
+      }
     },
   };
 }

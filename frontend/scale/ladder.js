@@ -18,7 +18,7 @@ const FIELDS = [
   ["seq_len", "sequence s"],
 ];
 
-/** `onPick(name)`: a rung chosen; `onModel(field, value)`: one model field edited. */
+/** `onPick(name)`: a rung chosen; `onModel(field, value, ahead)`: one model field edited (or, with `ahead`, values being typed: NumberField). */
 export function Ladder(root, { onPick, onModel }) {
   root.innerHTML = `<div class="panel-head"><span class="panel-title">The ladder: one neuron → 405B</span>
     <span class="hint"><kbd>←</kbd><kbd>→</kbd> or <kbd>J</kbd><kbd>K</kbd> walk it</span></div>
@@ -31,7 +31,7 @@ export function Ladder(root, { onPick, onModel }) {
   const source = root.querySelector("#model-source");
   const fields = {};
   for (const [k, label] of FIELDS) {
-    fields[k] = NumberField(fieldsBox, { id: `m-${k}`, label, min: 1, step: 1, integer: true, onChange: (v) => onModel(k, v) });
+    fields[k] = NumberField(fieldsBox, { id: `m-${k}`, label, min: 1, step: 1, integer: true, onChange: (v, ahead) => onModel(k, v, ahead) });
   }
   fields.mlp = SelectField(fieldsBox, { id: "m-mlp", label: "MLP", choices: MLPS.map((m) => [m, CHOICES.mlp[m]]), onChange: (v) => onModel("mlp", v) });
   fields.norm = SelectField(fieldsBox, { id: "m-norm", label: "norm", choices: NORMS.map((n) => [n, CHOICES.norm[n]]), onChange: (v) => onModel("norm", v) });

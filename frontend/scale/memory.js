@@ -69,7 +69,7 @@ export function MemoryPanel(root, { onSetting }) {
     optimizer: SelectField(box, { id: "optimizer", label: "optimizer", choices: OPTIMIZERS.map((o) => [o, OPTIMIZER_TITLES[o]]), onChange: (v) => onSetting("training", "optimizer", v) }),
     recompute: SelectField(box, { id: "recompute", label: "recompute", choices: RECOMPUTES.map((r) => [r, RECOMPUTE_TITLES[r]]), onChange: (v) => onSetting("training", "recompute", v),
       title: "activation recomputation (Korthikanti et al. 2022): none, selective (attention only), full (every layer)" }),
-    micro_batch: NumberField(box, { id: "micro-batch", label: "micro-batch", min: 1, step: 1, integer: true, onChange: (v) => onSetting("training", "micro_batch", v), width: "calc(4ch + 26px)" }),
+    micro_batch: NumberField(box, { id: "micro-batch", label: "micro-batch", min: 1, step: 1, integer: true, onChange: (v, ahead) => onSetting("training", "micro_batch", v, ahead), width: "calc(4ch + 26px)" }),
   };
   const figures = FigureList(root);
   const $ = (id) => root.querySelector(id);

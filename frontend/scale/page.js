@@ -32,6 +32,7 @@ let error = null;
 let measure = null;
 let replyMs = null;
 let dirty = true;
+let addressDue = false; // the address is behind the settings: written once their figures are painted
 let frameCount = 0;
 // Change → drawn: when a control changed, and when the reply for it was drawn and then painted.
 const timing = { pending: null, last: null, all: [] };
@@ -80,7 +81,9 @@ function askAhead() {
 function ask(what) {
   timing.pending = { t0: performance.now(), frame: frameCount, what };
   requester.want(buildRequest(where, rungModel()));
-  writeAddress();
+  // The address waits until the figures are painted: history.replaceState took 5–9 ms of the
+  // main thread here (it saves the page's state), which the answer's draw would wait behind.
+  addressDue = true;
   // No redraw now: the engine's answer is a socket round trip away (or already here, drawn above),
   // and a whole redraw of the old figures in between would hold the answer up by a frame or two.
   if (!requester.busy()) dirty = true;
@@ -89,6 +92,10 @@ function ask(what) {
 window.scale = {
   state: () => ({ where, presets, reply, error, measure, replyMs }),
   timing: () => timing,
+  // The figures drawn are for the settings asked, and the address says so.
+  settled: () => !timing.pending && !addressDue,
+  // A question is out to the engine (one asked for, or one asked ahead).
+  asking: () => requester.busy(),
 };
 
 // ---- views ----------------------------------------------------------------------------------------
@@ -107,7 +114,12 @@ function pick(name) {
   ask(`preset ${name}`);
 }
 
-function setSetting(group, field, value) {
+/** `ahead`: `value` is a list of values the user may pick next (a number being typed): only asked. */
+function setSetting(group, field, value, ahead = false) {
+  if (ahead) {
+    requester.guess(value.map((v) => buildRequest(withSetting(where, group, field, v), rungModel())));
+    return;
+  }
   where = withSetting(where, group, field, value);
   ask(`${group}.${field}`);
 }
@@ -131,10 +143,10 @@ function startMeasure() {
 
 const views = [
   Tabs($("tabs"), { current: "scale" }),
-  Ladder($("ladder"), { onPick: pick, onModel: (k, v) => setSetting("model", k, v) }),
+  Ladder($("ladder"), { onPick: pick, onModel: (k, v, ahead) => setSetting("model", k, v, ahead) }),
   ParamsPanel($("params")),
   MemoryPanel($("memory"), { onSetting: setSetting }),
-  ParallelPanel($("parallel"), { onParallel: (k, v) => setSetting("parallel", k, v), onSetting: setSetting }),
+  ParallelPanel($("parallel"), { onParallel: (k, v, ahead) => setSetting("parallel", k, v, ahead), onSetting: setSetting }),
   ComputePanel($("compute"), { onSetting: setSetting }),
   PublishedPanel($("published")),
   MeasurePanel($("measure"), { onMeasure: startMeasure }),
@@ -168,7 +180,7 @@ function Status(root) {
 
 function togglePresenter() {
   where = { ...where, presenter: !where.presenter };
-  writeAddress();
+  addressDue = true;
   dirty = true;
 }
 
@@ -200,6 +212,7 @@ window.addEventListener("keydown", (ev) => {
 
 let lastSearch = null;
 function writeAddress() {
+  addressDue = false;
   const search = whereSearch(where);
   if (search === lastSearch) return;
   lastSearch = search;
@@ -223,6 +236,8 @@ function frame() {
   // A running measurement's clock ticks every frame; otherwise only a change redraws.
   if (measure && (measure.status === "connecting" || measure.status === "measuring")) dirty = true;
   render();
+  // After this frame is painted (a task queued now runs after it), unless an answer is on its way.
+  if (addressDue && !timing.pending) setTimeout(writeAddress, 0);
 }
 requestAnimationFrame(frame);
 

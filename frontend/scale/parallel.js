@@ -31,13 +31,13 @@ export function ParallelPanel(root, { onParallel, onSetting }) {
       and all-reduce time, measured, beside this formula's 2(N−1)/N.</p>`;
   const box = root.querySelector("#par-controls");
   const c = {
-    dp: NumberField(box, { id: "dp", label: "data ×", min: 1, step: 1, integer: true, onChange: (v) => onParallel("dp", v), width: "calc(6ch + 26px)" }),
+    dp: NumberField(box, { id: "dp", label: "data ×", min: 1, step: 1, integer: true, onChange: (v, ahead) => onParallel("dp", v, ahead), width: "calc(6ch + 26px)" }),
     zero: SelectField(box, { id: "zero", label: "ZeRO stage", numeric: true, choices: ZERO_STAGES.map((z) => [z, ZERO_TITLES[z]]), onChange: (v) => onParallel("zero", v) }),
-    tp: NumberField(box, { id: "tp", label: "tensor ×", min: 1, step: 1, integer: true, onChange: (v) => onParallel("tp", v), width: "calc(4ch + 26px)" }),
-    pp: NumberField(box, { id: "pp", label: "pipeline ×", min: 1, step: 1, integer: true, onChange: (v) => onParallel("pp", v), width: "calc(4ch + 26px)" }),
+    tp: NumberField(box, { id: "tp", label: "tensor ×", min: 1, step: 1, integer: true, onChange: (v, ahead) => onParallel("tp", v, ahead), width: "calc(4ch + 26px)" }),
+    pp: NumberField(box, { id: "pp", label: "pipeline ×", min: 1, step: 1, integer: true, onChange: (v, ahead) => onParallel("pp", v, ahead), width: "calc(4ch + 26px)" }),
     sp: CheckField(box, { id: "sp", label: "sequence parallel", onChange: (v) => onParallel("sp", v),
       title: "sequence parallelism beside tensor parallelism: the activations tp leaves whole are split too (Korthikanti et al. 2022)" }),
-    gbps: NumberField(box, { id: "gbps", label: "link Gb/s", min: 0.001, onChange: (v) => onSetting("hardware", "interconnect_gbps", v), width: "calc(4ch + 26px)",
+    gbps: NumberField(box, { id: "gbps", label: "link Gb/s", min: 0.001, onChange: (v, ahead) => onSetting("hardware", "interconnect_gbps", v, ahead), width: "calc(4ch + 26px)",
       title: "interconnect bandwidth per GPU, gigabits per second" }),
   };
   const figures = FigureList(root);

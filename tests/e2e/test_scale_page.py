@@ -45,8 +45,10 @@ def post(url: str, body: dict) -> dict:
 
 
 def wait_reply(page, pred: str, timeout: int = 10_000) -> dict:
-    """The reply once `pred` (JS over `r`, the reply) holds and no request is out."""
-    page.wait_for_function(f"(() => {{ const r = scale.state().reply; return r && ({pred}); }})()", timeout=timeout)
+    """The reply once `pred` (JS over `r`, the reply) holds, it is drawn and the address says so (the
+    page writes it after the frame that paints the figures)."""
+    page.wait_for_function(f"(() => {{ const r = scale.state().reply; return r && ({pred}) && scale.settled(); }})()",
+                           timeout=timeout)
     return state(page)["reply"]
 
 
@@ -175,6 +177,66 @@ def test_precision_zero_and_recompute_move_the_figures_and_the_address(page, ser
     assert page.input_value("#precision") == "fp32" and page.input_value("#zero") == "3" and page.input_value("#recompute") == "full"
 
 
+def assert_figures_are_the_engines(page, server_url: str) -> dict:
+    """Every figure on screen is the engine's for the settings the page now holds (POST /api/scale
+    asked here, apart from the page): its value as units.js writes it, and its formula word for word."""
+    body = page.evaluate("async () => (await import('/static/scale/where.js')).buildRequest(scale.state().where)")
+    truth = post(server_url, body)
+    assert_figures_drawn(page, truth)
+    values = page.evaluate("""async (figs) => { const { fmtUnit } = await import('/static/scale/units.js');
+        return figs.map(f => [f.key, fmtUnit(f.value, f.unit)]); }""", truth["figures"])
+    shown_values = page.eval_on_selector_all(
+        ".fig[data-key]", "els => els.map(e => [e.dataset.key, e.querySelector('.fig-value').textContent])")
+    assert sorted(shown_values) == sorted(values)
+    assert page.text_content("#params-total") == page.evaluate(
+        "async (v) => (await import('/static/scale/units.js')).fmtParams(v)", truth["params"]["total"])
+    return truth
+
+
+def commit_timed(page, key: str) -> dict:
+    """Press `key` in the focused box; the page's timing of that change once its figures are painted."""
+    n = page.evaluate("scale.timing().all.length")
+    page.keyboard.press(key)
+    page.wait_for_function(f"scale.timing().all.length > {n} && scale.settled()")
+    return page.evaluate("scale.timing().last")
+
+
+def test_a_typed_number_draws_the_engines_answer_for_it_and_no_other(page, server_url):
+    """Typed key by key, then Enter: the figures are the engine's for the final value, never the
+    answer to a value passed on the way (each keystroke's is asked as it is typed); typed and
+    committed at once, the same. The answer to the final value was asked while typing, and an arrow
+    key's step in the focused box was asked before the key: both were here when the change came."""
+    open_scale(page, server_url, "?preset=llama-3.1-8b")
+    page.click("#m-d_model", click_count=3)
+    page.keyboard.type("5120")  # 5, 51, 512, 5120
+    page.wait_for_function("!scale.asking()")  # the user pauses: every guess answered
+    t = commit_timed(page, "Enter")
+    assert t["what"] == "model.d_model" and t["cached"] is True  # asked as it was typed
+    assert state(page)["reply"]["model"]["d_model"] == 5120
+    truth = assert_figures_are_the_engines(page, server_url)
+    assert truth["model"]["d_model"] == 5120 and "d_model=5120" in page.url
+
+    # No pause: typed and committed in one go, while the answers to 4, 40 (and their neighbours) are
+    # still coming in. The last drawn is the answer for 40, and it stays.
+    page.click("#m-n_layer", click_count=3)
+    page.keyboard.type("40")
+    page.keyboard.press("Enter")
+    wait_reply(page, "r.model.n_layer === 40")
+    page.wait_for_function("!scale.asking()")
+    assert state(page)["reply"]["model"]["n_layer"] == 40
+    assert assert_figures_are_the_engines(page, server_url)["model"]["n_layer"] == 40
+    assert page.evaluate("scale.timing().last.what") == "model.n_layer"
+
+    # ↑ and ↓ in the box that still has the focus: each step's answer was asked before the key.
+    for key, want in [("ArrowUp", 41), ("ArrowUp", 42), ("ArrowDown", 41)]:
+        page.wait_for_function("!scale.asking()")
+        t = commit_timed(page, key)
+        assert t["cached"] is True, (key, t)
+        assert state(page)["reply"]["model"]["n_layer"] == want
+        assert assert_figures_are_the_engines(page, server_url)["model"]["n_layer"] == want
+    assert page.input_value("#m-n_layer") == "41"
+
+
 def test_a_refused_setting_is_named_and_the_last_good_figures_stay(page, server_url):
     page.expected_console = ["status of 422"]  # Chromium logs the refused request itself
     open_scale(page, server_url, "?preset=gpt2-small")
@@ -272,10 +334,10 @@ def test_120b_claims_presenter_at_1024_and_the_phone(browser, server_url):
         if name == "scale_presenter_1024":
             assert page.evaluate("document.documentElement.classList.contains('presenter')")
             page.keyboard.press("p")
-            page.wait_for_function("!document.documentElement.classList.contains('presenter')")
+            page.wait_for_function("!document.documentElement.classList.contains('presenter') && scale.settled()")
             assert "presenter" not in page.url
             page.keyboard.press("p")
-            page.wait_for_function("document.documentElement.classList.contains('presenter')")
+            page.wait_for_function("document.documentElement.classList.contains('presenter') && scale.settled()")
             assert "presenter=1" in page.url
         assert_nothing_cut(page)
         page.wait_for_timeout(300)

@@ -1,7 +1,7 @@
 // The Scale page's pure parts: the address (round trip, junk refused), the POST /api/scale body
 // built from it (only what is set; a parallel layout carries its GPU count), the unit formatting,
-// the figures split by panel, the newest-wins requester, the memory bar and verdict, the published
-// rows, and the measurement's create message and rows. The reply is a hand-written fixture that
+// the figures split by panel, the memory bar and verdict, the published rows, and the measurement's
+// create message and rows (the requester: scalerequest.test.mjs). The reply is a hand-written fixture that
 // follows the contract (tests/frontend/fixtures/scale-llama-3.1-8b.json).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -14,8 +14,6 @@ import {
   fmtUnit, fmtUsd,
 } from "../../frontend/scale/units.js";
 import { groupFigures, panelOf } from "../../frontend/scale/figures.js";
-import { Requester, errorDetail } from "../../frontend/scale/request.js";
-import { oneClickAway } from "../../frontend/scale/where.js";
 import { conventionText, memoryBar, verdict } from "../../frontend/scale/memory.js";
 import { paramShares } from "../../frontend/scale/params.js";
 import { publishedRows } from "../../frontend/scale/published.js";
@@ -256,123 +254,6 @@ test("published rows: only the figures the paper gives, the engine's ratio besid
   assert.deepEqual(rows[2], ["gpu_hours", "GPU-hours", "505 k h", "1.46 M h", "0.346×"]);
   assert.equal(rows[1][4], "—"); // no ratio from the engine: none drawn
   assert.deepEqual(publishedRows({ ...REPLY, published: null }), []);
-});
-
-// ---- the requester ------------------------------------------------------------------------------------
-
-function deferred() {
-  let resolve;
-  const p = new Promise((r) => (resolve = r));
-  return { p, resolve };
-}
-const tick = () => new Promise((r) => setTimeout(r, 0));
-
-test("one request in flight; changes meanwhile collapse to the newest, and stale answers are dropped", async () => {
-  const sent = [];
-  const pending = [];
-  const drawn = [];
-  const req = Requester({
-    post: (body) => {
-      sent.push(body);
-      const d = deferred();
-      pending.push(d);
-      return d.p;
-    },
-    onReply: (json, body) => drawn.push([json.n, body.n]),
-    onError: (d) => drawn.push(["error", d]),
-  });
-  req.want({ n: 1 });
-  req.want({ n: 2 });
-  req.want({ n: 3 });
-  assert.deepEqual(sent.map((b) => b.n), [1]); // one in flight
-  assert.equal(req.busy(), true);
-  pending[0].resolve({ ok: true, status: 200, json: { n: 1 } });
-  await tick();
-  assert.deepEqual(drawn, []); // the answer to 1 is stale: 3 was asked since
-  assert.deepEqual(sent.map((b) => b.n), [1, 3]); // 2 was never sent
-  pending[1].resolve({ ok: true, status: 200, json: { n: 3 } });
-  await tick();
-  assert.deepEqual(drawn, [[3, 3]]);
-  assert.equal(req.busy(), false);
-  req.want({ n: 4 });
-  pending[2].resolve({ ok: false, status: 422, json: { detail: [{ loc: ["body", "parallel", "dp"], msg: "dp·tp·pp = 12 ≠ n_gpus = 8" }] } });
-  await tick();
-  assert.deepEqual(drawn[1], ["error", "parallel.dp: dp·tp·pp = 12 ≠ n_gpus = 8"]);
-});
-
-test("answers asked ahead are drawn at once, from the engine's own reply; a new change drops the rest", async () => {
-  const sent = [];
-  const pending = [];
-  const drawn = [];
-  const signals = [];
-  const req = Requester({
-    post: (body, signal) => {
-      sent.push(body.n);
-      signals.push(signal);
-      const d = deferred();
-      pending.push(d);
-      return d.p;
-    },
-    onReply: (json, body, ms, cached) => drawn.push([json.n, cached]),
-    onError: () => {},
-  });
-  const ok = (n) => ({ ok: true, status: 200, json: { n } });
-  req.want({ n: 1 });
-  pending[0].resolve(ok(1));
-  await tick();
-  assert.deepEqual(drawn, [[1, false]]);
-  req.prefetch([{ n: 2 }, { n: 3 }, { n: 1 }]); // 1 is already known: not asked again
-  assert.deepEqual(sent, [1, 2]); // one at a time
-  pending[1].resolve(ok(2));
-  await tick();
-  assert.deepEqual(sent, [1, 2, 3]);
-  assert.deepEqual(drawn, [[1, false]]); // asked ahead: not drawn
-  req.want({ n: 2 }); // one click away: drawn at once, no request
-  assert.deepEqual(drawn.at(-1), [2, true]);
-  req.want({ n: 4 }); // while 3 (ahead) is out: 3 is given up, 4 goes at once
-  assert.deepEqual(sent, [1, 2, 3, 4]);
-  assert.equal(signals[2].aborted, true);
-  pending[2].resolve(ok(3)); // an answer to the abandoned guess changes nothing
-  await tick();
-  assert.deepEqual(drawn.at(-1), [2, true]);
-  assert.equal(req.cached({ n: 3 }), false);
-  req.prefetch([{ n: 5 }]);
-  assert.deepEqual(sent, [1, 2, 3, 4]); // nothing ahead while the real request is out
-  pending[3].resolve(ok(4));
-  await tick();
-  assert.deepEqual(drawn.at(-1), [4, false]);
-  assert.deepEqual(sent, [1, 2, 3, 4, 5]); // now the one ahead
-  assert.equal(signals[3].aborted, false); // a real request is never given up
-  req.want({ n: 2 }); // known: drawn at once even while 5 is out …
-  assert.deepEqual(drawn.at(-1), [2, true]);
-  pending[4].resolve(ok(5));
-  await tick();
-  assert.deepEqual(drawn.at(-1), [2, true]); // … and 5's answer does not replace it
-  assert.equal(req.cached({ n: 5 }), true);
-});
-
-test("one click away: the rungs beside this one, then each other choice the model has", () => {
-  const rungs = ["neuron", "mlp", "transformer", "gpt2-small"];
-  const w = readWhere("?preset=gpt2-small&dp=4");
-  const big = { training: { precision: "bf16_mixed", recompute: "selective", optimizer: "adam" }, parallel: { zero: 1, sp: false }, hardware: { gpu: "h100" } };
-  const near = oneClickAway(w, big, rungs);
-  assert.equal(near[0].preset, "transformer"); // no rung above the top one
-  assert.deepEqual(near[0].parallel, { dp: 4 });
-  const sets = near.slice(1).map((x) => whereSearch(x).replace("?preset=gpt2-small", ""));
-  assert.ok(sets.includes("&precision=fp32&dp=4"));
-  assert.ok(!sets.some((x) => x.includes("precision=bf16_mixed"))); // the choice on screen is not asked again
-  assert.ok(sets.includes("&dp=4&zero=3") && sets.includes("&dp=4&gpu=rtx-4090") && sets.includes("&dp=4&sp=1"));
-  assert.equal(near.length, 1 + 4 + 1 + 2 + 3 + 5 + 1); // rungs, optimizers, precision, recompute, zero, gpus, sp
-  // A neuron has no GPU: only its rungs and its optimizer.
-  const small = oneClickAway(readWhere("?preset=neuron"), { training: { optimizer: "sgd" }, parallel: null, hardware: null }, rungs);
-  assert.deepEqual(small.map((x) => whereSearch(x)), ["?preset=mlp", "?preset=neuron&optimizer=adam", "?preset=neuron&optimizer=adamw", "?preset=neuron&optimizer=adam8bit", "?preset=neuron&optimizer=momentum"]);
-});
-
-test("a refusal is one line naming the field", () => {
-  assert.equal(errorDetail({ detail: "unknown preset 'x'" }, 422), "unknown preset 'x'");
-  assert.equal(errorDetail({ detail: [{ loc: ["body", "model", "n_head"], msg: "must divide d_model" }, { loc: ["body"], msg: "bad" }] }, 422),
-    "model.n_head: must divide d_model; bad");
-  assert.equal(errorDetail(null, 500), "the server answered 500");
 });
 
 // ---- measure ---------------------------------------------------------------------------------------------
