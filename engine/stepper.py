@@ -45,8 +45,19 @@ class Stepper:
         self.history: deque[StepTrace] = deque(maxlen=self.history_steps)
         self.cursor: tuple[int, int] | None = None  # (trace index in history, event index)
         self.diverged: str | None = None
+        self.alarm: dict | None = None  # a warning's numbers, fixed when it began (held)
         self.outbox: list[StepMetrics] = []
         self.version += 1
+
+    def held(self, on: bool, facts) -> dict | None:
+        """A warning's numbers, fixed at the moment it began: `facts()` is read once, when `on` first
+        holds, and kept while it holds (read again at every state, one explosion was said to reach
+        25.9, then 20.1, then 20.6); when `on` fails they go, and a later rise is a new moment."""
+        if not on:
+            self.alarm = None
+        elif self.alarm is None:
+            self.alarm = facts()
+        return self.alarm
 
     @contextmanager
     def unchanged_on_error(self):

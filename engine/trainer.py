@@ -131,7 +131,7 @@ class Trainer(Stepper):
         self.steps_done = saved.steps
         self.history.clear()
         self.cursor = None
-        self.diverged = None
+        self.diverged = self.alarm = None
         self.version += 1
 
     def set_param(self, name: str, index: tuple[int, ...], value: float) -> None:
@@ -207,7 +207,8 @@ class Trainer(Stepper):
             self.diverged = (f"Training diverged at step {self.steps_done}: the loss became too large to compute. "
                              f"The learning rate {self.config.lr:g} overshoots — lower it, or press R to reset.")
         elif max(float(np.abs(p).max()) for p in self.model.params.values()) > RUNAWAY:
-            self.diverged = (f"Training diverged at step {self.steps_done}: the weights passed a million. "
+            self.diverged = (f"Training diverged at step {self.steps_done}: the weights passed a million "
+                             f"(the loss was {train if train is not None else trace.record.loss:.3g}). "
                              f"The learning rate {self.config.lr:g} overshoots — lower it, or press R to reset.")
 
     # ----- views -----------------------------------------------------------------------------
@@ -241,15 +242,18 @@ class Trainer(Stepper):
         return out
 
     def warning(self) -> str | None:
-        """Said while the loss of the kept recent steps has peaked far above where it started:
-        an oscillating overshoot dips low now and then, so the peak, not the last value, tells."""
-        recent = [tr.metrics.train_loss for tr in self.history if tr.metrics and tr.metrics.train_loss is not None]
-        peak = max(recent, default=0.0)
-        if peak > 10 * self.start_loss + 1:
-            shown = f"{peak:.3g}" if math.isfinite(peak) else "infinite"
-            return (f"The loss has exploded: it reached {shown}, against {self.start_loss:.3g} at the start. "
-                    f"Each step overshoots — a learning rate of {self.config.lr:g} is too large.")
-        return None
+        """Said while a kept recent step's whole-set loss stands far above where it started (an
+        oscillating overshoot dips low now and then, so any such step tells, not the last); it names
+        the step where the loss first went past that and the loss then, fixed from then on."""
+        bound = 10 * self.start_loss + 1
+        over = [tr.metrics for tr in self.history
+                if tr.metrics and tr.metrics.train_loss is not None and tr.metrics.train_loss > bound]
+        first = self.held(bool(over), lambda: {"step": over[0].step, "loss": over[0].train_loss, "lr": self.config.lr})
+        if first is None:
+            return None
+        shown = f"{first['loss']:.3g}" if math.isfinite(first["loss"]) else "infinite"
+        return (f"The loss exploded at step {first['step']}: it reached {shown}, against {self.start_loss:.3g} at "
+                f"the start. Each step overshoots — a learning rate of {first['lr']:g} is too large.")
 
     def field(self) -> dict | None:
         """The model over the plane (networks only): {name: array}, see scratch/mlp_field.py."""

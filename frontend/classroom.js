@@ -3,14 +3,15 @@
 // dispatcher; it hands back its views and the few checks app.js makes before sending.
 //
 // The page's URL is the room's: /room/CODE, and for the owner every setting too (so a reload that
-// finds the room gone starts the same run again). The owner token lives in sessionStorage, keyed by
-// room code, never in a URL.
+// finds the room gone starts the same run again). The owner token lives in localStorage, keyed by
+// room code (tokens.js: the teacher's every tab and window can drive), never in a URL.
 
 import { fetchInfo, fetchLesson, fetchLessons, fetchRuns, weightsHref } from "./api.js";
 import { locationSearch, MODELS, modelSchema } from "./config.js";
 import { clickerMove, planStep } from "./lesson.js";
 import { blockedKeys, commandAllowed, joinSearch, pageOptionsSearch, readPageOptions } from "./locks.js";
-import { joinBase, roomLink, tokenKey } from "./room.js";
+import { joinBase, roomLink } from "./room.js";
+import { OwnerTokens } from "./tokens.js";
 import { JoinBox } from "./views/joinbox.js";
 import { KeyHelp } from "./views/keyhelp.js";
 import { controlsFor, Layout, PresenterButton } from "./views/layout.js";
@@ -20,29 +21,7 @@ import { RoomActions, RoomPanel } from "./views/roompanel.js";
 import { Runs } from "./views/runs.js";
 import { Share } from "./views/share.js";
 
-const tokens = {
-  get(code) {
-    try {
-      return sessionStorage.getItem(tokenKey(code));
-    } catch {
-      return null; // storage switched off: the owner can still drive, just not come back after a reload
-    }
-  },
-  set(code, token) {
-    try {
-      sessionStorage.setItem(tokenKey(code), token);
-    } catch {
-      // as above
-    }
-  },
-  drop(code) {
-    try {
-      sessionStorage.removeItem(tokenKey(code));
-    } catch {
-      // as above
-    }
-  },
-};
+const tokens = OwnerTokens(globalThis.localStorage, globalThis.sessionStorage);
 
 /** A config a new session can be created from, and a URL can carry: your own drawn points or a
  * pasted training text are data, not settings (a URL stays short). */
@@ -56,7 +35,7 @@ function creatable(config) {
 /** Why this tab stopped driving its room, in words. */
 function lostControl(room) {
   if (room.driver) return `You gave control to ${room.driver}: you are watching now. Take control back whenever you like.`;
-  if (room.token) return "Another tab or device took control of this room (with its owner link): this tab watches now. Take control back to drive here.";
+  if (room.token) return "Your other tab or window of this room took control: this one watches now. Take control back to drive here.";
   return "The room's owner took control back: you are watching now.";
 }
 
@@ -81,7 +60,7 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
       hello = { create: true };
       return createMsg();
     }
-    const token = tokens.get(code);
+    const token = tokens.forJoin(code); // none when this tab was made to watch (tokens.js)
     hello = { code, token };
     return { type: "join", session: code, ...(token ? { token } : {}), ...(name ? { name } : {}) };
   }
@@ -104,6 +83,9 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
       const created = !!hello?.create;
       hello = null;
       if (msg.token) tokens.set(msg.id, msg.token);
+      tokens.role(msg.id, msg.role);
+      // Watching a room this browser holds the token of (another tab drives): it may take control back.
+      if (!msg.token && tokens.get(msg.id)) msg = { ...msg, heldToken: true };
       // Each model has its own workspace: a room (or a fork, a loaded run) of another model opens
       // as that model's page, which joins it again (as owner, with the token just stored).
       if (msg.model !== where.model && MODELS.includes(msg.model)) {

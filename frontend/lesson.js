@@ -131,6 +131,23 @@ export function fillAreas(rows, hidden) {
 }
 
 /**
+ * The Transformer's panels a lesson step leaves, laid out again: `n` panels in rows of at most
+ * `perRow`, the rows as even as they go (4 in rows of 3 → 2 + 2, not 3 + 1), every row filling the
+ * grid's `columns`. Returns {rows, spans}: spans[i] is panel i's column span. A fixed grid would
+ * leave holes where the step's hidden panels were (half the 1920 px page stood empty).
+ */
+export function panelRows(n, perRow, columns = 24) {
+  if (!(n > 0)) return { rows: 0, spans: [] };
+  const rows = Math.ceil(n / Math.max(1, perRow));
+  const spans = [];
+  for (let r = 0; r < rows; r++) {
+    const size = Math.floor(n / rows) + (r < n % rows ? 1 : 0);
+    for (let i = 0; i < size; i++) spans.push(columns / size);
+  }
+  return { rows, spans };
+}
+
+/**
  * The course, in teaching order: the one list the Lessons menu, "Next lesson" and the clicker follow
  * (the lesson files carry no order of their own). A lesson not named here comes after these, in the
  * order the server lists it.

@@ -10,7 +10,7 @@ export function initialRoom() {
     id: null, // the room code this page is in
     you: null, // this connection's member id (from `session`)
     role: null, // "owner" | "viewer"
-    token: false, // whether the server sent us the owner token: we created this room
+    token: false, // whether we hold the owner token (the server sent it, or another tab of this browser has it)
     roster: [], // [{id, name, role}] — only the owner receives it
     driver: null, // the name of whoever we handed control to, until we are owner again
     saved: null, // the last `saved` reply {id, name, steps}
@@ -38,7 +38,7 @@ export function reduceRoom(room, msg) {
         id,
         you: msg.you ?? null,
         role,
-        token: !!msg.token || (same && room.token),
+        token: !!msg.token || !!msg.heldToken || (same && room.token),
         // a roster belongs to one room and reaches owners only: a viewer's would go stale
         roster: same && role === "owner" ? room.roster : [],
         driver: role === "owner" || !same ? null : room.driver,
@@ -130,7 +130,7 @@ export function joinPath(code, name) {
   return `/room/${code}${n ? `?name=${encodeURIComponent(n)}` : ""}`;
 }
 
-/** sessionStorage key of a room's owner token (the token never goes into a URL). */
+/** localStorage key of a room's owner token (tokens.js; the token never goes into a URL). */
 export function tokenKey(code) {
   return `flowscope.token.${String(code).toUpperCase()}`;
 }

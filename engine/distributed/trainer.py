@@ -313,9 +313,10 @@ class DistributedTrainer(Stepper):
                    for g in self.local.group_names] if last.get("layer_grad_norms") else None)
         gpt = {**view, "eval": ev, "eval_step": self.evaluated_at, "schedule": sched, "switches": [],
                "workers": self.workers_view(), "ddp": self.ddp_view()}
-        warning = None
-        if ev and math.isfinite(ev["train"]) and ev["train"] > self.start_loss + 1.0:
-            warning = f"The loss has risen from {self.start_loss:.3g} to {ev['train']:.3g}: the steps overshoot."
+        rising = bool(ev) and math.isfinite(ev["train"]) and ev["train"] > self.start_loss + 1.0
+        first = self.held(rising, lambda: {"step": self.evaluated_at, "loss": ev["train"]})  # fixed when it began
+        warning = (f"The loss rose from {self.start_loss:.3g} to {first['loss']:.3g} at step {first['step']}: "
+                   "the steps overshoot.") if first else None
         return Snapshot(step=self.steps_done, params=self._params_view(), lr=self.local.lr_at(),
                         schedule={"steps": [float(s) for s, _ in sched["curve"]], "lr": [lr for _, lr in sched["curve"]]},
                         layers=layers, loss=ev.get("train"), test_loss=ev.get("val"), accuracy=None,

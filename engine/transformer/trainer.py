@@ -134,7 +134,7 @@ class GPTTrainer(Stepper):
         g.last_update = None
         self.history.clear()
         self.cursor = None
-        self.diverged = g.diverged = None
+        self.diverged = g.diverged = self.alarm = None
         self.version += 1
         self._evaluate()  # the losses shown are the restored weights', not the seed's
 
@@ -242,11 +242,14 @@ class GPTTrainer(Stepper):
         return None
 
     def warning(self) -> str | None:
+        """While the evaluated loss stands above the start: the step and loss where it first did, fixed."""
         ev = self.evaluated
-        if ev and math.isfinite(ev["train"]) and ev["train"] > self.start_loss + 1.0:
-            return (f"The loss has risen from {self.start_loss:.3g} to {ev['train']:.3g}: the steps overshoot — "
-                    f"a learning rate of {self.gpt.lr_at():.3g} is too large.")
-        return None
+        rising = bool(ev) and math.isfinite(ev["train"]) and ev["train"] > self.start_loss + 1.0
+        first = self.held(rising, lambda: {"step": self.evaluated_at, "loss": ev["train"], "lr": self.gpt.lr_at()})
+        if first is None:
+            return None
+        return (f"The loss rose from {self.start_loss:.3g} to {first['loss']:.3g} at step {first['step']}: the steps "
+                f"overshoot — a learning rate of {first['lr']:.3g} is too large.")
 
     def snapshot(self) -> Snapshot:
         """What every model's snapshot has, plus `gpt`: what only a language model has."""

@@ -4,7 +4,7 @@
 
 import { effectiveControls } from "../locks.js";
 import { driveState } from "../room.js";
-import { fillAreas, hiddenElements } from "../lesson.js";
+import { fillAreas, hiddenElements, panelRows } from "../lesson.js";
 import { el } from "./popover.js";
 
 const COMMAND_IDS = ["stage", "back", "step", "epoch", "play", "reset"];
@@ -81,6 +81,19 @@ export function Layout({ relayout }) {
     }
   }
 
+  /** The Transformer's panels a lesson step leaves, in even rows that fill the page (none: its own
+   * grid, gpt.css). Two to a row beside a lesson on a 1024 px projector, three on wider screens. */
+  function arrangeGpt(limited) {
+    const gpt = document.getElementById("gpt-workspace");
+    if (!gpt) return;
+    const panels = [...gpt.children].filter((e) => e.classList.contains("panel") && e.id !== "gpt-probe");
+    const shown = limited ? panels.filter((e) => !e.hidden && getComputedStyle(e).display !== "none") : [];
+    const { rows, spans } = panelRows(shown.length, Math.max(1, Math.min(3, Math.floor(gpt.clientWidth / 300))));
+    gpt.style.gridTemplateRows = rows ? `auto repeat(${rows}, minmax(0, 1fr))` : "";
+    for (const e of panels) e.style.gridColumn = "";
+    shown.forEach((e, i) => (e.style.gridColumn = `span ${spans[i]}`));
+  }
+
   function update(state) {
     const room = state.room;
     const { presenter } = room.page;
@@ -128,10 +141,12 @@ export function Layout({ relayout }) {
       moved = true;
       relayout();
     }
+    if (moved) arrangeGpt(viewIds.length > 0); // the grid changes or the page was resized
     staleCanvases();
     const panel = document.getElementById("lesson-panel");
-    if (panel && step && moved) {
+    if (moved) {
       moved = false;
+      if (!panel || !step) return;
       const loop = document.getElementById("pipeline");
       const above = loop && !loop.classList.contains("fs-off") ? loop : document.querySelector(".topbar");
       if (above) panel.style.top = `${Math.round(above.getBoundingClientRect().bottom + 8)}px`;

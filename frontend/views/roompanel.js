@@ -108,7 +108,7 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
       driving.hidden = drive !== "driving";
       let text = DRIVE_TEXT[drive] ?? "";
       if (drive === "watching" && room.token) {
-        text = `${room.driver ?? "Someone else"} is driving. Take control back whenever you like.`;
+        text = `${room.driver ?? "Your other tab or window of this room"} is driving. Take control back whenever you like.`;
       }
       $("#drive-line").textContent = text;
       $("#name-form").hidden = drive !== "watching" || room.token;

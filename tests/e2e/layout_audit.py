@@ -1,6 +1,7 @@
 """What a person at a phone or a projector would notice, measured in the page: boxes that overlap,
-text cut off by its box, a page wider than the screen, touch targets under 44 px, type under a
-size. Used by test_classroom_ui.py; each check returns a list of offenders (empty: fine)."""
+text cut off by its box, a number broken over lines, a page wider than the screen, touch targets
+under 44 px, type under a size, panels that leave the workspace's bottom empty. Used by
+test_classroom_ui.py and test_course_walk.py; each check returns a list of offenders (empty: fine)."""
 from __future__ import annotations
 
 # The main panels and the buttons a teacher or student uses: none may overlap another (an element
@@ -59,6 +60,19 @@ CLIPPED = _VISIBLE + """
 }
 """
 
+# A number in the values table broken over lines ("0." then "4", "0", "2", "5", one a line): a cell
+# whose text is one word but stands taller than one line.
+SPLIT_NUMBERS = _VISIBLE + """
+() => [...document.querySelectorAll('.values td')]
+  .filter((e) => visible(e) && /^\\S+$/.test((e.textContent || '').trim()))
+  .filter((e) => {
+    const r = document.createRange();
+    r.selectNodeContents(e);
+    return new Set([...r.getClientRects()].map((q) => Math.round(q.top))).size > 1;
+  })
+  .map((e) => `${label(e)} stands on several lines`)
+"""
+
 SIDEWAYS = "() => document.documentElement.scrollWidth > window.innerWidth + 1 ? [`page is ${document.documentElement.scrollWidth} px wide`] : []"
 
 # Every button, field, slider and tab a thumb meets (a link inside a sentence, a checkbox beside its
@@ -102,15 +116,32 @@ CLICKABLE = """
 """
 
 
+# The panels a lesson step leaves fill the workspace down to its bottom (a fixed grid left the
+# hidden panels' row standing empty: half a 1920 px page). Wide screens only: a phone scrolls.
+EMPTY_BELOW = _VISIBLE + """
+() => {
+  const w = document.querySelector('.workspace');
+  if (!w || !visible(w)) return [];
+  const panels = [...w.querySelectorAll(':scope > .panel, :scope > .panel-stack')].filter(visible);
+  if (!panels.length) return [];
+  const gap = w.getBoundingClientRect().bottom - Math.max(...panels.map((p) => p.getBoundingClientRect().bottom));
+  return gap > 24 ? [`${label(w)}: ${Math.round(gap)} px empty under the panels`] : [];
+}
+"""
+
+
 def audit(page, *, phone: bool = False, min_font: float | None = None, text_areas=("body",)) -> dict:
     """Every check at once; a dict of non-empty offender lists."""
     found = {
         "overlap": page.evaluate(OVERLAPS, MAIN),
         "clipped": page.evaluate(CLIPPED),
         "sideways": page.evaluate(SIDEWAYS),
+        "split numbers": page.evaluate(SPLIT_NUMBERS),
     }
     if phone:
         found["small targets"] = page.evaluate(SMALL_TARGETS)
+    else:
+        found["empty below"] = page.evaluate(EMPTY_BELOW)
     if min_font:
         found["small text"] = page.evaluate(SMALL_TEXT, [list(text_areas), min_font])
     return {k: v for k, v in found.items() if v}

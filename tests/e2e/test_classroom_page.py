@@ -46,7 +46,7 @@ def test_teacher_and_student(page, student, server_url, shot):
     # The page's URL is the room's (a reload comes back to it) and never holds the token.
     teacher.wait_for_function("c => location.pathname === '/room/' + c", arg=code)
     assert token not in teacher.url and "seed=0" in teacher.url
-    assert teacher.evaluate("c => sessionStorage.getItem('flowscope.token.' + c)", code) == token
+    assert teacher.evaluate("c => localStorage.getItem('flowscope.token.' + c)", code) == token
 
     # The room card: the code, the link others open, its QR code.
     assert teacher.text_content("#room-code") == code
@@ -113,7 +113,7 @@ def test_teacher_and_student(page, student, server_url, shot):
     mine = state(student)["session"]["id"]
     student.wait_for_function("c => location.pathname === '/room/' + c", arg=mine)
     assert student.text_content("#room-code") == mine
-    assert student.evaluate("c => sessionStorage.getItem('flowscope.token.' + c)", mine)
+    assert student.evaluate("c => localStorage.getItem('flowscope.token.' + c)", mine)
     assert state(student)["step"] == state(teacher)["step"]  # a copy of the room as it was
 
     # Back into the teacher's room through "Join a room", typing the code as read off the wall.

@@ -284,3 +284,17 @@ def test_the_inspector_shows_the_engines_update_of_the_clicked_weight(page, serv
     page.mouse.click(*point)
     page.wait_for_function("flowscope.state().explain && flowscope.state().explain.step === 3", timeout=5_000)
     assert state(page)["explain"]["values"]["t"] == 3
+
+
+def test_the_exploded_warning_keeps_its_numbers_while_the_run_goes_on(page, server_url):
+    """The warning over an overshooting run names the step and loss where the loss exploded; a few
+    hundred steps later it says the same (it used to follow the recent peak: 25.9, 20.1, 20.6…)."""
+    open_app(page, f"{server_url}/?model=mlp&lr=50")
+    page.keyboard.press(" ")
+    page.wait_for_selector("#warning:not([hidden])", timeout=15_000)
+    first = page.text_content("#warning")
+    assert "exploded at step" in first, first
+    at = state(page)["step"]
+    page.wait_for_function("s => flowscope.state().step > s + 300", arg=at, timeout=30_000)
+    assert page.text_content("#warning") == first
+    page.keyboard.press(" ")

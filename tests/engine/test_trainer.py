@@ -1,5 +1,6 @@
 """Trainer: stage stepping hands out one real step, history replays it, seeds reproduce it."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -200,6 +201,32 @@ def test_neuron_with_huge_lr_warns_that_the_loss_exploded():
         t.run(1)
     assert "too large" in (t.warning() or "")
     assert Trainer("neuron").warning() is None
+
+
+def test_the_exploded_warning_names_its_moment_and_its_numbers_stay():
+    """The warning states the step where the whole-set loss first blew past 10× the start, and that
+    loss; further steps (an oscillating overshoot, the kept history sliding on) don't change it.
+    Before, it read the peak of the kept steps: 25.9, then 20.1, then 20.6 about one explosion."""
+    t = Trainer("mlp", {"lr": 50})
+    losses, said = [], set()
+    for _ in range(150):
+        t.run(1)
+        losses += [(m.step, m.train_loss) for m in t.take_metrics()]
+        if t.warning():
+            said.add(t.warning())
+    step, loss = next((s, v) for s, v in losses if v > 10 * t.start_loss + 1)
+    assert said == {f"The loss exploded at step {step}: it reached {loss:.3g}, against {t.start_loss:.3g} at the "
+                    "start. Each step overshoots — a learning rate of 50 is too large."}
+    t.reset()
+    assert t.warning() is None and t.alarm is None
+
+
+def test_a_runaway_says_its_step_and_loss():
+    t = Trainer("line", {"lr": 0.2})
+    with pytest.raises(Divergence):
+        for _ in range(100):
+            t.run(1)
+    assert re.match(r"Training diverged at step \d+: the weights passed a million \(the loss was [0-9.e+]+\)\.", t.diverged)
 
 
 def test_unknown_model_and_bad_config_are_value_errors():

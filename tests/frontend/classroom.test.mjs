@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FALLBACK_SCHEMA, locationSearch, MODELS, readLocation } from "../../frontend/config.js";
-import { configChange, fillAreas, goalMet, goalText, hiddenElements, planStep, progressText, targetConfig } from "../../frontend/lesson.js";
+import { configChange, fillAreas, goalMet, goalText, hiddenElements, panelRows, planStep, progressText, targetConfig } from "../../frontend/lesson.js";
 import {
   blockedKeys, commandAllowed, CONTROLS, effectiveControls, groupsFor, joinSearch, pageOptionsSearch, parseList, readPageOptions,
 } from "../../frontend/locks.js";
@@ -154,6 +154,16 @@ test("a step's views hide the others' panels; the network grid gives their room 
   assert.deepEqual(fillAreas(rows, new Set(["out"])), ["data net net", "loss formula formula"]);
   assert.equal(fillAreas(rows, new Set(["data", "net", "out", "loss", "formula"])), null);
   assert.equal(fillAreas(["a b", "a c"], new Set(["c"])), null); // a would not be a rectangle
+});
+
+test("the Transformer's remaining panels fill even rows, every row the grid's width", () => {
+  assert.deepEqual(panelRows(3, 3), { rows: 1, spans: [8, 8, 8] });
+  assert.deepEqual(panelRows(4, 3), { rows: 2, spans: [12, 12, 12, 12] }); // 2 + 2, not 3 + 1
+  assert.deepEqual(panelRows(3, 2), { rows: 2, spans: [12, 12, 24] });
+  assert.deepEqual(panelRows(6, 3), { rows: 2, spans: [8, 8, 8, 8, 8, 8] });
+  assert.deepEqual(panelRows(5, 3), { rows: 2, spans: [8, 8, 8, 12, 12] });
+  assert.deepEqual(panelRows(2, 1), { rows: 2, spans: [24, 24] });
+  assert.deepEqual(panelRows(0, 3), { rows: 0, spans: [] });
 });
 
 // ---- rooms -------------------------------------------------------------------------------------

@@ -93,3 +93,23 @@ def test_set_param_edits_one_weight(tiny):
         t.set_param("lm_head.weight", (1, 99), 0.5)
     with pytest.raises(ValueError):
         t.set_param("lm_head.weight", (1, 2), math.inf)
+
+
+def test_a_rising_loss_warning_keeps_the_step_and_loss_where_it_began(tiny):
+    """The warning names the evaluation where the loss first stood 1 above the start; later
+    evaluations don't rewrite it; once the loss is back down, a new rise is a new moment."""
+    t = GPTTrainer(tiny)
+    start = t.start_loss
+
+    def evaluated(step, loss):
+        t.evaluated, t.evaluated_at = {**t.evaluated, "train": loss}, step
+
+    evaluated(3, start + 2.0)
+    first = t.warning()
+    assert f"to {start + 2.0:.3g} at step 3:" in first
+    evaluated(5, start + 3.5)
+    assert t.warning() == first
+    evaluated(6, start)
+    assert t.warning() is None
+    evaluated(9, start + 1.5)
+    assert f"to {start + 1.5:.3g} at step 9:" in t.warning()

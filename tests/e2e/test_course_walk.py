@@ -1,0 +1,113 @@
+"""The whole course with a clicker: a teacher at a 1024×768 projector (presenter mode) opens the first
+lesson, shares the room, and presses PageDown (what a presentation clicker sends) through every step
+of every lesson in course order; a student's phone (390×844, touch, its own browser) joins with the
+room link and follows. After each step both pages show the same lesson, step and model, each fits its
+screen (layout_audit), and the room code never changes, though the room moves from the neuron to the
+line, the network and the transformer. Screenshots: tests/e2e/screenshots/course-*.png."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from e2e_helpers import SESSION_READY
+from layout_audit import audit
+
+pytestmark = pytest.mark.e2e
+LESSONS = Path(__file__).resolve().parents[2] / "frontend" / "lessons"
+COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune"]
+TEACHER = dict(viewport={"width": 1024, "height": 768})
+PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+SHOOT = {("neuron-flow", 0), ("find-a", 0), ("xor-hidden-layer", 1), ("next-token", 0), ("pretrain-finetune", 2)}
+
+# Where a page is: its room, role, model and lesson step as state and as drawn in the lesson panel.
+AT = """() => {
+  const s = window.flowscope && flowscope.state();
+  const p = document.getElementById('lesson-panel');
+  if (!s || !s.session || !p) return null;
+  return {code: s.session.id, role: s.session.role, model: s.session.model, conn: s.conn,
+          lesson: s.room.lesson, panel: p.hidden ? null : [p.dataset.lesson, Number(p.dataset.step)],
+          title: document.getElementById('lesson-step-title').textContent, path: location.pathname};
+}"""
+# The page shows step `k` of lesson `id` on model `model` in room `code` as `role`, settled.
+SHOWS = f"""(w) => {{
+  const at = ({AT})();
+  return !!at && at.conn === 'open' && at.code === w.code && at.role === w.role && at.model === w.model
+    && at.lesson && at.lesson.id === w.id && at.lesson.step === w.k
+    && at.panel && at.panel[0] === w.id && at.panel[1] === w.k && at.title === w.title
+    && at.path === '/room/' + w.code && ({SESSION_READY});
+}}"""
+
+
+def _course() -> list[tuple[str, int, dict]]:
+    """(lesson id, step index, step) for every step of the course, in order."""
+    out = []
+    for lid in COURSE:
+        steps = json.loads((LESSONS / f"{lid}.json").read_text())["steps"]
+        out += [(lid, k, step) for k, step in enumerate(steps)]
+    return out
+
+
+def _open(browser, opts: dict):
+    ctx = browser.new_context(**opts)
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    return ctx, pg
+
+
+def _wait_shows(pg, who: str, want: dict, timeout: float) -> None:
+    try:
+        pg.wait_for_function(SHOWS, arg=want, timeout=timeout)
+    except Exception as e:  # say where the page is instead of only "timeout"
+        raise AssertionError(f"{who} should show {want}, shows {pg.evaluate(AT)}") from e
+
+
+def test_a_teacher_clicks_through_the_course_and_a_phone_follows(browser, server_url, shot):
+    course = _course()
+    assert len(course) > 20  # all six lessons
+    tctx, teacher = _open(browser, TEACHER)
+    pctx, phone = _open(browser, PHONE)  # a student's own phone: no owner token
+    try:
+        teacher.goto(f"{server_url}/?presenter=1")
+        teacher.wait_for_function(SESSION_READY, timeout=15_000)
+        code = teacher.evaluate("flowscope.state().session.id")
+        teacher.click("#lessons-button")
+        teacher.click(f'#lessons-menu button[data-lesson="{COURSE[0]}"]')
+        teacher.wait_for_selector("#lesson-panel[data-step='0']", state="visible")
+        # Share the room: its card holds the link the class opens.
+        teacher.click("#room-button")
+        link = teacher.get_attribute("#room-link", "href")
+        assert link.endswith(f"/room/{code}"), link
+        teacher.keyboard.press("Escape")
+
+        phone.goto(link)
+        for i, (lid, k, step) in enumerate(course):
+            want = dict(code=code, id=lid, k=k, model=step["model"], title=step["title"])
+            slow = 60_000 if k == 0 else 20_000  # a lesson's first step may move the room to another model
+            _wait_shows(teacher, "the teacher", {**want, "role": "owner"}, slow)
+            _wait_shows(phone, "the phone", {**want, "role": "viewer"}, slow)
+            # What each sees fits its screen: nothing overlaps or is cut, no sideways scrolling,
+            # (phone) 44 px targets. The lesson's views and the canvases settle first.
+            for who, pg, small in (("teacher", teacher, False), ("phone", phone, True)):
+                pg.wait_for_timeout(150)
+                found = audit(pg, phone=small)
+                assert not found, f"{who} at {lid} step {k}: {found}"
+                pg.evaluate("window.scrollTo(0, 0)")
+            if (lid, k) in SHOOT:
+                shot(teacher, f"course-teacher-{lid}-{k}")
+                shot(phone, f"course-phone-{lid}-{k}")
+            if i + 1 < len(course):
+                teacher.keyboard.press("PageDown")  # the clicker; Next lesson at a lesson's end
+        # The end of the course: nothing further, and nobody left the room.
+        teacher.keyboard.press("PageDown")
+        teacher.wait_for_timeout(300)
+        last = course[-1]
+        want = dict(code=code, id=last[0], k=last[1], model=last[2]["model"], title=last[2]["title"])
+        _wait_shows(teacher, "the teacher", {**want, "role": "owner"}, 5_000)
+        _wait_shows(phone, "the phone", {**want, "role": "viewer"}, 5_000)
+        assert not teacher.errors and not phone.errors, (teacher.errors, phone.errors)
+    finally:
+        tctx.close()
+        pctx.close()
