@@ -19,6 +19,8 @@ from typing import Any
 
 from .flow import Divergence, PlanEntry, StageEvent, StepMetrics
 
+RECENT_METRICS = 1000  # evaluated steps kept for the loss chart of whoever arrives later
+
 
 @dataclass
 class StepTrace:
@@ -47,6 +49,8 @@ class Stepper:
         self.diverged: str | None = None
         self.alarm: dict | None = None  # a warning's numbers, fixed when it began (held)
         self.outbox: list[StepMetrics] = []
+        # the evaluated steps' numbers, newest last: a late joiner's (and a restored room's) loss chart
+        self.recent: deque[StepMetrics] = deque(maxlen=RECENT_METRICS)
         self.version += 1
 
     def held(self, on: bool, facts) -> dict | None:

@@ -104,7 +104,7 @@ class Trainer(Stepper):
             optimizer={"name": opt.name, "t": opt.t,
                        "state": {k: {n: np.array(a, copy=True) for n, a in st.items()} for k, st in opt.state.items()}},
             progress={"sampler": {"order": smp.order.tolist(), "pos": smp.pos, "rng": smp.rng.bit_generator.state}},
-            metrics=[vars(tr.metrics) for tr in self.history if tr.metrics is not None],
+            metrics=[vars(m) for m in self.recent],
             custom=None if self.custom is None else self.custom.tolist())
 
     def restore(self, saved: RunExport) -> None:
@@ -130,6 +130,8 @@ class Trainer(Stepper):
             self.sampler.rng.bit_generator.state = sampler["rng"]
         self.steps_done = saved.steps
         self.history.clear()
+        self.recent.clear()
+        self.recent.extend(StepMetrics(**m) for m in saved.metrics if m.get("step", 0) <= saved.steps)
         self.cursor = None
         self.diverged = self.alarm = None
         self.version += 1
@@ -203,6 +205,8 @@ class Trainer(Stepper):
                                     clipped=trace.applied is not None, lr=trace.lr,
                                     position=self.frame.position(self.model.params) if self.frame else None)
         self.outbox.append(trace.metrics)
+        if train is not None:
+            self.recent.append(trace.metrics)
         if not (self.model.finite() and math.isfinite(trace.record.loss) and (train is None or math.isfinite(train))):
             self.diverged = (f"Training diverged at step {self.steps_done}: the loss became too large to compute. "
                              f"The learning rate {self.config.lr:g} overshoots — lower it, or press R to reset.")

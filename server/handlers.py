@@ -53,6 +53,8 @@ def table(runner) -> dict[type, callable]:
                 False),
                (encode(m.dataset_msg(trainer)), False), *c.also,
                (encode(m.state_msg(trainer, runner.playing, runner.undo_steps())), True)]
+        if getattr(trainer, "recent", None):  # the loss so far, for a late joiner's (or a restored room's) chart
+            out.insert(2, (encode(m.metrics_msg(list(trainer.recent))), False))
         field = runner.field_frame()
         runner.field_version = trainer.version  # the field of this version is out; the next goes on change
         runner.publish(out + ([(field, "field")] if field else []), client)

@@ -143,6 +143,10 @@ class People:
             if self.counts is not None:
                 self.counts[self.slot] = self.waiting
 
+    def someone(self) -> bool:
+        """Whether a person's command waits anywhere (cheap enough to ask between two steps)."""
+        return self.waiting > 0 if self.counts is None else any(self.counts[:])
+
     def wait(self) -> None:
         if self.counts is None:
             with self.cond:
@@ -360,6 +364,8 @@ class Runner:
         (so the deadline holds); returns the steps done."""
         done, chunk = 0, 1
         while done < steps and not self.stopping and (now := time.monotonic()) < deadline:
+            if done and self.urgent is None and PEOPLE.someone():
+                break  # a person's command waits (here or in another room process): it goes first
             n = min(steps - done, chunk)
             # the very last step of a long command measures the whole-set losses; play's every step does
             done += self.trainer.run(n, batch=batch, evaluate=not last_evaluates or done + n == steps)

@@ -275,7 +275,9 @@ def test_export_restore_and_state_dict_bytes_round_trip():
     fresh = Trainer("neuron", saved.config)
     fresh.restore(replace(saved, params=params))
     assert fresh.model.params_view() == t.model.params_view() and fresh.steps_done == 20
-    assert len(saved.metrics) == 20 and saved.metrics[-1]["step"] == 20
+    # the evaluated steps (a 20-step command evaluates its last), for the loss chart of a later page
+    assert saved.metrics[-1]["step"] == 20 and all(m["train_loss"] is not None for m in saved.metrics)
+    assert [vars(m) for m in fresh.recent] == saved.metrics
     with pytest.raises(ValueError, match="does not fit"):
         Trainer("mlp").restore(saved)
 

@@ -154,3 +154,20 @@ def test_classroom_server_checks_host_and_limits_sessions_per_client(server_fact
         send(c, {"type": "create", "model": "neuron"})
         reply = recv(c)
         assert reply["code"] == "busy" and "2 sessions" in reply["message"]
+
+
+def test_a_late_joiner_gets_the_loss_so_far(live_server):
+    """A student who joins after 40 steps sees the loss chart the teacher sees, not an empty one."""
+    with live_server.connect() as teacher, live_server.connect() as late:
+        session, _, _ = create(teacher, "line")
+        replies = command(teacher, {"type": "step", "unit": "step", "count": 40})
+        sent = [m for m in replies if m["type"] == "metrics"]
+        send(late, {"type": "join", "session": session["id"]})
+        greeting = []
+        recv_type(late, "state", skipped=greeting)
+        so_far = [m for m in greeting if m["type"] == "metrics"]
+        assert len(so_far) == 1 and so_far[0]["steps"][-1] == 40
+        assert so_far[0]["train_losses"][-1] == sent[-1]["train_losses"][-1]
+        assert all(loss is not None for loss in so_far[0]["train_losses"])  # only evaluated steps
+        _, _, state = ws_join(teacher, session["id"], token=session["token"])  # the owner's own page, reloaded
+        assert state["step"] == 40

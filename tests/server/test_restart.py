@@ -67,10 +67,13 @@ def test_a_room_comes_back_after_a_restart(tmp_path, model, config, sig):
         proc = serve(port, tmp_path)
         with ws_connect(url) as ws:  # the owner's page reconnects with its code and token
             ws.send(json.dumps({"type": "join", "session": session["id"], "token": session["token"]}))
-            got = first_of(ws, {"session", "state", "lesson"})  # `state` rides a mailbox: any order after session
+            # `state` rides a mailbox: any order after session; a network's loss chart so far comes too
+            got = first_of(ws, {"session", "state", "lesson"} | ({"metrics"} if model == "mlp" else set()))
             back, again = got["session"], got["state"]
             assert back["id"] == session["id"] and back["role"] == "owner" and back["restored"]["step"] == 7
             assert again["step"] == 7 and again["params"] == state["params"]
+            if model == "mlp":  # the loss chart comes back too: the evaluated steps before the restart
+                assert got["metrics"]["steps"][-1] == 7 and got["metrics"]["train_losses"][-1] == state["loss"]
             assert got["lesson"] == {"type": "lesson", "id": "neuron-flow", "step": 2}
             ws.send(json.dumps({"type": "step", "unit": "step"}))  # and it trains on from there
             assert _wait_for(ws, "state")["step"] == 8
