@@ -14,6 +14,8 @@ export const VIEW_ELEMENTS = {
   boundary: ["boundary"],
   attention: ["gpt-attention"],
   samples: ["gpt-samples"],
+  probe: ["gpt-probe"], // the Transformer's probe text and its tokens
+  probs: ["gpt-probs"], // … and the next-character bars after a position of it
 };
 
 /** Element ids to hide for a step's `views` (empty or missing: show everything). */
@@ -145,6 +147,25 @@ export function panelRows(n, perRow, columns = 24) {
     for (let i = 0; i < size; i++) spans.push(columns / size);
   }
   return { rows, spans };
+}
+
+/**
+ * How many of the Transformer's `n` panels go in a row of a `width` × `height` workspace: the split
+ * whose panels come nearest a chart's shape (`aspect` wide for 1 tall), none narrower than
+ * `minWidth` unless each has a row of its own. Two panels beside a lesson on a 1024×768 projector
+ * (650 × 600 px) go one above the other: a 650 × 300 loss chart, not a 320 × 600 one.
+ */
+export function panelsPerRow(n, width, height, { minWidth = 300, aspect = 1.6 } = {}) {
+  if (!(n > 0) || !(width > 0) || !(height > 0)) return Math.max(1, Math.min(3, Math.floor(width / minWidth) || 1));
+  let best = null;
+  for (let rows = 1; rows <= n; rows++) {
+    const perRow = Math.ceil(n / rows);
+    if (Math.ceil(n / perRow) !== rows) continue; // the same split as a smaller row count
+    if (width / perRow < minWidth && perRow > 1) continue;
+    const cost = Math.abs(Math.log(width / perRow / (height / rows) / aspect));
+    if (!best || cost < best.cost - 1e-9) best = { perRow, cost };
+  }
+  return best.perRow;
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import { effectiveControls } from "../locks.js";
 import { driveState } from "../room.js";
-import { fillAreas, hiddenElements, panelRows } from "../lesson.js";
+import { fillAreas, hiddenElements, panelRows, panelsPerRow } from "../lesson.js";
 import { el } from "./popover.js";
 
 const COMMAND_IDS = ["stage", "back", "step", "epoch", "play", "reset"];
@@ -82,14 +82,19 @@ export function Layout({ relayout }) {
   }
 
   /** The Transformer's panels a lesson step leaves, in even rows that fill the page (none: its own
-   * grid, gpt.css). Two to a row beside a lesson on a 1024 px projector, three on wider screens. */
+   * grid, gpt.css): as many to a row as suits the workspace's shape (lesson.panelsPerRow), under the
+   * probe row when the step shows it. */
   function arrangeGpt(limited) {
     const gpt = document.getElementById("gpt-workspace");
     if (!gpt) return;
-    const panels = [...gpt.children].filter((e) => e.classList.contains("panel") && e.id !== "gpt-probe");
+    const probe = document.getElementById("gpt-probe");
+    const panels = [...gpt.children].filter((e) => e.classList.contains("panel") && e !== probe);
     const shown = limited ? panels.filter((e) => !e.hidden && getComputedStyle(e).display !== "none") : [];
-    const { rows, spans } = panelRows(shown.length, Math.max(1, Math.min(3, Math.floor(gpt.clientWidth / 300))));
-    gpt.style.gridTemplateRows = rows ? `auto repeat(${rows}, minmax(0, 1fr))` : "";
+    const probeH = probe && probe.getBoundingClientRect().height;
+    const gap = parseFloat(getComputedStyle(gpt).rowGap) || 0;
+    const perRow = panelsPerRow(shown.length, gpt.clientWidth, gpt.clientHeight - (probeH ? probeH + gap : 0));
+    const { rows, spans } = panelRows(shown.length, perRow);
+    gpt.style.gridTemplateRows = rows ? `${probeH ? "auto " : ""}repeat(${rows}, minmax(0, 1fr))` : "";
     for (const e of panels) e.style.gridColumn = "";
     shown.forEach((e, i) => (e.style.gridColumn = `span ${spans[i]}`));
   }

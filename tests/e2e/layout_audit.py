@@ -130,6 +130,60 @@ EMPTY_BELOW = _VISIBLE + """
 """
 
 
+# A row cut in half: a line of text (or a chart) that its panel, or a box inside it, shows only in
+# part — the second of the Next-character bars with its "1.44%" sliced through the middle, a
+# paragraph's last line under the panel's edge. Each line box of every text node (a Range's client
+# rects) and every canvas is held against the box of each ancestor that clips (overflow hidden or
+# clip), up to the panel: seen whole or not at all passes; seen in part (more than a quarter of the
+# line, and more than 3 px, out of sight) does not. Boxes that scroll are not cut (as in CLIPPED):
+# they scroll. Vertical only: a strip that scrolls sideways (the probe's tokens, the ribbon) shows
+# its first items whole and scrolls to the rest.
+PANELS = [".workspace > .panel", ".panel-stack > .panel", "#pipeline", "#lesson-panel"]
+
+CUT_ROWS = _VISIBLE + """
+(selectors) => {
+  const out = new Set();
+  const clips = (e, root) => {
+    const boxes = [];
+    for (let p = e; p; p = p.parentElement) {
+      if (['hidden', 'clip'].includes(getComputedStyle(p).overflowY)) {
+        const r = p.getBoundingClientRect();
+        const top = r.top + p.clientTop;
+        boxes.push({ p, top, bottom: top + p.clientHeight });
+      }
+      if (p === root) break;
+    }
+    return boxes;
+  };
+  const cut = (q, boxes) => boxes.find(({ top, bottom }) => {
+    const seen = Math.min(q.bottom, bottom) - Math.max(q.top, top);
+    const lost = q.height - Math.max(0, seen);
+    return seen > 1 && lost > 3 && lost > q.height / 4;
+  });
+  for (const root of selectors.flatMap((s) => [...document.querySelectorAll(s)])) {
+    if (!visible(root)) continue;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const e = n.parentElement;
+      if (!n.textContent.trim() || !e || e.closest('svg, .popover') || !visible(e)) continue;
+      const r = document.createRange();
+      r.selectNodeContents(n);
+      const boxes = clips(e, root);
+      for (const q of r.getClientRects()) {
+        const by = q.height > 0 && cut(q, boxes);
+        if (by) out.add(`${label(e)} cut by ${label(by.p).split(' "')[0]} (${Math.round(q.top)}–${Math.round(q.bottom)} seen to ${Math.round(by.bottom)})`);
+      }
+    }
+    for (const c of root.querySelectorAll('canvas')) {
+      const by = visible(c) && cut(c.getBoundingClientRect(), clips(c.parentElement, root));
+      if (by) out.add(`${label(c)} cut by ${label(by.p).split(' "')[0]}`);
+    }
+  }
+  return [...out];
+}
+"""
+
+
 def audit(page, *, phone: bool = False, min_font: float | None = None, text_areas=("body",)) -> dict:
     """Every check at once; a dict of non-empty offender lists."""
     found = {
@@ -137,6 +191,7 @@ def audit(page, *, phone: bool = False, min_font: float | None = None, text_area
         "clipped": page.evaluate(CLIPPED),
         "sideways": page.evaluate(SIDEWAYS),
         "split numbers": page.evaluate(SPLIT_NUMBERS),
+        "cut rows": page.evaluate(CUT_ROWS, PANELS),
     }
     if phone:
         found["small targets"] = page.evaluate(SMALL_TARGETS)
