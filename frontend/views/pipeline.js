@@ -208,7 +208,7 @@ export function Pipeline(root) {
     m.done();
     const { rects, height, rows } = layout(plan, width, needH, minBox, opts);
     root.style.height = `${height}px`;
-    root.dataset.rows = String(rows); root.dataset.minw = m.minW;
+    root.dataset.rows = String(rows);
     const right = Math.max(...Object.values(rects).map((r) => r.x + r.w)) + 8;
     svg.setAttribute("width", Math.max(width, right));
     svg.setAttribute("height", height);

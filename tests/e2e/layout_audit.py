@@ -134,11 +134,11 @@ EMPTY_BELOW = _VISIBLE + """
 # part — the second of the Next-character bars with its "1.44%" sliced through the middle, a
 # paragraph's last line under the panel's edge. Each line box of every text node (a Range's client
 # rects) and every canvas is held against the box of each ancestor that clips (overflow hidden or
-# clip), up to the panel: seen whole or not at all passes; seen in part (more than a quarter of the
-# line, and more than 3 px, out of sight) does not. Boxes that scroll are not cut (as in CLIPPED):
+# clip), up to the panel: seen whole or not at all passes; seen in part (more than 3 px of it seen,
+# and more than 3 px and a quarter of it out of sight) does not. Boxes that scroll are not cut (as in CLIPPED):
 # they scroll. Vertical only: a strip that scrolls sideways (the probe's tokens, the ribbon) shows
 # its first items whole and scrolls to the rest.
-PANELS = [".workspace > .panel", ".panel-stack > .panel", "#pipeline", "#lesson-panel"]
+PANELS = [".workspace > .panel", ".panel-stack > .panel", "#pipeline"]
 
 CUT_ROWS = _VISIBLE + """
 (selectors) => {
@@ -146,7 +146,9 @@ CUT_ROWS = _VISIBLE + """
   const clips = (e, root) => {
     const boxes = [];
     for (let p = e; p; p = p.parentElement) {
-      if (['hidden', 'clip'].includes(getComputedStyle(p).overflowY)) {
+      const o = getComputedStyle(p).overflowY;
+      if (o === 'auto' || o === 'scroll') return []; // it scrolls: not cut
+      if (o === 'hidden' || o === 'clip') {
         const r = p.getBoundingClientRect();
         const top = r.top + p.clientTop;
         boxes.push({ p, top, bottom: top + p.clientHeight });
@@ -158,7 +160,7 @@ CUT_ROWS = _VISIBLE + """
   const cut = (q, boxes) => boxes.find(({ top, bottom }) => {
     const seen = Math.min(q.bottom, bottom) - Math.max(q.top, top);
     const lost = q.height - Math.max(0, seen);
-    return seen > 1 && lost > 3 && lost > q.height / 4;
+    return seen > 3 && lost > 3 && lost > q.height / 4;
   });
   for (const root of selectors.flatMap((s) => [...document.querySelectorAll(s)])) {
     if (!visible(root)) continue;
@@ -184,6 +186,32 @@ CUT_ROWS = _VISIBLE + """
 """
 
 
+# The lesson step beside the panels shows whole, its task and Previous/Next included, without
+# scrolling (its type steps down first, render/fittype.js): a class can't scroll the teacher's screen.
+LESSON_SCROLLS = _VISIBLE + """
+() => {
+  const p = document.getElementById('lesson-panel');
+  if (!p || !visible(p) || getComputedStyle(p).position !== 'fixed') return [];
+  return p.scrollHeight > p.clientHeight + 1 ? [`the lesson needs ${p.scrollHeight - p.clientHeight} px more (type at ${p.style.getPropertyValue('--fit') || 1})`] : [];
+}
+"""
+
+
+# Charts too small to read from a classroom: a chart canvas in a panel under `w` × `h` CSS px (the
+# network's node pictures and the formula's small attention maps excepted: pictures, not charts).
+SMALL_CHARTS = _VISIBLE + """
+([w, h]) => [...document.querySelectorAll('.workspace .panel canvas')]
+  .filter((c) => visible(c) && !c.closest('.net-node, .gf-maps, .gw-ring'))
+  .filter((c) => c.clientWidth < w || c.clientHeight < h)
+  .map((c) => `${c.closest('[id]').id} chart ${c.clientWidth}×${c.clientHeight}`)
+"""
+
+# The Next-character bars a person sees whole (wholerows.js hides a bar its box would cut).
+WHOLE_BARS = _VISIBLE + """
+() => [...document.querySelectorAll('#gpt-probs .gq-bar')].filter(visible).length
+"""
+
+
 def audit(page, *, phone: bool = False, min_font: float | None = None, text_areas=("body",)) -> dict:
     """Every check at once; a dict of non-empty offender lists."""
     found = {
@@ -197,6 +225,7 @@ def audit(page, *, phone: bool = False, min_font: float | None = None, text_area
         found["small targets"] = page.evaluate(SMALL_TARGETS)
     else:
         found["empty below"] = page.evaluate(EMPTY_BELOW)
+        found["lesson scrolls"] = page.evaluate(LESSON_SCROLLS)
     if min_font:
         found["small text"] = page.evaluate(SMALL_TEXT, [list(text_areas), min_font])
     return {k: v for k, v in found.items() if v}
