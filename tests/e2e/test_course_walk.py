@@ -4,7 +4,8 @@ of every lesson in course order; a student's phone (390×844, touch, its own bro
 room link and follows. After each step both pages show the same lesson, step and model, each fits its
 screen (layout_audit), and the room code never changes, though the room moves from the neuron to the
 line, the network and the transformer. On the projector every chart a step shows stays readable
-(at least 220 × 140 px) and Next character, where a step shows it, shows three whole bars or more.
+(at least 220 × 140 px), and Next character, where a step shows it, shows three whole bars or more
+on both screens.
 Screenshots: tests/e2e/screenshots/course-*.png (every Transformer step on the projector)."""
 from __future__ import annotations
 
@@ -95,7 +96,8 @@ def test_a_teacher_clicks_through_the_course_and_a_phone_follows(browser, server
             _wait_shows(phone, "the phone", {**want, "role": "viewer"}, slow)
             # What each sees fits its screen: nothing overlaps or is cut, no sideways scrolling,
             # (phone) 44 px targets. The lesson's views and the canvases settle first.
-            teacher.wait_for_function(BARS_IN, timeout=20_000)
+            for pg in (teacher, phone):
+                pg.wait_for_function(BARS_IN, timeout=20_000)
             for who, pg, small in (("teacher", teacher, False), ("phone", phone, True)):
                 pg.wait_for_timeout(150)
                 found = audit(pg, phone=small)
@@ -103,8 +105,9 @@ def test_a_teacher_clicks_through_the_course_and_a_phone_follows(browser, server
                 pg.evaluate("window.scrollTo(0, 0)")
             # What the step talks about, readable on the projector.
             assert not teacher.evaluate(SMALL_CHARTS, [220, 140]), (lid, k, teacher.evaluate(SMALL_CHARTS, [220, 140]))
-            if teacher.is_visible("#gpt-probs"):
-                assert teacher.evaluate(WHOLE_BARS) >= 3, (lid, k, teacher.evaluate(WHOLE_BARS))
+            for who, pg in (("teacher", teacher), ("phone", phone)):
+                if pg.is_visible("#gpt-probs"):
+                    assert pg.evaluate(WHOLE_BARS) >= 3, (who, lid, k, pg.evaluate(WHOLE_BARS))
             if (lid, k) in SHOOT:
                 shot(teacher, f"course-teacher-{lid}-{k}")
                 shot(phone, f"course-phone-{lid}-{k}")
