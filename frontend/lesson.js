@@ -16,6 +16,8 @@ export const VIEW_ELEMENTS = {
   samples: ["gpt-samples"],
   probe: ["gpt-probe"], // the Transformer's probe text and its tokens
   probs: ["gpt-probs"], // … and the next-character bars after a position of it
+  layers: ["gpt-layers"], // gradients per layer
+  optim: ["gpt-optim"], // the learning-rate schedule and Adam's state
 };
 
 /** Element ids to hide for a step's `views` (empty or missing: show everything). */

@@ -133,11 +133,11 @@ EMPTY_BELOW = _VISIBLE + """
 # A row cut in half: a line of text (or a chart) that its panel, or a box inside it, shows only in
 # part — the second of the Next-character bars with its "1.44%" sliced through the middle, a
 # paragraph's last line under the panel's edge. Each line box of every text node (a Range's client
-# rects) and every canvas is held against the box of each ancestor that clips (overflow hidden or
-# clip), up to the panel: seen whole or not at all passes; seen in part (more than 3 px of it seen,
-# and more than 3 px and a quarter of it out of sight) does not. Boxes that scroll are not cut (as in CLIPPED):
-# they scroll. Vertical only: a strip that scrolls sideways (the probe's tokens, the ribbon) shows
-# its first items whole and scrolls to the rest.
+# rects) and every canvas is held against what the ancestors that clip (overflow hidden or clip)
+# leave in sight together, up to the panel: seen whole or not at all passes; seen in part (more
+# than 3 px of it seen, and more than 3 px and a quarter of it out of sight) does not. Boxes that
+# scroll are not cut (as in CLIPPED): they scroll. Vertical only: a strip that scrolls sideways (the
+# probe's tokens, the ribbon) shows its first items whole and scrolls to the rest.
 PANELS = [".workspace > .panel", ".panel-stack > .panel", "#pipeline"]
 
 CUT_ROWS = _VISIBLE + """
@@ -157,11 +157,16 @@ CUT_ROWS = _VISIBLE + """
     }
     return boxes;
   };
-  const cut = (q, boxes) => boxes.find(({ top, bottom }) => {
+  // What all the clipping boxes together leave in sight (their intersection); the box that cuts.
+  const cut = (q, boxes) => {
+    if (!boxes.length) return null;
+    const top = Math.max(...boxes.map((b) => b.top));
+    const bottom = Math.min(...boxes.map((b) => b.bottom));
     const seen = Math.min(q.bottom, bottom) - Math.max(q.top, top);
     const lost = q.height - Math.max(0, seen);
-    return seen > 3 && lost > 3 && lost > q.height / 4;
-  });
+    if (!(seen > 3 && lost > 3 && lost > q.height / 4)) return null;
+    return boxes.find((b) => (q.bottom > bottom && b.bottom === bottom) || (q.top < top && b.top === top));
+  };
   for (const root of selectors.flatMap((s) => [...document.querySelectorAll(s)])) {
     if (!visible(root)) continue;
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
