@@ -7,7 +7,9 @@ process (bench/stream.py's serve); this client measures:
    other rooms play a network at full speed — the ratio is the figure (issue 12 asks ≤ 2×). The
    players are another process (other people's browsers), so this client's reads don't wait on theirs.
 
-Both with the rooms in room processes (the default) and as threads of the web process.
+With the rooms in one room process per core (the default), in one room process, and as threads of
+the web process; for each, also the steps per second the 10 playing rooms make together (what more
+cores buy).
 
     .venv/bin/python bench/fairness.py
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import threading
@@ -48,22 +51,25 @@ def until(ws, kind: str, timeout: float = 60.0) -> dict:
                 return msg
 
 
-def drain(ws, stop: threading.Event) -> None:
-    """Keep reading a playing room's frames, as a browser would."""
+def drain(ws, stop: threading.Event, steps=None, i: int = 0) -> None:
+    """Keep reading a playing room's frames, as a browser would (noting each state's step)."""
     while not stop.is_set():
         try:
-            ws.recv(timeout=0.2)
+            raw = ws.recv(timeout=0.2)
         except TimeoutError:
-            pass
+            continue
         except Exception:
             return
+        if steps is not None and isinstance(raw, str) and raw.startswith('{"type":"state"'):
+            steps[i] = json.loads(raw)["step"]
 
 
-def play_rooms(url: str, n: int, playing, stop) -> None:
-    """In a process of its own: open `n` rooms, play them all, read their frames until `stop`."""
+def play_rooms(url: str, n: int, playing, stop, steps) -> None:
+    """In a process of its own: open `n` rooms, play them all, read their frames until `stop`;
+    `steps[i]`: the step room i's latest state showed."""
     rooms = [open_room(url, "mlp", NET) for _ in range(n)]
     done = threading.Event()
-    readers = [threading.Thread(target=drain, args=(ws, done), daemon=True) for ws in rooms]
+    readers = [threading.Thread(target=drain, args=(ws, done, steps, i), daemon=True) for i, ws in enumerate(rooms)]
     for ws, reader in zip(rooms, readers):
         ws.send(json.dumps({"type": "play"}))
         reader.start()
@@ -102,11 +108,11 @@ def show(label: str, ms: list[float], base: list[float] | None = None) -> None:
 
 
 def main() -> None:
-    for processes in ("default", "0"):
-        title = ("rooms in room processes (one per core, the default)" if processes == "default"
-                 else "rooms as threads of the web process (--room-processes 0)")
-        print(f"== {title}")
-        measure({} if processes == "default" else {"FLOWSCOPE_ROOM_PROCESSES": processes})
+    cores = os.cpu_count() or 1
+    for processes, title in ((cores, f"rooms in {cores} room processes (one per core: the default)"),
+                             (1, "rooms in 1 room process"), (0, "rooms as threads of the web process")):
+        print(f"== {title} (--room-processes {processes})")
+        measure({"FLOWSCOPE_ROOM_PROCESSES": str(processes)})
 
 
 def measure(env: dict) -> None:
@@ -135,11 +141,16 @@ def measure(env: dict) -> None:
         # queue behind theirs (the figure is the server's)
         ctx = multiprocessing.get_context("spawn")
         stop, playing = ctx.Event(), ctx.Event()
-        players = ctx.Process(target=play_rooms, args=(url, 10, playing, stop), daemon=True)
+        steps = ctx.Array("i", 10)
+        players = ctx.Process(target=play_rooms, args=(url, 10, playing, stop, steps), daemon=True)
         players.start()
         assert playing.wait(120), "the 10 rooms did not start playing"
         time.sleep(1.0)
-        show("10 rooms playing", step_ms(me), alone)
+        before, t = sum(steps[:]), time.perf_counter()
+        time.sleep(3.0)  # how much the playing rooms train together: what more cores buy
+        rate = (sum(steps[:]) - before) / (time.perf_counter() - t)
+        print(f"  {'10 rooms playing: steps per second, all':42s} {rate:9,.0f}")
+        show("10 rooms playing: one more room's step", step_ms(me), alone)
         stop.set()
         players.join(30)
         me.close()

@@ -33,7 +33,7 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--max-step-gflop", type=float, default=None, help="most work one step or loss estimate may "
                    "take, in GFLOP (default 2000, about 30 s on a 2-core CPU)")
     p.add_argument("--room-processes", type=int, default=None, help="processes the rooms train in (default: "
-                   "the core count; 0: threads of the server's own process)")
+                   "one per usable core, at most 8; 0: threads of the server's own process)")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                    help="a Host name to answer besides loopback and this machine's LAN names (repeatable), "
                    "e.g. the name a reverse proxy forwards")

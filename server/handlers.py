@@ -51,7 +51,7 @@ def table(runner) -> dict[type, callable]:
         trainer = t()
         out = [(encode(m.session_msg(runner.code, runner.model, c.role, trainer, c.you, c.token, runner.restored)),
                 False),
-               (encode(m.dataset_msg(trainer)), False),
+               (encode(m.dataset_msg(trainer)), False), *c.also,
                (encode(m.state_msg(trainer, runner.playing, runner.undo_steps())), True)]
         field = runner.field_frame()
         runner.field_version = trainer.version  # the field of this version is out; the next goes on change

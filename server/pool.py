@@ -59,7 +59,7 @@ class Link:
         self.process.start()
         child.close()
         self.lock = threading.Lock()  # sends come from the event loop and from build threads
-        self.rooms: dict[str, RemoteRunner] = {}
+        self.rooms: dict[int, RemoteRunner] = {}  # by room id (RemoteRunner.rid)
         self.waiting: dict[int, Callable] = {}  # key → called on the event loop with the answer
         self.closing = False
         self.ready = pool.loop.create_future()  # set when the process has imported everything and serves
@@ -81,8 +81,8 @@ class Link:
                 message = self.conn.recv()
             except (EOFError, OSError):
                 break
-            if message[0] == "stopped" and message[1] in self.rooms:
-                self.rooms[message[1]].ended.set()  # Registry.close waits for this off the event loop
+            if message[0] == "stopped" and (runner := self.rooms.get(message[1])) is not None:
+                runner.ended.set()  # Registry.close waits for this while the event loop is held
             loop.call_soon_threadsafe(self._on, message)
         if not self.closing:
             loop.call_soon_threadsafe(self.pool.lost, self)
@@ -93,8 +93,8 @@ class Link:
             if not self.ready.done():
                 self.ready.set_result(args[0])
         elif op == "frames":
-            code, frames, to = args
-            runner, client = self.rooms.get(code), None if to is None else self.pool.clients.get(to)
+            rid, frames, to = args
+            runner, client = self.rooms.get(rid), None if to is None else self.pool.clients.get(to)
             if runner is not None and (to is None or client is not None):  # one gone since hears nothing
                 runner.deliver(frames, client)
         elif op in ("built", "done"):
@@ -103,9 +103,7 @@ class Link:
             if done is not None:
                 done(*answer)
         elif op == "stopped":
-            runner = self.rooms.get(args[0])
-            if runner is not None and runner.stopping:
-                del self.rooms[args[0]]
+            self.rooms.pop(args[0], None)
 
 
 class RemoteRunner:
@@ -114,6 +112,7 @@ class RemoteRunner:
     def __init__(self, link: Link, code: str, model: str, config: dict, built: Built | None, keep,
                  restored: dict | None, deliver: Callable, lost: Callable):
         self.link, self.code, self.model, self.config = link, code, model, config
+        self.rid = link.pool.key()  # how the process names this room's runner (a code may come back later)
         self.built, self.keep, self.restored = built, keep, restored
         self.deliver, self.lost = deliver, lost
         self.meta: dict = {}
@@ -122,9 +121,9 @@ class RemoteRunner:
 
     def start(self) -> None:
         self.started = True
-        self.link.rooms[self.code] = self
+        self.link.rooms[self.rid] = self
         # the process writes the checkpoints to its own connection to the store: only the token crosses
-        self.link.send("open", self.code, self.model, self.config, self.built.key if self.built else None,
+        self.link.send("open", self.rid, self.code, self.model, self.config, self.built.key if self.built else None,
                        self.keep.owner_token if self.keep else None, self.restored, self.meta)
 
     def submit(self, command, client, role: str = "owner") -> None:
@@ -138,19 +137,19 @@ class RemoteRunner:
             if command.trainer.link is not self.link:
                 raise ValueError("a room's new model must be built in the room's own process")
             command = Swap(command.model, command.trainer.key)
-        self.link.send("submit", self.code, command, self.link.pool.name(client), role)
+        self.link.send("submit", self.rid, command, self.link.pool.name(client), role)
 
     def set_meta(self, meta: dict) -> None:
         self.meta = meta
         if self.started:
-            self.link.send("meta", self.code, meta)
+            self.link.send("meta", self.rid, meta)
 
     def stop(self) -> None:
         if self.stopping:
             return
         self.stopping = True
         if self.link.process.is_alive():
-            self.link.send("stop", self.code)
+            self.link.send("stop", self.rid)
         else:
             self.ended.set()
 

@@ -52,6 +52,7 @@ class Hello:
     role: str
     you: str
     token: str | None = None  # only for the session's creator
+    also: list = field(default_factory=list)  # the room's own frames for a newcomer (lesson, locks), before the state
 
 
 @dataclass

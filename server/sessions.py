@@ -77,11 +77,8 @@ class Session:
 
     def greet(self, client: Client) -> None:
         token = self.owner_token if client is self.token_holder else None
-        self.runner.submit(Hello(self.clients[client], client.id, token), client)
-        if self.lesson is not None:
-            self.runner.submit(Relay([(encode(self.lesson), False)]), client)
-        if self.locks is not None:
-            self.runner.submit(Relay([(encode(self.locks), False)]), client)
+        also = [(encode(msg), False) for msg in (self.lesson, self.locks) if msg is not None]
+        self.runner.submit(Hello(self.clients[client], client.id, token, also), client)  # one publish: in order
 
     def allow(self, save: bool) -> None:
         self.allow_save = save

@@ -13,6 +13,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's cpuset, taskset), not the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FLOWSCOPE_")
 
@@ -53,9 +61,10 @@ class Settings(BaseSettings):
     max_step_gflop: float = Field(2000, gt=0)  # ≈ 30 s of this 2-core CPU for one step or loss estimate
     # data-parallel workers (processes) one transformer run may start: --max-workers; default the core count
     max_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
-    # processes the rooms train in (pool.py; --room-processes): one per core by default; 0 runs every
-    # room's runner as a thread of the web process (one interpreter lock for all: busy rooms slow the rest)
-    room_processes: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=0, le=256)
+    # processes the rooms train in (pool.py; --room-processes): one per core this process may use, at
+    # most 8 by default (each holds torch: about 250 MB); 0 runs every room's runner as a thread of the
+    # web process (one interpreter lock for all: busy rooms slow the rest)
+    room_processes: int = Field(default_factory=lambda: min(8, usable_cores()), ge=0, le=256)
     max_builds: int = Field(2, ge=1)  # models being built at once (off the event loop)
     frame_hz: float = Field(30.0, gt=0, le=240)  # state frames per second while playing, at most
     send_timeout: float = Field(5.0, gt=0)  # a client that can't take a frame this long is dropped

@@ -3,17 +3,18 @@ the web process, which only routes frames (pool.py). Rooms in several processes 
 cores at once; within one process they share its interpreter as before, and a person's command
 still goes before the rooms that play (runner.People).
 
-Messages from the web process, as tuples (op, *args), over one duplex pipe:
+Messages from the web process, as tuples (op, *args), over one duplex pipe (rid: the web process's
+number for one room's runner; key: for a trainer built here, or an answer owed):
   build key model config custom restore   build a trainer (and restore a run into it), keep it by key
-  open code model config key token restored meta   a room: its runner, with the trainer built under key
+  open rid code model config key token restored meta   a room's runner, with the trainer built under key
                                           (token: the owner's, kept with its checkpoints; None: not kept)
-  submit code command client role         a command for a room's runner (client: the web's number for the sender)
-  meta code meta                          the room's lesson and permissions, kept with its checkpoints
-  stop code                               end the room's runner (it writes its last checkpoint)
+  submit rid command client role          a command for a room's runner (client: the web's number for the sender)
+  meta rid meta                           the room's lesson and permissions, kept with its checkpoints
+  stop rid                                end the room's runner (it writes its last checkpoint)
   drop key                                forget a built trainer whose room never came
   close                                   stop every room and end the process
 Messages back:
-  ready pid · built key error config · frames code frames to · done key kind value · stopped code
+  ready pid · built key error config · frames rid frames to · done key kind value · stopped rid
 """
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ class Worker:
     def __init__(self, conn, settings):
         self.conn, self.settings = conn, settings
         self.lock = threading.Lock()  # runner threads and build threads send on the same pipe
-        self.runners: dict[str, Runner] = {}
+        self.runners: dict[int, Runner] = {}  # by the web process's room id
         self.built: dict[int, object] = {}  # trainers built (or forked) here, waiting for their room
         self.forks: dict[int, bool] = {}  # exports in progress, by key: whether each is a fork
         self.builds = ThreadPoolExecutor(settings.max_builds, thread_name_prefix="build")
@@ -103,18 +104,18 @@ class Worker:
 
         self.builds.submit(build)
 
-    def on_open(self, code: str, model: str, config: dict, key: int | None, owner_token: str | None, restored,
-                meta) -> None:
+    def on_open(self, rid: int, code: str, model: str, config: dict, key: int | None, owner_token: str | None,
+                restored, meta) -> None:
         trainer = self.built.pop(key) if key is not None else None
         keep = Keep(self.checkpoints, owner_token) if owner_token and self.checkpoints else None
-        runner = Runner(code, model, config, self.settings, lambda frames, to: self.send("frames", code, frames, to),
+        runner = Runner(code, model, config, self.settings, lambda frames, to: self.send("frames", rid, frames, to),
                         self.answer, trainer, keep, restored)
         runner.set_meta(meta)
-        self.runners[code] = runner
+        self.runners[rid] = runner
         runner.start()
 
-    def on_submit(self, code: str, command, client, role: str) -> None:
-        runner = self.runners.get(code)
+    def on_submit(self, rid: int, command, client, role: str) -> None:
+        runner = self.runners.get(rid)
         if runner is None:
             return
         if isinstance(command, Swap):  # the new model was built here, under the key it carries
@@ -123,19 +124,19 @@ class Worker:
             self.forks[command.done] = command.kind == "fork"
         runner.submit(command, client, role)
 
-    def on_meta(self, code: str, meta: dict) -> None:
-        if code in self.runners:
-            self.runners[code].set_meta(meta)
+    def on_meta(self, rid: int, meta: dict) -> None:
+        if rid in self.runners:
+            self.runners[rid].set_meta(meta)
 
-    def on_stop(self, code: str) -> None:
-        runner = self.runners.pop(code, None)
+    def on_stop(self, rid: int) -> None:
+        runner = self.runners.pop(rid, None)
         if runner is None:
             return
         runner.stop()
 
         def ended() -> None:
             runner.thread.join()
-            self.send("stopped", code)
+            self.send("stopped", rid)
 
         threading.Thread(target=ended, daemon=True).start()
 

@@ -101,7 +101,7 @@ def workers_of(state) -> list[int]:
 
 
 def test_configure_switches_workers_and_shutdown_leaves_none(server_factory):
-    srv = server_factory()
+    srv = server_factory(room_processes=1)  # the workers are the room process's children, the server's grandchildren
     with srv.connect() as ws:
         send(ws, {"type": "create", "model": "transformer", "config": {**TINY, "workers": 1}})
         session = until(ws, lambda m: m["type"] == "session")

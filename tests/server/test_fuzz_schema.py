@@ -64,6 +64,11 @@ def _exchange(ws, text: str, n: int) -> tuple[list[dict], dict | None]:
         if msg["type"] == "error" and f"'Zq{n}'" in msg["message"]:
             break
         got.append(msg)
+    moved = [i for i, m in enumerate(got) if m["type"] == "session"]
+    if moved and any(m["type"] == "state" for m in got[moved[-1]:]):
+        # the case moved the client to another room (create, fork, load) and that room's greeting came
+        # before the barrier: the pause went to the room it left, whose state no longer reaches it
+        return got, [m for m in got[moved[-1]:] if m["type"] == "state"][-1]
     while (msg := _read(ws, deadline))["type"] != "state":
         pass
     return got, msg

@@ -86,3 +86,23 @@ def test_a_room_process_that_dies_brings_its_rooms_back(server_factory):
             assert again["params"] == state["params"]  # the weights of step 6, exactly
         assert srv.registry.pool.links[0].process.pid != old.pid
         assert command(owner, {"type": "step", "unit": "step"})[-1]["step"] == 7  # still the owner: it drives
+
+
+def test_a_persons_command_in_one_process_pauses_the_rooms_playing_in_another():
+    import multiprocessing
+
+    from flowscope.server.runner import People
+
+    counts = multiprocessing.get_context("spawn").Array("i", 2, lock=False)
+    here, there = People(), People()
+    here.share(counts, 0)
+    there.share(counts, 1)
+    here.add()  # a person's command waits in this process…
+    start = time.monotonic()
+    there.wait()  # …so a room playing in the other holds back, up to MAX_WAIT
+    assert time.monotonic() - start >= 0.9 * People.MAX_WAIT
+    here.done()
+    start = time.monotonic()
+    there.wait()
+    assert time.monotonic() - start < 0.5 * People.MAX_WAIT, "nobody waits: no pause"
+    assert counts[:] == [0, 0]
