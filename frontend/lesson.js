@@ -14,6 +14,10 @@ export const VIEW_ELEMENTS = {
   boundary: ["boundary"],
   attention: ["gpt-attention"],
   samples: ["gpt-samples"],
+  probe: ["gpt-probe"], // the Transformer's probe text and its tokens
+  probs: ["gpt-probs"], // … and the next-character bars after a position of it
+  layers: ["gpt-layers"], // gradients per layer
+  optim: ["gpt-optim"], // the learning-rate schedule and Adam's state
 };
 
 /** Element ids to hide for a step's `views` (empty or missing: show everything). */
@@ -145,6 +149,30 @@ export function panelRows(n, perRow, columns = 24) {
     for (let i = 0; i < size; i++) spans.push(columns / size);
   }
   return { rows, spans };
+}
+
+/**
+ * How many of the Transformer's panels go in a row of a `width` × `height` workspace. `shapes`: each
+ * panel's best width : height (a heatmap 1, a loss chart about 2) — or a count, all charts of 1.6.
+ * The split (even rows, as panelRows) whose panels come nearest their shapes wins; none narrower
+ * than `minWidth` unless each has a row of its own. Beside a lesson on a 1024×768 projector (650 ×
+ * 600 px) a loss chart and the samples go one above the other (650 × 300 each, not 320 × 600), the
+ * formula and the attention maps side by side.
+ */
+export function panelsPerRow(shapes, width, height, { minWidth = 300 } = {}) {
+  const want = Array.isArray(shapes) ? shapes : Array.from({ length: Math.max(0, shapes) }, () => 1.6);
+  const n = want.length;
+  if (!n || !(width > 0) || !(height > 0)) return Math.max(1, Math.min(3, Math.floor(width / minWidth) || 1));
+  let best = null;
+  for (let rows = 1; rows <= n; rows++) {
+    const perRow = Math.ceil(n / rows);
+    if (Math.ceil(n / perRow) !== rows) continue; // the same split as a smaller row count
+    if (width / perRow < minWidth && perRow > 1) continue;
+    const { spans } = panelRows(n, perRow);
+    const cost = want.reduce((sum, a, i) => sum + Math.abs(Math.log((width * spans[i]) / 24 / (height / rows) / a)), 0);
+    if (!best || cost < best.cost - 1e-9) best = { perRow, cost };
+  }
+  return best.perRow;
 }
 
 /**

@@ -14,7 +14,7 @@ from flowscope.engine.flow import STAGES
 from .protocol import ModelName, validate_config
 
 VIEWS = ("pipeline", "formula", "data", "loss", "curve", "network", "boundary", "landscape", "attention",
-         "samples")
+         "samples", "probe", "probs", "layers", "optim")
 CONTROLS = ("stage", "back", "step", "epoch", "play", "reset", "settings", "network-editor", "data-editor")
 
 

@@ -5,6 +5,7 @@
 // it attends to (in the attention map in focus) are shaded by their weight.
 
 import { fmt } from "../render/format.js";
+import { keepInView } from "../render/inview.js";
 import { attentionMap, shownAttention, tokenize } from "./gptstate.js";
 import { attnRGB } from "./draw.js";
 import { probeText, probsPosition } from "./queries.js";
@@ -99,6 +100,14 @@ export function ProbeRow(root, { dispatchUi, configure, canEdit }) {
       el.setAttribute("aria-selected", String(i === position));
       return el;
     }));
+    showPicked();
+  }
+
+  // A strip wider than its row scrolls sideways (a 1024 px projector): the picked position, the one
+  // Next character reads after, stays in view — when picked, and when the row gets its width.
+  function showPicked() {
+    last.stripW = strip.clientWidth;
+    keepInView(strip, strip.querySelector(".gp-tok.on"));
   }
 
   function update(state) {
@@ -116,6 +125,7 @@ export function ProbeRow(root, { dispatchUi, configure, canEdit }) {
       bad.textContent = badText;
     }
     drawTokens(state, probe);
+    if (strip.clientWidth !== last.stripW) showPicked();
     const info = g.info;
     const factsKey = info ? `${info.n_params}|${info.device}|${info.precision}|${info.threads}|${rate(info.tokens_per_s)}` : "";
     if (factsKey !== last.facts) {

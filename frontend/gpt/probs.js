@@ -4,6 +4,7 @@
 // every other character exactly 0. The sum over the whole vocabulary is shown: it is 1.
 
 import { fmt } from "../render/format.js";
+import { wholeRows } from "../render/wholerows.js";
 import { glyph, shownChar } from "./gptstate.js";
 import { probeText, probsPosition } from "./queries.js";
 
@@ -38,6 +39,7 @@ export function Probs(root, { dispatchUi }) {
   const topk = root.querySelector(".gq-k select");
   const bars = root.querySelector(".gq-bars");
   const note = root.querySelector(".gq-note");
+  const fitBars = wholeRows(bars);
   let last = {};
 
   temp.addEventListener("input", () => {
@@ -88,6 +90,7 @@ export function Probs(root, { dispatchUi }) {
       rows.push(row({ char: actual, p: r.probs[actualId], id: actualId }, true, max, true));
     }
     bars.replaceChildren(...rows);
+    fitBars();
     note.textContent = actual === null
       ? "The probe ends here: what would the model write next?"
       : `‘${actual}’ comes next in the probe: loss −ln p = ${fmt(-Math.log(Math.max(1e-12, r.probs[actualId] ?? 0)), 3)}`;

@@ -91,6 +91,12 @@ export function wanted(st) {
 export function dueQueries(st, now, memo, visible = true) {
   const g = st.gpt;
   if (!g?.active || !visible || !st.session || st.conn !== "open" || !st.dataset) return [];
+  // New data (a lesson step's settings, pasted text) clears every answer (gptstate.js): ask again,
+  // though the probe and the step are the same (the maps stood at "asking…", the bars empty).
+  if (st.dataset !== memo.dataset) {
+    memo.dataset = st.dataset;
+    memo.keys = {};
+  }
   if (st.step !== memo.step) {
     memo.step = st.step;
     memo.stepAt = now;
@@ -131,7 +137,7 @@ export function sent(memo, q, now) {
 }
 
 export function newMemo() {
-  return { keys: {}, kinds: {}, step: null, stepAt: -Infinity };
+  return { keys: {}, kinds: {}, step: null, stepAt: -Infinity, dataset: null };
 }
 
 /**

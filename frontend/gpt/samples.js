@@ -4,6 +4,7 @@
 // of each character of a sentence, −ln p(character | the ones before it), as a colour.
 
 import { fmt } from "../render/format.js";
+import { wholeRows } from "../render/wholerows.js";
 import { lossColor } from "./draw.js";
 import { snippets, TASK_PROMPT } from "./queries.js";
 
@@ -58,6 +59,7 @@ export function Samples(root) {
     <div class="gs-loss"></div>`;
   const list = root.querySelector(".gs-list");
   const lossEl = root.querySelector(".gs-loss");
+  const fitList = wholeRows(list);
   let last = {};
 
   function update(state) {
@@ -86,6 +88,7 @@ export function Samples(root) {
         rows.push(p);
       }
       list.replaceChildren(...rows);
+      fitList();
       root.dataset.samples = String(g.samples.length);
       root.dataset.latest = textNow?.text ?? "";
     }

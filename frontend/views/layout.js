@@ -4,7 +4,7 @@
 
 import { effectiveControls } from "../locks.js";
 import { driveState } from "../room.js";
-import { fillAreas, hiddenElements, panelRows } from "../lesson.js";
+import { fillAreas, hiddenElements, panelRows, panelsPerRow } from "../lesson.js";
 import { el } from "./popover.js";
 
 const COMMAND_IDS = ["stage", "back", "step", "epoch", "play", "reset"];
@@ -30,7 +30,13 @@ function selectorOf(group) {
 }
 
 const UNIT_WEIGHTS = { "formula-panel": 38, dataplot: 34, stack: 28 };
+// A lesson step's formula, data plot and charts in a workspace narrower than this (a 1024 px
+// projector beside the lesson): formula and data side by side, the charts in a row under them.
+const UNIT_ROWS_BELOW = 800;
 const NET_AREAS = ["data net out", "loss formula formula"];
+// The width : height each Transformer panel reads best at: square heatmaps, a column of bars, wide
+// curves and sample lines.
+const GPT_SHAPES = { "gpt-attention": 1, "gpt-probs": 0.9, "gpt-formula": 1.2, "gpt-loss": 1.8, "gpt-samples": 2 };
 const AREA_OF = { netdata: "data", network: "net", netformula: "formula", boundary: "out", netloss: "loss" };
 
 function lessonStep(room) {
@@ -71,7 +77,10 @@ export function Layout({ relayout }) {
       const cols = [["formula-panel", document.getElementById("formula-panel")], ["dataplot", document.getElementById("dataplot")],
         ["stack", unit.querySelector(".panel-stack")]];
       const shown = cols.filter(([, e]) => e && !e.classList.contains("fs-off"));
-      unit.style.gridTemplateColumns = limited && shown.length ? shown.map(([id]) => `minmax(0, ${UNIT_WEIGHTS[id]}fr)`).join(" ") : "";
+      // Three columns under UNIT_ROWS_BELOW px left the charts 150 px wide: two rows instead.
+      const rows = limited && shown.length === 3 && unit.clientWidth < UNIT_ROWS_BELOW;
+      unit.classList.toggle("unit-rows", rows);
+      unit.style.gridTemplateColumns = limited && shown.length && !rows ? shown.map(([id]) => `minmax(0, ${UNIT_WEIGHTS[id]}fr)`).join(" ") : "";
     }
     const net = document.getElementById("net-workspace");
     if (net) {
@@ -82,14 +91,19 @@ export function Layout({ relayout }) {
   }
 
   /** The Transformer's panels a lesson step leaves, in even rows that fill the page (none: its own
-   * grid, gpt.css). Two to a row beside a lesson on a 1024 px projector, three on wider screens. */
+   * grid, gpt.css): as many to a row as suits the workspace's shape (lesson.panelsPerRow), under the
+   * probe row when the step shows it. */
   function arrangeGpt(limited) {
     const gpt = document.getElementById("gpt-workspace");
     if (!gpt) return;
-    const panels = [...gpt.children].filter((e) => e.classList.contains("panel") && e.id !== "gpt-probe");
+    const probe = document.getElementById("gpt-probe");
+    const panels = [...gpt.children].filter((e) => e.classList.contains("panel") && e !== probe);
     const shown = limited ? panels.filter((e) => !e.hidden && getComputedStyle(e).display !== "none") : [];
-    const { rows, spans } = panelRows(shown.length, Math.max(1, Math.min(3, Math.floor(gpt.clientWidth / 300))));
-    gpt.style.gridTemplateRows = rows ? `auto repeat(${rows}, minmax(0, 1fr))` : "";
+    const probeH = probe && probe.getBoundingClientRect().height;
+    const gap = parseFloat(getComputedStyle(gpt).rowGap) || 0;
+    const perRow = panelsPerRow(shown.map((e) => GPT_SHAPES[e.id] ?? 1.6), gpt.clientWidth, gpt.clientHeight - (probeH ? probeH + gap : 0));
+    const { rows, spans } = panelRows(shown.length, perRow);
+    gpt.style.gridTemplateRows = rows ? `${probeH ? "auto " : ""}repeat(${rows}, minmax(0, 1fr))` : "";
     for (const e of panels) e.style.gridColumn = "";
     shown.forEach((e, i) => (e.style.gridColumn = `span ${spans[i]}`));
   }

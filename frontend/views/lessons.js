@@ -5,6 +5,7 @@
 import { MODEL_TITLES } from "../config.js";
 import { goalMet, goalText, nextLesson, progressText } from "../lesson.js";
 import { el, Popover } from "./popover.js";
+import { fitType } from "../render/fittype.js";
 import { planOf } from "../state.js";
 
 /** `open(id)`: start a lesson at its first step; `load()`: fetch the list (once). */
@@ -91,6 +92,7 @@ export function LessonPanel(root, { move, close, nextLesson: openNext }) {
   let latchSeq = -1; // the lesson move whose goal was met: the tick stays until the next move
   let latchStep = 0; // the run's step count then (a reset below it clears the tick)
   let lastGoal = null;
+  const fit = fitType(root);
 
   function update(state) {
     const room = state.room;
@@ -152,6 +154,7 @@ export function LessonPanel(root, { move, close, nextLesson: openNext }) {
     g.dataset.met = String(done);
     g.querySelector(".lp-tick").textContent = done ? "✓" : "";
     g.querySelector(".lp-goal-text").textContent = step.goal ? `${done ? "Done: " : "Goal: "}${goalText(step.goal, planOf(state)).replace(/^./, (c) => (done ? c.toLowerCase() : c))}` : "";
+    fit(); // a new step's words (or the tick's): the type fits them again
   }
 
   return { update };

@@ -12,7 +12,11 @@ import { keepInView } from "../render/inview.js";
 const SVG = "http://www.w3.org/2000/svg";
 const ANIM_MS = 250;
 const TOP_H = 80; // a box's height; presenter mode's larger type asks for more (CSS --stage-h)
+// The gaps between the forward row and the return path, and between boxes (the arrows' length);
+// a short screen asks for less (CSS --row-gap, --col-gap).
 const ROW_GAP = 22;
+const COL_GAP = 44;
+const ARC_UNDER = 26; // one row: the room under the boxes for the arc back into Weights
 const ENTRY = 34; // room on the left for the "data in" arrow
 
 /** One line of the stage's numbers for its box (the formula panel has them all). */
@@ -46,31 +50,59 @@ function summary(name, values, model) {
   }
 }
 
-/** Box rectangles (CSS px, relative to the view) by stage name, for a plan ([{stage, direction}]) and a width. */
-export function layout(plan, width, boxH = TOP_H, minBox = 120) {
+/**
+ * Box rectangles (CSS px, relative to the view) by stage name, for a plan ([{stage, direction}]) and
+ * a width; `rows` 1 or 2 says which the layout used. Two rows: the forward stages along the top, the
+ * return path underneath. `rows: 1` (a short screen: a 1024×768 projector beside a lesson) asks for
+ * the backward stages to follow Loss in the same row, the loop closed by a "next step" arc under it;
+ * granted only when every box keeps its words (`minWords`, measured; two rows keep `minBox`).
+ */
+export function layout(plan, width, boxH = TOP_H, minBox = 120, { rowGap = ROW_GAP, colGap = COL_GAP, rows = 2, minWords = minBox } = {}) {
   const fwd = plan.filter((e) => e.direction !== "backward").map((e) => e.stage);
   const back = plan.filter((e) => e.direction === "backward").map((e) => e.stage);
-  const n = Math.max(1, fwd.length);
   // Boxes never narrower than their words (`minBox`, measured): on a narrow screen the arrows
   // shorten first, then the loop grows wider than its panel and scrolls sideways.
-  const fits = (g) => (width - ENTRY - 12 - g * (n - 1)) / n >= minBox;
-  const gap = fits(44) ? 44 : 26;
-  const boxW = Math.max(minBox, (width - ENTRY - 12 - gap * (n - 1)) / n);
-  const col = (i) => ENTRY + i * (boxW + gap);
-  const rects = {};
-  fwd.forEach((name, i) => {
-    rects[name] = { x: col(i), y: 8, w: boxW, h: boxH, row: 0 };
-  });
+  const across = (n, g) => (width - ENTRY - 12 - g * (n - 1)) / n;
+  const short = Math.min(colGap, 26);
+  const line = (names, y, row, least) => {
+    const n = Math.max(1, names.length);
+    const gap = across(n, colGap) >= least ? colGap : short;
+    const boxW = Math.max(least, across(n, gap));
+    const col = (i) => ENTRY + i * (boxW + gap);
+    return { col, at: Object.fromEntries(names.map((name, i) => [name, { x: col(i), y, w: boxW, h: boxH, row }])) };
+  };
+  if (rows === 1 && back.length && across(plan.length, short) >= minWords) {
+    const { at } = line([...fwd, ...back], 8, 0, minWords);
+    return { rects: at, height: 8 + boxH + ARC_UNDER, rows: 1 };
+  }
+  const { col, at: rects } = line(fwd, 8, 0, minBox);
+  const n = Math.max(1, fwd.length);
   // The return path runs right→left: the first backward stage sits under the next-to-last forward
   // box, the last one under Weights, so "update" visibly feeds the new weights back in.
   const from = Math.max(1, n - 2);
   const to = Math.min(1, n - 1);
+  const boxW = rects[fwd[0]]?.w ?? minBox;
   back.forEach((name, j) => {
     const t = back.length === 1 ? 0 : j / (back.length - 1);
     const c = from + (to - from) * t;
-    rects[name] = { x: col(c), y: 8 + boxH + ROW_GAP, w: boxW, h: boxH, row: 1 };
+    rects[name] = { x: col(c), y: 8 + boxH + rowGap, w: boxW, h: boxH, row: 1 };
   });
-  return { rects, height: 8 + boxH + ROW_GAP + (back.length ? boxH : 0) + 8 };
+  return { rects, height: 8 + boxH + rowGap + (back.length ? boxH : 0) + 8, rows: 2 };
+}
+
+/** The "next step" edge from Update back into Weights, and where its label goes. */
+function loopPath(u, w) {
+  const ux = u.x + u.w / 2;
+  const wx = w.x + w.w / 2;
+  if (u.row === w.row) { // one row: an arc under the boxes between them
+    const low = u.y + u.h + ARC_UNDER * 1.2; // a cubic with both controls here bottoms out at 3/4 of the way
+    return { d: `M ${ux} ${u.y + u.h + 2} C ${ux} ${low}, ${wx} ${low}, ${wx} ${w.y + w.h + 2}`,
+      label: { x: (ux + wx) / 2, y: u.y + u.h + ARC_UNDER * 0.9 - 6, "text-anchor": "middle" } };
+  }
+  const d = ux === wx
+    ? `M ${ux} ${u.y - 2} L ${wx} ${w.y + w.h + 2}`
+    : `M ${ux} ${u.y - 2} C ${ux} ${w.y + w.h + 20}, ${wx} ${u.y - 20}, ${wx} ${w.y + w.h + 2}`;
+  return { d, label: { x: ux + 10, y: (u.y + w.y + w.h) / 2 + 5 } };
 }
 
 /** SVG path data of the edge that leads into stage `i` of `names`. */
@@ -163,18 +195,20 @@ export function Pipeline(root) {
     return { minW, height, done: () => probe.remove() };
   }
 
-  function build(plan, width, boxH) {
+  function build(plan, width, boxH, gaps) {
     const names = plan.map((e) => e.stage);
     for (const b of Object.values(boxes)) b.el.remove();
     edgeLayer.replaceChildren();
     boxes = {};
     const m = measure(plan);
     const minBox = Math.max(120, m.minW);
-    const boxW = layout(plan, width, boxH, minBox).rects[plan[0]?.stage]?.w ?? minBox;
+    const opts = { ...gaps, minWords: m.minW };
+    const boxW = layout(plan, width, boxH, minBox, opts).rects[plan[0]?.stage]?.w ?? minBox;
     const needH = Math.max(boxH, Math.ceil(m.height(boxW))); // titles and values wrap: the boxes grow
     m.done();
-    const { rects, height } = layout(plan, width, needH, minBox);
+    const { rects, height, rows } = layout(plan, width, needH, minBox, opts);
     root.style.height = `${height}px`;
+    root.dataset.rows = String(rows);
     const right = Math.max(...Object.values(rects).map((r) => r.x + r.w)) + 8;
     svg.setAttribute("width", Math.max(width, right));
     svg.setAttribute("height", height);
@@ -201,14 +235,10 @@ export function Pipeline(root) {
       return path;
     });
     // The loop closes: the updated weights are the next step's weights.
-    const u = rects.update;
-    const w = rects.weights;
-    if (u && w) {
-      const d = u.x + u.w / 2 === w.x + w.w / 2
-        ? `M ${u.x + u.w / 2} ${u.y - 2} L ${w.x + w.w / 2} ${w.y + w.h + 2}`
-        : `M ${u.x + u.w / 2} ${u.y - 2} C ${u.x + u.w / 2} ${w.y + w.h + 20}, ${w.x + w.w / 2} ${u.y - 20}, ${w.x + w.w / 2} ${w.y + w.h + 2}`;
+    if (rects.update && rects.weights) {
+      const { d, label: at } = loopPath(rects.update, rects.weights);
       const loop = svgEl("path", { d, class: "edge back loop", "marker-end": "url(#arrow-back)" });
-      const label = svgEl("text", { x: u.x + u.w / 2 + 10, y: (u.y + w.y + w.h) / 2 + 5, class: "edge-label" });
+      const label = svgEl("text", { ...at, class: "edge-label" });
       label.textContent = "next step";
       edgeLayer.append(loop, label);
     }
@@ -219,11 +249,14 @@ export function Pipeline(root) {
     const names = plan.map((e) => e.stage);
     const model = state.session?.model ?? "";
     const width = root.clientWidth;
-    const boxH = parseFloat(getComputedStyle(root).getPropertyValue("--stage-h")) || TOP_H;
-    const k = `${planKey(plan)}|${width}|${boxH}`;
+    const css = getComputedStyle(root);
+    const boxH = parseFloat(css.getPropertyValue("--stage-h")) || TOP_H;
+    const num = (name, fallback) => parseFloat(css.getPropertyValue(name)) || fallback;
+    const gaps = { rowGap: num("--row-gap", ROW_GAP), colGap: num("--col-gap", COL_GAP), rows: num("--loop-rows", 2) };
+    const k = `${planKey(plan)}|${width}|${boxH}|${Object.values(gaps)}`;
     if (k !== key) {
       key = k;
-      build(plan, width, boxH);
+      build(plan, width, boxH, gaps);
     }
     const active = state.stage?.stage ?? "";
     root.dataset.activeStage = active;

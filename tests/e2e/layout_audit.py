@@ -130,6 +130,93 @@ EMPTY_BELOW = _VISIBLE + """
 """
 
 
+# A row cut in half: a line of text (or a chart) that its panel, or a box inside it, shows only in
+# part — the second of the Next-character bars with its "1.44%" sliced through the middle, a
+# paragraph's last line under the panel's edge. Each line box of every text node (a Range's client
+# rects) and every canvas is held against what the ancestors that clip (overflow hidden or clip)
+# leave in sight together, up to the panel: seen whole or not at all passes; seen in part (more
+# than 3 px of it seen, and more than 3 px and a quarter of it out of sight) does not. Boxes that
+# scroll are not cut (as in CLIPPED): they scroll. Vertical only: a strip that scrolls sideways (the
+# probe's tokens, the ribbon) shows its first items whole and scrolls to the rest.
+PANELS = [".workspace > .panel", ".panel-stack > .panel", "#pipeline"]
+
+CUT_ROWS = _VISIBLE + """
+(selectors) => {
+  const out = new Set();
+  const clips = (e, root) => {
+    const boxes = [];
+    for (let p = e; p; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowY;
+      if (o === 'auto' || o === 'scroll') return []; // it scrolls: not cut
+      if (o === 'hidden' || o === 'clip') {
+        const r = p.getBoundingClientRect();
+        const top = r.top + p.clientTop;
+        boxes.push({ p, top, bottom: top + p.clientHeight });
+      }
+      if (p === root) break;
+    }
+    return boxes;
+  };
+  // What all the clipping boxes together leave in sight (their intersection); the box that cuts.
+  const cut = (q, boxes) => {
+    if (!boxes.length) return null;
+    const top = Math.max(...boxes.map((b) => b.top));
+    const bottom = Math.min(...boxes.map((b) => b.bottom));
+    const seen = Math.min(q.bottom, bottom) - Math.max(q.top, top);
+    const lost = q.height - Math.max(0, seen);
+    if (!(seen > 3 && lost > 3 && lost > q.height / 4)) return null;
+    return boxes.find((b) => (q.bottom > bottom && b.bottom === bottom) || (q.top < top && b.top === top));
+  };
+  for (const root of selectors.flatMap((s) => [...document.querySelectorAll(s)])) {
+    if (!visible(root)) continue;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const e = n.parentElement;
+      if (!n.textContent.trim() || !e || e.closest('svg, .popover') || !visible(e)) continue;
+      const r = document.createRange();
+      r.selectNodeContents(n);
+      const boxes = clips(e, root);
+      for (const q of r.getClientRects()) {
+        const by = q.height > 0 && cut(q, boxes);
+        if (by) out.add(`${label(e)} cut by ${label(by.p).split(' "')[0]} (${Math.round(q.top)}–${Math.round(q.bottom)} seen to ${Math.round(by.bottom)})`);
+      }
+    }
+    for (const c of root.querySelectorAll('canvas')) {
+      const by = visible(c) && cut(c.getBoundingClientRect(), clips(c.parentElement, root));
+      if (by) out.add(`${label(c)} cut by ${label(by.p).split(' "')[0]}`);
+    }
+  }
+  return [...out];
+}
+"""
+
+
+# The lesson step beside the panels shows whole, its task and Previous/Next included, without
+# scrolling (its type steps down first, render/fittype.js): a class can't scroll the teacher's screen.
+LESSON_SCROLLS = _VISIBLE + """
+() => {
+  const p = document.getElementById('lesson-panel');
+  if (!p || !visible(p) || getComputedStyle(p).position !== 'fixed') return [];
+  return p.scrollHeight > p.clientHeight + 1 ? [`the lesson needs ${p.scrollHeight - p.clientHeight} px more (type at ${p.style.getPropertyValue('--fit') || 1})`] : [];
+}
+"""
+
+
+# Charts too small to read from a classroom: a chart canvas in a panel under `w` × `h` CSS px (the
+# network's node pictures and the formula's small attention maps excepted: pictures, not charts).
+SMALL_CHARTS = _VISIBLE + """
+([w, h]) => [...document.querySelectorAll('.workspace .panel canvas')]
+  .filter((c) => visible(c) && !c.closest('.net-node, .gf-maps, .gw-ring'))
+  .filter((c) => c.clientWidth < w || c.clientHeight < h)
+  .map((c) => `${c.closest('[id]').id} chart ${c.clientWidth}×${c.clientHeight}`)
+"""
+
+# The Next-character bars a person sees whole (wholerows.js hides a bar its box would cut).
+WHOLE_BARS = _VISIBLE + """
+() => [...document.querySelectorAll('#gpt-probs .gq-bar')].filter(visible).length
+"""
+
+
 def audit(page, *, phone: bool = False, min_font: float | None = None, text_areas=("body",)) -> dict:
     """Every check at once; a dict of non-empty offender lists."""
     found = {
@@ -137,11 +224,13 @@ def audit(page, *, phone: bool = False, min_font: float | None = None, text_area
         "clipped": page.evaluate(CLIPPED),
         "sideways": page.evaluate(SIDEWAYS),
         "split numbers": page.evaluate(SPLIT_NUMBERS),
+        "cut rows": page.evaluate(CUT_ROWS, PANELS),
     }
     if phone:
         found["small targets"] = page.evaluate(SMALL_TARGETS)
     else:
         found["empty below"] = page.evaluate(EMPTY_BELOW)
+        found["lesson scrolls"] = page.evaluate(LESSON_SCROLLS)
     if min_font:
         found["small text"] = page.evaluate(SMALL_TEXT, [list(text_areas), min_font])
     return {k: v for k, v in found.items() if v}

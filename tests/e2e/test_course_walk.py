@@ -3,7 +3,10 @@ lesson, shares the room, and presses PageDown (what a presentation clicker sends
 of every lesson in course order; a student's phone (390×844, touch, its own browser) joins with the
 room link and follows. After each step both pages show the same lesson, step and model, each fits its
 screen (layout_audit), and the room code never changes, though the room moves from the neuron to the
-line, the network and the transformer. Screenshots: tests/e2e/screenshots/course-*.png."""
+line, the network and the transformer. On the projector every chart a step shows stays readable
+(at least 220 × 140 px), and Next character, where a step shows it, shows three whole bars or more
+on both screens.
+Screenshots: tests/e2e/screenshots/course-*.png (every Transformer step on the projector)."""
 from __future__ import annotations
 
 import json
@@ -12,14 +15,17 @@ from pathlib import Path
 import pytest
 
 from e2e_helpers import SESSION_READY
-from layout_audit import audit
+from layout_audit import SMALL_CHARTS, WHOLE_BARS, audit
 
 pytestmark = pytest.mark.e2e
 LESSONS = Path(__file__).resolve().parents[2] / "frontend" / "lessons"
 COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune"]
 TEACHER = dict(viewport={"width": 1024, "height": 768})
 PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-SHOOT = {("neuron-flow", 0), ("find-a", 0), ("xor-hidden-layer", 1), ("next-token", 0), ("pretrain-finetune", 2)}
+SHOOT = {("neuron-flow", 0), ("neuron-flow", 5), ("find-a", 0), ("find-a", 3), ("learning-rate", 0), ("xor-hidden-layer", 1),
+         *(("next-token", k) for k in range(4)), *(("pretrain-finetune", k) for k in range(3))}
+# Next character shown: its bars are the server's answer to the page's query (a moment after the step).
+BARS_IN = "() => { const p = document.getElementById('gpt-probs'); return !p || !p.offsetHeight || !!p.querySelector('.gq-bar'); }"
 
 # Where a page is: its room, role, model and lesson step as state and as drawn in the lesson panel.
 AT = """() => {
@@ -90,11 +96,18 @@ def test_a_teacher_clicks_through_the_course_and_a_phone_follows(browser, server
             _wait_shows(phone, "the phone", {**want, "role": "viewer"}, slow)
             # What each sees fits its screen: nothing overlaps or is cut, no sideways scrolling,
             # (phone) 44 px targets. The lesson's views and the canvases settle first.
+            for pg in (teacher, phone):
+                pg.wait_for_function(BARS_IN, timeout=20_000)
             for who, pg, small in (("teacher", teacher, False), ("phone", phone, True)):
                 pg.wait_for_timeout(150)
                 found = audit(pg, phone=small)
                 assert not found, f"{who} at {lid} step {k}: {found}"
                 pg.evaluate("window.scrollTo(0, 0)")
+            # What the step talks about, readable on the projector.
+            assert not teacher.evaluate(SMALL_CHARTS, [220, 140]), (lid, k, teacher.evaluate(SMALL_CHARTS, [220, 140]))
+            for who, pg in (("teacher", teacher), ("phone", phone)):
+                if pg.is_visible("#gpt-probs"):
+                    assert pg.evaluate(WHOLE_BARS) >= 3, (who, lid, k, pg.evaluate(WHOLE_BARS))
             if (lid, k) in SHOOT:
                 shot(teacher, f"course-teacher-{lid}-{k}")
                 shot(phone, f"course-phone-{lid}-{k}")

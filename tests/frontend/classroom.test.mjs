@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FALLBACK_SCHEMA, locationSearch, MODELS, readLocation } from "../../frontend/config.js";
-import { configChange, fillAreas, goalMet, goalText, hiddenElements, panelRows, planStep, progressText, targetConfig } from "../../frontend/lesson.js";
+import { configChange, fillAreas, goalMet, goalText, hiddenElements, panelRows, panelsPerRow, planStep, progressText, targetConfig } from "../../frontend/lesson.js";
 import {
   blockedKeys, commandAllowed, CONTROLS, effectiveControls, groupsFor, joinSearch, pageOptionsSearch, parseList, readPageOptions,
 } from "../../frontend/locks.js";
@@ -147,7 +147,7 @@ test("a step's views hide the others' panels; the network grid gives their room 
   assert.deepEqual(hiddenElements([]), []);
   assert.deepEqual(hiddenElements(undefined), []);
   assert.deepEqual(hiddenElements(["pipeline", "formula", "data"]).sort(),
-    ["boundary", "curve", "gpt-attention", "gpt-loss", "gpt-samples", "losschart", "netloss", "network"]);
+    ["boundary", "curve", "gpt-attention", "gpt-layers", "gpt-loss", "gpt-optim", "gpt-probe", "gpt-probs", "gpt-samples", "losschart", "netloss", "network"]);
   const rows = ["data net out", "loss formula formula"];
   assert.deepEqual(fillAreas(rows, new Set(["data", "formula"])), ["net net out", "loss loss loss"]);
   assert.deepEqual(fillAreas(rows, new Set(["loss"])), ["data net out", "formula formula formula"]);
@@ -164,6 +164,21 @@ test("the Transformer's remaining panels fill even rows, every row the grid's wi
   assert.deepEqual(panelRows(5, 3), { rows: 2, spans: [8, 8, 8, 12, 12] });
   assert.deepEqual(panelRows(2, 1), { rows: 2, spans: [24, 24] });
   assert.deepEqual(panelRows(0, 3), { rows: 0, spans: [] });
+});
+
+test("the Transformer's panels go as many to a row as suits the workspace's shape", () => {
+  // Beside a lesson on a 1024×768 projector (654 × 530 px): the loss chart and the samples one above
+  // the other, 654 px wide; the formula and the square attention maps side by side.
+  assert.equal(panelsPerRow([1.8, 2], 654, 630), 1);
+  assert.equal(panelsPerRow([1.2, 1], 654, 520), 2);
+  // Next character, the loss, the samples: two in the first row, the samples the width of the page.
+  assert.equal(panelsPerRow([0.9, 1.8, 2], 654, 530), 2);
+  // Never narrower than 300 px unless alone in a row; a count means charts of 1.6.
+  assert.equal(panelsPerRow(4, 654, 500), 2);
+  assert.equal(panelsPerRow(4, 654, 1400), 1, "a tall narrow workspace: one a row");
+  assert.equal(panelsPerRow(3, 1400, 500), 3);
+  assert.equal(panelsPerRow(2, 500, 800), 1);
+  assert.equal(panelsPerRow(0, 900, 600), 3);
 });
 
 // ---- rooms -------------------------------------------------------------------------------------

@@ -80,6 +80,24 @@ test("pipeline layout: forward on top left→right, backward underneath right→
   assert.ok(rects.loss.x + rects.loss.w <= 1250);
 });
 
+test("pipeline layout in one row (a 1024 px projector): the backward stages follow Loss, only if the words fit", () => {
+  const names = ["input", "weights", "linear", "activation", "loss", "gradients", "update"];
+  const plan = names.map((stage, i) => ({ stage, direction: i >= 5 ? "backward" : "forward" }));
+  const one = layout(plan, 996, 80, 120, { rows: 1, colGap: 14, minWords: 110 });
+  assert.equal(one.rows, 1);
+  for (let i = 1; i < names.length; i++) assert.ok(rects(one)[names[i]].x > rects(one)[names[i - 1]].x);
+  assert.ok(names.every((n) => rects(one)[n].y === 8 && rects(one)[n].w >= 110));
+  assert.ok(rects(one).update.x + rects(one).update.w <= 996);
+  assert.ok(one.height < 80 + 40, `one row of boxes and the arc under it: ${one.height}`);
+  assert.equal(layout(plan, 1250, 80).rows, 2, "two rows unless asked");
+  // Words that need 140 px a box don't fit 7 across 996 px: two rows instead of a loop that scrolls.
+  const two = layout(plan, 996, 80, 140, { rows: 1, colGap: 14, minWords: 140 });
+  assert.equal(two.rows, 2);
+  assert.ok(rects(two).gradients.y > rects(two).loss.y);
+});
+
+const rects = (l) => l.rects;
+
 test("the dot animates only along the loop", () => {
   const s = (step, index) => ({ step, index });
   assert.equal(movesForward(null, s(0, 0), 7), true);

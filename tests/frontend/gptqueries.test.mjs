@@ -45,6 +45,18 @@ test("paused: each query once per step; nothing new until something changes", ()
   assert.equal(dueQueries(s, 10_100 + SETTLE_MS, memo).length, 5, "one step later: everything again");
 });
 
+test("new data (a lesson step's settings) clears the answers: everything is asked again at once", () => {
+  let s = ready();
+  const memo = newMemo();
+  const first = dueQueries(s, 0, memo);
+  for (const q of first) sent(memo, q, 0);
+  s = answer(s, first);
+  assert.deepEqual(dueQueries(s, 10_000, memo), []);
+  s = reduce(s, { type: "dataset", kind: "text", vocab: VOCAB, excerpt: "The test hat is set\n", task_examples: ["Q: 1+2? A: 3"], finetune_task: "add", source: "your text" });
+  assert.equal(s.gpt.probs, null, "the reducer drops the old answers");
+  assert.deepEqual(kinds(dueQueries(s, 10_100, memo)), ["attention", "char_loss", "optimizer_state", "probs", "sample"]);
+});
+
 test("playing: each kind at its own pace, and never while its last reply is out", () => {
   let s = ready(true);
   const memo = newMemo();
