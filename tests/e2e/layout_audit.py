@@ -132,12 +132,14 @@ EMPTY_BELOW = _VISIBLE + """
 
 # A row cut in half: a line of text (or a chart) that its panel, or a box inside it, shows only in
 # part — the second of the Next-character bars with its "1.44%" sliced through the middle, a
-# paragraph's last line under the panel's edge. Each line box of every text node (a Range's client
-# rects) and every canvas is held against what the ancestors that clip (overflow hidden or clip)
-# leave in sight together, up to the panel: seen whole or not at all passes; seen in part (more
-# than 3 px of it seen, and more than 3 px and a quarter of it out of sight) does not. Boxes that
-# scroll are not cut (as in CLIPPED): they scroll. Vertical only: a strip that scrolls sideways (the
-# probe's tokens, the ribbon) shows its first items whole and scrolls to the rest.
+# paragraph's last line under the panel's edge, the values table's "L 0.6121" halved by the bottom of
+# its scroll box. Each line box of every text node (a Range's client rects) and every canvas is held
+# against what the ancestors that clip (overflow hidden, clip, auto or scroll) leave in sight
+# together, up to the panel: seen whole or not at all passes; seen in part (more than 3 px of it
+# seen, and more than 3 px and a quarter of it out of sight) does not. A box that scrolls may cut a
+# row only under its "more below ↓" cue (render/morebelow.js: a visible `.more-below` over the cut
+# row), so a class sees there is more rather than half a number. Vertical only: a strip that scrolls
+# sideways (the probe's tokens, the ribbon) shows its first items whole and scrolls to the rest.
 PANELS = [".workspace > .panel", ".panel-stack > .panel", "#pipeline"]
 
 CUT_ROWS = _VISIBLE + """
@@ -147,16 +149,21 @@ CUT_ROWS = _VISIBLE + """
     const boxes = [];
     for (let p = e; p; p = p.parentElement) {
       const o = getComputedStyle(p).overflowY;
-      if (o === 'auto' || o === 'scroll') return []; // it scrolls: not cut
-      if (o === 'hidden' || o === 'clip') {
+      if (['hidden', 'clip', 'auto', 'scroll'].includes(o)) {
         const r = p.getBoundingClientRect();
         const top = r.top + p.clientTop;
-        boxes.push({ p, top, bottom: top + p.clientHeight });
+        boxes.push({ p, top, bottom: top + p.clientHeight, scrolls: o === 'auto' || o === 'scroll' });
       }
       if (p === root) break;
     }
     return boxes;
   };
+  // A scroll box's cue over the cut part of row `q`: it says there is more.
+  const cued = (q, box) => [...box.p.querySelectorAll('.more-below')].some((c) => {
+    if (!visible(c)) return false;
+    const r = c.getBoundingClientRect();
+    return r.top < Math.min(q.bottom, box.bottom) && r.bottom > Math.max(q.top, box.top);
+  });
   // What all the clipping boxes together leave in sight (their intersection); the box that cuts.
   const cut = (q, boxes) => {
     if (!boxes.length) return null;
@@ -165,7 +172,8 @@ CUT_ROWS = _VISIBLE + """
     const seen = Math.min(q.bottom, bottom) - Math.max(q.top, top);
     const lost = q.height - Math.max(0, seen);
     if (!(seen > 3 && lost > 3 && lost > q.height / 4)) return null;
-    return boxes.find((b) => (q.bottom > bottom && b.bottom === bottom) || (q.top < top && b.top === top));
+    const by = boxes.find((b) => (q.bottom > bottom && b.bottom === bottom) || (q.top < top && b.top === top));
+    return by && by.scrolls && cued(q, by) ? null : by;
   };
   for (const root of selectors.flatMap((s) => [...document.querySelectorAll(s)])) {
     if (!visible(root)) continue;
@@ -178,7 +186,7 @@ CUT_ROWS = _VISIBLE + """
       const boxes = clips(e, root);
       for (const q of r.getClientRects()) {
         const by = q.height > 0 && cut(q, boxes);
-        if (by) out.add(`${label(e)} cut by ${label(by.p).split(' "')[0]} (${Math.round(q.top)}–${Math.round(q.bottom)} seen to ${Math.round(by.bottom)})`);
+        if (by) out.add(`${label(e)} cut by ${label(by.p).split(' "')[0]}${by.scrolls ? ', a scroll box with no cue,' : ''} (${Math.round(q.top)}–${Math.round(q.bottom)} seen to ${Math.round(by.bottom)})`);
       }
     }
     for (const c of root.querySelectorAll('canvas')) {

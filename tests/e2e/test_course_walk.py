@@ -10,6 +10,7 @@ Screenshots: tests/e2e/screenshots/course-*.png (every Transformer step on the p
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ TEACHER = dict(viewport={"width": 1024, "height": 768})
 PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
 SHOOT = {("neuron-flow", 0), ("neuron-flow", 5), ("find-a", 0), ("find-a", 3), ("learning-rate", 0), ("xor-hidden-layer", 1),
          *(("next-token", k) for k in range(4)), *(("pretrain-finetune", k) for k in range(3))}
+SHOOT_ALL = os.environ.get("FLOWSCOPE_SHOOT_ALL") == "1"  # every step, both screens: to look them all over
 # Next character shown: its bars are the server's answer to the page's query (a moment after the step).
 BARS_IN = "() => { const p = document.getElementById('gpt-probs'); return !p || !p.offsetHeight || !!p.querySelector('.gq-bar'); }"
 
@@ -108,7 +110,7 @@ def test_a_teacher_clicks_through_the_course_and_a_phone_follows(browser, server
             for who, pg in (("teacher", teacher), ("phone", phone)):
                 if pg.is_visible("#gpt-probs"):
                     assert pg.evaluate(WHOLE_BARS) >= 3, (who, lid, k, pg.evaluate(WHOLE_BARS))
-            if (lid, k) in SHOOT:
+            if SHOOT_ALL or (lid, k) in SHOOT:
                 shot(teacher, f"course-teacher-{lid}-{k}")
                 shot(phone, f"course-phone-{lid}-{k}")
             if i + 1 < len(course):
