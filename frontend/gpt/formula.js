@@ -5,6 +5,7 @@
 
 import { fmt } from "../render/format.js";
 import { heatmap } from "./draw.js";
+import { moreBelow } from "../render/morebelow.js";
 import { glyph, glyphText } from "./gptstate.js";
 import { planEntry, planOf } from "../state.js";
 import { stageHeading } from "../views/formula.js";
@@ -95,6 +96,7 @@ export function GptFormula(root) {
   const formulaEl = root.querySelector("#formula");
   const captionEl = root.querySelector(".caption");
   const pictureEl = root.querySelector(".gf-picture");
+  moreBelow(root.querySelector(".gf-scroll")); // the long captions: the rest is below
   let lastKey = null;
 
   function update(state) {

@@ -3,6 +3,8 @@
 // the live parameters and how to start stepping.
 
 import { fmtValue } from "../render/format.js";
+import { fitType } from "../render/fittype.js";
+import { moreBelow } from "../render/morebelow.js";
 import { planEntry } from "../state.js";
 
 /** "Step 3 · Linear combination · hidden layer 1: z = W·a + b": the stage message's step, and its
@@ -55,6 +57,11 @@ export function Formula(root) {
   const formulaEl = root.querySelector("#formula");
   const captionEl = root.querySelector(".caption");
   const body = root.querySelector("#values tbody");
+  const wrap = root.querySelector(".values-wrap");
+  // The values are what a step talks about: the type steps down so they show (a projector's long
+  // update formula); beyond that, x and y of a batch say the rest is below.
+  const fit = fitType(root, wrap);
+  moreBelow(wrap);
   let last = null;
   let lastParams = null;
   let lastLoss;
@@ -101,6 +108,7 @@ export function Formula(root) {
         return tr;
       }),
     );
+    fit();
   }
 
   return { update };

@@ -80,6 +80,11 @@ export function Layout({ relayout }) {
       // Three columns under UNIT_ROWS_BELOW px left the charts 150 px wide: two rows instead.
       const rows = limited && shown.length === 3 && unit.clientWidth < UNIT_ROWS_BELOW;
       unit.classList.toggle("unit-rows", rows);
+      // The loss chart alone reads well in half the width: the formula takes the left column top to
+      // bottom, so the values table the step talks about (w, b, L, η) shows every row. The line's
+      // landscape keeps the whole width: it is the star of its lessons.
+      const charts = [...(shown.at(-1)?.[1].children ?? [])].filter((e) => !e.hidden && !e.classList.contains("fs-off"));
+      unit.classList.toggle("unit-formula-col", rows && charts.length === 1 && charts[0].id === "losschart");
       unit.style.gridTemplateColumns = limited && shown.length && !rows ? shown.map(([id]) => `minmax(0, ${UNIT_WEIGHTS[id]}fr)`).join(" ") : "";
     }
     const net = document.getElementById("net-workspace");

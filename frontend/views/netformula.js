@@ -3,6 +3,7 @@
 // stage on display: where training stands and which keys step through it.
 
 import { fmt } from "../render/format.js";
+import { moreBelow } from "../render/morebelow.js";
 import { planEntry } from "../state.js";
 import { stageHeading } from "./formula.js";
 
@@ -20,6 +21,7 @@ export function NetFormula(root) {
   const dirEl = root.querySelector(".direction");
   const formulaEl = root.querySelector("#formula");
   const captionEl = root.querySelector(".caption");
+  moreBelow(root); // presenter type can outgrow the panel: it scrolls, and says so
   let lastKey = null;
 
   function update(state) {

@@ -133,7 +133,8 @@ EMPTY_BELOW = _VISIBLE + """
 # A row cut in half: a line of text (or a chart) that its panel, or a box inside it, shows only in
 # part — the second of the Next-character bars with its "1.44%" sliced through the middle, a
 # paragraph's last line under the panel's edge, the values table's "L 0.6121" halved by the bottom of
-# its scroll box. Each line box of every text node (a Range's client rects) and every canvas is held
+# its scroll box. Each line box of every text node (a Range's client rects), every table row and list
+# item (a row "L (whole set)" shows its first line of, the rest under the edge) and every canvas is held
 # against what the ancestors that clip (overflow hidden, clip, auto or scroll) leave in sight
 # together, up to the panel: seen whole or not at all passes; seen in part (more than 3 px of it
 # seen, and more than 3 px and a quarter of it out of sight) does not. A box that scrolls may cut a
@@ -164,6 +165,7 @@ CUT_ROWS = _VISIBLE + """
     const r = c.getBoundingClientRect();
     return r.top < Math.min(q.bottom, box.bottom) && r.bottom > Math.max(q.top, box.top);
   });
+  const why = (by) => label(by.p).split(' "')[0] + (by.scrolls ? ', a scroll box with no cue,' : '');
   // What all the clipping boxes together leave in sight (their intersection); the box that cuts.
   const cut = (q, boxes) => {
     if (!boxes.length) return null;
@@ -186,12 +188,16 @@ CUT_ROWS = _VISIBLE + """
       const boxes = clips(e, root);
       for (const q of r.getClientRects()) {
         const by = q.height > 0 && cut(q, boxes);
-        if (by) out.add(`${label(e)} cut by ${label(by.p).split(' "')[0]}${by.scrolls ? ', a scroll box with no cue,' : ''} (${Math.round(q.top)}–${Math.round(q.bottom)} seen to ${Math.round(by.bottom)})`);
+        if (by) out.add(`${label(e)} cut by ${why(by)} (${Math.round(q.top)}–${Math.round(q.bottom)} seen to ${Math.round(by.bottom)})`);
       }
+    }
+    for (const t of root.querySelectorAll('tr, li')) {
+      const by = visible(t) && cut(t.getBoundingClientRect(), clips(t.parentElement, root));
+      if (by) out.add(`row ${label(t)} cut by ${why(by)}`);
     }
     for (const c of root.querySelectorAll('canvas')) {
       const by = visible(c) && cut(c.getBoundingClientRect(), clips(c.parentElement, root));
-      if (by) out.add(`${label(c)} cut by ${label(by.p).split(' "')[0]}`);
+      if (by) out.add(`${label(c)} cut by ${why(by)}`);
     }
   }
   return [...out];
