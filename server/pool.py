@@ -83,8 +83,11 @@ class Link:
                 break
             if message[0] == "stopped" and (runner := self.rooms.get(message[1])) is not None:
                 runner.ended.set()  # Registry.close waits for this while the event loop is held
-            loop.call_soon_threadsafe(self._on, message)
-        if not self.closing:
+            try:
+                loop.call_soon_threadsafe(self._on, message)
+            except RuntimeError:  # the event loop has closed: the server is gone
+                return
+        if not self.closing and not loop.is_closed():
             loop.call_soon_threadsafe(self.pool.lost, self)
 
     def _on(self, message) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import ValidationError
@@ -86,8 +87,9 @@ class Worker:
     def close(self) -> None:
         for runner in self.runners.values():
             runner.stop()
+        deadline = time.monotonic() + self.settings.shutdown_seconds  # for them all together
         for runner in self.runners.values():
-            runner.join(self.settings.shutdown_seconds)
+            runner.join(max(0.0, deadline - time.monotonic()))
         self.builds.shutdown(wait=False, cancel_futures=True)
 
     # ----- from the web process ------------------------------------------------------------------
