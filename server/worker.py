@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +40,16 @@ def main(conn, settings, counts, slot: int) -> None:
     people's commands waiting, seen by every room process (runner.People)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s worker %(process)d: %(message)s")
     PEOPLE.share(counts, slot)
-    Worker(conn, settings).serve()
+    # Ctrl+C in a terminal reaches the whole process group: the web process ends the rooms in order
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    worker = Worker(conn, settings)
+    worker.serve()  # returns once every room has stopped (and written its checkpoint)
+    if worker.checkpoints is not None:
+        worker.checkpoints.close()
+    logging.shutdown()
+    # as the CLI does: finalizing an interpreter that holds torch takes seconds (and a runner still
+    # inside a long torch call would abort it); everything worth keeping is written by now
+    os._exit(0)
 
 
 def refusal(exc: Exception) -> tuple[str, str, str]:
