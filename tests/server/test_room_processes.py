@@ -106,3 +106,16 @@ def test_a_persons_command_in_one_process_pauses_the_rooms_playing_in_another():
     there.wait()
     assert time.monotonic() - start < 0.5 * People.MAX_WAIT, "nobody waits: no pause"
     assert counts[:] == [0, 0]
+
+
+def test_without_kept_rooms_a_dead_process_ends_its_rooms_and_says_so(server_factory):
+    srv = server_factory(room_processes=1, persist_rooms=False)
+    with srv.connect() as owner:
+        session, _, _ = create(owner, "neuron")
+        os.kill(srv.registry.pool.links[0].process.pid, signal.SIGKILL)
+        lost = recv_type(owner, "error", timeout=30)
+        assert lost["code"] == "room_lost" and "its run is gone" in lost["message"]
+        assert session["id"] not in srv.registry.sessions
+        send(owner, {"type": "step", "unit": "step"})
+        assert recv_type(owner, "error")["code"] == "no_session"  # told, not left waiting
+        create(owner, "neuron")  # the new process serves the next room
