@@ -77,7 +77,7 @@ class Rooms:
             saved = await asyncio.to_thread(registry.checkpoints.get, code)
             if saved is None or code in registry.sessions:
                 return
-            run = saved.packed.unpack()
+            run = await asyncio.to_thread(saved.packed.unpack)  # torch.load: off the event loop
             trainer = await self.build(run.model, run.config, run.custom, restore=run)
             if code not in registry.sessions:
                 registry.restore(saved, trainer)
@@ -275,7 +275,7 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
         return reply(f"No saved run with id '{run_id}' of yours (load sends the owner token it was saved under).",
                      "no_session")
     try:
-        saved = run["packed"].unpack()
+        saved = await asyncio.to_thread(run["packed"].unpack)  # torch.load: off the event loop
         # checked as a `create` is: a run saved by another version or settings may no longer be allowed
         config = validate_config(saved.model, saved.config, rooms.registry.settings.max_width)
         trainer = await rooms.build(saved.model, config, saved.custom, restore=saved, near=here if into_room else None)

@@ -336,7 +336,7 @@ class Registry:
             saved = await asyncio.to_thread(self.checkpoints.get, session.code)
             if saved is None:
                 raise LookupError("no checkpoint")
-            run = saved.packed.unpack()
+            run = await asyncio.to_thread(saved.packed.unpack)  # torch.load: off the event loop
             built = await self.pool.build(run.model, run.config, run.custom, restore=run)
         except Exception:
             log.exception("room %s could not be brought back after its process ended", session.code)
