@@ -23,6 +23,19 @@ const visible = (e) => {
   }
   return true;
 };
+// Each line box of each visible text under `root` (svg and popovers aside): [element, rect] pairs.
+const textLines = (root) => {
+  const out = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const e = n.parentElement;
+    if (!n.textContent.trim() || !e || e.closest('svg, .popover') || !visible(e)) continue;
+    const r = document.createRange();
+    r.selectNodeContents(n);
+    for (const q of r.getClientRects()) out.push([e, q]);
+  }
+  return out;
+};
 const label = (e) => (e.id ? '#' + e.id : e.tagName.toLowerCase() + '.' + [...e.classList].join('.')) +
   ' "' + (e.textContent || '').trim().slice(0, 30) + '"';
 """
@@ -179,17 +192,9 @@ CUT_ROWS = _VISIBLE + """
   };
   for (const root of selectors.flatMap((s) => [...document.querySelectorAll(s)])) {
     if (!visible(root)) continue;
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const e = n.parentElement;
-      if (!n.textContent.trim() || !e || e.closest('svg, .popover') || !visible(e)) continue;
-      const r = document.createRange();
-      r.selectNodeContents(n);
-      const boxes = clips(e, root);
-      for (const q of r.getClientRects()) {
-        const by = q.height > 0 && cut(q, boxes);
-        if (by) out.add(`${label(e)} cut by ${why(by)} (${Math.round(q.top)}–${Math.round(q.bottom)} seen to ${Math.round(by.bottom)})`);
-      }
+    for (const [e, q] of textLines(root)) {
+      const by = q.height > 0 && cut(q, clips(e, root));
+      if (by) out.add(`${label(e)} cut by ${why(by)} (${Math.round(q.top)}–${Math.round(q.bottom)} seen to ${Math.round(by.bottom)})`);
     }
     for (const t of root.querySelectorAll('tr, li')) {
       const by = visible(t) && cut(t.getBoundingClientRect(), clips(t.parentElement, root));
@@ -239,20 +244,33 @@ COVERED_CHARTS = _VISIBLE + """
     if (!visible(c) || c.closest('""" + CHART_PICTURES + """')) continue;
     const box = c.getBoundingClientRect();
     const panel = c.closest('.panel');
-    const walker = document.createTreeWalker(panel, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const e = n.parentElement;
-      if (!n.textContent.trim() || !e || e.closest('svg, .popover') || !visible(e)) continue;
-      const r = document.createRange();
-      r.selectNodeContents(n);
-      for (const q of r.getClientRects()) {
-        const w = Math.min(q.right, box.right) - Math.max(q.left, box.left);
-        const h = Math.min(q.bottom, box.bottom) - Math.max(q.top, box.top);
-        if (w > 2 && h > 2) out.add(`${label(e)} over ${panel.id || 'a'} chart (${Math.round(w)}×${Math.round(h)})`);
-      }
+    for (const [e, q] of textLines(panel)) {
+      const w = Math.min(q.right, box.right) - Math.max(q.left, box.left);
+      const h = Math.min(q.bottom, box.bottom) - Math.max(q.top, box.top);
+      if (w > 2 && h > 2) out.add(`${label(e)} over ${panel.id || 'a'} chart (${Math.round(w)}×${Math.round(h)})`);
     }
   }
   return [...out];
+}
+"""
+
+# The formula panel at rest (no stage on display) shows every value it lists (w, b or a, L (whole
+# set), η: what a lesson step talks about) in one line each: its box holds no more than it shows, and
+# no name stands on several lines ("L (whole set)" on three took the room of η at a 1024 presenter).
+VALUES_AT_REST = _VISIBLE + """
+() => {
+  const f = document.getElementById('formula-panel');
+  const wrap = f && f.querySelector('.values-wrap');
+  if (!wrap || !visible(f) || f.dataset.stage) return [];
+  const out = [];
+  if (wrap.scrollHeight > wrap.clientHeight + 1) out.push(`values show ${wrap.clientHeight} of ${wrap.scrollHeight} px`);
+  for (const th of wrap.querySelectorAll('th')) {
+    const r = document.createRange();
+    r.selectNodeContents(th);
+    const lines = new Set([...r.getClientRects()].map((q) => Math.round(q.top))).size;
+    if (lines > 1) out.push(`"${th.textContent}" on ${lines} lines`);
+  }
+  return out;
 }
 """
 
