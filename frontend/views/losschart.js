@@ -44,10 +44,14 @@ export function roseLastStep(steps, losses, start) {
 
 export function LossChart(root) {
   root.classList.add("losschart");
-  root.innerHTML = '<div class="panel-head"><span class="panel-title">Loss by step</span><span class="panel-value"></span></div>' +
-    '<p class="loss-note" hidden></p><canvas></canvas>';
+  // The note is the head's last line (styles/panels.css); where the chart has no line to spare (the
+  // neuron lesson at a 1024 presenter) it shrinks to its first words, a tag beside the value, and the
+  // rest is its tooltip (styles/responsive.css): never over the chart's axes.
+  root.innerHTML = '<div class="panel-head"><span class="panel-title">Loss by step</span><span class="panel-value"></span>' +
+    '<p class="loss-note" hidden><b class="loss-up">Up on this step</b><span class="loss-why"></span></p></div><canvas></canvas>';
   const canvas = root.querySelector("canvas");
   const noteEl = root.querySelector(".loss-note");
+  const whyEl = root.querySelector(".loss-why");
   const valueEl = root.querySelector(".panel-value");
   const titleEl = root.querySelector(".panel-title");
   let last = {};
@@ -69,7 +73,8 @@ export function LossChart(root) {
     const rose = !withTest && roseLastStep(m.steps, m.trainLosses, state.startLoss);
     noteEl.hidden = !rose;
     const one = Number(state.session?.config?.batch_size) === 1;
-    noteEl.textContent = rose ? `Up on this step: the update fitted the ${one ? "one sample" : "batch"} it saw, and other points got a little worse. Over many steps it falls.` : "";
+    whyEl.textContent = `: the update fitted the ${one ? "one sample" : "batch"} it saw, and other points got a little worse. Over many steps it falls.`;
+    noteEl.title = `Up on this step${whyEl.textContent}`;
     const { ctx, w: cw, h: ch } = prepare(canvas);
     if (!state.session) {
       emptyNote(ctx, cw, ch, "waiting for the session…");

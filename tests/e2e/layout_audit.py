@@ -1,6 +1,6 @@
 """What a person at a phone or a projector would notice, measured in the page: boxes that overlap,
 text cut off by its box, a number broken over lines, a page wider than the screen, touch targets
-under 44 px, type under a size, panels that leave the workspace's bottom empty. Used by
+under 44 px, type under a size, text over a chart, panels that leave the workspace's bottom empty. Used by
 test_classroom_ui.py and test_course_walk.py; each check returns a list of offenders (empty: fine)."""
 from __future__ import annotations
 
@@ -22,6 +22,19 @@ const visible = (e) => {
     if (cs.display === 'none' || cs.visibility === 'hidden' || Number(cs.opacity) === 0) return false;
   }
   return true;
+};
+// Each line box of each visible text under `root` (svg and popovers aside): [element, rect] pairs.
+const textLines = (root) => {
+  const out = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const e = n.parentElement;
+    if (!n.textContent.trim() || !e || e.closest('svg, .popover') || !visible(e)) continue;
+    const r = document.createRange();
+    r.selectNodeContents(n);
+    for (const q of r.getClientRects()) out.push([e, q]);
+  }
+  return out;
 };
 const label = (e) => (e.id ? '#' + e.id : e.tagName.toLowerCase() + '.' + [...e.classList].join('.')) +
   ' "' + (e.textContent || '').trim().slice(0, 30) + '"';
@@ -179,17 +192,9 @@ CUT_ROWS = _VISIBLE + """
   };
   for (const root of selectors.flatMap((s) => [...document.querySelectorAll(s)])) {
     if (!visible(root)) continue;
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const e = n.parentElement;
-      if (!n.textContent.trim() || !e || e.closest('svg, .popover') || !visible(e)) continue;
-      const r = document.createRange();
-      r.selectNodeContents(n);
-      const boxes = clips(e, root);
-      for (const q of r.getClientRects()) {
-        const by = q.height > 0 && cut(q, boxes);
-        if (by) out.add(`${label(e)} cut by ${why(by)} (${Math.round(q.top)}–${Math.round(q.bottom)} seen to ${Math.round(by.bottom)})`);
-      }
+    for (const [e, q] of textLines(root)) {
+      const by = q.height > 0 && cut(q, clips(e, root));
+      if (by) out.add(`${label(e)} cut by ${why(by)} (${Math.round(q.top)}–${Math.round(q.bottom)} seen to ${Math.round(by.bottom)})`);
     }
     for (const t of root.querySelectorAll('tr, li')) {
       const by = visible(t) && cut(t.getBoundingClientRect(), clips(t.parentElement, root));
@@ -216,13 +221,57 @@ LESSON_SCROLLS = _VISIBLE + """
 """
 
 
+# Canvases that are pictures, not charts: the network's node pictures, the formula's small attention maps.
+CHART_PICTURES = ".net-node, .gf-maps, .gw-ring"
+
 # Charts too small to read from a classroom: a chart canvas in a panel under `w` × `h` CSS px (the
 # network's node pictures and the formula's small attention maps excepted: pictures, not charts).
 SMALL_CHARTS = _VISIBLE + """
 ([w, h]) => [...document.querySelectorAll('.workspace .panel canvas')]
-  .filter((c) => visible(c) && !c.closest('.net-node, .gf-maps, .gw-ring'))
+  .filter((c) => visible(c) && !c.closest('""" + CHART_PICTURES + """'))
   .filter((c) => c.clientWidth < w || c.clientHeight < h)
   .map((c) => `${c.closest('[id]').id} chart ${c.clientWidth}×${c.clientHeight}`)
+"""
+
+# Text lying over a chart: a line of text (a note, a tag, a label) whose box meets a chart canvas in
+# its panel by more than 2 px each way hides the axis, the ticks or the curve under it (the loss
+# chart's "Up on this step…" note over its x-axis and "loss" label at a 1024 presenter). The same
+# pictures as SMALL_CHARTS are left out; so are popovers, which open on purpose over what they explain.
+COVERED_CHARTS = _VISIBLE + """
+() => {
+  const out = new Set();
+  for (const c of document.querySelectorAll('.workspace .panel canvas')) {
+    if (!visible(c) || c.closest('""" + CHART_PICTURES + """')) continue;
+    const box = c.getBoundingClientRect();
+    const panel = c.closest('.panel');
+    for (const [e, q] of textLines(panel)) {
+      const w = Math.min(q.right, box.right) - Math.max(q.left, box.left);
+      const h = Math.min(q.bottom, box.bottom) - Math.max(q.top, box.top);
+      if (w > 2 && h > 2) out.add(`${label(e)} over ${panel.id || 'a'} chart (${Math.round(w)}×${Math.round(h)})`);
+    }
+  }
+  return [...out];
+}
+"""
+
+# The formula panel at rest (no stage on display) shows every value it lists (w, b or a, L (whole
+# set), η: what a lesson step talks about) in one line each: its box holds no more than it shows, and
+# no name stands on several lines ("L (whole set)" on three took the room of η at a 1024 presenter).
+VALUES_AT_REST = _VISIBLE + """
+() => {
+  const f = document.getElementById('formula-panel');
+  const wrap = f && f.querySelector('.values-wrap');
+  if (!wrap || !visible(f) || f.dataset.stage) return [];
+  const out = [];
+  if (wrap.scrollHeight > wrap.clientHeight + 1) out.push(`values show ${wrap.clientHeight} of ${wrap.scrollHeight} px`);
+  for (const th of wrap.querySelectorAll('th')) {
+    const r = document.createRange();
+    r.selectNodeContents(th);
+    const lines = new Set([...r.getClientRects()].map((q) => Math.round(q.top))).size;
+    if (lines > 1) out.push(`"${th.textContent}" on ${lines} lines`);
+  }
+  return out;
+}
 """
 
 # The Next-character bars a person sees whole (wholerows.js hides a bar its box would cut).
@@ -239,6 +288,7 @@ def audit(page, *, phone: bool = False, min_font: float | None = None, text_area
         "sideways": page.evaluate(SIDEWAYS),
         "split numbers": page.evaluate(SPLIT_NUMBERS),
         "cut rows": page.evaluate(CUT_ROWS, PANELS),
+        "covered charts": page.evaluate(COVERED_CHARTS),
     }
     if phone:
         found["small targets"] = page.evaluate(SMALL_TARGETS)

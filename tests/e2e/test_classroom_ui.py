@@ -1,7 +1,9 @@
 """A real class's screens: a phone (390×844, touch), a 1024×768 projector and a 1920×1080 projector in
 presenter mode each walk a lesson with a clicker's PageDown, and at every step nothing overlaps,
 no text is cut, the page never scrolls sideways, the step's controls can be reached and (phone)
-are 44 px tall, (1920) every text is 22 px or more. Then a teacher and a phone watcher in one room:
+are 44 px tall, (1920) every text is 22 px or more; on the last step, trained until a step raises the
+whole set's loss, its "Up on this step" note leaves the loss chart whole (no text over it, and on a
+projector the chart still 220 × 140 px or more). Then a teacher and a phone watcher in one room:
 the teacher moves the lesson with PageDown, the phone follows, its ribbon keeping the lit stage in
 view. Screenshots: tests/e2e/screenshots/class-*.png."""
 from __future__ import annotations
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from e2e_helpers import SESSION_READY
-from layout_audit import audit, unreachable
+from layout_audit import SMALL_CHARTS, audit, unreachable
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -55,6 +57,17 @@ def _step_controls(pg) -> list[str]:
     return [f"#controls #{c}" for c in ids] + ["#lesson-prev", nav]
 
 
+def _train_until_the_loss_rises(pg, most: int = 10) -> int:
+    """Whole steps (S) until one raises the whole set's loss and the loss chart says why; how many.
+    (The lesson's seeded run, η = 0.5 and one sample a step, rises on its first step.)"""
+    for n in range(1, most + 1):
+        pg.keyboard.press("s")
+        pg.wait_for_function("n => document.getElementById('losschart').dataset.points === String(n)", arg=n, timeout=10_000)
+        if pg.is_visible("#losschart .loss-note"):
+            return n
+    raise AssertionError(f"no step in {most} raised the whole set's loss")
+
+
 def _check(pg, name: str, *, phone: bool, big: bool) -> None:
     found = audit(pg, phone=phone, min_font=22 if big else None)
     assert not found, f"{name}: {found}"
@@ -86,6 +99,12 @@ def test_lesson_walk_fits_the_screen(browser, server_url, shot, screen):
             if k == 5:  # a step with the loss chart: one stage forward, so the ribbon has a lit box
                 pg.keyboard.press("ArrowRight")
                 pg.wait_for_function("document.getElementById('pipeline').dataset.activeStage === 'input'")
+            if k == LESSON_STEPS - 1:  # "Let it learn": a step that raised the loss brings its note
+                _train_until_the_loss_rises(pg)
+                pg.wait_for_timeout(150)  # the chart's canvas is sized again around the note
+                if not phone:
+                    assert not pg.evaluate(SMALL_CHARTS, [220, 140]), pg.evaluate(SMALL_CHARTS, [220, 140])
+                shot(pg, f"class-{screen}-loss-note")
             _check(pg, f"{screen} step {k}", phone=phone, big=screen == "1920-presenter")
             if k in (0, 5):
                 shot(pg, f"class-{screen}-step{k}")

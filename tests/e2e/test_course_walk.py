@@ -4,7 +4,8 @@ of every lesson in course order; a student's phone (390×844, touch, its own bro
 room link and follows. After each step both pages show the same lesson, step and model, each fits its
 screen (layout_audit), and the room code never changes, though the room moves from the neuron to the
 line, the network and the transformer. On the projector every chart a step shows stays readable
-(at least 220 × 140 px), and Next character, where a step shows it, shows three whole bars or more
+(at least 220 × 140 px), the formula panel at rest shows all its values, each on one line (the line
+lessons talk about a, L and η), and Next character, where a step shows it, shows three whole bars or more
 on both screens.
 Screenshots: tests/e2e/screenshots/course-*.png (every Transformer step on the projector)."""
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from e2e_helpers import SESSION_READY
-from layout_audit import SMALL_CHARTS, WHOLE_BARS, audit
+from layout_audit import SMALL_CHARTS, VALUES_AT_REST, WHOLE_BARS, audit
 
 pytestmark = pytest.mark.e2e
 LESSONS = Path(__file__).resolve().parents[2] / "frontend" / "lessons"
@@ -107,6 +108,7 @@ def test_a_teacher_clicks_through_the_course_and_a_phone_follows(browser, server
                 pg.evaluate("window.scrollTo(0, 0)")
             # What the step talks about, readable on the projector.
             assert not teacher.evaluate(SMALL_CHARTS, [220, 140]), (lid, k, teacher.evaluate(SMALL_CHARTS, [220, 140]))
+            assert not teacher.evaluate(VALUES_AT_REST), (lid, k, teacher.evaluate(VALUES_AT_REST))
             for who, pg in (("teacher", teacher), ("phone", phone)):
                 if pg.is_visible("#gpt-probs"):
                     assert pg.evaluate(WHOLE_BARS) >= 3, (who, lid, k, pg.evaluate(WHOLE_BARS))
