@@ -101,7 +101,7 @@ export function Formula(root) {
         const th = document.createElement("th");
         th.textContent = keyLabel(key, model);
         // L in a stage is the sample's (batch's) just seen; at rest it is the whole set's (the chart's).
-        if (key === "loss") th.textContent = s ? (Array.isArray(s.values?.x) && s.values.x.length > 1 ? "L (this batch)" : "L (this sample)") : "L (whole set)";
+        if (key === "loss") th.textContent = s ? lossLabel(batchSize(state, s)) : "L (whole set)";
         const td = document.createElement("td");
         td.textContent = fmtValue(value);
         tr.append(th, td);
@@ -112,4 +112,17 @@ export function Formula(root) {
   }
 
   return { update };
+}
+
+/** How many samples the step shown learned from: its own inputs, else its input stage's (a line's
+ * loss stage carries no x), else unknown (null). */
+export function batchSize(state, s) {
+  const input = Object.values(state.traces?.[s.step] ?? {}).find((t) => t?.stage === "input");
+  const x = Array.isArray(s.values?.x) ? s.values.x : input?.values?.x;
+  return Array.isArray(x) ? x.length : null;
+}
+
+function lossLabel(n) {
+  if (n === null) return "L (this step)";
+  return n > 1 ? "L (this batch)" : "L (this sample)";
 }
