@@ -219,6 +219,7 @@ class Pool:
         log.error("room process %s (pid %s) ended with code %s; starting another", link.slot, link.process.pid,
                   link.process.exitcode)
         self.counts[link.slot] = 0  # what it owed is owed no more
+        threading.Thread(target=link.process.join, daemon=True).start()  # reaped, not left a zombie
         self.links[link.slot] = Link(self, link.slot)
         for done in list(link.waiting.values()):
             done(("internal", "the room process ended during the build", "internal"), None)
