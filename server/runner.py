@@ -240,8 +240,11 @@ class Runner:
     def _serve(self) -> None:
         while not self.stopping:
             frames: list[tuple[str, bool]] = []
-            for command, client, role, queued in self._next_commands():
+            batch = self._next_commands()
+            for i, (command, client, role, queued) in enumerate(batch):
                 if command is _STOP or self.stopping:
+                    # what this batch still held will never be handled: it must not hold other rooms back
+                    PEOPLE.done(sum(1 for c in batch[i:] if c[3] and c[0] is not _STOP))
                     return
                 before = self.job
                 if self.job and not isinstance(command, AT_ONCE):

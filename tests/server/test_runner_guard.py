@@ -170,3 +170,19 @@ def test_the_queue_is_bounded(room):
     assert "waiting" in err["message"]
     r.send({"type": "pause"})
     r.wait_for(lambda to, m: m["type"] == "state" and r.runner.job is None)
+
+
+def test_a_stopped_room_leaves_no_persons_command_counted(room):
+    """Commands taken from the queue together with the stop are never handled: they must not stay
+    counted, or every playing room (in every room process) would wait at each chunk from then on."""
+    from flowscope.server.protocol import Pause, Step
+    from flowscope.server.runner import PEOPLE, _STOP
+
+    runner = room().runner
+    before = PEOPLE.waiting
+    runner.submit(Step(type="step", unit="step", count=10_000), None)
+    time.sleep(0.1)  # the long command runs: between its chunks the queue is taken whole
+    runner.commands.put((_STOP, None, None))  # as stop() does, with a person's command right behind it
+    runner.submit(Pause(type="pause"), None)
+    assert runner.join(5)
+    assert PEOPLE.waiting == before
