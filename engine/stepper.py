@@ -142,17 +142,22 @@ class Stepper:
         `batch=1` makes each new step use one sample: stepping "by sample", whatever batch_size is.
         `evaluate`: the last step measures the whole-set losses (a long command run in chunks asks
         only in its last chunk)."""
-        self.go_live()
-        done = 0
-        head = self.history[-1] if self.history else None
-        if head is not None and head.metrics is None:
-            self._finish(head)
-            done += 1
+        done = self._finish_shown()
         while done < steps:
             self._check()  # before _begin: a refused step must leave no trace in history
             done += 1
             self._finish(self._begin(batch), evaluate=evaluate and done == steps)
         return done
+
+    def _finish_shown(self, evaluate: bool = True) -> int:
+        """Back to live; a step in hand (stepped through by stage, not yet applied) is finished first.
+        Returns the steps that finished: 1 or 0 (every trainer's `run` counts it as one of its steps)."""
+        self.go_live()
+        head = self.history[-1] if self.history else None
+        if head is None or head.metrics is not None:
+            return 0
+        self._finish(head, evaluate=evaluate)
+        return 1
 
     def run_epochs(self, epochs: int) -> int:
         return self.run(epochs * self.steps_per_epoch)

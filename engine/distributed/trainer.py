@@ -206,12 +206,7 @@ class DistributedTrainer(Stepper):
     def run(self, steps: int, batch: int | None = None, evaluate: bool = False) -> int:
         """Whole steps, all asked of the workers at once; 0 while they (re)start (the caller comes back).
         `batch` and `evaluate` are ignored, as GPTTrainer.run does (held-out losses cost ~ten steps)."""
-        self.go_live()
-        done = 0
-        head = self.history[-1] if self.history else None
-        if head is not None and head.metrics is None:
-            self._finish(head, evaluate=False)
-            done += 1
+        done = self._finish_shown(evaluate=False)
         if done < steps:
             self._check()
             if not self.controller.wait_ready(0.2):

@@ -199,12 +199,7 @@ class GPTTrainer(Stepper):
         """Whole steps on the fast path (a half-shown step is finished first and counts as one).
         `batch` is ignored: a GPT step is always a batch of windows; held-out losses come every
         EVAL_EVERY steps whatever `evaluate` says (they cost about ten steps)."""
-        self.go_live()
-        done = 0
-        head = self.history[-1] if self.history else None
-        if head is not None and head.metrics is None:
-            self._finish(head, evaluate=False)
-            done += 1
+        done = self._finish_shown(evaluate=False)
         while done < steps:
             self._check()
             done += 1
