@@ -1,7 +1,7 @@
 """A room process: runs rooms' runners (runner.py, one thread per room, as in the web process) for
 the web process, which only routes frames (pool.py). Rooms in several processes train on several
 cores at once; within one process they share its interpreter as before, and a person's command
-still goes before the rooms that play (runner.People).
+still goes before the rooms that play (people.People).
 
 Messages from the web process, as tuples (op, *args), over one duplex pipe (rid: the web process's
 number for one room's runner; key: for a trainer built here, or an answer owed):
@@ -30,14 +30,15 @@ from pydantic import ValidationError
 from flowscope.engine.trainers import make_trainer
 
 from .roomstore import RoomStore
-from .runner import PEOPLE, Export, Keep, Runner, Swap, explain
+from .people import PEOPLE
+from .runner import Export, Keep, Runner, Swap, explain
 
 log = logging.getLogger("flowscope.worker")
 
 
 def main(conn, settings, counts, slot: int) -> None:
     """The process's entry point (multiprocessing, spawn). `counts[slot]`: this process's count of
-    people's commands waiting, seen by every room process (runner.People)."""
+    people's commands waiting, seen by every room process (people.People)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s worker %(process)d: %(message)s")
     PEOPLE.share(counts, slot)
     # Ctrl+C in a terminal reaches the whole process group: the web process ends the rooms in order

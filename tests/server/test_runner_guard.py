@@ -176,7 +176,8 @@ def test_a_stopped_room_leaves_no_persons_command_counted(room):
     """Commands taken from the queue together with the stop are never handled: they must not stay
     counted, or every playing room (in every room process) would wait at each chunk from then on."""
     from flowscope.server.protocol import Pause, Step
-    from flowscope.server.runner import PEOPLE, _STOP
+    from flowscope.server.people import PEOPLE
+    from flowscope.server.runner import _STOP
 
     runner = room().runner
     before = PEOPLE.waiting
