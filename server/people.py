@@ -1,0 +1,71 @@
+"""Fairness between rooms: a person's command goes before the work rooms do on their own (play, a
+long command), in this process and, through a shared count, in every room process (pool.py)."""
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+
+
+class People:
+    """Commands a person waits for go before the work rooms do on their own (play, a long command).
+
+    Rooms share cores (and, in one process, one GIL): ten rooms playing flat out made another room's
+    single step 30× slower. So while any room has a person's command queued or in hand, playing rooms
+    pause between chunks — at most MAX_WAIT each time, so that a slow command (a big model's step)
+    can't stop the others for long. In room processes (pool.py) the count is shared: a person's
+    command in one process pauses the rooms playing in every other (`share`).
+    """
+
+    MAX_WAIT = 0.1
+    POLL = 0.002  # how often a paused room looks at the shared count
+    BUSY_SHARE = 0.6  # with several rooms working, together they take at most this share of the time
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.waiting = 0
+        self.rooms: weakref.WeakSet = weakref.WeakSet()
+        self.counts, self.slot = None, 0  # shared: one count per room process (multiprocessing.Array)
+
+    def share(self, counts, slot: int) -> None:
+        """Count in `counts[slot]`, and wait while any process's count is above 0."""
+        self.counts, self.slot = counts, slot
+        counts[slot] = 0  # a process that took this slot over starts from nothing owed
+
+    def work_share(self) -> float:
+        """The share of each frame one working room may use: the rooms split BUSY_SHARE between them,
+        leaving the interpreter free often enough that the event loop and a person's command get in
+        at once (one working room alone keeps the 85 % it always had)."""
+        working = sum(1 for r in list(self.rooms) if r.playing or r.job)
+        return 0.85 if working <= 1 else self.BUSY_SHARE / working
+
+    def add(self) -> None:
+        with self.cond:
+            self.waiting += 1
+            if self.counts is not None:
+                self.counts[self.slot] = self.waiting
+
+    def done(self, n: int = 1) -> None:
+        with self.cond:
+            self.waiting -= n
+            if self.waiting <= 0:
+                self.waiting = 0
+                self.cond.notify_all()
+            if self.counts is not None:
+                self.counts[self.slot] = self.waiting
+
+    def someone(self) -> bool:
+        """Whether a person's command waits anywhere (cheap enough to ask between two steps)."""
+        return self.waiting > 0 if self.counts is None else any(self.counts[:])
+
+    def wait(self) -> None:
+        if self.counts is None:
+            with self.cond:
+                self.cond.wait_for(lambda: self.waiting == 0, self.MAX_WAIT)
+            return
+        deadline = time.monotonic() + self.MAX_WAIT
+        while any(self.counts[:]) and time.monotonic() < deadline:
+            time.sleep(self.POLL)
+
+
+PEOPLE = People()  # one per process: the rooms it runs share the interpreter
