@@ -12,6 +12,12 @@ def torch_version() -> str | None:
         return None
 
 
+def load_torch() -> None:
+    """Import torch now (about 2 s here), where waiting for it costs nobody anything: a server warms
+    it in the background, a room process before it says it serves."""
+    import torch  # noqa: F401
+
+
 @functools.lru_cache(maxsize=None)
 def best_device() -> str:
     """'cuda' when a GPU is usable, else 'cpu'."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import sys
+import threading
 from importlib import resources
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -14,7 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 import flowscope
-from flowscope.engine.device import best_device, torch_version
+from flowscope.engine.device import best_device, load_torch, torch_version
 
 from .dispatch import LESSONS, Rooms, read_loop
 from .hosts import BodyLimit, HostCheck, quiet_uvicorn
@@ -47,9 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        if settings.room_processes:  # the rooms' processes start now (each takes a few seconds to import torch)
+        # the page and /api/health answer at once: the room processes warm up (each imports torch, seconds)
+        # in the background, and the first room waits for a warm one only if it must (Pool.pick)
+        if settings.room_processes:
             registry.pool = Pool(settings, asyncio.get_running_loop())
-            await registry.pool.started()
+        else:  # rooms train in this process's threads: torch comes in once the server answers (see warm_later)
+            warm_later(asyncio.get_running_loop())
         yield
         app.state.stopped = registry.close()  # False: a trainer is still inside torch (cli.main exits at once)
         store.close()
@@ -65,8 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/api/health")
     def health(s: SettingsDep):
-        return {"status": "ok", "version": flowscope.__version__, "torch": torch_version(), "device": best_device(),
-                "sessions": len(registry.sessions)}
+        pool = registry.pool
+        return {"status": "ok", "version": flowscope.__version__, "torch": torch_version(),
+                "device": best_device() if "torch" in sys.modules else None, "sessions": len(registry.sessions),
+                "room_processes": settings.room_processes, "warm": pool.warm if pool else None}
 
     @app.get("/api/schema")
     def schema():
@@ -149,6 +156,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry.leave(client)
 
     return app
+
+
+def warm_later(loop: asyncio.AbstractEventLoop, delay: float = 1.0) -> None:
+    """Import torch in a thread shortly after start-up, ahead of the first checkpoint that needs it: in
+    a room's own thread the import (2 s here) held that room still. Not at once: the import holds the
+    interpreter lock for long stretches, and the first page and health answers would wait behind it."""
+    loop.call_later(delay, lambda: threading.Thread(target=load_torch, name="warm-torch", daemon=True).start())
 
 
 def get_settings(request: Request) -> Settings:

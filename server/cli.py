@@ -4,8 +4,10 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 import threading
+import time
 import webbrowser
 
 import uvicorn
@@ -37,6 +39,10 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                    help="a Host name to answer besides loopback and this machine's LAN names (repeatable), "
                    "e.g. the name a reverse proxy forwards")
+    p.add_argument("--forwarded-allow-ips", default=None, metavar="ADDRS",
+                   help="addresses of reverse proxies whose X-Forwarded-For is trusted (comma-separated, e.g. "
+                   "127.0.0.1 for nginx on this machine); default none: the socket's own address counts "
+                   "for the per-address limits")
     p.add_argument("--allow-any-host", action="store_true", help="answer any Host header: turns off the "
                    "DNS-rebinding guard (only behind a proxy that checks Host itself)")
     return p.parse_args(argv)
@@ -53,7 +59,8 @@ def main(argv=None) -> None:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("max_width", args.max_width),
                                    ("data_dir", args.data_dir), ("max_workers", args.max_workers),
                                    ("max_model_mb", args.max_model_mb), ("max_step_gflop", args.max_step_gflop),
-                                   ("room_processes", args.room_processes))
+                                   ("room_processes", args.room_processes),
+                                   ("forwarded_allow_ips", args.forwarded_allow_ips))
                  if v is not None}
     if args.no_browser:
         overrides["open_browser"] = False
@@ -85,18 +92,20 @@ def serve(settings: Settings) -> None:
     """Build the app, run uvicorn until Ctrl+C or SIGTERM, and end without an abort."""
     from .app import create_app  # after parsing, so --help is instant
 
+    try:
+        sock = bind(settings.host, settings.port)
+    except OSError as exc:  # say so at once, not after the app has started (it exited 3 after 23 s)
+        print(f"Flowscope cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}. "
+              f"Is another Flowscope running there? Choose another port with --port.", file=sys.stderr, flush=True)
+        sys.exit(2)
     app = create_app(settings)
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    url = f"http://{shown}:{settings.port}"
-    print(f"Flowscope is running at {url}  (Ctrl+C to stop)", flush=True)
-    if settings.classroom:
-        print(f"Classroom mode: students open {settings.public_url} and type the room code your page shows,\n"
-              f"or scan its QR code. Only machines on this network can reach it.", flush=True)
-    if settings.open_browser:
-        threading.Timer(1.0, webbrowser.open, [url]).start()
+    url = f"http://{shown}:{sock.getsockname()[1]}"
+    server = uvicorn.Server(uvicorn.Config(app, **uvicorn_options(settings)))
+    # "running at" only once the port accepts connections (uvicorn's `started`), never before
+    threading.Thread(target=announce, args=(server, settings, url), name="announce", daemon=True).start()
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, ws_max_size=settings.ws_max_size,
-                    ws_per_message_deflate=False, log_level="warning", timeout_graceful_shutdown=1)
+        server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass
     # The lifespan has stopped the runners (app.state.stopped: all of them within shutdown_seconds) and
@@ -108,6 +117,41 @@ def serve(settings: Settings) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so that a port in use is reported before anything starts."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def uvicorn_options(settings: Settings) -> dict:
+    """How uvicorn runs Flowscope (the CLI's server and the tests' are the same). Proxy headers are
+    trusted only from the addresses `forwarded_allow_ips` names: uvicorn's default trusts 127.0.0.1,
+    so any local client could claim another address and slip past the per-address limits."""
+    proxies = settings.forwarded_allow_ips
+    return dict(ws_max_size=settings.ws_max_size, ws_per_message_deflate=False, log_level="warning",
+                timeout_graceful_shutdown=1, proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
+                timeout_keep_alive=5)
+
+
+def announce(server: uvicorn.Server, settings: Settings, url: str) -> None:
+    while not server.started:
+        if server.should_exit:
+            return
+        time.sleep(0.01)
+    print(f"Flowscope is running at {url}  (Ctrl+C to stop)", flush=True)
+    if settings.classroom:
+        print(f"Classroom mode: students open {settings.public_url} and type the room code your page shows,\n"
+              f"or scan its QR code. Only machines on this network can reach it.", flush=True)
+    if settings.open_browser:
+        webbrowser.open(url)
 
 
 if __name__ == "__main__":

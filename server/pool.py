@@ -170,9 +170,23 @@ class Pool:
         self.links = [Link(self, slot) for slot in range(settings.room_processes)]
 
     async def started(self, timeout: float = 120) -> None:
-        """Wait until every room process serves (each imports torch and the models: seconds), so the
-        server answers its first `create` at once."""
+        """Wait until every room process serves (each imports torch and the models: seconds). The
+        server does not wait for this: it answers at once, and a build waits for one process only."""
         await asyncio.wait_for(asyncio.gather(*(link.ready for link in self.links)), timeout)
+
+    @property
+    def warm(self) -> int:
+        """Room processes that serve already (the rest are still importing torch)."""
+        return sum(link.ready.done() for link in self.links)
+
+    async def pick(self, timeout: float = 120) -> Link:
+        """The least busy room process that serves; while none does yet, the first that comes up."""
+        ready = [link for link in self.links if link.ready.done()]
+        if not ready:
+            await asyncio.wait_for(asyncio.wait([link.ready for link in self.links],
+                                                return_when=asyncio.FIRST_COMPLETED), timeout)
+            ready = [link for link in self.links if link.ready.done()]
+        return min(ready, key=lambda l: l.load)
 
     def key(self) -> int:
         return next(self.keys)
@@ -187,7 +201,7 @@ class Pool:
     async def build(self, model: str, config: dict, custom=None, restore=None, near=None) -> Built:
         """A trainer built (and a run restored into it) in a room process: the least busy one, or
         `near`'s (a session whose room switches model). Refused: the build's error, as a ValueError."""
-        link = near.runner.link if near is not None else min(self.links, key=lambda l: l.load)
+        link = near.runner.link if near is not None else await self.pick()
         key, answer = self.key(), self.loop.create_future()
 
         def done(error, whole_config) -> None:

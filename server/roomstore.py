@@ -46,11 +46,6 @@ class RoomCheckpoint:
 
 class RoomStore:
     def __init__(self, data_dir: Path, room_days: float):
-        # checkpoints are torch.save bytes (engine/checkpoint.py): import torch now, at start-up, not in
-        # a room's thread at its first checkpoint — there the import (2 s alone, far longer while a
-        # hundred clients share the interpreter) held the room still, and its play waited behind it
-        import torch  # noqa: F401
-
         data_dir.mkdir(parents=True, exist_ok=True)
         self.max_age = room_days * 86_400
         self.lock = threading.Lock()  # one connection; runner threads write one at a time

@@ -34,7 +34,10 @@ class Settings(BaseSettings):
     allow_any_host: bool = False
     port: int = Field(8000, ge=0, le=65535)
     open_browser: bool = True
-    allowed_origins: list[str] = []  # besides same-origin pages, which are always allowed
+    allowed_origins: list[str] = []
+    # reverse proxies whose X-Forwarded-For names the real client (uvicorn's forwarded_allow_ips, e.g.
+    # "127.0.0.1" for nginx on this machine); None trusts nobody's: the socket's address is the client's
+    forwarded_allow_ips: str | None = None  # besides same-origin pages, which are always allowed
     # ----- fair limits: one client address can't take what others need ----------------------------
     max_sessions: int = Field(200, ge=1)  # rooms on the whole server
     # rooms one client address may hold (created, forked or loaded; empty ones count until they expire).

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import ValidationError
 
+from flowscope.engine.device import load_torch
 from flowscope.engine.trainers import make_trainer
 
 from .roomstore import RoomStore
@@ -43,6 +44,7 @@ def main(conn, settings, counts, slot: int) -> None:
     PEOPLE.share(counts, slot)
     # Ctrl+C in a terminal reaches the whole process group: the web process ends the rooms in order
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    load_torch()  # before `ready`: a build here then never waits for the import
     worker = Worker(conn, settings)
     worker.serve()  # returns once every room has stopped (and written its checkpoint)
     if worker.checkpoints is not None:

@@ -9,25 +9,15 @@ import subprocess
 import sys
 import time
 
-import httpx
 import pytest
 
-from test_shutdown import TINY, _free_port, _wait_for
+import cliproc
+from test_shutdown import TINY, _wait_for
 from ws_helpers import ws_connect
 
 
-def serve(port: int, data_dir) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "flowscope.server.cli", "--port", str(port), "--no-browser",
-                             "--data-dir", str(data_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode(errors="replace")
-        time.sleep(0.1)
+def serve(port: int, data_dir) -> cliproc.Cli:
+    return cliproc.start(data_dir, port=port)
 
 
 def first_of(ws, kinds: set[str], timeout: float = 60) -> dict:
@@ -40,9 +30,8 @@ def first_of(ws, kinds: set[str], timeout: float = 60) -> dict:
     return got
 
 
-def stop(proc: subprocess.Popen, sig) -> None:
-    proc.send_signal(sig)
-    proc.wait(timeout=15)
+def stop(cli: cliproc.Cli, sig) -> None:
+    cli.stop(sig)
 
 
 @pytest.mark.parametrize("model,config,sig", [
@@ -50,7 +39,7 @@ def stop(proc: subprocess.Popen, sig) -> None:
     ("transformer", TINY, signal.SIGTERM),
 ], ids=["network-killed", "transformer-terminated"])
 def test_a_room_comes_back_after_a_restart(tmp_path, model, config, sig):
-    port = _free_port()
+    port = cliproc.free_port()
     proc = serve(port, tmp_path)
     url = f"ws://127.0.0.1:{port}/ws"
     try:
@@ -81,12 +70,11 @@ def test_a_room_comes_back_after_a_restart(tmp_path, model, config, sig):
             viewer.send(json.dumps({"type": "join", "session": session["id"]}))
             assert _wait_for(viewer, "session")["role"] == "viewer"
     finally:
-        if proc.poll() is None:
-            stop(proc, signal.SIGTERM)
+        proc.kill()
 
 
 def test_a_wrong_token_does_not_own_a_restored_room(tmp_path):
-    port = _free_port()
+    port = cliproc.free_port()
     proc = serve(port, tmp_path)
     try:
         with ws_connect(f"ws://127.0.0.1:{port}/ws") as ws:
@@ -99,15 +87,4 @@ def test_a_wrong_token_does_not_own_a_restored_room(tmp_path):
             ws.send(json.dumps({"type": "join", "session": session["id"], "token": "not-the-token"}))
             assert _wait_for(ws, "error")["code"] == "not_owner"
     finally:
-        if proc.poll() is None:
-            stop(proc, signal.SIGTERM)
-
-
-def test_the_checkpoint_store_loads_torch_at_start_up(tmp_path):
-    """A room's first checkpoint is torch.save bytes: importing torch then, inside the room's thread,
-    held a room with a hundred viewers still for seconds (its play waited behind the import). The
-    store imports it when the server starts."""
-    code = ("import sys; from pathlib import Path; from flowscope.server.roomstore import RoomStore; "
-            "assert 'torch' not in sys.modules; RoomStore(Path(sys.argv[1]), 1.0); "
-            "assert 'torch' in sys.modules")
-    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=120)
+        proc.kill()

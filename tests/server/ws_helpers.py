@@ -18,6 +18,7 @@ import uvicorn
 from websockets.sync.client import ClientConnection, connect
 
 from flowscope.server.app import create_app
+from flowscope.server.cli import uvicorn_options
 from flowscope.server.settings import Settings
 
 RECV_TIMEOUT = 5.0  # seconds any single message may take to arrive
@@ -79,9 +80,8 @@ def start_server(sndbuf: int | None = None, **overrides) -> LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, ws_per_message_deflate=False,
-                            ws_max_size=settings.ws_max_size, log_level="warning",
-                            timeout_graceful_shutdown=2, lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
+                            **{**uvicorn_options(settings), "timeout_graceful_shutdown": 2})
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True)
     thread.start()
@@ -92,6 +92,9 @@ def start_server(sndbuf: int | None = None, **overrides) -> LiveServer:
         server.should_exit = True
         thread.join(timeout=5)
         raise RuntimeError("uvicorn did not start")
+    pool = app.state.registry.pool  # the server answers before its room processes are warm: tests wait for them
+    while pool is not None and pool.warm < settings.room_processes and time.monotonic() < deadline:
+        time.sleep(0.02)
     return LiveServer(app, settings, server, thread, port, sock)
 
 
