@@ -37,6 +37,8 @@ class StepTrace:
 
 
 class Stepper:
+    lit = False  # see _clear
+
     def __init__(self, history_steps: int = 50):
         self.history_steps = history_steps
         self.version = 0  # counts every change of the parameters (steps, resets): views redraw on change
@@ -46,6 +48,7 @@ class Stepper:
         self.steps_done = 0
         self.history: deque[StepTrace] = deque(maxlen=self.history_steps)
         self.cursor: tuple[int, int] | None = None  # (trace index in history, event index)
+        self.lit = False  # the cursor's stage was handed out by a stage walk (next_stage, back), not a whole step
         self.diverged: str | None = None
         self.alarm: dict | None = None  # a warning's numbers, fixed when it began (held)
         self.outbox: list[StepMetrics] = []
@@ -110,6 +113,7 @@ class Stepper:
         if not self.live:
             i, j = self.cursor
             self.cursor = (i, j + 1) if j + 1 < self.history[i].handed else (i + 1, 0)
+            self.lit = True
             return self._event(*self.cursor).replayed()
         self._check()
         head = self.history[-1] if self.history else None
@@ -119,7 +123,7 @@ class Stepper:
         if self.plan[k].stage == "update":
             self._apply(head)
         head.handed += 1
-        self.cursor = (len(self.history) - 1, k)
+        self.cursor, self.lit = (len(self.history) - 1, k), True
         return self._event(*self.cursor)
 
     def back(self, count: int = 1) -> StageEvent | None:
@@ -134,7 +138,7 @@ class Stepper:
                 i, j = i - 1, self.history[i - 1].handed - 1
             else:
                 break
-        self.cursor = (i, j)
+        self.cursor, self.lit = (i, j), True
         return self._event(i, j).replayed()
 
     def run(self, steps: int, batch: int | None = None, evaluate: bool = True) -> int:
@@ -163,6 +167,7 @@ class Stepper:
         return self.run(epochs * self.steps_per_epoch)
 
     def go_live(self) -> None:
+        self.lit = False
         if self.history and self.history[-1].handed:
             self.cursor = (len(self.history) - 1, self.history[-1].handed - 1)
 
@@ -189,7 +194,7 @@ class Stepper:
         if trace.after is None:
             self._apply(trace, evaluate)
         trace.handed = len(self.plan)  # all passed; back() builds any of them from the record
-        self.cursor = (len(self.history) - 1, trace.handed - 1)
+        self.cursor, self.lit = (len(self.history) - 1, trace.handed - 1), False
 
     def _event(self, i: int, k: int) -> StageEvent:
         trace = self.history[i]
@@ -200,6 +205,14 @@ class Stepper:
             params = trace.after if stage == "update" else trace.before
             trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption)
         return trace.events[k]
+
+    def shown_stage(self) -> StageEvent | None:
+        """The stage a stage-by-stage walk has lit now (the cursor's, once handed out by `next_stage`
+        or reached by `back`), for someone who joins mid-walk; None after whole steps or play."""
+        if self.cursor is None or not self.lit:
+            return None
+        event = self._event(*self.cursor)
+        return event if self.live else event.replayed()
 
     def cursor_view(self) -> dict | None:
         if self.cursor is None:

@@ -23,9 +23,9 @@ from .hosts import BodyLimit, HostCheck, quiet_uvicorn
 from .lessons import Lesson
 from .protocol import json_schema
 from .scale import router as scale_router
-from .pool import Pool
+from .rooms.pool import Pool
 from .roomstore import RoomStore
-from .sessions import Registry
+from .rooms.room import Registry
 from .settings import Settings
 from .store import RUN_ID_PATTERN, RunStore
 from .wire import Client, writer_task

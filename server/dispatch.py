@@ -17,9 +17,9 @@ from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, Les
                        Reclaim, Save, ScaleQuery, Switch, validate_config)
 from .replies import ErrorMsg, SavedMsg, ScaleMsg
 from .scale import answer as answer_scale
-from .pool import config_of
-from .runner import Export
-from .sessions import Registry, RoomFull, TooMany
+from .rooms.pool import config_of
+from .rooms.runner import Export
+from .rooms.room import Registry, RoomFull, TooMany
 from .settings import Settings
 from .store import RunStore, StoreFull
 from .wire import Client, encode

@@ -130,10 +130,10 @@ def test_classroom_mode_settings_from_the_cli(monkeypatch):
 
     seen = {}
     monkeypatch.setattr(cli, "lan_address", lambda: "192.168.7.20")
-    monkeypatch.setattr(cli.uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
+    monkeypatch.setattr(cli, "serve", lambda settings: seen.update(settings=settings))
     cli.main(["--classroom", "--no-browser", "--port", "8123", "--data-dir", "/tmp/fs-cli-test"])
-    settings = seen["app"].state.settings
-    assert seen["host"] == "0.0.0.0" and settings.public_url == "http://192.168.7.20:8123"
+    settings = seen["settings"]
+    assert settings.host == "0.0.0.0" and settings.public_url == "http://192.168.7.20:8123"
     assert "192.168.7.20" in settings.allowed_hosts and settings.max_sessions_per_client == 10
 
 

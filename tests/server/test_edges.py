@@ -116,13 +116,13 @@ def test_allow_any_host_is_the_explicit_opt_out(server_factory):
 def test_cli_non_loopback_binds_keep_the_guard(monkeypatch):
     seen = {}
     monkeypatch.setattr(cli, "lan_address", lambda: "10.1.2.3")
-    monkeypatch.setattr(cli.uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
+    monkeypatch.setattr(cli, "serve", lambda settings: seen.update(settings=settings))
     cli.main(["--host", "0.0.0.0", "--no-browser", "--data-dir", "/tmp/fs-cli-test", "--allowed-host", "fs.lan"])
-    s = seen["app"].state.settings
+    s = seen["settings"]
     assert not s.allow_any_host and {"10.1.2.3", "fs.lan"} <= set(s.allowed_hosts)
     assert "testserver" not in s.allowed_hosts
     cli.main(["--host", "0.0.0.0", "--no-browser", "--data-dir", "/tmp/fs-cli-test", "--allow-any-host"])
-    assert seen["app"].state.settings.allow_any_host
+    assert seen["settings"].allow_any_host
     dockerfile = open(os.path.join(os.path.dirname(__file__), "../../Dockerfile")).read()
     assert 'CMD ["flowscope", "--host", "0.0.0.0"' in dockerfile  # the container's bind…
     assert "--allow-any-host" not in dockerfile.split("CMD")[-1]  # …keeps the guard

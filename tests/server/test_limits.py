@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from flowscope.engine.export import PackedRun
-from flowscope.server.sessions import ALPHABET, CODE_LENGTH, JoinLimiter, TooMany
+from flowscope.server.rooms.room import ALPHABET, CODE_LENGTH, JoinLimiter, TooMany
 from flowscope.server.settings import Settings
 from flowscope.server.store import RunStore, StoreFull
 from ws_helpers import command, create, recv_type, send

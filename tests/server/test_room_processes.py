@@ -91,7 +91,7 @@ def test_a_room_process_that_dies_brings_its_rooms_back(server_factory):
 def test_a_persons_command_in_one_process_pauses_the_rooms_playing_in_another():
     import multiprocessing
 
-    from flowscope.server.people import People
+    from flowscope.server.rooms.people import People
 
     counts = multiprocessing.get_context("spawn").Array("i", 2, lock=False)
     here, there = People(), People()

@@ -168,7 +168,7 @@ def test_max_sessions(server_factory):
 
 
 def test_an_empty_room_waits_for_its_owner_then_expires(live_server, monkeypatch):
-    import flowscope.server.sessions as sessions
+    import flowscope.server.rooms.room as sessions
 
     monkeypatch.setattr(sessions, "GRACE_SECONDS", 0.5)
     with live_server.connect() as owner:

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from flowscope.server import handlers
+from flowscope.server.rooms import commands as handlers
 from flowscope.server.protocol import CLIENT
-from flowscope.server.runner import Hello, Runner
+from flowscope.server.rooms.runner import Hello, Runner
 from flowscope.server.settings import Settings
 
 TINY_GPT = {"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 16, "batch_size": 4, "eval_iters": 1}
@@ -176,8 +176,8 @@ def test_a_stopped_room_leaves_no_persons_command_counted(room):
     """Commands taken from the queue together with the stop are never handled: they must not stay
     counted, or every playing room (in every room process) would wait at each chunk from then on."""
     from flowscope.server.protocol import Pause, Step
-    from flowscope.server.people import PEOPLE
-    from flowscope.server.runner import _STOP
+    from flowscope.server.rooms.people import PEOPLE
+    from flowscope.server.rooms.runner import _STOP
 
     runner = room().runner
     before = PEOPLE.waiting

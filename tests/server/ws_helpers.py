@@ -239,12 +239,13 @@ def expect(ws: ClientConnection, type_: str, timeout: float = 30) -> dict:
 
 def join(ws: ClientConnection, code: str, **extra) -> tuple[dict, dict, dict]:
     """Join a room (`extra`: a token, a name); returns its (session, dataset, state) replies, checked in
-    that order (a trained room's `metrics` so far, and its lesson, come between dataset and state)."""
+    that order (a trained room's `metrics` so far, its lesson, and the stage its owner has lit come
+    between dataset and state; the state rides a mailbox, so a lit stage may also follow it)."""
     send(ws, {"type": "join", "session": code, **extra})
     session, dataset = recv(ws), recv(ws)
     assert [session["type"], dataset["type"]] == ["session", "dataset"], (session, dataset)
     while (state := recv(ws))["type"] != "state":
-        assert state["type"] in ("metrics", "lesson", "locks"), state
+        assert state["type"] in ("metrics", "lesson", "locks", "stage"), state
     return session, dataset, state
 
 

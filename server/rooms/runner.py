@@ -25,11 +25,11 @@ from flowscope.engine.data.custom import DataError
 from flowscope.engine.flow import Divergence
 from flowscope.engine.trainers import make_trainer
 
-from . import handlers
-from . import messages as m
-from .replies import ErrorMsg
+from . import commands as handlers
+from .. import messages as m
+from ..replies import ErrorMsg
 from .people import PEOPLE
-from .wire import encode
+from ..wire import encode
 
 log = logging.getLogger("flowscope.runner")
 
@@ -343,7 +343,7 @@ class Runner:
     def field_frame(self) -> bytes | None:
         from flowscope.engine.data.plane import SPAN  # the networks' plane is [−span, span]²
 
-        from .wire import encode_tensors
+        from ..wire import encode_tensors
 
         arrays = self.trainer.field()
         if arrays is None:

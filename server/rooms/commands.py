@@ -16,14 +16,15 @@ from flowscope.engine.config import live_keys
 from flowscope.engine.data.custom import from_points, parse_csv
 from flowscope.engine.trainers import make_trainer
 
-from . import messages as m
-from .protocol import (AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery, ExplainQuery, KillWorker,
+from .. import messages as m
+from ..protocol import (AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery, ExplainQuery, KillWorker,
                        LandscapeQuery, MAX_EPOCHS, MeasureQuery, OptimizerStateQuery, Pause, Phase, Play, ProbsQuery,
                        Reset, SampleQuery, SetParam, Step, Undo, validate_config)
-from .replies import (CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, MeasureMsg, OptimizerStateMsg, PhaseMsg,
+from ..replies import (CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, MeasureMsg, OptimizerStateMsg, PhaseMsg,
                       ProbsMsg, SampleMsg)
-from .wire import encode, encode_tensors
+from ..wire import encode, encode_tensors
 
+GREETED = "greeted"  # a frame pair (None, GREETED) ends a greeting: not sent, it tells the room it is out
 STEPPING = (Step,)  # what a pause drops from the queue
 # taken between the chunks of a long command, in arrival order; anything else waits for it to end
 READ_ONLY = (DatasetQuery, LandscapeQuery, ExplainQuery, MeasureQuery, AttentionQuery, ProbsQuery, SampleQuery,
@@ -55,9 +56,13 @@ def table(runner) -> dict[type, callable]:
                (encode(m.state_msg(trainer, runner.playing, runner.undo_steps())), True)]
         if getattr(trainer, "recent", None):  # the loss so far, for a late joiner's (or a restored room's) chart
             out.insert(2, (encode(m.metrics_msg(list(trainer.recent))), False))
+        shown = trainer.shown_stage()  # the stage the owner has lit mid-walk: a late joiner sees it lit too
+        if shown is not None:
+            out.append((encode(m.stage_msg(shown)), False))
         field = runner.field_frame()
         runner.field_version = trainer.version  # the field of this version is out; the next goes on change
-        runner.publish(out + ([(field, "field")] if field else []), client)
+        # the last pair marks the greeting delivered (Room._deliver): the owner's roster follows it
+        runner.publish(out + ([(field, "field")] if field else []) + [(None, GREETED)], client)
         return False
 
     def relay(c: Relay, client, role, frames) -> bool:

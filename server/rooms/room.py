@@ -6,9 +6,10 @@ import logging
 import secrets
 import time
 
-from .replies import ErrorMsg, LessonClosedMsg, LessonMsg, LocksMsg, Member, RosterMsg
+from ..replies import ErrorMsg, LessonClosedMsg, LessonMsg, LocksMsg, Member, RosterMsg
+from .commands import GREETED
 from .runner import Hello, Keep, Relay, Runner
-from .wire import Client, encode
+from ..wire import Client, encode
 
 # no 0/O, 1/I/L: a code read off a projector must not be ambiguous
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -30,6 +31,7 @@ class Session:
         self.emptied = 0.0  # when the last member left (time.monotonic), for closing the oldest empty room
         self.clients: dict[Client, str] = {}  # client → role
         self.token_holder: Client | None = None
+        self.greeting: set[Client] = set()  # members whose greeting is on its way (their roster waits for it)
         self.had_viewers = False
         self.lesson: LessonMsg | None = None  # where the room is in a lesson, for late joiners
         self.locks: LocksMsg | None = None  # what the owner locks or hides for watchers, for late joiners
@@ -59,8 +61,18 @@ class Session:
     def _deliver(self, frames, to) -> None:
         targets = [to] if to is not None else list(self.clients)
         for text, latest in frames:
+            if latest == GREETED:
+                self._greeted(to)
+                continue
             for client in targets:
                 client.push(text, latest)
+
+    def _greeted(self, client: Client) -> None:
+        """A member's greeting (session … state) is out: an owner's roster may follow it now (sent
+        before, the page's `session` cleared it: "Nobody else yet" while a class watched)."""
+        self.greeting.discard(client)
+        if self.clients.get(client) == "owner" and self.had_viewers:
+            client.push(self.roster_frame(), latest="roster")
 
     def add(self, client: Client, role: str) -> None:
         if self.expiry:
@@ -76,6 +88,7 @@ class Session:
         self.send_roster()
 
     def greet(self, client: Client) -> None:
+        self.greeting.add(client)
         token = self.owner_token if client is self.token_holder else None
         also = [(encode(msg), False) for msg in (self.lesson, self.locks) if msg is not None]
         self.runner.submit(Hello(self.clients[client], client.id, token, also), client)  # one publish: in order
@@ -118,11 +131,13 @@ class Session:
         if len(self.clients) < 2 and not self.had_viewers:
             return
         self.had_viewers = True
-        members = [Member(id=c.id, name=c.name, role=r) for c, r in self.clients.items()]
-        text = encode(RosterMsg(members=members))
+        text = self.roster_frame()
         for client, role in self.clients.items():
-            if role == "owner":
+            if role == "owner" and client not in self.greeting:  # a greeting in flight sends it after itself
                 client.push(text, latest="roster")
+
+    def roster_frame(self) -> str:
+        return encode(RosterMsg(members=[Member(id=c.id, name=c.name, role=r) for c, r in self.clients.items()]))
 
     def handover(self, to_id: str) -> None:
         target = next((c for c in self.clients if c.id == to_id), None)
@@ -277,6 +292,7 @@ class Registry:
         if session is None:
             return
         session.clients.pop(client, None)
+        session.greeting.discard(client)
         if session.token_holder is client:
             session.token_holder = None
         session.send_roster()

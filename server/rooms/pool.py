@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .runner import Export, Swap
-from .worker import main as worker_main
+from .process import main as worker_main
 
 log = logging.getLogger("flowscope.pool")
 

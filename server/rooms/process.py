@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from flowscope.engine.device import load_torch
 from flowscope.engine.trainers import make_trainer
 
-from .roomstore import RoomStore
+from ..roomstore import RoomStore
 from .people import PEOPLE
 from .runner import Export, Keep, Runner, Swap, explain
 
