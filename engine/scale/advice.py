@@ -98,11 +98,14 @@ def advice(shape: Shape, n_params: int, training: dict, par: dict, mem: dict, gp
         why = (f"activations {B(mem['activations'])} + {kept}, {B(fixed)}, leave no room in {B(capacity)} for "
                "the sharded states, however many data-parallel copies")
     fit = smallest_fit(shape, n_params, training, par, capacity)
+    block = {"memory": f"more data-parallel copies: {fmt.whole(needed or 0)} GPUs",
+             "activations": f"blocked by the activations, {B(mem['activations'])} per GPU",
+             "states": "blocked by the model states ZeRO does not shard"}[blocker]
     if fit is None:
-        text = why + "; no tp, pp, ZeRO stage or recomputation fits this model on these GPUs"
+        setting = "no tp, pp, ZeRO stage or recomputation fits this model on these GPUs"
     else:
-        text = (why + f"; the smallest setting that fits: tp {fit['tp']}, pp {fit['pp']}, dp {fmt.whole(fit['dp'])}, "
-                f"ZeRO-{fit['zero']}, recompute {fit['recompute']}" + (", sequence parallel" if fit["sp"] and fit["tp"] > 1
-                                                                       else "")
-                + f" = {fmt.whole(fit['n_gpus'])} GPUs at {B(fit['memory_total'])} each")
-    return {"blocker": blocker, "fit": fit, "text": text}
+        setting = (f"the smallest setting that fits: tp {fit['tp']}, pp {fit['pp']}, dp {fmt.whole(fit['dp'])}, "
+                   f"ZeRO-{fit['zero']}, recompute {fit['recompute']}"
+                   + (", sequence parallel" if fit["sp"] and fit["tp"] > 1 else "")
+                   + f" = {fmt.whole(fit['n_gpus'])} GPUs at {B(fit['memory_total'])} each")
+    return {"blocker": blocker, "fit": fit, "text": f"{why}; {setting}", "summary": f"{block}; {setting}"}
