@@ -38,7 +38,8 @@ export function impliedText(pub) {
 /** Each run setting, its value and where it comes from: [setting, value text, source, assumed?]. */
 export function sourceRows(reply) {
   const rows = Array.isArray(reply?.sources) ? reply.sources : [];
-  return rows.map((r) => [r.setting, typeof r.value === "boolean" ? (r.value ? "on" : "off") : String(r.value), r.source, r.source === "assumed"]);
+  const text = (v) => (typeof v === "boolean" ? (v ? "on" : "off") : typeof v === "number" && Math.abs(v) >= 1e5 ? v.toExponential().replace("e+", "e") : String(v));
+  return rows.map((r) => [r.setting, text(r.value), r.source, r.source === "assumed"]);
 }
 
 export function PublishedPanel(root) {

@@ -47,8 +47,10 @@ test("each setting's source, or assumed", () => {
   const rows = sourceRows({ sources: [
     { setting: "parallel.sp", value: false, source: "BigScience's training script" },
     { setting: "hardware.n_gpus", value: 1024, source: "assumed" },
+    { setting: "training.tokens", value: 300e9, source: "GPT-3 paper" },
   ] });
-  assert.deepEqual(rows, [["parallel.sp", "off", "BigScience's training script", false], ["hardware.n_gpus", "1024", "assumed", true]]);
+  assert.deepEqual(rows, [["parallel.sp", "off", "BigScience's training script", false], ["hardware.n_gpus", "1024", "assumed", true],
+    ["training.tokens", "3e11", "GPT-3 paper", false]]);
 });
 
 test("the verdict names the engine's advice when no dp fits", () => {
