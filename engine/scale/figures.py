@@ -48,7 +48,9 @@ def activation_formula(s: Shape, tr: dict, par: dict, total: float) -> str:
     how = {"none": "nothing recomputed", "selective": "attention matrices recomputed",
            "full": "only each layer's input kept"}[tr["recompute"]]
     where = [how, f"{tr['precision']}"]
-    if tp > 1:
+    if tp > 1 and tr["recompute"] == "full" and not sp:
+        where.append(f"tp {tp} does not divide the kept layer input without sequence parallelism")
+    elif tp > 1:
         where.append(f"÷ tp {tp} " + ("everywhere (sequence parallel)" if sp else "inside the split layers"))
     if tr["recompute"] == "full" and sp:
         where.append("the kept layer input is ÷ tp too: between layers the sequence-parallel activations are split "

@@ -139,3 +139,10 @@ def test_published_runs_beside_the_ladder():
     assert opt["params"]["total"] == pytest.approx(175e9, rel=0.01)
     for name in ("chinchilla-70b", "opt-175b", "megatron-1t"):
         assert "arXiv" in estimate({"preset": name})["published"]["source"]
+
+
+def test_full_recomputation_without_sequence_parallelism_keeps_the_whole_input():
+    # Korthikanti et al. 2022, arXiv 2205.05198, Table 2: full recomputation keeps 2·s·b·h per layer
+    r = estimate({"preset": "bloom-176b"})
+    act = next(f for f in r["figures"] if f["key"] == "memory.activations")["formula"]
+    assert "tp 4 does not divide the kept layer input" in act and "inside the split layers" not in act
