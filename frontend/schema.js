@@ -1016,6 +1016,14 @@ export const SCHEMA = {
   "norm": {
    "layernorm": "LayerNorm",
    "rmsnorm": "RMSNorm"
+  },
+  "attention_flops": {
+   "full": "QKᵀ + A·V, full s×s",
+   "causal": "causal: halved"
+  },
+  "utilization": {
+   "mfu": "MFU (model FLOPs)",
+   "hfu": "HFU (recomputation counted)"
   }
  }
 };

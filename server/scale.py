@@ -1,27 +1,33 @@
 """The Scale calculator over HTTP: POST /api/scale and GET /api/scale/presets (docs/protocol.md).
 
-Only validation and plumbing: the arithmetic is engine/scale's. Types and bounds are checked here
-(pydantic answers 422 naming the field); the engine checks what needs several fields at once (heads
-that don't divide d_model, dp·tp·pp ≠ n_gpus) and raises ScaleError, answered the same way.
+Only validation and plumbing: the arithmetic is engine/scale's. Types and bounds are checked here by
+one model, ScaleRequest, for both ways in: POST /api/scale parses its body with it (`parse`) and the
+socket's `scale` query nests it, both with pydantic's JSON parser. It is strict: `true` or "12" is not
+an integer, 12.0 is not one either, and NaN, Infinity or an overflowing 1e400 is not a number (422
+naming the field, never the value, which JSON could not carry back). The engine checks what needs
+several fields at once (heads that don't divide d_model, dp·tp·pp ≠ n_gpus, tp beyond the key/value
+heads) and raises ScaleError, answered the same way.
 """
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from flowscope.engine.scale import EXTRA, GPUS, LADDER, OPTIMIZERS, PRECISIONS, RECOMPUTE, ScaleError, estimate, ladder
+from flowscope.engine.scale import (ATTENTION_FLOPS, EXTRA, GPUS, LADDER, MAX_GPUS, OPTIMIZERS, POSITIONS, PRECISIONS,
+                                    RECOMPUTE, ScaleError, estimate, ladder)
 
 router = APIRouter(tags=["scale"])
 
 Count = Annotated[int, Field(ge=1, le=10**8)]
-Positive = Annotated[float, Field(gt=0)]
+GpuCount = Annotated[int, Field(ge=1, le=MAX_GPUS)]
+Fraction = Annotated[float, Field(gt=0, le=1)]
 
 
 class In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class ModelIn(In):
@@ -38,7 +44,7 @@ class ModelIn(In):
     tied_embeddings: Optional[bool] = None
     norm: Optional[Literal["layernorm", "rmsnorm"]] = None
     bias: Optional[bool] = None
-    position: Optional[Literal["learned", "rope", "alibi"]] = None
+    position: Optional[Literal[POSITIONS]] = None
     embed_norm: Optional[bool] = None
     dropout: Optional[bool] = None
     sizes: Optional[Annotated[list[Annotated[int, Field(ge=1, le=10**6)]], Field(min_length=2, max_length=16)]] = \
@@ -51,20 +57,24 @@ class TrainingIn(In):
     precision: Optional[Literal[tuple(PRECISIONS)]] = None
     optimizer: Optional[Literal[tuple(OPTIMIZERS)]] = None
     recompute: Optional[Literal[tuple(RECOMPUTE)]] = None
+    attention_flops: Optional[Literal[tuple(ATTENTION_FLOPS)]] = Field(
+        None, description="full: QKᵀ and A·V over s×s (Megatron, Chinchilla); causal: halved")
 
 
 class ParallelIn(In):
-    dp: Optional[Count] = None
-    tp: Optional[Count] = None
-    pp: Optional[Count] = None
-    zero: Optional[Literal[0, 1, 2, 3]] = Field(None, description="ZeRO stage over dp (3 = FSDP)")
+    dp: Optional[GpuCount] = None
+    tp: Optional[GpuCount] = None
+    pp: Optional[GpuCount] = None
+    zero: Optional[Annotated[int, Field(ge=0, le=3)]] = Field(None, description="ZeRO stage over dp (3 = FSDP)")
     sp: Optional[bool] = Field(None, description="sequence parallelism beside tp (activations all ÷ tp)")
 
 
 class HardwareIn(In):
     gpu: Optional[Literal[tuple(GPUS)]] = None
-    n_gpus: Optional[Count] = None
-    mfu: Optional[Annotated[float, Field(gt=0, le=1)]] = None
+    n_gpus: Optional[GpuCount] = None
+    mfu: Optional[Fraction] = Field(None, description="model FLOPs utilization (6·N·D + attention; recomputation "
+                                                      "not counted); give it or hfu")
+    hfu: Optional[Fraction] = Field(None, description="hardware FLOPs utilization (recomputation counted)")
     usd_per_gpu_hour: Optional[Annotated[float, Field(ge=0, le=1000)]] = None
     pue: Optional[Annotated[float, Field(ge=1, le=5)]] = None
     interconnect_gbps: Optional[Annotated[float, Field(gt=0, le=100_000)]] = None
@@ -84,7 +94,7 @@ class Figure(BaseModel):
     key: str
     title: str
     value: Optional[float]
-    unit: Literal["params", "bytes", "flops", "hours", "days", "kwh", "usd", "tokens", "seconds", "gpus"]
+    unit: Literal["params", "bytes", "flops", "hours", "days", "kwh", "usd", "tokens", "seconds", "gpus", "fraction"]
     formula: str
     source: Optional[str]
 
@@ -125,6 +135,26 @@ class ScaleReply(BaseModel):
     run_source: Optional[str] = None
     activation_terms: Optional[list[dict[str, Any]]] = None
     flops_per_step: Optional[float] = None
+    flops_recomputed: Optional[float] = None
+    flops_hardware: Optional[float] = None
+    advice: Optional[dict[str, Any]] = None
+    sources: Optional[list[dict[str, Any]]] = None
+    conventions: Optional[dict[str, str]] = None
+
+
+def refusal(exc: ValidationError, where: str = "body") -> list[dict]:
+    """A 422 detail naming each field and why, without the value (NaN cannot be written back as JSON)."""
+    return [{"loc": [where, *e["loc"]], "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors(include_input=False, include_url=False, include_context=False)]
+
+
+def parse(raw: bytes) -> tuple[ScaleRequest | None, list[dict] | None]:
+    """POST /api/scale's body → (the request, None) or (None, the 422 detail); an empty body asks for
+    the defaults. The socket's `scale` query validates the same ScaleRequest the same way."""
+    try:
+        return ScaleRequest.model_validate_json(raw or b"{}"), None
+    except ValidationError as exc:
+        return None, refusal(exc)
 
 
 def answer(request: ScaleRequest | None) -> tuple[dict | None, list[dict] | None]:
@@ -137,10 +167,30 @@ def answer(request: ScaleRequest | None) -> tuple[dict | None, list[dict] | None
         return None, [{"loc": ["body", *exc.field], "msg": str(exc), "type": "value_error"}]
 
 
-@router.post("/api/scale", response_model=ScaleReply, responses={422: {"description": "a field is out of range"}})
-def scale(request: ScaleRequest | None = None):
+def _inline(schema: dict) -> dict:
+    """ScaleRequest's JSON schema with its $defs written in place, for the OpenAPI document (the body
+    is parsed by `parse`, not by FastAPI, so FastAPI does not register the model)."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            return walk(defs[ref.rsplit("/", 1)[-1]]) if ref.startswith("#/$defs/") else {k: walk(v) for k, v in node.items()}
+        return [walk(v) for v in node] if isinstance(node, list) else node
+    return walk(schema)
+
+
+BODY = {"requestBody": {"required": False,
+                        "content": {"application/json": {"schema": _inline(ScaleRequest.model_json_schema())}}}}
+
+
+@router.post("/api/scale", response_model=ScaleReply, openapi_extra=BODY,
+             responses={422: {"description": "a field is out of range, of the wrong type, or not a finite number"}})
+async def scale(request: Request):
     """Parameters, memory per GPU, FLOPs, time, energy, cost and communication of a training run."""
-    result, detail = answer(request)
+    parsed, detail = parse(await request.body())
+    if detail is None:
+        result, detail = answer(parsed)
     return result if detail is None else JSONResponse({"detail": detail}, status_code=422)
 
 

@@ -13,11 +13,38 @@ def flops_dense(n_params: float, tokens: float) -> float:
     return 6 * n_params * tokens
 
 
-def flops_attention(shape: Shape, tokens: float) -> float:
-    """The attention scores and their weighted sum, which no parameter counts: 2·L·s·d FLOPs per
-    token forward (Kaplan et al. 2020, Table 1: 2·n_layer·n_ctx·d_attn), ×3 with backward. Causal
-    masking could halve it; like Kaplan we do not."""
-    return 6 * shape.n_layer * shape.seq_len * shape.d_model * tokens
+# How the attention's own FLOPs are counted (the scores QKᵀ and their weighted sum A·V, which no
+# parameter counts), by name, with the words a page shows.
+ATTENTION_FLOPS = {
+    "full": "QKᵀ and A·V over the whole s×s: 12·L·s·d per token (Megatron, arXiv 2104.04473 eq. 3; "
+            "Chinchilla, arXiv 2203.15556 App. F)",
+    "causal": "halved for the causal mask (only the lower triangle of s×s is needed): 6·L·s·d per token",
+}
+
+
+def flops_attention(shape: Shape, tokens: float, convention: str = "full") -> float:
+    """The attention scores QKᵀ (2·s·d multiply-adds per token per layer: s keys, d = heads·d_head wide)
+    and their weighted sum A·V (2·s·d again): 4·L·s·d FLOPs per token forward, ×3 with backward =
+    12·L·s·d. Megatron's eq. 3 (arXiv 2104.04473: 72·B·s·l·h²·(s/6h) without recomputation) and
+    Chinchilla's App. F count both, over the full s×s; `causal` halves it, since a causal mask needs only
+    the lower triangle (Kaplan et al. 2020, Table 1, count one of the two: 6·L·s·d)."""
+    full = 12 * shape.n_layer * shape.seq_len * shape.d_model * tokens
+    return full / 2 if convention == "causal" else full
+
+
+def recomputed_flops(dense: float, attention: float, recompute: str, head: float = 0.0) -> float:
+    """The forward work done again in backward. Full recomputation runs each layer's forward twice: a
+    third of the layers' 6·N·D + attention (`head`, the output layer's 6·V·d·D, is not inside a layer
+    and not recomputed) — Megatron's 96·B·s·l·h²·(1 + s/6h + V/16lh) with recomputation against
+    72·B·s·l·h²·(1 + s/6h + V/12lh) without (arXiv 2104.04473, eq. 3 and §5.1). Selective
+    recomputation (Korthikanti et al., arXiv 2205.05198 §5) redoes only the attention scores' forward:
+    a third of the attention term."""
+    return {"none": 0.0, "selective": attention / 3, "full": (dense - head + attention) / 3}[recompute]
+
+
+def head_flops(shape: Shape, tokens: float) -> float:
+    """The output layer's logits, d·V multiply-adds per token, forward and backward: 6·V·d·D."""
+    return 6 * shape.vocab * shape.d_model * tokens
 
 
 def chinchilla_tokens(n_params: float) -> float:
@@ -26,10 +53,13 @@ def chinchilla_tokens(n_params: float) -> float:
     return 20 * n_params
 
 
-def train_seconds(flops: float, n_gpus: int, peak_flops: float, mfu: float) -> float:
-    """Time = FLOPs / (GPUs · peak · MFU). MFU, model FLOPs utilization (PaLM, arXiv 2204.02311 §4.1),
-    is the share of the peak that goes into the model's FLOPs; recomputation is extra work it excludes."""
-    return flops / (n_gpus * peak_flops * mfu)
+def train_seconds(hardware_flops: float, n_gpus: int, peak_flops: float, hfu: float) -> float:
+    """Time = the FLOPs the GPUs execute (model FLOPs + recomputation) / (GPUs · peak · HFU).
+
+    HFU, hardware FLOPs utilization, counts every FLOP executed; MFU (model FLOPs utilization, PaLM,
+    arXiv 2204.02311 §4.1 and App. B) counts only the model's own 6·N·D + attention, so recomputation
+    lowers MFU at the same speed: MFU = HFU · model / hardware FLOPs."""
+    return hardware_flops / (n_gpus * peak_flops * hfu)
 
 
 def gpu_hours(seconds: float, n_gpus: int) -> float:

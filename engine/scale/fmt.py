@@ -42,3 +42,13 @@ def sci(v: float) -> str:
 
 def num(v: float) -> str:
     return _sig(v)
+
+
+def gib(v: float) -> str:
+    """Binary gibibytes, as nvidia-smi and PyTorch count: 2³⁰ bytes."""
+    return f"{_sig(v / 2**30)} GiB"
+
+
+def pct(v: float) -> str:
+    """A utilization: 48.1%."""
+    return f"{_sig(v * 100)}%"

@@ -51,6 +51,24 @@ def model_states(n_params: int, precision: str, optimizer: str, dp: int = 1, tp:
     }
 
 
+def states_split(n_params: int, precision: str, optimizer: str, tp: int, pp: int, zero: int) -> tuple[float, float]:
+    """(bytes each GPU keeps whatever dp is, bytes ZeRO divides by dp): the model states on one GPU
+    are fixed + sharded / dp, so the fewest copies that fit can be solved for, not searched."""
+    one = model_states(n_params, precision, optimizer, 1, tp, pp, zero)
+    sharded = sum(one[k] for k, stage in (("weights", 3), ("gradients", 2), ("optimizer", 1)) if zero >= stage)
+    return sum(one.values()) - sharded, sharded
+
+
+def per_gpu(shape: Shape, n_params: int, training: dict, par: dict) -> dict[str, float]:
+    """Every part of one GPU's memory (the first pipeline stage's), and their total."""
+    states = model_states(n_params, training["precision"], training["optimizer"], par["dp"], par["tp"], par["pp"],
+                          par["zero"])
+    act = activations(shape, training["micro_batch"], training["recompute"], training["precision"], par["tp"],
+                      par["pp"], par["sp"] and par["tp"] > 1)
+    mem = {**states, "activations": act}
+    return {**mem, "total": sum(mem.values())}
+
+
 def activation_terms(shape: Shape, micro_batch: int, recompute: str, precision: str) -> list[dict]:
     """What one transformer layer saves for backward, tensor by tensor, after Korthikanti et al. 2022
     ("Reducing Activation Recomputation in Large Transformer Models", arXiv 2205.05198, §4).

@@ -13,7 +13,10 @@ from dataclasses import asdict, dataclass
 
 MLPS = {"gelu": "GELU", "swiglu": "SwiGLU"}
 NORMS = {"layernorm": "LayerNorm", "rmsnorm": "RMSNorm"}
-POSITIONS = ("learned", "rope", "alibi")  # only learned positions are parameters; RoPE and ALiBi are formulas
+# learned: a (seq_len × d) table (GPT-2); rope and alibi: formulas, no parameters; relative: Transformer-XL's
+# (arXiv 1901.02860 §3.3, as in Gopher and Chinchilla) projects the relative positions with a d × d matrix
+# W_R and adds two biases u and v (d each) in every layer
+POSITIONS = ("learned", "rope", "alibi", "relative")
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,14 @@ def attention_params(shape: Shape) -> int:
     per_layer = 2 * d * d + 2 * d * kv
     if shape.bias:
         per_layer += 2 * d + 2 * kv
+    if shape.position == "relative":
+        per_layer += relative_params(shape)
     return shape.n_layer * per_layer
+
+
+def relative_params(shape: Shape) -> int:
+    """Transformer-XL's relative positions, per layer: W_R (d × d) and the biases u and v (d each)."""
+    return shape.d_model * shape.d_model + 2 * shape.d_model if shape.position == "relative" else 0
 
 
 def mlp_params(shape: Shape) -> int:

@@ -11,35 +11,15 @@ from functools import lru_cache
 
 from ..config import NetworkConfig, NeuronConfig
 from ..transformer.config import TransformerConfig
+from .runs import RUNS, _gpt, _llama, _run
 
 LADDER = ("neuron", "mlp", "transformer", "gpt2-small", "llama-3.1-8b", "llama-2-70b", "120b", "gpt3-175b",
           "llama-3.1-405b")
-EXTRA = ("bloom-176b",)  # has a published run; not a rung of the ladder
-
-
-def _llama(n_layer, d_model, n_head, n_kv_head, d_ff, vocab, seq_len):
-    return {"n_layer": n_layer, "d_model": d_model, "n_head": n_head, "n_kv_head": n_kv_head, "d_ff": d_ff,
-            "vocab": vocab, "seq_len": seq_len, "mlp": "swiglu", "tied_embeddings": False, "norm": "rmsnorm",
-            "bias": False, "position": "rope", "embed_norm": False, "dropout": False}
-
-
-def _gpt(n_layer, d_model, n_head, vocab, seq_len, position="learned", tied=True, embed_norm=False):
-    return {"n_layer": n_layer, "d_model": d_model, "n_head": n_head, "n_kv_head": n_head, "d_ff": 4 * d_model,
-            "vocab": vocab, "seq_len": seq_len, "mlp": "gelu", "tied_embeddings": tied, "norm": "layernorm",
-            "bias": True, "position": position, "embed_norm": embed_norm, "dropout": True}
-
-
-def _run(tokens, micro_batch, gpu, n_gpus, dp, tp, pp, zero=1, mfu=0.4, precision="bf16_mixed", recompute="selective",
-         usd=2.0):
-    return {"training": {"tokens": tokens, "micro_batch": micro_batch, "precision": precision, "optimizer": "adam",
-                         "recompute": recompute},
-            "parallel": {"dp": dp, "tp": tp, "pp": pp, "zero": zero, "sp": tp > 1},
-            "hardware": {"gpu": gpu, "n_gpus": n_gpus, "mfu": mfu, "usd_per_gpu_hour": usd, "pue": 1.2,
-                         "interconnect_gbps": 400}}
+EXTRA = tuple(RUNS)  # published runs, not rungs of the ladder
 
 
 LLAMA31_CARD = "Llama 3.1 model card (huggingface.co/meta-llama/Llama-3.1-8B): training GPU hours on H100-80GB, 700 W"
-PRESETS: dict[str, dict] = {
+PRESETS: dict[str, dict] = {  # after the ladder's rungs, RUNS is added below
     "gpt2-small": {
         "title": "GPT-2 small (124M)",
         "model": _gpt(12, 768, 12, 50257, 1024),
@@ -56,6 +36,7 @@ PRESETS: dict[str, dict] = {
         "model": _llama(32, 4096, 32, 8, 14336, 128256, 8192),
         "config_source": "config.json of huggingface.co/meta-llama/Llama-3.1-8B",
         **_run(15e12, 1, "h100", 1024, 1024, 1, 1),
+        "sources": {"training.tokens": LLAMA31_CARD + ": ~15T tokens", "hardware.gpu": LLAMA31_CARD},
         "published": {"params": 8_030_261_248, "tokens": 15e12, "gpu_hours": 1.46e6, "gpu": "h100",
                       "source": LLAMA31_CARD + " (1.46M GPU hours, ~15T tokens); parameters: the checkpoint"},
     },
@@ -64,6 +45,8 @@ PRESETS: dict[str, dict] = {
         "model": _llama(80, 8192, 64, 8, 28672, 32000, 4096),
         "config_source": "config.json of huggingface.co/meta-llama/Llama-2-70b-hf",
         **_run(2e12, 1, "a100-80gb", 2048, 64, 8, 4),
+        "sources": {"training.tokens": "Llama 2 paper, arXiv 2307.09288, Table 1: 2.0T tokens",
+                    "hardware.gpu": "Llama 2 paper, arXiv 2307.09288, Table 2: A100-80GB"},
         "published": {"params": 68_976_648_192, "tokens": 2e12, "gpu_hours": 1_720_320, "gpu": "a100-80gb",
                       "source": "Llama 2 paper, arXiv 2307.09288, Table 1 (2.0T tokens) and Table 2 "
                                 "(1,720,320 A100-80GB GPU hours at 400 W); parameters: the checkpoint"},
@@ -81,9 +64,15 @@ PRESETS: dict[str, dict] = {
         "title": "GPT-3 175B",
         "model": _gpt(96, 12288, 96, 50257, 2048),
         "config_source": "GPT-3 paper, arXiv 2005.14165, Table 2.1 (96 layers, d 12288, 96 heads of 128, context 2048)",
-        **_run(300e9, 1, "v100-32gb", 1024, 16, 8, 8, mfu=0.213, precision="bf16_mixed", recompute="full"),
+        # no sequence parallelism: it was published in 2022 (Korthikanti et al.), after GPT-3 (2020)
+        **_run(300e9, 1, "v100-32gb", 1024, 16, 8, 8, mfu=0.213, precision="bf16_mixed", recompute="full", sp=False),
+        "sources": {"training.tokens": "GPT-3 paper, arXiv 2005.14165, Table D.1: 300B tokens",
+                    "hardware.gpu": "GPT-3 paper, arXiv 2005.14165 §2.3: V100 GPUs",
+                    "hardware.mfu": "PaLM paper, arXiv 2204.02311, Table 3: GPT-3's MFU 21.3%",
+                    "parallel.sp": "sequence parallelism came later (Korthikanti et al. 2022)"},
         "run_source": "GPUs: the paper says only 'V100 GPUs on a cluster provided by Microsoft'; 1,024 is an assumption",
         "published": {"params": 175.0e9, "tokens": 300e9, "flops": 3.14e23, "mfu": 0.213, "gpu": "v100-32gb",
+                      "utilization": "MFU: PaLM's count of model FLOPs, recomputation not counted",
                       "source": "GPT-3 paper, arXiv 2005.14165, Table 2.1 (175.0B) and Table D.1 (300B tokens, "
                                 "3.64e3 petaflop/s-days = 3.14e23 FLOPs); MFU 21.3%: PaLM paper, arXiv 2204.02311, Table 3"},
     },
@@ -94,28 +83,23 @@ PRESETS: dict[str, dict] = {
         # zero 2: the paper uses FSDP sharding optimizer state and gradients, and does not reshard the
         # weights after the forward pass — ZeRO-2 in this calculator's terms
         **_run(15.6e12, 1, "h100", 16384, 128, 8, 16, zero=2, mfu=0.41),
+        "sources": {**dict.fromkeys(("parallel.tp", "parallel.pp", "parallel.dp", "hardware.n_gpus", "hardware.mfu"),
+                                    "Llama 3 paper, arXiv 2407.21783, Table 4: TP 8, PP 16, DP 128 on 16,384 GPUs "
+                                    "at 41% MFU (8K context)"),
+                    "parallel.zero": "Llama 3 paper, arXiv 2407.21783 §3.3.2: FSDP sharding optimizer state and "
+                                     "gradients, weights not resharded after forward (ZeRO-2 here)",
+                    "training.tokens": "Llama 3 paper, arXiv 2407.21783: 15.6T tokens", "hardware.gpu": LLAMA31_CARD},
         "published": {"params": 405_853_388_800, "tokens": 15.6e12, "flops": 3.8e25, "gpu_hours": 30.84e6,
                       "n_gpus": 16384, "mfu": 0.41, "gpu": "h100",
+                      "utilization": "MFU: Llama 3's 38–43% count model FLOPs, recomputation not counted",
                       "source": "Llama 3 paper, arXiv 2407.21783: 3.8e25 FLOPs on 15.6T tokens, 16,384 H100s "
                                 "at 38–43% MFU (Table 4; 41% at 8K context on 16,384 GPUs); " + LLAMA31_CARD +
                                 " (30.84M GPU hours); parameters: the checkpoint"},
     },
-    "bloom-176b": {
-        "title": "BLOOM 176B",
-        # BLOOM: ALiBi positions (no table), a LayerNorm right after the embedding, tied embeddings,
-        # vocabulary 250,680 padded to 250,880 in the checkpoint
-        "model": _gpt(70, 14336, 112, 250880, 2048, position="alibi", embed_norm=True),
-        "config_source": "config.json of huggingface.co/bigscience/bloom; BLOOM paper, arXiv 2211.05100, Table 3",
-        **_run(366e9, 2, "a100-80gb", 384, 8, 4, 12, mfu=0.48),
-        "run_source": "BLOOM paper, arXiv 2211.05100: 48 nodes of 8 A100-80GB, one model copy on 48 GPUs (4-way tensor × "
-                      "12-way pipeline) × 8-way data parallel, ZeRO stage 1, bf16; BigScience's training notes: about "
-                      "150 TFLOP/s per GPU (≈ 48% of 312)",
-        "published": {"params": 176_247_271_424, "tokens": 366e9, "gpu_hours": 1_082_990, "n_gpus": 384,
-                      "gpu": "a100-80gb",
-                      "source": "BLOOM paper, arXiv 2211.05100: 384 A100-80GB GPUs for about 3.5 months, "
-                                "1,082,990 compute hours, 366B tokens, 176,247M parameters"},
-    },
 }
+
+
+PRESETS.update(RUNS)
 
 
 def neuron_preset() -> dict:

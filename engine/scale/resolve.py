@@ -2,6 +2,8 @@
 checked. Problems raise ScaleError naming the field (the server turns it into a 422)."""
 from __future__ import annotations
 
+from .advice import MAX_GPUS
+from .compute import ATTENTION_FLOPS
 from .hardware import DEFAULT_GPU, GPUS
 from .memory import OPTIMIZERS, PRECISIONS, RECOMPUTE
 from .params import Shape, problems
@@ -14,7 +16,7 @@ GENERIC = {"n_layer": 12, "d_model": 768, "n_head": 12, "vocab": 50257, "seq_len
            "tied_embeddings": False, "norm": "layernorm", "bias": True, "position": "learned",
            "embed_norm": False, "dropout": False}
 GENERIC_RUN = {"training": {"tokens": 20 * 124e6, "micro_batch": 8, "precision": "bf16_mixed", "optimizer": "adam",
-                            "recompute": "selective"},
+                            "recompute": "selective", "attention_flops": "full"},
                "parallel": {"dp": 1, "tp": 1, "pp": 1, "zero": 0, "sp": False},
                "hardware": {"gpu": DEFAULT_GPU, "n_gpus": 1, "mfu": 0.4, "usd_per_gpu_hour": 2.0, "pue": 1.2,
                             "interconnect_gbps": 400}}
@@ -73,18 +75,36 @@ def resolve(request: dict) -> dict:
     for field, why in problems(shape):
         raise ScaleError(("model", field), why)
     out["model"], out["shape"] = shape.to_dict(), shape
-    out["training"] = {**base["training"], **given["training"]}
+    out["training"] = {"attention_flops": "full", **base["training"], **given["training"]}
     _check_choices(out["training"])
     out["parallel"], out["hardware"] = _parallel(base, given, shape)
     gpu = out["hardware"]["gpu"]
     if gpu not in GPUS:
         raise ScaleError(("hardware", "gpu"), f"unknown GPU '{gpu}'; choose one of {', '.join(GPUS)}")
     out["gpu"] = GPUS[gpu]
+    out["sources"] = setting_sources(base, given, out)
     return out
 
 
+ASSUMED = "assumed"
+
+
+def setting_sources(base: dict, given: dict, out: dict) -> list[dict]:
+    """Every run setting, its value and where it comes from: the preset's source for it, "assumed"
+    where the source says nothing (or there is none), "set here" where the request changed it."""
+    said = base.get("sources") or {}
+    rows = []
+    for part in ("training", "parallel", "hardware"):
+        for field, value in out[part].items():
+            key = f"{part}.{field}"
+            source = "set here" if field in given[part] else said.get(key, ASSUMED)
+            rows.append({"setting": key, "value": value, "source": source})
+    return rows
+
+
 def _check_choices(training: dict) -> None:
-    for field, allowed in (("precision", PRECISIONS), ("optimizer", OPTIMIZERS), ("recompute", RECOMPUTE)):
+    for field, allowed in (("precision", PRECISIONS), ("optimizer", OPTIMIZERS), ("recompute", RECOMPUTE),
+                           ("attention_flops", ATTENTION_FLOPS)):
         if training[field] not in allowed:
             raise ScaleError(("training", field), f"{field} must be one of {', '.join(allowed)}")
     for field in ("tokens", "micro_batch"):
@@ -96,7 +116,12 @@ def _parallel(base: dict, given: dict, shape: Shape) -> tuple[dict, dict]:
     """dp·tp·pp must be the number of GPUs. Give dp and n_gpus and they must agree; give n_gpus
     without dp and dp follows (tp and pp kept); give degrees without n_gpus and n_gpus follows."""
     par = {**base["parallel"], **given["parallel"]}
-    hw = {**base["hardware"], **given["hardware"]}
+    if "mfu" in given["hardware"] and "hfu" in given["hardware"]:
+        raise ScaleError(("hardware", "hfu"), "give the utilization once: mfu (model FLOPs) or hfu (hardware FLOPs, "
+                                              "recomputation counted), not both")
+    base_hw = {k: v for k, v in base["hardware"].items() if k not in ("mfu", "hfu") or not
+               ({"mfu", "hfu"} & set(given["hardware"]))}  # a utilization given replaces the preset's, of either kind
+    hw = {**base_hw, **given["hardware"]}
     for field in ("dp", "tp", "pp"):
         if par[field] < 1:
             raise ScaleError(("parallel", field), f"{field} must be at least 1")
@@ -115,15 +140,23 @@ def _parallel(base: dict, given: dict, shape: Shape) -> tuple[dict, dict]:
                                              f"must equal n_gpus {hw['n_gpus']}")
     else:
         hw["n_gpus"] = par["dp"] * span
+    if hw["n_gpus"] > MAX_GPUS:
+        raise ScaleError(("hardware", "n_gpus"), f"{hw['n_gpus']:,} GPUs: more than the {MAX_GPUS:,} this calculator "
+                                                 "takes (no training run has used more than a few hundred thousand)")
     if shape.n_head % par["tp"]:
         raise ScaleError(("parallel", "tp"), f"tp {par['tp']} must divide n_head {shape.n_head} "
                                              "(tensor parallelism gives each GPU whole heads)")
+    if shape.n_kv_head % par["tp"]:
+        raise ScaleError(("parallel", "tp"), f"tp {par['tp']} must divide n_kv_head {shape.n_kv_head}: each GPU takes "
+                                             "whole key/value heads (Megatron-LM requires the query groups to split "
+                                             "evenly over tensor-parallel ranks; replicating key/value heads instead "
+                                             "would change the memory this page counts)")
     if par["pp"] > shape.n_layer:
         raise ScaleError(("parallel", "pp"), f"pp {par['pp']} cannot exceed n_layer {shape.n_layer} "
                                              "(each pipeline stage holds at least one layer)")
-    for field in ("mfu",):
-        if not 0 < hw[field] <= 1:
-            raise ScaleError(("hardware", field), "mfu must be in (0, 1]")
+    for field in ("mfu", "hfu"):
+        if field in hw and not 0 < hw[field] <= 1:
+            raise ScaleError(("hardware", field), f"{field} must be in (0, 1]")
     for field in ("usd_per_gpu_hour", "pue", "interconnect_gbps"):
         if hw[field] <= 0:
             raise ScaleError(("hardware", field), f"{field} must be positive")

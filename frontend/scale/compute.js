@@ -1,10 +1,18 @@
 // Compute, time, energy and cost: training tokens against the Chinchilla point (20 tokens per
-// parameter), FLOPs ≈ 6·N·D plus the attention term, time on the GPUs at the utilization (MFU) you
-// set, GPU-hours, days, energy with PUE, and cost at a $/GPU-hour you set.
+// parameter), model FLOPs = 6·N·D plus the attention term, the FLOPs recomputation adds, time on the
+// GPUs at the utilization you set (as MFU or as HFU; the engine gives the other), GPU-hours, days,
+// energy with PUE, and cost at a $/GPU-hour you set. The engine's words for the conventions are shown.
 
-import { NumberField } from "./controls.js";
+import { NumberField, SelectField } from "./controls.js";
 import { FigureList } from "./figures.js";
-import { fmtDays, fmtTokens, fmtUsd, sig } from "./units.js";
+import { fmtDays, fmtPercent, fmtTokens, fmtUsd, sig } from "./units.js";
+import { ATTENTION_FLOPS, CHOICES, UTILIZATIONS } from "./where.js";
+
+/** "MFU 36.1% · HFU 48.1% (HFU given)": both utilizations the engine resolved, and which was set. */
+export function utilizationText(hw) {
+  if (typeof hw?.mfu !== "number" || typeof hw?.hfu !== "number") return "";
+  return `MFU ${fmtPercent(hw.mfu)} · HFU ${fmtPercent(hw.hfu)} (${String(hw.utilization_given ?? "").toUpperCase()} given)`;
+}
 
 /**
  * Where the training tokens and the Chinchilla point sit on a log axis (0..1) that holds both with
@@ -25,14 +33,22 @@ export function ComputePanel(root, { onSetting }) {
       <div class="axis-line"></div><span class="mark chin"><i></i><b></b></span><span class="mark run"><i></i><b></b></span>
     </div>
     <p class="token-note" id="cmp-note"></p>
+    <p class="util-line" id="cmp-util"></p>
+    <div class="conventions" id="cmp-conventions"><p data-k="utilization"></p><p data-k="flops"></p><p data-k="attention"></p></div>
     <p class="placeholder" id="cmp-none" hidden>One training step of this model, below: it trains in seconds here, so there is no run to cost.</p>`;
   const box = root.querySelector("#cmp-controls");
   const c = {
     tokens: NumberField(box, { id: "tokens", label: "tokens D", min: 1, onChange: (v, ahead) => onSetting("training", "tokens", v, ahead), width: "calc(8ch + 26px)",
       show: (v) => (v >= 1e5 ? v.toExponential().replace("e+", "e") : String(v)),
       title: "training tokens (e.g. 1.5e13)" }),
-    mfu: NumberField(box, { id: "mfu", label: "MFU", min: 0.001, max: 1, onChange: (v, ahead) => onSetting("hardware", "mfu", v, ahead), width: "calc(4ch + 26px)",
-      title: "model FLOPs utilization: the fraction of the GPUs' peak the run achieves (0–1)" }),
+    util: SelectField(box, { id: "util-kind", label: "utilization as", choices: UTILIZATIONS.map((u) => [u, CHOICES.utilization[u]]),
+      onChange: (v) => { kind = v; onSetting("hardware", v, lastHw?.[v]); },
+      title: "MFU counts the model's FLOPs only; HFU also counts what recomputation repeats (Megatron's and BLOOM's published TFLOP/s are HFU)" }),
+    mfu: NumberField(box, { id: "mfu", label: "value", min: 0.001, max: 1, onChange: (v, ahead) => onSetting("hardware", kind, v, ahead), width: "calc(6ch + 26px)",
+      show: (v) => String(Number(v.toPrecision(4))),
+      title: "the utilization, 0–1, of the kind chosen beside it" }),
+    attention: SelectField(box, { id: "attention-flops", label: "attention FLOPs", choices: ATTENTION_FLOPS.map((a) => [a, CHOICES.attention_flops[a]]),
+      onChange: (v) => onSetting("training", "attention_flops", v) }),
     usd: NumberField(box, { id: "usd", label: "$/GPU-hour", min: 0, onChange: (v, ahead) => onSetting("hardware", "usd_per_gpu_hour", v, ahead), width: "calc(5ch + 26px)" }),
     pue: NumberField(box, { id: "pue", label: "PUE", min: 1, onChange: (v, ahead) => onSetting("hardware", "pue", v, ahead), width: "calc(3ch + 26px)",
       title: "power usage effectiveness: the data centre's total power ÷ the GPUs' power" }),
@@ -40,11 +56,21 @@ export function ComputePanel(root, { onSetting }) {
   const figures = FigureList(root);
   const $ = (id) => root.querySelector(id);
   let last = "";
+  let kind = "mfu"; // the utilization the box edits: the one the engine was given
+  let lastHw = null;
 
   return {
     update({ reply, figs }) {
       c.tokens.set(reply?.training?.tokens ?? reply?.tokens);
-      c.mfu.set(reply?.hardware?.mfu);
+      lastHw = reply?.hardware ?? null;
+      if (lastHw?.utilization_given) kind = lastHw.utilization_given;
+      c.util.set(kind);
+      c.mfu.set(lastHw?.[kind]);
+      c.attention.set(reply?.training?.attention_flops);
+      $("#cmp-util").textContent = utilizationText(lastHw);
+      $("#cmp-util").hidden = !$("#cmp-util").textContent;
+      for (const p of root.querySelectorAll("#cmp-conventions p")) p.textContent = reply?.conventions?.[p.dataset.k] ?? "";
+      $("#cmp-conventions").hidden = !reply?.conventions;
       c.usd.set(reply?.hardware?.usd_per_gpu_hour);
       c.pue.set(reply?.hardware?.pue);
       box.hidden = !reply?.hardware;

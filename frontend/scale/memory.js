@@ -6,7 +6,7 @@
 import { el } from "../views/popover.js";
 import { NumberField, SelectField } from "./controls.js";
 import { FigureList } from "./figures.js";
-import { fmtBytes, fmtCount, sig } from "./units.js";
+import { fmtBytes, fmtCount, fmtGiB, sig } from "./units.js";
 import { CHOICES, GPUS, OPTIMIZERS, PRECISIONS, RECOMPUTES } from "./where.js";
 
 export const MEMORY_PARTS = [
@@ -42,7 +42,8 @@ export function verdict(reply) {
   if (reply.fits) return { cls: "fits", text: `fits: ${fmtBytes(total)} of ${fmtBytes(cap)} on each ${gpu}` };
   const n = reply.min_gpus;
   const now = reply?.hardware?.n_gpus;
-  const need = typeof n === "number" ? `needs at least ${fmtCount(n)} GPUs` : "does not fit on any number of these GPUs";
+  // the engine's advice: what blocks this setting and the smallest setting that fits
+  const need = typeof n === "number" ? `needs at least ${fmtCount(n)} GPUs` : reply.advice?.summary ?? "";
   return { cls: "over", text: `does not fit: ${fmtBytes(total)} per GPU > ${fmtBytes(cap)} — ${need}${typeof now === "number" ? ` (now ${fmtCount(now)})` : ""}` };
 }
 
@@ -59,6 +60,7 @@ export function MemoryPanel(root, { onSetting }) {
   root.innerHTML = `<div class="panel-head"><span class="panel-title">Memory per GPU</span><span class="big-value" id="mem-total"></span></div>
     <div class="panel-controls" id="mem-controls"></div>
     <p class="convention" id="mem-convention"></p>
+    <p class="convention units" id="mem-units"></p>
     <div class="mem-bar" id="mem-bar" aria-label="memory per GPU against the GPU's memory"><div class="mem-fill"></div><div class="mem-cap"><span></span></div></div>
     <div class="share-legend" id="mem-legend"></div>
     <p class="verdict" id="mem-verdict" role="status"></p>`;
@@ -86,10 +88,12 @@ export function MemoryPanel(root, { onSetting }) {
       }
       const mem = reply?.memory_per_gpu;
       const cap = reply?.hardware?.memory_bytes;
-      const key = JSON.stringify([mem, cap, reply?.fits, reply?.min_gpus, reply?.hardware?.name, reply?.hardware?.n_gpus, reply?.bytes_per_param]);
+      const key = JSON.stringify([mem, cap, reply?.fits, reply?.min_gpus, reply?.hardware?.name, reply?.hardware?.n_gpus, reply?.bytes_per_param, reply?.advice, reply?.conventions?.bytes]);
       if (key !== last) {
         last = key;
-        $("#mem-total").textContent = mem ? fmtBytes(mem.total) : "—";
+        $("#mem-total").textContent = mem ? `${fmtBytes(mem.total)} (${fmtGiB(mem.total)})` : "—";
+        $("#mem-units").textContent = reply?.conventions?.bytes ?? "";
+        $("#mem-units").hidden = !reply?.conventions?.bytes;
         $("#mem-convention").textContent = conventionText(reply?.bytes_per_param);
         const bar = memoryBar(mem, cap);
         const fill = root.querySelector(".mem-fill");

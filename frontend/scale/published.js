@@ -4,7 +4,7 @@
 // ("thousands of GPUs", "months", "$10–100M", "megawatts") checked against the page's own figures.
 
 import { el } from "../views/popover.js";
-import { fmtCount, fmtFlops, fmtHours, fmtParams, fmtPercent, fmtRatio, fmtTokens } from "./units.js";
+import { fmtCount, fmtDays, fmtFlops, fmtHours, fmtParams, fmtPercent, fmtRatio, fmtTokens } from "./units.js";
 
 // [ratio key, label, the formula's value in the reply, format, the published figure it is set against]
 const ROWS = [
@@ -13,8 +13,10 @@ const ROWS = [
   ["flops", "training FLOPs", (r) => r.flops, fmtFlops, "flops"],
   ["flops_dense", "… 6·N·D alone", (r) => r.flops_dense, fmtFlops, "flops"],
   ["gpu_hours", "GPU-hours", (r) => r.gpu_hours, fmtHours, "gpu_hours"],
+  ["days", "days", (r) => r.days, fmtDays, "days"],
   ["n_gpus", "GPUs", (r) => r.hardware?.n_gpus, fmtCount, "n_gpus"],
   ["mfu", "MFU", (r) => r.hardware?.mfu, fmtPercent, "mfu"],
+  ["hfu", "HFU", (r) => r.hardware?.hfu, fmtPercent, "hfu"],
 ];
 
 /** The comparison rows a reply has: [key, label, formula text, published text, ratio text]. */
@@ -26,9 +28,18 @@ export function publishedRows(reply) {
   ]);
 }
 
-/** The line under the table: the paper's own MFU implied by its GPU-hours, when the engine gives it. */
+/** The line under the table: the utilizations the published GPU-hours imply under this page's FLOP count. */
 export function impliedText(pub) {
-  return typeof pub?.implied_mfu === "number" ? `The published GPU-hours imply an MFU of ${fmtPercent(pub.implied_mfu)} at the published FLOPs.` : "";
+  if (typeof pub?.implied_mfu !== "number") return "";
+  const hfu = typeof pub.implied_hfu === "number" ? ` (HFU ${fmtPercent(pub.implied_hfu)} with this recomputation)` : "";
+  return `The published GPU-hours imply an MFU of ${fmtPercent(pub.implied_mfu)}${hfu} under this page's FLOP count: entered above, it gives the published GPU-hours.`;
+}
+
+/** Each run setting, its value and where it comes from: [setting, value text, source, assumed?]. */
+export function sourceRows(reply) {
+  const rows = Array.isArray(reply?.sources) ? reply.sources : [];
+  const text = (v) => (typeof v === "boolean" ? (v ? "on" : "off") : typeof v === "number" && Math.abs(v) >= 1e5 ? v.toExponential().replace("e+", "e") : String(v));
+  return rows.map((r) => [r.setting, text(r.value), r.source, r.source === "assumed"]);
 }
 
 export function PublishedPanel(root) {
@@ -38,13 +49,15 @@ export function PublishedPanel(root) {
     <p class="convention" id="pub-implied"></p>
     <p class="fig-source" id="pub-source"></p>
     <p class="fig-source" id="pub-run"></p>
+    <p class="convention" id="pub-util"></p>
+    <details class="sources" id="pub-sources" open><summary>Where each setting comes from</summary><table class="src-table"><tbody></tbody></table></details>
     <div class="claims" id="claims"><div class="claims-title">The claims, checked against this page's figures</div><ul></ul></div>`;
   const $ = (id) => root.querySelector(id);
   let last = "";
 
   return {
     update({ reply }) {
-      const key = JSON.stringify([reply?.published, reply?.claims, reply?.preset, reply?.flops, reply?.flops_dense, reply?.gpu_hours, reply?.hardware?.n_gpus, reply?.hardware?.mfu, reply?.run_source]);
+      const key = JSON.stringify([reply?.published, reply?.claims, reply?.preset, reply?.flops, reply?.flops_dense, reply?.gpu_hours, reply?.hardware?.n_gpus, reply?.hardware?.mfu, reply?.hardware?.hfu, reply?.days, reply?.run_source, reply?.sources]);
       if (key === last) return;
       last = key;
       const rows = publishedRows(reply);
@@ -62,8 +75,17 @@ export function PublishedPanel(root) {
       $("#pub-implied").textContent = impliedText(reply?.published);
       $("#pub-implied").hidden = !$("#pub-implied").textContent;
       // What the page assumed where the paper is silent (GPT-3's GPU count, say).
-      $("#pub-run").textContent = rows.length && reply?.run_source ? `assumed: ${reply.run_source}` : "";
+      $("#pub-run").textContent = rows.length && reply?.run_source ? `the run: ${reply.run_source}` : "";
       $("#pub-run").hidden = !$("#pub-run").textContent;
+      $("#pub-util").textContent = reply?.published?.utilization ? `published utilization: ${reply.published.utilization}` : "";
+      $("#pub-util").hidden = !$("#pub-util").textContent;
+      const src = sourceRows(reply);
+      $("#pub-sources").hidden = src.length === 0;
+      $("#pub-sources tbody").replaceChildren(...src.map(([setting, value, source, assumed]) => {
+        const tr = el("tr", { class: assumed ? "assumed" : "" });
+        tr.append(el("th", {}, setting), el("td", {}, value), el("td", {}, source));
+        return tr;
+      }));
       $("#claims").hidden = claims.length === 0;
       $("#claims ul").replaceChildren(...claims.map((c) => {
         const li = el("li", { class: c.holds ? "holds" : "fails" });

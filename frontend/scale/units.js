@@ -49,6 +49,11 @@ export function fmtBytes(v) {
   return `${n} ${p}B`;
 }
 
+/** Bytes in binary gibibytes, as nvidia-smi and PyTorch count them (2³⁰): 74.5 GiB. */
+export function fmtGiB(v) {
+  return isNum(v) ? `${sig(v / 2 ** 30)} GiB` : DASH;
+}
+
 /** FLOPs: small counts as they are, large ones as a power of ten with the SI name (3.14×10²³ FLOP). */
 export function fmtFlops(v) {
   if (!isNum(v)) return DASH;

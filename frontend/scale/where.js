@@ -16,6 +16,9 @@ export const ZERO_STAGES = Object.keys(CHOICES.zero).map(Number);
 export const GPUS = Object.keys(CHOICES.gpu);
 export const MLPS = Object.keys(CHOICES.mlp);
 export const NORMS = Object.keys(CHOICES.norm);
+export const ATTENTION_FLOPS = Object.keys(CHOICES.attention_flops);
+// The utilization is given once, as MFU (model FLOPs) or as HFU (recomputation counted).
+export const UTILIZATIONS = Object.keys(CHOICES.utilization);
 export const LIVE_RUNGS = ["neuron", "mlp", "transformer"];
 
 // The model fields one can edit (request `model`), and the Transformer page's own names for the
@@ -31,6 +34,7 @@ const FIELDS = {
   precision: ["training", "precision", PRECISIONS],
   optimizer: ["training", "optimizer", OPTIMIZERS],
   recompute: ["training", "recompute", RECOMPUTES],
+  attn: ["training", "attention_flops", ATTENTION_FLOPS],
   dp: ["parallel", "dp", "int"],
   tp: ["parallel", "tp", "int"],
   pp: ["parallel", "pp", "int"],
@@ -38,6 +42,7 @@ const FIELDS = {
   sp: ["parallel", "sp", "bool"],
   gpu: ["hardware", "gpu", GPUS],
   mfu: ["hardware", "mfu", "fraction"],
+  hfu: ["hardware", "hfu", "fraction"],
   usd: ["hardware", "usd_per_gpu_hour", "nonneg"],
   pue: ["hardware", "pue", "pos"],
   gbps: ["hardware", "interconnect_gbps", "pos"],
@@ -98,6 +103,7 @@ export function readWhere(search) {
     const v = parseValue(q.get(key), kind);
     if (v !== undefined) where[group][field] = v;
   }
+  if (where.hardware.mfu !== undefined) delete where.hardware.hfu; // both in an address: MFU is kept
   return where;
 }
 
@@ -175,6 +181,8 @@ export function withPreset(where, preset) {
 export function withSetting(where, group, field, value) {
   const next = { ...where, [group]: { ...(where[group] ?? {}), [field]: value } };
   if (value === undefined) delete next[group][field];
+  // a utilization given replaces the other kind: the engine takes one of them
+  if (group === "hardware" && UTILIZATIONS.includes(field)) for (const u of UTILIZATIONS) if (u !== field) delete next.hardware[u];
   return next;
 }
 

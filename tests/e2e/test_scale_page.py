@@ -91,7 +91,8 @@ def test_walk_the_ladder_with_the_keyboard_from_one_neuron_to_405b(page, server_
     assert names == LADDER
     assert page.text_content(".tabs a.active") == "Scale"
     assert page.eval_on_selector_all(".rungs .rung:not(.extra)", "els => els.map(e => e.dataset.preset)") == LADDER
-    assert page.eval_on_selector_all(".rungs .rung.extra", "els => els.map(e => e.dataset.preset)") == ["bloom-176b"]
+    assert page.eval_on_selector_all(".rungs .rung.extra", "els => els.map(e => e.dataset.preset)") == [
+        "bloom-176b", "megatron-1t", "opt-175b", "chinchilla-70b"]
     seen = []
     for i, name in enumerate(LADDER):
         reply = wait_reply(page, f"r.preset === {json.dumps(name)}")
@@ -352,3 +353,57 @@ def test_the_parallelism_panel_links_a_live_data_parallel_run(page, server_url):
     href = page.get_attribute("#par-live", "href")
     assert href == "/?model=transformer&workers=2"
     assert not page.errors, page.errors
+
+
+def test_the_conventions_are_on_the_page_in_the_engines_words(browser, server_url):
+    """Issue 19: the words for MFU and HFU, the FLOP convention and decimal GB vs GiB are on the page at
+    each size; HFU entered for BLOOM moves its days (recomputation costs time); each setting's source
+    or "assumed" is listed; the advice names the blocker, not "any number of these GPUs"."""
+    import os
+    from pathlib import Path
+
+    out = Path(os.environ.get("SCALE_SHOTS", Path(__file__).resolve().parent / "screenshots"))
+    out.mkdir(parents=True, exist_ok=True)
+    for size in [(1280, 800), (390, 844), (1920, 1080)]:
+        context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server_url}/scale?preset=bloom-176b")
+        page.wait_for_function(READY, timeout=15_000)
+        reply = wait_reply(page, "r.preset === 'bloom-176b'")
+        words = page.text_content("#cmp-conventions")
+        assert reply["conventions"]["utilization"] in words and reply["conventions"]["flops"] in words
+        assert "HFU 48.1% (HFU given)" in page.text_content("#cmp-util")
+        assert page.input_value("#util-kind") == "hfu"
+        assert "GiB" in page.text_content("#mem-total") and "10⁹ bytes" in page.text_content("#mem-units")
+        assert "tr11-176B-ml.slurm" in page.text_content("#pub-sources")
+        for sel in ("#cmp-conventions", "#mem-units", "#cmp-util"):
+            assert page.is_visible(sel), sel
+        w = size[0]
+        page.locator("#mem-units").scroll_into_view_if_needed()
+        page.screenshot(path=str(out / f"scale_units_{w}.png"))
+        page.locator("#cmp-conventions").scroll_into_view_if_needed()
+        page.screenshot(path=str(out / f"scale_conventions_{w}.png"))
+        if w == 1280:
+            days = reply["days"]
+            page.fill("#mfu", "0.6")
+            page.press("#mfu", "Enter")
+            r = wait_reply(page, "r.hardware.hfu === 0.6")
+            assert r["days"] == pytest.approx(days * (150 / 312) / 0.6) and "hfu=0.6" in page.url
+            page.select_option("#recompute", "none")
+            r2 = wait_reply(page, "r.training.recompute === 'none'")
+            assert r2["days"] < r["days"]  # at one HFU, recomputing nothing is faster
+            page.goto(f"{server_url}/scale?preset=llama-3.1-405b&zero=3&gpu=a100-40gb")
+            r = wait_reply(page, "r.hardware.gpu === 'a100-40gb' && r.parallel.zero === 3")
+            verdict = page.text_content("#mem-verdict")
+            assert "blocked by the activations" in verdict and "any number" not in verdict
+            page.locator("#mem-verdict").scroll_into_view_if_needed()
+            page.screenshot(path=str(out / "scale_advice_1280.png"))
+            page.goto(f"{server_url}/scale?preset=gpt3-175b")
+            wait_reply(page, "r.preset === 'gpt3-175b'")
+            assert page.locator("#pub-sources tr.assumed").count() >= 3
+            page.locator("#pub-sources").scroll_into_view_if_needed()
+            page.screenshot(path=str(out / "scale_sources_1280.png"))
+        context.close()
+        assert not errors, (size, errors)

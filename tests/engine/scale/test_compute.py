@@ -18,10 +18,23 @@ def test_llama3_405b_flops():
     assert c.flops_dense(405.85e9, 15.6e12) == pytest.approx(3.8e25, rel=0.01)
 
 
-def test_attention_term_by_kaplan():
-    # Kaplan et al. 2020, arXiv 2001.08361, Table 1: 2·n_layer·n_ctx·d_attn per token forward, ×3 in training
-    s = Shape(n_layer=2, d_model=8, n_head=2, n_kv_head=2, d_ff=32, vocab=5, seq_len=4)
-    assert c.flops_attention(s, tokens=10) == 6 * 2 * 4 * 8 * 10
+def test_model_and_hardware_flops_are_megatrons_eq3():
+    # Narayanan et al. 2021, arXiv 2104.04473, eq. 3 and §5.1: per iteration of B sequences,
+    # 72·B·s·l·h²·(1 + s/(6h) + V/(12·l·h)) FLOPs without recomputation and
+    # 96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h)) with full recomputation. Both QKᵀ and A·V are in the s/(6h).
+    s = Shape(n_layer=4, d_model=64, n_head=4, n_kv_head=4, d_ff=256, vocab=100, seq_len=32, tied_embeddings=True,
+              bias=False, position="rope", norm="rmsnorm")
+    B, l, h, V, seq = 3, 4, 64, 100, 32
+    n = 12 * l * h * h + V * h  # Megatron's count: the layers' 12·l·h² and the (tied) embedding
+    tokens = B * seq
+    model = c.flops_dense(n, tokens) + c.flops_attention(s, tokens)
+    assert model == pytest.approx(72 * B * seq * l * h * h * (1 + seq / (6 * h) + V / (12 * l * h)))
+    hardware = model + c.recomputed_flops(c.flops_dense(n, tokens), c.flops_attention(s, tokens), "full",
+                                          c.head_flops(s, tokens))
+    assert hardware == pytest.approx(96 * B * seq * l * h * h * (1 + seq / (6 * h) + V / (16 * l * h)))
+    # the causal halving is a named option, not the default
+    assert c.flops_attention(s, tokens, "causal") == c.flops_attention(s, tokens) / 2
+    assert "12·L·s·d" in c.ATTENTION_FLOPS["full"] and "Megatron" in c.ATTENTION_FLOPS["full"]
 
 
 def test_chinchilla_point():
@@ -35,7 +48,7 @@ def test_llama2_energy():
 
 
 def test_time_and_cost_arithmetic():
-    seconds = c.train_seconds(1e21, n_gpus=10, peak_flops=1e14, mfu=0.5)
+    seconds = c.train_seconds(1e21, n_gpus=10, peak_flops=1e14, hfu=0.5)
     assert seconds == pytest.approx(2e6)
     assert c.gpu_hours(seconds, 10) == pytest.approx(2e7 / 3600)
     assert c.cost_usd(100, 2.5) == 250
@@ -59,7 +72,8 @@ def test_the_120b_claims_hold_with_its_defaults():
 
 
 def test_implied_mfu_of_llama3_405b():
-    # Llama 3 paper, arXiv 2407.21783: 3.8e25 FLOPs; model card: 30.84M H100 GPU-hours at 989 TFLOP/s dense bf16
-    implied = estimate({"preset": "llama-3.1-405b"})["published"]["implied_mfu"]
-    assert implied == pytest.approx(3.8e25 / (30.84e6 * 3600 * 989e12))
+    # Llama 3.1 model card: 30.84M H100 GPU-hours at 989 TFLOP/s dense bf16; the page's own model FLOPs
+    reply = estimate({"preset": "llama-3.1-405b"})
+    implied = reply["published"]["implied_mfu"]
+    assert implied == pytest.approx(reply["flops"] / (30.84e6 * 3600 * 989e12))
     assert 0.3 < implied < 0.43  # below the 38–43% of the paper's Table 4: the GPU-hours include more than steps
