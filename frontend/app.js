@@ -5,6 +5,7 @@ import { connect, fetchSchema } from "./api.js";
 import { Classroom } from "./classroom.js";
 import { configureMessage, liveKeys, modelSchema, readLocation } from "./config.js";
 import { rebuildLoses } from "./lesson.js";
+import { Refusals, withoutRefused } from "./refusal.js";
 import { addPointMessage, drawLabel } from "./data.js";
 import { initialState, reduce } from "./state.js";
 import { Boundary } from "./views/boundary.js";
@@ -18,6 +19,7 @@ import { NetFormula } from "./views/netformula.js";
 import { Network } from "./views/network.js";
 import { Notices } from "./views/notices.js";
 import { Pipeline } from "./views/pipeline.js";
+import { RefusalNotes } from "./views/refusals.js";
 import { Ribbon } from "./views/ribbon.js";
 import { Settings } from "./views/settings.js";
 import { Status } from "./views/status.js";
@@ -58,12 +60,24 @@ window.flowscope = flowscope;
 let state = initialState();
 let dirty = true;
 let classroom = null; // rooms, lessons, presenter mode, locks (classroom.js): set up below
+const refusals = Refusals(); // which request each `error` answers, and the setting it refused
+
+/** The server refused a request: keep why beside its control, and start or go on with what it accepts. */
+function refused(r) {
+  dispatch({ type: "_refused", refusal: r });
+  if (r.kind !== "create") return; // a refused configure's setting went back (state.js); a switch or load left the room as it was
+  const config = withoutRefused(where.config, r);
+  if (!config) return;
+  where.config = config; // the engine's default for the refused setting: the run starts, the address follows
+  classroom.createAgain();
+}
 
 function dispatch(msg) {
   if (msg.type === "stage") flowscope.lastStageReceivedAt = performance.now();
   // The classroom may reword a message, or drop it (a room of another model reloads as its page).
   if (classroom && !String(msg.type).startsWith("_")) msg = classroom.intercept(msg);
   if (!msg) return;
+  const refusal = String(msg.type).startsWith("_") ? null : refusals.heard(msg);
   const next = reduce(state, msg);
   if (next !== state) {
     state = next;
@@ -72,17 +86,25 @@ function dispatch(msg) {
     // the next animation callback. Streams (play) stay coalesced to one draw per frame.
     if (msg.type === "stage") render();
   }
+  if (refusal) refused(refusal);
 }
 
 const api = connect({
-  hello: () => classroom.helloMessage(), // join our room (with the owner token if we have it), or create one
+  hello() { // join our room (with the owner token if we have it), or create one
+    const msg = classroom.helloMessage();
+    refusals.sent(msg);
+    return msg;
+  },
   onMessage: dispatch,
   onStatus: (status) => dispatch({ type: "_conn", status }),
 });
 
 function send(msg) {
-  if (!msg) return;
-  if (!api.send(msg)) notices.toast("Not connected to the server; retrying…");
+  if (!msg) return false;
+  refusals.sent(msg, state.session?.config);
+  if (api.send(msg)) return true;
+  notices.toast("Not connected to the server; retrying…");
+  return false;
 }
 
 const offered = commandsFor(where.model);
@@ -118,7 +140,8 @@ const settings = Settings($("settings"), {
     if (lose && !window.confirm(lose)) return settings.revert(key, state.session.config?.[key]);
     configure(configureMessage(state.session.model, key, value).config);
   },
-  onInvalid: (text) => notices.toast(text),
+  // Typed text that is no value at all (the server's bounds are the server's to check): refused here, the same way
+  onInvalid: (key, text) => dispatch({ type: "_refused", refusal: { kind: "configure", key, message: text, request: { config: {} }, before: {} } }),
 });
 const common = [Tabs($("tabs"), { current: where.model }), Status($("status")), Controls($("controls"), { command, model: where.model }), settings, notices];
 const modelViews = isGpt ? gptViews() : isNet ? networkViews() : [
@@ -128,7 +151,7 @@ const modelViews = isGpt ? gptViews() : isNet ? networkViews() : [
   LossChart($("losschart")),
   Curve($("curve")),
 ];
-const views = [...common, ...modelViews, ...classroom.views]; // the classroom's last: it locks what the others drew
+const views = [...common, ...modelViews, RefusalNotes($("settings")), ...classroom.views]; // the classroom's last: it locks what the others drew
 
 function gptViews() {
   const canEdit = () => !!state.session && state.session.role !== "viewer";

@@ -290,6 +290,11 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
     helloMessage,
     intercept,
     syncUrl,
+    /** Create the room again (a refused setting was taken out of `where.config`). */
+    createAgain() {
+      hello = { create: true };
+      send(createMsg());
+    },
     /** May this page send command `name`? (locked, hidden by the link, or left out by the lesson step: no) */
     allows: (name) => commandAllowed(name, controlsFor(getState())),
     /** A settings change from the page's own controls: refused (with a note) when locked. */

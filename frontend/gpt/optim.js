@@ -32,7 +32,7 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
   root.innerHTML = `
     <div class="panel-head"><span class="panel-title">Learning rate</span>
       <label class="go-peak" title="the schedule's peak η (applies at once; fine-tuning has its own, finetune_lr)">peak
-        <input type="number" min="0.000001" max="10" step="any" inputmode="decimal"></label></div>
+        <input type="number" name="lr" step="any" inputmode="decimal"></label></div>
     <div class="go-now"><span class="go-lr"></span></div>
     <canvas class="go-sched" aria-label="learning-rate schedule"></canvas>
     <div class="go-adam-head"><b class="go-opt">Adam</b> on <select class="go-weight" aria-label="which weight"></select></div>
@@ -57,7 +57,7 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
   peak.addEventListener("change", () => {
     const v = Number(peak.value);
     peak.blur();
-    if (canEdit() && Number.isFinite(v) && v >= 1e-6 && v <= 10) configure({ lr: v });
+    if (canEdit() && peak.value.trim() !== "" && Number.isFinite(v)) configure({ lr: v }); // the engine says what it allows (refusal.js)
   });
   peak.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter") peak.blur();

@@ -36,15 +36,6 @@ function inputFor(key, prop) {
   return input;
 }
 
-function inRange(prop, v) {
-  if (typeof v !== "number") return true;
-  if (typeof prop.minimum === "number" && v < prop.minimum) return false;
-  if (typeof prop.maximum === "number" && v > prop.maximum) return false;
-  if (typeof prop.exclusiveMinimum === "number" && v <= prop.exclusiveMinimum) return false;
-  if (typeof prop.exclusiveMaximum === "number" && v >= prop.exclusiveMaximum) return false;
-  return true;
-}
-
 /** `schema()` returns the /api/schema reply (or null); `onChange(key, value)` sends it. */
 export function Settings(root, { schema, onChange, onInvalid }) {
   root.classList.add("settings");
@@ -103,8 +94,8 @@ export function Settings(root, { schema, onChange, onInvalid }) {
     input.blur();
     const prop = props[key];
     const value = prop.type === "boolean" ? input.checked : coerce(prop, input.value);
-    if (value === undefined || !inRange(prop, value)) {
-      onInvalid(`${LABELS[key] ?? key}: ${input.value === "" ? "empty" : input.value} is not allowed`);
+    if (value === undefined) {
+      onInvalid(key, `${input.value === "" ? "an empty field" : `“${input.value}”`} is not a value for ${LABELS[key] ?? key}`);
       show(key, shown[key]);
       return;
     }
