@@ -120,7 +120,8 @@ export function Settings(root, { schema, onChange, onInvalid }) {
     }
     const viewer = state.session.role === "viewer";
     const config = { ...state.session.config, ...(state.lr !== null ? { lr: state.lr } : {}) };
-    const key = `${viewer}|${JSON.stringify(config)}`;
+    // a refusal puts the field back to what runs, even when that is what it showed before the typing
+    const key = `${viewer}|${JSON.stringify(config)}|${JSON.stringify(state.refusals)}`;
     if (key === lastKey) return;
     lastKey = key;
     for (const [k, input] of Object.entries(inputs)) {
