@@ -150,17 +150,16 @@ export function connect({ hello, onMessage, onStatus }) {
   };
 }
 
-/** GET /api/schema, or null if it fails or takes longer than `timeoutMs`. */
-export async function fetchSchema(timeoutMs = 1500) {
-  const ctrl = new AbortController();
-  const t = setTimeout(() => ctrl.abort(), timeoutMs);
-  try {
-    const res = await fetch("/api/schema", { signal: ctrl.signal });
-    return res.ok ? await res.json() : null;
-  } catch {
-    return null;
-  } finally {
-    clearTimeout(t);
+/**
+ * GET /api/schema: the engine's settings (bounds, choices, their words, live keys, models' names).
+ * The page has no copy of it, so it waits for the server as it waits for its socket: retried with
+ * the socket's back-off until it answers.
+ */
+export async function fetchSchema() {
+  for (let wait = RETRY_MIN_MS; ; wait = Math.min(RETRY_MAX_MS, wait * 2)) {
+    const schema = await getJson("/api/schema", 3000);
+    if (schema?.models) return schema;
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
 

@@ -1,7 +1,7 @@
 // Wires the page: reads the URL, opens the socket, feeds every server message through the pure
 // reducer, and redraws the views on the next animation frame when (and only when) state changed.
 
-import { connect, fetchSchema } from "./api.js";
+import { connect } from "./api.js";
 import { Classroom } from "./classroom.js";
 import { configureMessage, liveKeys, modelSchema, readLocation } from "./config.js";
 import { rebuildLoses } from "./lesson.js";
@@ -24,12 +24,11 @@ import { Ribbon } from "./views/ribbon.js";
 import { Settings } from "./views/settings.js";
 import { Status } from "./views/status.js";
 import { Tabs } from "./views/tabs.js";
-import { GptPage, gptDefaults, titleSchema } from "./gpt/page.js";
+import { GptPage, gptDefaults } from "./gpt/page.js";
 
 const $ = (id) => document.getElementById(id);
 
-const schema = await fetchSchema();
-const where = readLocation(location.pathname, location.search, schema);
+const where = readLocation(location.pathname, location.search);
 document.body.dataset.model = where.model;
 const isNet = where.model === "mlp";
 // One page, two workspaces: keep the one this model uses, so ids stay unique.
@@ -39,7 +38,6 @@ const isGpt = where.model === "transformer";
 if (isGpt) {
   $("unit-workspace").remove();
   where.config = gptDefaults(where.config);
-  titleSchema(schema);
 }
 
 const frames = []; // timestamps of frames rendered while playing, the last second's worth
@@ -128,15 +126,14 @@ function configure(change, { trusted = false } = {}) {
 
 const notices = Notices($("banner"), $("toasts"), $("warning"));
 classroom = Classroom({
-  where, schema, getState: () => state, dispatch, send, configure, toast: (t) => notices.toast(t),
+  where, getState: () => state, dispatch, send, configure, toast: (t) => notices.toast(t),
   redraw: () => (dirty = true), // presenter mode or a lesson changed the layout: size the canvases again
 });
 const settings = Settings($("settings"), {
-  schema: () => schema,
   onChange(key, value) {
     if (!state.session) return;
     const m = state.session.model;
-    const lose = rebuildLoses(state, key, liveKeys(m, schema), modelSchema(schema, m)?.properties?.[key]?.title);
+    const lose = rebuildLoses(state, key, liveKeys(m), modelSchema(m)?.properties?.[key]?.title);
     if (lose && !window.confirm(lose)) return settings.revert(key, state.session.config?.[key]);
     configure(configureMessage(state.session.model, key, value).config);
   },

@@ -40,10 +40,10 @@ function lostControl(room) {
 }
 
 /**
- * `where`: readLocation's answer; `schema`: /api/schema (or null); `getState()`, `dispatch(msg)`,
+ * `where`: readLocation's answer; `getState()`, `dispatch(msg)`,
  * `send(msg)` → bool, `configure(change, {trusted})`, `toast(text)`, `redraw()` from app.js.
  */
-export function Classroom({ where, schema, getState, dispatch, send, configure, toast, redraw }) {
+export function Classroom({ where, getState, dispatch, send, configure, toast, redraw }) {
   const opts = readPageOptions(location.search);
   dispatch({ type: "_page", page: { presenter: opts.presenter, lock: opts.lock, hide: opts.hide } });
   let name = opts.name;
@@ -160,7 +160,7 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
     const step = lesson?.steps?.[k];
     if (!step) return;
     const s = getState();
-    const plan = planStep(lesson, k, s.session, modelSchema(schema, step.model).properties);
+    const plan = planStep(lesson, k, s.session, modelSchema(step.model).properties);
     if (plan.kind === "navigate") {
       if (s.session) {
         // The whole room moves to the lesson's model: same code, every member's page follows (a

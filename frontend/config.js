@@ -1,15 +1,12 @@
-// Settings: the per-model config schema (from GET /api/schema, with a built-in copy so the page
-// still works when that request fails), reading settings from the URL, and coercing form values.
-// Pure: no DOM, no network.
+// Settings: the per-model config schema (GET /api/schema, as schema.js holds it), reading settings
+// from the URL, and coercing form values. No DOM.
 
 import { SCHEMA } from "./schema.js";
 
 // Everything here about the models — their names, settings, bounds, choices and the words for them,
-// which settings apply live — is the engine's, as GET /api/schema serves it; frontend/schema.js is
-// that reply written out by scripts/write_schema.py (tests keep the two equal) for when the request fails.
+// which settings apply live — is the engine's, as GET /api/schema serves it (schema.js): no copy here.
 export const MODELS = Object.keys(SCHEMA.titles);
 export const MODEL_TITLES = SCHEMA.titles;
-export const FALLBACK_SCHEMA = SCHEMA.models;
 
 /** How many input features each neuron dataset has (the engine's fact); the server checks they agree. */
 export const DATASET_FEATURES = SCHEMA.models.neuron.properties.dataset["x-facts"].features;
@@ -20,8 +17,8 @@ export function choiceTitle(prop, value) {
 }
 
 /** The settings of `model` that apply to the running session without rebuilding it. */
-export function liveKeys(model, schemaReply = null) {
-  return new Set((schemaReply?.live ?? SCHEMA.live)[model] ?? []);
+export function liveKeys(model) {
+  return new Set(SCHEMA.live[model] ?? []);
 }
 
 /** The fields the bottom form shows, in this order (others in the schema stay at their defaults). */
@@ -68,10 +65,9 @@ export function resolveProp(prop, root = {}) {
   return p;
 }
 
-/** The config schema for one model out of a /api/schema reply, or the built-in one. */
-export function modelSchema(schemaReply, model) {
-  const fromServer = schemaReply?.models?.[model];
-  const schema = fromServer?.properties ? fromServer : FALLBACK_SCHEMA[model] ?? FALLBACK_SCHEMA.neuron;
+/** The config schema of one model, as served, each property resolved. */
+export function modelSchema(model) {
+  const schema = SCHEMA.models[model] ?? SCHEMA.models.neuron;
   const props = {};
   for (const [k, v] of Object.entries(schema.properties ?? {})) props[k] = resolveProp(v, schema);
   return { properties: props };
@@ -124,12 +120,12 @@ export const PAGE_KEYS = new Set(["model", "room", "presenter", "lock", "hide", 
  * Returns {model, config, room, ignored}: unknown or unreadable keys land in `ignored`, so a typo
  * in the URL is reported instead of making the server refuse the whole session.
  */
-export function readLocation(pathname, search, schemaReply) {
+export function readLocation(pathname, search) {
   const q = new URLSearchParams(search);
   const roomMatch = /^\/room\/([A-Za-z0-9]+)\/?$/.exec(pathname ?? "");
   const room = roomMatch ? roomMatch[1].toUpperCase() : (q.get("room") || "").toUpperCase() || null;
   const model = MODELS.includes(q.get("model")) ? q.get("model") : "neuron";
-  const { properties } = modelSchema(schemaReply, model);
+  const { properties } = modelSchema(model);
   const config = {};
   const ignored = [];
   for (const [key, raw] of q.entries()) {

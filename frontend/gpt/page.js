@@ -30,19 +30,6 @@ export function gptDefaults(config) {
   return { ...PAGE_DEFAULTS, ...(config ?? {}) };
 }
 
-const FIELD_TITLES = {
-  lr: "rate η", grad_clip: "clip ‖g‖", n_layer: "blocks", n_head: "heads", n_embd: "width", task: "task B",
-  speed: "steps/s", block_size: "context", batch_size: "batch", workers: "workers",
-};
-
-/** Short form labels in the /api/schema reply (the settings form reads titles from it). */
-export function titleSchema(schema) {
-  const props = schema?.models?.transformer?.properties;
-  if (!props) return schema;
-  for (const [k, t] of Object.entries(FIELD_TITLES)) if (props[k]) props[k].title = t;
-  return schema;
-}
-
 const AREAS = [
   ["gpt-probe", "probe text and its tokens"],
   ["gpt-formula", "formula"],

@@ -9,7 +9,10 @@ const LABELS = {
 };
 
 // A network's bottom bar is full (six buttons): short labels, and the rule in each field's tooltip.
-const MODEL_LABELS = { mlp: { lr: "rate η", speed: "steps/s", l1: "L1 λ₁", l2: "L2 λ₂" } };
+const MODEL_LABELS = {
+  mlp: { lr: "rate η", speed: "steps/s", l1: "L1 λ₁", l2: "L2 λ₂" },
+  transformer: { lr: "rate η", grad_clip: "clip ‖g‖", n_layer: "blocks", n_head: "heads", n_embd: "width", task: "task B", block_size: "context", workers: "workers" },
+};
 const NOTES = { mlp: null };
 
 function inputFor(key, prop) {
@@ -36,8 +39,8 @@ function inputFor(key, prop) {
   return input;
 }
 
-/** `schema()` returns the /api/schema reply (or null); `onChange(key, value)` sends it. */
-export function Settings(root, { schema, onChange, onInvalid }) {
+/** `onChange(key, value)` sends it; `onInvalid(key, text)`: typed text that is no value. */
+export function Settings(root, { onChange, onInvalid }) {
   root.classList.add("settings");
   root.addEventListener("submit", (e) => e.preventDefault());
   let model = null;
@@ -48,7 +51,7 @@ export function Settings(root, { schema, onChange, onInvalid }) {
 
   function build(m) {
     model = m;
-    props = modelSchema(schema(), m).properties;
+    props = modelSchema(m).properties;
     inputs = {};
     shown = {};
     root.replaceChildren();
@@ -80,7 +83,7 @@ export function Settings(root, { schema, onChange, onInvalid }) {
       }
       if (prop.type === "boolean") label.append(input, name);
       else label.append(name, input);
-      const note = liveKeys(m, schema()).has(key) ? "applies immediately" : "changing this restarts the run from its seed";
+      const note = liveKeys(m).has(key) ? "applies immediately" : "changing this restarts the run from its seed";
       label.title = prop.description ? `${prop.description} (${note})` : note;
       root.appendChild(label);
       inputs[key] = input;

@@ -1,5 +1,6 @@
 // The Descent page's side panels, their pure parts: which weights can be picked, the numbers of an
 // update (Adam's bias correction above all), ‖θ‖ from parameters, clip counts, log-scale bars.
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decadeTicks, logBarLength, logDomain, racerStyle, sameKey } from "../../frontend/descent/chartbits.js";

@@ -1,6 +1,7 @@
 // The step's plan is served: state.js keeps the session's plan and a `plan` message replaces it;
 // the ribbons, the formula titles and the lesson goal read their words from it; no frontend file
 // keeps its own copy of the stage titles (issue 11).
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";

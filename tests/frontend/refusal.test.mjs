@@ -3,6 +3,7 @@
 // setting it names is found, and the state keeps the reason until that setting changes. The error
 // texts are the server's (dispatch.py describe, runner.py explain, protocol.py validate_config);
 // tests/e2e/test_refusal_page.py drives the real server with them.
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KINDS, Refusals, clearRefusals, noteRefusal, refusalText, refusedKey, scaleRefusal, withoutRefused } from "../../frontend/refusal.js";

@@ -2,6 +2,7 @@
 // newest settings win, stale answers are dropped; answers kept and asked ahead (a number as it is
 // typed and its arrow-key steps first, then the settings one click away) are drawn at once. Driven
 // by hand-answered promises, no socket.
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Requester, errorDetail } from "../../frontend/scale/request.js";
