@@ -73,6 +73,20 @@ export function modelSchema(model) {
   return { properties: props };
 }
 
+/** Whether `v` is inside a (resolved) schema property's bounds: the engine's, as served. */
+export function inBounds(prop, v) {
+  if (typeof v !== "number" || !Number.isFinite(v)) return false;
+  if (typeof prop?.minimum === "number" && v < prop.minimum) return false;
+  if (typeof prop?.maximum === "number" && v > prop.maximum) return false;
+  if (typeof prop?.exclusiveMinimum === "number" && v <= prop.exclusiveMinimum) return false;
+  return !(typeof prop?.exclusiveMaximum === "number" && v >= prop.exclusiveMaximum);
+}
+
+/** A number input's min and max attributes from a schema property. */
+export function boundAttrs(prop) {
+  return ["minimum", "maximum"].filter((k) => typeof prop?.[k] === "number").map((k) => `${k.slice(0, 3)}="${prop[k]}"`).join(" ");
+}
+
 /** Turn a string (from the URL or a form) into the type the schema asks for; undefined if invalid. */
 export function coerce(prop, raw) {
   const type = prop?.type;
@@ -152,15 +166,24 @@ export function locationSearch(model, config) {
 }
 
 /**
- * A network's activation list must name one function per hidden layer: pad it with its last name
- * (or cut it) when the URL's `hidden` says otherwise, rather than have the server refuse the run.
+ * One activation name per hidden layer, whether the config holds one name or a list: a list is
+ * padded with its last name (or cut) to the layer count — the one padding rule, for the URL and the
+ * network editor alike.
  */
+export function activationList(config) {
+  const mlp = SCHEMA.models.mlp.properties;
+  const n = (config.hidden ?? mlp.hidden.default).length;
+  const a = config.activation ?? mlp.activation.default;
+  if (!Array.isArray(a)) return Array(n).fill(a);
+  const out = a.slice(0, n);
+  while (out.length < n) out.push(out[out.length - 1] ?? mlp.activation.default);
+  return out;
+}
+
+/** A network's activation list from the URL, fitted to its `hidden` rather than refused by the server. */
 export function fitActivations(model, config) {
   if (model !== "mlp" || !Array.isArray(config.activation)) return config;
-  const n = (config.hidden ?? [4, 2]).length;
-  const acts = config.activation.slice(0, n);
-  while (acts.length < n) acts.push(acts[acts.length - 1] ?? "tanh");
-  return { ...config, activation: acts };
+  return { ...config, activation: activationList(config) };
 }
 
 /** For the neuron, `features` follows the dataset (pass_fail has one, the others two). */

@@ -5,7 +5,8 @@
 import { axes, emptyNote, plotFrame, prepare, scale } from "../render/canvas.js";
 import { fmt, isNum } from "../render/format.js";
 import { drawMarker } from "./landscape.js";
-import { MAX_RACERS, MIN_RACERS, OPTIMIZERS, OPTIMIZER_TITLES } from "./race.js";
+import { boundAttrs } from "../config.js";
+import { MAX_RACERS, MIN_RACERS, OPTIMIZERS, OPTIMIZER_TITLES, SETTINGS, validLr } from "./race.js";
 
 /** A short swatch: the racer's line style with its marker in the middle. */
 function paintSwatch(canvas, r) {
@@ -37,7 +38,7 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
   el.innerHTML = `
     <canvas class="swatch" aria-hidden="true"></canvas>
     <select class="lane-opt" aria-label="optimizer"></select>
-    <label class="lane-lr">η <input type="number" min="0.000001" max="1000" step="any" aria-label="learning rate"></label>
+    <label class="lane-lr">η <input type="number" ${boundAttrs(SETTINGS.lr)} step="any" aria-label="learning rate"></label>
     <span class="lane-loss" title="loss on the whole training set">—</span>
     <span class="lane-step">step <b>0</b></span>
     <button type="button" class="lane-remove" title="remove this racer">✕</button>
@@ -48,7 +49,7 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
   select.addEventListener("change", () => onOptimizer(r.key, select.value));
   input.addEventListener("change", () => {
     const v = Number(input.value);
-    if (isNum(v) && v > 0 && v <= 1000) onLr(r.key, v);
+    if (validLr(v)) onLr(r.key, v);
     else input.value = String(last.lr ?? "");
   });
   input.addEventListener("keydown", (ev) => ev.key === "Enter" && input.blur());

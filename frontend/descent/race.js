@@ -3,6 +3,7 @@
 // node); RaceSockets at the bottom owns the websockets, one per racer, and nothing else.
 
 import { connect } from "../api.js";
+import { inBounds, modelSchema } from "../config.js";
 import { SCHEMA } from "../schema.js";
 import { isNum } from "../render/format.js";
 
@@ -20,8 +21,11 @@ export const SLOTS = [
 export const MIN_RACERS = 2;
 export const MAX_RACERS = SLOTS.length;
 export const CAP = 5000; // per-step arrays keep the last CAP entries
-export const MAX_COUNT = 10000; // the server's bound on one step message
+export const MAX_COUNT = SCHEMA.client.$defs.Step.properties.count.maximum; // the server's bound on one step message
 export const TICK_MS = 50; // play sends at most one lockstep tick per this many ms
+// The race's settings, with the engine's bounds (the three models share them)
+export const SETTINGS = modelSchema("neuron").properties;
+export const validLr = (v) => inBounds(SETTINGS.lr, v);
 // Settings that apply at once (the engine says which); any other configure rebuilds the run from its seed.
 export const LIVE_KEYS = new Set(SCHEMA.live.neuron);
 
