@@ -17,7 +17,7 @@ from .scratch import mlp_story, unit_story
 from .scratch.mlp import MLP
 from .scratch.mlp_field import field
 from .scratch.unit import Unit
-from .transformer.config import TransformerConfig  # torch-free: the schema is needed at startup
+from .transformer.config import PAGE_START, TransformerConfig  # torch-free: the schema is needed at startup
 
 
 @dataclass
@@ -38,6 +38,7 @@ class ModelSpec:
     title: str
     label: str  # the model's name on a page
     own_data: bool = False  # whether people may draw or upload the data
+    start: tuple = ()  # (setting, value) pairs a page starts from, over the config's defaults
 
 
 def _toy_data(cfg, rng, custom=None) -> Dataset:
@@ -85,6 +86,7 @@ MODELS = {
         ModelSpec("mlp", NetworkConfig, _network_data, _network, "A network on 2D data: layers, activations, back-propagation",
                   "Network", own_data=True),
         # trained by engine/transformer (torch); listed here for its config schema (engine/trainers.py)
-        ModelSpec("transformer", TransformerConfig, None, None, "A character-level GPT trained live on text", "Transformer"),
+        ModelSpec("transformer", TransformerConfig, None, None, "A character-level GPT trained live on text", "Transformer",
+                  start=tuple(PAGE_START.items())),
     )
 }

@@ -378,5 +378,6 @@ def json_schema(max_width: int | None = None) -> dict[str, Any]:
         "models": {name: model.model_json_schema() for name, model in config_models(max_width).items()},
         "live": {name: sorted(live_keys(spec.config)) for name, spec in MODELS.items()},
         "titles": {name: spec.label for name, spec in MODELS.items()},
+        "starts": {name: dict(spec.start) for name, spec in MODELS.items()},  # a page's starting settings
         "scale": scale_choices(),  # the Scale page's menus (POST /api/scale takes these names)
     }
