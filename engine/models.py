@@ -39,6 +39,7 @@ class ModelSpec:
     label: str  # the model's name on a page
     own_data: bool = False  # whether people may draw or upload the data
     start: tuple = ()  # (setting, value) pairs a page starts from, over the config's defaults
+    symbols: tuple = ()  # (value key, symbol) pairs: how the model's formulas write each value it sends
 
 
 def _toy_data(cfg, rng, custom=None) -> Dataset:
@@ -81,8 +82,10 @@ def _network(cfg: NetworkConfig, data: Dataset, rng) -> Built:
 MODELS = {
     s.name: s
     for s in (
-        ModelSpec("neuron", NeuronConfig, _toy_data, _neuron, "One neuron: z = w·x + b, a = σ(z), cross-entropy", "Neuron"),
-        ModelSpec("line", LineConfig, _toy_data, _line, "Find a in y = a·x: squared error, gradient descent", "Line"),
+        ModelSpec("neuron", NeuronConfig, _toy_data, _neuron, "One neuron: z = w·x + b, a = σ(z), cross-entropy", "Neuron",
+                  symbols=tuple(unit_story.symbols(False).items())),
+        ModelSpec("line", LineConfig, _toy_data, _line, "Find a in y = a·x: squared error, gradient descent", "Line",
+                  symbols=tuple(unit_story.symbols(True).items())),
         ModelSpec("mlp", NetworkConfig, _network_data, _network, "A network on 2D data: layers, activations, back-propagation",
                   "Network", own_data=True),
         # trained by engine/transformer (torch); listed here for its config schema (engine/trainers.py)

@@ -379,5 +379,6 @@ def json_schema(max_width: int | None = None) -> dict[str, Any]:
         "live": {name: sorted(live_keys(spec.config)) for name, spec in MODELS.items()},
         "titles": {name: spec.label for name, spec in MODELS.items()},
         "starts": {name: dict(spec.start) for name, spec in MODELS.items()},  # a page's starting settings
+        "symbols": {name: dict(spec.symbols) for name, spec in MODELS.items()},  # how formulas write each value
         "scale": scale_choices(),  # the Scale page's menus (POST /api/scale takes these names)
     }

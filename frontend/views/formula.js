@@ -5,6 +5,7 @@
 import { fmtValue } from "../render/format.js";
 import { fitType } from "../render/fittype.js";
 import { moreBelow } from "../render/morebelow.js";
+import { SCHEMA } from "../schema.js";
 import { planEntry } from "../state.js";
 
 /** "Step 3 · Linear combination · hidden layer 1: z = W·a + b": the stage message's step, and its
@@ -14,23 +15,9 @@ export function stageHeading(s, entry) {
   return `Step ${s.step} · ${words}`;
 }
 
-/** Row labels in the notation the formulas use; the raw key stays in data-key. */
+/** Row labels in the notation the model's formulas use (the engine's, served); the raw key stays in data-key. */
 export function keyLabel(key, model) {
-  const line = model === "line";
-  const labels = {
-    x: "x",
-    y: "y",
-    w: line ? "a" : "w",
-    b: "b",
-    z: line ? "ŷ" : "z",
-    a: "a = σ(z)",
-    loss: "L",
-    grad_w: line ? "∂L/∂a" : "∂L/∂w",
-    grad_b: "∂L/∂b",
-    dz: line ? "∂L/∂ŷ" : "∂L/∂z",
-    lr: "η (lr)",
-  };
-  return labels[key] ?? key;
+  return SCHEMA.symbols?.[model]?.[key] ?? key;
 }
 
 function idleRows(state) {
