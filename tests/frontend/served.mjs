@@ -18,13 +18,17 @@ function python(code) {
 /** GET /api/schema as the server answers it (server/app.py → protocol.json_schema). */
 export const SERVED_SCHEMA = python("from flowscope.server.protocol import json_schema\nprint(json.dumps(json_schema()))");
 
-/** The plan of a `model` built from `config`, as its `session` message sends it (server/messages.py). */
-export function servedPlan(model, config = {}) {
+/** The plans of `model` built from each of `configs`, as their `session` messages send them
+ * (server/messages.py plan_items): one engine run for them all. */
+export function servedPlans(model, configs) {
   return python(`from flowscope.engine.trainers import make_trainer
 from flowscope.server.messages import plan_items
 from flowscope.server.protocol import validate_config
-t = make_trainer(${JSON.stringify(model)}, validate_config(${JSON.stringify(model)}, json.loads(${JSON.stringify(JSON.stringify(config))})), 8)
-print(json.dumps([p.model_dump() for p in plan_items(t.plan)]))`);
+out = []
+for config in json.loads(${JSON.stringify(JSON.stringify(configs))}):
+    t = make_trainer(${JSON.stringify(model)}, validate_config(${JSON.stringify(model)}, config), 8)
+    out.append([p.model_dump() for p in plan_items(t.plan)])
+print(json.dumps(out))`);
 }
 
 const pageFetch = globalThis.fetch;
