@@ -18,14 +18,17 @@ export function refusedKey(message) {
   return m ? m[1] : null;
 }
 
-/** A Scale query's refusal ({seq, detail} of a `scale` reply, or a 422 body): {kind, key, message}. */
+/**
+ * A Scale query's refusal (the `detail` of a `scale` reply, or of a 422 body: FastAPI's list of
+ * {loc, msg}, or a plain string): {kind, key, message}, `key` the field the first error names.
+ */
 export function scaleRefusal(detail) {
   if (typeof detail === "string") return { kind: "scale", key: null, message: detail };
-  const first = Array.isArray(detail) ? detail[0] : null;
-  if (!first) return { kind: "scale", key: null, message: "the server refused these settings" };
-  const loc = Array.isArray(first.loc) ? first.loc.filter((p) => p !== "body") : [];
-  const key = loc.length ? String(loc[loc.length - 1]) : null;
-  return { kind: "scale", key, message: loc.length ? `${loc.join(".")}: ${first.msg}` : String(first.msg ?? "") };
+  const errors = Array.isArray(detail) ? detail : [];
+  if (!errors.length) return { kind: "scale", key: null, message: "the server refused these settings" };
+  const locs = errors.map((e) => (Array.isArray(e.loc) ? e.loc.filter((p) => p !== "body").map(String) : []));
+  const message = errors.map((e, i) => (locs[i].length ? `${locs[i].join(".")}: ${e.msg}` : String(e.msg ?? ""))).join("; ");
+  return { kind: "scale", key: locs[0].length ? locs[0][locs[0].length - 1] : null, message };
 }
 
 /**
