@@ -2,12 +2,12 @@
 // threshold as a dashed line, and a tick under the plot for each step that was clipped — the
 // gradient kept its direction but was scaled down to the threshold's length.
 
-import { prepare, scale, ticks } from "../render/canvas.js";
+import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, prepare, scale, ticks, trace, xTickLabels } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { boundAttrs, inBounds } from "../config.js";
 import { SETTINGS } from "./race.js";
-import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, racerLine, racerStyle, sameKey, trace, xTickLabels } from "./chartbits.js";
+import { racerLine, racerStyle, sameKey } from "./chartbits.js";
 
 /** How many of the racer's steps (those it still keeps) were clipped. */
 export function clipCount(racer) {

@@ -2,9 +2,8 @@
 // learning rate; its loss, large; its step; what went wrong, in words), "+ racer" / "✕", and under
 // them one chart of every racer's whole-set loss by step.
 
-import { axes, emptyNote, plotFrame, prepare, scale } from "../render/canvas.js";
+import { axes, drawMarker, emptyNote, plotFrame, prepare, scale } from "../render/canvas.js";
 import { fmt, isNum } from "../render/format.js";
-import { drawMarker } from "./landscape.js";
 import { boundAttrs } from "../config.js";
 import { MAX_RACERS, MIN_RACERS, OPTIMIZERS, OPTIMIZER_TITLES, SETTINGS, validLr } from "./race.js";
 
@@ -19,7 +18,7 @@ function paintSwatch(canvas, r) {
   ctx.lineTo(w - 2, h / 2);
   ctx.stroke();
   ctx.setLineDash([]);
-  drawMarker(ctx, r, w / 2, h / 2, 6);
+  drawMarker(ctx, r.marker, w / 2, h / 2, 6, r.color, true);
 }
 
 /** What the lane says about a racer's condition: "" when all is well. */
@@ -133,7 +132,7 @@ function drawChart(canvas, race) {
   ctx.setLineDash([]);
   ctx.restore();
   for (const s of series) {
-    if (isNum(s.r.state.loss) && s.r.state.loss <= top) drawMarker(ctx, s.r, sx(s.r.state.step), sy(s.r.state.loss), 5);
+    if (isNum(s.r.state.loss) && s.r.state.loss <= top) drawMarker(ctx, s.r.marker, sx(s.r.state.step), sy(s.r.state.loss), 5, s.r.color, true);
   }
 }
 

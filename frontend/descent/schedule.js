@@ -2,12 +2,12 @@
 // steps, each racer's curve in its own colour and dash (racers may run at different η), a line at
 // the race's step and a marker at the η each racer used last.
 
-import { prepare, scale, ticks } from "../render/canvas.js";
+import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, prepare, scale, ticks, trace } from "../render/canvas.js";
 import { INK } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { boundAttrs, choiceTitle } from "../config.js";
 import { SETTINGS } from "./race.js";
-import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, racerLine, racerStyle, sameKey, trace } from "./chartbits.js";
+import { racerLine, racerStyle, sameKey } from "./chartbits.js";
 
 // The schedules, their words and the settings each reads are the engine's (engine/schedule.py), as served.
 const SCHEDULE = SETTINGS.schedule;
