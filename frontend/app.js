@@ -25,6 +25,7 @@ import { Settings } from "./views/settings.js";
 import { Status } from "./views/status.js";
 import { Tabs } from "./views/tabs.js";
 import { GptPage, gptDefaults } from "./gpt/page.js";
+import { resumeAfterLoss } from "./gpt/ddp.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -59,6 +60,7 @@ let state = initialState();
 let dirty = true;
 let classroom = null; // rooms, lessons, presenter mode, locks (classroom.js): set up below
 const refusals = Refusals(); // which request each `error` answers, and the setting it refused
+let resumeDdp = false; // a data-parallel run lost a worker while playing: play again once its workers are back
 
 /** The server refused a request: keep why beside its control, and start or go on with what it accepts. */
 function refused(r) {
@@ -76,6 +78,7 @@ function dispatch(msg) {
   if (classroom && !String(msg.type).startsWith("_")) msg = classroom.intercept(msg);
   if (!msg) return;
   const refusal = String(msg.type).startsWith("_") ? null : refusals.heard(msg);
+  const ddp = isGpt ? resumeAfterLoss(resumeDdp, state.playing, msg) : null;
   const next = reduce(state, msg);
   if (next !== state) {
     state = next;
@@ -85,6 +88,8 @@ function dispatch(msg) {
     if (msg.type === "stage") render();
   }
   if (refusal) refused(refusal);
+  if (ddp) resumeDdp = ddp.resume;
+  if (ddp?.play && state.session?.role === "owner") send({ type: "play" });
 }
 
 const api = connect({
