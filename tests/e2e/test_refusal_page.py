@@ -64,3 +64,10 @@ def test_a_refused_value_typed_in_a_control_goes_back_and_says_why(page, server_
     note.wait_for(state="detached", timeout=5_000)  # changed: the old reason goes
     assert field.get_attribute("aria-invalid") is None
     page.wait_for_function("flowscope.state().lr === 0.05", timeout=5_000)
+
+
+def test_a_refused_join_says_why_in_the_join_box(page, server_url):
+    page.goto(f"{server_url}/room/ZZZZZ")  # no such room (Z is in the alphabet; the code is not live)
+    page.wait_for_function("document.querySelector('#join-error')?.textContent.includes('ZZZZZ')", timeout=15_000)
+    assert "Type the code" in page.text_content("#join-error")
+    assert page.is_visible("#join-code"), "the join box is open, with the reason beside the code"
