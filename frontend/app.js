@@ -65,12 +65,22 @@ let resumeDdp = false; // a data-parallel run lost a worker while playing: play 
 /** The server refused a request: keep why beside its control, and start or go on with what it accepts. */
 function refused(r) {
   dispatch({ type: "_refused", refusal: r });
-  if (r.kind !== "create") return; // a refused configure's setting went back (state.js); a switch or load left the room as it was
-  const config = withoutRefused(where.config, r);
-  if (!config) return;
-  where.config = config; // the engine's default for the refused setting: the run starts, the address follows
+  if (r.kind !== "create" || r.code !== "bad_message") return; // a refused configure's setting went back (state.js); a switch or load left the room as it was
+  // the page's (else the engine's) default for the refused setting: the run starts, the address follows
+  const start = (config) => (isGpt ? gptDefaults(config) : config);
+  const without = withoutRefused(where.config, r);
+  let config = without && start(without);
+  if (!config || JSON.stringify(config) === JSON.stringify(where.config)) {
+    // a refusal that names none of the address's settings, or one the page's own start brings back:
+    // start from the defaults, once
+    if (startedPlain) return;
+    startedPlain = true;
+    config = start({});
+  }
+  where.config = config;
   classroom.createAgain();
 }
+let startedPlain = false;
 
 function dispatch(msg) {
   if (msg.type === "stage") flowscope.lastStageReceivedAt = performance.now();

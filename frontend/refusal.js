@@ -12,10 +12,21 @@ export const KINDS = Object.freeze(["create", "configure", "switch", "load", "jo
 /** Requests the server answers in order, before anything else on the socket (dispatch.py awaits them). */
 const INLINE = ["create", "switch", "load", "join"];
 
-/** The setting an error message names ("config.lr: …", "config lr: …", "config workers: …"), or null. */
-export function refusedKey(message) {
-  const m = /\bconfig[ .]([A-Za-z_][A-Za-z0-9_]*)\b/.exec(String(message ?? ""));
-  return m ? m[1] : null;
+/**
+ * The setting an error message names ("config.lr: …", "config lr: …", "config workers: …"); else,
+ * for a rule between settings ("n_embd 65 must be a multiple of n_head 2"), the first of `keys` (the
+ * request's settings) the message names; else null.
+ */
+export function refusedKey(message, keys = []) {
+  const text = String(message ?? "");
+  const m = /\bconfig[ .]([A-Za-z_][A-Za-z0-9_]*)\b/.exec(text);
+  if (m) return m[1];
+  let first = null;
+  for (const k of keys) {
+    const at = new RegExp(`(^|[^A-Za-z0-9_])${k}([^A-Za-z0-9_]|$)`).exec(text)?.index;
+    if (at !== undefined && (first === null || at < first.at)) first = { k, at };
+  }
+  return first?.k ?? null;
 }
 
 /**
@@ -55,17 +66,18 @@ export function Refusals() {
     }
     if (msg.type === "scale" && msg.detail && !msg.result) return scaleRefusal(msg.detail);
     if (msg.type !== "error") return null;
-    const key = refusedKey(msg.message);
     const message = String(msg.message ?? "");
     for (const kind of INLINE) {
       const p = pending.get(kind);
       if (!p) continue;
       pending.delete(kind);
+      const key = refusedKey(message, Object.keys(p.request.config ?? {}));
       return { kind, key, message, code: msg.code ?? "bad_message", request: p.request, before: {} };
     }
     // A configure goes through the room's queue: states of steps before it may come first, so its
     // refusal is known by the setting it names, not by order.
     const p = pending.get("configure");
+    const key = refusedKey(message, Object.keys(p?.request.config ?? {}));
     if (p && key && key in (p.request.config ?? {})) {
       pending.delete("configure");
       return { kind: "configure", key, message, code: msg.code ?? "bad_message", request: p.request, before: p.before };

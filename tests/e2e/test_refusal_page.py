@@ -24,6 +24,7 @@ def _query(page) -> dict:
     ("line", "batch_size", "0", "batch_size = 0"),
     ("transformer", "lr", "100", "lr = 100"),  # the README's "try lr=100", on the page that refuses it
     ("transformer", "workers", str(TOO_MANY), f"workers = {TOO_MANY}"),
+    ("transformer", "n_embd", "65", "n_embd = 65"),  # a rule between settings: 65 is no multiple of 2 heads
 ])
 def test_a_refused_setting_in_the_address_still_starts_the_run(page, server_url, shot, model, key, value, shown):
     page.goto(f"{server_url}/?model={model}&{key}={value}")

@@ -97,3 +97,15 @@ test("clearRefusals keeps the same object when nothing it holds changed", () => 
   assert.equal(clearRefusals(notes, { seed: 1 }), notes);
   assert.deepEqual(clearRefusals(notes, { lr: 1 }), {});
 });
+
+test("a rule between settings names no `config X`: the first of the request's settings it names is refused", () => {
+  const text = "n_embd 65 must be a multiple of n_head 2 (each head gets n_embd/n_head)";
+  assert.equal(refusedKey(text, ["n_layer", "n_head", "n_embd"]), "n_embd");
+  assert.equal(refusedKey(text, ["n_layer"]), null);
+  assert.equal(refusedKey("warmup (50) must be shorter than decay_steps (20)", ["decay_steps", "warmup"]), "warmup");
+  const r = Refusals();
+  r.sent({ type: "create", model: "transformer", config: { n_layer: 2, n_head: 2, n_embd: 65 } });
+  const got = r.heard(err(text));
+  assert.equal(got.key, "n_embd");
+  assert.deepEqual(withoutRefused(got.request.config, got), { n_layer: 2, n_head: 2 });
+});
