@@ -290,10 +290,10 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     helloMessage,
     intercept,
     syncUrl,
-    /** Create the room again (a refused setting was taken out of `where.config`). */
+    /** Create the room again from `where.config` (a refused setting was taken out of it). */
     createAgain() {
       hello = { create: true };
-      send(createMsg());
+      send({ type: "create", model: where.model, config: creatable(where.config) });
     },
     /** May this page send command `name`? (locked, hidden by the link, or left out by the lesson step: no) */
     allows: (name) => commandAllowed(name, controlsFor(getState())),
