@@ -14,7 +14,7 @@ from .data.plane import TITLES as PLANE_TITLES
 from .data.toy import LINE_SETS, NEURON_SETS
 from .functions import HIDDEN
 from .optim import OPTIMIZERS
-from .schedule import SCHEDULES
+from .schedule import READS, SCHEDULES
 from .scratch.mlp import INITS
 
 
@@ -59,7 +59,7 @@ class RunConfig:
     momentum: float = setting(0.9, lo=0.0, hi=0.999, doc="μ for momentum and Nesterov")
     weight_decay: float = setting(0.0, lo=0.0, hi=1.0, doc="λ: L2 through the gradient, or decoupled for AdamW")
     clip: float = setting(0.0, lo=0.0, hi=1000.0, live=True, doc="clip the gradient's global norm to this (0: off)")
-    schedule: str = setting("constant", choices=SCHEDULES, live=True,
+    schedule: str = setting("constant", choices=SCHEDULES, live=True, facts={"reads": READS},
                             doc="how the learning rate changes with the step")
     warmup_steps: int = setting(0, lo=0, hi=100000, live=True, doc="steps of linear warmup (warmup, cosine)")
     schedule_steps: int = setting(1000, lo=1, hi=1000000, live=True,

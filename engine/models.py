@@ -17,7 +17,7 @@ from .scratch import mlp_story, unit_story
 from .scratch.mlp import MLP
 from .scratch.mlp_field import field
 from .scratch.unit import Unit
-from .transformer.config import TransformerConfig  # torch-free: the schema is needed at startup
+from .transformer.config import PAGE_START, TransformerConfig  # torch-free: the schema is needed at startup
 
 
 @dataclass
@@ -38,6 +38,8 @@ class ModelSpec:
     title: str
     label: str  # the model's name on a page
     own_data: bool = False  # whether people may draw or upload the data
+    start: tuple = ()  # (setting, value) pairs a page starts from, over the config's defaults
+    symbols: tuple = ()  # (value key, symbol) pairs: how the model's formulas write each value it sends
 
 
 def _toy_data(cfg, rng, custom=None) -> Dataset:
@@ -80,11 +82,14 @@ def _network(cfg: NetworkConfig, data: Dataset, rng) -> Built:
 MODELS = {
     s.name: s
     for s in (
-        ModelSpec("neuron", NeuronConfig, _toy_data, _neuron, "One neuron: z = w·x + b, a = σ(z), cross-entropy", "Neuron"),
-        ModelSpec("line", LineConfig, _toy_data, _line, "Find a in y = a·x: squared error, gradient descent", "Line"),
+        ModelSpec("neuron", NeuronConfig, _toy_data, _neuron, "One neuron: z = w·x + b, a = σ(z), cross-entropy", "Neuron",
+                  symbols=tuple(unit_story.symbols(False).items())),
+        ModelSpec("line", LineConfig, _toy_data, _line, "Find a in y = a·x: squared error, gradient descent", "Line",
+                  symbols=tuple(unit_story.symbols(True).items())),
         ModelSpec("mlp", NetworkConfig, _network_data, _network, "A network on 2D data: layers, activations, back-propagation",
                   "Network", own_data=True),
         # trained by engine/transformer (torch); listed here for its config schema (engine/trainers.py)
-        ModelSpec("transformer", TransformerConfig, None, None, "A character-level GPT trained live on text", "Transformer"),
+        ModelSpec("transformer", TransformerConfig, None, None, "A character-level GPT trained live on text", "Transformer",
+                  start=tuple(PAGE_START.items())),
     )
 }

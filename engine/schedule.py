@@ -13,6 +13,8 @@ import math
 SCHEDULES = {"constant": "constant", "step": "step decay (halve every schedule_steps)", "warmup": "linear warmup",
              "cosine": "warmup, then cosine decay"}  # name → how a page says it
 FLOOR = 0.1  # cosine decays to this fraction of η
+# the settings each schedule reads (lr_at below), so a page shows only those
+READS = {"constant": [], "step": ["schedule_steps"], "warmup": ["warmup_steps"], "cosine": ["warmup_steps", "schedule_steps"]}
 
 
 def lr_at(step: int, base: float, kind: str = "constant", warmup: int = 0, horizon: int = 1000) -> float:

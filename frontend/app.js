@@ -1,10 +1,11 @@
 // Wires the page: reads the URL, opens the socket, feeds every server message through the pure
 // reducer, and redraws the views on the next animation frame when (and only when) state changed.
 
-import { connect, fetchSchema } from "./api.js";
+import { connect } from "./api.js";
 import { Classroom } from "./classroom.js";
 import { configureMessage, liveKeys, modelSchema, readLocation } from "./config.js";
 import { rebuildLoses } from "./lesson.js";
+import { Refusals, withoutRefused } from "./refusal.js";
 import { addPointMessage, drawLabel } from "./data.js";
 import { initialState, reduce } from "./state.js";
 import { Boundary } from "./views/boundary.js";
@@ -18,16 +19,17 @@ import { NetFormula } from "./views/netformula.js";
 import { Network } from "./views/network.js";
 import { Notices } from "./views/notices.js";
 import { Pipeline } from "./views/pipeline.js";
+import { RefusalNotes } from "./views/refusals.js";
 import { Ribbon } from "./views/ribbon.js";
 import { Settings } from "./views/settings.js";
 import { Status } from "./views/status.js";
 import { Tabs } from "./views/tabs.js";
-import { GptPage, gptDefaults, titleSchema } from "./gpt/page.js";
+import { GptPage, gptDefaults } from "./gpt/page.js";
+import { resumeAfterLoss } from "./gpt/ddp.js";
 
 const $ = (id) => document.getElementById(id);
 
-const schema = await fetchSchema();
-const where = readLocation(location.pathname, location.search, schema);
+const where = readLocation(location.pathname, location.search);
 document.body.dataset.model = where.model;
 const isNet = where.model === "mlp";
 // One page, two workspaces: keep the one this model uses, so ids stay unique.
@@ -37,7 +39,6 @@ const isGpt = where.model === "transformer";
 if (isGpt) {
   $("unit-workspace").remove();
   where.config = gptDefaults(where.config);
-  titleSchema(schema);
 }
 
 const frames = []; // timestamps of frames rendered while playing, the last second's worth
@@ -58,12 +59,36 @@ window.flowscope = flowscope;
 let state = initialState();
 let dirty = true;
 let classroom = null; // rooms, lessons, presenter mode, locks (classroom.js): set up below
+const refusals = Refusals(); // which request each `error` answers, and the setting it refused
+let resumeDdp = false; // a data-parallel run lost a worker while playing: play again once its workers are back
+
+/** The server refused a request: keep why beside its control, and start or go on with what it accepts. */
+function refused(r) {
+  dispatch({ type: "_refused", refusal: r });
+  if (r.kind !== "create" || r.code !== "bad_message") return; // a refused configure's setting went back (state.js); a switch or load left the room as it was
+  // the page's (else the engine's) default for the refused setting: the run starts, the address follows
+  const start = (config) => (isGpt ? gptDefaults(config) : config);
+  const without = withoutRefused(where.config, r);
+  let config = without && start(without);
+  if (!config || JSON.stringify(config) === JSON.stringify(where.config)) {
+    // a refusal that names none of the address's settings, or one the page's own start brings back:
+    // start from the defaults, once
+    if (startedPlain) return;
+    startedPlain = true;
+    config = start({});
+  }
+  where.config = config;
+  classroom.createAgain();
+}
+let startedPlain = false;
 
 function dispatch(msg) {
   if (msg.type === "stage") flowscope.lastStageReceivedAt = performance.now();
   // The classroom may reword a message, or drop it (a room of another model reloads as its page).
   if (classroom && !String(msg.type).startsWith("_")) msg = classroom.intercept(msg);
   if (!msg) return;
+  const refusal = String(msg.type).startsWith("_") ? null : refusals.heard(msg);
+  const ddp = isGpt ? resumeAfterLoss(resumeDdp, state.playing, msg) : null;
   const next = reduce(state, msg);
   if (next !== state) {
     state = next;
@@ -72,17 +97,27 @@ function dispatch(msg) {
     // the next animation callback. Streams (play) stay coalesced to one draw per frame.
     if (msg.type === "stage") render();
   }
+  if (refusal) refused(refusal);
+  if (ddp) resumeDdp = ddp.resume;
+  if (ddp?.play && state.session?.role === "owner") send({ type: "play" });
 }
 
 const api = connect({
-  hello: () => classroom.helloMessage(), // join our room (with the owner token if we have it), or create one
+  hello() { // join our room (with the owner token if we have it), or create one
+    const msg = classroom.helloMessage();
+    refusals.sent(msg);
+    return msg;
+  },
   onMessage: dispatch,
   onStatus: (status) => dispatch({ type: "_conn", status }),
 });
 
 function send(msg) {
-  if (!msg) return;
-  if (!api.send(msg)) notices.toast("Not connected to the server; retrying…");
+  if (!msg) return false;
+  refusals.sent(msg, state.session?.config);
+  if (api.send(msg)) return true;
+  notices.toast("Not connected to the server; retrying…");
+  return false;
 }
 
 const offered = commandsFor(where.model);
@@ -106,19 +141,19 @@ function configure(change, { trusted = false } = {}) {
 
 const notices = Notices($("banner"), $("toasts"), $("warning"));
 classroom = Classroom({
-  where, schema, getState: () => state, dispatch, send, configure, toast: (t) => notices.toast(t),
+  where, getState: () => state, dispatch, send, configure, toast: (t) => notices.toast(t),
   redraw: () => (dirty = true), // presenter mode or a lesson changed the layout: size the canvases again
 });
 const settings = Settings($("settings"), {
-  schema: () => schema,
   onChange(key, value) {
     if (!state.session) return;
     const m = state.session.model;
-    const lose = rebuildLoses(state, key, liveKeys(m, schema), modelSchema(schema, m)?.properties?.[key]?.title);
+    const lose = rebuildLoses(state, key, liveKeys(m), modelSchema(m)?.properties?.[key]?.title);
     if (lose && !window.confirm(lose)) return settings.revert(key, state.session.config?.[key]);
     configure(configureMessage(state.session.model, key, value).config);
   },
-  onInvalid: (text) => notices.toast(text),
+  // Typed text that is no value at all (the server's bounds are the server's to check): refused here, the same way
+  onInvalid: (key, text) => dispatch({ type: "_refused", refusal: { kind: "configure", key, message: text, request: { config: {} }, before: {} } }),
 });
 const common = [Tabs($("tabs"), { current: where.model }), Status($("status")), Controls($("controls"), { command, model: where.model }), settings, notices];
 const modelViews = isGpt ? gptViews() : isNet ? networkViews() : [
@@ -128,7 +163,7 @@ const modelViews = isGpt ? gptViews() : isNet ? networkViews() : [
   LossChart($("losschart")),
   Curve($("curve")),
 ];
-const views = [...common, ...modelViews, ...classroom.views]; // the classroom's last: it locks what the others drew
+const views = [...common, ...modelViews, RefusalNotes($("settings")), ...classroom.views]; // the classroom's last: it locks what the others drew
 
 function gptViews() {
   const canEdit = () => !!state.session && state.session.role !== "viewer";

@@ -40,10 +40,10 @@ function lostControl(room) {
 }
 
 /**
- * `where`: readLocation's answer; `schema`: /api/schema (or null); `getState()`, `dispatch(msg)`,
+ * `where`: readLocation's answer; `getState()`, `dispatch(msg)`,
  * `send(msg)` → bool, `configure(change, {trusted})`, `toast(text)`, `redraw()` from app.js.
  */
-export function Classroom({ where, schema, getState, dispatch, send, configure, toast, redraw }) {
+export function Classroom({ where, getState, dispatch, send, configure, toast, redraw }) {
   const opts = readPageOptions(location.search);
   dispatch({ type: "_page", page: { presenter: opts.presenter, lock: opts.lock, hide: opts.hide } });
   let name = opts.name;
@@ -160,7 +160,7 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
     const step = lesson?.steps?.[k];
     if (!step) return;
     const s = getState();
-    const plan = planStep(lesson, k, s.session, modelSchema(schema, step.model).properties);
+    const plan = planStep(lesson, k, s.session, modelSchema(step.model).properties);
     if (plan.kind === "navigate") {
       if (s.session) {
         // The whole room moves to the lesson's model: same code, every member's page follows (a
@@ -290,6 +290,11 @@ export function Classroom({ where, schema, getState, dispatch, send, configure, 
     helloMessage,
     intercept,
     syncUrl,
+    /** Create the room again from `where.config` (a refused setting was taken out of it). */
+    createAgain() {
+      hello = { create: true };
+      send({ type: "create", model: where.model, config: creatable(where.config) });
+    },
     /** May this page send command `name`? (locked, hidden by the link, or left out by the lesson step: no) */
     allows: (name) => commandAllowed(name, controlsFor(getState())),
     /** A settings change from the page's own controls: refused (with a note) when locked. */

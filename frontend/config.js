@@ -1,15 +1,12 @@
-// Settings: the per-model config schema (from GET /api/schema, with a built-in copy so the page
-// still works when that request fails), reading settings from the URL, and coercing form values.
-// Pure: no DOM, no network.
+// Settings: the per-model config schema (GET /api/schema, as schema.js holds it), reading settings
+// from the URL, and coercing form values. No DOM.
 
 import { SCHEMA } from "./schema.js";
 
 // Everything here about the models — their names, settings, bounds, choices and the words for them,
-// which settings apply live — is the engine's, as GET /api/schema serves it; frontend/schema.js is
-// that reply written out by scripts/write_schema.py (tests keep the two equal) for when the request fails.
+// which settings apply live — is the engine's, as GET /api/schema serves it (schema.js): no copy here.
 export const MODELS = Object.keys(SCHEMA.titles);
 export const MODEL_TITLES = SCHEMA.titles;
-export const FALLBACK_SCHEMA = SCHEMA.models;
 
 /** How many input features each neuron dataset has (the engine's fact); the server checks they agree. */
 export const DATASET_FEATURES = SCHEMA.models.neuron.properties.dataset["x-facts"].features;
@@ -20,8 +17,8 @@ export function choiceTitle(prop, value) {
 }
 
 /** The settings of `model` that apply to the running session without rebuilding it. */
-export function liveKeys(model, schemaReply = null) {
-  return new Set((schemaReply?.live ?? SCHEMA.live)[model] ?? []);
+export function liveKeys(model) {
+  return new Set(SCHEMA.live[model] ?? []);
 }
 
 /** The fields the bottom form shows, in this order (others in the schema stay at their defaults). */
@@ -68,13 +65,26 @@ export function resolveProp(prop, root = {}) {
   return p;
 }
 
-/** The config schema for one model out of a /api/schema reply, or the built-in one. */
-export function modelSchema(schemaReply, model) {
-  const fromServer = schemaReply?.models?.[model];
-  const schema = fromServer?.properties ? fromServer : FALLBACK_SCHEMA[model] ?? FALLBACK_SCHEMA.neuron;
+/** The config schema of one model, as served, each property resolved. */
+export function modelSchema(model) {
+  const schema = SCHEMA.models[model] ?? SCHEMA.models.neuron;
   const props = {};
   for (const [k, v] of Object.entries(schema.properties ?? {})) props[k] = resolveProp(v, schema);
   return { properties: props };
+}
+
+/** Whether `v` is inside a (resolved) schema property's bounds: the engine's, as served. */
+export function inBounds(prop, v) {
+  if (typeof v !== "number" || !Number.isFinite(v)) return false;
+  if (typeof prop?.minimum === "number" && v < prop.minimum) return false;
+  if (typeof prop?.maximum === "number" && v > prop.maximum) return false;
+  if (typeof prop?.exclusiveMinimum === "number" && v <= prop.exclusiveMinimum) return false;
+  return !(typeof prop?.exclusiveMaximum === "number" && v >= prop.exclusiveMaximum);
+}
+
+/** A number input's min and max attributes from a schema property. */
+export function boundAttrs(prop) {
+  return ["minimum", "maximum"].filter((k) => typeof prop?.[k] === "number").map((k) => `${k.slice(0, 3)}="${prop[k]}"`).join(" ");
 }
 
 /** Turn a string (from the URL or a form) into the type the schema asks for; undefined if invalid. */
@@ -124,12 +134,12 @@ export const PAGE_KEYS = new Set(["model", "room", "presenter", "lock", "hide", 
  * Returns {model, config, room, ignored}: unknown or unreadable keys land in `ignored`, so a typo
  * in the URL is reported instead of making the server refuse the whole session.
  */
-export function readLocation(pathname, search, schemaReply) {
+export function readLocation(pathname, search) {
   const q = new URLSearchParams(search);
   const roomMatch = /^\/room\/([A-Za-z0-9]+)\/?$/.exec(pathname ?? "");
   const room = roomMatch ? roomMatch[1].toUpperCase() : (q.get("room") || "").toUpperCase() || null;
   const model = MODELS.includes(q.get("model")) ? q.get("model") : "neuron";
-  const { properties } = modelSchema(schemaReply, model);
+  const { properties } = modelSchema(model);
   const config = {};
   const ignored = [];
   for (const [key, raw] of q.entries()) {
@@ -156,15 +166,24 @@ export function locationSearch(model, config) {
 }
 
 /**
- * A network's activation list must name one function per hidden layer: pad it with its last name
- * (or cut it) when the URL's `hidden` says otherwise, rather than have the server refuse the run.
+ * One activation name per hidden layer, whether the config holds one name or a list: a list is
+ * padded with its last name (or cut) to the layer count — the one padding rule, for the URL and the
+ * network editor alike.
  */
+export function activationList(config) {
+  const mlp = SCHEMA.models.mlp.properties;
+  const n = (config.hidden ?? mlp.hidden.default).length;
+  const a = config.activation ?? mlp.activation.default;
+  if (!Array.isArray(a)) return Array(n).fill(a);
+  const out = a.slice(0, n);
+  while (out.length < n) out.push(out[out.length - 1] ?? mlp.activation.default);
+  return out;
+}
+
+/** A network's activation list from the URL, fitted to its `hidden` rather than refused by the server. */
 export function fitActivations(model, config) {
   if (model !== "mlp" || !Array.isArray(config.activation)) return config;
-  const n = (config.hidden ?? [4, 2]).length;
-  const acts = config.activation.slice(0, n);
-  while (acts.length < n) acts.push(acts[acts.length - 1] ?? "tanh");
-  return { ...config, activation: acts };
+  return { ...config, activation: activationList(config) };
 }
 
 /** For the neuron, `features` follows the dataset (pass_fail has one, the others two). */

@@ -3,7 +3,8 @@
 
 import { withFeatures } from "./config.js";
 
-/** A lesson's view names → the element ids that draw them (neuron/line, network, transformer page). */
+/** A lesson's view names (served: SCHEMA.lessons.views; tests keep the two the same) → the element ids
+ * that draw them (neuron/line, network, transformer page). */
 export const VIEW_ELEMENTS = {
   pipeline: ["pipeline"],
   formula: ["formula-panel", "netformula", "gpt-formula"],

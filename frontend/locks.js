@@ -2,11 +2,14 @@
 // A shared link says `lock=lr,seed` (shown, disabled) and `hide=settings,network-editor` (not shown).
 // Pure: views/layout.js turns the answer into DOM changes, app.js asks it before sending commands.
 
-/** The control groups a lesson step can list (server/lessons.py CONTROLS), in that order. */
-export const CONTROLS = ["stage", "back", "step", "epoch", "play", "reset", "settings", "network-editor", "data-editor"];
+import { SCHEMA } from "./schema.js";
+import { COMMANDS } from "./views/controls.js";
+
+/** The control groups a lesson step can list (served: server/protocol.py LESSON_CONTROLS), in that order. */
+export const CONTROLS = SCHEMA.lessons.controls;
 
 /** The buttons among them: each is one command (views/controls.js). */
-export const COMMANDS = ["stage", "back", "step", "epoch", "play", "reset"];
+export { COMMANDS };
 
 /** Single settings that can be locked or hidden on their own, besides the groups. */
 export const SETTING_KEYS = ["lr", "batch_size", "seed", "noise", "speed", "dataset", "bias", "l1", "l2", "test_fraction",

@@ -9,6 +9,7 @@ export const TRACE_CAP = 60;
 
 import { initialRoom, reduceRoom } from "./room.js";
 import { initialGpt, reduceGpt } from "./gpt/gptstate.js";
+import { clearRefusals, noteRefusal } from "./refusal.js";
 
 const EMPTY_METRICS = Object.freeze({ steps: [], losses: [], trainLosses: [], testLosses: [] });
 
@@ -42,6 +43,7 @@ export function initialState() {
     fieldSeq: 0, // bumps on each field, so views redraw their heatmaps exactly once per frame
     grads: {}, // layer → {step, grad_W, grad_b}: that layer's latest `gradients` stage
     dataError: null, // why the last `data` (drawn points or CSV) was refused, until new data comes
+    refusals: {}, // setting → {kind, message, value}: refused by the server, shown beside its control until changed (refusal.js)
     room: initialRoom(), // the classroom: roster, lesson, saved runs, page options (room.js)
     gpt: initialGpt(), // the transformer page: attention maps, samples, losses across phases (gpt/gptstate.js)
   };
@@ -138,6 +140,9 @@ function onSession(state, msg) {
   return {
     ...initialState(),
     conn: state.conn,
+    // A refused setting's note outlives the session started without it; one that named no setting
+    // (a join, a load) is answered by this session.
+    refusals: Object.fromEntries(Object.entries(state.refusals ?? {}).filter(([k]) => !k.startsWith(":"))),
     session: {
       id: String(msg.id ?? ""),
       model: msg.model ?? "neuron",
@@ -246,6 +251,18 @@ function onError(state, msg) {
   return next;
 }
 
+function onRefused(state, r) {
+  if (!r) return state;
+  const next = { ...state, refusals: noteRefusal(state.refusals ?? {}, r) };
+  if (r.kind === "configure" && r.key && state.session && r.before && r.key in r.before) {
+    const config = { ...state.session.config };
+    if (r.before[r.key] === undefined) delete config[r.key];
+    else config[r.key] = r.before[r.key];
+    next.session = { ...state.session, config };
+  }
+  return next;
+}
+
 function onField(state, msg) {
   if (!msg.tensors || typeof msg.tensors !== "object") return state;
   const h = msg.header ?? {};
@@ -286,9 +303,13 @@ function reduceRun(state, msg) {
       return { ...state, explain: msg };
     case "error":
       return onError(state, msg);
-    case "_configured": // what this page asked for with `configure`; the server sends no new `session`
-      if (!state.session) return state;
-      return { ...state, session: { ...state.session, config: { ...state.session.config, ...(msg.config ?? {}) } } };
+    case "_configured": { // what this page asked for with `configure`; the server sends no new `session`
+      const refusals = clearRefusals(state.refusals ?? {}, msg.config); // the user changed it: its old refusal goes
+      if (!state.session) return refusals === state.refusals ? state : { ...state, refusals };
+      return { ...state, refusals, session: { ...state.session, config: { ...state.session.config, ...(msg.config ?? {}) } } };
+    }
+    case "_refused": // refusal.js: the server refused a request; a refused configure's setting goes back
+      return onRefused(state, msg.refusal);
     case "_conn": // from api.js, not the server
       return msg.status === state.conn ? state : { ...state, conn: msg.status };
     default:

@@ -11,11 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flowscope.engine.flow import STAGES
 
-from .protocol import ModelName, validate_config
-
-VIEWS = ("pipeline", "formula", "data", "loss", "curve", "network", "boundary", "landscape", "attention",
-         "samples", "probe", "probs", "layers", "optim")
-CONTROLS = ("stage", "back", "step", "epoch", "play", "reset", "settings", "network-editor", "data-editor")
+from .protocol import LESSON_CONTROLS as CONTROLS, LESSON_VIEWS as VIEWS, ModelName, validate_config
 
 
 class Goal(BaseModel):

@@ -254,6 +254,11 @@ class LessonClose(Strict):
 
 
 Group = Annotated[str, Field(pattern=r"^[a-z][a-z-]{0,39}$")]
+# A lesson step's words for what the page shows and lets you touch (lessons.py), served with the schema
+# so the page keeps no list of its own. "curve" is the line's loss landscape L(a).
+LESSON_VIEWS = ("pipeline", "formula", "data", "loss", "curve", "network", "boundary", "attention", "samples", "probe",
+                "probs", "layers", "optim")
+LESSON_CONTROLS = ("stage", "back", "step", "epoch", "play", "reset", "settings", "network-editor", "data-editor")
 
 
 class Locks(Strict):
@@ -378,5 +383,8 @@ def json_schema(max_width: int | None = None) -> dict[str, Any]:
         "models": {name: model.model_json_schema() for name, model in config_models(max_width).items()},
         "live": {name: sorted(live_keys(spec.config)) for name, spec in MODELS.items()},
         "titles": {name: spec.label for name, spec in MODELS.items()},
+        "starts": {name: dict(spec.start) for name, spec in MODELS.items()},  # a page's starting settings
+        "symbols": {name: dict(spec.symbols) for name, spec in MODELS.items()},  # how formulas write each value
+        "lessons": {"views": list(LESSON_VIEWS), "controls": list(LESSON_CONTROLS)},  # a lesson step's words
         "scale": scale_choices(),  # the Scale page's menus (POST /api/scale takes these names)
     }

@@ -11,8 +11,16 @@ from ..numfmt import label, num, par, sub
 from .unit import Unit, UnitStep
 
 
+def symbols(line: bool) -> dict[str, str]:
+    """The symbol of each value a one-unit step sends, as its formulas write them (the line's y = a·x
+    vocabulary: slope a, prediction ŷ): served, so a page labels the numbers the same way."""
+    w, out = ("a", "ŷ") if line else ("w", "z")
+    return {"x": "x", "y": "y", "w": w, "b": "b", "z": out, "a": "a = σ(z)", "loss": "L", "grad_w": f"∂L/∂{w}",
+            "grad_b": "∂L/∂b", "dz": f"∂L/∂{out}", "lr": "η (lr)"}
+
+
 def _names(unit: Unit, n: int, line: bool) -> list[str]:
-    base = "a" if line else "w"
+    base = symbols(line)["w"]
     return [base] if n == 1 else [f"{base}{sub(i + 1)}" for i in range(n)]
 
 
@@ -62,7 +70,7 @@ class UnitStory:
         names, xn = _names(self.unit, len(w), self.line), _xnames(len(w))
         sym = " + ".join(f"{n}·{x}" for n, x in zip(names, xn))
         nums = " + ".join(f"{num(wi)}·{par(xi)}" for wi, xi in zip(w, x0))
-        out = "ŷ" if self.line else "z"
+        out = symbols(self.line)["z"]
         if self.unit.bias or not self.line:
             sym, nums = sym + " + b", nums + f" + {par(b)}"
         formula = f"{self._batch_note(rec)}{out} = {sym} = {nums} = {num(rec.z[0])}"
@@ -152,7 +160,7 @@ def update_words(opt, w: str) -> str:
 
 def plan(unit: Unit, line: bool) -> tuple[PlanEntry, ...]:
     """The stages of one step with their words: a line has no activation, and no b when its bias is off."""
-    w, bias = ("a" if line else "w"), unit.bias or not line
+    w, bias = symbols(line)["w"], unit.bias or not line
     words = {
         "input": "x, y",
         "weights": f"{w}, b" if bias else w,

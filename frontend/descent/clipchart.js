@@ -2,10 +2,12 @@
 // threshold as a dashed line, and a tick under the plot for each step that was clipped — the
 // gradient kept its direction but was scaled down to the threshold's length.
 
-import { prepare, scale, ticks } from "../render/canvas.js";
+import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, prepare, scale, ticks, trace, xTickLabels } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, racerLine, racerStyle, sameKey, trace, xTickLabels } from "./chartbits.js";
+import { boundAttrs, inBounds } from "../config.js";
+import { SETTINGS } from "./race.js";
+import { racerLine, racerStyle, sameKey } from "./chartbits.js";
 
 /** How many of the racer's steps (those it still keeps) were clipped. */
 export function clipCount(racer) {
@@ -48,7 +50,7 @@ export function ClipSection(root, { configure }) {
   root.classList.add("tr-sec", "tr-clip");
   root.innerHTML = `
     <div class="tr-head"><span class="tr-title">Gradient clipping</span>
-      <label class="tr-num">clip ‖g‖ at <input class="tr-clip-at" type="number" min="0" max="1000" step="any" inputmode="decimal"></label>
+      <label class="tr-num">clip ‖g‖ at <input class="tr-clip-at" type="number" ${boundAttrs(SETTINGS.clip)} step="any" inputmode="decimal"></label>
       <span class="tr-state"></span><span class="tr-help"></span></div>
     <canvas aria-label="gradient norm by step"></canvas>
     <div class="tr-counts"></div>`;
@@ -61,7 +63,7 @@ export function ClipSection(root, { configure }) {
 
   input.addEventListener("change", () => {
     const v = Number(input.value);
-    if (Number.isFinite(v) && v >= 0 && v <= 1000) configure({ clip: v });
+    if (inBounds(SETTINGS.clip, v)) configure({ clip: v });
     else input.value = String(last.clip ?? 0);
   });
 

@@ -2,10 +2,10 @@
 // steady pull towards 0 shows against the loss's pull. The race only carries each racer's latest
 // parameters, so this section keeps its own short history of ‖θ‖ per racer.
 
-import { prepare, scale, ticks } from "../render/canvas.js";
+import { frame, prepare, scale, ticks, trace } from "../render/canvas.js";
 import { MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { frame, racerLine, racerStyle, sameKey, trace } from "./chartbits.js";
+import { racerLine, racerStyle, sameKey } from "./chartbits.js";
 
 export const MAX_POINTS = 1500;
 

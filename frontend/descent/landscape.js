@@ -3,7 +3,7 @@
 // The map itself is painted once per landscape/size/view into an offscreen canvas; the trails are
 // drawn over it on each update.
 
-import { axes, canvasPoint, emptyNote, plotFrame, prepare, scale, ticks, FONT, FONT_SMALL } from "../render/canvas.js";
+import { axes, canvasPoint, drawMarker, emptyNote, plotFrame, prepare, scale, ticks, FONT, FONT_SMALL } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { bandIndex, bilinear, contourSegments, finiteRange, gridMinimum, hillshade, logLevels, normalizedLog, ramp, sampleAt } from "./contour.js";
@@ -63,33 +63,6 @@ function paintMap(grid, view, width, height) {
   }
   ctx.stroke();
   return off;
-}
-
-function markerPath(ctx, shape, x, y, r) {
-  ctx.beginPath();
-  if (shape === "square") ctx.rect(x - r * 0.85, y - r * 0.85, 1.7 * r, 1.7 * r);
-  else if (shape === "triangle") {
-    ctx.moveTo(x, y - r * 1.1);
-    ctx.lineTo(x + r, y + r * 0.75);
-    ctx.lineTo(x - r, y + r * 0.75);
-    ctx.closePath();
-  } else if (shape === "diamond") {
-    ctx.moveTo(x, y - r * 1.15);
-    ctx.lineTo(x + r * 1.15, y);
-    ctx.lineTo(x, y + r * 1.15);
-    ctx.lineTo(x - r * 1.15, y);
-    ctx.closePath();
-  } else ctx.arc(x, y, r, 0, 2 * Math.PI);
-}
-
-/** A racer's marker (its shape and colour, white outline), for the map and the lane swatches. */
-export function drawMarker(ctx, racer, x, y, r = 7) {
-  markerPath(ctx, racer.marker, x, y, r);
-  ctx.fillStyle = racer.color;
-  ctx.fill();
-  ctx.strokeStyle = "#ffffff";
-  ctx.lineWidth = 2;
-  ctx.stroke();
 }
 
 function haloText(ctx, text, x, y) {
@@ -286,7 +259,7 @@ export function Landscape(root, { onView, onZoom }) {
       if (!head) continue;
       const x = Math.min(box.x + box.w, Math.max(box.x, sx(head[0])));
       const y = Math.min(box.y + box.h, Math.max(box.y, sy(head[1])));
-      drawMarker(ctx, r, x, y, 7);
+      drawMarker(ctx, r.marker, x, y, 7, r.color, true);
       labels.push({ x, y, text: OPTIMIZER_TITLES[r.optimizer] ?? r.optimizer, color: r.color });
     }
     if (Array.isArray(start)) labels.push({ x: sx(start[0]), y: sy(start[1]), text: "start", color: INK });

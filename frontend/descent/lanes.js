@@ -2,10 +2,10 @@
 // learning rate; its loss, large; its step; what went wrong, in words), "+ racer" / "✕", and under
 // them one chart of every racer's whole-set loss by step.
 
-import { axes, emptyNote, plotFrame, prepare, scale } from "../render/canvas.js";
+import { axes, drawMarker, emptyNote, plotFrame, prepare, scale } from "../render/canvas.js";
 import { fmt, isNum } from "../render/format.js";
-import { drawMarker } from "./landscape.js";
-import { MAX_RACERS, MIN_RACERS, OPTIMIZERS, OPTIMIZER_TITLES } from "./race.js";
+import { boundAttrs } from "../config.js";
+import { MAX_RACERS, MIN_RACERS, OPTIMIZERS, OPTIMIZER_TITLES, SETTINGS, validLr } from "./race.js";
 
 /** A short swatch: the racer's line style with its marker in the middle. */
 function paintSwatch(canvas, r) {
@@ -18,7 +18,7 @@ function paintSwatch(canvas, r) {
   ctx.lineTo(w - 2, h / 2);
   ctx.stroke();
   ctx.setLineDash([]);
-  drawMarker(ctx, r, w / 2, h / 2, 6);
+  drawMarker(ctx, r.marker, w / 2, h / 2, 6, r.color, true);
 }
 
 /** What the lane says about a racer's condition: "" when all is well. */
@@ -37,7 +37,7 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
   el.innerHTML = `
     <canvas class="swatch" aria-hidden="true"></canvas>
     <select class="lane-opt" aria-label="optimizer"></select>
-    <label class="lane-lr">η <input type="number" min="0.000001" max="1000" step="any" aria-label="learning rate"></label>
+    <label class="lane-lr">η <input type="number" ${boundAttrs(SETTINGS.lr)} step="any" aria-label="learning rate"></label>
     <span class="lane-loss" title="loss on the whole training set">—</span>
     <span class="lane-step">step <b>0</b></span>
     <button type="button" class="lane-remove" title="remove this racer">✕</button>
@@ -48,7 +48,7 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
   select.addEventListener("change", () => onOptimizer(r.key, select.value));
   input.addEventListener("change", () => {
     const v = Number(input.value);
-    if (isNum(v) && v > 0 && v <= 1000) onLr(r.key, v);
+    if (validLr(v)) onLr(r.key, v);
     else input.value = String(last.lr ?? "");
   });
   input.addEventListener("keydown", (ev) => ev.key === "Enter" && input.blur());
@@ -132,7 +132,7 @@ function drawChart(canvas, race) {
   ctx.setLineDash([]);
   ctx.restore();
   for (const s of series) {
-    if (isNum(s.r.state.loss) && s.r.state.loss <= top) drawMarker(ctx, s.r, sx(s.r.state.step), sy(s.r.state.loss), 5);
+    if (isNum(s.r.state.loss) && s.r.state.loss <= top) drawMarker(ctx, s.r.marker, sx(s.r.state.step), sy(s.r.state.loss), 5, s.r.color, true);
   }
 }
 

@@ -2,10 +2,10 @@
 // activations are and how large the weight gradients are, on log axes — so a signal that fades
 // layer by layer (vanishing) or blows up (exploding) shows as bars shrinking or growing with depth.
 
-import { prepare } from "../render/canvas.js";
 import { GRID, INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { decadeTicks, fmtDecade, logBarLength, logDomain, logScale, optimizerName, sameKey, xTickLabels } from "./chartbits.js";
+import { decadeTicks, fmtDecade, logBarLength, logDomain, logScale, prepare, xTickLabels } from "../render/canvas.js";
+import { optimizerName, sameKey } from "./chartbits.js";
 import { layerLabel } from "./update.js";
 
 export const INITS = [

@@ -5,7 +5,8 @@
 import { Tabs } from "../views/tabs.js";
 import { Landscape } from "./landscape.js";
 import { Lanes } from "./lanes.js";
-import { RaceSockets, initialRace } from "./race.js";
+import { boundAttrs } from "../config.js";
+import { RaceSockets, SETTINGS, initialRace, validLr } from "./race.js";
 import { ShareRace } from "./share.js";
 import { DESCENT_DATASETS, DESCENT_MODELS, DESCENT_MODEL_TITLES, SPEEDS, batchFor, batchSize, readWhere, sharedConfig, whereSearch } from "./where.js";
 
@@ -120,7 +121,7 @@ const settings = $("race-settings");
 const options = (pairs, value) => pairs.map(([v, t]) => `<option value="${v}"${String(v) === String(value) ? " selected" : ""}>${t}</option>`).join("");
 settings.innerHTML = `
   <label class="field">speed<select id="speed">${options(SPEEDS.map((s) => [s, `${s} steps/s`]), race.speed)}</select></label>
-  <label class="field field-lr">η for all<input id="lr-all" type="number" min="0.000001" max="1000" step="any" value="${where.lr}"></label>
+  <label class="field field-lr">η for all<input id="lr-all" type="number" ${boundAttrs(SETTINGS.lr)} step="any" value="${where.lr}"></label>
   <label class="field">model<select id="model">${options(DESCENT_MODELS.map((m) => [m, DESCENT_MODEL_TITLES[m]]), race.model)}</select></label>
   <label class="field">batch<select id="batch">${options([["full", "full batch"], ["mini", "mini-batch of 10"]], where.batch)}</select></label>
   ${race.model === "mlp" ? `<label class="field">dataset<select id="dataset">${options(DESCENT_DATASETS.map((d) => [d, d]), where.dataset)}</select></label>` : ""}`;
@@ -147,7 +148,7 @@ for (const [id, name] of [["step-btn", "step"], ["play-btn", "play"], ["reset-bt
 $("speed")?.addEventListener("change", (ev) => setRace({ ...race, speed: Number(ev.target.value) }));
 $("lr-all")?.addEventListener("change", (ev) => {
   const lr = Number(ev.target.value);
-  if (!(lr > 0 && lr <= 1000)) return void (ev.target.value = String(race.config.lr));
+  if (!validLr(lr)) return void (ev.target.value = String(race.config.lr));
   setRace({ ...race, config: { ...race.config, lr } });
   for (const r of race.racers) sockets.configureRacer(r.key, { lr });
 });

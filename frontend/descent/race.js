@@ -3,6 +3,8 @@
 // node); RaceSockets at the bottom owns the websockets, one per racer, and nothing else.
 
 import { connect } from "../api.js";
+import { Refusals, withoutRefused } from "../refusal.js";
+import { inBounds, modelSchema } from "../config.js";
 import { SCHEMA } from "../schema.js";
 import { isNum } from "../render/format.js";
 
@@ -20,8 +22,11 @@ export const SLOTS = [
 export const MIN_RACERS = 2;
 export const MAX_RACERS = SLOTS.length;
 export const CAP = 5000; // per-step arrays keep the last CAP entries
-export const MAX_COUNT = 10000; // the server's bound on one step message
+export const MAX_COUNT = SCHEMA.client.$defs.Step.properties.count.maximum; // the server's bound on one step message
 export const TICK_MS = 50; // play sends at most one lockstep tick per this many ms
+// The race's settings, with the engine's bounds (the three models share them)
+export const SETTINGS = modelSchema("neuron").properties;
+export const validLr = (v) => inBounds(SETTINGS.lr, v);
 // Settings that apply at once (the engine says which); any other configure rebuilds the run from its seed.
 export const LIVE_KEYS = new Set(SCHEMA.live.neuron);
 
@@ -233,20 +238,45 @@ export function widerSpan(landscape) {
  */
 export function RaceSockets({ getRace, setRace }) {
   const sockets = new Map();
+  const refusals = new Map(); // racer key → its socket's Refusals (refusal.js: the page's one refusal path)
   let timer = null;
   let lastExplain = 0;
   let waitingSince = 0;
 
   const race = () => getRace();
-  const send = (key, msg) => sockets.get(key)?.send(msg) ?? false;
+  function send(key, msg) {
+    const r = race().racers.find((x) => x.key === key);
+    refusals.get(key)?.sent(msg, { ...race().config, ...(r ? { lr: r.lr, optimizer: r.optimizer } : {}) });
+    return sockets.get(key)?.send(msg) ?? false;
+  }
   const sendAll = (msg) => race().racers.forEach((r) => send(r.key, msg));
 
+  /** A refused setting: the racer starts without it (the engine's default), or goes back to the last
+   * good value; the reason stays in its lane (reduceRacer's error) until it moves on. */
+  function refused(key, r) {
+    if (!r.key) return;
+    if (r.kind === "create") {
+      const config = withoutRefused(race().config, r);
+      if (!config) return;
+      setRace({ ...race(), config });
+      const hello = sockets.get(key) && helloOf(race().racers.find((x) => x.key === key));
+      if (hello) send(key, hello);
+    } else if (r.kind === "configure" && r.key in r.before) {
+      const back = { [r.key]: r.before[r.key] };
+      const rc = race();
+      const racers = rc.racers.map((x) => (x.key === key && (r.key === "lr" || r.key === "optimizer") ? { ...x, ...back } : x));
+      setRace({ ...rc, racers, config: r.key in rc.config ? { ...rc.config, ...back } : rc.config });
+    }
+  }
+
   function onMessage(key, msg) {
+    const refusal = refusals.get(key)?.heard(msg);
     const before = race();
     const after = reduceRace(before, key, msg);
     if (after !== before) setRace(after);
     if (msg.type === "session") send(key, landscapeQuery(race()));
     if (msg.type === "state") afterState(key);
+    if (refusal) refused(key, refusal);
   }
 
   function afterState(key) {
@@ -262,10 +292,18 @@ export function RaceSockets({ getRace, setRace }) {
     }
   }
 
+  const helloOf = (r) => (r.watch ? { type: "join", session: r.watch }
+    : { type: "create", model: race().model, config: { ...race().config, optimizer: r.optimizer, lr: r.lr } });
+
   function open(r) {
+    const tracker = Refusals();
+    refusals.set(r.key, tracker);
     const api = connect({
-      hello: () => (r.watch ? { type: "join", session: r.watch }
-        : { type: "create", model: race().model, config: { ...race().config, optimizer: r.optimizer, lr: r.lr } }),
+      hello() {
+        const msg = helloOf(race().racers.find((x) => x.key === r.key) ?? r);
+        tracker.sent(msg);
+        return msg;
+      },
       onMessage: (msg) => onMessage(r.key, msg),
       onStatus: (status) => onMessage(r.key, { type: "_conn", status }),
     });
@@ -355,6 +393,7 @@ export function RaceSockets({ getRace, setRace }) {
       if (race().viewer || race().racers.length <= MIN_RACERS) return;
       sockets.get(key)?.close();
       sockets.delete(key);
+      refusals.delete(key);
       const racers = race().racers.filter((r) => r.key !== key);
       setRace({ ...race(), racers, landscape: racers[0].landscape ?? race().landscape });
     },

@@ -2,18 +2,17 @@
 // steps, each racer's curve in its own colour and dash (racers may run at different η), a line at
 // the race's step and a marker at the η each racer used last.
 
-import { prepare, scale, ticks } from "../render/canvas.js";
+import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, prepare, scale, ticks, trace } from "../render/canvas.js";
 import { INK } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, racerLine, racerStyle, sameKey, trace } from "./chartbits.js";
+import { boundAttrs, choiceTitle } from "../config.js";
+import { SETTINGS } from "./race.js";
+import { racerLine, racerStyle, sameKey } from "./chartbits.js";
 
-export const SCHEDULES = ["constant", "step", "warmup", "cosine"];
-const HELP = {
-  constant: "η stays the same every step.",
-  step: "η halves every “every” steps.",
-  warmup: "η ramps up over the warmup, then stays: big early steps can wreck the start.",
-  cosine: "warmup, then η glides down a half cosine to η/10.",
-};
+// The schedules, their words and the settings each reads are the engine's (engine/schedule.py), as served.
+const SCHEDULE = SETTINGS.schedule;
+export const SCHEDULES = SCHEDULE.enum;
+const READS = SCHEDULE["x-facts"].reads;
 
 /** The curve to draw for one racer: its state.schedule, or a flat line at its η (constant). */
 export function scheduleCurve(racer, config, upTo = 0) {
@@ -43,8 +42,8 @@ export function ScheduleSection(root, { configure }) {
   root.innerHTML = `
     <div class="tr-head"><span class="tr-title">Learning-rate schedule</span>
       <select class="tr-kind" aria-label="schedule">${SCHEDULES.map((s) => `<option value="${s}">${s}</option>`).join("")}</select>
-      <label class="tr-num">warmup <input class="tr-warm" type="number" min="0" max="100000" step="1" inputmode="numeric"></label>
-      <label class="tr-num"><span class="tr-span-label">over</span> <input class="tr-span" type="number" min="1" max="1000000" step="1" inputmode="numeric"></label>
+      <label class="tr-num">warmup <input class="tr-warm" type="number" ${boundAttrs(SETTINGS.warmup_steps)} step="1" inputmode="numeric"></label>
+      <label class="tr-num"><span class="tr-span-label">over</span> <input class="tr-span" type="number" ${boundAttrs(SETTINGS.schedule_steps)} step="1" inputmode="numeric"></label>
       <span class="tr-help"></span></div>
     <canvas aria-label="learning rate by step"></canvas>
     <div class="tr-counts"></div>`;
@@ -78,10 +77,10 @@ export function ScheduleSection(root, { configure }) {
     if (document.activeElement !== warm) warm.value = String(config?.warmup_steps ?? 0);
     if (document.activeElement !== span) span.value = String(config?.schedule_steps ?? 1000);
     // Only the inputs this schedule reads are shown (constant needs none; step no warmup).
-    warm.parentElement.hidden = !(k === "warmup" || k === "cosine");
-    span.parentElement.hidden = !(k === "step" || k === "cosine");
+    warm.parentElement.hidden = !READS[k]?.includes("warmup_steps");
+    span.parentElement.hidden = !READS[k]?.includes("schedule_steps");
     spanLabel.textContent = k === "step" ? "every" : "over";
-    help.textContent = HELP[k] ?? "";
+    help.textContent = `η: ${choiceTitle(SCHEDULE, k)}`;
   }
 
   function draw(race) {

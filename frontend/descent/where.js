@@ -2,7 +2,7 @@
 // rates, batch, dataset, view, zoom, speed), read from and written to the query string. Pure.
 
 import { MODEL_TITLES } from "../config.js";
-import { OPTIMIZERS } from "./race.js";
+import { OPTIMIZERS, validLr } from "./race.js";
 
 export const DESCENT_MODELS = ["neuron", "line", "mlp"];
 // the line races with its bias on, so its picture is the w–b plane: the page says so beside the name
@@ -16,7 +16,6 @@ const FULL_BATCH = { neuron: 40, line: 20, mlp: 1000 };
 const MINI_BATCH = 10;
 
 const num = (s) => (s === null || s === "" ? NaN : Number(s));
-const validLr = (v) => Number.isFinite(v) && v > 0 && v <= 1000;
 
 /** The page's settings from a query string; anything unknown or invalid falls back to the default. */
 export function readWhere(search) {

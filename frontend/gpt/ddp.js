@@ -58,3 +58,14 @@ export function lostSpans(info) {
   const lost = Array.isArray(info?.ddp?.lost) ? info.ddp.lost : [];
   return lost.map((l) => ({ from: l.from_step, to: l.to_step, ranks: l.ranks ?? [] }));
 }
+
+/**
+ * A data-parallel run that loses a worker while playing plays on once its workers are back: the room
+ * pauses while it restarts them from the checkpoint, and the page that was playing presses play again
+ * when a `state` says they are ready. `resume`: whether that is owed. Returns {resume, play}.
+ */
+export function resumeAfterLoss(resume, playing, msg) {
+  if (msg?.type === "error" && msg.code === "worker_lost") return { resume: resume || playing, play: false };
+  if (resume && msg?.type === "state" && msg.gpt?.ddp?.ready === true) return { resume: false, play: !msg.playing };
+  return { resume, play: false };
+}

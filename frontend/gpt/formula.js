@@ -7,8 +7,8 @@ import { fmt } from "../render/format.js";
 import { heatmap } from "./draw.js";
 import { moreBelow } from "../render/morebelow.js";
 import { glyph, glyphText } from "./gptstate.js";
-import { planEntry, planOf } from "../state.js";
-import { stageHeading } from "../views/formula.js";
+import { planOf } from "../state.js";
+import { HEAD_HTML, headOf, showIdle, showStage } from "../views/formula.js";
 import { slicesTable } from "./workers.js";
 
 function tokenStrip(values) {
@@ -85,16 +85,12 @@ function picture(s) {
 
 export function GptFormula(root) {
   root.classList.add("formula-panel", "gpt-formula");
-  root.innerHTML = `
-    <div class="panel-head"><span class="stage-name"></span><span class="direction"></span></div>
+  root.innerHTML = `${HEAD_HTML}
     <div class="gf-scroll">
       <div id="formula" class="formula" aria-live="polite"></div>
       <div class="gf-below"><p class="caption"></p><div class="gf-picture"></div></div>
     </div>`;
-  const nameEl = root.querySelector(".stage-name");
-  const dirEl = root.querySelector(".direction");
-  const formulaEl = root.querySelector("#formula");
-  const captionEl = root.querySelector(".caption");
+  const head = headOf(root);
   const pictureEl = root.querySelector(".gf-picture");
   moreBelow(root.querySelector(".gf-scroll")); // the long captions: the rest is below
   let lastKey = null;
@@ -106,39 +102,27 @@ export function GptFormula(root) {
     if (key === lastKey) return;
     lastKey = key;
     if (s) {
-      nameEl.textContent = stageHeading(s, planEntry(state, s));
-      const back = s.direction === "backward";
-      dirEl.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
-      dirEl.className = `direction ${back ? "back" : "fwd"}`;
-      formulaEl.textContent = typeof s.formula === "string" ? glyphText(s.formula) : "";
-      captionEl.textContent = typeof s.caption === "string" ? s.caption : "";
+      showStage(head, state, s, glyphText);
       pictureEl.replaceChildren(...[picture(s)].filter(Boolean));
-      root.dataset.stage = s.stage;
       return;
     }
-    root.dataset.stage = "";
-    dirEl.textContent = "";
-    dirEl.className = "direction";
     pictureEl.replaceChildren();
-    if (!state.session) {
-      nameEl.textContent = "Connecting… (the transformer takes a few seconds to start)";
-      formulaEl.textContent = "";
-      captionEl.textContent = "";
-      return;
-    }
     const fine = g?.phase === "finetune";
-    nameEl.textContent = `After ${state.step} step${state.step === 1 ? "" : "s"} · ${fine ? "fine-tuning on task B" : "pre-training on text A"}`;
-    formulaEl.textContent = "L = mean over positions of −ln p(next character | the characters before it)";
     const d = state.dataset;
     const data = d
       ? `Text A: ${d.source}, ${Number(d.characters ?? 0).toLocaleString("en-US")} characters, ${d.vocab?.length ?? "?"} different. ` +
         `Task B (${d.finetune_task}): lines like “${d.task_examples?.[0] ?? ""}”. `
       : "";
     const update = planOf(state).find((e) => e.stage === "update")?.subtitle;
-    captionEl.textContent = data + (state.playing
-      ? "Pause (Space), then → walks through one step."
-      : "→ (or N) walks through one step: tokens, embeddings, each block's attention and MLP, the loss, " +
-        `the gradients back (last block first) and the update${update ? ` (${update})` : ""}. S: one step, Space: play.`);
+    showIdle(head, state, {
+      connecting: "Connecting… (the transformer takes a few seconds to start)",
+      more: ` · ${fine ? "fine-tuning on task B" : "pre-training on text A"}`,
+      formula: "L = mean over positions of −ln p(next character | the characters before it)",
+      caption: data + (state.playing
+        ? "Pause (Space), then → walks through one step."
+        : "→ (or N) walks through one step: tokens, embeddings, each block's attention and MLP, the loss, " +
+          `the gradients back (last block first) and the update${update ? ` (${update})` : ""}. S: one step, Space: play.`),
+    });
   }
 
   return { update };

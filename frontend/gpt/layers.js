@@ -3,10 +3,9 @@
 // is the healthy range usually quoted for Adam; 10⁻¹ means the weights are thrown about). Below,
 // ‖g‖ of every step against the clip threshold: every step above the line was scaled down to it.
 
-import { prepare, scale, ticks } from "../render/canvas.js";
+import { frame, prepare, scale, ticks, trace } from "../render/canvas.js";
 import { DOT } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { miniAxes, polyline } from "./draw.js";
 import { explain } from "./glossary.js";
 
 const LOG_LO = -5; // the ratio bar spans 10⁻⁵ … 10⁻¹
@@ -66,14 +65,14 @@ export function Layers(root) {
     const x1 = Math.max(steps[steps.length - 1], x0 + 1);
     const sx = scale(x0, x1, box.x, box.x + box.w);
     const sy = scale(0, top, box.y + box.h, box.y);
-    miniAxes(ctx, box, ticks(x0, x1, 3), ticks(0, top, 2), sx, sy, (t) => fmt(t, 3), (t) => fmt(t, 2));
+    frame(ctx, box, sx, sy, ticks(x0, x1, 3), ticks(0, top, 2), (t) => fmt(t, 2), (t) => fmt(t, 3));
     ctx.save();
     ctx.beginPath();
     ctx.rect(box.x, box.y, box.w, box.h);
     ctx.clip();
     ctx.strokeStyle = "#4b5563";
     ctx.lineWidth = 1.5;
-    polyline(ctx, steps, values, sx, sy);
+    trace(ctx, steps, values, sx, sy);
     if (isNum(clip) && clip > 0) {
       ctx.strokeStyle = DOT;
       ctx.lineWidth = 2;

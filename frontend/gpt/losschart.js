@@ -5,11 +5,10 @@
 // A data-parallel run that lost a worker: the lost steps shaded red, their losses dotted; with
 // `compare`, the same run in one process dashed over the batch loss (they coincide).
 
-import { plotFrame, prepare, scale, ticks, FONT_SMALL } from "../render/canvas.js";
+import { FONT_SMALL, frame, plotFrame, prepare, scale, ticks, trace, vmark } from "../render/canvas.js";
 import { INK, LOSS_LINE, MUTED, TEST_LINE } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { evalSeries } from "./gptstate.js";
-import { miniAxes, polyline, vmark } from "./draw.js";
 import { lostSpans } from "./ddp.js";
 
 const BATCH_LINE = "#a5b4fc";
@@ -85,7 +84,7 @@ export function GptLossChart(root, { switchPhase, canEdit }) {
     const sx = scale(0, newest * 1.02, box.x, box.x + box.w);
     const sy = scale(0, top, box.y + box.h, box.y);
     const yt = ticks(0, top, Math.max(2, Math.floor(box.h / 45)));
-    miniAxes(ctx, box, ticks(0, newest, Math.max(2, Math.floor(box.w / 90))), yt, sx, sy, (t) => fmt(t, 3), (t) => fmt(t, 3));
+    frame(ctx, box, sx, sy, ticks(0, newest, Math.max(2, Math.floor(box.w / 90))), yt, (t) => fmt(t, 3), (t) => fmt(t, 3));
     ctx.save();
     ctx.beginPath();
     ctx.rect(box.x, box.y, box.w, box.h);
@@ -116,26 +115,26 @@ export function GptLossChart(root, { switchPhase, canEdit }) {
     ctx.strokeStyle = LOST_LINE;
     ctx.lineWidth = 1.5;
     ctx.setLineDash([2, 3]);
-    polyline(ctx, lost.steps, lost.values, sx, sy);
+    trace(ctx, lost.steps, lost.values, sx, sy);
     ctx.setLineDash([]);
     ctx.lineJoin = "round";
     ctx.strokeStyle = BATCH_LINE;
     ctx.lineWidth = 1.5;
-    polyline(ctx, g.losses.steps, g.losses.values, sx, sy);
+    trace(ctx, g.losses.steps, g.losses.values, sx, sy);
     const one = g.oneWorker ?? { steps: [], values: [] };
     oneKey.hidden = !one.steps.length;
     root.dataset.onePoints = String(one.steps.length);
     ctx.strokeStyle = ONE_LINE;
     ctx.lineWidth = 1.5;
     ctx.setLineDash([5, 4]);
-    polyline(ctx, one.steps, one.values, sx, sy);
+    trace(ctx, one.steps, one.values, sx, sy);
     ctx.setLineDash([]);
     ctx.strokeStyle = LOSS_LINE;
     ctx.lineWidth = 3;
-    polyline(ctx, a.map((p) => p.step), a.map((p) => p.value), sx, sy);
+    trace(ctx, a.map((p) => p.step), a.map((p) => p.value), sx, sy);
     ctx.strokeStyle = TEST_LINE;
     ctx.setLineDash([8, 5]);
-    polyline(ctx, b.map((p) => p.step), b.map((p) => p.value), sx, sy);
+    trace(ctx, b.map((p) => p.step), b.map((p) => p.value), sx, sy);
     ctx.setLineDash([]);
     for (const [pts, color] of [[a, LOSS_LINE], [b, TEST_LINE]]) {
       ctx.fillStyle = color;

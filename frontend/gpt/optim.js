@@ -4,12 +4,11 @@
 // v̂ and the step they make, η·m̂/(√v̂ + ε); a strip plots m inside ±√v over the last updates.
 // Every number is the engine's (optimizer_state's `update`): this view formats and draws only.
 
-import { prepare, scale, ticks } from "../render/canvas.js";
+import { frame, prepare, scale, ticks, trace, vmark } from "../render/canvas.js";
 import { DOT, LOSS_LINE } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { SCHEMA } from "../schema.js";
 import { DEFAULT_WEIGHT } from "./gptstate.js";
-import { miniAxes, polyline, vmark } from "./draw.js";
 import { explain } from "./glossary.js";
 
 /** The weights one can follow: [label, name, index]; embeddings by character, from the vocabulary. */
@@ -32,7 +31,7 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
   root.innerHTML = `
     <div class="panel-head"><span class="panel-title">Learning rate</span>
       <label class="go-peak" title="the schedule's peak η (applies at once; fine-tuning has its own, finetune_lr)">peak
-        <input type="number" min="0.000001" max="10" step="any" inputmode="decimal"></label></div>
+        <input type="number" name="lr" step="any" inputmode="decimal"></label></div>
     <div class="go-now"><span class="go-lr"></span></div>
     <canvas class="go-sched" aria-label="learning-rate schedule"></canvas>
     <div class="go-adam-head"><b class="go-opt">Adam</b> on <select class="go-weight" aria-label="which weight"></select></div>
@@ -57,7 +56,7 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
   peak.addEventListener("change", () => {
     const v = Number(peak.value);
     peak.blur();
-    if (canEdit() && Number.isFinite(v) && v >= 1e-6 && v <= 10) configure({ lr: v });
+    if (canEdit() && peak.value.trim() !== "" && Number.isFinite(v)) configure({ lr: v }); // the engine says what it allows (refusal.js)
   });
   peak.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter") peak.blur();
@@ -77,10 +76,10 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
     const box = { x: left, y: 4, w: w - left - 8, h: h - 24 };
     const sx = scale(x0, x1, box.x, box.x + box.w);
     const sy = scale(0, top, box.y + box.h, box.y);
-    miniAxes(ctx, box, ticks(x0, x1, 3), [0, Math.max(...ys)], sx, sy, (t) => fmt(t, 3), (t) => fmt(t, 2));
+    frame(ctx, box, sx, sy, ticks(x0, x1, 3), [0, Math.max(...ys)], (t) => fmt(t, 2), (t) => fmt(t, 3));
     ctx.strokeStyle = LOSS_LINE;
     ctx.lineWidth = 2.5;
-    polyline(ctx, xs, ys, sx, sy);
+    trace(ctx, xs, ys, sx, sy);
     const lr = state.lr;
     vmark(ctx, sx(Math.min(state.step, x1)), box, "you are here", DOT, [4, 3], "bottom");
     if (isNum(lr)) {
@@ -102,7 +101,7 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
     const box = { x: 52, y: 3, w: w - 58, h: h - 6 };
     const sx = scale(xs[0], Math.max(xs[xs.length - 1], xs[0] + 1), box.x, box.x + box.w);
     const sy = scale(-top, top, box.y + box.h, box.y);
-    miniAxes(ctx, box, [], [0], sx, sy, () => "", () => "0");
+    frame(ctx, box, sx, sy, [], [0], () => "0", () => "");
     ctx.fillStyle = "rgba(107, 114, 128, 0.22)";
     ctx.beginPath();
     xs.forEach((x, i) => (i ? ctx.lineTo(sx(x), sy(sd[i])) : ctx.moveTo(sx(x), sy(sd[i]))));
@@ -110,7 +109,7 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
     ctx.fill();
     ctx.strokeStyle = LOSS_LINE;
     ctx.lineWidth = 2;
-    polyline(ctx, xs, m, sx, sy);
+    trace(ctx, xs, m, sx, sy);
   }
 
   /** [class, text, title] rows of the last update of the weight: the engine's cells as laid out by

@@ -15,32 +15,15 @@ import { GptRibbon } from "./ribbon.js";
 import { Samples } from "./samples.js";
 import { Workers } from "./workers.js";
 import { ScaleLink } from "../scale/link.js";
+import { SCHEMA } from "../schema.js";
 
-/**
- * The page's starting model: small enough to learn visibly within seconds on a 2-core CPU (about
- * 60 steps/s, 30,000-50,000 tokens/s; the loss falls from 4.5 to ~2.3 in 500 steps). The server's
- * own defaults (4 blocks of 128) suit a GPU. One torch thread leaves the other core to the browser.
- */
-export const PAGE_DEFAULTS = Object.freeze({
-  n_layer: 2, n_head: 2, n_embd: 64, block_size: 32, batch_size: 16, threads: 1, decay_steps: 3000,
-});
+/** The page's starting model, the engine's (engine/transformer/config.py PAGE_START, served): small
+ * enough for a 2-core CPU, where the config's own defaults suit a GPU. */
+export const PAGE_DEFAULTS = Object.freeze({ ...SCHEMA.starts.transformer });
 
 /** The URL's settings over the page's defaults. */
 export function gptDefaults(config) {
   return { ...PAGE_DEFAULTS, ...(config ?? {}) };
-}
-
-const FIELD_TITLES = {
-  lr: "rate η", grad_clip: "clip ‖g‖", n_layer: "blocks", n_head: "heads", n_embd: "width", task: "task B",
-  speed: "steps/s", block_size: "context", batch_size: "batch", workers: "workers",
-};
-
-/** Short form labels in the /api/schema reply (the settings form reads titles from it). */
-export function titleSchema(schema) {
-  const props = schema?.models?.transformer?.properties;
-  if (!props) return schema;
-  for (const [k, t] of Object.entries(FIELD_TITLES)) if (props[k]) props[k].title = t;
-  return schema;
 }
 
 const AREAS = [

@@ -5,9 +5,8 @@
 // N workers (animated step by step while the `allreduce` stage is on display), the all-reduce's
 // share of the step, and each lost worker with the steps that were lost.
 
-import { prepare, scale, ticks } from "../render/canvas.js";
+import { frame, prepare, scale, ticks, trace } from "../render/canvas.js";
 import { fmt } from "../render/format.js";
-import { miniAxes, polyline } from "./draw.js";
 import { bytesText, replicasAgree, ringSchedule, workerRows } from "./ddp.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -26,11 +25,11 @@ function spark(canvas, series) {
   const box = { x: 40, y: 4, w: w - 46, h: h - 22 };
   const sx = scale(x0, x1, box.x, box.x + box.w);
   const sy = scale(lo, hi, box.y + box.h, box.y);
-  miniAxes(ctx, box, ticks(x0, x1, 3), ticks(lo, hi, 2), sx, sy, (t) => fmt(t, 3), (t) => fmt(t, 3));
+  frame(ctx, box, sx, sy, ticks(x0, x1, 3), ticks(lo, hi, 2), (t) => fmt(t, 3), (t) => fmt(t, 3));
   series.forEach((s, r) => {
     ctx.strokeStyle = RANK_COLORS[r % RANK_COLORS.length];
     ctx.lineWidth = 1.5;
-    polyline(ctx, s.steps, s.values, sx, sy);
+    trace(ctx, s.steps, s.values, sx, sy);
   });
 }
 

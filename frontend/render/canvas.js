@@ -1,5 +1,6 @@
-// Canvas plumbing shared by the plots: crisp drawing on HiDPI screens, scales, ticks, axes and
-// the class markers. Everything here is stateless; each view owns its canvas.
+// The one chart kit every page draws with: crisp drawing on HiDPI screens, scales (linear and log),
+// ticks, axes and small charts' frames, traces, marker lines, the class and racer markers.
+// Everything here is stateless; each view owns its canvas.
 
 import { AXIS, CLASS_COLORS, GRID, INK, MUTED } from "./colors.js";
 import { fmt, isNum } from "./format.js";
@@ -229,5 +230,155 @@ export function gridFrame(ctx, box, yTicks, sy, fmtY) {
   ctx.textAlign = "right";
   ctx.textBaseline = "middle";
   for (const t of yTicks) ctx.fillText(fmtY(t), box.x - 5, sy(t));
+  ctx.restore();
+}
+
+// ---- small charts (the Descent and Transformer panels): log scales, frames, traces, markers ----
+
+/**
+ * Whole decades [10^a, 10^b] covering the positive finite values, at least `minDecades` wide and at
+ * most `maxDecades` (below that the smallest values sit on the floor: a ‖g‖ of 10⁻¹⁸ after a run has
+ * converged must not squash the decades where the story is).
+ */
+export function logDomain(values, minDecades = 2, maxDecades = Infinity) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!isNum(v) || v <= 0) continue;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (lo === Infinity) return [0.01, 1];
+  let a = Math.floor(Math.log10(lo));
+  let b = Math.ceil(Math.log10(hi));
+  if (b === a) b += 1;
+  while (b - a < minDecades) {
+    a -= 1;
+    if (b - a < minDecades) b += 1;
+  }
+  if (b - a > maxDecades) a = b - maxDecades;
+  return [Number(`1e${a}`), Number(`1e${b}`)]; // exact decades: 10 ** -4 is 0.00009999…
+}
+
+/** Pixel position of v on a log axis [lo, hi] → [r0, r1]; zero or negatives sit at r0. */
+export function logScale(lo, hi, r0, r1) {
+  const a = Math.log10(lo);
+  const span = Math.log10(hi) - a || 1;
+  return (v) => (isNum(v) && v > 0 ? r0 + ((Math.log10(v) - a) / span) * (r1 - r0) : r0);
+}
+
+/** Length of a log-scale bar that starts at `lo`: 0 for 0, negatives, NaN, or values below lo. */
+export function logBarLength(v, lo, hi, width) {
+  if (!isNum(v) || v <= lo) return 0;
+  return Math.min(width, logScale(lo, hi, 0, width)(v));
+}
+
+/** One tick per decade, thinned to about `max` of them. */
+export function decadeTicks(lo, hi, max = 6) {
+  const a = Math.round(Math.log10(lo));
+  const b = Math.round(Math.log10(hi));
+  const every = Math.max(1, Math.ceil((b - a) / max));
+  const out = [];
+  for (let e = a; e <= b; e += every) out.push(10 ** e);
+  return out;
+}
+
+/** The powers of ten as students write them: 0.01, 0.1, 1, 10, 100, else 10⁻⁵. */
+export function fmtDecade(v) {
+  const e = Math.round(Math.log10(v));
+  if (e >= 0 && e <= 3) return String(10 ** e);
+  if (e >= -2 && e < 0) return `0.${"0".repeat(-e - 1)}1`;
+  return `10${String(e).split("").map((c) => SUPER[c]).join("")}`;
+}
+const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+
+/** x tick labels kept inside [x0, x1]: the ones at the ends lean inwards rather than get cut. */
+export function xTickLabels(ctx, xTicks, sx, x0, x1, y, label = (t) => fmt(t, 3)) {
+  ctx.textBaseline = "top";
+  for (const t of xTicks) {
+    const text = label(t);
+    const half = ctx.measureText(text).width / 2;
+    const px = sx(t);
+    ctx.textAlign = px - half < x0 ? "left" : px + half > x1 ? "right" : "center";
+    ctx.fillText(text, ctx.textAlign === "left" ? Math.max(px, x0) : ctx.textAlign === "right" ? Math.min(px, x1) : px, y);
+  }
+}
+
+/** A frame with y ticks at `yTicks` and x ticks at `xTicks`, for the panels' small charts (whose
+ * panels name their axes). */
+export function frame(ctx, box, sx, sy, xTicks, yTicks, fmtY = (t) => fmt(t, 3), fmtX = (t) => fmt(t, 3)) {
+  gridFrame(ctx, box, yTicks, sy, fmtY);
+  ctx.save();
+  ctx.fillStyle = MUTED;
+  ctx.font = FONT_SMALL;
+  xTickLabels(ctx, xTicks, sx, box.x - 4, box.x + box.w + 8, box.y + box.h + 3, fmtX);
+  ctx.restore();
+}
+
+/** A polyline through finite points; a gap (null) lifts the pen. */
+export function trace(ctx, xs, ys, sx, sy) {
+  ctx.beginPath();
+  let pen = false;
+  for (let i = 0; i < xs.length; i++) {
+    if (!isNum(xs[i]) || !isNum(ys[i])) {
+      pen = false;
+      continue;
+    }
+    if (pen) ctx.lineTo(sx(xs[i]), sy(ys[i]));
+    else ctx.moveTo(sx(xs[i]), sy(ys[i]));
+    pen = true;
+  }
+  ctx.stroke();
+}
+
+/** A racer's marker shape centred on (x, y) (its shape says which racer without colour), filled
+ * with `color` (else the current fill); `outline`: a white ring, for a busy map. */
+export function drawMarker(ctx, shape, x, y, r = 5, color = null, outline = false) {
+  ctx.beginPath();
+  if (shape === "square") ctx.rect(x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7);
+  else if (shape === "triangle") {
+    ctx.moveTo(x, y - r * 1.1);
+    ctx.lineTo(x + r, y + r * 0.8);
+    ctx.lineTo(x - r, y + r * 0.8);
+    ctx.closePath();
+  } else if (shape === "diamond") {
+    ctx.moveTo(x, y - r * 1.2);
+    ctx.lineTo(x + r, y);
+    ctx.lineTo(x, y + r * 1.2);
+    ctx.lineTo(x - r, y);
+    ctx.closePath();
+  } else ctx.arc(x, y, r, 0, 2 * Math.PI);
+  if (color) ctx.fillStyle = color;
+  ctx.fill();
+  if (!outline) return;
+  ctx.strokeStyle = "#ffffff";
+  ctx.lineWidth = 2;
+  ctx.stroke();
+}
+
+/** A vertical marker line with a label at its top (a phase switch, "you are here"). */
+export function vmark(ctx, x, box, label, color = INK, dash = [6, 4], where = "top") {
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 2;
+  ctx.setLineDash(dash);
+  ctx.beginPath();
+  ctx.moveTo(Math.round(x) + 0.5, box.y);
+  ctx.lineTo(Math.round(x) + 0.5, box.y + box.h);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  if (label) {
+    ctx.font = `700 ${FONT_SMALL}`;
+    ctx.fillStyle = color;
+    ctx.textBaseline = "top";
+    const w = ctx.measureText(label).width;
+    const right = x + 4 + w <= box.x + box.w;
+    ctx.textAlign = right ? "left" : "right";
+    ctx.fillStyle = "rgba(255,255,255,0.85)";
+    const y = where === "top" ? box.y + 2 : box.y + box.h - 20;
+    ctx.fillRect(right ? x + 2 : x - w - 6, y, w + 4, 18);
+    ctx.fillStyle = color;
+    ctx.fillText(label, right ? x + 4 : x - 4, y + 1);
+  }
   ctx.restore();
 }

@@ -14,7 +14,7 @@ import { ParallelPanel } from "./parallel.js";
 import { ParamsPanel } from "./params.js";
 import { PublishedPanel } from "./published.js";
 import { ShareLink } from "./share.js";
-import { Requester, fetchPresets, socketScale } from "./request.js";
+import { Requester, fetchPresets, socketScale } from "../api.js";
 import { LIVE_RUNGS, buildRequest, oneClickAway, presetsQuery, readWhere, stepRung, whereSearch, withPreset, withSetting } from "./where.js";
 import { fmtSeconds } from "./units.js";
 

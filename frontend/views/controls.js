@@ -9,6 +9,9 @@ const BUTTONS = [
   { id: "reset", label: "Reset", key: "R", title: "Back to the seeded start (R)" },
 ];
 
+/** The page's commands, one per button, in the bar's order: the one list (locks.js, layout.js read it). */
+export const COMMANDS = BUTTONS.map((b) => b.id);
+
 /** Which command a key press means, or null. Modified keys belong to the browser. */
 export function keyCommand(ev) {
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return null;

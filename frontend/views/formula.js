@@ -5,6 +5,7 @@
 import { fmtValue } from "../render/format.js";
 import { fitType } from "../render/fittype.js";
 import { moreBelow } from "../render/morebelow.js";
+import { SCHEMA } from "../schema.js";
 import { planEntry } from "../state.js";
 
 /** "Step 3 · Linear combination · hidden layer 1: z = W·a + b": the stage message's step, and its
@@ -14,23 +15,42 @@ export function stageHeading(s, entry) {
   return `Step ${s.step} · ${words}`;
 }
 
-/** Row labels in the notation the formulas use; the raw key stays in data-key. */
+/** Every formula panel's head (the neuron's and line's, the network's, the transformer's): the
+ * stage's heading and direction; the panel puts its formula and caption where it likes. */
+export const HEAD_HTML = '<div class="panel-head"><span class="stage-name"></span><span class="direction"></span></div>';
+
+/** The head's elements in `root` (built from HEAD_HTML, with an element #formula and a .caption). */
+export function headOf(root) {
+  const $ = (sel) => root.querySelector(sel);
+  return { root, name: $(".stage-name"), dir: $(".direction"), formula: $("#formula"), caption: $(".caption") };
+}
+
+/** Fill the head with stage message `s`: its plan entry's words, its direction, formula and caption
+ * (`glyphs` rewrites the formula's text for display). */
+export function showStage(head, state, s, glyphs = (t) => t) {
+  head.name.textContent = stageHeading(s, planEntry(state, s));
+  const back = s.direction === "backward";
+  head.dir.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
+  head.dir.className = `direction ${back ? "back" : "fwd"}`;
+  head.formula.textContent = typeof s.formula === "string" ? glyphs(s.formula) : "";
+  head.caption.textContent = typeof s.caption === "string" ? s.caption : "";
+  head.root.dataset.stage = s.stage;
+}
+
+/** No stage on display: "Connecting…" before a session, else "After N steps" (+ `more`), and the
+ * panel's own formula and caption for it. */
+export function showIdle(head, state, { more = "", formula = "", caption = "", connecting = "Connecting…" } = {}) {
+  head.root.dataset.stage = "";
+  head.dir.textContent = "";
+  head.dir.className = "direction";
+  head.name.textContent = state.session ? `After ${state.step} step${state.step === 1 ? "" : "s"}${more}` : connecting;
+  head.formula.textContent = state.session ? formula : "";
+  head.caption.textContent = state.session ? caption : "";
+}
+
+/** Row labels in the notation the model's formulas use (the engine's, served); the raw key stays in data-key. */
 export function keyLabel(key, model) {
-  const line = model === "line";
-  const labels = {
-    x: "x",
-    y: "y",
-    w: line ? "a" : "w",
-    b: "b",
-    z: line ? "ŷ" : "z",
-    a: "a = σ(z)",
-    loss: "L",
-    grad_w: line ? "∂L/∂a" : "∂L/∂w",
-    grad_b: "∂L/∂b",
-    dz: line ? "∂L/∂ŷ" : "∂L/∂z",
-    lr: "η (lr)",
-  };
-  return labels[key] ?? key;
+  return SCHEMA.symbols?.[model]?.[key] ?? key;
 }
 
 function idleRows(state) {
@@ -47,15 +67,11 @@ function idleRows(state) {
 
 export function Formula(root) {
   root.classList.add("formula-panel");
-  root.innerHTML = `
-    <div class="panel-head"><span class="stage-name"></span><span class="direction"></span></div>
+  root.innerHTML = `${HEAD_HTML}
     <div id="formula" class="formula" aria-live="polite"></div>
     <p class="caption"></p>
     <div class="values-wrap"><table id="values" class="values"><tbody></tbody></table></div>`;
-  const nameEl = root.querySelector(".stage-name");
-  const dirEl = root.querySelector(".direction");
-  const formulaEl = root.querySelector("#formula");
-  const captionEl = root.querySelector(".caption");
+  const head = headOf(root);
   const body = root.querySelector("#values tbody");
   const wrap = root.querySelector(".values-wrap");
   // The values are what a step talks about: the type steps down so they show (a projector's long
@@ -75,24 +91,11 @@ export function Formula(root) {
     lastLoss = state.loss;
     let rows;
     if (s) {
-      nameEl.textContent = stageHeading(s, planEntry(state, s));
-      const back = s.direction === "backward";
-      dirEl.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
-      dirEl.className = `direction ${back ? "back" : "fwd"}`;
-      formulaEl.textContent = typeof s.formula === "string" ? s.formula : "";
-      captionEl.textContent = typeof s.caption === "string" ? s.caption : "";
+      showStage(head, state, s);
       rows = Object.entries(s.values ?? {});
-      root.dataset.stage = s.stage;
     } else {
-      nameEl.textContent = state.session ? `After ${state.step} step${state.step === 1 ? "" : "s"}` : "Connecting…";
-      dirEl.textContent = "";
-      dirEl.className = "direction";
-      formulaEl.textContent = "";
-      captionEl.textContent = state.session
-        ? "Press → (or N) to walk through one training step stage by stage, S for a whole step, Space to play."
-        : "";
+      showIdle(head, state, { caption: "Press → (or N) to walk through one training step stage by stage, S for a whole step, Space to play." });
       rows = idleRows(state);
-      root.dataset.stage = "";
     }
     body.replaceChildren(
       ...rows.map(([key, value]) => {

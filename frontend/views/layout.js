@@ -5,13 +5,12 @@
 import { effectiveControls } from "../locks.js";
 import { driveState } from "../room.js";
 import { fillAreas, hiddenElements, panelRows, panelsPerRow } from "../lesson.js";
+import { COMMANDS } from "./controls.js";
 import { el } from "./popover.js";
-
-const COMMAND_IDS = ["stage", "back", "step", "epoch", "play", "reset"];
 
 /** Each control group (and single setting) → the elements that make it up on either page. */
 const GROUPS = {
-  ...Object.fromEntries(COMMAND_IDS.map((id) => [id, `#controls #${id}`])),
+  ...Object.fromEntries(COMMANDS.map((id) => [id, `#controls #${id}`])),
   settings: "#settings",
   "network-editor": "#network .net-layers, #network .net-init, #network .net-cols button, #network .net-cols select",
   "data-editor": "#netdata .nd-row, #netdata .nd-slider, #netdata .nd-draw, #netdata .nd-files, #netdata .nd-features, #netdata .nd-feat-title",

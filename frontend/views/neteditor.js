@@ -2,26 +2,23 @@
 // head, + / − units and the activation above each hidden column. Every change is a `configure`
 // that rebuilds the run from its seed (the server's rule for anything but lr, speed, L1, L2).
 
-export const ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear", "gelu"];
-export const INITS = ["zeros", "uniform", "xavier", "he", "large"];
-export const MAX_LAYERS = 6;
-export const MAX_UNITS = 8;
+import { activationList, modelSchema } from "../config.js";
+
+// The choices and bounds are the engine's, as served (a teacher's --max-width widens the units').
+const MLP = modelSchema("mlp").properties;
+export const ACTIVATIONS = MLP.activation.enum;
+export const INITS = MLP.init.enum;
+export const MAX_LAYERS = MLP.hidden.maxItems;
+export const MAX_UNITS = MLP.hidden.items.maximum;
+const MIN_UNITS = MLP.hidden.items.minimum ?? 1;
 // Names short enough for a deep network's narrow columns (σ as in the neuron's formulas).
 const SHORT = { sigmoid: "σ", linear: "lin" };
 
-/** One activation name per hidden layer, whether the config holds one name or a list. */
-export function activationList(config) {
-  const n = (config.hidden ?? []).length;
-  const a = config.activation ?? "tanh";
-  if (!Array.isArray(a)) return Array(n).fill(a);
-  const out = a.slice(0, n);
-  while (out.length < n) out.push(out[out.length - 1] ?? "tanh");
-  return out;
-}
+export { activationList };
 
 /** The `activation` value to send: one name when every layer agrees (shorter URLs), else a list. */
 function packActivations(list, fallback) {
-  if (list.length === 0) return typeof fallback === "string" ? fallback : fallback?.[0] ?? "tanh";
+  if (list.length === 0) return typeof fallback === "string" ? fallback : fallback?.[0] ?? MLP.activation.default;
   return list.every((a) => a === list[0]) ? list[0] : list;
 }
 
@@ -32,14 +29,14 @@ export function architectureChange(config, edit) {
   if (edit.kind === "layers") {
     if (edit.delta > 0 && hidden.length < MAX_LAYERS) {
       hidden.push(hidden[hidden.length - 1] ?? 4);
-      acts.push(acts[acts.length - 1] ?? (typeof config.activation === "string" ? config.activation : "tanh"));
+      acts.push(acts[acts.length - 1] ?? (typeof config.activation === "string" ? config.activation : MLP.activation.default));
     } else if (edit.delta < 0 && hidden.length > 0) {
       hidden.pop();
       acts.pop();
     } else return null;
   } else if (edit.kind === "units") {
     const n = (hidden[edit.layer] ?? 0) + edit.delta;
-    if (n < 1 || n > MAX_UNITS) return null;
+    if (n < MIN_UNITS || n > MAX_UNITS) return null;
     hidden[edit.layer] = n;
   } else if (edit.kind === "activation") {
     acts[edit.layer] = edit.value;
@@ -151,13 +148,13 @@ export function NetEditor(head, cols, note, { configure }) {
     count.textContent = `${hidden.length} hidden layer${hidden.length === 1 ? "" : "s"}`;
     minus.disabled = viewer || hidden.length === 0;
     plus.disabled = viewer || hidden.length >= MAX_LAYERS;
-    init.value = config.init ?? "uniform";
+    init.value = config.init ?? MLP.init.default;
     init.disabled = viewer;
     for (const c of controls) {
       c.n.textContent = String(hidden[c.k] ?? "?");
-      if (document.activeElement !== c.act) c.act.value = acts[c.k] ?? "tanh";
+      if (document.activeElement !== c.act) c.act.value = acts[c.k] ?? MLP.activation.default;
       const [less, more] = c.row.querySelectorAll("button");
-      less.disabled = viewer || (hidden[c.k] ?? 1) <= 1;
+      less.disabled = viewer || (hidden[c.k] ?? MIN_UNITS) <= MIN_UNITS;
       more.disabled = viewer || (hidden[c.k] ?? MAX_UNITS) >= MAX_UNITS;
     }
     // Zeros is the classic trap: show why it fails instead of letting it silently not learn.

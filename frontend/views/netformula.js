@@ -4,8 +4,7 @@
 
 import { fmt } from "../render/format.js";
 import { moreBelow } from "../render/morebelow.js";
-import { planEntry } from "../state.js";
-import { stageHeading } from "./formula.js";
+import { HEAD_HTML, headOf, showIdle, showStage } from "./formula.js";
 
 function pct(v) {
   return typeof v === "number" && Number.isFinite(v) ? `${Math.round(v * 1000) / 10}%` : "—";
@@ -13,14 +12,10 @@ function pct(v) {
 
 export function NetFormula(root) {
   root.classList.add("formula-panel", "netformula");
-  root.innerHTML = `
-    <div class="panel-head"><span class="stage-name"></span><span class="direction"></span></div>
+  root.innerHTML = `${HEAD_HTML}
     <div id="formula" class="formula" aria-live="polite"></div>
     <p class="caption"></p>`;
-  const nameEl = root.querySelector(".stage-name");
-  const dirEl = root.querySelector(".direction");
-  const formulaEl = root.querySelector("#formula");
-  const captionEl = root.querySelector(".caption");
+  const head = headOf(root);
   moreBelow(root); // presenter type can outgrow the panel: it scrolls, and says so
   let lastKey = null;
 
@@ -29,31 +24,13 @@ export function NetFormula(root) {
     const key = s ?? `${state.session?.id}|${state.step}|${state.loss}|${state.testLoss}|${JSON.stringify(state.accuracy)}`;
     if (key === lastKey) return;
     lastKey = key;
-    if (s) {
-      nameEl.textContent = stageHeading(s, planEntry(state, s));
-      const back = s.direction === "backward";
-      dirEl.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
-      dirEl.className = `direction ${back ? "back" : "fwd"}`;
-      formulaEl.textContent = typeof s.formula === "string" ? s.formula : "";
-      captionEl.textContent = typeof s.caption === "string" ? s.caption : "";
-      root.dataset.stage = s.stage;
-      return;
-    }
-    root.dataset.stage = "";
-    dirEl.textContent = "";
-    dirEl.className = "direction";
-    if (!state.session) {
-      nameEl.textContent = "Connecting…";
-      formulaEl.textContent = "";
-      captionEl.textContent = "";
-      return;
-    }
-    nameEl.textContent = `After ${state.step} step${state.step === 1 ? "" : "s"}`;
+    if (s) return showStage(head, state, s);
     const acc = state.accuracy ? `,  accuracy ${pct(state.accuracy.train)} (train) / ${pct(state.accuracy.test)} (test)` : "";
-    formulaEl.textContent = `loss ${fmt(state.loss, 3)} (train) / ${fmt(state.testLoss, 3)} (test)${acc}`;
-    captionEl.textContent =
-      "Press → (or N) to walk through one step layer by layer: forward to the loss, then the gradients back, " +
-      "last layer first. S: one batch, A: one sample, E: one epoch, Space: play.";
+    showIdle(head, state, {
+      formula: `loss ${fmt(state.loss, 3)} (train) / ${fmt(state.testLoss, 3)} (test)${acc}`,
+      caption: "Press → (or N) to walk through one step layer by layer: forward to the loss, then the gradients back, " +
+        "last layer first. S: one batch, A: one sample, E: one epoch, Space: play.",
+    });
   }
 
   return { update };

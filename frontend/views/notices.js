@@ -43,7 +43,9 @@ export function Notices(bannerEl, toastsEl, warnEl) {
     const e = state.error;
     if (e && e.seq !== lastErrorSeq) {
       lastErrorSeq = e.seq;
-      if (e.code !== "diverged") toast(e.message);
+      // a refusal kept beside its control (views/refusals.js) needs no toast on top of it
+      const kept = Object.values(state.refusals ?? {}).some((n) => n.message === e.message);
+      if (e.code !== "diverged" && !kept) toast(e.message);
     }
   }
 

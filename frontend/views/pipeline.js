@@ -6,6 +6,7 @@
 import { planOf, visibleTrace } from "../state.js";
 import { fmt, fmtBrief } from "../render/format.js";
 import { directionClass } from "../render/stagestyle.js";
+import { keyLabel } from "./formula.js";
 import { planKey } from "./ribbon.js";
 import { keepInView } from "../render/inview.js";
 
@@ -22,7 +23,8 @@ const ENTRY = 34; // room on the left for the "data in" arrow
 /** One line of the stage's numbers for its box (the formula panel has them all). */
 function summary(name, values, model) {
   if (!values) return "";
-  const w = model === "line" ? "a" : "w";
+  const sym = (key) => keyLabel(key, model); // the model's own symbols (the line's a and ŷ)
+  const w = sym("w");
   switch (name) {
     case "input": {
       const xs = Array.isArray(values.x) ? values.x : [];
@@ -38,13 +40,13 @@ function summary(name, values, model) {
       return typeof values.b === "number" ? `${w} = ${wText}, b = ${fmt(values.b, 3)}` : `${w} = ${wText}`;
     }
     case "linear":
-      return `${model === "line" ? "ŷ" : "z"} = ${fmtBrief(values.z)}`;
+      return `${sym("z")} = ${fmtBrief(values.z)}`;
     case "activation":
       return `a = ${fmtBrief(values.a)}`;
     case "loss":
       return `L = ${fmtBrief(values.loss)}`;
     case "gradients":
-      return `∂L/∂${w} = ${fmtBrief(values.grad_w)}`;
+      return `${sym("grad_w")} = ${fmtBrief(values.grad_w)}`;
     default:
       return "";
   }

@@ -9,7 +9,10 @@ const LABELS = {
 };
 
 // A network's bottom bar is full (six buttons): short labels, and the rule in each field's tooltip.
-const MODEL_LABELS = { mlp: { lr: "rate η", speed: "steps/s", l1: "L1 λ₁", l2: "L2 λ₂" } };
+const MODEL_LABELS = {
+  mlp: { lr: "rate η", speed: "steps/s", l1: "L1 λ₁", l2: "L2 λ₂" },
+  transformer: { lr: "rate η", grad_clip: "clip ‖g‖", n_layer: "blocks", n_head: "heads", n_embd: "width", task: "task B", block_size: "context", workers: "workers" },
+};
 const NOTES = { mlp: null };
 
 function inputFor(key, prop) {
@@ -36,17 +39,8 @@ function inputFor(key, prop) {
   return input;
 }
 
-function inRange(prop, v) {
-  if (typeof v !== "number") return true;
-  if (typeof prop.minimum === "number" && v < prop.minimum) return false;
-  if (typeof prop.maximum === "number" && v > prop.maximum) return false;
-  if (typeof prop.exclusiveMinimum === "number" && v <= prop.exclusiveMinimum) return false;
-  if (typeof prop.exclusiveMaximum === "number" && v >= prop.exclusiveMaximum) return false;
-  return true;
-}
-
-/** `schema()` returns the /api/schema reply (or null); `onChange(key, value)` sends it. */
-export function Settings(root, { schema, onChange, onInvalid }) {
+/** `onChange(key, value)` sends it; `onInvalid(key, text)`: typed text that is no value. */
+export function Settings(root, { onChange, onInvalid }) {
   root.classList.add("settings");
   root.addEventListener("submit", (e) => e.preventDefault());
   let model = null;
@@ -57,7 +51,7 @@ export function Settings(root, { schema, onChange, onInvalid }) {
 
   function build(m) {
     model = m;
-    props = modelSchema(schema(), m).properties;
+    props = modelSchema(m).properties;
     inputs = {};
     shown = {};
     root.replaceChildren();
@@ -89,7 +83,7 @@ export function Settings(root, { schema, onChange, onInvalid }) {
       }
       if (prop.type === "boolean") label.append(input, name);
       else label.append(name, input);
-      const note = liveKeys(m, schema()).has(key) ? "applies immediately" : "changing this restarts the run from its seed";
+      const note = liveKeys(m).has(key) ? "applies immediately" : "changing this restarts the run from its seed";
       label.title = prop.description ? `${prop.description} (${note})` : note;
       root.appendChild(label);
       inputs[key] = input;
@@ -103,8 +97,8 @@ export function Settings(root, { schema, onChange, onInvalid }) {
     input.blur();
     const prop = props[key];
     const value = prop.type === "boolean" ? input.checked : coerce(prop, input.value);
-    if (value === undefined || !inRange(prop, value)) {
-      onInvalid(`${LABELS[key] ?? key}: ${input.value === "" ? "empty" : input.value} is not allowed`);
+    if (value === undefined) {
+      onInvalid(key, `${input.value === "" ? "an empty field" : `“${input.value}”`} is not a value for ${LABELS[key] ?? key}`);
       show(key, shown[key]);
       return;
     }
@@ -129,7 +123,8 @@ export function Settings(root, { schema, onChange, onInvalid }) {
     }
     const viewer = state.session.role === "viewer";
     const config = { ...state.session.config, ...(state.lr !== null ? { lr: state.lr } : {}) };
-    const key = `${viewer}|${JSON.stringify(config)}`;
+    // a refusal puts the field back to what runs, even when that is what it showed before the typing
+    const key = `${viewer}|${JSON.stringify(config)}|${JSON.stringify(state.refusals)}`;
     if (key === lastKey) return;
     lastKey = key;
     for (const [k, input] of Object.entries(inputs)) {

@@ -225,6 +225,7 @@ def test_every_setting_round_trips_through_the_url(page, server_url):
         schema = json.load(r)
     result = page.evaluate("""async (schema) => {
         const c = await import('/static/config.js');
+        const { SCHEMA } = await import('/static/schema.js');  // the page's only schema: the served one
         const out = {};
         for (const [model, s] of Object.entries(schema.models)) {
             if (!c.MODELS.includes(model)) continue;  // a model without a page yet
@@ -232,8 +233,8 @@ def test_every_setting_round_trips_through_the_url(page, server_url):
             for (const [k, p] of Object.entries(s.properties)) config[k] = p.default;
             if (model === 'mlp') Object.assign(config, {hidden: [3, 2], activation: ['relu', 'tanh'], features: ['x1', 'x1x2']});
             config.seed = 12345;
-            const back = c.readLocation('/', c.locationSearch(model, config), schema);
-            out[model] = {config, back, fallback: Object.keys(c.FALLBACK_SCHEMA[model].properties)};
+            const back = c.readLocation('/', c.locationSearch(model, config));
+            out[model] = {config, back, page: Object.keys(SCHEMA.models[model].properties)};
         }
         return out;
     }""", schema)
@@ -243,4 +244,4 @@ def test_every_setting_round_trips_through_the_url(page, server_url):
         assert r["back"]["model"] == model and r["back"]["ignored"] == []
         expected = {k: v for k, v in r["config"].items() if v is not None and k not in left_out}
         assert r["back"]["config"] == expected, model
-        assert set(schema["models"][model]["properties"]) - left_out <= set(r["fallback"]), model
+        assert set(schema["models"][model]["properties"]) == set(r["page"]), model

@@ -83,3 +83,17 @@ def test_two_workers_step_through_allreduce_and_survive_a_kill(page, server_url,
     assert len(common) >= 20
     assert max(abs(by_step[s] - v) for s, v in zip(one["steps"], one["values"]) if s in common) < 1e-4
     shot(page, "distributed-playing")
+
+    # a worker killed while playing: the run restarts from its checkpoint and plays on (issue 22),
+    # and the workers panel keeps saying what happened
+    page.keyboard.press(" ")
+    page.wait_for_function("flowscope.state().playing", timeout=10_000)
+    page.wait_for_function(DDP_READY, timeout=60_000)
+    page.click("#gpt-workers button.gw-kill[data-rank='0']")
+    page.wait_for_function("document.querySelector('#gpt-workers').dataset.lost === '2'", timeout=60_000)
+    back_at = page.evaluate("flowscope.state().step")
+    page.wait_for_function("s => flowscope.state().playing && flowscope.state().step > s + 2", arg=back_at, timeout=120_000)
+    assert "Lost worker 0" in page.text_content("#gpt-workers .gw-lost")
+    shot(page, "distributed-kill-while-playing")
+    page.keyboard.press(" ")
+    page.wait_for_function("!flowscope.state().playing", timeout=10_000)

@@ -136,11 +136,12 @@ def test_settings_form_configures_the_run(page, server_url):
     page.wait_for_function("flowscope.state().dataset && flowscope.state().dataset.x[0].length === 2"
                            " && flowscope.state().session.config.features === 2")
     page.wait_for_function("document.querySelector('#dataplot').dataset.kind === 'boundary'")
-    # A value outside the schema is refused in the page, never sent.
+    # A value outside the engine's bounds is refused (by the server, the one judge of them): the field
+    # goes back to the value that runs, with the reason beside it (issue 22).
     page.fill('input[name="batch_size"]', "0")
     page.press('input[name="batch_size"]', "Enter")
-    page.wait_for_selector(".toast")
-    assert page.input_value('input[name="batch_size"]') == "1"
+    page.wait_for_selector('.refusal[data-refused="batch_size"]')
+    page.wait_for_function("document.querySelector('input[name=\"batch_size\"]').value === '1'")
 
 
 def test_neuron_after_some_training(page, server_url, shot):

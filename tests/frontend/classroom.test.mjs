@@ -1,6 +1,10 @@
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FALLBACK_SCHEMA, locationSearch, MODELS, readLocation } from "../../frontend/config.js";
+import { locationSearch, MODELS, readLocation } from "../../frontend/config.js";
+import { SCHEMA } from "../../frontend/schema.js";
+
+const MODEL_SCHEMAS = SCHEMA.models; // the served schema: the page's only one
 import { configChange, fillAreas, goalMet, goalText, hiddenElements, panelRows, panelsPerRow, planStep, progressText, targetConfig } from "../../frontend/lesson.js";
 import {
   blockedKeys, commandAllowed, CONTROLS, effectiveControls, groupsFor, joinSearch, pageOptionsSearch, parseList, readPageOptions,
@@ -16,7 +20,7 @@ import { runLink } from "../../frontend/views/share.js";
 /** A config with every key of a model set to something other than its default where possible. */
 function everyKey(model) {
   const out = {};
-  for (const [k, p] of Object.entries(FALLBACK_SCHEMA[model].properties)) {
+  for (const [k, p] of Object.entries(MODEL_SCHEMAS[model].properties)) {
     if (p.enum) out[k] = p.enum[p.enum.length - 1] === "custom" ? p.enum[0] : p.enum[p.enum.length - 1];
     else if (p.type === "boolean") out[k] = !p.default;
     else if (p.type === "integer") out[k] = Math.min(p.maximum ?? 1e6, (p.minimum ?? 0) + 3);
@@ -29,7 +33,7 @@ function everyKey(model) {
 
 test("every config key of every model round-trips through the URL (lists as comma lists)", () => {
   for (const model of MODELS) {
-    const configs = [everyKey(model), Object.fromEntries(Object.entries(FALLBACK_SCHEMA[model].properties).map(([k, p]) => [k, p.default]))];
+    const configs = [everyKey(model), Object.fromEntries(Object.entries(MODEL_SCHEMAS[model].properties).map(([k, p]) => [k, p.default]))];
     if (model === "neuron") configs[0].features = 2; // the dataset picked above has two features
     if (model === "mlp") configs.push({ ...configs[1], hidden: [8, 3, 1], activation: ["relu", "gelu", "sigmoid"], features: ["x1", "sin_x2", "x1x2"], seed: 2147483647 });
     if (model === "mlp") configs.push({ ...configs[1], hidden: [], features: ["x2"] });
@@ -117,7 +121,7 @@ test("goals: a stage reached (or passed), a number of steps, a loss under a boun
   assert.equal(progressText(2, 7), "step 3 of 7");
 });
 
-const PROPS = Object.fromEntries(Object.entries(FALLBACK_SCHEMA.neuron.properties));
+const PROPS = Object.fromEntries(Object.entries(MODEL_SCHEMAS.neuron.properties));
 const lesson = {
   id: "demo",
   steps: [

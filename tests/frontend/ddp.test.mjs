@@ -1,7 +1,7 @@
 // Data-parallel helpers: the ring all-reduce's schedule, the Workers panel's rows, the lost spans.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bytesText, lostSpans, replicasAgree, ringSchedule, workerRows } from "../../frontend/gpt/ddp.js";
+import { bytesText, lostSpans, replicasAgree, resumeAfterLoss, ringSchedule, workerRows } from "../../frontend/gpt/ddp.js";
 import { initialGpt, reduceGpt } from "../../frontend/gpt/gptstate.js";
 
 test("ring all-reduce: 2(n−1) steps; every chunk is reduced by all n workers, then reaches all of them", () => {
@@ -78,4 +78,19 @@ test("the one-process overlay keeps each step once, however many states repeat i
   g = reduceGpt(g, st(3, [1, 2, 3]));
   g = reduceGpt(g, st(3, [1, 2, 3]));
   assert.deepEqual(g.oneWorker, { steps: [1, 2, 3], values: [9, 8, 7] });
+});
+
+test("a worker lost while playing: play again once a state says the workers are ready (issue 22)", () => {
+  const lost = { type: "error", code: "worker_lost", message: "Lost worker 1 (pid 4242) at step 5." };
+  const starting = { type: "state", step: 4, playing: false, gpt: { ddp: { ready: false } } };
+  const ready = { type: "state", step: 4, playing: false, gpt: { ddp: { ready: true } } };
+  let r = resumeAfterLoss(false, true, lost);
+  assert.deepEqual(r, { resume: true, play: false });
+  r = resumeAfterLoss(r.resume, false, starting);
+  assert.deepEqual(r, { resume: true, play: false }, "not while the new workers start");
+  r = resumeAfterLoss(r.resume, false, ready);
+  assert.deepEqual(r, { resume: false, play: true });
+  assert.deepEqual(resumeAfterLoss(r.resume, false, ready), { resume: false, play: false }, "once");
+  assert.deepEqual(resumeAfterLoss(false, false, lost), { resume: false, play: false }, "a paused run stays paused");
+  assert.deepEqual(resumeAfterLoss(true, false, { ...ready, playing: true }), { resume: false, play: false }, "already playing");
 });

@@ -1,6 +1,7 @@
 // The Descent page's pure parts: the race reducer (trails from metrics.positions, caps, resets),
 // the lockstep arithmetic (waits for slow racers, skips diverged ones, lets late racers catch up),
 // the contour math (levels, marching squares on a cone, bilinear, hillshade) and the address.
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {

@@ -1,9 +1,10 @@
 // When the transformer page asks the server to look inside the model (gpt/queries.js), and the
 // small pure helpers of its views.
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dueQueries, EVERY_MS, GIVE_UP_MS, newMemo, probsPosition, sent, SETTLE_MS, snippets, TASK_PROMPT, wanted } from "../../frontend/gpt/queries.js";
-import { gptDefaults, PAGE_DEFAULTS, titleSchema } from "../../frontend/gpt/page.js";
+import { gptDefaults, PAGE_DEFAULTS } from "../../frontend/gpt/page.js";
 import { sum, topOf } from "../../frontend/gpt/probs.js";
 import { ratioWidth } from "../../frontend/gpt/layers.js";
 import { initialState, reduce } from "../../frontend/state.js";
@@ -129,13 +130,10 @@ test("the update-ratio bar is logarithmic: 10⁻³ sits in the middle", () => {
 });
 
 
-test("the page starts from a small model unless the URL says otherwise; the form gets short labels", () => {
+test("the page starts from a small model unless the URL says otherwise", () => {
   const where = readLocation("/", "?model=transformer&n_layer=3", null);
   assert.equal(where.model, "transformer");
   const config = gptDefaults(where.config);
   assert.equal(config.n_layer, 3);
   assert.equal(config.n_embd, PAGE_DEFAULTS.n_embd);
-  const schema = { models: { transformer: { properties: { n_layer: { title: "N Layer" } } } } };
-  assert.equal(titleSchema(schema).models.transformer.properties.n_layer.title, "blocks");
-  assert.equal(titleSchema(null), null);
 });

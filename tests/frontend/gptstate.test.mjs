@@ -1,5 +1,6 @@
 // The transformer page's pure parts: its reducer slice (gpt/gptstate.js), through the app's own
 // reduce() so the wiring in state.js is covered too.
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {

@@ -1,6 +1,7 @@
 // The course order, "Next lesson", the clicker keys, the keys list and the phone ribbon's scrolling:
 // the pure parts of the classroom's browser side.
 
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";

@@ -1,5 +1,6 @@
 // The reducer with a network (`mlp`): field frames, per-layer stages that repeat names, gradients
 // kept per layer, whole-set losses that are often null, test loss and accuracy, refused data.
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { activeLayer, currentBatch, displayParams, initialState, reduce, traceAt, visibleTrace } from "../../frontend/state.js";

@@ -1,5 +1,6 @@
 // The Network page's pure logic: URL lists, the diagram's geometry and lighting, the ribbon's
 // per-layer boxes, architecture edits, feature toggles, drawn points and CSV, colour scales.
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fitActivations, locationSearch, readLocation } from "../../frontend/config.js";

@@ -1,6 +1,8 @@
 // The step's plan is served: state.js keeps the session's plan and a `plan` message replaces it;
 // the ribbons, the formula titles and the lesson goal read their words from it; no frontend file
 // keeps its own copy of the stage titles (issue 11).
+import "./served.mjs"; // first: the page's schema, as the server serves it
+import { servedPlans } from "./served.mjs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -14,20 +16,11 @@ import { goalText } from "../../frontend/lesson.js";
 
 const TITLE = { input: "Input", weights: "Weights", linear: "Linear combination", activation: "Activation", loss: "Loss", gradients: "Gradients", update: "Update" };
 
-/** A network's plan as server/replies.py PlanItem sends it: hidden sizes → entries. */
+// A network's plan as the server sends it (the engine builds it: tests/frontend/served.mjs), by hidden sizes.
+const HIDDENS = [[4, 2], [3], []];
+const SERVED = servedPlans("mlp", HIDDENS.map((hidden) => ({ hidden, activation: "tanh", dataset: "xor" })));
 function netPlan(hidden) {
-  const depth = hidden.length + 1;
-  const part = (k) => (k === depth - 1 ? "output layer" : `hidden layer ${k + 1}`);
-  const short = (k) => (k === depth - 1 ? "out" : String(k + 1));
-  const e = (stage, layer, subtitle, perLayer = false) => ({
-    stage, layer, subtitle, direction: stage === "gradients" || stage === "update" ? "backward" : "forward",
-    stage_title: TITLE[stage], part: perLayer ? part(layer) : "", short: perLayer ? short(layer) : "",
-    title: perLayer ? `${TITLE[stage]} · ${part(layer)}` : TITLE[stage],
-  });
-  const ks = [...Array(depth).keys()];
-  return [e("input", 0, "x, y"), e("weights", 0, "W, b"),
-    ...ks.flatMap((k) => [e("linear", k, "z = W·a + b", true), e("activation", k, k === depth - 1 ? "a = σ(z)" : "a = tanh(z)", true)]),
-    e("loss", 0, "cross-entropy"), ...ks.reverse().map((k) => e("gradients", k, "∂L/∂W, ∂L/∂b", true)), e("update", 0, "W ← W − η·∂L/∂W")];
+  return SERVED[HIDDENS.findIndex((h) => JSON.stringify(h) === JSON.stringify(hidden))];
 }
 
 const session = (plan) => ({
@@ -112,7 +105,7 @@ test("no frontend file keeps its own copy of the stage titles", () => {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if ((p.endsWith(".js") || p.endsWith(".html")) && name !== "schema.js") files.push(p); // schema.js: written from the server's schema
+      else if (p.endsWith(".js") || p.endsWith(".html")) files.push(p);
     }
   };
   walk(root);

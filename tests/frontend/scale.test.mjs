@@ -3,6 +3,7 @@
 // the figures split by panel, the memory bar and verdict, the published rows, and the measurement's
 // create message and rows (the requester: scalerequest.test.mjs). The reply is a hand-written fixture that
 // follows the contract (tests/frontend/fixtures/scale-llama-3.1-8b.json).
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

@@ -1,10 +1,11 @@
-// The Scale page's requester (frontend/scale/request.js): one question to the engine in flight, the
+// The Scale page's requester (frontend/api.js): one question to the engine in flight, the
 // newest settings win, stale answers are dropped; answers kept and asked ahead (a number as it is
 // typed and its arrow-key steps first, then the settings one click away) are drawn at once. Driven
 // by hand-answered promises, no socket.
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Requester, errorDetail } from "../../frontend/scale/request.js";
+import { Requester, errorDetail } from "../../frontend/api.js";
 import { oneClickAway, readWhere, whereSearch } from "../../frontend/scale/where.js";
 
 function deferred() {

@@ -1,5 +1,6 @@
 // The reducer is the UI's only logic that decides what is on screen; these pin it down message
 // by message, with the shapes of docs/protocol.md.
+import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
