@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from websockets.sync.client import connect  # noqa: E402
 
 from bench.stream import serve  # noqa: E402
-from flowscope.server.rooms.room import ALPHABET, CODE_LENGTH  # noqa: E402
+from flowscope.server.rooms.rooms import ALPHABET, CODE_LENGTH  # noqa: E402
 from flowscope.server.settings import Settings  # noqa: E402
 
 TINY = {"n_layer": 1, "n_head": 1, "n_embd": 16, "block_size": 16, "batch_size": 4, "eval_iters": 1,

@@ -206,6 +206,10 @@ class Stepper:
             trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption)
         return trace.events[k]
 
+    def close(self) -> None:
+        """End what the trainer runs besides itself (a data-parallel run's worker processes); most
+        trainers run nothing else."""
+
     def shown_stage(self) -> StageEvent | None:
         """The stage a stage-by-stage walk has lit now (the cursor's, once handed out by `next_stage`
         or reached by `back`), for someone who joins mid-walk; None after whole steps or play."""

@@ -18,14 +18,14 @@ from fastapi.staticfiles import StaticFiles
 import flowscope
 from flowscope.engine.device import best_device, load_torch, torch_version
 
-from .dispatch import LESSONS, Rooms, read_loop
+from .dispatch import LESSONS, read_loop
 from .hosts import BodyLimit, HostCheck, quiet_uvicorn
 from .lessons import Lesson
 from .protocol import json_schema
 from .scale import router as scale_router
 from .rooms.pool import Pool
 from .roomstore import RoomStore
-from .rooms.room import Registry
+from .rooms.rooms import Rooms
 from .settings import Settings
 from .store import RUN_ID_PATTERN, RunStore
 from .wire import Client, writer_task
@@ -43,26 +43,26 @@ OwnerQuery = Annotated[str | None, Query(alias="token", pattern=r"^[A-Za-z0-9_-]
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     checkpoints = RoomStore(settings.data_dir, settings.room_days) if settings.persist_rooms else None
-    registry = Registry(settings, checkpoints)
     store = RunStore(settings.data_dir, settings.max_saved_runs, int(settings.max_saved_mb * 2**20),
                      settings.max_saved_runs_per_owner)
+    rooms = Rooms(settings, checkpoints, store=store)  # one per server: every limit is counted here
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         # the page and /api/health answer at once: the room processes warm up (each imports torch, seconds)
         # in the background, and the first room waits for a warm one only if it must (Pool.pick)
         if settings.room_processes:
-            registry.pool = Pool(settings, asyncio.get_running_loop())
+            rooms.pool = Pool(settings, asyncio.get_running_loop())
         else:  # rooms train in this process's threads: torch comes in once the server answers (see warm_later)
             warm_later(asyncio.get_running_loop())
         yield
-        app.state.stopped = registry.close()  # False: a trainer is still inside torch (cli.main exits at once)
+        app.state.stopped = rooms.close()  # False: a trainer is still inside torch (cli.main exits at once)
         store.close()
         if checkpoints and app.state.stopped:  # a runner still inside torch writes its checkpoint when it stops
             checkpoints.close()
 
     app = FastAPI(title="Flowscope", version=flowscope.__version__, lifespan=lifespan)
-    app.state.settings, app.state.registry, app.state.store = settings, registry, store
+    app.state.settings, app.state.rooms, app.state.store = settings, rooms, store
     quiet_uvicorn()
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if not settings.allow_any_host:  # DNS rebinding, on every bind (see hosts.py); the CLI adds LAN names
@@ -70,9 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/api/health")
     def health(s: SettingsDep):
-        pool = registry.pool
+        pool = rooms.pool
         return {"status": "ok", "version": flowscope.__version__, "torch": torch_version(),
-                "device": best_device() if "torch" in sys.modules else None, "sessions": len(registry.sessions),
+                "device": best_device() if "torch" in sys.modules else None, "sessions": len(rooms.by_code),
                 "room_processes": settings.room_processes, "warm": pool.warm if pool else None}
 
     @app.get("/api/schema")
@@ -148,12 +148,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await socket.accept()
         client = Client(socket, settings.send_timeout, settings.max_queue)
         with writer_task(client):
-            reader = asyncio.create_task(read_loop(socket, client, Rooms(registry, store), settings))
+            reader = asyncio.create_task(read_loop(socket, client, rooms, settings))
             dropped = asyncio.create_task(client.dropped.wait())
             await asyncio.wait({reader, dropped}, return_when=asyncio.FIRST_COMPLETED)
             for task in (reader, dropped):
                 task.cancel()
-        registry.leave(client)
+        rooms.leave(client)
 
     return app
 

@@ -1,4 +1,4 @@
-"""Client messages → actions: validate each frame, then route it to the registry, the store or the
+"""Client messages → actions: validate each frame, then route it to the rooms (rooms.Rooms), the store or the
 session's runner. Who may send what (owner, any member) is decided here."""
 from __future__ import annotations
 
@@ -10,79 +10,23 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket
 
 from flowscope.engine.export import PackedRun
-from flowscope.engine.trainers import make_trainer
 
 from .lessons import load_all
 from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, LessonClose, LessonMove, Load, Locks,
-                       Reclaim, Save, ScaleQuery, Switch, validate_config)
+                       Reclaim, Save, ScaleQuery, Switch)
 from .replies import ErrorMsg, SavedMsg, ScaleMsg
 from .scale import answer as answer_scale
 from .rooms.pool import config_of
 from .rooms.runner import Export
-from .rooms.room import Registry, RoomFull, TooMany
+from .rooms.limits import RoomFull, TooMany, admit_config
+from .rooms.rooms import Lease, Rooms
 from .settings import Settings
-from .store import RunStore, StoreFull
+from .store import StoreFull
 from .wire import Client, encode
 
 LESSONS = load_all()  # validated at import: a broken lesson file stops the server, not the class
 log = logging.getLogger("flowscope.dispatch")
 _saving: set[asyncio.Task] = set()  # saves in flight (a task nobody holds may be collected mid-way)
-
-
-class Rooms:
-    """What the websocket handler needs: the live sessions, the saved runs, and a bound on the
-    models being built at once."""
-
-    def __init__(self, registry: Registry, store: RunStore):
-        self.registry, self.store = registry, store
-        self.builds = asyncio.Semaphore(registry.settings.max_builds)
-        self.restoring: dict[str, asyncio.Future] = {}  # code → its restore in progress
-
-    async def build(self, model: str, config: dict, custom=None, restore=None, near=None):
-        """A new trainer, built (and its first losses evaluated, and a saved run `restore`d into it)
-        in a room process (pool.py; `near`: the process of that session's room), or in a thread here:
-        seconds of torch must not stop the event loop, which every other room's frames go through."""
-        s = self.registry.settings
-        if self.registry.pool is not None:
-            async with self.builds:
-                return await self.registry.pool.build(model, config, custom, restore, near)
-
-        def build():
-            trainer = make_trainer(model, config, s.history_steps, custom, s.budget)
-            if restore is not None:
-                trainer.restore(restore)
-            return trainer
-
-        async with self.builds:
-            return await asyncio.to_thread(build)
-
-    async def bring_back(self, code: str) -> None:
-        """If `code` is not a live room but has a checkpoint, restore it (built off the event loop;
-        one restore per code, however many join at once). Failures are logged: the join then says
-        there is no such room."""
-        registry, code = self.registry, code.strip().upper()
-        if registry.checkpoints is None or code in registry.sessions:
-            return
-        if code not in self.restoring:
-            self.restoring[code] = asyncio.ensure_future(self._restore(code))
-        try:
-            await asyncio.shield(self.restoring[code])
-        finally:
-            if self.restoring.get(code) is not None and self.restoring[code].done():
-                self.restoring.pop(code, None)
-
-    async def _restore(self, code: str) -> None:
-        registry = self.registry
-        try:
-            saved = await asyncio.to_thread(registry.checkpoints.get, code)
-            if saved is None or code in registry.sessions:
-                return
-            run = await asyncio.to_thread(saved.packed.unpack)  # torch.load: off the event loop
-            trainer = await self.build(run.model, run.config, run.custom, restore=run)
-            if code not in registry.sessions:
-                registry.restore(saved, trainer)
-        except Exception:
-            log.exception("room %s could not be brought back from its checkpoint", code)
 
 
 async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: Settings) -> None:
@@ -112,7 +56,7 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
                 await create(msg, client, rooms, reply)
             elif isinstance(msg, Join):
                 with contextlib.suppress(TooMany):  # a guesser past its limit reads no checkpoint (join says why)
-                    rooms.registry.joins.check(client.address)
+                    rooms.joins.check(client.address)
                     await rooms.bring_back(msg.session)  # a room kept from before a restart, or emptied a while ago
                 dispatch(msg, client, rooms, reply)
             elif isinstance(msg, Load):
@@ -127,12 +71,11 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
 
 
 async def create(msg: Create, client: Client, rooms: Rooms, reply) -> None:
-    registry = rooms.registry
     try:
-        config = validate_config(msg.model, msg.config, registry.settings.max_width, registry.settings.max_workers)
-        registry.check_room_for(client)  # refused before seconds of building
-        trainer = await rooms.build(msg.model, config)
-        registry.create(msg.model, config, client, trainer)
+        config = admit_config(msg.model, msg.config, rooms.settings)
+        rooms.check_room_for(client)  # refused before seconds of building
+        async with rooms.lease(msg.model, config) as lease:
+            rooms.create(msg.model, config, client, lease)  # refused here (the limit filled meanwhile): released
     except TooMany as exc:
         reply(str(exc), "busy")
     except ValidationError as exc:
@@ -146,28 +89,27 @@ async def create(msg: Create, client: Client, rooms: Rooms, reply) -> None:
 
 async def switch(msg: Switch, client: Client, rooms: Rooms, reply) -> None:
     """The owner moves the room to another model: built off the event loop, then swapped in."""
-    session = rooms.registry.session_of(client)
+    session = rooms.room_of(client)
     if session is None:
         return reply("No session yet: send create (or join a room) first.", "no_session")
     if session.role(client) != "owner":
         return reply(f"You are watching room {session.code}: only its owner can change its model.", "not_owner")
     try:
-        config = validate_config(msg.model, msg.config, rooms.registry.settings.max_width)
-        trainer = await rooms.build(msg.model, config, near=session)
+        config = admit_config(msg.model, msg.config, rooms.settings)
+        async with rooms.lease(msg.model, config, near=session) as lease:
+            if rooms.by_code.get(session.code) is session:  # still there after the build (else: released)
+                session.switch(msg.model, lease.take())
     except ValidationError as exc:
         return reply(describe(exc, None, prefix="config"))
     except ValueError as exc:
         return reply(str(exc))
-    if rooms.registry.sessions.get(session.code) is session:  # still there after the build
-        session.switch(msg.model, trainer)
 
 
 def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
-    registry = rooms.registry
     if isinstance(msg, Join):
         client.name = msg.name or client.name
         try:
-            registry.join(msg.session, client, msg.token)
+            rooms.join(msg.session, client, msg.token)
         except KeyError as exc:
             reply(exc.args[0], "no_session")
         except (RoomFull, TooMany) as exc:
@@ -178,12 +120,12 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
     if isinstance(msg, ScaleQuery):  # arithmetic (≈0.1 ms), no room needed: answered here, at once
         result, detail = answer_scale(msg.request)
         return client.push(encode(ScaleMsg(seq=msg.seq, result=result, detail=detail)))
-    session = registry.session_of(client)
+    session = rooms.room_of(client)
     if session is None:
         reply("No session yet: send create (or join a room) first.", "no_session")
     elif isinstance(msg, Reclaim):
         try:
-            registry.join(session.code, client, msg.token)
+            rooms.join(session.code, client, msg.token)
         except PermissionError as exc:
             reply(str(exc), "not_owner")
         except TooMany as exc:
@@ -211,25 +153,28 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             reply(exc.args[0], "no_session")
     elif isinstance(msg, Fork):
         try:
-            registry.check_room_for(client)  # refused before the runner copies anything
+            rooms.check_room_for(client)  # refused before the runner copies anything
         except TooMany as exc:
             return reply(str(exc), "busy")
 
-        def forked(trainer):  # on the event loop, later: a failure still answers
+        def forked(trainer):  # on the event loop, later: a failure still answers (and the copy is released)
+            lease = Lease(trainer)
             try:
-                registry.create(session.model, config_of(trainer), client, trainer)
+                rooms.create(session.model, config_of(trainer), client, lease)
             except TooMany as exc:
                 reply(str(exc), "busy")
             except Exception as exc:
                 log.exception("fork of %s failed", session.code)
                 reply(f"Internal error while forking: {type(exc).__name__}.", "internal")
-        session.runner.submit(Export("fork", forked), client)
+            finally:
+                lease.release()
+        session.link.submit(Export("fork", forked), client)
     elif isinstance(msg, Save):
         owner = session.owner_token  # the run belongs to the room's owner, whoever asked (see Allow)
-        session.runner.submit(Export("save", lambda packed: in_background(
+        session.link.submit(Export("save", lambda packed: in_background(
             save_run(msg.name, packed, owner, client, rooms, reply))), client)
     else:
-        session.runner.submit(msg, client, session.role(client))
+        session.link.submit(msg, client, session.role(client))
 
 
 def in_background(coro) -> None:
@@ -258,12 +203,12 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
     saved (weights, optimizer memory, batch order); every failure answers with an error. The asker
     must hold the owner token it was saved under, and the new room keeps that token (its saves list
     with the rest). `into_room`: into the asker's own room instead (its code, members and token stay)."""
-    here = rooms.registry.session_of(client)
+    here = rooms.room_of(client)
     if into_room and (here is None or here.role(client) != "owner"):
         return reply("Loading into a room needs a room of your own: create one, or load as a new room.", "not_owner")
     try:
         if not into_room:
-            rooms.registry.check_room_for(client)  # refused before anything is read or built
+            rooms.check_room_for(client)  # refused before anything is read or built
     except TooMany as exc:
         return reply(str(exc), "busy")
     try:
@@ -277,25 +222,23 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
     try:
         saved = await asyncio.to_thread(run["packed"].unpack)  # torch.load: off the event loop
         # checked as a `create` is: a run saved by another version or settings may no longer be allowed
-        config = validate_config(saved.model, saved.config, rooms.registry.settings.max_width)
-        trainer = await rooms.build(saved.model, config, saved.custom, restore=saved, near=here if into_room else None)
+        config = admit_config(saved.model, saved.config, rooms.settings)
+        async with rooms.lease(saved.model, config, saved.custom, restore=saved,
+                               near=here if into_room else None) as lease:
+            if into_room:
+                if rooms.by_code.get(here.code) is here:  # still there after the build (else: released)
+                    here.switch(saved.model, lease.take())
+                return
+            rooms.create(saved.model, config_of(lease.trainer), client, lease, token=run["owner"])
     except ValidationError as exc:
         return reply(f"The saved run '{run_id}' cannot be loaded: {describe(exc, None, prefix='config')}")
+    except TooMany as exc:
+        return reply(str(exc), "busy")
     except (ValueError, KeyError) as exc:  # the saved config or weights no longer fit this version's models
         return reply(f"The saved run '{run_id}' cannot be loaded: {exc}", "bad_message")
     except Exception as exc:
         log.exception("loading saved run '%s' failed", run_id)
         return reply(f"The saved run '{run_id}' cannot be loaded: {exc!r}", "internal")
-    if into_room:
-        if rooms.registry.sessions.get(here.code) is here:  # still there after the build
-            here.switch(saved.model, trainer)
-        return
-    try:
-        rooms.registry.create(saved.model, config_of(trainer), client, trainer, token=run["owner"])
-    except TooMany as exc:
-        reply(str(exc), "busy")
-    except ValueError as exc:
-        reply(str(exc))
 
 
 def describe(exc: ValidationError, text: str | None, prefix: str = "") -> str:

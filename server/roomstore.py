@@ -4,7 +4,7 @@ A room's runner writes a checkpoint — the run as a PackedRun (engine/export.py
 weights, optimizer state, batch order, recent metrics) plus what makes it the class's room (its code,
 the owner's token, the lesson it is at, whether viewers may save) — a few seconds after a change,
 whenever it falls idle (a pause), and when it stops (a shutdown, or the room emptied). After a restart
-the same code brings the same run back, and the owner's token still owns it (sessions.Registry).
+the same code brings the same run back, and the owner's token still owns it (rooms.Rooms).
 Checkpoints older than `room_days` are deleted when the server starts and on every write.
 """
 from __future__ import annotations

@@ -19,10 +19,11 @@ from flowscope.engine.trainers import make_trainer
 from .. import messages as m
 from ..protocol import (AttentionQuery, Back, CharLossQuery, Configure, Data, DatasetQuery, ExplainQuery, KillWorker,
                        LandscapeQuery, MAX_EPOCHS, MeasureQuery, OptimizerStateQuery, Pause, Phase, Play, ProbsQuery,
-                       Reset, SampleQuery, SetParam, Step, Undo, validate_config)
+                       Reset, SampleQuery, SetParam, Step, Undo)
 from ..replies import (CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, MeasureMsg, OptimizerStateMsg, PhaseMsg,
                       ProbsMsg, SampleMsg)
 from ..wire import encode, encode_tensors
+from .limits import admit_config
 
 GREETED = "greeted"  # a frame pair (None, GREETED) ends a greeting: not sent, it tells the room it is out
 STEPPING = (Step,)  # what a pause drops from the queue
@@ -184,8 +185,7 @@ def table(runner) -> dict[type, callable]:
         trainer = t()
         # the whole new config is checked before anything is applied, and the values applied are the
         # validated ones (typed as the schema says), so a refused change leaves the room as it was
-        full = validate_config(runner.model, {**trainer.config.to_dict(), **c.config}, runner.settings.max_width,
-                               runner.settings.max_workers)
+        full = admit_config(runner.model, {**trainer.config.to_dict(), **c.config}, runner.settings)
         if full.get("workers", 1) != getattr(trainer.config, "workers", 1):
             # one process ↔ N workers: another kind of trainer, built from the seed with the new config
             new = make_trainer(runner.model, full, runner.settings.history_steps, budget=runner.settings.budget)

@@ -6,7 +6,7 @@ routes: commands go down a pipe, encoded frames come back and go to the room's c
 A room's trainer is built in the process the room will run in (`build` → a `Built` handle); a fork
 stays in its room's process; a saved run crosses the pipe as a PackedRun. A process that ends under
 its rooms (a crash, the OOM killer) is replaced, and its rooms are brought back from their last
-checkpoints (sessions.Registry.lost).
+checkpoints (rooms.Rooms.lost).
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .runner import Export, Swap
+from . import link as msg
 from .process import main as worker_main
 
 log = logging.getLogger("flowscope.pool")
@@ -37,9 +38,14 @@ class Refused(ValueError):
 class Built:
     """A trainer built in `link`'s process under `key`, waiting for its room (or a switch)."""
 
-    link: "Link"
+    link: "RoomProcess"
     key: int
     config: dict  # its whole config (the trainer's own to_dict())
+
+    def drop(self) -> None:
+        """No room will take it: the room process forgets (and closes) it."""
+        if self.link.process.is_alive():
+            self.link.send(msg.Drop(self.key))
 
 
 def config_of(trainer) -> dict:
@@ -47,7 +53,7 @@ def config_of(trainer) -> dict:
     return trainer.config if isinstance(trainer, Built) else trainer.config.to_dict()
 
 
-class Link:
+class RoomProcess:
     """One room process: its pipe, the rooms it runs, the answers it owes."""
 
     def __init__(self, pool: "Pool", slot: int):
@@ -59,7 +65,7 @@ class Link:
         self.process.start()
         child.close()
         self.lock = threading.Lock()  # sends come from the event loop and from build threads
-        self.rooms: dict[int, RemoteRunner] = {}  # by room id (RemoteRunner.rid)
+        self.rooms: dict[int, PipeLink] = {}  # by room id (PipeLink.rid)
         self.waiting: dict[int, Callable] = {}  # key → called on the event loop with the answer
         self.closing = False
         self.ready = pool.loop.create_future()  # set when the process has imported everything and serves
@@ -69,7 +75,7 @@ class Link:
     def load(self) -> int:
         return len(self.rooms) + len(self.waiting)
 
-    def send(self, *message) -> None:
+    def send(self, message) -> None:
         with self.lock:
             self.conn.send(message)
 
@@ -81,8 +87,8 @@ class Link:
                 message = self.conn.recv()
             except (EOFError, OSError):
                 break
-            if message[0] == "stopped" and (runner := self.rooms.get(message[1])) is not None:
-                runner.ended.set()  # Registry.close waits for this while the event loop is held
+            if isinstance(message, msg.Stopped) and (runner := self.rooms.get(message.rid)) is not None:
+                runner.ended.set()  # Rooms.close waits for this while the event loop is held
             try:
                 loop.call_soon_threadsafe(self._on, message)
             except RuntimeError:  # the event loop has closed: the server is gone
@@ -91,28 +97,35 @@ class Link:
             loop.call_soon_threadsafe(self.pool.lost, self)
 
     def _on(self, message) -> None:
-        op, *args = message
-        if op == "ready":
+        if isinstance(message, msg.Ready):
             if not self.ready.done():
-                self.ready.set_result(args[0])
-        elif op == "frames":
-            rid, frames, to = args
-            runner, client = self.rooms.get(rid), None if to is None else self.pool.clients.get(to)
+                self.ready.set_result(message.pid)
+        elif isinstance(message, msg.Frames):
+            to = message.to
+            runner, client = self.rooms.get(message.rid), None if to is None else self.pool.clients.get(to)
             if runner is not None and (to is None or client is not None):  # one gone since hears nothing
-                runner.deliver(frames, client)
-        elif op in ("built", "done"):
-            key, *answer = args
-            done = self.waiting.pop(key, None)
-            if done is not None:
-                done(*answer)
-        elif op == "stopped":
-            self.rooms.pop(args[0], None)
+                runner.deliver(message.frames, client)
+        elif isinstance(message, msg.BuildDone):
+            if (done := self.waiting.pop(message.key, None)) is not None:
+                done(message.error, message.config)
+        elif isinstance(message, msg.Answer):
+            if (done := self.waiting.pop(message.key, None)) is not None:
+                done(message.kind, message.value)
+        elif isinstance(message, msg.Stopped):
+            self.rooms.pop(message.rid, None)
+
+    async def census(self) -> dict:
+        """What the process holds now: {"rooms": n, "built": n} (trainers built but not taken)."""
+        key, answer = self.pool.key(), self.pool.loop.create_future()
+        self.waiting[key] = lambda kind, value: answer.done() or answer.set_result(value)
+        self.send(msg.Census(key))
+        return await answer
 
 
-class RemoteRunner:
-    """What a Session holds when its room runs in a room process: Runner's interface, over the pipe."""
+class PipeLink:
+    """A room's link to its runner in a room process: the same interface as a Runner thread here, over the pipe."""
 
-    def __init__(self, link: Link, code: str, model: str, config: dict, built: Built | None, keep,
+    def __init__(self, link: RoomProcess, code: str, model: str, config: dict, built: Built | None, keep,
                  restored: dict | None, deliver: Callable, lost: Callable):
         self.link, self.code, self.model, self.config = link, code, model, config
         self.rid = link.pool.key()  # how the process names this room's runner (a code may come back later)
@@ -126,8 +139,8 @@ class RemoteRunner:
         self.started = True
         self.link.rooms[self.rid] = self
         # the process writes the checkpoints to its own connection to the store: only the token crosses
-        self.link.send("open", self.rid, self.code, self.model, self.config, self.built.key if self.built else None,
-                       self.keep.owner_token if self.keep else None, self.restored, self.meta)
+        self.link.send(msg.Open(self.rid, self.code, self.model, self.config, self.built.key if self.built else None,
+                                self.keep.owner_token if self.keep else None, self.restored, self.meta))
 
     def submit(self, command, client, role: str = "owner") -> None:
         if isinstance(command, Export):  # the answer comes back under a key; `done` runs here, on the loop
@@ -140,19 +153,19 @@ class RemoteRunner:
             if command.trainer.link is not self.link:
                 raise ValueError("a room's new model must be built in the room's own process")
             command = Swap(command.model, command.trainer.key)
-        self.link.send("submit", self.rid, command, self.link.pool.name(client), role)
+        self.link.send(msg.Submit(self.rid, command, self.link.pool.name(client), role))
 
     def set_meta(self, meta: dict) -> None:
         self.meta = meta
         if self.started:
-            self.link.send("meta", self.rid, meta)
+            self.link.send(msg.Meta(self.rid, meta))
 
     def stop(self) -> None:
         if self.stopping:
             return
         self.stopping = True
         if self.link.process.is_alive():
-            self.link.send("stop", self.rid)
+            self.link.send(msg.Stop(self.rid))
         else:
             self.ended.set()
 
@@ -167,7 +180,7 @@ class Pool:
         self.clients: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # number → Client
         # people's commands waiting, one count per process (lock-free: each slot has one writer)
         self.counts = multiprocessing.get_context("spawn").Array("i", settings.room_processes, lock=False)
-        self.links = [Link(self, slot) for slot in range(settings.room_processes)]
+        self.links = [RoomProcess(self, slot) for slot in range(settings.room_processes)]
 
     async def started(self, timeout: float = 120) -> None:
         """Wait until every room process serves (each imports torch and the models: seconds). The
@@ -179,7 +192,7 @@ class Pool:
         """Room processes that serve already (the rest are still importing torch)."""
         return sum(link.ready.done() for link in self.links)
 
-    async def pick(self, timeout: float = 120) -> Link:
+    async def pick(self, timeout: float = 120) -> RoomProcess:
         """The least busy room process that serves; while none does yet, the first that comes up."""
         ready = [link for link in self.links if link.ready.done()]
         if not ready:
@@ -201,7 +214,7 @@ class Pool:
     async def build(self, model: str, config: dict, custom=None, restore=None, near=None) -> Built:
         """A trainer built (and a run restored into it) in a room process: the least busy one, or
         `near`'s (a session whose room switches model). Refused: the build's error, as a ValueError."""
-        link = near.runner.link if near is not None else await self.pick()
+        link = near.link.link if near is not None else await self.pick()
         key, answer = self.key(), self.loop.create_future()
 
         def done(error, whole_config) -> None:
@@ -209,32 +222,32 @@ class Pool:
                 answer.set_result((error, whole_config))
 
         link.waiting[key] = done
-        link.send("build", key, model, config, custom, restore)
+        link.send(msg.Build(key, model, config, custom, restore))
         try:
             error, whole = await answer
         except asyncio.CancelledError:
-            link.send("drop", key)
+            link.send(msg.Drop(key))
             raise
         if error is not None:
             kind, message, code = error
             raise Refused(message, code) if kind == "refused" else RuntimeError(message)
         return Built(link, key, whole)
 
-    def runner(self, code: str, model: str, config: dict, trainer: Built | None, keep, restored, deliver,
-               lost) -> RemoteRunner:
+    def link(self, code: str, model: str, config: dict, trainer: Built | None, keep, restored, deliver,
+               lost) -> PipeLink:
         link = trainer.link if trainer is not None else min(self.links, key=lambda l: l.load)
-        return RemoteRunner(link, code, model, config, trainer, keep, restored, deliver, lost)
+        return PipeLink(link, code, model, config, trainer, keep, restored, deliver, lost)
 
-    def lost(self, link: Link) -> None:
+    def lost(self, link: RoomProcess) -> None:
         """A room process ended on its own: a new one takes its slot; its rooms are brought back
-        (Registry.lost); builds it owed fail (their askers are told)."""
+        (Rooms.lost); builds it owed fail (their askers are told)."""
         if link.closing:
             return
         log.error("room process %s (pid %s) ended with code %s; starting another", link.slot, link.process.pid,
                   link.process.exitcode)
         self.counts[link.slot] = 0  # what it owed is owed no more
         threading.Thread(target=link.process.join, daemon=True).start()  # reaped, not left a zombie
-        self.links[link.slot] = Link(self, link.slot)
+        self.links[link.slot] = RoomProcess(self, link.slot)
         for done in list(link.waiting.values()):
             done(("internal", "the room process ended during the build", "internal"), None)
         link.waiting.clear()
@@ -250,7 +263,7 @@ class Pool:
             link.closing = True
             if link.process.is_alive():
                 try:
-                    link.send("close")
+                    link.send(msg.Close())
                 except OSError:
                     pass
         ended = True

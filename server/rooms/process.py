@@ -1,20 +1,7 @@
 """A room process: runs rooms' runners (runner.py, one thread per room, as in the web process) for
 the web process, which only routes frames (pool.py). Rooms in several processes train on several
 cores at once; within one process they share its interpreter as before, and a person's command
-still goes before the rooms that play (people.People).
-
-Messages from the web process, as tuples (op, *args), over one duplex pipe (rid: the web process's
-number for one room's runner; key: for a trainer built here, or an answer owed):
-  build key model config custom restore   build a trainer (and restore a run into it), keep it by key
-  open rid code model config key token restored meta   a room's runner, with the trainer built under key
-                                          (token: the owner's, kept with its checkpoints; None: not kept)
-  submit rid command client role          a command for a room's runner (client: the web's number for the sender)
-  meta rid meta                           the room's lesson and permissions, kept with its checkpoints
-  stop rid                                end the room's runner (it writes its last checkpoint)
-  drop key                                forget a built trainer whose room never came
-  close                                   stop every room and end the process
-Messages back:
-  ready pid · built key error config · frames rid frames to · done key kind value · stopped rid
+still goes before the rooms that play (people.People). The messages both ways are link.py's.
 """
 from __future__ import annotations
 
@@ -31,6 +18,7 @@ from flowscope.engine.device import load_torch
 from flowscope.engine.trainers import make_trainer
 
 from ..roomstore import RoomStore
+from . import link as msg
 from .people import PEOPLE
 from .runner import Export, Keep, Runner, Swap, explain
 
@@ -76,24 +64,26 @@ class Worker:
         # this process's own connection to the rooms' checkpoints (SQLite takes writers from several processes)
         self.checkpoints = RoomStore(settings.data_dir, settings.room_days) if settings.persist_rooms else None
 
-    def send(self, *message) -> None:
+    def send(self, message) -> None:
         with self.lock:
             self.conn.send(message)
 
     def serve(self) -> None:
-        self.send("ready", os.getpid())
+        self.send(msg.Ready(os.getpid()))
+        handlers = {msg.Build: self.build, msg.Open: self.open, msg.Submit: self.submit, msg.Meta: self.meta,
+                    msg.Stop: self.stop, msg.Drop: self.drop, msg.Census: self.census}
         try:
             while True:
                 try:
-                    op, *args = self.conn.recv()
+                    message = self.conn.recv()
                 except (EOFError, OSError):  # the web process is gone: end the rooms (checkpointed) with it
                     break
-                if op == "close":
+                if isinstance(message, msg.Close):
                     break
                 try:
-                    getattr(self, f"on_{op}")(*args)
+                    handlers[type(message)](message)
                 except Exception:  # one bad message must not end the other rooms of this process
-                    log.exception("room process: %s failed", op)
+                    log.exception("room process: %s failed", type(message).__name__)
         finally:
             self.close()
 
@@ -106,44 +96,47 @@ class Worker:
         self.builds.shutdown(wait=False, cancel_futures=True)
 
     # ----- from the web process ------------------------------------------------------------------
-    def on_build(self, key: int, model: str, config: dict, custom, restore) -> None:
+    def build(self, m: msg.Build) -> None:
         def build() -> None:
             try:
-                trainer = make_trainer(model, config, self.settings.history_steps, custom, self.settings.budget)
-                if restore is not None:
-                    trainer.restore(restore)
+                trainer = make_trainer(m.model, m.config, self.settings.history_steps, m.custom, self.settings.budget)
+                if m.restore is not None:
+                    trainer.restore(m.restore)
             except Exception as exc:
-                return self.send("built", key, refusal(exc), None)
-            self.built[key] = trainer
-            self.send("built", key, None, trainer.config.to_dict())
+                return self.send(msg.BuildDone(m.key, refusal(exc), None))
+            self.built[m.key] = trainer
+            self.send(msg.BuildDone(m.key, None, trainer.config.to_dict()))
 
         self.builds.submit(build)
 
-    def on_open(self, rid: int, code: str, model: str, config: dict, key: int | None, owner_token: str | None,
-                restored, meta) -> None:
-        trainer = self.built.pop(key) if key is not None else None
-        keep = Keep(self.checkpoints, owner_token) if owner_token and self.checkpoints else None
-        runner = Runner(code, model, config, self.settings, lambda frames, to: self.send("frames", rid, frames, to),
-                        self.answer, trainer, keep, restored)
-        runner.set_meta(meta)
+    def open(self, m: msg.Open) -> None:
+        trainer = self.built.pop(m.key) if m.key is not None else None
+        keep = Keep(self.checkpoints, m.token) if m.token and self.checkpoints else None
+        rid = m.rid
+        runner = Runner(m.code, m.model, m.config, self.settings,
+                        lambda frames, to: self.send(msg.Frames(rid, frames, to)), self.answer, trainer, keep, m.restored)
+        runner.set_meta(m.meta)
         self.runners[rid] = runner
         runner.start()
 
-    def on_submit(self, rid: int, command, client, role: str) -> None:
-        runner = self.runners.get(rid)
-        if runner is None:
+    def submit(self, m: msg.Submit) -> None:
+        command, runner = m.command, self.runners.get(m.rid)
+        if runner is None:  # the room ended meanwhile: a new model built for it is nobody's
+            if isinstance(command, Swap):
+                self.drop(msg.Drop(command.trainer))
             return
         if isinstance(command, Swap):  # the new model was built here, under the key it carries
             command = Swap(command.model, self.built.pop(command.trainer))
         elif isinstance(command, Export):  # its `done` is the web process's key for the answer
             self.forks[command.done] = command.kind == "fork"
-        runner.submit(command, client, role)
+        runner.submit(command, m.client, m.role)
 
-    def on_meta(self, rid: int, meta: dict) -> None:
-        if rid in self.runners:
-            self.runners[rid].set_meta(meta)
+    def meta(self, m: msg.Meta) -> None:
+        if m.rid in self.runners:
+            self.runners[m.rid].set_meta(m.meta)
 
-    def on_stop(self, rid: int) -> None:
+    def stop(self, m: msg.Stop) -> None:
+        rid = m.rid
         runner = self.runners.pop(rid, None)
         if runner is None:
             return
@@ -151,14 +144,17 @@ class Worker:
 
         def ended() -> None:
             runner.thread.join()
-            self.send("stopped", rid)
+            self.send(msg.Stopped(rid))
 
         threading.Thread(target=ended, daemon=True).start()
 
-    def on_drop(self, key: int) -> None:
-        trainer = self.built.pop(key, None)
-        if trainer is not None and hasattr(trainer, "close"):
+    def drop(self, m: msg.Drop) -> None:
+        trainer = self.built.pop(m.key, None)
+        if trainer is not None:
             trainer.close()
+
+    def census(self, m: msg.Census) -> None:
+        self.send(msg.Answer(m.key, "value", {"rooms": len(self.runners), "built": len(self.built)}))
 
     # ----- to the web process --------------------------------------------------------------------
     def answer(self, key: int, result) -> None:
@@ -166,5 +162,5 @@ class Worker:
         for the room the web process makes of it; a saved run's PackedRun crosses the pipe."""
         if self.forks.pop(key, False):
             self.built[key] = result
-            return self.send("done", key, "trainer", result.config.to_dict())
-        self.send("done", key, "value", result)
+            return self.send(msg.Answer(key, "trainer", result.config.to_dict()))
+        self.send(msg.Answer(key, "value", result))

@@ -156,6 +156,8 @@ class Runner:
             except queue.Empty:
                 break
             dropped += command is not _STOP
+            if isinstance(command, Swap):  # a new model for a room that ends: nobody will run it
+                command.trainer.close()
         PEOPLE.done(dropped)
         self._release()
 

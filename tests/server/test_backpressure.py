@@ -173,7 +173,7 @@ def test_stalled_viewer_is_dropped_and_never_slows_the_owner(server_factory):
         try:
             assert status == 101
             viewer.sendall(masked_frame(json.dumps({"type": "join", "session": code})))
-            clients = srv.registry.sessions[code].clients
+            clients = srv.rooms.by_code[code].clients
             deadline = time.monotonic() + 5
             while len(clients) < 2:
                 assert time.monotonic() < deadline, "the viewer never joined"

@@ -90,9 +90,9 @@ def test_workers_stages_kill_and_bad_input(server_factory):
         assert until(ws, lambda m: m["type"] == "metrics")["step"] == 5
         assert time.monotonic() - t0 < 120
 
-        session_obj = srv.registry.sessions[session["id"]]
-        session_obj.runner.stop()  # the session ends (as when its grace period expires)
-        assert session_obj.runner.join(20)
+        session_obj = srv.rooms.by_code[session["id"]]
+        session_obj.link.stop()  # the session ends (as when its grace period expires)
+        assert session_obj.link.join(20)
     assert all(gone(p) for p in pids)
 
 

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from flowscope.engine.export import PackedRun
-from flowscope.server.rooms.room import ALPHABET, CODE_LENGTH, JoinLimiter, TooMany
+from flowscope.server.rooms.limits import JoinLimiter, TooMany
+from flowscope.server.rooms.rooms import ALPHABET, CODE_LENGTH
 from flowscope.server.settings import Settings
 from flowscope.server.store import RunStore, StoreFull
 from ws_helpers import command, create, recv_type, send
@@ -46,7 +47,7 @@ def test_sessions_per_address_outside_classroom_mode(server_factory):
         reply = recv_type(owners[3], "error")
         assert reply["code"] == "busy" and "3 sessions" in reply["message"]
         assert "max_sessions_per_client" in reply["message"]
-        assert len(srv.registry.sessions) == 3
+        assert len(srv.rooms.by_code) == 3
         command(owners[2], {"type": "step", "unit": "stage"}, until="stage")  # the rooms go on, answered
 
 
@@ -56,11 +57,11 @@ def test_at_the_limit_the_oldest_empty_room_of_that_address_makes_way(server_fac
         first, _, _ = create(ws, "neuron")
         second, _, _ = create(ws, "line")  # the page moved on: its first room waits out its grace, empty
         third, _, _ = create(other, "neuron")  # at the limit: the empty room closes to make way
-        assert set(srv.registry.sessions) == {second["id"], third["id"]}
+        assert set(srv.rooms.by_code) == {second["id"], third["id"]}
         send(other, {"type": "create", "model": "neuron"})  # both rooms in use: nothing to close
         reply = recv_type(other, "error")
         assert reply["code"] == "busy" and "max_sessions_per_client" in reply["message"]
-        assert set(srv.registry.sessions) == {second["id"], third["id"]}
+        assert set(srv.rooms.by_code) == {second["id"], third["id"]}
 
 
 def test_server_cap_names_its_limit(server_factory):
@@ -113,7 +114,7 @@ def test_failed_joins_are_rate_limited_per_address(server_factory):
         send(guesser, {"type": "join", "session": session["id"]})  # now even a right guess waits
         reply = recv_type(guesser, "error")
         assert reply["code"] == "busy" and "a minute" in reply["message"], reply
-        assert guesser not in srv.registry.sessions[session["id"]].clients
+        assert guesser not in srv.rooms.by_code[session["id"]].clients
 
 
 def test_join_limiter_refills_and_the_guessing_arithmetic():

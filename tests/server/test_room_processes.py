@@ -15,9 +15,9 @@ def test_rooms_spread_over_the_processes_and_train_there(server_factory):
     with srv.connect() as a, srv.connect() as b:
         first, _, _ = create(a, "mlp", {"hidden": [3]})
         second, _, _ = create(b, "neuron")
-        links = [link for link in srv.registry.pool.links if link.rooms]
+        links = [link for link in srv.rooms.pool.links if link.rooms]
         assert len(links) == 2, "two rooms, two processes: one each"
-        assert {link.process.pid for link in links} == {link.process.pid for link in srv.registry.pool.links}
+        assert {link.process.pid for link in links} == {link.process.pid for link in srv.rooms.pool.links}
         assert all(link.process.pid != os.getpid() for link in links)
         assert command(a, {"type": "step", "unit": "step", "count": 7})[-1]["step"] == 7
         assert command(b, {"type": "step", "unit": "sample"})[-1]["step"] == 1
@@ -62,7 +62,7 @@ def test_a_refused_build_answers_from_the_room_process(server_factory):
         send(ws, {"type": "create", "model": "transformer", "config": {}})
         error = recv_type(ws, "error", timeout=60)
         assert "MB to train" in error["message"] and error["code"] == "bad_message", error
-        assert not srv.registry.sessions
+        assert not srv.rooms.by_code
         create(ws, "neuron")  # the process goes on serving
 
 
@@ -71,10 +71,10 @@ def test_a_room_process_that_dies_brings_its_rooms_back(server_factory):
     with watched_room(srv, 6, seed=2) as (owner, viewer, session, state):
         recv_type(viewer, "state")
         deadline = time.monotonic() + 10  # the room checkpoints as it falls idle
-        while (kept := srv.registry.checkpoints.get(session["id"])) is None or kept.packed.steps != 6:
+        while (kept := srv.rooms.checkpoints.get(session["id"])) is None or kept.packed.steps != 6:
             assert time.monotonic() < deadline, "no checkpoint of step 6"
             time.sleep(0.05)
-        old = srv.registry.pool.links[0].process
+        old = srv.rooms.pool.links[0].process
         os.kill(old.pid, signal.SIGKILL)
         for ws in (owner, viewer):
             lost = recv_type(ws, "error", timeout=30)
@@ -84,7 +84,7 @@ def test_a_room_process_that_dies_brings_its_rooms_back(server_factory):
             again = recv_type(ws, "state")
             assert again["step"] == 6
             assert again["params"] == state["params"]  # the weights of step 6, exactly
-        assert srv.registry.pool.links[0].process.pid != old.pid
+        assert srv.rooms.pool.links[0].process.pid != old.pid
         assert command(owner, {"type": "step", "unit": "step"})[-1]["step"] == 7  # still the owner: it drives
 
 
@@ -112,10 +112,10 @@ def test_without_kept_rooms_a_dead_process_ends_its_rooms_and_says_so(server_fac
     srv = server_factory(room_processes=1, persist_rooms=False)
     with srv.connect() as owner:
         session, _, _ = create(owner, "neuron")
-        os.kill(srv.registry.pool.links[0].process.pid, signal.SIGKILL)
+        os.kill(srv.rooms.pool.links[0].process.pid, signal.SIGKILL)
         lost = recv_type(owner, "error", timeout=30)
         assert lost["code"] == "room_lost" and "its run is gone" in lost["message"]
-        assert session["id"] not in srv.registry.sessions
+        assert session["id"] not in srv.rooms.by_code
         send(owner, {"type": "step", "unit": "step"})
         assert recv_type(owner, "error")["code"] == "no_session"  # told, not left waiting
         create(owner, "neuron")  # the new process serves the next room

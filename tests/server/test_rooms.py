@@ -33,7 +33,7 @@ def test_viewer_joins_and_gets_everything_at_once(live_server):
         assert session["token"] and v_session["token"] is None and v_session["you"] != session["you"]
         assert v_dataset == dataset
         assert v_state == owner_state, "a late joiner sees the current state at once"
-        assert len(live_server.registry.sessions[session["id"]].clients) == 2
+        assert len(live_server.rooms.by_code[session["id"]].clients) == 2
 
 
 def test_viewer_receives_the_owners_frames_byte_for_byte(live_server):
@@ -99,7 +99,7 @@ def test_viewer_cannot_drive(live_server, msg):
 def test_join_unknown_code_is_no_session(live_server):
     with live_server.connect() as ws:
         for code in ("ZZZZ9", "AAAAA"):
-            if code in live_server.registry.sessions:
+            if code in live_server.rooms.by_code:
                 continue
             send(ws, {"type": "join", "session": code})
             reply = recv(ws)
@@ -124,7 +124,7 @@ def test_viewer_leaving_for_its_own_session_stops_watching(live_server):
         assert mine["role"] == "owner" and mine["id"] != session["id"]
         command(owner, {"type": "step", "unit": "step", "count": 2})
         expect_silence(viewer, 0.2)
-        assert len(live_server.registry.sessions[session["id"]].clients) == 1
+        assert len(live_server.rooms.by_code[session["id"]].clients) == 1
 
 
 def test_disconnect_leaves_the_room(live_server):
@@ -132,9 +132,9 @@ def test_disconnect_leaves_the_room(live_server):
         session, _, _ = create(owner, "neuron")
         with live_server.connect() as viewer:
             join(viewer, session["id"])
-            assert len(live_server.registry.sessions[session["id"]].clients) == 2
+            assert len(live_server.rooms.by_code[session["id"]].clients) == 2
         get_state(owner)  # a round trip: the viewer's close has been handled by now, or soon
-        clients = live_server.registry.sessions[session["id"]].clients
+        clients = live_server.rooms.by_code[session["id"]].clients
         for _ in range(100):
             if len(clients) == 1:
                 break
@@ -152,7 +152,7 @@ def test_a_full_room_refuses_one_more(server_factory):
         send(second, {"type": "join", "session": session["id"]})
         reply = recv(second)
         assert reply["type"] == "error" and "full" in reply["message"] and reply["code"] == "busy", reply
-        assert len(srv.registry.sessions[session["id"]].clients) == 2
+        assert len(srv.rooms.by_code[session["id"]].clients) == 2
         create(second, "line")  # the refused client can still start its own
 
 
@@ -164,23 +164,23 @@ def test_max_sessions(server_factory):
         send(c, {"type": "create", "model": "neuron"})
         reply = recv(c)
         assert reply["type"] == "error" and reply["code"] == "busy", reply
-        assert len(srv.registry.sessions) == 2
+        assert len(srv.rooms.by_code) == 2
 
 
 def test_an_empty_room_waits_for_its_owner_then_expires(live_server, monkeypatch):
-    import flowscope.server.rooms.room as sessions
+    import flowscope.server.rooms.rooms as sessions
 
     monkeypatch.setattr(sessions, "GRACE_SECONDS", 0.5)
     with live_server.connect() as owner:
         session, _, _ = create(owner, "neuron")
         command(owner, {"type": "step", "unit": "step", "count": 3})
     code = session["id"]
-    runner = live_server.registry.sessions[code].runner
+    runner = live_server.rooms.by_code[code].link
     with live_server.connect() as back:  # a reload within the grace period finds the room as it was
         _, _, state = join(back, code)
         assert state["step"] == 3
     deadline = time.monotonic() + 5
-    while code in live_server.registry.sessions:  # empty again: gone after the grace period
+    while code in live_server.rooms.by_code:  # empty again: gone after the grace period
         assert time.monotonic() < deadline, "the empty session never expired"
         time.sleep(0.02)
     assert runner.join(2), "an expired session's runner must stop (in its room process)"

@@ -42,7 +42,7 @@ def test_a_hundred_viewers_and_a_stalled_one(server_factory):
         results: dict = {}
         crowd = threading.Thread(target=run_viewers, args=(srv.ws_url, session["id"], 10.0, results))
         crowd.start()
-        room = srv.registry.sessions[session["id"]]
+        room = srv.rooms.by_code[session["id"]]
         deadline = time.monotonic() + 3
         while len(room.clients) < VIEWERS + 2 and time.monotonic() < deadline:  # the owner, the crowd, the stalled
             time.sleep(0.05)

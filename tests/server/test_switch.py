@@ -14,7 +14,7 @@ def test_the_owner_moves_the_whole_room_to_another_model(live_server):
             assert recv_type(ws, "state")["params"]["layers"][0]["W"]  # the network's weights
         send(owner, {"type": "step", "unit": "step", "count": 2})
         assert recv_type(phone, "state")["step"] == 2  # the phone follows the new model's training
-        assert live_server.registry.sessions[session["id"]].model == "mlp"
+        assert live_server.rooms.by_code[session["id"]].model == "mlp"
 
 
 def test_a_viewer_cannot_switch_and_a_bad_config_changes_nothing(live_server):
@@ -25,7 +25,7 @@ def test_a_viewer_cannot_switch_and_a_bad_config_changes_nothing(live_server):
         assert recv_type(phone, "error")["code"] == "not_owner"
         send(owner, {"type": "switch", "model": "mlp", "config": {"hidden": [99]}})
         assert "hidden" in recv_type(owner, "error")["message"]
-        assert live_server.registry.sessions[session["id"]].model == "line"
+        assert live_server.rooms.by_code[session["id"]].model == "line"
         send(owner, {"type": "step", "unit": "step"})
         assert recv_type(owner, "state")["step"] == 1
 
@@ -45,6 +45,6 @@ def test_closing_the_lesson_and_locks_reach_every_member_now_and_later(live_serv
             assert recv_type(late, "locks")["lock"] == ["lr", "seed"]
         send(owner, {"type": "lesson_close"})
         assert recv_type(phone, "lesson_closed") == {"type": "lesson_closed"}
-        assert live_server.registry.sessions[session["id"]].lesson is None
+        assert live_server.rooms.by_code[session["id"]].lesson is None
         send(owner, {"type": "locks", "lock": ["no such group!"]})
         assert recv_type(owner, "error")["code"] == "bad_message"

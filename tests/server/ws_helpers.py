@@ -46,8 +46,8 @@ class LiveServer:
         return f"ws://{self.host}/ws"
 
     @property
-    def registry(self):
-        return self.app.state.registry
+    def rooms(self):
+        return self.app.state.rooms
 
     def connect(self, **kwargs) -> ClientConnection:
         return ws_connect(self.ws_url, **kwargs)
@@ -92,7 +92,7 @@ def start_server(sndbuf: int | None = None, **overrides) -> LiveServer:
         server.should_exit = True
         thread.join(timeout=5)
         raise RuntimeError("uvicorn did not start")
-    pool = app.state.registry.pool  # the server answers before its room processes are warm: tests wait for them
+    pool = app.state.rooms.pool  # the server answers before its room processes are warm: tests wait for them
     while pool is not None and pool.warm < settings.room_processes and time.monotonic() < deadline:
         time.sleep(0.02)
     return LiveServer(app, settings, server, thread, port, sock)
