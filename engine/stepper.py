@@ -206,9 +206,24 @@ class Stepper:
             trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption)
         return trace.events[k]
 
+    # ----- capabilities only some models have (engine/interface.py): the rest say so -----------
+    gpt = None  # the transformer's run, where there is one
+
     def close(self) -> None:
         """End what the trainer runs besides itself (a data-parallel run's worker processes); most
         trainers run nothing else."""
+
+    def watch(self, notify, stopping=None) -> None:
+        """Call `notify` when processes of the trainer's own report progress: most have none."""
+
+    def switch_phase(self, phase: str) -> dict | None:
+        raise ValueError("phases (pre-train, fine-tune) belong to the transformer model")
+
+    def measure(self, checkpoint: bool = True, bf16: bool = True) -> dict:
+        raise ValueError("'Measure here' measures a model in this one process; this run's model lives in its workers")
+
+    def kill_worker(self, rank: int) -> dict:
+        raise ValueError("kill_worker needs a data-parallel run: create the transformer with workers ≥ 2")
 
     def shown_stage(self) -> StageEvent | None:
         """The stage a stage-by-stage walk has lit now (the cursor's, once handed out by `next_stage`

@@ -42,20 +42,13 @@ def table(runner) -> dict[type, callable]:
 
     t = lambda: runner.trainer  # noqa: E731  (read at call time: a handler may outlive a rebuild)
 
-    def watch(trainer) -> None:
-        if hasattr(trainer, "watch"):  # data-parallel workers start in the background: show their progress
-            trainer.watch(lambda: None if runner.stopping else runner.submit(WorkersChanged(), None),
-                          lambda: runner.stopping)
-
-    watch(runner.trainer)
-
     def hello(c: Hello, client, role, frames) -> bool:
         trainer = t()
         out = [(encode(m.session_msg(runner.code, runner.model, c.role, trainer, c.you, c.token, runner.restored)),
                 False),
                (encode(m.dataset_msg(trainer)), False), *c.also,
                (encode(m.state_msg(trainer, runner.playing, runner.undo_steps())), True)]
-        if getattr(trainer, "recent", None):  # the loss so far, for a late joiner's (or a restored room's) chart
+        if trainer.recent:  # the loss so far, for a late joiner's (or a restored room's) chart
             out.insert(2, (encode(m.metrics_msg(list(trainer.recent))), False))
         shown = trainer.shown_stage()  # the stage the owner has lit mid-walk: a late joiner sees it lit too
         if shown is not None:
@@ -79,14 +72,9 @@ def table(runner) -> dict[type, callable]:
         return False
 
     def swap(c: Swap, client, role, frames) -> bool:
-        old = runner.trainer
-        runner.cancel_steps()
-        runner.trainer, runner.model = c.trainer, c.model
-        runner.plan, runner.field_version, runner.announced = c.trainer.plan, -1, None
-        close = getattr(old, "close", None)
-        if close:
-            close()
-        return False  # the session greets every member next: session, dataset, state, field
+        runner.replace_trainer(c.trainer, c.model)
+        runner.plan = c.trainer.plan  # the room greets every member next: session (with the plan), dataset, state
+        return False
 
     def dataset(c: DatasetQuery, client, role, frames) -> bool:
         runner.reply(client, m.dataset_msg(t()))
@@ -143,7 +131,7 @@ def table(runner) -> dict[type, callable]:
         """Before a change that rebuilds the run: what `undo` brings back, when trained steps would
         be lost (otherwise an earlier kept run stays the one to go back to)."""
         trainer = t()
-        if trainer.steps_done > 0 and hasattr(trainer, "export"):
+        if trainer.steps_done > 0:
             return runner.model, trainer.export()
         return runner.undo
 
@@ -171,10 +159,7 @@ def table(runner) -> dict[type, callable]:
         return True
 
     def phase(c: Phase, client, role, frames) -> bool:
-        trainer = t()
-        if not hasattr(trainer, "switch_phase"):
-            raise ValueError("phases (pre-train, fine-tune) belong to the transformer model")
-        event = trainer.switch_phase(c.phase)
+        event = t().switch_phase(c.phase)
         runner.playing = False
         if event:
             frames.append((encode(PhaseMsg(step=event["step"], to=event["to"], samples=event["samples"],
@@ -189,11 +174,7 @@ def table(runner) -> dict[type, callable]:
         if full.get("workers", 1) != getattr(trainer.config, "workers", 1):
             # one process ↔ N workers: another kind of trainer, built from the seed with the new config
             new = make_trainer(runner.model, full, runner.settings.history_steps, budget=runner.settings.budget)
-            runner.cancel_steps()
-            runner.trainer = new
-            watch(new)
-            if hasattr(trainer, "close"):
-                trainer.close()
+            runner.replace_trainer(new)
             frames.append((encode(m.dataset_msg(new)), False))
             return True
         kept = keep() if set(c.config) - live_keys(type(trainer.config)) else runner.undo
@@ -210,11 +191,8 @@ def table(runner) -> dict[type, callable]:
         s = runner.settings
         new = make_trainer(model, saved.config, s.history_steps, saved.custom, s.budget)
         new.restore(saved)
-        old = t()
-        runner.cancel_steps()
-        runner.trainer, runner.undo = new, None
-        if hasattr(old, "close"):
-            old.close()
+        runner.replace_trainer(new)
+        runner.undo = None
         frames.append((encode(m.dataset_msg(new)), False))
         return True
 
@@ -223,8 +201,8 @@ def table(runner) -> dict[type, callable]:
 
     def kill_worker(c: KillWorker, client, role, frames) -> bool:
         trainer = t()
-        if not hasattr(trainer, "kill_worker"):
-            raise ValueError("kill_worker needs a data-parallel run: create the transformer with workers ≥ 2")
+        if getattr(trainer.config, "workers", 1) < 2:  # before pausing: a refusal leaves the room as it was
+            trainer.kill_worker(c.rank)  # raises: needs a data-parallel run
         runner.playing = False
         try:
             trainer.kill_worker(c.rank)
@@ -237,7 +215,7 @@ def table(runner) -> dict[type, callable]:
     def inspect(q, client, role, frames) -> bool:
         """The transformer's read-only views, answered to the asker alone."""
         trainer = t()
-        gpt = getattr(trainer, "gpt", None)
+        gpt = trainer.gpt
         if gpt is None:
             raise ValueError(f"'{q.type}' looks inside the transformer model; this room runs {runner.model}")
         step_no = trainer.steps_done

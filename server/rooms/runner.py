@@ -124,6 +124,7 @@ class Runner:
         self.undo = None  # (model, RunExport): the run the last rebuild replaced, for `undo`
         self.saved_version, self.saved_at = None, time.monotonic()  # None: not written yet (a new room is)
         self.handlers = handlers.table(self)
+        self.watch()
         PEOPLE.rooms.add(self)
         self.thread = threading.Thread(target=self._loop, name=f"trainer-{code}", daemon=True)
 
@@ -161,6 +162,22 @@ class Runner:
         PEOPLE.done(dropped)
         self._release()
 
+    def replace_trainer(self, new, model: str | None = None) -> None:
+        """The one way a room's trainer changes (switch, undo, one process ↔ N workers): the steps in
+        flight are dropped, the old trainer's processes end, the new one's are watched."""
+        old = self.trainer
+        self.cancel_steps()
+        self.trainer, self.model = new, model or self.model
+        self.field_version, self.announced = -1, None
+        self.watch()
+        if old is not new:
+            old.close()
+
+    def watch(self) -> None:
+        """Data-parallel workers start in the background: their progress reaches the room as a state."""
+        self.trainer.watch(lambda: None if self.stopping else self.submit(handlers.WorkersChanged(), None),
+                           lambda: self.stopping)
+
     def cancel_steps(self) -> None:
         """Pause: the long command in progress and the step commands waiting behind it are dropped."""
         self.playing, self.job = False, None
@@ -173,9 +190,7 @@ class Runner:
         finally:
             self._forget_queue()
             self.checkpoint()  # a shutdown or an emptied room: the run as it is now
-            close = getattr(self.trainer, "close", None)  # a trainer with processes of its own ends them
-            if close:
-                close()
+            self.trainer.close()  # a trainer with processes of its own ends them
 
     def _serve(self) -> None:
         while not self.stopping:
