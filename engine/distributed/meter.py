@@ -1,0 +1,208 @@
+"""What one rank did in a step, measured: its collectives (op, group size, payload bytes, when), its
+compute/comm/idle timeline, and the bytes it holds (parameters, gradients, optimizer state, and the
+activations saved for backward at their peak).
+
+Collectives are seen by a TorchDispatchMode: every c10d and functional-collective op goes through the
+dispatcher (torch's CommDebugMode counts them the same way), whoever calls it — DDP's hook, DTensor,
+FSDP2, the pipeline's send/recv. Times are `time.perf_counter()` from the step's start (a barrier
+before it lines the ranks up); on CUDA they would be events (this machine has none to check).
+"""
+from __future__ import annotations
+
+import time
+import weakref
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+# op name (the dispatcher's) → the vocabulary of the plan's communication stages
+OPS = {"allreduce_": "allreduce", "all_reduce": "allreduce", "allreduce_coalesced_": "allreduce",
+       "_allgather_base_": "allgather", "allgather_": "allgather", "allgather_into_tensor_coalesced_": "allgather",
+       "all_gather_into_tensor": "allgather", "_reduce_scatter_base_": "reducescatter",
+       "reduce_scatter_tensor_coalesced_": "reducescatter", "reduce_scatter_tensor": "reducescatter",
+       "reduce_scatter_": "reducescatter", "send": "sendrecv", "recv_": "sendrecv", "broadcast_": "broadcast"}
+# whose tensor is the payload: the reduced buffer; an all-gather's whole output; a reduce-scatter's whole input
+WHOLE_OUTPUT = {"allgather"}
+
+
+def _tensors(x) -> list[torch.Tensor]:
+    if isinstance(x, torch.Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return [t for v in x for t in _tensors(v)]
+    return []
+
+
+def _nbytes(ts) -> int:
+    return sum(t.numel() * t.element_size() for t in ts)
+
+
+class Timeline:
+    """Segments {kind, op, micro_batch, t0, t1} of one rank's step, seconds from `start`."""
+
+    def __init__(self):
+        self.start = time.perf_counter()
+        self.segments: list[dict] = []
+
+    def now(self) -> float:
+        return time.perf_counter() - self.start
+
+    def add(self, kind: str, t0: float, t1: float, op: str | None = None, micro_batch: int | None = None) -> None:
+        self.segments.append({"kind": kind, "op": op, "micro_batch": micro_batch, "t0": t0, "t1": t1})
+
+    def filled(self) -> list[dict]:
+        """The comm and idle segments as measured, and compute in every gap between them up to the end."""
+        marked = sorted((s for s in self.segments if s["kind"] != "compute"), key=lambda s: s["t0"])
+        chunks = sorted((s for s in self.segments if s["kind"] == "compute"), key=lambda s: s["t0"])
+        out, t = [], 0.0
+        for s in marked:
+            if s["t0"] > t:
+                out.append(self._compute(t, s["t0"], chunks))
+            out.append(s)
+            t = max(t, s["t1"])
+        end = max([t, *(c["t1"] for c in chunks)])
+        if end > t:
+            out.append(self._compute(t, end, chunks))
+        return out
+
+    @staticmethod
+    def _compute(t0: float, t1: float, chunks: list[dict]) -> dict:
+        """A compute gap, labelled with the pipeline chunk (forward/backward of a micro-batch) it falls in."""
+        mid = (t0 + t1) / 2
+        c = next((c for c in chunks if c["t0"] <= mid <= c["t1"]), None)
+        return {"kind": "compute", "op": c and c["op"], "micro_batch": c and c["micro_batch"], "t0": t0, "t1": t1}
+
+
+class CommMeter(TorchDispatchMode):
+    """Records every collective this rank calls: {op, group, bytes, t0, t1} (t from the timeline's start).
+    A functional collective's time runs to its `wait_tensor`."""
+
+    def __init__(self, timeline: Timeline):
+        super().__init__()
+        self.timeline, self.calls = timeline, []
+        self._open: dict[int, dict] = {}
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = func._overloadpacket.__name__
+        ns = func.namespace
+        if name == "wait_tensor":
+            t = args[0]
+            out = func(*args, **kwargs)
+            call = self._open.pop(id(t), None)
+            if call is not None:
+                call["t1"] = self.timeline.now()
+            return out
+        op = OPS.get(name) if ns in ("c10d", "_c10d_functional") else None
+        if op is None:
+            return func(*args, **kwargs)
+        t0 = self.timeline.now()
+        out = func(*args, **kwargs)
+        ins = _tensors(args[0]) if args else []
+        if op in WHOLE_OUTPUT:
+            payload = _nbytes(_tensors(out)[:1]) if ns == "_c10d_functional" else _nbytes(ins)
+        else:
+            payload = _nbytes(ins)
+        call = {"op": op, "group": _group_size(func, args), "bytes": payload, "t0": t0, "t1": self.timeline.now()}
+        self.calls.append(call)
+        if ns == "_c10d_functional" and isinstance(out, torch.Tensor):
+            self._open[id(out)] = call
+        return out
+
+
+def _group_size(func, args) -> int | None:
+    """The size of the group a collective ran in (a functional collective names it by string)."""
+    import torch.distributed as dist
+
+    for a in args:
+        if isinstance(a, dist.ProcessGroup):
+            return a.size()
+        if isinstance(a, torch.ScriptObject) and hasattr(a, "size"):  # a c10d op's process group
+            return a.size()
+        if isinstance(a, str):
+            try:
+                from torch.distributed.distributed_c10d import _resolve_process_group
+
+                return _resolve_process_group(a).size()
+            except (RuntimeError, ValueError, KeyError):
+                return None
+    return None
+
+
+def timed(timeline: Timeline, kind: str, op: str, fn, micro_batch=None):
+    """`fn` wrapped so each call becomes a segment of `kind` (the pipeline's chunk calls, its p2p waits)."""
+
+    def wrapper(*a, **k):
+        t0 = timeline.now()
+        try:
+            return fn(*a, **k)
+        finally:
+            mb = micro_batch(a, k) if callable(micro_batch) else micro_batch
+            timeline.add(kind, t0, timeline.now(), op, mb)
+
+    return wrapper
+
+
+# ----- what a rank holds ------------------------------------------------------------------------------
+def local(t: torch.Tensor) -> torch.Tensor:
+    from torch.distributed.tensor import DTensor
+
+    return t.to_local() if isinstance(t, DTensor) else t
+
+
+def storage_bytes(tensors) -> int:
+    """Bytes of the distinct storages behind `tensors` (a view is not counted twice)."""
+    seen = {}
+    for t in tensors:
+        if t is None:
+            continue
+        s = local(t).untyped_storage()
+        seen[s.data_ptr()] = s.nbytes()
+    return sum(seen.values())
+
+
+def optimizer_tensors(optimizer) -> list[torch.Tensor]:
+    opt = getattr(optimizer, "optim", optimizer)  # ZeroRedundancyOptimizer keeps this rank's part in .optim
+    return [v for st in opt.state.values() for v in st.values() if isinstance(v, torch.Tensor) and v.dim() > 0]
+
+
+class SavedPeak:
+    """Bytes saved for backward that are alive at once, at their peak: counted when saved (once per
+    storage), released when autograd lets the saved tensor go (a weakref's callback)."""
+
+    def __init__(self, params):
+        self.params = {local(p).untyped_storage().data_ptr() for p in params}
+        self.alive: dict[int, list] = {}  # storage ptr → [bytes, live references]
+        self.now = self.peak = 0
+
+    def pack(self, t: torch.Tensor):
+        s = local(t).untyped_storage()  # a DTensor saved whole: its local shard is what this rank keeps
+        ptr = s.data_ptr()
+        if ptr in self.params or not s.nbytes():
+            return t
+        entry = self.alive.get(ptr)
+        if entry is None:
+            entry = self.alive[ptr] = [s.nbytes(), 0]
+            self.now += entry[0]
+            self.peak = max(self.peak, self.now)
+        entry[1] += 1
+        return _Held(t, self, ptr)
+
+    def release(self, ptr: int) -> None:
+        entry = self.alive.get(ptr)
+        if entry is not None:
+            entry[1] -= 1
+            if entry[1] == 0:
+                self.now -= entry[0]
+                del self.alive[ptr]
+
+    def hooks(self):
+        return torch.autograd.graph.saved_tensors_hooks(self.pack, lambda h: h.t if isinstance(h, _Held) else h)
+
+
+class _Held:
+    """A saved tensor autograd holds; when autograd drops it (after its backward), the bytes are released."""
+
+    def __init__(self, t, meter: SavedPeak, ptr: int):
+        self.t = t
+        weakref.finalize(self, meter.release, ptr)
