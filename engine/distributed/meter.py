@@ -21,8 +21,6 @@ OPS = {"allreduce_": "allreduce", "all_reduce": "allreduce", "allreduce_coalesce
        "all_gather_into_tensor": "allgather", "_reduce_scatter_base_": "reducescatter",
        "reduce_scatter_tensor_coalesced_": "reducescatter", "reduce_scatter_tensor": "reducescatter",
        "reduce_scatter_": "reducescatter", "send": "sendrecv", "recv_": "sendrecv", "broadcast_": "broadcast"}
-# whose tensor is the payload: the reduced buffer; an all-gather's whole output; a reduce-scatter's whole input
-WHOLE_OUTPUT = {"allgather"}
 
 
 def _tensors(x) -> list[torch.Tensor]:
@@ -51,26 +49,30 @@ class Timeline:
         self.segments.append({"kind": kind, "op": op, "micro_batch": micro_batch, "t0": t0, "t1": t1})
 
     def filled(self) -> list[dict]:
-        """The comm and idle segments as measured, and compute in every gap between them up to the end."""
-        marked = sorted((s for s in self.segments if s["kind"] != "compute"), key=lambda s: s["t0"])
-        chunks = sorted((s for s in self.segments if s["kind"] == "compute"), key=lambda s: s["t0"])
-        out, t = [], 0.0
-        for s in marked:
-            if s["t0"] > t:
-                out.append(self._compute(t, s["t0"], chunks))
-            out.append(s)
-            t = max(t, s["t1"])
+        """The comm and idle segments as measured (a later one clipped to start where the earlier ended), and
+        compute everywhere else up to the end, labelled with the pipeline chunk (forward or backward of a
+        micro-batch) it falls in."""
+        marked, t = [], 0.0
+        for s in sorted((s for s in self.segments if s["kind"] != "compute"), key=lambda s: s["t0"]):
+            if s["t1"] > t:
+                marked.append({**s, "t0": max(s["t0"], t)})
+                t = s["t1"]
+        chunks = [s for s in self.segments if s["kind"] == "compute"]
         end = max([t, *(c["t1"] for c in chunks)])
-        if end > t:
-            out.append(self._compute(t, end, chunks))
-        return out
-
-    @staticmethod
-    def _compute(t0: float, t1: float, chunks: list[dict]) -> dict:
-        """A compute gap, labelled with the pipeline chunk (forward/backward of a micro-batch) it falls in."""
-        mid = (t0 + t1) / 2
-        c = next((c for c in chunks if c["t0"] <= mid <= c["t1"]), None)
-        return {"kind": "compute", "op": c and c["op"], "micro_batch": c and c["micro_batch"], "t0": t0, "t1": t1}
+        cuts = sorted({0.0, end, *(x for s in marked + chunks for x in (s["t0"], s["t1"]))})
+        out = list(marked)
+        for a, b in zip(cuts, cuts[1:]):
+            mid = (a + b) / 2
+            if b <= a or any(m["t0"] <= mid <= m["t1"] for m in marked):
+                continue
+            c = next((c for c in chunks if c["t0"] <= mid <= c["t1"]), None)
+            label = (c and c["op"], c and c["micro_batch"])
+            last = out[-1] if out and out[-1]["kind"] == "compute" else None
+            if last and (last["op"], last["micro_batch"]) == label and last["t1"] == a:
+                last["t1"] = b
+            else:
+                out.append({"kind": "compute", "op": label[0], "micro_batch": label[1], "t0": a, "t1": b})
+        return sorted(out, key=lambda s: s["t0"])
 
 
 class CommMeter(TorchDispatchMode):
@@ -98,16 +100,22 @@ class CommMeter(TorchDispatchMode):
             return func(*args, **kwargs)
         t0 = self.timeline.now()
         out = func(*args, **kwargs)
-        ins = _tensors(args[0]) if args else []
-        if op in WHOLE_OUTPUT:
-            payload = _nbytes(_tensors(out)[:1]) if ns == "_c10d_functional" else _nbytes(ins)
-        else:
-            payload = _nbytes(ins)
+        payload = _nbytes(_payload(op, ns, args, out))
         call = {"op": op, "group": _group_size(func, args), "bytes": payload, "t0": t0, "t1": self.timeline.now()}
         self.calls.append(call)
         if ns == "_c10d_functional" and isinstance(out, torch.Tensor):
             self._open[id(out)] = call
         return out
+
+
+def _payload(op: str, ns: str, args, out) -> list[torch.Tensor]:
+    """The tensor(s) a collective moves, whole: the reduced or sent buffer; an all-gather's output; a
+    reduce-scatter's input. c10d ops take (outputs, inputs, …) for both; functional ones (input, …)."""
+    if op == "allgather":
+        return _tensors(out)[:1] if ns == "_c10d_functional" else _tensors(args[0])
+    if op == "reducescatter" and ns == "c10d":
+        return _tensors(args[1])
+    return _tensors(args[0]) if args else []
 
 
 def _group_size(func, args) -> int | None:
@@ -117,16 +125,29 @@ def _group_size(func, args) -> int | None:
     for a in args:
         if isinstance(a, dist.ProcessGroup):
             return a.size()
-        if isinstance(a, torch.ScriptObject) and hasattr(a, "size"):  # a c10d op's process group
-            return a.size()
+        if isinstance(a, torch.ScriptObject):  # a c10d op's process group, boxed (its reduce op is one too)
+            try:
+                return dist.ProcessGroup.unbox(a).size()
+            except RuntimeError:
+                continue
         if isinstance(a, str):
             try:
                 from torch.distributed.distributed_c10d import _resolve_process_group
 
                 return _resolve_process_group(a).size()
-            except (RuntimeError, ValueError, KeyError):
-                return None
+            except (RuntimeError, ValueError, KeyError):  # not a group's name (a reduce op's: "sum")
+                continue
     return None
+
+
+def idle_share(segments: list[dict]) -> float | None:
+    """The share of a rank's busy span (first to last compute) it spent idle: its pipeline bubble."""
+    work = [s for s in segments if s["kind"] == "compute"]
+    if not work:
+        return None
+    t0, t1 = min(s["t0"] for s in work), max(s["t1"] for s in work)
+    idle = sum(min(s["t1"], t1) - max(s["t0"], t0) for s in segments if s["kind"] == "idle" and s["t1"] > t0 and s["t0"] < t1)
+    return idle / (t1 - t0) if t1 > t0 else None
 
 
 def timed(timeline: Timeline, kind: str, op: str, fn, micro_batch=None):

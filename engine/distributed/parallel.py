@@ -114,3 +114,78 @@ def bubble(pp: int, micro_batches: int) -> float:
     """The idle share of a GPipe or 1F1B pipeline step with equal stages: (p−1)/(m+p−1) (GPipe, Huang et
     al. 2019; 1F1B has the same bubble, Narayanan et al. 2021 §2.2, and holds fewer activations)."""
     return (pp - 1) / (micro_batches + pp - 1)
+
+
+def _local_numel(name: str, shape: tuple, tp: int) -> int:
+    """Elements of one parameter a tp rank keeps: qkv and fc split by rows, the output projections'
+    weights by columns, everything else whole (split.py's plan)."""
+    n = 1
+    for d in shape:
+        n *= d
+    split = tp > 1 and name.startswith("blocks.") and (".qkv." in name or ".fc." in name or name.endswith("proj.weight"))
+    return n // tp if split else n
+
+
+def comm_plan(par: Parallel, shapes: dict[str, tuple], batch: int, block_size: int, n_embd: int,
+              n_layer: int, rank: int = 0, elem: int = 4) -> list[dict]:
+    """The communication stages of one step on `rank`, in order: {stage (the op), direction, group, bytes
+    (the payload: the reduced or sent buffer, an all-gather's whole output, a reduce-scatter's whole
+    input), count, sent (bytes this rank sends by the ring formulas), why}. `shapes`: the whole model's."""
+    out = []
+    b = batch // par.dp  # rows of this replica
+    act = b * block_size * n_embd * elem  # one (b, T, C) activation
+
+    def add(op, direction, group, n, nbytes, count, why):
+        sent = {"allreduce": allreduce_bytes, "allgather": gather_bytes, "reducescatter": gather_bytes}
+        per = sent[op](nbytes, n) if op in sent else nbytes
+        out.append({"stage": op, "direction": direction, "group": group, "group_size": n, "bytes": nbytes * count,
+                    "count": count, "sent": per * count, "why": why})
+
+    if par.tp > 1:
+        add("allreduce", "forward", "tp", par.tp, act, 2 * n_layer,
+            "after each row-parallel layer (attention output, MLP output): the partial sums added")
+        add("allreduce", "backward", "tp", par.tp, act, 2 * n_layer,
+            "before each column-parallel layer (qkv, fc): the input's gradient summed over the heads' ranks")
+    if par.pp > 1:
+        i = par.coords(rank)["pp"]
+        edges = (i > 0) + (i < par.pp - 1)  # neighbours: one at either end, two in the middle
+        add("sendrecv", "forward", "pp", 2, act // par.micro_batches, edges * par.micro_batches,
+            "activations to the next stage, one per micro-batch" if i < par.pp - 1 else
+            "activations from the previous stage, one per micro-batch")
+        add("sendrecv", "backward", "pp", 2, act // par.micro_batches, edges * par.micro_batches,
+            "gradients back to the previous stage, one per micro-batch")
+    if par.dp > 1:
+        if par.zero >= 2:
+            padded = 0
+            for shape in shapes.values():  # FSDP2 pads dim 0 to a multiple of dp (Shard(0))
+                rest = 1
+                for d in shape[1:]:
+                    rest *= d
+                padded += -(-shape[0] // par.dp) * par.dp * rest
+            add("allgather", "forward", "dp", par.dp, padded * elem, 1, "each block's parameters gathered before its forward")
+            if par.zero == 3:
+                add("allgather", "backward", "dp", par.dp, padded * elem, 1,
+                    "gathered again before its backward (zero 3 freed them after the forward)")
+            add("reducescatter", "backward", "dp", par.dp, padded * elem, 1,
+                "gradients summed and each rank keeps its 1/dp shard")
+        else:
+            mine = _stage_params(shapes, par, rank, n_layer)
+            local = sum(_local_numel(n, s, par.tp) for n, s in mine.items())
+            add("allreduce", "backward", "dp", par.dp, local * elem, 1, "the replicas' gradients averaged")
+            if par.zero == 1:
+                add("broadcast", "update", "dp", par.dp, local * elem, 1,
+                    "each rank updates its 1/dp of the parameters and sends them to the others")
+    return out
+
+
+def _stage_params(shapes: dict[str, tuple], par: Parallel, rank: int, n_layer: int) -> dict[str, tuple]:
+    if par.pp == 1:
+        return shapes
+    i, per = par.coords(rank)["pp"], n_layer // par.pp
+
+    def mine(name: str) -> bool:
+        if name.startswith("blocks."):
+            return i * per <= int(name.split(".")[1]) < (i + 1) * per
+        return (i == 0) if name.startswith(("wte", "wpe")) else (i == par.pp - 1)
+
+    return {n: s for n, s in shapes.items() if mine(n)}
