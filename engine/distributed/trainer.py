@@ -162,6 +162,8 @@ class DistributedTrainer(Stepper):
         self.steps_done = self.local.steps = head["step"]
         self.checkpoint_step = head["checkpoint"]
         self.rank0 = {"view": head["view"], "params_view": head["params_view"]}
+        if head["view"].get("last"):  # rank 0's loss is its shard's: the step's is the mean over the shards
+            head["view"]["last"] = {**head["view"]["last"], "loss": sum(losses) / len(losses)}
         self.diverged = head["view"]["diverged"]
         self.per_rank = [{"rank": r["rank"], "param_checksum": r["checksum"], "tokens_per_s": r["tokens_per_s"],
                           "loss": loss} for r, loss in zip(replies, losses)]

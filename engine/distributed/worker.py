@@ -101,6 +101,9 @@ def _sharded_run_class():
             super().__init__({**config, "device": device, "threads": options["threads"]})
             self.rank, self.world, self.options = rank, world, options
             self.ckpt_path = os.path.join(options["dir"], CHECKPOINT)
+            # dropout draws from torch's process-wide generator: one stream per rank (the same on every rank
+            # would drop the same units of every shard), saved in the checkpoint so a resume replays it
+            torch.manual_seed(self.config.seed * 1000 + 17 + rank)
             name = self.tracked[0]
             self.peek = Peek(dict(zip(self.names, self.params))[name], SLICE)
             # buffers (the causal mask) never change: no broadcast of them before every forward
@@ -207,11 +210,13 @@ def _sharded_run_class():
             if self.steps % self.options["checkpoint_every"] or self.steps == self.checkpoint_step:
                 return
             self.checkpoint_step = self.steps
+            rngs = [None] * self.world  # every rank's dropout stream (a collective: every rank is here)
+            dist.all_gather_object(rngs, torch.get_rng_state())
             if self.rank != 0:
                 return
             state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                      "batch_gen": self.batch_gen.get_state(), "steps": self.steps, "phase": self.phase,
-                     "schedule": self.schedule, "history": self.history}
+                     "schedule": self.schedule, "history": self.history, "rng": rngs, "config": _kept(self.config)}
             torch.save(state, self.ckpt_path + ".tmp")
             os.replace(self.ckpt_path + ".tmp", self.ckpt_path)
 
@@ -221,11 +226,19 @@ def _sharded_run_class():
             self.checkpoint_step = -1
             if self.options["resume"]:
                 state = torch.load(self.ckpt_path, weights_only=False, map_location=self.device)
+                mine, theirs = _kept(self.config), state.get("config", {})
+                wrong = sorted(k for k in mine if k in theirs and mine[k] != theirs[k])
+                if wrong or not theirs:
+                    raise CheckpointMismatch(
+                        f"the checkpoint in {self.options['dir']} was written by another run: "
+                        + (", ".join(f"{k} is {_short(theirs[k])} there, {_short(mine[k])} here" for k in wrong)
+                           or "it keeps no config") + "; use a fresh --dir or the same --config")
                 self.model.load_state_dict(state["model"])
                 self.optimizer.load_state_dict(state["optimizer"])
                 self.batch_gen.set_state(state["batch_gen"])
                 self.steps, self.phase, self.schedule = state["steps"], state["phase"], state["schedule"]
                 self.history = state["history"]
+                torch.set_rng_state(state["rng"][self.rank])
                 self.checkpoint_step = self.steps
             else:
                 self._checkpoint()
@@ -240,6 +253,23 @@ def _sharded_run_class():
             return h.hexdigest()[:12]
 
     return ShardedRun
+
+
+class CheckpointMismatch(ValueError):
+    """A checkpoint written by a run with other settings: loading it would fail or mean nothing."""
+
+
+# settings a checkpoint must agree on to be resumed (where and how fast it runs may change)
+VOLATILE = ("device", "threads", "speed", "checkpoint_every", "compare", "eval_iters")
+
+
+def _kept(config) -> dict:
+    return {k: v for k, v in config.to_dict().items() if k not in VOLATILE}
+
+
+def _short(v) -> str:
+    text = repr(v)
+    return text if len(text) < 40 else text[:37] + "…'"
 
 
 LOOKS = ("attention", "next_token_probs", "sample", "per_char_loss", "optimizer_state", "task_accuracy")
@@ -265,10 +295,12 @@ def ShardedRun(*args, **kwargs):  # noqa: N802  (a class, built on first use: it
 
 
 def main(argv: list[str] | None = None) -> None:
-    """torchrun's entry: `torchrun --nproc-per-node 2 -m flowscope.engine.distributed.worker --steps 50`."""
+    """torchrun's entry: `torchrun --nproc-per-node 2 -m flowscope.engine.distributed.worker --steps 50`;
+    `--parallel '{"tp": 2}'` splits the model as the live run's `parallel` does (parallel.py)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=50, help="train until this step (a resumed job does the rest)")
     ap.add_argument("--config", default="{}", help="TransformerConfig fields as JSON")
+    ap.add_argument("--parallel", default="{}", help='how to split: {"dp","tp","pp","zero","micro_batches","schedule"}')
     ap.add_argument("--dir", default=".", help="where checkpoints go (shared by the ranks)")
     ap.add_argument("--checkpoint-every", type=int, default=20)
     ap.add_argument("--timeout", type=float, default=60.0)
@@ -276,7 +308,12 @@ def main(argv: list[str] | None = None) -> None:
     import torch
     import torch.distributed as dist
 
+    from ..transformer.config import TransformerConfig
+    from .parallel import resolve
+
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+    cfg = TransformerConfig(**json.loads(args.config))
+    par = resolve(json.loads(args.parallel), world, n_head=cfg.n_head, n_layer=cfg.n_layer, batch_size=cfg.batch_size)
     local = int(os.environ.get("LOCAL_RANK", rank))
     threads = max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", world)))
     torch.set_num_threads(threads)
@@ -284,18 +321,42 @@ def main(argv: list[str] | None = None) -> None:
     if backend == "nccl":
         torch.cuda.set_device(local)
     dist.init_process_group(backend, init_method="env://", timeout=timedelta(seconds=args.timeout))
-    # a restart (torchrun --max-restarts) resumes when rank 0 sees a checkpoint; every rank takes its word
-    resume = [os.path.exists(os.path.join(args.dir, CHECKPOINT))]
-    dist.broadcast_object_list(resume, src=0)
-    options = {"threads": threads, "timeout": args.timeout, "dir": args.dir, "checkpoint_every": args.checkpoint_every,
-               "resume": resume[0]}
-    shard = ShardedRun(json.loads(args.config), rank, world, backend, options)
-    shard.resume()
-    for _ in range(args.steps):
-        out = shard.handle({"op": "steps", "count": 1})
+    try:
+        if par.tp > 1 or par.pp > 1 or par.zero:
+            _split_main(cfg, par, rank, threads, args.steps)
+            return
+        # a restart (torchrun --max-restarts) resumes when rank 0 sees a checkpoint; every rank takes its word
+        resume = [os.path.exists(os.path.join(args.dir, CHECKPOINT))]
+        dist.broadcast_object_list(resume, src=0)
+        options = {"threads": threads, "timeout": args.timeout, "dir": args.dir,
+                   "checkpoint_every": args.checkpoint_every, "resume": resume[0]}
+        shard = ShardedRun(cfg.to_dict(), rank, world, backend, options)
+        try:
+            shard.resume()
+        except CheckpointMismatch as exc:
+            if rank == 0:
+                print(f"error: {exc}", file=sys.stderr, flush=True)
+            return 2
+        while shard.steps < args.steps:  # --steps is the step to reach: a resumed job trains what is left
+            out = shard.handle({"op": "steps", "count": 1})
+            loss = torch.tensor([out["losses"][0]], dtype=torch.float64)
+            dist.all_reduce(loss)  # each rank's loss is its shard's: the global batch's is their mean
+            if rank == 0:
+                print(json.dumps({"step": out["step"], "loss": float(loss) / world, "checksum": out["checksum"]}),
+                      flush=True)
+    finally:
+        dist.destroy_process_group()
+
+
+def _split_main(cfg, par, rank: int, threads: int, steps: int) -> None:
+    """Tensor, pipeline or sharded runs (parallel_run.py): no checkpoints yet, so --steps counts from 0."""
+    from .parallel_run import ParallelRun
+
+    run = ParallelRun(cfg.to_dict(), par, rank, {"threads": threads})
+    while run.steps < steps:
+        out = run.step()
         if rank == 0:
-            print(json.dumps({"step": out["step"], "loss": out["losses"][0], "checksum": out["checksum"]}), flush=True)
-    dist.destroy_process_group()
+            print(json.dumps({"step": out["step"], "loss": out["loss"], "parallel": par.name()}), flush=True)
 
 
 if __name__ == "__main__":
