@@ -140,16 +140,6 @@ def _group_size(func, args) -> int | None:
     return None
 
 
-def idle_share(segments: list[dict]) -> float | None:
-    """The share of a rank's busy span (first to last compute) it spent idle: its pipeline bubble."""
-    work = [s for s in segments if s["kind"] == "compute"]
-    if not work:
-        return None
-    t0, t1 = min(s["t0"] for s in work), max(s["t1"] for s in work)
-    idle = sum(min(s["t1"], t1) - max(s["t0"], t0) for s in segments if s["kind"] == "idle" and s["t1"] > t0 and s["t0"] < t1)
-    return idle / (t1 - t0) if t1 > t0 else None
-
-
 def timed(timeline: Timeline, kind: str, op: str, fn, micro_batch=None):
     """`fn` wrapped so each call becomes a segment of `kind` (the pipeline's chunk calls, its p2p waits)."""
 

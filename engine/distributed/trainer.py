@@ -23,8 +23,9 @@ from ..stepper import Stepper, StepTrace
 from ..transformer.budget import enforce
 from ..transformer.config import TransformerConfig
 from ..transformer.run import TransformerRun
-from . import story
+from . import observe, story
 from .controller import Controller, WorkerLost, WorkersFailed
+from .parallel import resolve
 from .worker import run_export
 
 EVAL_EVERY = 100  # as the one-process trainer: held-out losses cost about ten steps
@@ -47,6 +48,8 @@ class DistributedTrainer(Stepper):
         if problems:
             raise ValueError("; ".join(problems))
         self.config, self.budget, self.timeout, self.start_timeout = cfg, budget, timeout, start_timeout
+        self.par = resolve(cfg.parallel, cfg.workers, n_head=cfg.n_head, n_layer=cfg.n_layer, batch_size=cfg.batch_size)
+        self.split = self.par.tp > 1 or self.par.pp > 1 or self.par.zero > 0  # tensor, pipeline or sharded
         self.controller: Controller | None = None
         self._notify = self._stopping = None
         super().__init__(history_steps)
@@ -66,6 +69,7 @@ class DistributedTrainer(Stepper):
         self.rank0: dict | None = None  # rank 0's latest view() and params_view()
         self.per_rank: list[dict] = []  # per rank: checksum, loss, tokens/s after the latest command
         self.comm: dict | None = None
+        self.observed: list[dict] = []  # split runs: per rank, the latest observed step (observe.py)
         self.checkpoint_step = 0
         self._exported: RunExport | None = None  # the last export of rank 0's run
         self.evaluated, self.evaluated_at = self.local.evaluate(), 0
@@ -182,7 +186,12 @@ class DistributedTrainer(Stepper):
         cfg = self.config
         return max(1, len(self.local.data.splits["pretrain"].train) // (cfg.batch_size * cfg.block_size))
 
+    def _not_split(self, what: str) -> None:
+        if self.split:  # refused here: a worker answering an error would read as a lost worker
+            raise ValueError(f"{what} is not built for a {self.par.name()} run yet: play it or take whole steps")
+
     def _compute(self, size: int | None) -> story.DistRecord:
+        self._not_split("stepping stage by stage")
         replies = self._call("begin")
         return story.DistRecord(replies[0]["record"], replies, self.local.tracked[0])
 
@@ -215,6 +224,8 @@ class DistributedTrainer(Stepper):
                 return done
             replies = self._call("steps", count=steps - done)
             self._took(replies, [r["losses"][-1] for r in replies])
+            if self.split:
+                self.observed = [r["observed"] for r in replies]
             n = len(replies)
             losses = [sum(r["losses"][i] for r in replies) / n for i in range(steps - done)]
             self._comm(max(r["allreduce_s"] for r in replies), sum(r["seconds"] for r in replies) / n,
@@ -233,7 +244,9 @@ class DistributedTrainer(Stepper):
         """One StepMetrics per step just taken (the last may carry the held-out losses)."""
         first = self.steps_done - len(losses) + 1
         if evaluate or self.steps_done - self.evaluated_at >= EVAL_EVERY:
-            self.evaluated, self.evaluated_at = self._call("evaluate", [0])[0]["eval"], self.steps_done
+            ev = self._call("evaluate", None if self.split else [0])[0]["eval"]  # a split model: every rank
+            if ev is not None:  # a pipeline's held-out loss is not measured yet: the last one stays, with its step
+                self.evaluated, self.evaluated_at = ev, self.steps_done
         for i, loss in enumerate(losses):
             ev = self.evaluated if first + i == self.evaluated_at else None
             self.outbox.append(StepMetrics(first + i, loss, ev and ev["train"], ev and ev["val"], grad_norm=norms[i],
@@ -266,6 +279,7 @@ class DistributedTrainer(Stepper):
         optimizer, schedule, batch order — with `workers: 1`: a saved or restored copy goes on in one
         process, exactly where this one is. While the workers (re)start it doesn't wait for them (the
         room checkpoints itself when idle): step 0's local copy, or the last export (older, but whole)."""
+        self._not_split("saving")
         if not self.controller.ready and (self.steps_done == 0 or self._exported is not None):
             return self._exported if self.steps_done else self._one_process(run_export(self.local, 0))
         self._exported = self._one_process(self._call("export", [0])[0]["export"])
@@ -287,8 +301,15 @@ class DistributedTrainer(Stepper):
     def workers_view(self) -> list[dict]:
         """Per rank: rank, pid, alive, stage (start-up progress), param_checksum, tokens/s, its shard's last loss."""
         mine = {r["rank"]: r for r in self.per_rank}
-        return [{**s, **{k: mine.get(s["rank"], {}).get(k) for k in ("param_checksum", "tokens_per_s", "loss")}}
-                for s in self.controller.status]
+        seen = {o["rank"]: observe.rank_view(o) for o in self.observed}
+        return [{**s, **{k: mine.get(s["rank"], {}).get(k) for k in ("param_checksum", "tokens_per_s", "loss")},
+                 **seen.get(s["rank"], {})} for s in self.controller.status]
+
+    def parallel_view(self) -> dict:
+        cfg = self.config
+        shapes = {n: tuple(p.shape) for n, p in self.local.model.named_parameters()}
+        return observe.parallel_view(self.par, self.observed, shapes, cfg.batch_size, cfg.block_size, cfg.n_embd,
+                                     cfg.n_layer)
 
     def ddp_view(self) -> dict:
         c = self.controller
@@ -309,7 +330,8 @@ class DistributedTrainer(Stepper):
         layers = ([{"grad_norm": last["layer_grad_norms"][g], "update_ratio": last["update_ratios"][g]}
                    for g in self.local.group_names] if last.get("layer_grad_norms") else None)
         gpt = {**view, "eval": ev, "eval_step": self.evaluated_at, "schedule": sched, "switches": [],
-               "workers": self.workers_view(), "ddp": self.ddp_view()}
+               "workers": self.workers_view(), "ddp": self.ddp_view(), "parallel": self.parallel_view(),
+               "timeline": observe.timeline(self.observed) if self.observed else None}
         rising = bool(ev) and math.isfinite(ev["train"]) and ev["train"] > self.start_loss + 1.0
         first = self.held(rising, lambda: {"step": self.evaluated_at, "loss": ev["train"]})  # fixed when it began
         warning = (f"The loss rose from {self.start_loss:.3g} to {first['loss']:.3g} at step {first['step']}: "
@@ -336,7 +358,8 @@ class RankZero:
     def _look(self, name: str, *args):
         t = self.trainer
         if not t.controller.ready and t.steps_done == 0:
-            return getattr(t.local, name)(*args)  # still starting: the local copy is the same step-0 model
+            return getattr(t.local, name)(*args)
+        t._not_split(f"'{name}'")  # still starting: the local copy is the same step-0 model
         return t._call("look", [0], name=name, args=list(args))[0]["result"]
 
     def attention(self, text):

@@ -61,12 +61,26 @@ def run(rank: int, world: int, port: int, conn, config: dict, options: dict) -> 
                             timeout=timedelta(seconds=options["timeout"]))
     conn.send({"rank": rank, "progress": "joined", "backend": backend})
     try:
-        shard = ShardedRun(config, rank, world, backend, options)
+        shard = _make_run(config, rank, world, backend, options)
         conn.send({"rank": rank, "progress": "ready", **shard.resume()})
         serve(conn, shard)
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
+
+
+def _make_run(config: dict, rank: int, world: int, backend: str, options: dict):
+    """A data-parallel replica (ShardedRun), or one rank of a split run (split_worker.py) when `parallel`
+    asks for tensor, pipeline or sharded parallelism."""
+    from .parallel import resolve
+
+    par = resolve(config.get("parallel"), world, n_head=config["n_head"], n_layer=config["n_layer"],
+                  batch_size=config["batch_size"])
+    if par.tp > 1 or par.pp > 1 or par.zero:
+        from .split_worker import SplitRun
+
+        return SplitRun(config, par, rank, options)
+    return ShardedRun(config, rank, world, backend, options)
 
 
 def serve(conn, shard: "ShardedRun") -> None:

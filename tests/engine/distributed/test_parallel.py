@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from flowscope.engine.distributed.launch import train
-from flowscope.engine.distributed.meter import idle_share
+from flowscope.engine.distributed.observe import idle_share
 from flowscope.engine.distributed.parallel import comm_plan
 from flowscope.engine.transformer.run import TransformerRun
 

@@ -1,0 +1,60 @@
+"""What the engine serves about a split run's latest observed step (torch-free: plain numbers in, plain
+numbers out), so a server only passes it through:
+
+- `state.gpt.parallel`: the split that runs (`spec`), the communication stages of a step in order
+  (`plan`: {stage = the op, direction, group, group_size, comm: {op, group, bytes}, count, sent, why}, from
+  rank 0's side), per op the payload bytes measured on each rank beside the formula's (`bytes`), and
+  the pipeline bubble measured beside (p−1)/(m+p−1) (`bubble`);
+- `state.gpt.timeline`: [{rank, segments: [{kind: compute|comm|idle, op, micro_batch, t0, t1}]}], seconds
+  from the step's start;
+- per rank for `state.gpt.workers[r]`: coords {dp, tp, pp}, holds [{param, shape, full_shape}], memory
+  {params, grads, optimizer, activations} in bytes.
+"""
+from __future__ import annotations
+
+from .parallel import Parallel, bubble, comm_plan
+
+SCALAR = 8  # collectives of at most this many bytes carry a norm or a loss, not the plan's tensors
+
+
+def rank_view(observed: dict) -> dict:
+    return {k: observed[k] for k in ("coords", "holds", "memory")}
+
+
+def measured_bytes(calls: list[dict]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in calls:
+        if c["bytes"] > SCALAR:
+            out[c["op"]] = out.get(c["op"], 0) + c["bytes"]
+    return out
+
+
+def parallel_view(par: Parallel, observed: list[dict], shapes: dict[str, tuple], batch: int, block_size: int,
+                  n_embd: int, n_layer: int) -> dict:
+    args = (shapes, batch, block_size, n_embd, n_layer)
+    plan = [{**s, "comm": {"op": s["stage"], "group": s["group"], "bytes": s["bytes"]}} for s in comm_plan(par, *args)]
+    per_rank = []
+    for o in observed:
+        formula: dict[str, int] = {}
+        for s in comm_plan(par, *args, rank=o["rank"]):
+            formula[s["stage"]] = formula.get(s["stage"], 0) + s["bytes"]
+        per_rank.append({"rank": o["rank"], "measured": measured_bytes(o["comm"]), "formula": formula})
+    shares = [share for o in observed if (share := idle_share(o["segments"])) is not None]
+    return {"spec": par.as_dict(), "name": par.name(), "plan": plan, "bytes": per_rank,
+            "bubble": {"formula": bubble(par.pp, par.micro_batches) if par.pp > 1 else 0.0,
+                       "measured": sum(shares) / len(shares) if par.pp > 1 and shares else None,
+                       "per_rank": shares if par.pp > 1 else None}}
+
+
+def timeline(observed: list[dict]) -> list[dict]:
+    return [{"rank": o["rank"], "segments": o["segments"]} for o in observed]
+
+
+def idle_share(segments: list[dict]) -> float | None:
+    """The share of a rank's busy span (first to last compute) it spent idle: its pipeline bubble."""
+    work = [s for s in segments if s["kind"] == "compute"]
+    if not work:
+        return None
+    t0, t1 = min(s["t0"] for s in work), max(s["t1"] for s in work)
+    idle = sum(min(s["t1"], t1) - max(s["t0"], t0) for s in segments if s["kind"] == "idle" and s["t1"] > t0 and s["t0"] < t1)
+    return idle / (t1 - t0) if t1 > t0 else None

@@ -1,0 +1,41 @@
+"""A split run behind the Stepper (the live room's trainer): `parallel` in the config, whole steps, and
+the engine-served state a page draws — the comm stages, who holds what, memory, the timeline."""
+import numpy as np
+import pytest
+
+from flowscope.engine.distributed.trainer import DistributedTrainer
+from flowscope.engine.transformer.run import TransformerRun
+
+from .conftest import gone
+
+
+def test_a_pipeline_run_trains_like_one_process_and_serves_its_state(tiny):
+    cfg = {**tiny, "n_layer": 2, "batch_size": 4}
+    t = DistributedTrainer({**cfg, "workers": 2, "parallel": {"pp": 2, "micro_batches": 2, "schedule": "gpipe"}})
+    try:
+        assert t.controller.wait_ready(180)
+        assert t.run(3) == 3
+        ref = TransformerRun(cfg)
+        np.testing.assert_allclose([m.loss for m in t.take_metrics()], [ref.step(stats=False).loss for _ in range(3)],
+                                   rtol=1e-5)
+        gpt = t.snapshot().gpt
+        assert gpt["parallel"]["spec"] == {"dp": 1, "tp": 1, "pp": 2, "zero": 0, "micro_batches": 2, "schedule": "gpipe"}
+        plan = gpt["parallel"]["plan"]
+        assert [(s["stage"], s["direction"]) for s in plan] == [("sendrecv", "forward"), ("sendrecv", "backward")]
+        assert plan[0]["comm"] == {"op": "sendrecv", "group": "pp", "bytes": 4 * 16 * 32 * 4}  # (b, T, C) float32
+        for b in gpt["parallel"]["bytes"]:
+            assert b["measured"] == b["formula"]
+        assert gpt["parallel"]["bubble"]["formula"] == pytest.approx(1 / 3)
+        assert 0 < gpt["parallel"]["bubble"]["measured"] < 1
+        w = gpt["workers"]
+        assert [x["coords"] for x in w] == [{"dp": 0, "pp": 0, "tp": 0}, {"dp": 0, "pp": 1, "tp": 0}]
+        assert {h["param"] for h in w[0]["holds"]}.isdisjoint({h["param"] for h in w[1]["holds"]})
+        assert all(x["memory"]["params"] > 0 and x["memory"]["activations"] > 0 for x in w)
+        assert [r["rank"] for r in gpt["timeline"]] == [0, 1]
+        with pytest.raises(ValueError, match="not built for a pp2·gpipe×2 run yet"):
+            t.next_stage()
+        assert t.run(4) == 4  # the room stays usable after a refusal
+    finally:
+        pids = t.controller.pids()
+        t.close()
+    assert all(gone(p) for p in pids)
