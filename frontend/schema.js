@@ -910,6 +910,20 @@ export const SCHEMA = {
      "title": "Accum Steps",
      "type": "integer"
     },
+    "parallel": {
+     "anyOf": [
+      {
+       "additionalProperties": true,
+       "type": "object"
+      },
+      {
+       "type": "null"
+      }
+     ],
+     "default": null,
+     "description": "with workers > 1: how the workers split the model — {dp, tp, pp, zero (0–3), micro_batches, schedule (1f1b or gpipe)}, dp·tp·pp = workers; none: dp = workers (engine/distributed/parallel.py checks it)",
+     "title": "Parallel"
+    },
     "compare": {
      "default": false,
      "description": "with workers > 1: also train the same run in one process (same seed, same global batches) and overlay its loss — the curves coincide; costs a step per step",

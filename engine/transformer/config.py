@@ -69,7 +69,7 @@ class TransformerConfig:
     accum_steps: int = setting(1, lo=1, hi=64, doc="with workers > 1: micro-batches per worker per step, gradients "
                                                   "summed locally (DDP's no_sync) and all-reduced once — the same "
                                                   "step as the whole batch at once")
-    parallel: dict | None = setting(None, kind=dict,
+    parallel: dict | None = setting(None, kind=dict | None,
                                     doc="with workers > 1: how the workers split the model — {dp, tp, pp, zero (0–3), "
                                         "micro_batches, schedule (1f1b or gpipe)}, dp·tp·pp = workers; none: dp = workers "
                                         "(engine/distributed/parallel.py checks it)")
