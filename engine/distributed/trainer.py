@@ -138,12 +138,21 @@ class DistributedTrainer(Stepper):
                     raise ValueError("the room is closing")
             return self.controller.call(op, ranks, **args)
         except WorkersFailed as exc:
-            raise ValueError(f"the workers could not start: {exc}") from None
+            self._failed_start(exc)
         except WorkerLost as lost:
             self._recover(lost)
 
+    def _failed_start(self, exc: WorkersFailed) -> None:
+        """The workers failed to start, even after the controller's fresh tries: say so, and start a new set,
+        so the room stays usable (the next command finds them starting)."""
+        self.controller.restart()
+        raise ValueError(f"the workers could not start: {exc}. Starting them again.") from None
+
     def _recover(self, lost: WorkerLost) -> None:
-        resume, reached = self.checkpoint_step, self.steps_done
+        # the checkpoint on disk: a multi-step command writes newer ones than its last reply told
+        saved = self.controller.saved_step()
+        resume = self.checkpoint_step if saved is None else saved
+        reached = max(self.steps_done, resume)
         pids = [self.controller.status[r]["pid"] for r in lost.lost]
         self.controller.restart()
         survivor = next((_first_sentence(text) for r, text in lost.said.items() if r not in lost.lost), None)
@@ -152,7 +161,9 @@ class DistributedTrainer(Stepper):
                           "said": {str(r): t for r, t in lost.said.items()}, "restart": self.controller.generation})
         self.history.clear()
         self.cursor = None
-        self.steps_done = self.local.steps = resume
+        self.steps_done = self.local.steps = self.checkpoint_step = resume
+        if self._exported is not None and self._exported.steps > resume:
+            self._exported = None  # a save of a step the run has gone back from: not served as its state
         self.per_rank, self.version = [], self.version + 1
         gone = ("no step is lost" if reached == resume else f"step {reached} is lost and will be trained again"
                 if reached == resume + 1 else f"steps {resume + 1}–{reached} are lost and will be trained again")
@@ -220,8 +231,11 @@ class DistributedTrainer(Stepper):
         done = self._finish_shown(evaluate=False)
         if done < steps:
             self._check()
-            if not self.controller.wait_ready(0.2):
-                return done
+            try:
+                if not self.controller.wait_ready(0.2):
+                    return done
+            except WorkersFailed as exc:
+                self._failed_start(exc)
             replies = self._call("steps", count=steps - done)
             self._took(replies, [r["losses"][-1] for r in replies])
             if self.split:

@@ -233,6 +233,9 @@ def _sharded_run_class():
                      "schedule": self.schedule, "history": self.history, "rng": rngs, "config": _kept(self.config)}
             torch.save(state, self.ckpt_path + ".tmp")
             os.replace(self.ckpt_path + ".tmp", self.ckpt_path)
+            with open(self.ckpt_path + ".json.tmp", "w") as f:  # its step, for the parent's messages (no torch.load)
+                json.dump({"step": self.steps}, f)
+            os.replace(self.ckpt_path + ".json.tmp", self.ckpt_path + ".json")
 
         def resume(self) -> dict:
             """Load the last checkpoint on a restart; else write step 0's (the controller says which:
