@@ -71,6 +71,8 @@ def test_losses_equal_the_one_worker_run(tiny):
         many = [m.loss for m in t.take_metrics()]
         one.run(6)
         np.testing.assert_allclose(many, [h["loss"] for h in one.gpt.history], atol=1e-5)
+        # the shown loss is the global batch's, not rank 0's shard's
+        assert t.snapshot().gpt["last"]["loss"] == pytest.approx(one.gpt.history[-1]["loss"], rel=1e-5)
         overlay = t.snapshot().gpt["ddp"]["one_worker"]  # the page's overlay: the same run in one process
         assert overlay["steps"] == list(range(1, 7))
         np.testing.assert_allclose(overlay["losses"], [h["loss"] for h in one.gpt.history], atol=1e-6)

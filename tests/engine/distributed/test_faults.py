@@ -131,3 +131,19 @@ def _raises(fn):
     except Exception as exc:  # noqa: BLE001 (the test inspects it)
         return exc
     return None
+
+
+def test_rank_zero_lost_right_after_a_step_is_reported_and_saving_goes_on_truthfully(tiny):
+    t = DistributedTrainer({**tiny, "workers": 2, "checkpoint_every": 2}, timeout=20)
+    try:
+        ready(t)
+        t.run(3)
+        assert t.export().steps == 3  # the room's idle checkpoint
+        os.kill(t.controller.pids()[0], signal.SIGKILL)
+        with pytest.raises(WorkerLostError, match=r"Lost worker 0 .*checkpoint at step 2; step 3 is lost"):
+            t.export()
+        saved = t.export()  # the next save is the run as it now is (step 2), not the step-3 copy it went back from
+        assert saved.steps == t.steps_done == 2
+        assert t.run(1) == 1 and t.export().steps == 3
+    finally:
+        t.close()
