@@ -217,3 +217,32 @@ class _Held:
     def __init__(self, t, meter: SavedPeak, ptr: int):
         self.t = t
         weakref.finalize(self, meter.release, ptr)
+
+
+class Observed:
+    """One step observed on one rank: `with Observed(params) as o: step()`, then `o.view(...)`."""
+
+    def __init__(self, params):
+        self.timeline = Timeline()
+        self.comm = CommMeter(self.timeline)
+        self.peak = SavedPeak(params)
+        self._hooks = self.peak.hooks()
+
+    def __enter__(self) -> "Observed":
+        self.timeline.start = time.perf_counter()
+        self.comm.__enter__()
+        self._hooks.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._hooks.__exit__(*exc)
+        self.comm.__exit__(*exc)
+
+
+def rank_state(rank: int, coords: dict, names, params, full_shapes: dict, optimizer, calls: list[dict],
+               segments: list[dict], activations: int) -> dict:
+    """What observe.py serves for one rank: coords, holds, memory, its collectives and timeline."""
+    holds = [{"param": n, "shape": list(local(p).shape), "full_shape": list(full_shapes[n])} for n, p in zip(names, params)]
+    memory = {"params": storage_bytes(params), "grads": storage_bytes(p.grad for p in params),
+              "optimizer": storage_bytes(optimizer_tensors(optimizer)), "activations": activations}
+    return {"rank": rank, "coords": coords, "holds": holds, "memory": memory, "comm": calls, "segments": segments}

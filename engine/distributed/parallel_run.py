@@ -208,25 +208,15 @@ class ParallelRun:
         return patched()
 
     # ----- what this rank holds -------------------------------------------------------------------
-    def holds(self) -> list[dict]:
-        """[{param, shape, full_shape}] of the parameters this rank keeps between steps."""
-        return [{"param": n, "shape": list(meter.local(p).shape), "full_shape": list(self.full_shapes[n])}
-                for n, p in zip(self.names, self.params)]
-
-    def memory(self) -> dict:
-        """Bytes this rank holds at rest (parameters, gradients, optimizer state) and the activations it
-        saved for backward at their peak in the last observed step."""
-        return {"params": meter.storage_bytes(self.params), "grads": meter.storage_bytes(p.grad for p in self.params),
-                "optimizer": meter.storage_bytes(meter.optimizer_tensors(self.optimizer)),
-                "activations": self.saved_peak}
+    def observed(self) -> dict:
+        """coords, holds ([{param, shape, full_shape}] at rest), memory (bytes of parameters, gradients and
+        optimizer state at rest, saved activations at their peak in the last observed step), collectives, timeline."""
+        return meter.rank_state(self.rank, self.coords, self.names, self.params, self.full_shapes, self.optimizer,
+                                self.calls, self.timeline.filled() if self.timeline else [], self.saved_peak)
 
     def full_state(self) -> dict[str, torch.Tensor]:
         """The one-process weights (a collective over tp or dp; a pipeline stage gives its own blocks)."""
         return split.full_state(self.module, self.par.tp)
-
-    def observed(self) -> dict:
-        return {"rank": self.rank, "coords": self.coords, "holds": self.holds(), "memory": self.memory(),
-                "comm": self.calls, "segments": self.timeline.filled() if self.timeline else []}
 
 
 def _null():

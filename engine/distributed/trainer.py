@@ -69,7 +69,7 @@ class DistributedTrainer(Stepper):
         self.rank0: dict | None = None  # rank 0's latest view() and params_view()
         self.per_rank: list[dict] = []  # per rank: checksum, loss, tokens/s after the latest command
         self.comm: dict | None = None
-        self.observed: list[dict] = []  # split runs: per rank, the latest observed step (observe.py)
+        self.observed: list[dict] = []  # per rank, the last step of the latest whole-steps command (observe.py)
         self.checkpoint_step = 0
         self._exported: RunExport | None = None  # the last export of rank 0's run
         self.evaluated, self.evaluated_at = self.local.evaluate(), 0
@@ -238,8 +238,7 @@ class DistributedTrainer(Stepper):
                 self._failed_start(exc)
             replies = self._call("steps", count=steps - done)
             self._took(replies, [r["losses"][-1] for r in replies])
-            if self.split:
-                self.observed = [r["observed"] for r in replies]
+            self.observed = [r["observed"] for r in replies]  # the last step, observed on every rank
             n = len(replies)
             losses = [sum(r["losses"][i] for r in replies) / n for i in range(steps - done)]
             self._comm(max(r["allreduce_s"] for r in replies), sum(r["seconds"] for r in replies) / n,

@@ -105,6 +105,7 @@ def _sharded_run_class():
     from torch.nn.parallel import DistributedDataParallel as DDP
 
     from ..transformer.run import TransformerRun
+    from . import meter
     from .peek import Peek
 
     class ShardedRun(TransformerRun):
@@ -127,6 +128,7 @@ def _sharded_run_class():
                                    broadcast_buffers=False)
             self.forward.register_comm_hook(None, self.peek.hook)
             self.shard_rows: list[str] = []
+            self.full_shapes = {n: tuple(p.shape) for n, p in zip(self.names, self.params)}
 
         def _batch(self, split: str = "train", gen=None):
             x, y = super()._batch(split, gen)  # (B, T): the same global batch on every rank
@@ -200,15 +202,23 @@ def _sharded_run_class():
 
         def _steps(self, count: int) -> dict:
             losses, norms, lrs, clipped, comm, seconds, tokens = [], [], [], [], 0.0, 0.0, 0
-            for _ in range(count):
+            for i in range(count):
                 self.peek.reset()
-                st = self.step()
+                if i < count - 1:
+                    st = self.step()
+                else:  # the last one observed: collectives, timeline, saved activations (meter.py)
+                    dist.barrier()  # the ranks start it together: their timelines share an origin
+                    with meter.Observed(self.params) as seen:
+                        st = self.step()
                 losses.append(st.loss), norms.append(st.grad_norm), lrs.append(st.lr), clipped.append(st.clipped)
                 comm, seconds, tokens = comm + self.peek.seconds, seconds + st.seconds, tokens + st.tokens
                 self._checkpoint()
             return {"losses": losses, "grad_norms": norms, "lrs": lrs, "clipped": clipped, "allreduce_s": comm,
                     "seconds": seconds, "tokens": tokens, "local_grad_norm": self.peek.sq ** 0.5,
-                    "bytes": self.peek.bytes, "stats": self.last.as_dict(), **self._after(checkpoint=False)}
+                    "bytes": self.peek.bytes, "stats": self.last.as_dict(), **self._after(checkpoint=False),
+                    "observed": meter.rank_state(self.rank, {"dp": self.rank, "tp": 0, "pp": 0}, self.names, self.params,
+                                                 self.full_shapes, self.optimizer, seen.comm.calls,
+                                                 seen.timeline.filled(), seen.peak.peak)}
 
         def _after(self, checkpoint: bool = True) -> dict:
             if checkpoint:
