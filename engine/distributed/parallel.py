@@ -86,10 +86,10 @@ def resolve(parallel: dict | None, workers: int | None, *, n_head: int, n_layer:
         raise ParallelError("pp", f"pp {p.pp} must divide n_layer {n_layer} (each stage takes whole blocks)")
     if p.zero and p.dp < 2:
         raise ParallelError("zero", f"zero {p.zero} shards over the dp replicas: it needs dp ≥ 2 (dp is {p.dp})")
-    if p.zero and (p.tp > 1 or p.pp > 1):
-        raise ParallelError("zero", "zero with tp or pp is not run here yet: use zero with dp alone")
-    if p.tp > 1 and p.pp > 1:
-        raise ParallelError("pp", "tp and pp together are not run here yet: use one of them (with dp)")
+    if p.zero and p.pp > 1:
+        raise ParallelError("zero", "zero with pp is not run here yet: use zero with dp (and tp)")
+    if p.zero == 1 and p.tp > 1:
+        raise ParallelError("zero", "zero 1 with tp is not run here yet: use zero 2 or 3 with tp (FSDP2 over TP)")
     if p.micro_batches > 1 and p.pp < 2:
         raise ParallelError("micro_batches", "micro-batches feed a pipeline: set pp ≥ 2 (accum_steps does it for dp)")
     if batch_size % (p.dp * p.micro_batches):
@@ -116,14 +116,22 @@ def bubble(pp: int, micro_batches: int) -> float:
     return (pp - 1) / (micro_batches + pp - 1)
 
 
-def _local_numel(name: str, shape: tuple, tp: int) -> int:
-    """Elements of one parameter a tp rank keeps: qkv and fc split by rows, the output projections'
-    weights by columns, everything else whole (split.py's plan)."""
+def local_shape(name: str, shape: tuple, tp: int) -> tuple:
+    """The part of one parameter a tp rank keeps: qkv's and fc's rows split, the output projections'
+    weight columns split, everything else whole (split.py's plan)."""
+    if tp > 1 and name.startswith("blocks."):
+        if ".qkv." in name or ".fc." in name:
+            return (shape[0] // tp, *shape[1:])
+        if name.endswith("proj.weight"):
+            return (shape[0], shape[1] // tp)
+    return tuple(shape)
+
+
+def _numel(shape: tuple) -> int:
     n = 1
     for d in shape:
         n *= d
-    split = tp > 1 and name.startswith("blocks.") and (".qkv." in name or ".fc." in name or name.endswith("proj.weight"))
-    return n // tp if split else n
+    return n
 
 
 def comm_plan(par: Parallel, shapes: dict[str, tuple], batch: int, block_size: int, n_embd: int,
@@ -141,10 +149,12 @@ def comm_plan(par: Parallel, shapes: dict[str, tuple], batch: int, block_size: i
         out.append({"stage": op, "direction": direction, "group": group, "group_size": n, "bytes": nbytes * count,
                     "count": count, "sent": per * count, "why": why})
 
-    if par.tp > 1:
-        add("allreduce", "forward", "tp", par.tp, act, 2 * n_layer,
+    mine = _stage_params(shapes, par, rank, n_layer)
+    blocks, m = n_layer // par.pp, par.micro_batches
+    if par.tp > 1:  # per block and micro-batch: two in the forward, two in the backward, of (b/m, T, C)
+        add("allreduce", "forward", "tp", par.tp, act // m, 2 * blocks * m,
             "after each row-parallel layer (attention output, MLP output): the partial sums added")
-        add("allreduce", "backward", "tp", par.tp, act, 2 * n_layer,
+        add("allreduce", "backward", "tp", par.tp, act // m, 2 * blocks * m,
             "before each column-parallel layer (qkv, fc): the input's gradient summed over the heads' ranks")
     if par.pp > 1:
         i = par.coords(rank)["pp"]
@@ -157,11 +167,9 @@ def comm_plan(par: Parallel, shapes: dict[str, tuple], batch: int, block_size: i
     if par.dp > 1:
         if par.zero >= 2:
             padded = 0
-            for shape in shapes.values():  # FSDP2 pads dim 0 to a multiple of dp (Shard(0))
-                rest = 1
-                for d in shape[1:]:
-                    rest *= d
-                padded += -(-shape[0] // par.dp) * par.dp * rest
+            for name, shape in mine.items():  # FSDP2 pads (this tp rank's part's) dim 0 to a multiple of dp
+                local = local_shape(name, shape, par.tp)
+                padded += -(-local[0] // par.dp) * par.dp * _numel(local[1:])
             add("allgather", "forward", "dp", par.dp, padded * elem, 1, "each block's parameters gathered before its forward")
             if par.zero == 3:
                 add("allgather", "backward", "dp", par.dp, padded * elem, 1,
@@ -169,8 +177,7 @@ def comm_plan(par: Parallel, shapes: dict[str, tuple], batch: int, block_size: i
             add("reducescatter", "backward", "dp", par.dp, padded * elem, 1,
                 "gradients summed and each rank keeps its 1/dp shard")
         else:
-            mine = _stage_params(shapes, par, rank, n_layer)
-            local = sum(_local_numel(n, s, par.tp) for n, s in mine.items())
+            local = sum(_numel(local_shape(n, s, par.tp)) for n, s in mine.items())
             add("allreduce", "backward", "dp", par.dp, local * elem, 1, "the replicas' gradients averaged")
             if par.zero == 1:
                 add("broadcast", "update", "dp", par.dp, local * elem, 1,

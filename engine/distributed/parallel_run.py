@@ -114,7 +114,7 @@ class ParallelRun:
         t0 = time.perf_counter()
         with comm or _null(), peak.hooks() if peak else _null(), self._chunks_timed(tl):
             loss = self._forward_backward(x, y)
-            if self.par.dp > 1 and (self.par.tp > 1 or self.par.pp > 1):
+            if self.par.dp > 1 and self.par.zero < 2 and (self.par.tp > 1 or self.par.pp > 1):
                 self._allreduce_dp()
             norm = self._clip(self.run.config.grad_clip)
             self.optimizer.step()
@@ -159,21 +159,23 @@ class ParallelRun:
         the scale torch's clip_grad_norm_ applies, max_norm/(‖g‖ + 1e-6) capped at 1."""
         from torch.distributed.tensor import DTensor
 
-        sharded = torch.zeros((), dtype=torch.float32)
-        whole = torch.zeros((), dtype=torch.float32)
+        sums: dict[tuple, torch.Tensor] = {}  # by the mesh dims a gradient is sharded over: () = held whole
         for p in self.params:
             if p.grad is None:
                 continue
             g = p.grad
-            if isinstance(g, DTensor) and any(pl.is_shard() for pl in g.placements):
-                sharded += g.to_local().float().pow(2).sum()
-            else:
-                whole += meter.local(g).float().pow(2).sum()
-        if self.par.tp > 1:
-            dist.all_reduce(sharded, group=self.tp_group)
-        elif self.par.zero >= 2:
-            dist.all_reduce(sharded, group=self.dp_group)
-        total = sharded + whole
+            dims = ()
+            if isinstance(g, DTensor):
+                names = g.device_mesh.mesh_dim_names or ()
+                # sharded over a dim unless replicated there (FSDP2 over TP shards with _StridedShard, which
+                # is_shard() does not count)
+                dims = tuple(sorted(names[i] for i, pl in enumerate(g.placements) if not pl.is_replicate()))
+            sums[dims] = sums.get(dims, torch.zeros((), dtype=torch.float32)) + meter.local(g).float().pow(2).sum()
+        total = torch.zeros((), dtype=torch.float32)
+        for dims in sorted(sums):  # the same order on every rank of a group: collectives must pair up
+            for d in dims:
+                dist.all_reduce(sums[dims], group=self.mesh[d].get_group())
+            total += sums[dims]
         if self.par.pp > 1:
             dist.all_reduce(total, group=self.pp_group)
         norm = total.sqrt()

@@ -21,7 +21,8 @@ CFG = dict(text=TEXT, n_layer=2, n_head=2, n_embd=16, block_size=8, batch_size=8
 STEPS = 20
 TWO = [{"dp": 2}, {"tp": 2}, {"pp": 2, "micro_batches": 4, "schedule": "gpipe"}, {"pp": 2, "micro_batches": 4},
        {"dp": 2, "zero": 1}, {"dp": 2, "zero": 2}, {"dp": 2, "zero": 3}]
-FOUR = [{"dp": 2, "tp": 2}, {"dp": 2, "pp": 2, "micro_batches": 2}]
+FOUR = [{"dp": 2, "tp": 2}, {"dp": 2, "pp": 2, "micro_batches": 2}, {"dp": 2, "tp": 2, "zero": 2},
+        {"dp": 2, "tp": 2, "zero": 3}, {"tp": 2, "pp": 2, "micro_batches": 2}]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def test_every_strategy_trains_like_one_process(runs, one):
         for r in ranks:  # every rank reports the same global loss
             np.testing.assert_allclose(r["losses"], losses, rtol=1e-5, err_msg=r["name"])
     assert names == ["dp2", "tp2", "pp2·gpipe×4", "pp2·1f1b×4", "dp2·zero1", "dp2·zero2", "dp2·zero3",
-                     "dp2·tp2", "dp2·pp2·1f1b×2"]
+                     "dp2·tp2", "dp2·pp2·1f1b×2", "dp2·tp2·zero2", "dp2·tp2·zero3", "tp2·pp2·1f1b×2"]
 
 
 def test_measured_payloads_equal_the_plans_formulas(runs, one):

@@ -21,6 +21,8 @@ def test_workers_alone_mean_data_parallel_and_dp_fills_what_tp_pp_leave():
     ({"pp": 2, "micro_batches": 3}, 2, "micro_batches", "batch_size 16"),
     ({"schedule": "zb"}, 1, "schedule", "1f1b, gpipe"),
     ({"tq": 2}, 2, "tq", "not a setting"),
+    ({"dp": 2, "pp": 2, "zero": 3}, 4, "zero", "zero with pp is not run here yet"),
+    ({"dp": 2, "tp": 2, "zero": 1}, 4, "zero", "zero 1 with tp is not run here yet"),
     ({"tp": 2}, 3, "dp", "workers 3 is not a multiple of tp·pp = 2·1 = 2"),
 ])
 def test_refusals_name_the_field(parallel, workers, field, words):
