@@ -4,7 +4,8 @@
     .venv/bin/python bench/distributed.py [--workers 1 2 4] [--steps 40] [--device cpu|cuda] [--ddp-of-one]
     .venv/bin/python bench/distributed.py --split [--steps 20]
 
-`--split`: per strategy (dp, tp, pp GPipe/1F1B, ZeRO 1–3 on 2 workers; dp×tp, dp×pp on 4): steps/s, the
+`--split`: per strategy (dp, tp, pp GPipe/1F1B, ZeRO 1–3 on 2 workers; dp×tp, dp×pp, dp×tp×zero3, tp×pp on
+4): steps/s, the
 payload bytes per step measured on each rank beside the plan's formula, the pipeline bubble measured beside
 (p−1)/(m+p−1), and per-rank memory (parameters, gradients, optimizer state, peak saved activations)
 beside the Scale page's calculator (engine/scale/memory.py, fp32 Adam: 4 + 4 + 8 bytes per parameter).
@@ -81,20 +82,12 @@ def ddp_of_one(steps: int, device: str) -> dict:
 
 SPLITS = {2: [{"dp": 2}, {"tp": 2}, {"pp": 2, "micro_batches": 4, "schedule": "gpipe"}, {"pp": 2, "micro_batches": 4},
               {"dp": 2, "zero": 1}, {"dp": 2, "zero": 2}, {"dp": 2, "zero": 3}],
-          4: [{"dp": 2, "tp": 2}, {"dp": 2, "pp": 2, "micro_batches": 2}]}
-GAPS = {"tp": "tp here splits the blocks' matrices only (embeddings, LayerNorms, lm_head stay whole); the "
-              "calculator divides every weight by tp",
-        "pp": "the calculator gives each stage 1/pp of all weights; here the first stage also holds the "
-              "embeddings, the last ln_f and lm_head",
-        "zero2": "FSDP2 keeps the weights sharded at rest in zero 2 too (it gathers them for the step); the "
-                 "calculator's ZeRO-2 keeps them whole"}
-
-
+          4: [{"dp": 2, "tp": 2}, {"dp": 2, "pp": 2, "micro_batches": 2}, {"dp": 2, "tp": 2, "zero": 3},
+              {"tp": 2, "pp": 2, "micro_batches": 4}]}
 def split(steps: int) -> None:
     from flowscope.engine.distributed.launch import train
-    from flowscope.engine.distributed.observe import idle_share, measured_bytes
+    from flowscope.engine.distributed.observe import calculator, idle_share, measured_bytes
     from flowscope.engine.distributed.parallel import Parallel, bubble, comm_plan
-    from flowscope.engine.scale.memory import model_states
     from flowscope.engine.transformer.run import TransformerRun
 
     cfg = {**PAGE, "threads": 1}
@@ -116,7 +109,7 @@ def split(steps: int) -> None:
                 shares = [idle_share(r["segments"]) for r in jobs]
                 print(f"    bubble measured {', '.join(f'{x:.2f}' for x in shares)} per rank · formula "
                       f"(p−1)/(m+p−1) = {bubble(par.pp, par.micro_batches):.2f}")
-            calc = model_states(n_params, "fp32", "adamw", par.dp, par.tp, par.pp, par.zero)
+            calc = calculator(par, n_params, "adamw")
             for r in jobs:
                 plan = comm_plan(par, shapes, cfg["batch_size"], cfg["block_size"], cfg["n_embd"], cfg["n_layer"],
                                  r["rank"])
@@ -127,12 +120,11 @@ def split(steps: int) -> None:
                 comm = "; ".join(f"{op} {got.get(op, 0):,} B (formula {formula.get(op, 0):,})"
                                  for op in sorted(set(got) | set(formula))) or "none"
                 m = r["memory"]
-                mem = (f"params {m['params']:,} (calc {calc['weights']:,.0f}) · grads {m['grads']:,} "
-                       f"(calc {calc['gradients']:,.0f}) · optimizer {m['optimizer']:,} (calc {calc['optimizer']:,.0f})"
+                mem = (f"params {m['params']:,} (calc {calc['params']:,.0f}) · grads {m['grads']:,} "
+                       f"(calc {calc['grads']:,.0f}) · optimizer {m['optimizer']:,} (calc {calc['optimizer']:,.0f})"
                        f" · activations {m['activations']:,}")
                 print(f"    rank {r['rank']} {r['coords']}: {comm}\n      {mem}")
-            gap = [GAPS[k] for k in ("tp", "pp") if getattr(par, k) > 1] + ([GAPS["zero2"]] if par.zero == 2 else [])
-            for g in gap:
+            for g in calc["gaps"]:
                 print(f"    gap: {g}")
 
 

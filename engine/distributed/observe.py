@@ -30,7 +30,7 @@ def measured_bytes(calls: list[dict]) -> dict[str, int]:
 
 
 def parallel_view(par: Parallel, observed: list[dict], shapes: dict[str, tuple], batch: int, block_size: int,
-                  n_embd: int, n_layer: int) -> dict:
+                  n_embd: int, n_layer: int, optimizer: str = "adamw") -> dict:
     args = (shapes, batch, block_size, n_embd, n_layer)
     plan = [{**s, "comm": {"op": s["stage"], "group": s["group"], "bytes": s["bytes"]}} for s in comm_plan(par, *args)]
     per_rank = []
@@ -40,10 +40,38 @@ def parallel_view(par: Parallel, observed: list[dict], shapes: dict[str, tuple],
             formula[s["stage"]] = formula.get(s["stage"], 0) + s["bytes"]
         per_rank.append({"rank": o["rank"], "measured": measured_bytes(o["comm"]), "formula": formula})
     shares = [share for o in observed if (share := idle_share(o["segments"])) is not None]
+    n_params = sum(_numel(s) for s in shapes.values())
     return {"spec": par.as_dict(), "name": par.name(), "plan": plan, "bytes": per_rank,
+            "calculator": calculator(par, n_params, optimizer),
             "bubble": {"formula": bubble(par.pp, par.micro_batches) if par.pp > 1 else 0.0,
                        "measured": sum(shares) / len(shares) if par.pp > 1 and shares else None,
                        "per_rank": shares if par.pp > 1 else None}}
+
+
+# where this run's split differs from the Scale page's accounting (engine/scale/memory.py), said beside it
+GAPS = {"tp": "tp splits the blocks' matrices only here (embeddings, LayerNorms, lm_head stay whole); the calculator "
+              "divides every weight by tp",
+        "pp": "the calculator gives each stage 1/pp of all weights; here the first stage also holds the embeddings, "
+              "the last ln_f and lm_head",
+        "zero2": "FSDP2 keeps the weights sharded at rest in zero 2 too (it gathers them for the step); the "
+                 "calculator's ZeRO-2 keeps them whole"}
+
+
+def calculator(par: Parallel, n_params: int, optimizer: str) -> dict:
+    """The Scale page's bytes per rank for this split (fp32 weights and gradients, the optimizer's buffers),
+    and the gaps to what this run holds, in words."""
+    from ..scale.memory import model_states  # torch-free
+
+    states = model_states(n_params, "fp32", optimizer, par.dp, par.tp, par.pp, par.zero)
+    gaps = [GAPS[k] for k in ("tp", "pp") if getattr(par, k) > 1] + ([GAPS["zero2"]] if par.zero == 2 else [])
+    return {"params": states["weights"], "grads": states["gradients"], "optimizer": states["optimizer"], "gaps": gaps}
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 def timeline(observed: list[dict]) -> list[dict]:

@@ -40,7 +40,9 @@ class WorkerLostError(ValueError):
 class DistributedTrainer(Stepper):
     def __init__(self, config: TransformerConfig | dict | None = None, history_steps: int = 50,
                  budget: tuple[float | None, float | None] = (None, None), timeout: float = 30.0,
-                 start_timeout: float = 180.0):
+                 start_timeout: float = 180.0, hang_timeout: float = 60.0):
+        """`timeout`: the workers' collective timeout; `hang_timeout`: the longest a command to them may go
+        unanswered before the silent ones are reported lost (a stopped worker is reported at once)."""
         cfg = config if isinstance(config, TransformerConfig) else TransformerConfig(**(config or {}))
         problems = cfg.problems()
         if cfg.workers < 2:
@@ -48,6 +50,7 @@ class DistributedTrainer(Stepper):
         if problems:
             raise ValueError("; ".join(problems))
         self.config, self.budget, self.timeout, self.start_timeout = cfg, budget, timeout, start_timeout
+        self.hang_timeout = hang_timeout
         self.par = resolve(cfg.parallel, cfg.workers, n_head=cfg.n_head, n_layer=cfg.n_layer, batch_size=cfg.batch_size)
         self.split = self.par.tp > 1 or self.par.pp > 1 or self.par.zero > 0  # tensor, pipeline or sharded
         self.controller: Controller | None = None
@@ -75,7 +78,8 @@ class DistributedTrainer(Stepper):
         self.evaluated, self.evaluated_at = self.local.evaluate(), 0
         self.start_loss = self.evaluated["train"]
         self.controller = Controller(self.config.to_dict(), self.config.workers, self.config.checkpoint_every,
-                                     self.timeout, self.start_timeout, on_change=self._changed)
+                                     self.timeout, self.start_timeout, on_change=self._changed,
+                                     hang_timeout=self.hang_timeout)
         self.controller.start()
 
     def watch(self, notify, stopping=None) -> None:
@@ -322,7 +326,7 @@ class DistributedTrainer(Stepper):
         cfg = self.config
         shapes = {n: tuple(p.shape) for n, p in self.local.model.named_parameters()}
         return observe.parallel_view(self.par, self.observed, shapes, cfg.batch_size, cfg.block_size, cfg.n_embd,
-                                     cfg.n_layer)
+                                     cfg.n_layer, cfg.optimizer)
 
     def ddp_view(self) -> dict:
         c = self.controller
