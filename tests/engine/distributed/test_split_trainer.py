@@ -41,3 +41,16 @@ def test_a_pipeline_run_trains_like_one_process_and_serves_its_state(tiny):
         pids = t.controller.pids()
         t.close()
     assert all(gone(p) for p in pids)
+
+
+@pytest.mark.parametrize("parallel", [{"tp": 2}, {"dp": 2, "zero": 3}])
+def test_held_out_losses_of_a_split_model_are_the_whole_models(tiny, parallel):
+    t = DistributedTrainer({**tiny, "workers": 2, "parallel": parallel})
+    try:
+        assert t.controller.wait_ready(180)
+        evals = [r["eval"] for r in t._call("evaluate")]  # every rank joins the split forward
+        assert evals[0] == evals[1]
+        for key, value in t.local.evaluate().items():  # step 0: the same weights as the local copy
+            assert evals[0][key] == pytest.approx(value, rel=1e-5)
+    finally:
+        t.close()
