@@ -31,6 +31,9 @@ class ParallelRun:
         options = options or {}
         self.run = TransformerRun({**config, "device": "cpu", "threads": options.get("threads", 1)})
         self.par, self.rank, self.coords = par, rank, par.coords(rank)
+        # dropout: one stream per replica (its shard differs), shared by the replica's tp ranks, whose
+        # replicated activations must drop the same units
+        torch.manual_seed(self.run.config.seed * 1000 + 17 + self.coords["dp"])
         self.mesh = init_device_mesh("cpu", (par.dp, par.pp, par.tp), mesh_dim_names=("dp", "pp", "tp"))
         self.dp_group, self.pp_group, self.tp_group = (self.mesh[d].get_group() for d in ("dp", "pp", "tp"))
         gpt = self.run.model
@@ -107,7 +110,8 @@ class ParallelRun:
         x, y = self._batch()
         self.module.train()
         self.optimizer.zero_grad(set_to_none=True)
-        dist.barrier()  # the ranks start the step together: their timelines share an origin
+        if observe:
+            dist.barrier()  # the ranks start the step together: their timelines share an origin
         tl = self.timeline = meter.Timeline()
         comm = meter.CommMeter(tl) if observe else None
         peak = meter.SavedPeak(self.params) if observe else None
@@ -121,12 +125,12 @@ class ParallelRun:
         seconds = time.perf_counter() - t0
         self.steps += 1
         self.run.steps = self.steps
-        holds = torch.tensor([loss if self._holds_loss() else 0.0, 1.0 if self._holds_loss() else 0.0],
-                             dtype=torch.float64)
-        dist.all_reduce(holds)  # the global loss: the mean of the dp shards' losses, from whoever has one
+        mine = torch.tensor([loss if self._holds_loss() else 0.0, 1.0 if self._holds_loss() else 0.0],
+                            dtype=torch.float64)
+        dist.all_reduce(mine)  # the global loss: the mean of the dp shards' losses, from whoever has one
         if observe:
             self.calls, self.saved_peak = comm.calls, peak.peak
-        return {"loss": float(holds[0] / holds[1]), "grad_norm": norm, "lr": lr, "seconds": seconds,
+        return {"loss": float(mine[0] / mine[1]), "grad_norm": norm, "lr": lr, "seconds": seconds,
                 "step": self.steps}
 
     def _holds_loss(self) -> bool:

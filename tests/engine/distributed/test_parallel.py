@@ -11,7 +11,7 @@ import pytest
 
 from flowscope.engine.distributed.launch import train
 from flowscope.engine.distributed.observe import idle_share
-from flowscope.engine.distributed.parallel import comm_plan
+from flowscope.engine.distributed.parallel import Parallel, comm_plan
 from flowscope.engine.transformer.run import TransformerRun
 
 from .conftest import TEXT
@@ -63,8 +63,6 @@ def test_measured_payloads_equal_the_plans_formulas(runs, one):
             for c in r["comm"]:
                 if c["bytes"] > 8:  # the gradient norm's and the loss's scalars are bookkeeping, not the plan's
                     measured[c["op"]] = measured.get(c["op"], 0) + c["bytes"]
-            from flowscope.engine.distributed.parallel import Parallel
-
             p = Parallel(**r["parallel"])
             plan = comm_plan(p, shapes, CFG["batch_size"], CFG["block_size"], CFG["n_embd"], CFG["n_layer"], r["rank"])
             expected: dict[str, int] = {}
