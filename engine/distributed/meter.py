@@ -75,14 +75,26 @@ class Timeline:
         return sorted(out, key=lambda s: s["t0"])
 
 
+SLICE = 6  # entries of a collective's piece and result kept for the plan's stage values
+
+
 class CommMeter(TorchDispatchMode):
-    """Records every collective this rank calls: {op, group, bytes, t0, t1} (t from the timeline's start).
-    A functional collective's time runs to its `wait_tensor`."""
+    """Records every collective this rank calls: {op, group, bytes, t0, t1, direction, shape, before,
+    after} (t from the timeline's start). `before`: the first entries of this rank's piece as it went in
+    (for an all-gather its own shard; a reduce-scatter, an all-reduce, a send: the buffer); `after`: the
+    first entries of the result, where it can be read — a functional collective's at its `wait_tensor`
+    (also where its time ends) or at the step's end, an in-place c10d all-reduce's buffer at the step's
+    end (`settle`); None
+    elsewhere (FSDP frees its gathered buffers, a pipeline reuses its receive buffers), never a guess.
+    `direction`: backward inside autograd's backward, else `phase` (the caller's: forward, backward
+    for a gradient sync after it, update; a pipeline's last chunk)."""
 
     def __init__(self, timeline: Timeline):
         super().__init__()
         self.timeline, self.calls = timeline, []
+        self.phase = "forward"
         self._open: dict[int, dict] = {}
+        self._later: list[tuple[dict, torch.Tensor]] = []
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -91,21 +103,57 @@ class CommMeter(TorchDispatchMode):
         if name == "wait_tensor":
             t = args[0]
             out = func(*args, **kwargs)
-            call = self._open.pop(id(t), None)
+            call = self._open.pop(_key(t), None)
             if call is not None:
                 call["t1"] = self.timeline.now()
+                call["after"] = _head(out)
             return out
         op = OPS.get(name) if ns in ("c10d", "_c10d_functional") else None
         if op is None:
             return func(*args, **kwargs)
+        piece = _piece(op, ns, args)
+        before = _head(piece[0]) if piece and name != "recv_" else None  # a receive buffer holds nothing yet
+        backward = torch._C._current_graph_task_id() != -1
         t0 = self.timeline.now()
         out = func(*args, **kwargs)
         payload = _nbytes(_payload(op, ns, args, out))
-        call = {"op": op, "group": _group_size(func, args), "bytes": payload, "t0": t0, "t1": self.timeline.now()}
+        call = {"op": op, "group": _group_size(func, args), "bytes": payload, "t0": t0, "t1": self.timeline.now(),
+                "direction": "backward" if backward else self.phase,
+                "shape": list(piece[0].shape) if piece else None, "before": before, "after": None}
         self.calls.append(call)
         if ns == "_c10d_functional" and isinstance(out, torch.Tensor):
-            self._open[id(out)] = call
+            self._open[_key(out)] = call
+            self._later.append((call, out))  # a wait this mode does not see (DTensor's forward): read at the end
+        elif op == "allreduce" and piece:
+            self._later.append((call, piece[0]))
         return out
+
+    def settle(self) -> None:
+        """At the step's end every collective has completed: read the results not read at their wait."""
+        for call, t in self._later:
+            if call["after"] is None:
+                call["after"] = _head(t)
+        self._later, self._open = [], {}
+
+
+def _key(t: torch.Tensor) -> int:
+    """A collective's output, whichever Python object wraps it when it is waited for: its storage."""
+    return t.untyped_storage().data_ptr()
+
+
+def _head(t) -> list[float] | None:
+    if not isinstance(t, torch.Tensor) or not t.numel() or not t.untyped_storage().nbytes():
+        return None
+    return local(t).detach().reshape(-1)[:SLICE].float().tolist()
+
+
+def _piece(op: str, ns: str, args) -> list[torch.Tensor]:
+    """This rank's own tensor going in: an all-gather's input shard, else the payload's input."""
+    if op == "allgather" and ns == "c10d":
+        return _tensors(args[1]) if len(args) > 1 else []
+    if op == "reducescatter" and ns == "c10d":
+        return _tensors(args[1])
+    return _tensors(args[0]) if args else []
 
 
 def _payload(op: str, ns: str, args, out) -> list[torch.Tensor]:
@@ -140,10 +188,13 @@ def _group_size(func, args) -> int | None:
     return None
 
 
-def timed(timeline: Timeline, kind: str, op: str, fn, micro_batch=None):
-    """`fn` wrapped so each call becomes a segment of `kind` (the pipeline's chunk calls, its p2p waits)."""
+def timed(timeline: Timeline, kind: str, op: str, fn, micro_batch=None, before=None):
+    """`fn` wrapped so each call becomes a segment of `kind` (the pipeline's chunk calls, its p2p waits);
+    `before()` runs first (the chunk tells the meter its direction)."""
 
     def wrapper(*a, **k):
+        if before:
+            before()
         t0 = timeline.now()
         try:
             return fn(*a, **k)
@@ -237,6 +288,7 @@ class Observed:
     def __exit__(self, *exc) -> None:
         self._hooks.__exit__(*exc)
         self.comm.__exit__(*exc)
+        self.comm.settle()
 
 
 def rank_state(rank: int, coords: dict, names, params, full_shapes: dict, optimizer, calls: list[dict],

@@ -2,8 +2,9 @@
 numbers out), so a server only passes it through:
 
 - `state.gpt.parallel`: the split that runs (`spec`), the communication stages of a step in order
-  (`plan`: {stage = the op, direction, group, group_size, comm: {op, group, bytes}, count, sent, why}, from
-  rank 0's side), per op the payload bytes measured on each rank beside the formula's (`bytes`), and
+  (`plan`: {stage = the op, direction, group, group_size, comm: {op, group, bytes}, count, sent, why,
+  ranks: [{rank, shape, before, after}] — each rank's first such collective: its piece going in, the
+  result, where readable (meter.py)}, from rank 0's side), per op the payload bytes measured on each rank beside the formula's (`bytes`), and
   the pipeline bubble measured beside (p−1)/(m+p−1) (`bubble`);
 - `state.gpt.timeline`: [{rank, segments: [{kind: compute|comm|idle, op, micro_batch, t0, t1}]}], seconds
   from the step's start;
@@ -21,6 +22,14 @@ def rank_view(observed: dict) -> dict:
     return {k: observed[k] for k in ("coords", "holds", "memory")}
 
 
+def _first(observed: dict, op: str, direction: str) -> dict:
+    """One rank's first collective of this stage in the step: its piece before, the result after, shape."""
+    call = next((c for c in observed["comm"] if c["op"] == op and c.get("direction") == direction
+                 and c["bytes"] > SCALAR), None)
+    return {"rank": observed["rank"], **({k: call.get(k) for k in ("shape", "before", "after")} if call else
+                                         {"shape": None, "before": None, "after": None})}
+
+
 def measured_bytes(calls: list[dict]) -> dict[str, int]:
     out: dict[str, int] = {}
     for c in calls:
@@ -32,7 +41,8 @@ def measured_bytes(calls: list[dict]) -> dict[str, int]:
 def parallel_view(par: Parallel, observed: list[dict], shapes: dict[str, tuple], batch: int, block_size: int,
                   n_embd: int, n_layer: int, optimizer: str = "adamw") -> dict:
     args = (shapes, batch, block_size, n_embd, n_layer)
-    plan = [{**s, "comm": {"op": s["stage"], "group": s["group"], "bytes": s["bytes"]}} for s in comm_plan(par, *args)]
+    plan = [{**s, "comm": {"op": s["stage"], "group": s["group"], "bytes": s["bytes"]},
+             "ranks": [_first(o, s["stage"], s["direction"]) for o in observed]} for s in comm_plan(par, *args)]
     per_rank = []
     for o in observed:
         formula: dict[str, int] = {}

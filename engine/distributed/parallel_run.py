@@ -116,12 +116,16 @@ class ParallelRun:
         comm = meter.CommMeter(tl) if observe else None
         peak = meter.SavedPeak(self.params) if observe else None
         t0 = time.perf_counter()
-        with comm or _null(), peak.hooks() if peak else _null(), self._chunks_timed(tl):
+        with comm or _null(), peak.hooks() if peak else _null(), self._chunks_timed(tl, comm):
             loss = self._forward_backward(x, y)
+            _phase(comm, "backward")  # a gradient sync after autograd's backward is still the backward's
             if self.par.dp > 1 and self.par.zero < 2 and (self.par.tp > 1 or self.par.pp > 1):
                 self._allreduce_dp()
+            _phase(comm, "update")
             norm = self._clip(self.run.config.grad_clip)
             self.optimizer.step()
+        if comm:
+            comm.settle()
         seconds = time.perf_counter() - t0
         self.steps += 1
         self.run.steps = self.steps
@@ -188,7 +192,7 @@ class ParallelRun:
             torch._foreach_mul_(grads, torch.clamp(max_norm / (norm + 1e-6), max=1.0))
         return float(norm)
 
-    def _chunks_timed(self, tl: meter.Timeline):
+    def _chunks_timed(self, tl: meter.Timeline, comm: meter.CommMeter | None):
         """A pipeline stage's forward/backward of each micro-batch as compute segments, its waits for the
         neighbour's activations or gradients as idle (the bubble), for the step's timeline."""
         import contextlib
@@ -201,9 +205,11 @@ class ParallelRun:
         def patched():
             st, wait = self.stage, schedules._wait_batch_p2p
             keep = st.forward_one_chunk, st.backward_one_chunk
-            st.forward_one_chunk = meter.timed(tl, "compute", "forward", keep[0], lambda a, k: a[0] if a else k.get("fwd_chunk_id"))
+            st.forward_one_chunk = meter.timed(tl, "compute", "forward", keep[0], lambda a, k: a[0] if a else k.get("fwd_chunk_id"),
+                                               lambda: _phase(comm, "forward"))
             st.backward_one_chunk = meter.timed(tl, "compute", "backward", keep[1],
-                                                lambda a, k: a[0] if a else k.get("bwd_chunk_id"))
+                                                lambda a, k: a[0] if a else k.get("bwd_chunk_id"),
+                                                lambda: _phase(comm, "backward"))
             schedules._wait_batch_p2p = meter.timed(tl, "idle", "wait", wait)
             try:
                 yield
@@ -223,6 +229,11 @@ class ParallelRun:
     def full_state(self) -> dict[str, torch.Tensor]:
         """The one-process weights (a collective over tp or dp; a pipeline stage gives its own blocks)."""
         return split.full_state(self.module, self.par.tp)
+
+
+def _phase(comm, phase: str) -> None:
+    if comm is not None:
+        comm.phase = phase
 
 
 def _null():

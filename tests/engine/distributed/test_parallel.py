@@ -113,3 +113,25 @@ def test_the_pipeline_timeline_shows_each_micro_batch_and_the_bubble(runs):
         assert any(s["kind"] == "idle" for s in segs[:first])
         share = idle_share(by[name][1]["segments"])
         assert 0 < share < 1
+
+
+def test_the_tensor_parallel_allreduce_adds_the_ranks_partial_outputs(runs, one):
+    """Megatron's row-parallel layer: each rank's output is a partial sum over its heads; the forward
+    all-reduce adds them — the first entries after equal the sum of the pieces before, on both ranks."""
+    from flowscope.engine.distributed.observe import parallel_view
+
+    _, shapes = one
+    by = {ranks[0]["name"]: ranks for _, ranks in jobs(runs)}
+    for name in ("tp2", "dp2"):
+        ranks = by[name]
+        p = Parallel(**ranks[0]["parallel"])
+        view = parallel_view(p, ranks, shapes, CFG["batch_size"], CFG["block_size"], CFG["n_embd"], CFG["n_layer"])
+        stage = view["plan"][0]
+        assert (stage["stage"], stage["direction"]) == ("allreduce", "forward" if name == "tp2" else "backward")
+        pieces = stage["ranks"]
+        before = np.array([r["before"] for r in pieces])
+        assert np.abs(before[0] - before[1]).max() > 1e-4  # the ranks' pieces differ …
+        for r in pieces:  # … and their sum is what every rank holds after
+            np.testing.assert_allclose(r["after"], before.sum(0), rtol=1e-5, atol=1e-7)
+        if name == "tp2":
+            assert pieces[0]["shape"] == [CFG["batch_size"], CFG["block_size"], CFG["n_embd"]]
