@@ -54,3 +54,20 @@ def test_held_out_losses_of_a_split_model_are_the_whole_models(tiny, parallel):
             assert evals[0][key] == pytest.approx(value, rel=1e-5)
     finally:
         t.close()
+
+
+@pytest.mark.parametrize("parallel", [{"tp": 2}, {"pp": 2, "micro_batches": 2}, {"dp": 2, "zero": 3}])
+def test_a_split_run_that_loses_a_worker_resumes_from_its_checkpoint(tiny, parallel):
+    cfg = {**tiny, "n_layer": 2, "workers": 2, "parallel": parallel, "checkpoint_every": 2}
+    t = DistributedTrainer(cfg, timeout=20)
+    try:
+        assert t.controller.wait_ready(180)
+        t.run(3)
+        before = [m.loss for m in t.take_metrics()]
+        with pytest.raises(ValueError, match=r"Lost worker 1 .*checkpoint at step 2; step 3 is lost"):
+            t.kill_worker(1)
+        assert t.controller.wait_ready(180)
+        assert t.run(1) == 1
+        np.testing.assert_allclose([m.loss for m in t.take_metrics()], before[2:], rtol=1e-6)  # resharded exactly
+    finally:
+        t.close()
