@@ -26,17 +26,18 @@ def _choices(choices):
 
 
 def setting(default, *, lo=None, hi=None, choices=None, live=False, doc="", items=None, min_len=0, max_len=None,
-            or_list=False, facts=None):
+            or_list=False, facts=None, kind=None):
     """A config field with its bounds (inclusive) and documentation. `choices` are names or the
     engine's registry of them ({name: title}, so a page shows the engine's words). List settings (a
     tuple default) give `items` bounds/choices and a length range; `or_list` accepts one choice or a
-    list of them. `facts`: what a page needs to know about the choices (e.g. a dataset's features)."""
+    list of them. `facts`: what a page needs to know about the choices (e.g. a dataset's features).
+    `kind`: the value's type where the default (None) does not say it (a dict checked by the engine)."""
     choices, titles = _choices(choices)
     if items and "choices" in items:
         item_choices, item_titles = _choices(items["choices"])
         items = {**items, "choices": item_choices, "titles": item_titles}
     meta = {"lo": lo, "hi": hi, "choices": choices, "titles": titles, "live": live, "doc": doc, "items": items,
-            "min_len": min_len, "max_len": max_len, "or_list": or_list, "facts": facts}
+            "min_len": min_len, "max_len": max_len, "or_list": or_list, "facts": facts, "kind": kind}
     return field(default=default, metadata=meta)
 
 
@@ -115,7 +116,7 @@ def field_specs(cls) -> list[dict[str, Any]]:
     out = []
     for f in fields(cls):
         default = f.default if f.default is not MISSING else None
-        out.append({"name": f.name, "type": type(default), "default": default, **f.metadata})
+        out.append({"name": f.name, "type": f.metadata.get("kind") or type(default), "default": default, **f.metadata})
     return out
 
 

@@ -23,8 +23,9 @@ from ..stepper import Stepper, StepTrace
 from ..transformer.budget import enforce
 from ..transformer.config import TransformerConfig
 from ..transformer.run import TransformerRun
-from . import story
+from . import observe, story
 from .controller import Controller, WorkerLost, WorkersFailed
+from .parallel import resolve
 from .worker import run_export
 
 EVAL_EVERY = 100  # as the one-process trainer: held-out losses cost about ten steps
@@ -39,7 +40,9 @@ class WorkerLostError(ValueError):
 class DistributedTrainer(Stepper):
     def __init__(self, config: TransformerConfig | dict | None = None, history_steps: int = 50,
                  budget: tuple[float | None, float | None] = (None, None), timeout: float = 30.0,
-                 start_timeout: float = 180.0):
+                 start_timeout: float = 180.0, hang_timeout: float = 60.0):
+        """`timeout`: the workers' collective timeout; `hang_timeout`: the longest a command to them may go
+        unanswered before the silent ones are reported lost (a stopped worker is reported at once)."""
         cfg = config if isinstance(config, TransformerConfig) else TransformerConfig(**(config or {}))
         problems = cfg.problems()
         if cfg.workers < 2:
@@ -47,6 +50,9 @@ class DistributedTrainer(Stepper):
         if problems:
             raise ValueError("; ".join(problems))
         self.config, self.budget, self.timeout, self.start_timeout = cfg, budget, timeout, start_timeout
+        self.hang_timeout = hang_timeout
+        self.par = resolve(cfg.parallel, cfg.workers, n_head=cfg.n_head, n_layer=cfg.n_layer, batch_size=cfg.batch_size)
+        self.split = self.par.tp > 1 or self.par.pp > 1 or self.par.zero > 0  # tensor, pipeline or sharded
         self.controller: Controller | None = None
         self._notify = self._stopping = None
         super().__init__(history_steps)
@@ -66,12 +72,14 @@ class DistributedTrainer(Stepper):
         self.rank0: dict | None = None  # rank 0's latest view() and params_view()
         self.per_rank: list[dict] = []  # per rank: checksum, loss, tokens/s after the latest command
         self.comm: dict | None = None
+        self.observed: list[dict] = []  # per rank, the last step of the latest whole-steps command (observe.py)
         self.checkpoint_step = 0
         self._exported: RunExport | None = None  # the last export of rank 0's run
         self.evaluated, self.evaluated_at = self.local.evaluate(), 0
         self.start_loss = self.evaluated["train"]
         self.controller = Controller(self.config.to_dict(), self.config.workers, self.config.checkpoint_every,
-                                     self.timeout, self.start_timeout, on_change=self._changed)
+                                     self.timeout, self.start_timeout, on_change=self._changed,
+                                     hang_timeout=self.hang_timeout)
         self.controller.start()
 
     def watch(self, notify, stopping=None) -> None:
@@ -134,12 +142,21 @@ class DistributedTrainer(Stepper):
                     raise ValueError("the room is closing")
             return self.controller.call(op, ranks, **args)
         except WorkersFailed as exc:
-            raise ValueError(f"the workers could not start: {exc}") from None
+            self._failed_start(exc)
         except WorkerLost as lost:
             self._recover(lost)
 
+    def _failed_start(self, exc: WorkersFailed) -> None:
+        """The workers failed to start, even after the controller's fresh tries: say so, and start a new set,
+        so the room stays usable (the next command finds them starting)."""
+        self.controller.restart()
+        raise ValueError(f"the workers could not start: {exc}. Starting them again.") from None
+
     def _recover(self, lost: WorkerLost) -> None:
-        resume, reached = self.checkpoint_step, self.steps_done
+        # the checkpoint on disk: a multi-step command writes newer ones than its last reply told
+        saved = self.controller.saved_step()
+        resume = self.checkpoint_step if saved is None else saved
+        reached = max(self.steps_done, resume)
         pids = [self.controller.status[r]["pid"] for r in lost.lost]
         self.controller.restart()
         survivor = next((_first_sentence(text) for r, text in lost.said.items() if r not in lost.lost), None)
@@ -148,7 +165,9 @@ class DistributedTrainer(Stepper):
                           "said": {str(r): t for r, t in lost.said.items()}, "restart": self.controller.generation})
         self.history.clear()
         self.cursor = None
-        self.steps_done = self.local.steps = resume
+        self.steps_done = self.local.steps = self.checkpoint_step = resume
+        if self._exported is not None and self._exported.steps > resume:
+            self._exported = None  # a save of a step the run has gone back from: not served as its state
         self.per_rank, self.version = [], self.version + 1
         gone = ("no step is lost" if reached == resume else f"step {reached} is lost and will be trained again"
                 if reached == resume + 1 else f"steps {resume + 1}–{reached} are lost and will be trained again")
@@ -162,6 +181,8 @@ class DistributedTrainer(Stepper):
         self.steps_done = self.local.steps = head["step"]
         self.checkpoint_step = head["checkpoint"]
         self.rank0 = {"view": head["view"], "params_view": head["params_view"]}
+        if head["view"].get("last"):  # rank 0's loss is its shard's: the step's is the mean over the shards
+            head["view"]["last"] = {**head["view"]["last"], "loss": sum(losses) / len(losses)}
         self.diverged = head["view"]["diverged"]
         self.per_rank = [{"rank": r["rank"], "param_checksum": r["checksum"], "tokens_per_s": r["tokens_per_s"],
                           "loss": loss} for r, loss in zip(replies, losses)]
@@ -180,7 +201,12 @@ class DistributedTrainer(Stepper):
         cfg = self.config
         return max(1, len(self.local.data.splits["pretrain"].train) // (cfg.batch_size * cfg.block_size))
 
+    def _not_split(self, what: str) -> None:
+        if self.split:  # refused here: a worker answering an error would read as a lost worker
+            raise ValueError(f"{what} is not built for a {self.par.name()} run yet: play it or take whole steps")
+
     def _compute(self, size: int | None) -> story.DistRecord:
+        self._not_split("stepping stage by stage")
         replies = self._call("begin")
         return story.DistRecord(replies[0]["record"], replies, self.local.tracked[0])
 
@@ -209,10 +235,14 @@ class DistributedTrainer(Stepper):
         done = self._finish_shown(evaluate=False)
         if done < steps:
             self._check()
-            if not self.controller.wait_ready(0.2):
-                return done
+            try:
+                if not self.controller.wait_ready(0.2):
+                    return done
+            except WorkersFailed as exc:
+                self._failed_start(exc)
             replies = self._call("steps", count=steps - done)
             self._took(replies, [r["losses"][-1] for r in replies])
+            self.observed = [r["observed"] for r in replies]  # the last step, observed on every rank
             n = len(replies)
             losses = [sum(r["losses"][i] for r in replies) / n for i in range(steps - done)]
             self._comm(max(r["allreduce_s"] for r in replies), sum(r["seconds"] for r in replies) / n,
@@ -231,7 +261,9 @@ class DistributedTrainer(Stepper):
         """One StepMetrics per step just taken (the last may carry the held-out losses)."""
         first = self.steps_done - len(losses) + 1
         if evaluate or self.steps_done - self.evaluated_at >= EVAL_EVERY:
-            self.evaluated, self.evaluated_at = self._call("evaluate", [0])[0]["eval"], self.steps_done
+            ev = self._call("evaluate", None if self.split else [0])[0]["eval"]  # a split model: every rank
+            if ev is not None:  # a pipeline's held-out loss is not measured yet: the last one stays, with its step
+                self.evaluated, self.evaluated_at = ev, self.steps_done
         for i, loss in enumerate(losses):
             ev = self.evaluated if first + i == self.evaluated_at else None
             self.outbox.append(StepMetrics(first + i, loss, ev and ev["train"], ev and ev["val"], grad_norm=norms[i],
@@ -264,6 +296,7 @@ class DistributedTrainer(Stepper):
         optimizer, schedule, batch order — with `workers: 1`: a saved or restored copy goes on in one
         process, exactly where this one is. While the workers (re)start it doesn't wait for them (the
         room checkpoints itself when idle): step 0's local copy, or the last export (older, but whole)."""
+        self._not_split("saving")
         if not self.controller.ready and (self.steps_done == 0 or self._exported is not None):
             return self._exported if self.steps_done else self._one_process(run_export(self.local, 0))
         self._exported = self._one_process(self._call("export", [0])[0]["export"])
@@ -285,8 +318,15 @@ class DistributedTrainer(Stepper):
     def workers_view(self) -> list[dict]:
         """Per rank: rank, pid, alive, stage (start-up progress), param_checksum, tokens/s, its shard's last loss."""
         mine = {r["rank"]: r for r in self.per_rank}
-        return [{**s, **{k: mine.get(s["rank"], {}).get(k) for k in ("param_checksum", "tokens_per_s", "loss")}}
-                for s in self.controller.status]
+        seen = {o["rank"]: observe.rank_view(o) for o in self.observed}
+        return [{**s, **{k: mine.get(s["rank"], {}).get(k) for k in ("param_checksum", "tokens_per_s", "loss")},
+                 **seen.get(s["rank"], {})} for s in self.controller.status]
+
+    def parallel_view(self) -> dict:
+        cfg = self.config
+        shapes = {n: tuple(p.shape) for n, p in self.local.model.named_parameters()}
+        return observe.parallel_view(self.par, self.observed, shapes, cfg.batch_size, cfg.block_size, cfg.n_embd,
+                                     cfg.n_layer, cfg.optimizer)
 
     def ddp_view(self) -> dict:
         c = self.controller
@@ -307,7 +347,8 @@ class DistributedTrainer(Stepper):
         layers = ([{"grad_norm": last["layer_grad_norms"][g], "update_ratio": last["update_ratios"][g]}
                    for g in self.local.group_names] if last.get("layer_grad_norms") else None)
         gpt = {**view, "eval": ev, "eval_step": self.evaluated_at, "schedule": sched, "switches": [],
-               "workers": self.workers_view(), "ddp": self.ddp_view()}
+               "workers": self.workers_view(), "ddp": self.ddp_view(), "parallel": self.parallel_view(),
+               "timeline": observe.timeline(self.observed) if self.observed else None}
         rising = bool(ev) and math.isfinite(ev["train"]) and ev["train"] > self.start_loss + 1.0
         first = self.held(rising, lambda: {"step": self.evaluated_at, "loss": ev["train"]})  # fixed when it began
         warning = (f"The loss rose from {self.start_loss:.3g} to {first['loss']:.3g} at step {first['step']}: "
@@ -334,7 +375,8 @@ class RankZero:
     def _look(self, name: str, *args):
         t = self.trainer
         if not t.controller.ready and t.steps_done == 0:
-            return getattr(t.local, name)(*args)  # still starting: the local copy is the same step-0 model
+            return getattr(t.local, name)(*args)
+        t._not_split(f"'{name}'")  # still starting: the local copy is the same step-0 model
         return t._call("look", [0], name=name, args=list(args))[0]["result"]
 
     def attention(self, text):

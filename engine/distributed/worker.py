@@ -61,12 +61,26 @@ def run(rank: int, world: int, port: int, conn, config: dict, options: dict) -> 
                             timeout=timedelta(seconds=options["timeout"]))
     conn.send({"rank": rank, "progress": "joined", "backend": backend})
     try:
-        shard = ShardedRun(config, rank, world, backend, options)
+        shard = _make_run(config, rank, world, backend, options)
         conn.send({"rank": rank, "progress": "ready", **shard.resume()})
         serve(conn, shard)
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
+
+
+def _make_run(config: dict, rank: int, world: int, backend: str, options: dict):
+    """A data-parallel replica (ShardedRun), or one rank of a split run (split_worker.py) when `parallel`
+    asks for tensor, pipeline or sharded parallelism."""
+    from .parallel import resolve
+
+    par = resolve(config.get("parallel"), world, n_head=config["n_head"], n_layer=config["n_layer"],
+                  batch_size=config["batch_size"])
+    if par.tp > 1 or par.pp > 1 or par.zero:
+        from .split_worker import SplitRun
+
+        return SplitRun(config, par, rank, options)
+    return ShardedRun(config, rank, world, backend, options)
 
 
 def serve(conn, shard: "ShardedRun") -> None:
@@ -91,6 +105,7 @@ def _sharded_run_class():
     from torch.nn.parallel import DistributedDataParallel as DDP
 
     from ..transformer.run import TransformerRun
+    from . import meter
     from .peek import Peek
 
     class ShardedRun(TransformerRun):
@@ -101,6 +116,9 @@ def _sharded_run_class():
             super().__init__({**config, "device": device, "threads": options["threads"]})
             self.rank, self.world, self.options = rank, world, options
             self.ckpt_path = os.path.join(options["dir"], CHECKPOINT)
+            # dropout draws from torch's process-wide generator: one stream per rank (the same on every rank
+            # would drop the same units of every shard), saved in the checkpoint so a resume replays it
+            torch.manual_seed(self.config.seed * 1000 + 17 + rank)
             name = self.tracked[0]
             self.peek = Peek(dict(zip(self.names, self.params))[name], SLICE)
             # buffers (the causal mask) never change: no broadcast of them before every forward
@@ -110,6 +128,7 @@ def _sharded_run_class():
                                    broadcast_buffers=False)
             self.forward.register_comm_hook(None, self.peek.hook)
             self.shard_rows: list[str] = []
+            self.full_shapes = {n: tuple(p.shape) for n, p in zip(self.names, self.params)}
 
         def _batch(self, split: str = "train", gen=None):
             x, y = super()._batch(split, gen)  # (B, T): the same global batch on every rank
@@ -183,15 +202,23 @@ def _sharded_run_class():
 
         def _steps(self, count: int) -> dict:
             losses, norms, lrs, clipped, comm, seconds, tokens = [], [], [], [], 0.0, 0.0, 0
-            for _ in range(count):
+            for i in range(count):
                 self.peek.reset()
-                st = self.step()
+                if i < count - 1:
+                    st = self.step()
+                else:  # the last one observed: collectives, timeline, saved activations (meter.py)
+                    dist.barrier()  # the ranks start it together: their timelines share an origin
+                    with meter.Observed(self.params) as seen:
+                        st = self.step()
                 losses.append(st.loss), norms.append(st.grad_norm), lrs.append(st.lr), clipped.append(st.clipped)
                 comm, seconds, tokens = comm + self.peek.seconds, seconds + st.seconds, tokens + st.tokens
                 self._checkpoint()
             return {"losses": losses, "grad_norms": norms, "lrs": lrs, "clipped": clipped, "allreduce_s": comm,
                     "seconds": seconds, "tokens": tokens, "local_grad_norm": self.peek.sq ** 0.5,
-                    "bytes": self.peek.bytes, "stats": self.last.as_dict(), **self._after(checkpoint=False)}
+                    "bytes": self.peek.bytes, "stats": self.last.as_dict(), **self._after(checkpoint=False),
+                    "observed": meter.rank_state(self.rank, {"dp": self.rank, "tp": 0, "pp": 0}, self.names, self.params,
+                                                 self.full_shapes, self.optimizer, seen.comm.calls,
+                                                 seen.timeline.filled(), seen.peak.peak)}
 
         def _after(self, checkpoint: bool = True) -> dict:
             if checkpoint:
@@ -207,13 +234,18 @@ def _sharded_run_class():
             if self.steps % self.options["checkpoint_every"] or self.steps == self.checkpoint_step:
                 return
             self.checkpoint_step = self.steps
+            rngs = [None] * self.world  # every rank's dropout stream (a collective: every rank is here)
+            dist.all_gather_object(rngs, torch.get_rng_state())
             if self.rank != 0:
                 return
             state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                      "batch_gen": self.batch_gen.get_state(), "steps": self.steps, "phase": self.phase,
-                     "schedule": self.schedule, "history": self.history}
+                     "schedule": self.schedule, "history": self.history, "rng": rngs, "config": _kept(self.config)}
             torch.save(state, self.ckpt_path + ".tmp")
             os.replace(self.ckpt_path + ".tmp", self.ckpt_path)
+            with open(self.ckpt_path + ".json.tmp", "w") as f:  # its step, for the parent's messages (no torch.load)
+                json.dump({"step": self.steps}, f)
+            os.replace(self.ckpt_path + ".json.tmp", self.ckpt_path + ".json")
 
         def resume(self) -> dict:
             """Load the last checkpoint on a restart; else write step 0's (the controller says which:
@@ -221,11 +253,19 @@ def _sharded_run_class():
             self.checkpoint_step = -1
             if self.options["resume"]:
                 state = torch.load(self.ckpt_path, weights_only=False, map_location=self.device)
+                mine, theirs = _kept(self.config), state.get("config", {})
+                wrong = sorted(k for k in mine if k in theirs and mine[k] != theirs[k])
+                if wrong or not theirs:
+                    raise CheckpointMismatch(
+                        f"the checkpoint in {self.options['dir']} was written by another run: "
+                        + (", ".join(f"{k} is {_short(theirs[k])} there, {_short(mine[k])} here" for k in wrong)
+                           or "it keeps no config") + "; use a fresh --dir or the same --config")
                 self.model.load_state_dict(state["model"])
                 self.optimizer.load_state_dict(state["optimizer"])
                 self.batch_gen.set_state(state["batch_gen"])
                 self.steps, self.phase, self.schedule = state["steps"], state["phase"], state["schedule"]
                 self.history = state["history"]
+                torch.set_rng_state(state["rng"][self.rank])
                 self.checkpoint_step = self.steps
             else:
                 self._checkpoint()
@@ -240,6 +280,23 @@ def _sharded_run_class():
             return h.hexdigest()[:12]
 
     return ShardedRun
+
+
+class CheckpointMismatch(ValueError):
+    """A checkpoint written by a run with other settings: loading it would fail or mean nothing."""
+
+
+# settings a checkpoint must agree on to be resumed (where and how fast it runs may change)
+VOLATILE = ("device", "threads", "speed", "checkpoint_every", "compare", "eval_iters")
+
+
+def _kept(config) -> dict:
+    return {k: v for k, v in config.to_dict().items() if k not in VOLATILE}
+
+
+def _short(v) -> str:
+    text = repr(v)
+    return text if len(text) < 40 else text[:37] + "…'"
 
 
 LOOKS = ("attention", "next_token_probs", "sample", "per_char_loss", "optimizer_state", "task_accuracy")
@@ -265,10 +322,12 @@ def ShardedRun(*args, **kwargs):  # noqa: N802  (a class, built on first use: it
 
 
 def main(argv: list[str] | None = None) -> None:
-    """torchrun's entry: `torchrun --nproc-per-node 2 -m flowscope.engine.distributed.worker --steps 50`."""
+    """torchrun's entry: `torchrun --nproc-per-node 2 -m flowscope.engine.distributed.worker --steps 50`;
+    `--parallel '{"tp": 2}'` splits the model as the live run's `parallel` does (parallel.py)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=50, help="train until this step (a resumed job does the rest)")
     ap.add_argument("--config", default="{}", help="TransformerConfig fields as JSON")
+    ap.add_argument("--parallel", default="{}", help='how to split: {"dp","tp","pp","zero","micro_batches","schedule"}')
     ap.add_argument("--dir", default=".", help="where checkpoints go (shared by the ranks)")
     ap.add_argument("--checkpoint-every", type=int, default=20)
     ap.add_argument("--timeout", type=float, default=60.0)
@@ -276,7 +335,12 @@ def main(argv: list[str] | None = None) -> None:
     import torch
     import torch.distributed as dist
 
+    from ..transformer.config import TransformerConfig
+    from .parallel import resolve
+
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+    cfg = TransformerConfig(**json.loads(args.config))
+    par = resolve(json.loads(args.parallel), world, n_head=cfg.n_head, n_layer=cfg.n_layer, batch_size=cfg.batch_size)
     local = int(os.environ.get("LOCAL_RANK", rank))
     threads = max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", world)))
     torch.set_num_threads(threads)
@@ -284,18 +348,42 @@ def main(argv: list[str] | None = None) -> None:
     if backend == "nccl":
         torch.cuda.set_device(local)
     dist.init_process_group(backend, init_method="env://", timeout=timedelta(seconds=args.timeout))
-    # a restart (torchrun --max-restarts) resumes when rank 0 sees a checkpoint; every rank takes its word
-    resume = [os.path.exists(os.path.join(args.dir, CHECKPOINT))]
-    dist.broadcast_object_list(resume, src=0)
-    options = {"threads": threads, "timeout": args.timeout, "dir": args.dir, "checkpoint_every": args.checkpoint_every,
-               "resume": resume[0]}
-    shard = ShardedRun(json.loads(args.config), rank, world, backend, options)
-    shard.resume()
-    for _ in range(args.steps):
-        out = shard.handle({"op": "steps", "count": 1})
+    try:
+        if par.tp > 1 or par.pp > 1 or par.zero:
+            _split_main(cfg, par, rank, threads, args.steps)
+            return
+        # a restart (torchrun --max-restarts) resumes when rank 0 sees a checkpoint; every rank takes its word
+        resume = [os.path.exists(os.path.join(args.dir, CHECKPOINT))]
+        dist.broadcast_object_list(resume, src=0)
+        options = {"threads": threads, "timeout": args.timeout, "dir": args.dir,
+                   "checkpoint_every": args.checkpoint_every, "resume": resume[0]}
+        shard = ShardedRun(cfg.to_dict(), rank, world, backend, options)
+        try:
+            shard.resume()
+        except CheckpointMismatch as exc:
+            if rank == 0:
+                print(f"error: {exc}", file=sys.stderr, flush=True)
+            return 2
+        while shard.steps < args.steps:  # --steps is the step to reach: a resumed job trains what is left
+            out = shard.handle({"op": "steps", "count": 1})
+            loss = torch.tensor([out["losses"][0]], dtype=torch.float64)
+            dist.all_reduce(loss)  # each rank's loss is its shard's: the global batch's is their mean
+            if rank == 0:
+                print(json.dumps({"step": out["step"], "loss": float(loss) / world, "checksum": out["checksum"]}),
+                      flush=True)
+    finally:
+        dist.destroy_process_group()
+
+
+def _split_main(cfg, par, rank: int, threads: int, steps: int) -> None:
+    """Tensor, pipeline or sharded runs (parallel_run.py): no checkpoints yet, so --steps counts from 0."""
+    from .parallel_run import ParallelRun
+
+    run = ParallelRun(cfg.to_dict(), par, rank, {"threads": threads})
+    while run.steps < steps:
+        out = run.step()
         if rank == 0:
-            print(json.dumps({"step": out["step"], "loss": out["losses"][0], "checksum": out["checksum"]}), flush=True)
-    dist.destroy_process_group()
+            print(json.dumps({"step": out["step"], "loss": out["loss"], "parallel": par.name()}), flush=True)
 
 
 if __name__ == "__main__":

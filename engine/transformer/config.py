@@ -76,6 +76,10 @@ class TransformerConfig:
     accum_steps: int = setting(1, lo=1, hi=64, doc="with workers > 1: micro-batches per worker per step, gradients "
                                                   "summed locally (DDP's no_sync) and all-reduced once — the same "
                                                   "step as the whole batch at once")
+    parallel: dict | None = setting(None, kind=dict | None,
+                                    doc="with workers > 1: how the workers split the model — {dp, tp, pp, zero (0–3), "
+                                        "micro_batches, schedule (1f1b or gpipe)}, dp·tp·pp = workers; none: dp = workers "
+                                        "(engine/distributed/parallel.py checks it)")
     compare: bool = setting(False, doc="with workers > 1: also train the same run in one process (same seed, same "
                                       "global batches) and overlay its loss — the curves coincide; costs a step per step")
     eval_iters: int = setting(4, lo=1, hi=200, doc="batches per split for the train/val loss estimates")
@@ -93,6 +97,14 @@ class TransformerConfig:
         if self.workers > 1 and self.batch_size % (self.workers * self.accum_steps):
             out.append(f"batch_size {self.batch_size} must split evenly into {self.workers} workers' shards of "
                        f"{self.accum_steps} micro-batch{'es' if self.accum_steps > 1 else ''}")
+        if self.workers > 1 or self.parallel:
+            from ..distributed.parallel import ParallelError, resolve  # torch-free
+
+            try:
+                resolve(self.parallel, self.workers, n_head=self.n_head, n_layer=self.n_layer,
+                        batch_size=self.batch_size // self.accum_steps)
+            except ParallelError as exc:
+                out.append(str(exc))
         return out
 
     def to_dict(self) -> dict[str, Any]:

@@ -49,8 +49,10 @@ class CausalSelfAttention(nn.Module):
 
     def forward(self, x: torch.Tensor, record: dict | None = None) -> torch.Tensor:
         B, T, C = x.shape
-        qkv = self.qkv(x)  # (B, T, 3C)
-        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in qkv.split(C, dim=2))  # (B, H, T, d)
+        qkv = self.qkv(x)  # (B, T, 3C); under tensor parallelism (engine/distributed) (B, T, 3C/tp): this rank's heads
+        c = qkv.size(-1) // 3
+        h = self.n_head * c // C  # the heads computed here: all of them, or n_head/tp
+        q, k, v = (t.view(B, T, h, c // h).transpose(1, 2) for t in qkv.split(c, dim=2))  # (B, h, T, d)
         if record is None:
             y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0,
                                                is_causal=True)  # (B, H, T, d)
@@ -60,7 +62,7 @@ class CausalSelfAttention(nn.Module):
             att = F.softmax(masked, dim=-1)  # (B, H, T, T), each row sums to 1
             y = self.attn_drop(att) @ v  # (B, H, T, d): a weighted average of the values
             record.update(qkv=qkv, q=q, k=k, v=v, scores=scores, att=att)
-        y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C): heads side by side again
+        y = y.transpose(1, 2).contiguous().view(B, T, c)  # (B, T, c): heads side by side again
         return self.resid_drop(self.proj(y))
 
 

@@ -71,10 +71,20 @@ def test_losses_equal_the_one_worker_run(tiny):
         many = [m.loss for m in t.take_metrics()]
         one.run(6)
         np.testing.assert_allclose(many, [h["loss"] for h in one.gpt.history], atol=1e-5)
+        # the shown loss is the global batch's, not rank 0's shard's
+        assert t.snapshot().gpt["last"]["loss"] == pytest.approx(one.gpt.history[-1]["loss"], rel=1e-5)
         overlay = t.snapshot().gpt["ddp"]["one_worker"]  # the page's overlay: the same run in one process
         assert overlay["steps"] == list(range(1, 7))
         np.testing.assert_allclose(overlay["losses"], [h["loss"] for h in one.gpt.history], atol=1e-6)
-        assert len({w["param_checksum"] for w in t.snapshot().gpt["workers"]}) == 1
+        gpt = t.snapshot().gpt
+        assert len({w["param_checksum"] for w in gpt["workers"]}) == 1
+        # the engine-served picture of a data-parallel step: replicas hold everything, one all-reduce of the gradients
+        assert [w["coords"] for w in gpt["workers"]] == [{"dp": 0, "tp": 0, "pp": 0}, {"dp": 1, "tp": 0, "pp": 0}]
+        assert all(h["shape"] == h["full_shape"] for w in gpt["workers"] for h in w["holds"])
+        assert gpt["workers"][0]["memory"]["params"] == 4 * t.local.model.num_params()
+        assert [s["stage"] for s in gpt["parallel"]["plan"]] == ["allreduce"]
+        assert all(b["measured"] == b["formula"] for b in gpt["parallel"]["bytes"])
+        assert [r["rank"] for r in gpt["timeline"]] == [0, 1]
         saved = t.export()  # rank 0's run, as the one-process GPT saves it: it goes on exactly, in one process
         assert saved.config["workers"] == 1 and saved.steps == 6
         again = GPTTrainer(saved.config)

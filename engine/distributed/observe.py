@@ -1,0 +1,98 @@
+"""What the engine serves about a split run's latest observed step (torch-free: plain numbers in, plain
+numbers out), so a server only passes it through:
+
+- `state.gpt.parallel`: the split that runs (`spec`), the communication stages of a step in order
+  (`plan`: {stage = the op, direction, group, group_size, comm: {op, group, bytes}, count, sent, why,
+  ranks: [{rank, shape, before, after}] — each rank's first such collective: its piece going in, the
+  result, where readable (meter.py)}, from rank 0's side), per op the payload bytes measured on each rank beside the formula's (`bytes`), and
+  the pipeline bubble measured beside (p−1)/(m+p−1) (`bubble`);
+- `state.gpt.timeline`: [{rank, segments: [{kind: compute|comm|idle, op, micro_batch, t0, t1}]}], seconds
+  from the step's start;
+- per rank for `state.gpt.workers[r]`: coords {dp, tp, pp}, holds [{param, shape, full_shape}], memory
+  {params, grads, optimizer, activations} in bytes.
+"""
+from __future__ import annotations
+
+from .parallel import Parallel, bubble, comm_plan
+
+SCALAR = 8  # collectives of at most this many bytes carry a norm or a loss, not the plan's tensors
+
+
+def rank_view(observed: dict) -> dict:
+    return {k: observed[k] for k in ("coords", "holds", "memory")}
+
+
+def _first(observed: dict, op: str, direction: str) -> dict:
+    """One rank's first collective of this stage in the step: its piece before, the result after, shape."""
+    call = next((c for c in observed["comm"] if c["op"] == op and c.get("direction") == direction
+                 and c["bytes"] > SCALAR), None)
+    return {"rank": observed["rank"], **({k: call.get(k) for k in ("shape", "before", "after")} if call else
+                                         {"shape": None, "before": None, "after": None})}
+
+
+def measured_bytes(calls: list[dict]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in calls:
+        if c["bytes"] > SCALAR:
+            out[c["op"]] = out.get(c["op"], 0) + c["bytes"]
+    return out
+
+
+def parallel_view(par: Parallel, observed: list[dict], shapes: dict[str, tuple], batch: int, block_size: int,
+                  n_embd: int, n_layer: int, optimizer: str = "adamw") -> dict:
+    args = (shapes, batch, block_size, n_embd, n_layer)
+    plan = [{**s, "comm": {"op": s["stage"], "group": s["group"], "bytes": s["bytes"]},
+             "ranks": [_first(o, s["stage"], s["direction"]) for o in observed]} for s in comm_plan(par, *args)]
+    per_rank = []
+    for o in observed:
+        formula: dict[str, int] = {}
+        for s in comm_plan(par, *args, rank=o["rank"]):
+            formula[s["stage"]] = formula.get(s["stage"], 0) + s["bytes"]
+        per_rank.append({"rank": o["rank"], "measured": measured_bytes(o["comm"]), "formula": formula})
+    shares = [share for o in observed if (share := idle_share(o["segments"])) is not None]
+    n_params = sum(_numel(s) for s in shapes.values())
+    return {"spec": par.as_dict(), "name": par.name(), "plan": plan, "bytes": per_rank,
+            "calculator": calculator(par, n_params, optimizer),
+            "bubble": {"formula": bubble(par.pp, par.micro_batches) if par.pp > 1 else 0.0,
+                       "measured": sum(shares) / len(shares) if par.pp > 1 and shares else None,
+                       "per_rank": shares if par.pp > 1 else None}}
+
+
+# where this run's split differs from the Scale page's accounting (engine/scale/memory.py), said beside it
+GAPS = {"tp": "tp splits the blocks' matrices only here (embeddings, LayerNorms, lm_head stay whole); the calculator "
+              "divides every weight by tp",
+        "pp": "the calculator gives each stage 1/pp of all weights; here the first stage also holds the embeddings, "
+              "the last ln_f and lm_head",
+        "zero2": "FSDP2 keeps the weights sharded at rest in zero 2 too (it gathers them for the step); the "
+                 "calculator's ZeRO-2 keeps them whole"}
+
+
+def calculator(par: Parallel, n_params: int, optimizer: str) -> dict:
+    """The Scale page's bytes per rank for this split (fp32 weights and gradients, the optimizer's buffers),
+    and the gaps to what this run holds, in words."""
+    from ..scale.memory import model_states  # torch-free
+
+    states = model_states(n_params, "fp32", optimizer, par.dp, par.tp, par.pp, par.zero)
+    gaps = [GAPS[k] for k in ("tp", "pp") if getattr(par, k) > 1] + ([GAPS["zero2"]] if par.zero == 2 else [])
+    return {"params": states["weights"], "grads": states["gradients"], "optimizer": states["optimizer"], "gaps": gaps}
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def timeline(observed: list[dict]) -> list[dict]:
+    return [{"rank": o["rank"], "segments": o["segments"]} for o in observed]
+
+
+def idle_share(segments: list[dict]) -> float | None:
+    """The share of a rank's busy span (first to last compute) it spent idle: its pipeline bubble."""
+    work = [s for s in segments if s["kind"] == "compute"]
+    if not work:
+        return None
+    t0, t1 = min(s["t0"] for s in work), max(s["t1"] for s in work)
+    idle = sum(min(s["t1"], t1) - max(s["t0"], t0) for s in segments if s["kind"] == "idle" and s["t1"] > t0 and s["t0"] < t1)
+    return idle / (t1 - t0) if t1 > t0 else None

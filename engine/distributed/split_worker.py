@@ -1,0 +1,137 @@
+"""A worker of a split run (tensor, pipeline or sharded parallelism): a ParallelRun answering the same
+commands over the same pipe as worker.py's data-parallel ShardedRun, so the controller and the trainer
+drive both alike.
+
+Whole steps only: `steps` (the last of each call observed: collectives, timeline, memory), `observe`,
+`evaluate` (every rank; not for pipelines), `live`, `ping`; checkpoints every `checkpoint_every` steps
+(each stage's state gathered whole; not with zero 1). Not yet (the trainer refuses them first): the
+stage-by-stage inspect path (`begin`/`apply`), the page's looks, `export`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+
+import torch
+import torch.distributed as dist
+
+from .meter import local
+from .parallel import Parallel
+from .parallel_run import ParallelRun
+
+
+class SplitRun:
+    def __init__(self, config: dict, par: Parallel, rank: int, options: dict):
+        self.p = ParallelRun(config, par, rank, options)
+        self.rank, self.par, self.options = rank, par, options
+        self.tokens_per_s: float | None = None
+        self.checkpoint_step = 0
+
+    @property
+    def steps(self) -> int:
+        return self.p.steps
+
+    # ----- checkpoints: each pipeline stage's whole (gathered) state, written by its first rank ------------
+    def _path(self) -> str:
+        return os.path.join(self.options["dir"], f"split-stage{self.p.coords['pp']}.pt")
+
+    def _checkpoint(self) -> None:
+        """Every checkpoint_every steps: the stage's model and optimizer state gathered whole
+        (torch.distributed.checkpoint's full state dicts: collectives over the stage's tp and dp ranks),
+        the batch order, the step; its first rank writes it, rank 0 the step beside it for the parent."""
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_state_dict
+
+        every = self.options.get("checkpoint_every", 0)
+        if self.par.zero == 1:  # ZeroRedundancyOptimizer has no full state dict here: not checkpointed yet
+            return
+        if not every or self.p.steps % every or self.p.steps == self.checkpoint_step:
+            return
+        self.checkpoint_step = self.p.steps
+        model, optim = get_state_dict(self.p.module, self.p.optimizer,
+                                      options=StateDictOptions(full_state_dict=True))  # (cpu_offload would give rank 0 alone the state)
+        dist.barrier()
+        if self.p.coords["dp"] == 0 and self.p.coords["tp"] == 0:
+            state = {"model": model, "optimizer": optim, "batch_gen": self.p.run.batch_gen.get_state(),
+                     "steps": self.p.steps, "parallel": self.par.as_dict()}
+            torch.save(state, self._path() + ".tmp")
+            os.replace(self._path() + ".tmp", self._path())
+        dist.barrier()  # every stage's file is whole before rank 0 names the step
+        if self.rank == 0:
+            with open(os.path.join(self.options["dir"], "checkpoint.pt.json"), "w") as f:
+                json.dump({"step": self.p.steps}, f)
+
+    def resume(self) -> dict:
+        """A restart loads the last checkpoint (each rank its stage's file, resharded to its part)."""
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_state_dict
+
+        if self.options.get("resume") and os.path.exists(self._path()):
+            state = torch.load(self._path(), weights_only=False)
+            set_state_dict(self.p.module, self.p.optimizer, model_state_dict=state["model"],
+                           optim_state_dict=state["optimizer"], options=StateDictOptions(full_state_dict=True))
+            self.p.run.batch_gen.set_state(state["batch_gen"])
+            self.p.steps = self.p.run.steps = self.checkpoint_step = state["steps"]
+        # none yet: a fresh start is step 0 exactly (the seeded model). No step-0 file: a full optimizer state
+        # dict of an empty optimizer is made by a step with zero gradients, which counts in Adam's t
+        return {"step": self.p.steps, "checksum": self.checksum(), "checkpoint": self.checkpoint_step}
+
+    def handle(self, msg: dict) -> dict:
+        op = msg["op"]
+        if op == "steps":
+            return self._steps(msg["count"])
+        if op == "observe":
+            return {"observed": self.p.observed()}
+        if op == "evaluate":
+            return {"eval": self._evaluate()}
+        if op == "live":
+            run = self.p.run
+            run.config = run.config.replace(**msg["changes"])
+            if "lr" in msg["changes"]:
+                run.set_live(lr=msg["changes"]["lr"])
+            return {}
+        if op == "ping":
+            t = torch.ones(1)
+            dist.all_reduce(t)
+            return {"sum": float(t)}
+        raise ValueError(f"'{op}' is not available for a {self.par.name()} run yet: train it in whole steps")
+
+    def _steps(self, count: int) -> dict:
+        out = []
+        for i in range(count):
+            out.append(self.p.step(observe=i == count - 1))
+            self._checkpoint()
+        seconds = sum(s["seconds"] for s in out)
+        tokens = self.p.run.config.batch_size * self.p.run.config.block_size * count // self.par.world
+        rate = tokens / seconds if seconds else None
+        self.tokens_per_s = rate
+        clip = self.p.run.config.grad_clip
+        comm = sum(c["t1"] - c["t0"] for c in self.p.calls)
+        return {"losses": [s["loss"] for s in out], "grad_norms": [s["grad_norm"] for s in out],
+                "lrs": [s["lr"] for s in out], "clipped": [clip > 0 and s["grad_norm"] > clip for s in out],
+                "allreduce_s": comm, "seconds": seconds, "tokens": tokens, "local_grad_norm": out[-1]["grad_norm"],
+                "bytes": sum(c["bytes"] for c in self.p.calls), "stats": {}, "step": self.p.steps,
+                "checksum": self.checksum(), "tokens_per_s": rate, "checkpoint": self.checkpoint_step,
+                "view": self._view(out[-1]) if self.rank == 0 else None,
+                "params_view": {"n_params": sum(math.prod(s) for s in self.p.full_shapes.values()), "norms": {}}
+                if self.rank == 0 else None,
+                "observed": self.p.observed()}
+
+    def _view(self, last: dict) -> dict:
+        v = self.p.run.view()
+        v["last"] = {"step": last["step"], "loss": last["loss"], "lr": last["lr"], "grad_norm": last["grad_norm"]}
+        return v
+
+    def _evaluate(self) -> dict | None:
+        """Held-out losses: the tensor-parallel or sharded model runs forward whole on every rank (each must
+        join its collectives); a pipeline's stages can't (None: not measured, never a guess)."""
+        if self.par.pp > 1:
+            return None
+        return self.p.run.evaluate()
+
+    def checksum(self) -> str:
+        """SHA-1 of this rank's own parameters (its shards): equal across ranks only where they hold the same."""
+        h = hashlib.sha1()
+        for p in self.p.params:
+            h.update(local(p).detach().numpy().tobytes())
+        return h.hexdigest()[:12]

@@ -1,0 +1,73 @@
+"""A split run behind the Stepper (the live room's trainer): `parallel` in the config, whole steps, and
+the engine-served state a page draws — the comm stages, who holds what, memory, the timeline."""
+import numpy as np
+import pytest
+
+from flowscope.engine.distributed.trainer import DistributedTrainer
+from flowscope.engine.transformer.run import TransformerRun
+
+from .conftest import gone
+
+
+def test_a_pipeline_run_trains_like_one_process_and_serves_its_state(tiny):
+    cfg = {**tiny, "n_layer": 2, "batch_size": 4}
+    t = DistributedTrainer({**cfg, "workers": 2, "parallel": {"pp": 2, "micro_batches": 2, "schedule": "gpipe"}})
+    try:
+        assert t.controller.wait_ready(180)
+        assert t.run(3) == 3
+        ref = TransformerRun(cfg)
+        np.testing.assert_allclose([m.loss for m in t.take_metrics()], [ref.step(stats=False).loss for _ in range(3)],
+                                   rtol=1e-5)
+        gpt = t.snapshot().gpt
+        assert gpt["parallel"]["spec"] == {"dp": 1, "tp": 1, "pp": 2, "zero": 0, "micro_batches": 2, "schedule": "gpipe"}
+        plan = gpt["parallel"]["plan"]
+        assert [(s["stage"], s["direction"]) for s in plan] == [("sendrecv", "forward"), ("sendrecv", "backward")]
+        assert plan[0]["comm"] == {"op": "sendrecv", "group": "pp", "bytes": 4 * 16 * 32 * 4}  # (b, T, C) float32
+        for b in gpt["parallel"]["bytes"]:
+            assert b["measured"] == b["formula"]
+        assert gpt["parallel"]["bubble"]["formula"] == pytest.approx(1 / 3)
+        assert 0 < gpt["parallel"]["bubble"]["measured"] < 1
+        calc = gpt["parallel"]["calculator"]  # the Scale page's bytes per rank, and why this run differs
+        assert calc["optimizer"] == 2 * calc["params"] and "first stage also holds the embeddings" in calc["gaps"][0]
+        w = gpt["workers"]
+        assert [x["coords"] for x in w] == [{"dp": 0, "pp": 0, "tp": 0}, {"dp": 0, "pp": 1, "tp": 0}]
+        assert {h["param"] for h in w[0]["holds"]}.isdisjoint({h["param"] for h in w[1]["holds"]})
+        assert all(x["memory"]["params"] > 0 and x["memory"]["activations"] > 0 for x in w)
+        assert [r["rank"] for r in gpt["timeline"]] == [0, 1]
+        with pytest.raises(ValueError, match="not built for a pp2·gpipe×2 run yet"):
+            t.next_stage()
+        assert t.run(4) == 4  # the room stays usable after a refusal
+    finally:
+        pids = t.controller.pids()
+        t.close()
+    assert all(gone(p) for p in pids)
+
+
+@pytest.mark.parametrize("parallel", [{"tp": 2}, {"dp": 2, "zero": 3}])
+def test_held_out_losses_of_a_split_model_are_the_whole_models(tiny, parallel):
+    t = DistributedTrainer({**tiny, "workers": 2, "parallel": parallel})
+    try:
+        assert t.controller.wait_ready(180)
+        evals = [r["eval"] for r in t._call("evaluate")]  # every rank joins the split forward
+        assert evals[0] == evals[1]
+        for key, value in t.local.evaluate().items():  # step 0: the same weights as the local copy
+            assert evals[0][key] == pytest.approx(value, rel=1e-5)
+    finally:
+        t.close()
+
+
+@pytest.mark.parametrize("parallel", [{"tp": 2}, {"pp": 2, "micro_batches": 2}, {"dp": 2, "zero": 3}])
+def test_a_split_run_that_loses_a_worker_resumes_from_its_checkpoint(tiny, parallel):
+    cfg = {**tiny, "n_layer": 2, "workers": 2, "parallel": parallel, "checkpoint_every": 2}
+    t = DistributedTrainer(cfg, timeout=20)
+    try:
+        assert t.controller.wait_ready(180)
+        t.run(3)
+        before = [m.loss for m in t.take_metrics()]
+        with pytest.raises(ValueError, match=r"Lost worker 1 .*checkpoint at step 2; step 3 is lost"):
+            t.kill_worker(1)
+        assert t.controller.wait_ready(180)
+        assert t.run(1) == 1
+        np.testing.assert_allclose([m.loss for m in t.take_metrics()], before[2:], rtol=1e-6)  # resharded exactly
+    finally:
+        t.close()
