@@ -117,7 +117,9 @@ export function Controls(root, { command, model }) {
     undo.title = `Bring back the run that was replaced, whole: its ${state.undo} trained steps, weights and data`;
     for (const el of Object.values(buttons)) el.disabled = locked;
     buttons.play.setAttribute("aria-pressed", String(!!state.playing));
-    buttons.play.querySelector(".label").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+    const label = buttons.play.querySelector(".label");
+    label.textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+    label.dataset.other = state.playing ? "▶ Play" : "❚❚ Pause"; // its room is kept (styles/controls.css)
     buttons.play.classList.toggle("playing", !!state.playing);
   }
 
