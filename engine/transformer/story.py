@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from .. import stagevalues as sv
 from ..flow import PlanEntry
-from ..numfmt import num, par, sub
+from ..numfmt import apart, num, par, stepped, sub
 from .model import GPTConfig
 from .record import StepRecord
 
@@ -221,7 +221,7 @@ def _update(k, rec, cfg):
     p, b, a, g, lr = adam_prediction(u), u["before"], u["after"], u["grad_clipped"], u["lr"]
     lines = [clip]
     if u["optimizer"] == "sgd":
-        lines.append(f"{name}: w ← w − η·g = {num(b['value'])} − {num(lr)}·{par(g)} = {num(a['value'])}")
+        lines.append(f"{name}: w ← w − η·g = {stepped(b['value'], f'{num(lr)}·{par(g)}', a['value'])}")
     else:
         b1, b2 = u["betas"]
         decay = wd = ""
@@ -234,7 +234,8 @@ def _update(k, rec, cfg):
             f"= {num(a['exp_avg_sq'])}",
             f"w ← w{decay} − η·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ) = {num(p['m_hat'])},  "
             f"v̂ = v/(1−β₂ᵗ) = {num(p['v_hat'])}:",
-            f"{num(b['value'])}{wd} − {num(lr)}·{par(p['m_hat'])}/(√{num(p['v_hat'])} + ε) = {num(a['value'])}",
+            f"{apart(b['value'], a['value'])[0]}{wd} − {num(lr)}·{par(p['m_hat'])}/(√{num(p['v_hat'])} + ε) = "
+            f"{apart(b['value'], a['value'])[1]}",
         ]
     values = sv.GPTUpdate(param=u["param"], index=u["index"], before=b, after=a, grad=g, grad_norm=u["grad_norm"],
                           max_norm=u["max_norm"], clipped=u["clipped"], lr=lr, ratios=u["ratios"],
