@@ -7,11 +7,13 @@ import { fitType } from "../render/fittype.js";
 import { moreBelow } from "../render/morebelow.js";
 import { planEntry } from "../state.js";
 
-/** "Step 3 · Linear combination · hidden layer 1: z = W·a + b": the stage message's step, and its
- * plan entry's words (the server's; a stage outside the plan shows its bare name). */
+/** "Step 3 · Linear combination · hidden layer 1: z = W·a + b": the step counted as the top bar
+ * counts them (the stage message's `step` is 0 for the first step; once its update is applied the
+ * bar says step 1, and so does this), and its plan entry's words (the server's; a stage outside
+ * the plan shows its bare name). */
 export function stageHeading(s, entry) {
   const words = entry ? `${entry.title}${entry.subtitle ? `: ${entry.subtitle}` : ""}` : s.stage;
-  return `Step ${s.step} · ${words}`;
+  return `Step ${s.step + 1} · ${words}`;
 }
 
 /** Row labels in the notation the formulas use; the raw key stays in data-key. */
