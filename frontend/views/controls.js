@@ -79,6 +79,7 @@ export function Controls(root, { command, model }) {
     el.type = "button";
     el.id = b.id;
     el.title = b.title;
+    el.disabled = true; // until the session is here (update): a button that looks active takes its key
     el.innerHTML = `<span class="label"></span> <kbd></kbd>`;
     el.querySelector(".label").textContent = b.label;
     el.querySelector("kbd").textContent = b.id === "stage" ? "→ / N" : b.key;
