@@ -34,6 +34,7 @@ class PlanEntry:
     subtitle: str  # what the stage computes here, in symbols: "z = w·x + b"
     part: str = ""  # the layer's name where the stage repeats per layer: "hidden layer 1"; else ""
     short: str = ""  # `part` in a few characters, for a small label: "1", "out", "attn 1"
+    shape: str = ""  # the tensor the stage makes, its axes and this run's sizes: "(B, T, C) = (12, 24, 48)"
 
     def __post_init__(self):
         if self.stage not in STAGES:
@@ -54,7 +55,8 @@ class PlanEntry:
 
     def to_dict(self) -> dict[str, Any]:
         return {"stage": self.stage, "layer": self.layer, "direction": self.direction, "title": self.title,
-                "subtitle": self.subtitle, "stage_title": self.stage_title, "part": self.part, "short": self.short}
+                "subtitle": self.subtitle, "stage_title": self.stage_title, "part": self.part, "short": self.short,
+                "shape": self.shape}
 
 
 @dataclass(frozen=True)

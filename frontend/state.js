@@ -127,6 +127,7 @@ export function readPlan(msg) {
       stage_title: String(e.stage_title ?? e.title ?? e.stage),
       part: String(e.part ?? ""),
       short: String(e.short ?? ""),
+      ...(e.shape ? { shape: String(e.shape) } : {}), // its tensor, "x (B, T, C) = (12, 24, 48)": the Transformer's
     }));
   }
   const names = Array.isArray(msg.stages) ? msg.stages : [];

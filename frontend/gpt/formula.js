@@ -88,12 +88,14 @@ export function GptFormula(root) {
   root.innerHTML = `
     <div class="panel-head"><span class="stage-name"></span><span class="direction"></span></div>
     <div class="gf-scroll">
+      <div class="gf-shape" hidden></div>
       <div id="formula" class="formula" aria-live="polite"></div>
       <div class="gf-below"><p class="caption"></p><div class="gf-picture"></div></div>
     </div>`;
   const nameEl = root.querySelector(".stage-name");
   const dirEl = root.querySelector(".direction");
   const formulaEl = root.querySelector("#formula");
+  const shapeEl = root.querySelector(".gf-shape"); // the stage's tensor shape, from the engine's plan
   const captionEl = root.querySelector(".caption");
   const pictureEl = root.querySelector(".gf-picture");
   moreBelow(root.querySelector(".gf-scroll")); // the long captions: the rest is below
@@ -106,7 +108,10 @@ export function GptFormula(root) {
     if (key === lastKey) return;
     lastKey = key;
     if (s) {
-      nameEl.textContent = stageHeading(s, planEntry(state, s));
+      const entry = planEntry(state, s);
+      nameEl.textContent = stageHeading(s, entry);
+      shapeEl.textContent = entry?.shape ?? "";
+      shapeEl.hidden = !entry?.shape;
       const back = s.direction === "backward";
       dirEl.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
       dirEl.className = `direction ${back ? "back" : "fwd"}`;
@@ -117,6 +122,7 @@ export function GptFormula(root) {
       return;
     }
     root.dataset.stage = "";
+    shapeEl.hidden = true;
     dirEl.textContent = "";
     dirEl.className = "direction";
     pictureEl.replaceChildren();

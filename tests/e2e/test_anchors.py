@@ -25,3 +25,21 @@ def test_the_attention_map_axes_are_labelled_with_the_tokens(page, server_url):
     shown = [i for i, a in enumerate(axis) if a]
     assert len(shown) >= len(tokens) // 2, axis  # at a laptop's size a letter fits every other cell at least
     assert all(axis[i] == tokens[i] for i in shown), (axis, tokens)
+
+
+def test_each_transformer_stage_shows_its_tensor_shape_from_the_plan(page, server_url):
+    """llm-viz writes each stage's tensor shape (B, T, C) beside it: the formula panel shows the
+    engine's plan entry's shape, with this run's sizes (B 12, T 24, C 48, H 2)."""
+    page.goto(f"{server_url}/?{GPT}")
+    page.wait_for_function(SESSION_READY + " && flowscope.state().gpt.info", timeout=40_000)
+    seen = {}
+    for index in range(4):  # input, weights, attention scores, their softmax
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("i => document.getElementById('pipeline').dataset.activeIndex === String(i)", arg=index, timeout=10_000)
+        page.wait_for_timeout(50)
+        seen[page.get_attribute("#pipeline", "data-active-stage") + str(index)] = page.text_content("#gpt-formula .gf-shape")
+    plan = page.evaluate("flowscope.state().session.plan ?? flowscope.state().plan")
+    assert seen["input0"] == "ids (B, T) = (12, 24)", seen
+    assert seen["weights1"] == "x (B, T, C) = (12, 24, 48)", seen
+    assert seen["linear2"] == "scores (B, H, T, T) = (12, 2, 24, 24)", seen
+    assert [e["shape"] for e in plan[:3]] == [seen["input0"], seen["weights1"], seen["linear2"]]
