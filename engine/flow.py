@@ -112,6 +112,7 @@ class Snapshot:
     warning: str | None  # a warning that is not (yet) a stop
     landscape_at: list[float] | None = None  # where the weights are in the last landscape's axes
     gpt: dict[str, Any] | None = None  # the transformer only: phase, device, tokens/s, eval losses …
+    epoch: float | None = None  # passes over the training set so far (samples seen ÷ its size)
 
     def fields(self) -> dict[str, Any]:
         """Field → value, shallow (the server types them on the wire)."""

@@ -106,6 +106,7 @@ class StateMsg(Out):
     undo: Optional[int] = None  # the steps `undo` would bring back (the run the last rebuild replaced)
     config: dict[str, Any]
     gpt: Optional[dict[str, Any]] = None  # the transformer only: phase, device, tokens/s, eval losses …
+    epoch: Optional[float] = None  # passes over the training set so far (samples seen ÷ its size)
 
 
 class StageMsg(Out):

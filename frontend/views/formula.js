@@ -16,6 +16,14 @@ export function stageHeading(s, entry) {
   return `Step ${s.step + 1} · ${words}`;
 }
 
+/** The heading between stages: the steps taken and, where the engine counts them, the passes over
+ * the training set — TF Playground's epoch counter ("After 40 steps · epoch 2.67"). */
+export function restHeading(state) {
+  const steps = `After ${state.step} step${state.step === 1 ? "" : "s"}`;
+  const e = state.epoch;
+  return Number.isFinite(e) ? `${steps} · epoch ${e.toFixed(e < 10 ? 2 : 1)}` : steps;
+}
+
 /** Row labels in the notation the formulas use; the raw key stays in data-key. */
 export function keyLabel(key, model) {
   const line = model === "line";
@@ -86,7 +94,7 @@ export function Formula(root) {
       rows = Object.entries(s.values ?? {});
       root.dataset.stage = s.stage;
     } else {
-      nameEl.textContent = state.session ? `After ${state.step} step${state.step === 1 ? "" : "s"}` : "Connecting…";
+      nameEl.textContent = state.session ? restHeading(state) : "Connecting…";
       dirEl.textContent = "";
       dirEl.className = "direction";
       formulaEl.textContent = "";

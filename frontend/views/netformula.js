@@ -5,7 +5,7 @@
 import { fmt } from "../render/format.js";
 import { moreBelow } from "../render/morebelow.js";
 import { planEntry } from "../state.js";
-import { stageHeading } from "./formula.js";
+import { restHeading, stageHeading } from "./formula.js";
 
 function pct(v) {
   return typeof v === "number" && Number.isFinite(v) ? `${Math.round(v * 1000) / 10}%` : "—";
@@ -48,7 +48,7 @@ export function NetFormula(root) {
       captionEl.textContent = "";
       return;
     }
-    nameEl.textContent = `After ${state.step} step${state.step === 1 ? "" : "s"}`;
+    nameEl.textContent = restHeading(state);
     const acc = state.accuracy ? `,  accuracy ${pct(state.accuracy.train)} (train) / ${pct(state.accuracy.test)} (test)` : "";
     formulaEl.textContent = `loss ${fmt(state.loss, 3)} (train) / ${fmt(state.testLoss, 3)} (test)${acc}`;
     captionEl.textContent =

@@ -50,3 +50,14 @@ def test_the_optimizer_card_shows_the_change_and_writes_a_bias_with_b():
         assert w_line.startswith("w ← w") and b_line.startswith("b ← b"), (w_line, b_line)
         old, new = b_line.split(" = ")[1].split(" − ")[0], b_line.split(" = ")[-1]
         assert old != new, b_line
+
+
+def test_the_engine_counts_epochs_as_samples_seen_over_the_set():
+    t = Trainer("mlp", {"batch_size": 10, "n_samples": 100, "test_fraction": 0.5})
+    assert t.snapshot().epoch == 0
+    n = len(t.data)
+    assert n == 50 and t.steps_per_epoch == 5
+    t.run(3)
+    assert t.snapshot().epoch == 30 / 50
+    t.run(5)  # the pass ends after two steps, and the next one is three batches in
+    assert t.snapshot().epoch == 80 / 50
