@@ -43,3 +43,30 @@ def test_each_transformer_stage_shows_its_tensor_shape_from_the_plan(page, serve
     assert seen["weights1"] == "x (B, T, C) = (12, 24, 48)", seen
     assert seen["linear2"] == "scores (B, H, T, T) = (12, 2, 24, 24)", seen
     assert [e["shape"] for e in plan[:3]] == [seen["input0"], seen["weights1"], seen["linear2"]]
+
+
+def test_the_output_plot_has_playgrounds_hover_and_toggles(page, server_url):
+    """TF Playground: hovering a unit shows its picture large in the output plot; "show test data"
+    and "discretize output" toggles."""
+    page.goto(f"{server_url}/?model=mlp")
+    page.wait_for_function(SESSION_READY + " && flowscope.state().field", timeout=15_000)
+    page.wait_for_function("document.querySelector('#boundary').dataset.fieldSeq === String(flowscope.state().fieldSeq)")
+    plot = "#boundary canvas"
+    pixels = "() => { const c = document.querySelector('#boundary canvas'); const x = c.getContext('2d');" \
+             " return Array.from(x.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 97 === 0)).join(','); }"
+    output = page.evaluate(pixels)
+    page.hover('#network .net-node[data-layer="0"][data-unit="1"]')
+    page.wait_for_function("document.querySelector('#boundary').dataset.showing === '0,1'", timeout=3_000)
+    assert "Unit 2 of hidden layer 1" in page.text_content("#boundary .panel-title")
+    assert page.evaluate(pixels) != output  # the unit's picture, not the output's
+    page.mouse.move(5, 5)
+    page.wait_for_function("document.querySelector('#boundary').dataset.showing === 'output'", timeout=3_000)
+    both = int(page.get_attribute("#boundary", "data-points"))
+    page.click("#boundary .bd-test")
+    page.wait_for_function("n => Number(document.querySelector('#boundary').dataset.points) < n", arg=both, timeout=3_000)
+    assert int(page.get_attribute("#boundary", "data-points")) == len(page.evaluate("flowscope.state().dataset.x"))
+    soft = page.evaluate(pixels)
+    page.click("#boundary .bd-discrete")
+    page.wait_for_timeout(200)
+    assert page.evaluate(pixels) != soft
+    assert page.is_visible(plot)
