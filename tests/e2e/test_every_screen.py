@@ -105,10 +105,26 @@ def test_every_page_fits_the_screen(tabs, server_url, size):
             problems += pg.evaluate(SAMPLE_ROOM)
         if name in ("neuron", "line", "network", "transformer"):
             problems += lit_box(pg)
+        if name == "descent":
+            problems += pg.evaluate(LANES_FIT)
         if problems:
             found[name] = problems
     assert not pg.errors, pg.errors
     assert not found, found
+
+
+# Each racer's row holds its swatch, optimizer, η, loss, step and ✕ inside its box, two rows at most
+# (at a tablet its loss ran out of the row; on a phone each swatch stood 240 px tall).
+LANES_FIT = """
+() => [...document.querySelectorAll('.lane')].flatMap((lane, i) => {
+  const box = lane.getBoundingClientRect();
+  const out = [...lane.children].filter((c) => c.getClientRects().length).map((c) => [c, c.getBoundingClientRect()])
+    .filter(([, r]) => r.left < box.left - 1 || r.right > box.right + 1)
+    .map(([c, r]) => `racer ${i + 1}: ${c.className} ${Math.round(r.left)}–${Math.round(r.right)} outside ${Math.round(box.left)}–${Math.round(box.right)}`);
+  if (box.height > 130) out.push(`racer ${i + 1} row ${Math.round(box.height)} px tall`);
+  return out;
+})
+"""
 
 
 # A three-line sample (the newest is shown up to four lines) fits the samples' box whole: measured
