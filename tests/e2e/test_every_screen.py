@@ -105,12 +105,25 @@ def test_every_page_fits_the_screen(tabs, server_url, size):
             problems += pg.evaluate(SAMPLE_ROOM)
         if name in ("neuron", "line", "network", "transformer"):
             problems += lit_box(pg)
+            if size in WHOLE:  # the whole loop in view, its last box (Update) too
+                problems += pg.evaluate(EVERY_BOX)
         if name == "descent":
             problems += pg.evaluate(LANES_FIT)
         if problems:
             found[name] = problems
     assert not pg.errors, pg.errors
     assert not found, found
+
+
+# Every box of the training loop whole inside its strip (the last one was cut with 3 hidden layers).
+EVERY_BOX = """
+() => {
+  const strip = document.getElementById('pipeline').getBoundingClientRect();
+  return [...document.querySelectorAll('#pipeline :is(.rb-box, .stage-box)')].map((b) => [b, b.getBoundingClientRect()])
+    .filter(([, r]) => r.width && (r.left < strip.left - 1 || r.right > strip.right + 1))
+    .map(([b, r]) => `${b.dataset.stage || b.className} box ${Math.round(r.left)}–${Math.round(r.right)} outside ${Math.round(strip.left)}–${Math.round(strip.right)}`);
+}
+"""
 
 
 # Each racer's row holds its swatch, optimizer, η, loss, step and ✕ inside its box, two rows at most
