@@ -111,8 +111,28 @@ def test_every_page_fits_the_screen(tabs, server_url, size):
             problems += pg.evaluate(LANES_FIT)
         if problems:
             found[name] = problems
+    # the room card, opened from the neuron page's top bar: whole across the screen
+    open_page(pg, server_url, "neuron")
+    pg.click("#room-button")
+    pg.wait_for_selector("#room-panel", state="visible", timeout=3_000)
+    card = pg.evaluate(SIDEWAYS) + pg.evaluate(CARD_FITS)
+    if card:
+        found["room card"] = card
     assert not pg.errors, pg.errors
     assert not found, found
+
+
+CARD_FITS = """
+() => {
+  const r = document.getElementById('room-panel').getBoundingClientRect();
+  const out = r.left < 0 || r.right > innerWidth ? [`room card ${Math.round(r.left)}–${Math.round(r.right)} in a ${innerWidth} px window`] : [];
+  for (const e of document.querySelectorAll('#room-panel :is(button, input, img, .rp-code)')) {
+    const q = e.getBoundingClientRect();
+    if (q.width && q.right > r.right + 1) out.push(`${e.className || e.tagName} past the card's edge`);
+  }
+  return out;
+}
+"""
 
 
 # Every box of the training loop whole inside its strip (the last one was cut with 3 hidden layers).
