@@ -225,3 +225,14 @@ def test_line_loss_chart_keeps_its_height_when_the_loss_rises(tabs, server_url):
     pg.wait_for_timeout(200)
     after = pg.evaluate("document.querySelector('#losschart canvas').clientHeight")
     assert after >= 0.75 * before and after >= 80, (before, after)  # one line of the head, not the chart
+
+
+def test_a_data_parallel_loop_keeps_its_update_box_in_view(tabs, server_url):
+    """With workers=2 the loop gains its all-reduce box; at 1280×800 the Update box after it was
+    off-screen."""
+    pg = tabs("laptop")
+    pg.goto(f"{server_url}/?{GPT}&workers=2")
+    pg.wait_for_function(SESSION_READY + " && flowscope.state().gpt.info"
+                         " && document.querySelector('#pipeline [data-stage=\"allreduce\"]')", timeout=60_000)
+    pg.wait_for_timeout(250)
+    assert not pg.evaluate(EVERY_BOX), pg.evaluate(EVERY_BOX)
