@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from e2e_helpers import SESSION_READY
-from layout_audit import FOCUS_RINGS, OFF_SCREEN, PRIMARY_HIDDEN, SIDEWAYS, WHOLE_BARS
+from layout_audit import FOCUS_RINGS, OFF_SCREEN, PRIMARY_HIDDEN, SIDEWAYS, WHOLE_BARS, audit
 
 pytestmark = pytest.mark.e2e
 
@@ -95,6 +95,9 @@ def test_every_page_fits_the_screen(tabs, server_url, size):
     for name in PAGES:
         open_page(pg, server_url, name)
         problems = pg.evaluate(SIDEWAYS)
+        # the lesson walk's audit too: overlaps, cut text and rows, text over charts, thumb-sized targets
+        problems += [f"{k}: {v}" for k, v in audit(pg, phone=size == "phone").items()
+                     if k not in ("sideways", "empty below", "lesson scrolls")]
         in_view = PRIMARY[name] + TOP_BAR if size in WHOLE else TOP_BAR
         problems += pg.evaluate(PRIMARY_HIDDEN, [PRIMARY[name], False])
         problems += pg.evaluate(PRIMARY_HIDDEN, [SCROLLS[name] + TOP_BAR if name in SCROLLS and size in WHOLE else in_view, True])
