@@ -11,6 +11,7 @@ class BatchSampler:
         self.n, self.batch_size, self.rng = n, min(batch_size, n), rng
         self.order = rng.permutation(n)
         self.pos = 0
+        self.seen = 0  # samples handed out since the start: seen / n passes over the set (epochs)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -23,4 +24,10 @@ class BatchSampler:
             self.order, self.pos = self.rng.permutation(self.n), 0
         idx = self.order[self.pos:self.pos + (size or self.batch_size)]
         self.pos += len(idx)
+        self.seen += len(idx)
         return idx
+
+    @property
+    def epochs(self) -> float:
+        """Passes over the training set so far, a fraction while one is under way."""
+        return self.seen / self.n

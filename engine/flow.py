@@ -34,6 +34,7 @@ class PlanEntry:
     subtitle: str  # what the stage computes here, in symbols: "z = w·x + b"
     part: str = ""  # the layer's name where the stage repeats per layer: "hidden layer 1"; else ""
     short: str = ""  # `part` in a few characters, for a small label: "1", "out", "attn 1"
+    shape: str = ""  # the tensor the stage makes, its axes and this run's sizes: "(B, T, C) = (12, 24, 48)"
 
     def __post_init__(self):
         if self.stage not in STAGES:
@@ -54,7 +55,8 @@ class PlanEntry:
 
     def to_dict(self) -> dict[str, Any]:
         return {"stage": self.stage, "layer": self.layer, "direction": self.direction, "title": self.title,
-                "subtitle": self.subtitle, "stage_title": self.stage_title, "part": self.part, "short": self.short}
+                "subtitle": self.subtitle, "stage_title": self.stage_title, "part": self.part, "short": self.short,
+                "shape": self.shape}
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Snapshot:
     warning: str | None  # a warning that is not (yet) a stop
     landscape_at: list[float] | None = None  # where the weights are in the last landscape's axes
     gpt: dict[str, Any] | None = None  # the transformer only: phase, device, tokens/s, eval losses …
+    epoch: float | None = None  # passes over the training set so far (samples seen ÷ its size)
 
     def fields(self) -> dict[str, Any]:
         """Field → value, shallow (the server types them on the wire)."""

@@ -22,6 +22,23 @@ def num(v: float) -> str:
     return text.replace("-", MINUS)
 
 
+def apart(before: float, after: float) -> tuple[str, str]:
+    """Two ends of an update, written with enough digits to differ when they do: 0.166 → 0.166 hides
+    a step of 7e−5; 0.16600 → 0.16593 shows it (up to 10 significant digits)."""
+    b, a = num(before), num(after)
+    digits = 4
+    while b == a and float(before) != float(after) and digits <= 10:
+        b, a = (f"{float(v):#.{digits}g}".replace("-", MINUS) for v in (before, after))
+        digits += 1
+    return b, a
+
+
+def stepped(before: float, term: str, after: float) -> str:
+    """"before − term = after", the two ends written apart (see `apart`)."""
+    b, a = apart(before, after)
+    return f"{b} − {term} = {a}"
+
+
 def par(v: float) -> str:
     """A number that follows an operator: negatives in brackets, 0.8·(−1.5)."""
     text = num(v)

@@ -7,10 +7,11 @@ numbers of the last step filled in.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
-from .numfmt import num, par
+from .numfmt import apart, num, par
 
 
 class Optimizer:
@@ -48,14 +49,15 @@ class Optimizer:
         if self.weight_decay:
             values["weight_decay"] = float(self.weight_decay)
         values.update(self._state_values(key, index, values))
-        return {"rule": self.formula, "lines": self._lines(values), "values": values}
+        lines = [own_symbol(line, key) for line in self._lines(values)]
+        return {"rule": self.formula, "lines": lines, "values": values}
 
     def _state_values(self, key, index, n: dict) -> dict:
         return {"step": n["lr"] * n["g"]}
 
     def _lines(self, n: dict) -> list[str]:
-        return [*self._decay_note(n),
-                f"w ← w − η·g = {num(n['before'])} − {num(n['lr'])}·{par(n['g'])} = {num(n['after'])}"]
+        old, new = apart(n["before"], n["after"])
+        return [*self._decay_note(n), f"w ← w − η·g = {old} − {num(n['lr'])}·{par(n['g'])} = {new}"]
 
     def _decay_note(self, n: dict) -> list[str]:
         if "weight_decay" in n and self.couples_decay:
@@ -97,8 +99,8 @@ class Momentum(Optimizer):
     def _lines(self, n):
         return [*self._decay_note(n),
                 f"v ← μ·v + g = {num(n['v'])}  (μ = {num(n['mu'])}, g = {num(n['g'])})",
-                f"w ← w − η·{'(g + μ·v)' if self.nesterov else 'v'} = {num(n['before'])} − {num(n['lr'])}·"
-                f"{par(n['direction'])} = {num(n['after'])}"]
+                f"w ← w − η·{'(g + μ·v)' if self.nesterov else 'v'} = {apart(n['before'], n['after'])[0]} − {num(n['lr'])}·"
+                f"{par(n['direction'])} = {apart(n['before'], n['after'])[1]}"]
 
 
 class RMSProp(Optimizer):
@@ -124,8 +126,8 @@ class RMSProp(Optimizer):
     def _lines(self, n):
         return [*self._decay_note(n),
                 f"s ← α·s + (1−α)·g² = {num(n['s'])}  (α = {num(n['alpha'])}, g = {num(n['g'])})",
-                f"w ← w − η·g/(√s + ε) = {num(n['before'])} − {num(n['lr'])}·{par(n['g'])}/{num(n['sqrt_s'])}"
-                f" = {num(n['after'])}"]
+                f"w ← w − η·g/(√s + ε) = {apart(n['before'], n['after'])[0]} − {num(n['lr'])}·{par(n['g'])}/"
+                f"{num(n['sqrt_s'])} = {apart(n['before'], n['after'])[1]}"]
 
 
 class Adam(Optimizer):
@@ -179,6 +181,11 @@ def adam_terms(before: float, m: float, v: float, t: int, beta1: float, beta2: f
     return out
 
 
+def own_symbol(line: str, key: str) -> str:
+    """A bias's update written with its own letter, b ← b − η·g, not the weights' w."""
+    return re.sub(r"\bw\b", "b", line) if key.lower().startswith("b") else line
+
+
 def adam_lines(n: dict) -> list[str]:
     """Adam's update written out with the numbers of adam_terms (plus g, lr, before, after)."""
     lines = [f"g = {num(n['g'])}, step t = {n['t']}",
@@ -190,8 +197,8 @@ def adam_lines(n: dict) -> list[str]:
         start = n["before"] - n["decay"]
         lines.append(f"decay first: w ← w − η·λ·w = {num(n['before'])} − {num(n['lr'])}·{num(n['weight_decay'])}·"
                      f"{par(n['before'])} = {num(start)}")
-    lines.append(f"w ← w − η·m̂/(√v̂ + ε) = {num(start)} − {num(n['lr'])}·{par(n['m_hat'])}/"
-                 f"{num(n['denom'])} = {num(n['after'])}")
+    lines.append(f"w ← w − η·m̂/(√v̂ + ε) = {apart(start, n['after'])[0]} − {num(n['lr'])}·{par(n['m_hat'])}/"
+                 f"{num(n['denom'])} = {apart(start, n['after'])[1]}")
     return lines
 
 

@@ -103,7 +103,8 @@ class Trainer(Stepper):
             params={k: v.copy() for k, v in self.model.params.items()},
             optimizer={"name": opt.name, "t": opt.t,
                        "state": {k: {n: np.array(a, copy=True) for n, a in st.items()} for k, st in opt.state.items()}},
-            progress={"sampler": {"order": smp.order.tolist(), "pos": smp.pos, "rng": smp.rng.bit_generator.state}},
+            progress={"sampler": {"order": smp.order.tolist(), "pos": smp.pos, "rng": smp.rng.bit_generator.state,
+                                  "seen": smp.seen}},
             metrics=[vars(m) for m in self.recent],
             custom=None if self.custom is None else self.custom.tolist())
 
@@ -128,6 +129,7 @@ class Trainer(Stepper):
         if sampler:
             self.sampler.order, self.sampler.pos = np.asarray(sampler["order"], dtype=np.int64), int(sampler["pos"])
             self.sampler.rng.bit_generator.state = sampler["rng"]
+            self.sampler.seen = int(sampler.get("seen", 0))
         self.steps_done = saved.steps
         self.history.clear()
         self.recent.clear()
@@ -349,4 +351,5 @@ class Trainer(Stepper):
             diverged=self.diverged,
             warning=self.warning(),
             landscape_at=self.frame.position(self.model.params) if self.frame else None,
+            epoch=self.sampler.epochs,
         )

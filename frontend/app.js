@@ -189,6 +189,7 @@ function networkViews() {
     configure,
     setParam: (name, index, value) => editable("network-editor") && send({ type: "set_param", name, index, value }),
     explain: (name, index) => send({ type: "explain", name, index }), // read-only: viewers may ask too
+    hoverUnit: (unit) => boundary.showUnit(unit), // its picture, large, in the output plot
     toast: (t) => notices.toast(t),
   });
   flowscope.fieldDrawMs = boundary.drawMs;

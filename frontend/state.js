@@ -129,6 +129,7 @@ export function readPlan(msg) {
       stage_title: String(e.stage_title ?? e.title ?? e.stage),
       part: String(e.part ?? ""),
       short: String(e.short ?? ""),
+      ...(e.shape ? { shape: String(e.shape) } : {}), // its tensor, "x (B, T, C) = (12, 24, 48)": the Transformer's
     }));
   }
   const names = Array.isArray(msg.stages) ? msg.stages : [];
@@ -185,6 +186,7 @@ function onState(state, msg) {
     undo: Number.isInteger(msg.undo) ? msg.undo : null, // steps `undo` would bring back (the server keeps that run)
     testLoss: num(msg.test_loss, null),
     accuracy: msg.accuracy && typeof msg.accuracy === "object" ? msg.accuracy : null,
+    epoch: num(msg.epoch, null), // passes over the training set (the engine's count)
   };
   // The server may echo the settings in force; adopting them keeps a viewer's form in step too.
   if (state.session && msg.config && typeof msg.config === "object") {

@@ -28,6 +28,7 @@ class PlanItem(Out):
     stage_title: str  # the stage's one title, the same for every model: "Linear combination"
     part: str  # the layer's name where the stage repeats per layer ("hidden layer 1"), else ""
     short: str  # `part` in a few characters, for a pill ("1", "out", "attn 1"), else ""
+    shape: str = ""  # the stage's tensor, axes and sizes: "(B, T, C) = (12, 24, 48)" (the Transformer's), else ""
 
 
 class Restored(Out):
@@ -105,6 +106,7 @@ class StateMsg(Out):
     undo: Optional[int] = None  # the steps `undo` would bring back (the run the last rebuild replaced)
     config: dict[str, Any]
     gpt: Optional[dict[str, Any]] = None  # the transformer only: phase, device, tokens/s, eval losses …
+    epoch: Optional[float] = None  # passes over the training set so far (samples seen ÷ its size)
 
 
 class StageMsg(Out):

@@ -8,6 +8,7 @@ the task at creation, so switching to fine-tuning later needs no new tokens.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,9 @@ def normalise(text: str, ascii_only: bool = False) -> str:
     return "".join(ch for ch in text if ch == "\n" or ch.isprintable())
 
 
+_RULE = re.compile(r"\s*[-=+|*~^:]{3,}[-=+|*~^: ]*")
+
+
 @functools.lru_cache(maxsize=1)
 def python_docs() -> str:
     """The topics of Python's documentation (about 370 KB on CPython 3.11), each paragraph once:
@@ -43,6 +47,9 @@ def python_docs() -> str:
     paragraphs = []
     for name in sorted(topics):
         for para in topics[name].split("\n\n"):
+            # the docs' table borders and heading underlines ("+-----+", "=====") are no prose: a
+            # model's first example window was '-', '-', '+'
+            para = "\n".join(line for line in para.split("\n") if not _RULE.fullmatch(line))
             key = para.strip()
             if key and key not in seen:
                 seen.add(key)

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import stagevalues as sv
 from ..flow import PlanEntry
-from ..numfmt import label, num, par, sub
+from ..numfmt import label, num, par, stepped, sub
 from .mlp import MLP, MLPStep
 from .unit_story import update_words
 
@@ -129,7 +129,7 @@ class MLPStory:
                 break
             g = rec.grads[f"W{i}"][0, 0]
             lines.append(f"layer {i + 1}: W{sub(1)}{sub(1)} ← W{sub(1)}{sub(1)} − η·∂L/∂W{sub(1)}{sub(1)} = "
-                         f"{num(old['W'][0][0])} − {num(lr)}·{par(g)} = {num(new['W'][0][0])}")
+                         f"{stepped(old['W'][0][0], f'{num(lr)}·{par(g)}', new['W'][0][0])}")
         caption = "Every weight and bias takes a step against its gradient."
         return sv.NetUpdate(layers=_layers(after), lr=lr), "\n".join(lines), caption
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .. import stagevalues as sv
 from ..flow import STAGES, PlanEntry
-from ..numfmt import label, num, par, sub
+from ..numfmt import label, num, par, stepped, sub
 from .unit import Unit, UnitStep
 
 
@@ -103,14 +103,19 @@ class UnitStory:
         x0, y0, a0 = rec.x[0], rec.y[0], rec.a[0]
         n = len(rec.y)
         names, xn = _names(self.unit, len(w), self.line), _xnames(len(w))
+        # d0 is the engine's ∂L/∂ŷ (or ∂L/∂z) of sample 1 for the batch-mean loss: it carries the 1/B,
+        # written where it applies (the values table shows the same number)
+        d0 = float(rec.dz[0])
+        per = "/B" if n > 1 else ""
+        of_b = f"/{n}" if n > 1 else ""
         if self.line:
-            d0 = 2.0 * (a0 - y0)
-            lines = [f"∂L/∂ŷ = 2(ŷ − y) = 2·({num(a0)} − {par(y0)}) = {num(d0)}"]
-            dname = "2(ŷ − y)"
+            lines = [f"∂L/∂ŷ = 2(ŷ − y){per} = 2·({num(a0)} − {par(y0)}){of_b} = {num(d0)}"]
+            dname = f"2(ŷ − y){per}"
         else:
-            d0 = a0 - y0
-            lines = [f"∂L/∂z = ∂L/∂a·∂a/∂z = a − y = {num(a0)} − {label(y0)} = {num(d0)}"]
-            dname = "(a − y)"
+            lines = [f"∂L/∂z = ∂L/∂a·∂a/∂z = (a − y){per} = ({num(a0)} − {label(y0)}){of_b} = {num(d0)}"]
+            dname = f"(a − y){per}"
+        if n > 1:
+            lines[0] += "  (the 1/B: the loss is the batch's mean)"
         for nm, xs, xi in zip(names, xn, x0):
             lines.append(f"∂L/∂{nm} = {dname}·{xs} = {par(d0)}·{par(xi)} = {num(d0 * xi)}")
         if self.unit.bias or not self.line:
@@ -118,10 +123,10 @@ class UnitStory:
         lines[0] = self._batch_note(rec) + lines[0]
         g = rec.grads
         if n > 1:
-            means = [f"∂L/∂{nm} = {num(v)}" for nm, v in zip(names, g["w"])]
+            sums = [f"∂L/∂{nm} = {num(v)}" for nm, v in zip(names, g["w"])]
             if self.unit.bias or not self.line:
-                means.append(f"∂L/∂b = {num(g['b'])}")
-            lines.append(f"batch mean of {n}: " + ",  ".join(means))
+                sums.append(f"∂L/∂b = {num(g['b'])}")
+            lines.append(f"summed over the batch of {n}: " + ",  ".join(sums))
         caption = "Back-propagation: the chain rule says how much each parameter moved the loss."
         # a bias-free line has no ∂L/∂b to show: b is not a parameter (its gradient would not be 0)
         values = sv.UnitGradients(grad_w=g["w"].tolist(), dz=rec.dz.tolist(),
@@ -133,10 +138,11 @@ class UnitStory:
         g = rec.grads
         opt = self.unit.optimizer
         if opt.name == "sgd" and not opt.weight_decay:
-            lines = [f"{nm} ← {nm} − η·∂L/∂{nm} = {num(old)} − {num(lr)}·{par(gw)} = {num(new)}"
+            lines = [f"{nm} ← {nm} − η·∂L/∂{nm} = {stepped(old, f'{num(lr)}·{par(gw)}', new)}"
                      for nm, old, gw, new in zip(names, before["w"], g["w"], after["w"])]
             if self.unit.bias or not self.line:
-                lines.append(f"b ← b − η·∂L/∂b = {num(before['b'])} − {num(lr)}·{par(g['b'])} = {num(after['b'])}")
+                gb = float(g["b"])
+                lines.append(f"b ← b − η·∂L/∂b = {stepped(before['b'], f'{num(lr)}·{par(gb)}', after['b'])}")
         else:  # the rule's own state (velocity, moments) moves the step: show the rule and its result
             lines = [f"{opt.name}: {opt.formula}"]
             lines += [f"{nm}: {num(old)} → {num(new)}" for nm, old, new in zip(names, before["w"], after["w"])]

@@ -392,7 +392,8 @@ class TransformerRun:
     # ----- stages (story.py) -----------------------------------------------------------------
     @property
     def plan(self) -> tuple[PlanEntry, ...]:
-        return story.plan(self.config.n_layer, self.config.optimizer)
+        c, m = self.config, self.model_config
+        return story.plan(c.n_layer, c.optimizer, (c.batch_size, m.block_size, m.n_embd, m.n_head, m.vocab_size))
 
     def describe(self, stage: str, layer: int, record: StepRecord, before=None, after=None, lr=None):
         """(values, formula, caption) of one stage of a recorded step; the Trainer's story interface."""

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from .. import stagevalues as sv
 from ..flow import PlanEntry
-from ..numfmt import num, par, sub
+from ..numfmt import apart, num, par, stepped, sub
 from .model import GPTConfig
 from .record import StepRecord
 
@@ -23,22 +23,44 @@ from .record import StepRecord
 _UPDATE_WORDS = {"sgd": "clip → SGD", "adam": "clip → Adam", "adamw": "clip → AdamW"}
 
 
-def _sublayer(stage: str, k: int, words: tuple[str, str]) -> PlanEntry:
-    """Sublayer k: 2b is block b+1's attention, 2b+1 its MLP; `words` = (attention's, MLP's)."""
+def _sublayer(stage: str, k: int, words: tuple[str, str], shapes: tuple[str, str] = ("", "")) -> PlanEntry:
+    """Sublayer k: 2b is block b+1's attention, 2b+1 its MLP; `words` and `shapes` = (attention's, MLP's)."""
     attention, block = k % 2 == 0, k // 2 + 1
     part = f"attention, block {block}" if attention else f"MLP, block {block}"
-    return PlanEntry(stage, k, words[0 if attention else 1], part, f"{'attn' if attention else 'MLP'} {block}")
+    return PlanEntry(stage, k, words[0 if attention else 1], part, f"{'attn' if attention else 'MLP'} {block}",
+                     shapes[0 if attention else 1])
+
+
+def _shape(names: str, *sizes: int) -> str:
+    """"(B, T, C) = (12, 24, 48)": a tensor's axes in the letters the formulas use, then this run's sizes."""
+    return f"({names}) = ({', '.join(str(n) for n in sizes)})"
+
+
+def shapes(B: int, T: int, C: int, H: int, V: int) -> dict[str, str | tuple[str, str]]:
+    """Each stage's tensor (model.py's shapes, the letters llm-viz uses): B windows of T characters,
+    C numbers per character, H heads, V characters in the vocabulary."""
+    return {
+        "input": "ids " + _shape("B, T", B, T),
+        "weights": "x " + _shape("B, T, C", B, T, C),
+        "linear": ("scores " + _shape("B, H, T, T", B, H, T, T), "h " + _shape("B, T, 4C", B, T, 4 * C)),
+        "activation": ("attention " + _shape("B, H, T, T", B, H, T, T), "GELU(h) " + _shape("B, T, 4C", B, T, 4 * C)),
+        "loss": "logits " + _shape("B, T, V", B, T, V) + " → L",
+        "gradients": ("∂L/∂W_qkv " + _shape("3C, C", 3 * C, C), "∂L/∂W_fc " + _shape("4C, C", 4 * C, C)),
+    }
 
 
 @lru_cache(maxsize=32)
-def plan(n_layer: int, optimizer: str = "adamw") -> tuple[PlanEntry, ...]:
+def plan(n_layer: int, optimizer: str = "adamw", dims: tuple[int, int, int, int, int] | None = None) -> tuple[PlanEntry, ...]:
     """input, weights, per sublayer linear + activation (first first), loss, gradients per sublayer
-    (last first), update."""
-    forward = [e for k in range(2 * n_layer) for e in (_sublayer("linear", k, ("q·k/√d", "W·x + b")),
-                                                     _sublayer("activation", k, ("masked softmax", "GELU")))]
-    backward = [_sublayer("gradients", k, ("∂L/∂W", "∂L/∂W")) for k in range(2 * n_layer - 1, -1, -1)]
-    return (PlanEntry("input", 0, "text → ids"), PlanEntry("weights", 0, "wte + wpe"), *forward,
-            PlanEntry("loss", 0, "−ln p(next)"), *backward,
+    (last first), update. `dims` = (B, T, C, H, V) puts each stage's tensor shape in its entry."""
+    sh = shapes(*dims) if dims else {}
+    pair = lambda k: sh.get(k, ("", ""))  # noqa: E731
+    forward = [e for k in range(2 * n_layer) for e in (_sublayer("linear", k, ("q·k/√d", "W·x + b"), pair("linear")),
+                                                     _sublayer("activation", k, ("masked softmax", "GELU"), pair("activation")))]
+    backward = [_sublayer("gradients", k, ("∂L/∂W", "∂L/∂W"), pair("gradients")) for k in range(2 * n_layer - 1, -1, -1)]
+    return (PlanEntry("input", 0, "text → ids", shape=sh.get("input", "")),
+            PlanEntry("weights", 0, "wte + wpe", shape=sh.get("weights", "")), *forward,
+            PlanEntry("loss", 0, "−ln p(next)", shape=sh.get("loss", "")), *backward,
             PlanEntry("update", 0, _UPDATE_WORDS.get(optimizer, f"clip → {optimizer}")))
 
 
@@ -221,7 +243,7 @@ def _update(k, rec, cfg):
     p, b, a, g, lr = adam_prediction(u), u["before"], u["after"], u["grad_clipped"], u["lr"]
     lines = [clip]
     if u["optimizer"] == "sgd":
-        lines.append(f"{name}: w ← w − η·g = {num(b['value'])} − {num(lr)}·{par(g)} = {num(a['value'])}")
+        lines.append(f"{name}: w ← w − η·g = {stepped(b['value'], f'{num(lr)}·{par(g)}', a['value'])}")
     else:
         b1, b2 = u["betas"]
         decay = wd = ""
@@ -234,7 +256,8 @@ def _update(k, rec, cfg):
             f"= {num(a['exp_avg_sq'])}",
             f"w ← w{decay} − η·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ) = {num(p['m_hat'])},  "
             f"v̂ = v/(1−β₂ᵗ) = {num(p['v_hat'])}:",
-            f"{num(b['value'])}{wd} − {num(lr)}·{par(p['m_hat'])}/(√{num(p['v_hat'])} + ε) = {num(a['value'])}",
+            f"{apart(b['value'], a['value'])[0]}{wd} − {num(lr)}·{par(p['m_hat'])}/(√{num(p['v_hat'])} + ε) = "
+            f"{apart(b['value'], a['value'])[1]}",
         ]
     values = sv.GPTUpdate(param=u["param"], index=u["index"], before=b, after=a, grad=g, grad_norm=u["grad_norm"],
                           max_norm=u["max_norm"], clipped=u["clipped"], lr=lr, ratios=u["ratios"],

@@ -3,6 +3,7 @@
 // animation frame when the race changed.
 
 import { Tabs } from "../views/tabs.js";
+import { KeyHelp } from "../views/keyhelp.js";
 import { Landscape } from "./landscape.js";
 import { Lanes } from "./lanes.js";
 import { boundAttrs } from "../config.js";
@@ -132,6 +133,10 @@ if (race.viewer) {
   settings.replaceChildren();
 }
 views.push(ShareRace(document.querySelector(".topbar"), { getRace: () => race, before: $("status") }));
+/** The same keys, said in the top bar's Keys list (?). */
+const DESCENT_KEYS = [["S", "one step for every racer"], ["Space", "race / pause"], ["R", "every racer back to the start"],
+  ["T", "terrain or contour map"], ["P", "presenter mode: projector type"], ["?", "this list"], ["Esc", "close a card or this list"]];
+KeyHelp(document.querySelector(".topbar"), undefined, { keys: DESCENT_KEYS, before: $("status"), listen: true });
 
 const actions = {
   step: () => sockets.step(),

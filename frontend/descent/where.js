@@ -1,5 +1,6 @@
 // The Descent page's address: what a link must carry to reproduce a race (model, racers, learning
-// rates, batch, dataset, view, zoom, speed), read from and written to the query string. Pure.
+// rates, batch, dataset, view, zoom, speed, and the Tricks panel's schedule, clipping, decay and
+// network), read from and written to the query string. Pure.
 
 import { MODEL_TITLES } from "../config.js";
 import { OPTIMIZERS, validLr } from "./race.js";
@@ -16,6 +17,10 @@ const FULL_BATCH = { neuron: 40, line: 20, mlp: 1000 };
 const MINI_BATCH = 10;
 
 const num = (s) => (s === null || s === "" ? NaN : Number(s));
+// The Tricks panel's settings, in the address as the panel sent them (the engine checks them as any
+// setting): a link or a reload brings the same schedule, clipping, decay and network back.
+const TRICKS = ["schedule", "warmup_steps", "schedule_steps", "clip", "weight_decay", "init", "hidden", "activation"];
+const trickValue = (k, s) => (k === "hidden" ? s.split(",").filter(Boolean).map(Number) : Number.isFinite(num(s)) ? num(s) : s);
 
 /** The page's settings from a query string; anything unknown or invalid falls back to the default. */
 export function readWhere(search) {
@@ -40,6 +45,7 @@ export function readWhere(search) {
     view: q.get("view") === "terrain" ? "terrain" : "contour",
     span: Number.isFinite(span) && span > 0 && span <= 100 ? span : null,
     speed,
+    tricks: Object.fromEntries(TRICKS.filter((k) => q.has(k)).map((k) => [k, trickValue(k, q.get(k))])),
   };
 }
 
@@ -47,9 +53,10 @@ export function readWhere(search) {
 export function sharedConfig(where) {
   const batch_size = where.batch === "mini" ? MINI_BATCH : FULL_BATCH[where.model];
   const seed = 0;
-  if (where.model === "line") return { bias: true, dataset: "offset", batch_size, seed }; // one parameter has no landscape
-  if (where.model === "mlp") return { dataset: where.dataset, batch_size, seed };
-  return { features: 1, dataset: "pass_fail", batch_size, seed };
+  const tricks = where.tricks ?? {};
+  if (where.model === "line") return { bias: true, dataset: "offset", batch_size, seed, ...tricks }; // one parameter has no landscape
+  if (where.model === "mlp") return { dataset: where.dataset, batch_size, seed, ...tricks };
+  return { features: 1, dataset: "pass_fail", batch_size, seed, ...tricks };
 }
 
 /** The batch setting a batch size stands for. */
@@ -69,6 +76,7 @@ export function whereSearch(race) {
   if (race.view !== "contour") q.set("view", race.view);
   if (race.span) q.set("span", String(race.span));
   if (race.speed !== 20) q.set("speed", String(race.speed));
+  for (const k of TRICKS) if (race.config[k] !== undefined && race.config[k] !== null) q.set(k, String(race.config[k]));
   if (race.viewer) q.set("watch", race.racers.map((r) => r.watch).join(","));
   return `?${q}`;
 }

@@ -11,6 +11,29 @@ import { heatmap } from "./draw.js";
 
 const GAP = 6;
 const LABEL = 18;
+const AXIS = 14; // the token labels' strip left of and above the large map
+
+/** The tokens along the large map's left edge (its rows) and top edge (its columns), every one where
+ * a cell holds a letter, else every k-th; returns the labels drawn, in order ("" where skipped). */
+function tokenAxes(ctx, tokens, x, y, size) {
+  const T = tokens.length;
+  const cell = size / Math.max(1, T);
+  const every = Math.max(1, Math.ceil(8 / cell));
+  ctx.font = `600 ${Math.round(Math.min(12, Math.max(8, cell * 0.9)))}px ui-monospace, monospace`;
+  ctx.fillStyle = INK;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  const shown = tokens.map((t, i) => (i % every === 0 ? t : ""));
+  shown.forEach((t, i) => {
+    if (!t) return;
+    const c = (i + 0.5) * cell;
+    ctx.fillText(t, x - AXIS / 2, y + c); // row i: position i looks
+    ctx.fillText(t, x + c, y - AXIS / 2); // column i: looked at
+  });
+  ctx.textAlign = "left";
+  ctx.textBaseline = "top";
+  return shown.join("\u0001");
+}
 
 export function Attention(root, { dispatchUi }) {
   root.classList.add("gpt-attention");
@@ -75,21 +98,24 @@ export function Attention(root, { dispatchUi }) {
     const [L, H, T] = frame.shape;
     let [fl, fh] = state.gpt.ui.map;
     if (fl >= L || fh >= H) [fl, fh] = [0, 0];
-    // The focused map: a square as tall as the canvas (minus its label); the rest share what is left.
-    const big = Math.max(40, Math.min(h - LABEL, w * 0.5));
-    const restW = w - big - 3 * GAP;
+    // The focused map: a square as tall as the canvas (minus its label and its token axes); the rest
+    // share what is left. Its rows (who looks) and columns (at whom) are labelled with the tokens.
+    const big = Math.max(40, Math.min(h - LABEL - AXIS, w * 0.5 - AXIS));
+    const restW = w - AXIS - big - 3 * GAP;
     const cell = Math.max(16, Math.min((restW - (H - 1) * GAP) / H, (h - L * LABEL - (L - 1) * GAP) / L));
     ctx.font = "700 14px system-ui, sans-serif";
     ctx.textBaseline = "top";
     ctx.textAlign = "left";
     ctx.fillStyle = INK;
-    ctx.fillText(`layer ${fl + 1}, head ${fh + 1}`, 0, 0);
-    heatmap(ctx, attentionMap(frame, fl, fh), T, 0, LABEL, big);
+    ctx.fillText(big >= 110 ? `layer ${fl + 1}, head ${fh + 1}` : `L${fl + 1} H${fh + 1}`, 0, 0);
+    const [mx, my] = [AXIS, LABEL + AXIS];
+    canvas.dataset.axis = tokenAxes(ctx, frame.tokens.slice(0, T).map((t) => glyph(t ?? "?")), mx, my, big);
+    heatmap(ctx, attentionMap(frame, fl, fh), T, mx, my, big);
     ctx.strokeStyle = INK;
     ctx.lineWidth = 1;
-    ctx.strokeRect(0.5, LABEL + 0.5, big - 1, big - 1);
-    hits.push({ x: 0, y: LABEL, size: big, layer: fl, head: fh });
-    const x0 = big + 3 * GAP;
+    ctx.strokeRect(mx + 0.5, my + 0.5, big - 1, big - 1);
+    hits.push({ x: mx, y: my, size: big, layer: fl, head: fh });
+    const x0 = AXIS + big + 3 * GAP;
     for (let l = 0; l < L; l++) {
       for (let hd = 0; hd < H; hd++) {
         const x = x0 + hd * (cell + GAP);

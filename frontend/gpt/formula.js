@@ -87,6 +87,7 @@ export function GptFormula(root) {
   root.classList.add("formula-panel", "gpt-formula");
   root.innerHTML = `${HEAD_HTML}
     <div class="gf-scroll">
+      <div class="gf-shape" hidden></div>
       <div id="formula" class="formula" aria-live="polite"></div>
       <div class="gf-below"><p class="caption"></p><div class="gf-picture"></div></div>
     </div>`;

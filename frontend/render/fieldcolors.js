@@ -105,11 +105,38 @@ export function valueRange(values) {
  * The network's output picture: `task` "classification" with K = 1 (σ's probability of class 1),
  * K ≥ 2 (softmax), or "regression" (ŷ on the value scale over ±`range`).
  */
-export function paintOutput(out, tensor, task, range = 1, strong = false) {
+export function paintOutput(out, tensor, task, range = 1, strong = false, discrete = false) {
   const k = tensor.shape[2] ?? 1;
+  if (discrete) return paintDiscrete(out, tensor, task);
   if (task === "regression") return paintChannel(out, tensor, 0, strong ? VALUE_LUT : VALUE_LUT_SOFT, -range, range);
   if (k === 1) return paintChannel(out, tensor, 0, strong ? BINARY_LUT_STRONG : BINARY_LUT, 0, 1);
   return paintClasses(out, tensor, strong ? 0.95 : 0.75);
+}
+
+/**
+ * TF Playground's "discretize output": each pixel in the full colour of the answer the network
+ * would give there — the likelier class (p ≥ ½ for one output, the largest p of several), or ŷ's
+ * sign — so the decision boundary is a sharp edge.
+ */
+export function paintDiscrete(out, tensor, task) {
+  const [h, w, k = 1] = tensor.shape;
+  const d = tensor.data;
+  for (let p = 0, n = h * w; p < n; p++) {
+    let col;
+    if (task === "regression") col = d[p * k] >= 0 ? POSITIVE : NEGATIVE;
+    else if (k === 1) col = CLASS_RGB[d[p] >= 0.5 ? 1 : 0];
+    else {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (d[p * k + j] > d[p * k + best]) best = j;
+      col = CLASS_RGB[best % CLASS_RGB.length];
+    }
+    const o = 4 * p;
+    out[o] = col[0];
+    out[o + 1] = col[1];
+    out[o + 2] = col[2];
+    out[o + 3] = 255;
+  }
+  return out;
 }
 
 // One output unit of a softmax: its probability p_k, from white (0) to class k's colour (1).

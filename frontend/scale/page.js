@@ -5,6 +5,7 @@
 
 import { PAGE_DEFAULTS } from "../gpt/page.js";
 import { Tabs } from "../views/tabs.js";
+import { KeyHelp } from "../views/keyhelp.js";
 import { ComputePanel } from "./compute.js";
 import { groupFigures } from "./figures.js";
 import { Ladder } from "./ladder.js";
@@ -153,6 +154,11 @@ const views = [
   Status($("status")),
 ];
 views.push(ShareLink(document.querySelector(".topbar"), { search: () => whereSearch(where), before: $("status") }));
+KeyHelp(document.querySelector(".topbar"), undefined, {
+  keys: [["← / →", "down or up the ladder (J / K too)"], ["M", "measure here"], ["P", "presenter mode: projector type"], ["?", "this list"], ["Esc", "close a card or this list"]],
+  before: $("status"),
+  listen: true,
+});
 
 /** The engine's answer time, or what it refused. */
 function Status(root) {

@@ -6,6 +6,7 @@ import { canvasPoint, FONT, prepare, scale } from "../render/canvas.js";
 import { CLASS_RGB, lutCss, paintOutput, valueRange, VALUE_LUT } from "../render/fieldcolors.js";
 import { fmt } from "../render/format.js";
 import { SPAN } from "../data.js";
+import { paintUnit } from "./netgraph.js";
 
 const TICKS = [-6, -3, 0, 3, 6];
 const MARGIN = { left: 46, right: 10, top: 12, bottom: 30 }; // top: half a 16 px tick label, so the top tick is whole
@@ -67,8 +68,24 @@ export function Boundary(root, { onDraw }) {
   root.classList.add("boundary");
   root.innerHTML = `
     <div class="panel-head"><span class="panel-title">Output</span><span class="panel-value" id="accuracy"></span><span class="legend"></span></div>
+    <div class="bd-toggles"><label><input type="checkbox" class="bd-test" checked> show test data</label>
+      <label><input type="checkbox" class="bd-discrete"> discretize output</label></div>
     <canvas title="Click to add a point of the picked class"></canvas>`;
   const canvas = root.querySelector("canvas");
+  const titleEl = root.querySelector(".panel-title");
+  const testBox = root.querySelector(".bd-test");
+  const discreteBox = root.querySelector(".bd-discrete");
+  // TF Playground's toggles and its hover: a unit the pointer is on fills the plot with its picture
+  let unit = null; // {layer, unit, K, name} while a node is hovered
+  let forced = true;
+  for (const box of [testBox, discreteBox]) {
+    box.addEventListener("change", () => {
+      box.blur(); // Space stays play
+      forced = true;
+      if (latest) update(latest);
+    });
+  }
+  let latest = null;
   const legend = root.querySelector(".legend");
   const accEl = root.querySelector("#accuracy");
   let accKey = "";
@@ -87,8 +104,8 @@ export function Boundary(root, { onDraw }) {
   });
 
   function paintField(field, ds) {
-    const t = field?.tensors?.output;
-    if (!t || t.shape.length !== 3) return false;
+    const t = unit ? { shape: [24, 24] } : field?.tensors?.output;
+    if (!t || t.shape.length < 2) return false;
     const [h, w] = t.shape;
     if (off.width !== w || off.height !== h || !img) {
       off.width = w;
@@ -97,9 +114,20 @@ export function Boundary(root, { onDraw }) {
       img = offCtx.createImageData(w, h);
     }
     const range = ds?.task === "regression" ? valueRange(ds.y) : 1;
-    paintOutput(img.data, t, ds?.task ?? "classification", range);
+    if (unit) {
+      if (!paintUnit(img.data, field, unit.layer, unit.unit, unit.K, ds?.task, range)) return false;
+    } else paintOutput(img.data, t, ds?.task ?? "classification", range, false, discreteBox.checked);
     offCtx.putImageData(img, 0, 0);
     return true;
+  }
+
+  /** The hovered unit ({layer, unit, K, name}) fills the plot; null: the network's output again. */
+  function showUnit(next) {
+    const key = (u) => (u ? `${u.layer}|${u.unit}` : "");
+    if (key(next) === key(unit)) return;
+    unit = next;
+    forced = true;
+    if (latest) update(latest);
   }
 
   function showAccuracy(acc) {
@@ -111,14 +139,18 @@ export function Boundary(root, { onDraw }) {
   }
 
   function update(state) {
+    latest = state;
     showAccuracy(state.accuracy);
     const ds = state.dataset;
     const w = canvas.clientWidth;
     const h = canvas.clientHeight;
-    const fieldNew = state.fieldSeq !== last.fieldSeq;
+    const fieldNew = state.fieldSeq !== last.fieldSeq || forced;
     if (!fieldNew && last.ds === ds && last.w === w && last.h === h) return;
+    forced = false;
     const t0 = performance.now();
     if (last.ds !== ds) legend.innerHTML = legendHtml(ds);
+    titleEl.textContent = unit ? `${unit.name}: its picture` : "Output";
+    root.dataset.showing = unit ? `${unit.layer},${unit.unit}` : "output";
     const hasField = fieldNew ? paintField(state.field, ds) : last.hasField;
     last = { ds, w, h, fieldSeq: state.fieldSeq, hasField };
     const { ctx, w: cw, h: ch } = prepare(canvas);
@@ -130,7 +162,7 @@ export function Boundary(root, { onDraw }) {
     const sy = scale(-span, span, y0 + s, y0);
     box = { x: x0, y: y0, s, sx, sy };
     if (hasField) {
-      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingEnabled = !discreteBox.checked || !!unit; // a discretized edge stays sharp
       ctx.drawImage(off, x0, y0, s, s);
     } else {
       ctx.fillStyle = "#f9fafb";
@@ -161,9 +193,10 @@ export function Boundary(root, { onDraw }) {
     ctx.clip();
     let n = 0;
     if (ds) {
-      drawPoints(ctx, ds.test_x ?? [], ds.test_y, sx, sy, regression, range, true);
+      const tests = testBox.checked ? ds.test_x ?? [] : [];
+      drawPoints(ctx, tests, ds.test_y, sx, sy, regression, range, true);
       drawPoints(ctx, ds.x ?? [], ds.y, sx, sy, regression, range, false);
-      n = (ds.x?.length ?? 0) + (ds.test_x?.length ?? 0);
+      n = (ds.x?.length ?? 0) + tests.length;
     }
     ctx.restore();
     root.dataset.points = String(n);
@@ -174,5 +207,5 @@ export function Boundary(root, { onDraw }) {
     }
   }
 
-  return { update, drawMs: () => drawMs.slice() };
+  return { update, showUnit, drawMs: () => drawMs.slice() };
 }

@@ -82,6 +82,7 @@ export function Controls(root, { command, model }) {
     el.type = "button";
     el.id = b.id;
     el.title = b.title;
+    el.disabled = true; // until the session is here (update): a button that looks active takes its key
     el.innerHTML = `<span class="label"></span> <kbd></kbd>`;
     el.querySelector(".label").textContent = b.label;
     el.querySelector("kbd").textContent = b.id === "stage" ? "→ / N" : b.key;
@@ -120,7 +121,9 @@ export function Controls(root, { command, model }) {
     undo.title = `Bring back the run that was replaced, whole: its ${state.undo} trained steps, weights and data`;
     for (const el of Object.values(buttons)) el.disabled = locked;
     buttons.play.setAttribute("aria-pressed", String(!!state.playing));
-    buttons.play.querySelector(".label").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+    const label = buttons.play.querySelector(".label");
+    label.textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+    label.dataset.other = state.playing ? "▶ Play" : "❚❚ Pause"; // its room is kept (styles/controls.css)
     buttons.play.classList.toggle("playing", !!state.playing);
   }
 

@@ -8,11 +8,21 @@ import { moreBelow } from "../render/morebelow.js";
 import { SCHEMA } from "../schema.js";
 import { planEntry } from "../state.js";
 
-/** "Step 3 · Linear combination · hidden layer 1: z = W·a + b": the stage message's step, and its
- * plan entry's words (the server's; a stage outside the plan shows its bare name). */
+/** "Step 3 · Linear combination · hidden layer 1: z = W·a + b": the step counted as the top bar
+ * counts them (the stage message's `step` is 0 for the first step; once its update is applied the
+ * bar says step 1, and so does this), and its plan entry's words (the server's; a stage outside
+ * the plan shows its bare name). */
 export function stageHeading(s, entry) {
   const words = entry ? `${entry.title}${entry.subtitle ? `: ${entry.subtitle}` : ""}` : s.stage;
-  return `Step ${s.step} · ${words}`;
+  return `Step ${s.step + 1} · ${words}`;
+}
+
+/** The heading between stages: the steps taken and, where the engine counts them, the passes over
+ * the training set — TF Playground's epoch counter ("After 40 steps · epoch 2.67"). */
+export function restHeading(state) {
+  const steps = `After ${state.step} step${state.step === 1 ? "" : "s"}`;
+  const e = state.epoch;
+  return Number.isFinite(e) ? `${steps} · epoch ${e.toFixed(e < 10 ? 2 : 1)}` : steps;
 }
 
 /** Every formula panel's head (the neuron's and line's, the network's, the transformer's): the
@@ -22,13 +32,19 @@ export const HEAD_HTML = '<div class="panel-head"><span class="stage-name"></spa
 /** The head's elements in `root` (built from HEAD_HTML, with an element #formula and a .caption). */
 export function headOf(root) {
   const $ = (sel) => root.querySelector(sel);
-  return { root, name: $(".stage-name"), dir: $(".direction"), formula: $("#formula"), caption: $(".caption") };
+  return { root, name: $(".stage-name"), dir: $(".direction"), formula: $("#formula"), caption: $(".caption"),
+           shape: $(".gf-shape") }; // shape: the stage's tensor shape, where the panel shows one
 }
 
 /** Fill the head with stage message `s`: its plan entry's words, its direction, formula and caption
  * (`glyphs` rewrites the formula's text for display). */
 export function showStage(head, state, s, glyphs = (t) => t) {
-  head.name.textContent = stageHeading(s, planEntry(state, s));
+  const entry = planEntry(state, s);
+  head.name.textContent = stageHeading(s, entry);
+  if (head.shape) {
+    head.shape.textContent = entry?.shape ?? ""; // from the engine's plan
+    head.shape.hidden = !entry?.shape;
+  }
   const back = s.direction === "backward";
   head.dir.textContent = `${back ? "← backward" : "forward →"}${s.replay ? " · replay" : ""}`;
   head.dir.className = `direction ${back ? "back" : "fwd"}`;
@@ -43,7 +59,8 @@ export function showIdle(head, state, { more = "", formula = "", caption = "", c
   head.root.dataset.stage = "";
   head.dir.textContent = "";
   head.dir.className = "direction";
-  head.name.textContent = state.session ? `After ${state.step} step${state.step === 1 ? "" : "s"}${more}` : connecting;
+  if (head.shape) head.shape.hidden = true;
+  head.name.textContent = state.session ? `${restHeading(state)}${more}` : connecting;
   head.formula.textContent = state.session ? formula : "";
   head.caption.textContent = state.session ? caption : "";
 }

@@ -19,14 +19,16 @@ export const KEYS = [
   ["Esc", "close a card or this list"],
 ];
 
-export function KeyHelp(bar, panel) {
+/** The Keys button in `bar` (before `before`, else last) and its list of `keys`; every page's top bar
+ * has one, and `?` opens it (`listen` adds that key where no other handler does). */
+export function KeyHelp(bar, panel = document.body.appendChild(el("div")), { keys = KEYS, before = null, listen = false } = {}) {
   const button = el("button", { type: "button", id: "keys-button", class: "bar-button", title: "Keyboard and clicker keys (?)", "aria-label": "Keys" });
   button.append(el("span", { class: "kb-word" }, "Keys"), el("kbd", {}, "?")); // narrow bars show only "?"
-  bar.appendChild(button);
+  bar.insertBefore(button, before);
   panel.id = "keys-help";
   panel.setAttribute("role", "dialog");
   panel.setAttribute("aria-label", "keys");
-  const rows = KEYS.map(([k, what]) => {
+  const rows = keys.map(([k, what]) => {
     const tr = el("tr");
     const th = el("th", { scope: "row" });
     k.split(" / ").forEach((part, i) => {
@@ -43,5 +45,14 @@ export function KeyHelp(bar, panel) {
   table.append(...rows);
   panel.append(el("h2", { class: "rp-title" }, "Keys"), table);
   const popover = Popover(button, panel);
-  return { update() {}, popover, toggle: () => popover.show(!popover.isOpen()) };
+  const toggle = () => popover.show(!popover.isOpen());
+  if (listen) {
+    window.addEventListener("keydown", (ev) => {
+      const t = ev.target?.tagName;
+      if (ev.key !== "?" || ev.ctrlKey || ev.metaKey || ev.altKey || t === "INPUT" || t === "SELECT" || t === "TEXTAREA") return;
+      ev.preventDefault();
+      toggle();
+    });
+  }
+  return { update() {}, popover, toggle };
 }

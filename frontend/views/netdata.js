@@ -4,6 +4,7 @@
 
 import { datasetPoints, toCsv } from "../data.js";
 import { parseNumber } from "./netinspect.js";
+import { moreBelow } from "../render/morebelow.js";
 
 export const NET_DATASETS = [
   ["circle", "circle"],
@@ -60,6 +61,7 @@ export function NetData(root, { configure, sendData, toast }) {
     <div id="nd-error" class="nd-error" role="alert" hidden></div>
     <div class="panel-title nd-feat-title">Features</div>
     <div class="nd-features"></div>`;
+  moreBelow(root); // a short panel (1024×768) scrolls its features, and says so
   const $ = (sel) => root.querySelector(sel);
   const dsSel = $("#nd-dataset");
   for (const [v, t] of NET_DATASETS) dsSel.add(new Option(t, v));

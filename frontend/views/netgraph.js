@@ -9,6 +9,28 @@ import { fmt, isNum } from "../render/format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const NODE_RES = 24; // the field's coarse grid (docs/protocol.md)
+
+/** The field tensor of unit `unit` of `layer` (−1: the inputs) at NODE_RES², or null. */
+export function unitTensor(field, layer, unit) {
+  const t = field?.tensors ?? {};
+  const tensor = layer === -1 ? t.inputs : t[`layer${layer}`];
+  return tensor && tensor.shape[0] === NODE_RES && tensor.shape[1] === NODE_RES && unit < tensor.shape[2] ? tensor : null;
+}
+
+/** A unit's picture — what it computes at every point of the plane — into `out` (RGBA, NODE_RES²):
+ * the node's, and the output plot's while the unit is hovered. K layers; false when the field lacks it. */
+export function paintUnit(out, field, layer, unit, K, task, range) {
+  const tensor = unitTensor(field, layer, unit);
+  if (!tensor) return false;
+  if (layer === K - 1) paintOutputUnit(out, tensor, unit, task, range);
+  else if (layer === -1) {
+    // Inputs span very different ranges (x₁ up to 6, x₁² up to 36, sin x₁ ±1): each its own.
+    let m = 0;
+    for (let p = unit; p < tensor.data.length; p += tensor.shape[2]) m = Math.max(m, Math.abs(tensor.data[p]));
+    paintChannel(out, tensor, unit, VALUE_LUT, -(m || 1), m || 1);
+  } else paintChannel(out, tensor, unit, VALUE_LUT, -1, 1);
+  return true;
+}
 export const POS_CSS = "#1f77b4";
 export const NEG_CSS = "#e66100";
 
@@ -168,18 +190,9 @@ export function NetGraph(host) {
 
   /** Repaint every node's heatmap from a field frame; returns how many were painted. */
   function paint(field, task, range) {
-    const t = field?.tensors ?? {};
     let painted = 0;
     for (const n of nodes) {
-      const tensor = n.layer === -1 ? t.inputs : t[`layer${n.layer}`];
-      if (!tensor || tensor.shape[0] !== NODE_RES || tensor.shape[1] !== NODE_RES || n.unit >= tensor.shape[2]) continue;
-      if (n.layer === K - 1) paintOutputUnit(n.img.data, tensor, n.unit, task, range);
-      else if (n.layer === -1) {
-        // Inputs span very different ranges (x₁ up to 6, x₁² up to 36, sin x₁ ±1): each its own.
-        let m = 0;
-        for (let p = n.unit; p < tensor.data.length; p += tensor.shape[2]) m = Math.max(m, Math.abs(tensor.data[p]));
-        paintChannel(n.img.data, tensor, n.unit, VALUE_LUT, -(m || 1), m || 1);
-      } else paintChannel(n.img.data, tensor, n.unit, VALUE_LUT, -1, 1);
+      if (!paintUnit(n.img.data, field, n.layer, n.unit, K, task, range)) continue;
       n.ctx.putImageData(n.img, 0, 0);
       painted += 1;
     }

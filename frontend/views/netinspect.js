@@ -39,11 +39,12 @@ export function updateLines(state, param) {
   if (!param || !ex || ex.name !== param.name || String(ex.index) !== String(param.index)) return null;
   const lines = Array.isArray(ex.lines) ? ex.lines.filter((l) => typeof l === "string") : [];
   if (!lines.length || !ex.values || !Object.keys(ex.values).length) return null; // "no update yet"
-  return [`last update (step ${ex.step}, ${ex.optimizer}):`, ...lines];
+  // its g is that step's gradient, not the newest ∂L/∂ row above it: the header says which
+  return [`last update (step ${ex.step}, ${ex.optimizer}): g is step ${ex.step}'s gradient`, ...lines];
 }
 
 function gradText(g, step) {
-  return isNum(g) ? `${fmt(g)}  (step ${step})` : "not computed yet: step to a Gradients stage (→)";
+  return isNum(g) ? `${fmt(g)}  (step ${step}, newest)` : "not computed yet: step to a Gradients stage (→)";
 }
 
 /**

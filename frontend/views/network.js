@@ -8,7 +8,7 @@ import { valueRange } from "../render/fieldcolors.js";
 import { fmt, sub } from "../render/format.js";
 import { lighting, NetGraph } from "./netgraph.js";
 import { NetEditor } from "./neteditor.js";
-import { Inspector } from "./netinspect.js";
+import { describe, Inspector } from "./netinspect.js";
 
 const HEAD_H = 70; // the per-layer controls above the columns
 
@@ -23,7 +23,7 @@ function outputName(dataset, K) {
   };
 }
 
-export function Network(root, { configure, setParam, toast, explain }) {
+export function Network(root, { configure, setParam, toast, explain, hoverUnit = () => {} }) {
   root.classList.add("network");
   root.innerHTML = `
     <div class="panel-head"><span class="panel-title">Network</span><span class="net-head"></span></div>
@@ -61,12 +61,17 @@ export function Network(root, { configure, setParam, toast, explain }) {
   stage.addEventListener("pointerover", (ev) => {
     const t = targetOf(ev.target);
     if (!t || !latest) return;
+    if (t.kind === "node") {
+      const K = displayParams(latest)?.layers?.length ?? 0;
+      hoverUnit({ layer: t.layer, unit: t.unit, K, name: describe(latest, t, inputs).title });
+    }
     inspector.open(t, anchorOf(ev), false);
     inspector.update(latest, inputs, latest.session?.role === "viewer");
   });
   stage.addEventListener("pointerout", (ev) => {
     const to = ev.relatedTarget ?? document.body;
     if (targetOf(ev.target) && !targetOf(to) && !to.closest?.(".net-inspect")) inspector.close(false);
+    if (targetOf(ev.target)?.kind === "node" && targetOf(to)?.kind !== "node") hoverUnit(null);
   });
   stage.addEventListener("click", (ev) => {
     if (ev.target.closest(".net-inspect") || ev.target.closest(".net-cols")) return;

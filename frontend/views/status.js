@@ -2,11 +2,23 @@
 
 import { fmt } from "../render/format.js";
 
+/** Which loss the top bar shows, said beside it: a language model's is measured on its training text
+ * now and then (the engine says at which step), not after every step as the batch loss is. */
+export function lossLabel(state) {
+  const at = state.gpt?.info?.eval_step;
+  if (!Number.isFinite(at)) return { label: "loss", title: "the loss over the whole training set, after the latest step" };
+  const late = at !== state.step ? ` (step ${at})` : "";
+  return {
+    label: `text loss${late}`,
+    title: `the mean loss over the training text, measured at step ${at}; the Loss panel's faint line is each step's batch loss`,
+  };
+}
+
 export function Status(root) {
   root.classList.add("status");
   root.innerHTML = `
     <span class="chip">step <b id="step">0</b></span>
-    <span class="chip">loss <b id="loss">—</b></span>
+    <span class="chip" id="loss-chip"><span id="loss-label">loss</span> <b id="loss">—</b></span>
     <span class="chip">room <b id="room">—</b></span>
     <span class="chip role" id="role"></span>
     <span class="chip run" id="run">paused</span>
@@ -20,11 +32,14 @@ export function Status(root) {
     // A viewer's role is already spelled out by the "watching room" badge beside the tabs.
     const role = s && s.role !== "viewer" ? "owner" : "";
     const conn = { open: "connected", connecting: "connecting…", closed: "disconnected" }[state.conn] ?? state.conn;
-    const key = [state.step, state.loss, s?.id, role, state.playing, conn, state.diverged].join("|");
+    const named = lossLabel(state);
+    const key = [state.step, state.loss, s?.id, role, state.playing, conn, state.diverged, named.label].join("|");
     if (key === last) return;
     last = key;
     stepEl.textContent = Number.isFinite(state.step) ? String(state.step) : "—";
     lossEl.textContent = fmt(state.loss);
+    q("loss-label").textContent = named.label;
+    q("loss-chip").title = named.title;
     roomEl.textContent = s?.id || "—";
     roleEl.textContent = role;
     roleEl.hidden = !role;

@@ -86,7 +86,79 @@ SPLIT_NUMBERS = _VISIBLE + """
   .map((e) => `${label(e)} stands on several lines`)
 """
 
-SIDEWAYS = "() => document.documentElement.scrollWidth > window.innerWidth + 1 ? [`page is ${document.documentElement.scrollWidth} px wide`] : []"
+# A page wider than the screen: the document scrolls sideways, or (where the body hides its overflow,
+# as a phone's does) a box sticks out past the window's right edge outside any strip that scrolls or
+# clips it, so its end is cut off for good.
+SIDEWAYS = _VISIBLE + """
+() => {
+  const out = [];
+  if (document.documentElement.scrollWidth > innerWidth + 1) out.push(`page is ${document.documentElement.scrollWidth} px wide`);
+  const held = (e) => {
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible' || getComputedStyle(p).position === 'fixed') return true;
+    }
+    return false;
+  };
+  for (const e of document.body.querySelectorAll('*')) {
+    if (e.closest('svg, .popover, #toasts') || !visible(e)) continue;
+    const r = e.getBoundingClientRect();
+    if (r.right > innerWidth + 1 && !held(e)) out.push(`${label(e)} reaches ${Math.round(r.right)} px`);
+    if (out.length > 6) break;
+  }
+  return out;
+}
+"""
+
+# What a page is for, seen: each selector's first match shown (not hidden, 16 px or more each way)
+# and, on a screen that shows the page whole, inside the window.
+PRIMARY_HIDDEN = _VISIBLE + """
+([selectors, whole]) => selectors.map((s) => {
+  const e = document.querySelector(s);
+  if (!e) return `${s} missing`;
+  if (!visible(e)) return `${s} not shown`;
+  const r = e.getBoundingClientRect();
+  if (r.width < 16 || r.height < 16) return `${s} is ${Math.round(r.width)}×${Math.round(r.height)} px`;
+  if (whole && (r.left < -1 || r.top < -1 || r.right > innerWidth + 1 || r.bottom > innerHeight + 1)) return `${s} off screen (${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)})`;
+  return null;
+}).filter(Boolean)
+"""
+
+# A box (the ribbon's lit stage) seen whole: inside the window and inside every box that clips it.
+OFF_SCREEN = _VISIBLE + """
+(sel) => {
+  const e = document.querySelector(sel);
+  if (!e || !visible(e)) return [`${sel} not shown`];
+  const r = e.getBoundingClientRect();
+  let [l, t, rt, b] = [0, 0, innerWidth, innerHeight];
+  for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (getComputedStyle(p).overflowX === 'visible' && getComputedStyle(p).overflowY === 'visible') continue;
+    const q = p.getBoundingClientRect();
+    [l, t, rt, b] = [Math.max(l, q.left), Math.max(t, q.top), Math.min(rt, q.right), Math.min(b, q.bottom)];
+  }
+  const cut = r.left < l - 1 || r.right > rt + 1 || r.top < t - 1 || r.bottom > b + 1;
+  return cut ? [`${label(e)} cut: ${Math.round(r.left)}–${Math.round(r.right)} × ${Math.round(r.top)}–${Math.round(r.bottom)} in ${Math.round(l)}–${Math.round(rt)} × ${Math.round(t)}–${Math.round(b)}`] : [];
+}
+"""
+
+# Keyboard focus that can't be seen: every control a Tab reaches (button, link, field, select,
+# slider, a tab) given focus in turn must draw an outline of 2 px or more (the old faint 1 px ring
+# of chips, −/+, the racers' ✕ and selects did not count).
+FOCUS_RINGS = _VISIBLE + """
+() => {
+  const out = [];
+  const all = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')]
+    .filter((e) => !e.disabled && visible(e));
+  for (const e of all) {
+    e.focus({ preventScroll: true });
+    if (document.activeElement !== e) continue;
+    const cs = getComputedStyle(e);
+    const ring = cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2;
+    if (!ring) out.push(`${label(e)} outline ${cs.outlineStyle} ${cs.outlineWidth}`);
+  }
+  document.activeElement && document.activeElement.blur();
+  return [...new Set(out)].slice(0, 12);
+}
+"""
 
 # Every button, field, slider and tab a thumb meets (a link inside a sentence, a checkbox beside its
 # label and the network diagram's own small +/− excepted).

@@ -274,7 +274,7 @@ def test_the_inspector_shows_the_engines_update_of_the_clicked_weight(page, serv
             && !document.querySelector('#net-inspect .ins-formula').hidden; }""", timeout=5_000)
     ex = state(page)["explain"]
     shown = page.eval_on_selector_all("#net-inspect .ins-formula > div", "els => els.map(e => e.textContent)")
-    assert shown == ["last update (step 2, adam):", *ex["lines"]]
+    assert shown == ["last update (step 2, adam): g is step 2's gradient", *ex["lines"]]
     assert any("m̂ = m/(1−β₁ᵗ)" in line for line in shown) and ex["values"]["t"] == 2
     shot(page, "network-inspector-adam")
     page.keyboard.press("Escape")

@@ -80,9 +80,10 @@ def test_transformer_trains_live_and_fine_tunes(page, server_url, shot):
     open_gpt(page, server_url)
     page.wait_for_function("flowscope.state().gpt.attention.length >= 1 && flowscope.state().gpt.probs", timeout=10_000)
     # The focused map is drawn: its first row can only look at itself (weight 1): the darkest blue.
+    # (Its top-left corner sits under its 18 px label and right of and under its 14 px token axes.)
     page.wait_for_function("document.querySelector('#gpt-attention').dataset.maps > 0")
     corner = page.evaluate("(() => { const c = document.querySelector('#gpt-attention canvas');"
-                           " const d = devicePixelRatio; return Array.from(c.getContext('2d').getImageData(3 * d, 21 * d, 1, 1).data); })()")
+                           " const d = devicePixelRatio; return Array.from(c.getContext('2d').getImageData(17 * d, 35 * d, 1, 1).data); })()")
     assert corner[:3] == [8, 48, 107], corner
     page.keyboard.press(" ")
     page.wait_for_function("flowscope.state().playing", timeout=10_000)

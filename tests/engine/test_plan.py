@@ -21,7 +21,7 @@ def check_words(plan) -> None:
     assert len(set(titles)) == len(titles), titles  # unique: each stage once, per-layer ones by their layer
     # the wire shape: exactly the fields the browser reads
     assert set(plan[0].to_dict()) == {"stage", "layer", "direction", "title", "subtitle", "stage_title", "part",
-                                      "short"}
+                                      "short", "shape"}
 
 
 def network_order(depth: int) -> list[tuple[str, int]]:

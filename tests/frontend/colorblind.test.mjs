@@ -101,3 +101,12 @@ test("diverging heatmaps: ends ≥ 30 apart and each half ordered, for protanope
     }
   }
 });
+
+test("discretize output: every pixel in the full colour of the likelier answer", async () => {
+  const { paintDiscrete, CLASS_RGB } = await import("../../frontend/render/fieldcolors.js");
+  const one = paintDiscrete(new Uint8ClampedArray(8), { shape: [1, 2, 1], data: [0.49, 0.51] }, "classification");
+  assert.deepEqual([...one.slice(0, 3)], CLASS_RGB[0]);
+  assert.deepEqual([...one.slice(4, 7)], CLASS_RGB[1]);
+  const three = paintDiscrete(new Uint8ClampedArray(4), { shape: [1, 1, 3], data: [0.2, 0.3, 0.5] }, "classification");
+  assert.deepEqual([...three.slice(0, 3)], CLASS_RGB[2]);
+});

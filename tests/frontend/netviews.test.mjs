@@ -156,7 +156,8 @@ test("the card for a weight: value, latest gradient, and the engine's lines for 
   assert.equal(d.title, "Weight W₁[1, 2]");
   assert.match(d.sub, /from x₂ to unit 1 of the output layer/);
   assert.deepEqual(d.rows[0], ["w", "−0.25"]);
-  assert.match(d.rows[1][1], /^−0\.4 {2}\(step 4\)$/);
+  // this step's ∂L/∂w and the update's g (an older step's) each say which step they are
+  assert.match(d.rows[1][1], /^−0\.4 {2}\(step 4, newest\)$/);
   assert.equal(d.formula, null, "no explain reply yet: no update line (the page does not work one out)");
   assert.deepEqual(d.edit, { name: "W0", index: [0, 1], value: -0.25, sym: "w" });
   assert.deepEqual(paramOf({ kind: "edge", k: 0, i: 0, j: 1 }), { name: "W0", index: [0, 1] });
@@ -166,7 +167,7 @@ test("the card for a weight: value, latest gradient, and the engine's lines for 
   const lines = ["g = −0.4, step t = 4", "m ← β₁m + (1−β₁)g = −0.1,  v ← …", "w ← w − η·m̂/(√v̂ + ε) = −0.24 − 0.1·(−0.3)/0.2 = −0.25"];
   const ex = { type: "explain", step: 4, name: "W0", index: [0, 1], optimizer: "adam", rule: "…", lines, values: { g: -0.4 } };
   const withEx = reduce(st, ex);
-  assert.deepEqual(describe(withEx, { kind: "edge", k: 0, i: 0, j: 1 }, []).formula, ["last update (step 4, adam):", ...lines]);
+  assert.deepEqual(describe(withEx, { kind: "edge", k: 0, i: 0, j: 1 }, []).formula, ["last update (step 4, adam): g is step 4's gradient", ...lines]);
   assert.equal(describe(withEx, { kind: "edge", k: 0, i: 0, j: 0 }, []).formula, null, "another weight's reply is not this one's");
   assert.equal(describe(withEx, { kind: "node", layer: 0, unit: 0 }, []).formula, null);
   const noneYet = reduce(st, { ...ex, lines: ["no update yet: take a step"], values: {} });

@@ -82,8 +82,8 @@ test("ribbon boxes follow the plan: a box per stage, pills for the per-layer one
 test("the formula panel's heading is the entry's title and subtitle", () => {
   const plan = netPlan([3]);
   const s = reduce(reduce(initialState(), session(plan)), stage(2, 3, plan));
-  assert.equal(stageHeading(s.stage, planEntry(s, s.stage)), "Step 2 · Activation · hidden layer 1: a = tanh(z)");
-  assert.equal(stageHeading({ step: 0, stage: "loss" }, null), "Step 0 · loss");
+  assert.equal(stageHeading(s.stage, planEntry(s, s.stage)), "Step 3 · Activation · hidden layer 1: a = tanh(z)");
+  assert.equal(stageHeading({ step: 0, stage: "loss" }, null), "Step 1 · loss");
 });
 
 test("the pipeline lays out the plan by its directions", () => {

@@ -117,3 +117,20 @@ def test_the_update_stage_needs_the_update(tiny):
     run.step()  # another step drops the half-shown one
     with pytest.raises(ValueError, match="begin a new step"):
         run.apply(rec)
+
+
+def test_each_stage_carries_its_tensor_shape_with_this_runs_sizes():
+    """llm-viz writes (B, T, C) beside each stage: the plan says it, from model.py's shapes (qkv is
+    a Linear(C, 3C): its weight is (3C, C); the MLP widens to 4C)."""
+    from flowscope.engine.transformer import story
+
+    plan = story.plan(2, "adamw", (12, 24, 48, 2, 94))
+    by = {e.title: e.shape for e in plan}
+    assert by["Input"] == "ids (B, T) = (12, 24)"
+    assert by["Weights"] == "x (B, T, C) = (12, 24, 48)"
+    assert by["Linear combination · attention, block 1"] == "scores (B, H, T, T) = (12, 2, 24, 24)"
+    assert by["Activation · MLP, block 2"] == "GELU(h) (B, T, 4C) = (12, 24, 192)"
+    assert by["Loss"] == "logits (B, T, V) = (12, 24, 94) → L"
+    assert by["Gradients · attention, block 1"] == "∂L/∂W_qkv (3C, C) = (144, 48)"
+    assert by["Update"] == ""
+    assert all(e.shape == "" for e in story.plan(2))  # without sizes, no shapes
