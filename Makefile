@@ -13,7 +13,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-browser.sh
-	node --test tests/frontend/
+	node --test --test-timeout=120000 tests/frontend/
 	$(PY) -m pytest -q
 
 test-fast: $(STAMP)

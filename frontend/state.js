@@ -250,6 +250,8 @@ function onError(state, msg) {
   const next = { ...state, error, errorSeq: seq };
   if (error.code === "diverged") next.diverged = error.message;
   if (error.code === "bad_data") next.dataError = error.message;
+  if (error.code === "not_saved") next.unsaved = error.message; // stays in view until saved_again
+  if (error.code === "saved_again") next.unsaved = null;
   return next;
 }
 

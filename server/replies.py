@@ -148,7 +148,7 @@ class ErrorMsg(Out):
     message: str
     # internal: a fault of the server's (logged there); the room goes on unchanged
     code: Literal["bad_message", "bad_data", "no_session", "not_owner", "diverged", "too_large", "busy",
-                  "internal", "worker_lost", "room_lost"] = "bad_message"
+                  "internal", "worker_lost", "room_lost", "not_saved", "saved_again"] = "bad_message"
 
 
 class LandscapeMsg(Out):

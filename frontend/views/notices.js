@@ -34,7 +34,8 @@ export function Notices(bannerEl, toastsEl, warnEl) {
       // Say "press R" once: only when the server's sentence does not already.
       hint.hidden = /\bR\b/.test(text.textContent);
     }
-    const warning = state.diverged ? null : state.warning;
+    // a room that is not being saved says so in the same row, until it is saved again
+    const warning = state.diverged ? null : (state.unsaved ?? state.warning);
     if (warning !== lastWarning) {
       lastWarning = warning;
       warnEl.hidden = !warning;

@@ -39,6 +39,7 @@ Publish = Callable[[list[tuple[str, bool]], Any], None]
 MAX_PENDING = 64  # commands waiting in one room's queue; past this the sender is told the room is busy
 CHUNK_SECONDS = 0.03  # a long command's work between two looks at the queue
 CHECKPOINT_SECONDS = 5.0  # a working room writes its checkpoint this often (an idle one at once)
+CHECKPOINT_BACKOFF_MAX = 60.0  # a failing checkpoint is tried again after 1, 2, 4 … s, at most this
 PUBLISH_SECONDS = 0.25  # a long command's progress (metrics, state) reaches the room this often
 YIELD_SECONDS = 0.002  # then the thread sleeps this long: the event loop (one GIL) answers meanwhile
 URGENT_SECONDS = 0.1  # a person's step command goes before the rooms that play for this long, at most
@@ -123,6 +124,7 @@ class Runner:
         self.keep, self.meta, self.meta_dirty, self.restored = keep, {}, False, restored
         self.undo = None  # (model, RunExport): the run the last rebuild replaced, for `undo`
         self.saved_version, self.saved_at = None, time.monotonic()  # None: not written yet (a new room is)
+        self.backoff, self.retry_at, self.unsaved = 0.0, 0.0, False  # a failed checkpoint is retried, not dropped
         self.handlers = handlers.table(self)
         self.watch()
         PEOPLE.rooms.add(self)
@@ -371,17 +373,35 @@ class Runner:
         return self.undo[1].steps if self.undo and self.undo[0] == self.model else None
 
     def checkpoint(self) -> None:
-        """Write the room's checkpoint if anything changed since the last; a failure is logged, and the
-        room goes on (a run that can't be exported simply isn't kept)."""
+        """Write the room's checkpoint if anything changed since the last. A failure (a full or
+        read-only disk, a worker lost mid-export) is logged and retried with back-off; the room hears
+        once that it is not being saved and why, and once that it is saved again."""
         t = self.trainer
         if self.keep is None or (t.version == self.saved_version and not self.meta_dirty):
             return
-        self.saved_version, self.saved_at, self.meta_dirty = t.version, time.monotonic(), False
+        now = time.monotonic()
+        if now < self.retry_at:
+            return
+        version, self.saved_at, self.meta_dirty = t.version, now, False
         try:
             self.keep.store.put(self.code, self.model, self.keep.owner_token, self.meta, t.export().pack())
-        except Exception:
-            log.exception("room %s: the checkpoint could not be written; it is not kept from now on", self.code)
-            self.keep = None
+        except Exception as exc:
+            self.meta_dirty = True  # the meta is not kept either: it goes with the retry
+            self.backoff = min(CHECKPOINT_BACKOFF_MAX, max(1.0, 2 * self.backoff))
+            self.retry_at = now + self.backoff
+            log.exception("room %s: the checkpoint could not be written; retrying in %.0f s", self.code, self.backoff)
+            if not self.unsaved:
+                self.unsaved = True
+                self.publish([(encode(ErrorMsg(code="not_saved", message=(
+                    f"Room {self.code} is not being saved: {type(exc).__name__}: {exc}. Training goes on; it is "
+                    "retried every few seconds, and a restart now would lose the steps since the last save."))),
+                    False)], None)
+            return
+        self.saved_version, self.backoff, self.retry_at = version, 0.0, 0.0
+        if self.unsaved:
+            self.unsaved = False
+            self.publish([(encode(ErrorMsg(code="saved_again", message=f"Room {self.code} is saved again "
+                                           f"(at step {t.steps_done}).")), False)], None)
 
     def set_meta(self, meta: dict) -> None:
         """What makes this run the class's room (lesson, permissions): kept with its next checkpoint."""

@@ -1,5 +1,6 @@
 // A Descent link reproduces the whole race (issue 22 §4; the README promises it): the schedule, the
 // clipping and each racer's η go into the address and come back from it.
+import "./served.mjs"; // answers the page's fetch of /api/schema (schema.js) with what the server serves
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readWhere, sharedConfig, whereSearch } from "../../frontend/descent/where.js";

@@ -2,6 +2,7 @@
 // shown, the published rows carry HFU and days, the implied utilization says it is this page's FLOP
 // count, each setting's source (or "assumed") is listed, the verdict names the engine's advice rather
 // than "does not fit on any number of these GPUs", and memory shows GiB beside decimal GB.
+import "./served.mjs"; // answers the page's fetch of /api/schema (schema.js) with what the server serves
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readWhere, whereSearch, withSetting, buildRequest, UTILIZATIONS, ATTENTION_FLOPS } from "../../frontend/scale/where.js";
