@@ -1,6 +1,6 @@
-"""What a room's runner does with each message type: one handler per type, looked up in a table.
+"""What a room's runner does with each message type: one method of `Commands` per type.
 
-A handler takes (command, client, role, frames), appends the frames the whole room gets, answers
+A command method takes (command, client, role, frames), appends the frames the whole room gets, answers
 the asker alone through `runner.reply`, and returns True when the room's state changed (the runner
 then adds `metrics`, `state` and `field`). It runs on the room's thread, inside the runner's guard:
 what it raises becomes an `error` to the sender. No math here: the trainer computes, this routes.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from ..replies import (CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, MeasureM
 from ..wire import encode, encode_tensors
 from .limits import admit_config
 
+if TYPE_CHECKING:
+    from .runner import Export, Hello, Relay, Swap
+
 GREETED = "greeted"  # a frame pair (None, GREETED) ends a greeting: not sent, it tells the room it is out
 STEPPING = (Step,)  # what a pause drops from the queue
 # taken between the chunks of a long command, in arrival order; anything else waits for it to end
@@ -37,173 +41,189 @@ class WorkersChanged:
     """The trainer's own worker processes reported progress (starting up): the room sees a new state."""
 
 
-def table(runner) -> dict[type, callable]:
-    from .runner import Export, Hello, Relay, Swap  # the runner's own commands (runner.py imports this module)
+class Commands:
+    """What a room's runner does with each message type: one method per command, looked up by type
+    (`table`). `runner` is the room's Runner (runner.py): its trainer, mode and frames."""
 
-    t = lambda: runner.trainer  # noqa: E731  (read at call time: a handler may outlive a rebuild)
+    def __init__(self, runner):
+        self.runner = runner
 
-    def hello(c: Hello, client, role, frames) -> bool:
-        trainer = t()
-        out = [(encode(m.session_msg(runner.code, runner.model, c.role, trainer, c.you, c.token, runner.restored)),
+    @property
+    def trainer(self):
+        return self.runner.trainer  # read at call time: a command may replace it
+
+    def table(self) -> dict[type, callable]:
+        from .runner import Export, Hello, Relay, Swap  # the runner's own commands (runner.py imports this module)
+
+        return {Hello: self.hello, Relay: self.relay, Export: self.export, Swap: self.swap,
+                DatasetQuery: self.dataset, LandscapeQuery: self.landscape, ExplainQuery: self.explain,
+                MeasureQuery: self.measure, Step: self.step, Undo: self.undo, Back: self.back, Play: self.play,
+                Pause: self.pause, Reset: self.reset, Data: self.data, SetParam: self.set_param, Phase: self.phase,
+                Configure: self.configure, KillWorker: self.kill_worker, WorkersChanged: self.workers_changed,
+                **{q: self.inspect for q in (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)}}
+
+    def hello(self, c: Hello, client, role, frames) -> bool:
+        trainer = self.trainer
+        out = [(encode(m.session_msg(self.runner.code, self.runner.model, c.role, trainer, c.you, c.token, self.runner.restored)),
                 False),
                (encode(m.dataset_msg(trainer)), False), *c.also,
-               (encode(m.state_msg(trainer, runner.playing, runner.undo_steps())), True)]
+               (encode(m.state_msg(trainer, self.runner.playing, self.runner.undo_steps())), True)]
         if trainer.recent:  # the loss so far, for a late joiner's (or a restored room's) chart
             out.insert(2, (encode(m.metrics_msg(list(trainer.recent))), False))
         shown = trainer.shown_stage()  # the stage the owner has lit mid-walk: a late joiner sees it lit too
         if shown is not None:
             out.append((encode(m.stage_msg(shown)), False))
-        field = runner.field_frame()
-        runner.field_version = trainer.version  # the field of this version is out; the next goes on change
+        field = self.runner.field_frame()
+        self.runner.field_version = trainer.version  # the field of this version is out; the next goes on change
         # the last pair marks the greeting delivered (Room._deliver): the owner's roster follows it
-        runner.publish(out + ([(field, "field")] if field else []) + [(None, GREETED)], client)
+        self.runner.publish(out + ([(field, "field")] if field else []) + [(None, GREETED)], client)
         return False
 
-    def relay(c: Relay, client, role, frames) -> bool:
-        runner.publish(c.frames, client)
+    def relay(self, c: Relay, client, role, frames) -> bool:
+        self.runner.publish(c.frames, client)
         return False
 
-    def export(c: Export, client, role, frames) -> bool:
+    def export(self, c: Export, client, role, frames) -> bool:
         if c.kind == "fork":
-            result = t().fork()
+            result = self.trainer.fork()
         else:
-            result = t().export().pack()  # a PackedRun (engine/export.py): the store writes its columns
-        runner.on_loop(c.done, result)
+            result = self.trainer.export().pack()  # a PackedRun (engine/export.py): the store writes its columns
+        self.runner.on_loop(c.done, result)
         return False
 
-    def swap(c: Swap, client, role, frames) -> bool:
-        runner.replace_trainer(c.trainer, c.model)
-        runner.plan = c.trainer.plan  # the room greets every member next: session (with the plan), dataset, state
+    def swap(self, c: Swap, client, role, frames) -> bool:
+        self.runner.replace_trainer(c.trainer, c.model)
+        self.runner.plan = c.trainer.plan  # the room greets every member next: session (with the plan), dataset, state
         return False
 
-    def dataset(c: DatasetQuery, client, role, frames) -> bool:
-        runner.reply(client, m.dataset_msg(t()))
+    def dataset(self, c: DatasetQuery, client, role, frames) -> bool:
+        self.runner.reply(client, m.dataset_msg(self.trainer))
         return False
 
-    def landscape(c: LandscapeQuery, client, role, frames) -> bool:
+    def landscape(self, c: LandscapeQuery, client, role, frames) -> bool:
         # the owner's question sets the axes every step reports its place in; a viewer's only answers it
-        grid = t().landscape(c.resolution, c.kind, c.span, c.seed, c.weights, c.at, adopt=role == "owner")
-        runner.reply(client, LandscapeMsg(**grid, step=t().steps_done))
+        grid = self.trainer.landscape(c.resolution, c.kind, c.span, c.seed, c.weights, c.at, adopt=role == "owner")
+        self.runner.reply(client, LandscapeMsg(**grid, step=self.trainer.steps_done))
         return False
 
-    def measure(c: MeasureQuery, client, role, frames) -> bool:
+    def measure(self, c: MeasureQuery, client, role, frames) -> bool:
         """Memory and time measured on a copy of the model, beside the formulas (read-only)."""
-        runner.reply(client, MeasureMsg(**t().measure(c.checkpoint is not False, c.bf16 is not False)))
+        self.runner.reply(client, MeasureMsg(**self.trainer.measure(c.checkpoint is not False, c.bf16 is not False)))
         return False
 
-    def explain(c: ExplainQuery, client, role, frames) -> bool:
-        trainer = t()
-        runner.reply(client, ExplainMsg(step=trainer.steps_done, name=c.name, index=c.index,
+    def explain(self, c: ExplainQuery, client, role, frames) -> bool:
+        trainer = self.trainer
+        self.runner.reply(client, ExplainMsg(step=trainer.steps_done, name=c.name, index=c.index,
                                         optimizer=trainer.config.optimizer, **trainer.explain(c.name, tuple(c.index))))
         return False
 
-    def step(c: Step, client, role, frames) -> bool:
-        trainer = t()
+    def step(self, c: Step, client, role, frames) -> bool:
+        trainer = self.trainer
         if c.unit == "stage":
-            runner.playing = False
+            self.runner.playing = False
             frames.append((encode(m.stage_msg(trainer.next_stage())), False))
             return True
         steps = min(c.count, MAX_EPOCHS) * trainer.steps_per_epoch if c.unit == "epoch" else c.count
-        runner.start_job(steps, 1 if c.unit == "sample" else None)  # run in chunks by the runner's loop
+        self.runner.start_job(steps, 1 if c.unit == "sample" else None)  # run in chunks by the self.runner's loop
         return False
 
-    def back(c: Back, client, role, frames) -> bool:
-        runner.playing = False
-        event = t().back(c.count)
+    def back(self, c: Back, client, role, frames) -> bool:
+        self.runner.playing = False
+        event = self.trainer.back(c.count)
         if event is None:
-            runner.error(client, "Nothing to step back to yet: take a stage first (→).")
+            self.runner.error(client, "Nothing to step back to yet: take a stage first (→).")
             return False
         frames.append((encode(m.stage_msg(event)), False))
         return True
 
-    def play(c: Play, client, role, frames) -> bool:
-        t().go_live()
-        runner.playing = not t().diverged
-        runner.owed, runner.last_tick = 0.0, time.monotonic()
-        runner.next_tick = runner.last_tick
+    def play(self, c: Play, client, role, frames) -> bool:
+        self.trainer.go_live()
+        self.runner.playing = not self.trainer.diverged
+        self.runner.owed, self.runner.last_tick = 0.0, time.monotonic()
+        self.runner.next_tick = self.runner.last_tick
         return True
 
-    def pause(c: Pause, client, role, frames) -> bool:
-        runner.cancel_steps()
+    def pause(self, c: Pause, client, role, frames) -> bool:
+        self.runner.cancel_steps()
         return True
 
-    def keep() -> None:
+    def _keep(self):
         """Before a change that rebuilds the run: what `undo` brings back, when trained steps would
         be lost (otherwise an earlier kept run stays the one to go back to)."""
-        trainer = t()
+        trainer = self.trainer
         if trainer.steps_done > 0:
-            return runner.model, trainer.export()
-        return runner.undo
+            return self.runner.model, trainer.export()
+        return self.runner.undo
 
-    def reset(c: Reset, client, role, frames) -> bool:
-        runner.cancel_steps()
-        kept = keep()
-        t().reset()
-        runner.undo = kept
-        frames.append((encode(m.dataset_msg(t())), False))
+    def reset(self, c: Reset, client, role, frames) -> bool:
+        self.runner.cancel_steps()
+        kept = self._keep()
+        self.trainer.reset()
+        self.runner.undo = kept
+        frames.append((encode(m.dataset_msg(self.trainer)), False))
         return True
 
-    def data(c: Data, client, role, frames) -> bool:
+    def data(self, c: Data, client, role, frames) -> bool:
         if (c.points is None) == (c.csv is None):
             raise ValueError("data needs exactly one of points or csv")
         rows = parse_csv(c.csv) if c.csv is not None else from_points(c.points)
-        kept = keep()
-        t().set_data(rows)
-        runner.undo = kept
-        runner.playing = False
-        frames.append((encode(m.dataset_msg(t())), False))
+        kept = self._keep()
+        self.trainer.set_data(rows)
+        self.runner.undo = kept
+        self.runner.playing = False
+        frames.append((encode(m.dataset_msg(self.trainer)), False))
         return True
 
-    def set_param(c: SetParam, client, role, frames) -> bool:
-        t().set_param(c.name, tuple(c.index), c.value)
+    def set_param(self, c: SetParam, client, role, frames) -> bool:
+        self.trainer.set_param(c.name, tuple(c.index), c.value)
         return True
 
-    def phase(c: Phase, client, role, frames) -> bool:
-        event = t().switch_phase(c.phase)
-        runner.playing = False
+    def phase(self, c: Phase, client, role, frames) -> bool:
+        event = self.trainer.switch_phase(c.phase)
+        self.runner.playing = False
         if event:
             frames.append((encode(PhaseMsg(step=event["step"], to=event["to"], samples=event["samples"],
                                            eval=event["eval"])), False))
         return True
 
-    def configure(c: Configure, client, role, frames) -> bool:
-        trainer = t()
+    def configure(self, c: Configure, client, role, frames) -> bool:
+        trainer = self.trainer
         # the whole new config is checked before anything is applied, and the values applied are the
         # validated ones (typed as the schema says), so a refused change leaves the room as it was
-        full = admit_config(runner.model, {**trainer.config.to_dict(), **c.config}, runner.settings)
+        full = admit_config(self.runner.model, {**trainer.config.to_dict(), **c.config}, self.runner.settings)
         if full.get("workers", 1) != getattr(trainer.config, "workers", 1):
             # one process ↔ N workers: another kind of trainer, built from the seed with the new config
-            new = make_trainer(runner.model, full, runner.settings.history_steps, budget=runner.settings.budget)
-            runner.replace_trainer(new)
+            new = make_trainer(self.runner.model, full, self.runner.settings.history_steps, budget=self.runner.settings.budget)
+            self.runner.replace_trainer(new)
             frames.append((encode(m.dataset_msg(new)), False))
             return True
-        kept = keep() if set(c.config) - live_keys(type(trainer.config)) else runner.undo
+        kept = self._keep() if set(c.config) - live_keys(type(trainer.config)) else self.runner.undo
         if trainer.configure({k: full[k] for k in c.config}):
-            runner.cancel_steps()
-            runner.undo = kept
+            self.runner.cancel_steps()
+            self.runner.undo = kept
             frames.append((encode(m.dataset_msg(trainer)), False))
         return True
 
-    def undo(c: Undo, client, role, frames) -> bool:
-        if runner.undo_steps() is None:
+    def undo(self, c: Undo, client, role, frames) -> bool:
+        if self.runner.undo_steps() is None:
             raise ValueError("Nothing to undo: no change has replaced a trained run here.")
-        model, saved = runner.undo
-        s = runner.settings
+        model, saved = self.runner.undo
+        s = self.runner.settings
         new = make_trainer(model, saved.config, s.history_steps, saved.custom, s.budget)
         new.restore(saved)
-        runner.replace_trainer(new)
-        runner.undo = None
+        self.runner.replace_trainer(new)
+        self.runner.undo = None
         frames.append((encode(m.dataset_msg(new)), False))
         return True
 
-    def workers_changed(c: WorkersChanged, client, role, frames) -> bool:
+    def workers_changed(self, c: WorkersChanged, client, role, frames) -> bool:
         return True
 
-    def kill_worker(c: KillWorker, client, role, frames) -> bool:
-        trainer = t()
+    def kill_worker(self, c: KillWorker, client, role, frames) -> bool:
+        trainer = self.trainer
         if getattr(trainer.config, "workers", 1) < 2:  # before pausing: a refusal leaves the room as it was
             trainer.kill_worker(c.rank)  # raises: needs a data-parallel run
-        runner.playing = False
+        self.runner.playing = False
         try:
             trainer.kill_worker(c.rank)
         except ValueError as exc:
@@ -212,18 +232,18 @@ def table(runner) -> dict[type, callable]:
             frames.append((encode(ErrorMsg(message=str(exc), code="worker_lost")), False))  # the whole room
         return True
 
-    def inspect(q, client, role, frames) -> bool:
+    def inspect(self, q, client, role, frames) -> bool:
         """The transformer's read-only views, answered to the asker alone."""
-        trainer = t()
+        trainer = self.trainer
         gpt = trainer.gpt
         if gpt is None:
-            raise ValueError(f"'{q.type}' looks inside the transformer model; this room runs {runner.model}")
+            raise ValueError(f"'{q.type}' looks inside the transformer model; this room runs {self.runner.model}")
         step_no = trainer.steps_done
         if isinstance(q, AttentionQuery):
             maps = gpt.attention(q.text or trainer.dataset_view()["excerpt"][:48])
             frame = encode_tensors({"type": "attention", "step": step_no, "tokens": maps["tokens"]},
                                    {"weights": np.asarray(maps["layers"])})  # (layers, heads, T, T)
-            runner.publish([(frame, False)], client)
+            self.runner.publish([(frame, False)], client)
             return False
         if isinstance(q, ProbsQuery):
             msg = ProbsMsg(step=step_no, **gpt.next_token_probs(q.text, q.position, q.temperature, q.top_k))
@@ -235,13 +255,8 @@ def table(runner) -> dict[type, callable]:
         else:
             msg = OptimizerStateMsg(step=step_no, name=q.name, index=q.index,
                                     state=gpt.optimizer_state(q.name, tuple(q.index)))
-        runner.reply(client, msg)
+        self.runner.reply(client, msg)
         return False
 
-    return {Hello: hello, Relay: relay, Export: export, Swap: swap, DatasetQuery: dataset, LandscapeQuery: landscape,
-            ExplainQuery: explain, MeasureQuery: measure, Step: step, Undo: undo, Back: back, Play: play, Pause: pause, Reset: reset, Data: data,
-            SetParam: set_param, Phase: phase, Configure: configure, KillWorker: kill_worker,
-            WorkersChanged: workers_changed,
-            **{q: inspect for q in (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)}}
 
 AT_ONCE = (Pause, WorkersChanged, *READ_ONLY)  # runner.py adds its own Hello, Relay and Export

@@ -20,7 +20,8 @@ from flowscope.engine.trainers import make_trainer
 from ..roomstore import RoomStore
 from . import link as msg
 from .people import PEOPLE
-from .runner import Export, Keep, Runner, Swap, explain
+from .keep import Keep
+from .runner import Export, Runner, Swap, explain
 
 log = logging.getLogger("flowscope.worker")
 

@@ -8,7 +8,8 @@ import secrets
 
 from ..replies import LessonClosedMsg, LessonMsg, LocksMsg, Member, RosterMsg
 from .commands import GREETED
-from .runner import Hello, Keep, Relay, Runner
+from .keep import Keep
+from .runner import Hello, Relay, Runner
 from ..wire import Client, encode
 
 log = logging.getLogger("flowscope.room")

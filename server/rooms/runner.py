@@ -28,6 +28,7 @@ from flowscope.engine.trainers import make_trainer
 from . import commands as handlers
 from .. import messages as m
 from ..replies import ErrorMsg
+from .keep import Keep
 from .people import PEOPLE
 from ..wire import encode
 
@@ -38,8 +39,6 @@ Publish = Callable[[list[tuple[str, bool]], Any], None]
 
 MAX_PENDING = 64  # commands waiting in one room's queue; past this the sender is told the room is busy
 CHUNK_SECONDS = 0.03  # a long command's work between two looks at the queue
-CHECKPOINT_SECONDS = 5.0  # a working room writes its checkpoint this often (an idle one at once)
-CHECKPOINT_BACKOFF_MAX = 60.0  # a failing checkpoint is tried again after 1, 2, 4 … s, at most this
 PUBLISH_SECONDS = 0.25  # a long command's progress (metrics, state) reaches the room this often
 YIELD_SECONDS = 0.002  # then the thread sleeps this long: the event loop (one GIL) answers meanwhile
 URGENT_SECONDS = 0.1  # a person's step command goes before the rooms that play for this long, at most
@@ -81,14 +80,6 @@ class Swap:
 
 
 @dataclass
-class Keep:
-    """Where a room's checkpoints go (a RoomStore, roomstore.py) and the owner token kept with them."""
-
-    store: Any
-    owner_token: str
-
-
-@dataclass
 class Job:
     """A long step command in progress: steps still owed, one sample each or whole batches."""
 
@@ -121,11 +112,9 @@ class Runner:
         self.plan = self.trainer.plan  # the plan the room was last told (in `session`, or a `plan` frame)
         # checkpoints (server/roomstore.py): `keep` writes one; the room's meta (lesson, permissions)
         # comes from its session (set_meta); `restored` says where a restored room came back from
-        self.keep, self.meta, self.meta_dirty, self.restored = keep, {}, False, restored
+        self.keep, self.restored = keep, restored
         self.undo = None  # (model, RunExport): the run the last rebuild replaced, for `undo`
-        self.saved_version, self.saved_at = None, time.monotonic()  # None: not written yet (a new room is)
-        self.backoff, self.retry_at, self.unsaved = 0.0, 0.0, False  # a failed checkpoint is retried, not dropped
-        self.handlers = handlers.table(self)
+        self.handlers = handlers.Commands(self).table()
         self.watch()
         PEOPLE.rooms.add(self)
         self.thread = threading.Thread(target=self._loop, name=f"trainer-{code}", daemon=True)
@@ -223,7 +212,7 @@ class Runner:
             if frames:
                 self.publish(frames, None)
             idle = not (self.playing or self.job or self.commands.qsize())
-            if idle or time.monotonic() - self.saved_at >= CHECKPOINT_SECONDS:
+            if self.keep is not None and self.keep.due(idle):
                 self.checkpoint()  # falling idle (a pause, a step), or every few seconds while it works
             if self.job and self.urgent is None:
                 time.sleep(YIELD_SECONDS)
@@ -243,8 +232,8 @@ class Runner:
             timeout = 0.0
         elif self.playing:
             timeout = max(0.0, self.next_tick - time.monotonic())
-        else:
-            timeout = None
+        else:  # idle: wait for a command, or until a failed checkpoint is due again
+            timeout = self.keep.retry_in() if self.keep is not None else None
         out = []
         try:
             out.append((*self.commands.get(timeout=timeout), True))
@@ -373,39 +362,14 @@ class Runner:
         return self.undo[1].steps if self.undo and self.undo[0] == self.model else None
 
     def checkpoint(self) -> None:
-        """Write the room's checkpoint if anything changed since the last. A failure (a full or
-        read-only disk, a worker lost mid-export) is logged and retried with back-off; the room hears
-        once that it is not being saved and why, and once that it is saved again."""
-        t = self.trainer
-        if self.keep is None or (t.version == self.saved_version and not self.meta_dirty):
-            return
-        now = time.monotonic()
-        if now < self.retry_at:
-            return
-        version, self.saved_at, self.meta_dirty = t.version, now, False
-        try:
-            self.keep.store.put(self.code, self.model, self.keep.owner_token, self.meta, t.export().pack())
-        except Exception as exc:
-            self.meta_dirty = True  # the meta is not kept either: it goes with the retry
-            self.backoff = min(CHECKPOINT_BACKOFF_MAX, max(1.0, 2 * self.backoff))
-            self.retry_at = now + self.backoff
-            log.exception("room %s: the checkpoint could not be written; retrying in %.0f s", self.code, self.backoff)
-            if not self.unsaved:
-                self.unsaved = True
-                self.publish([(encode(ErrorMsg(code="not_saved", message=(
-                    f"Room {self.code} is not being saved: {type(exc).__name__}: {exc}. Training goes on; it is "
-                    "retried every few seconds, and a restart now would lose the steps since the last save."))),
-                    False)], None)
-            return
-        self.saved_version, self.backoff, self.retry_at = version, 0.0, 0.0
-        if self.unsaved:
-            self.unsaved = False
-            self.publish([(encode(ErrorMsg(code="saved_again", message=f"Room {self.code} is saved again "
-                                           f"(at step {t.steps_done}).")), False)], None)
+        """The room's checkpoint, if it is kept and anything changed (keep.py: retried when it fails)."""
+        if self.keep is not None:
+            self.keep.write(self.code, self.model, self.trainer, lambda msg: self.publish([(encode(msg), False)], None))
 
     def set_meta(self, meta: dict) -> None:
         """What makes this run the class's room (lesson, permissions): kept with its next checkpoint."""
-        self.meta, self.meta_dirty = meta, True
+        if self.keep is not None:
+            self.keep.set_meta(meta)
 
     def join(self, timeout: float) -> bool:
         """Wait up to `timeout` for the thread to end (after stop); whether it has."""
