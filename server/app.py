@@ -75,6 +75,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "device": best_device() if "torch" in sys.modules else None, "sessions": len(rooms.by_code),
                 "room_processes": settings.room_processes, "warm": pool.warm if pool else None}
 
+    add_routes(app, settings, store)
+
+    @app.websocket("/ws")
+    async def ws(socket: WebSocket):
+        if not origin_allowed(socket, settings):
+            await socket.close(code=1008, reason="origin not allowed")
+            return
+        await socket.accept()
+        client = Client(socket, settings.send_timeout, settings.max_queue)
+        with writer_task(client):
+            reader = asyncio.create_task(read_loop(socket, client, rooms, settings))
+            dropped = asyncio.create_task(client.dropped.wait())
+            await asyncio.wait({reader, dropped}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (reader, dropped):
+                task.cancel()
+        rooms.leave(client)
+
+    return app
+
+
+def add_routes(app: FastAPI, settings: Settings, store: RunStore) -> None:
+    """The pages and the read-only HTTP API: the schema, lessons, saved runs, QR codes."""
     @app.get("/api/schema")
     def schema():
         return JSONResponse(json_schema(settings.max_width))
@@ -139,23 +161,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(scale_router)
     app.mount("/static", StaticFiles(directory=str(FRONTEND)), name="static")
-
-    @app.websocket("/ws")
-    async def ws(socket: WebSocket):
-        if not origin_allowed(socket, settings):
-            await socket.close(code=1008, reason="origin not allowed")
-            return
-        await socket.accept()
-        client = Client(socket, settings.send_timeout, settings.max_queue)
-        with writer_task(client):
-            reader = asyncio.create_task(read_loop(socket, client, rooms, settings))
-            dropped = asyncio.create_task(client.dropped.wait())
-            await asyncio.wait({reader, dropped}, return_when=asyncio.FIRST_COMPLETED)
-            for task in (reader, dropped):
-                task.cancel()
-        rooms.leave(client)
-
-    return app
 
 
 def warm_later(loop: asyncio.AbstractEventLoop, delay: float = 1.0) -> None:

@@ -123,7 +123,13 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
     session = rooms.room_of(client)
     if session is None:
         reply("No session yet: send create (or join a room) first.", "no_session")
-    elif isinstance(msg, Reclaim):
+    else:
+        in_room(msg, client, session, rooms, reply)
+
+
+def in_room(msg, client: Client, session, rooms: Rooms, reply) -> None:
+    """A message for the room `client` is in: who may send it is checked here, then it is routed."""
+    if isinstance(msg, Reclaim):
         try:
             rooms.join(session.code, client, msg.token)
         except PermissionError as exc:
