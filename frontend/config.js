@@ -92,6 +92,12 @@ export function coerce(prop, raw) {
   const type = prop?.type;
   if (typeof raw !== "string") return raw;
   const s = raw.trim();
+  // An object (a transformer's `parallel`) travels as name:value pairs: parallel=dp:2,tp:2,schedule:gpipe
+  if (type === "object") {
+    const pairs = s === "" ? [] : s.split(",").map((part) => /^([A-Za-z_]\w*):(.+)$/.exec(part));
+    if (pairs.some((m) => !m)) return undefined;
+    return Object.fromEntries(pairs.map(([, k, v]) => [k, coerce({}, v)]));
+  }
   // Lists travel in URLs as comma lists: hidden=4,2 · activation=relu,tanh · features=x1,x2,x1sq
   if (type === "array" || (prop.orList && s.includes(","))) {
     const itemProp = type === "array" ? resolveProp(prop.items ?? {}) : { ...prop, orList: false };
@@ -159,9 +165,11 @@ export function locationSearch(model, config) {
   for (const [k, v] of Object.entries(config)) {
     if (v === undefined || v === null || (k === "dataset" && v === "custom")) continue;
     if (k === "text") continue; // a transformer's pasted text can be a book: it stays out of the URL
-    q.set(k, Array.isArray(v) ? v.join(",") : String(v));
+    if (Array.isArray(v)) q.set(k, v.join(","));
+    else if (typeof v === "object") q.set(k, Object.entries(v).map(([name, x]) => `${name}:${x}`).join(","));
+    else q.set(k, String(v));
   }
-  const text = q.toString().replace(/%2C/g, ",");
+  const text = q.toString().replace(/%2C/g, ",").replace(/%3A/g, ":");
   return text ? `?${text}` : "";
 }
 

@@ -129,11 +129,11 @@ export function readPlan(msg) {
       stage_title: String(e.stage_title ?? e.title ?? e.stage),
       part: String(e.part ?? ""),
       short: String(e.short ?? ""),
-      ...(e.shape ? { shape: String(e.shape) } : {}), // its tensor, "x (B, T, C) = (12, 24, 48)": the Transformer's
+      shape: String(e.shape ?? ""), // its tensor, "x (B, T, C) = (12, 24, 48)": the Transformer's ("" where none)
     }));
   }
   const names = Array.isArray(msg.stages) ? msg.stages : [];
-  return names.map((stage) => ({ stage, layer: 0, direction: "forward", title: stage, subtitle: "", stage_title: stage, part: "", short: "" }));
+  return names.map((stage) => ({ stage, layer: 0, direction: "forward", title: stage, subtitle: "", stage_title: stage, part: "", short: "", shape: "" }));
 }
 
 function onSession(state, msg) {

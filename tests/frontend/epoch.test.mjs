@@ -1,5 +1,6 @@
 // TF Playground's epoch counter (issue 22 §5): the engine counts the passes over the training set
 // (samples seen ÷ its size) and the page says it beside the steps.
+import "./served.mjs"; // answers the page's fetch of /api/schema (schema.js) with what the server serves
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { initialState, reduce } from "../../frontend/state.js";

@@ -1,6 +1,7 @@
 // One step count (issue 22 §4): the formula panel said "Step 0 · Update" while the top bar, after
 // that update, said step 1. The stage message counts from 0 (docs/protocol.md); the panel counts as
 // the bar does.
+import "./served.mjs"; // answers the page's fetch of /api/schema (schema.js) with what the server serves
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stageHeading } from "../../frontend/views/formula.js";
