@@ -46,8 +46,9 @@ def post(url: str, body: dict) -> dict:
 
 def wait_reply(page, pred: str, timeout: int = 10_000) -> dict:
     """The reply once `pred` (JS over `r`, the reply) holds, it is drawn and the address says so (the
-    page writes it after the frame that paints the figures)."""
-    page.wait_for_function(f"(() => {{ const r = scale.state().reply; return r && ({pred}) && scale.settled(); }})()",
+    page writes it after the frame that paints the figures). Right after a goto `scale` is not there yet:
+    the page's modules run once the served schema (/api/schema) has come."""
+    page.wait_for_function(f"(() => {{ const r = window.scale && scale.state().reply; return r && ({pred}) && scale.settled(); }})()",
                            timeout=timeout)
     return state(page)["reply"]
 
