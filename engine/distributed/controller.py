@@ -13,6 +13,7 @@ last checkpoint (rank 0 writes one every `checkpoint_every` steps into this run'
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -283,7 +284,8 @@ class Controller:
     def _kill_reap(self, close: bool = True) -> None:
         for p in self.procs:
             if p.is_alive():
-                os.kill(p.pid, signal.SIGKILL)  # nothing to save: the checkpoint is on disk already (a stopped one dies too)
+                with contextlib.suppress(ProcessLookupError):  # it may die between the look and the kill
+                    os.kill(p.pid, signal.SIGKILL)  # nothing to save: the checkpoint is on disk already (a stopped one dies too)
         for p in self.procs:
             p.join(5.0)
         for s in self.status:
