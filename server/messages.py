@@ -14,7 +14,7 @@ def session_msg(code: str, model: str, role: str, trainer, you: str, token: str 
                 restored: dict | None = None) -> SessionMsg:
     plan = trainer.plan
     return SessionMsg(id=code, model=model, role=role, you=you, token=token, config=trainer.config.to_dict(),
-                      stages=[entry.stage for entry in plan], plan=plan_items(plan), restored=restored)
+                      plan=plan_items(plan), restored=restored)
 
 
 def plan_msg(plan) -> PlanMsg:

@@ -45,7 +45,6 @@ class SessionMsg(Out):
     token: Optional[str] = None  # the owner's secret, only ever sent to the session's creator
     protocol: int = PROTOCOL_VERSION
     config: dict[str, Any]
-    stages: list[str]  # the plan's stage names, in order (kept for older clients: `plan` has them)
     plan: list[PlanItem]
     restored: Optional[Restored] = None  # the room came back from a checkpoint (after a restart): from where
 

@@ -37,7 +37,7 @@ def test_workers_stages_kill_and_bad_input(server_factory):
 
         send(ws, {"type": "create", "model": "transformer", "config": TINY})
         session = until(ws, lambda m: m["type"] == "session")
-        stages = session["stages"]
+        stages = [e["stage"] for e in session["plan"]]
         assert stages[-3:] == ["gradients", "allreduce", "update"]
         assert session["plan"][-2]["stage_title"] == "All-reduce" and session["plan"][-2]["direction"] == "backward"
         first = until(ws, lambda m: m["type"] == "state")
@@ -105,7 +105,7 @@ def test_configure_switches_workers_and_shutdown_leaves_none(server_factory):
     with srv.connect() as ws:
         send(ws, {"type": "create", "model": "transformer", "config": {**TINY, "workers": 1}})
         session = until(ws, lambda m: m["type"] == "session")
-        assert "allreduce" not in session["stages"]
+        assert "allreduce" not in [e["stage"] for e in session["plan"]]
         send(ws, {"type": "configure", "config": {"workers": 2}})  # the settings form's way
         plan = until(ws, lambda m: m["type"] == "plan")
         assert [e["stage"] for e in plan["plan"]][-2] == "allreduce"

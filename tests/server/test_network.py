@@ -50,7 +50,7 @@ def create(ws, config):
 
 def test_create_streams_the_field_and_the_per_layer_plan(ws):
     (session, dataset, state), fields = create(ws, {"dataset": "circle", "hidden": [4, 2]})
-    assert session["stages"] == ["input", "weights", "linear", "activation", "linear", "activation", "linear",
+    assert [e["stage"] for e in session["plan"]] == ["input", "weights", "linear", "activation", "linear", "activation", "linear",
                                  "activation", "loss", "gradients", "gradients", "gradients", "update"]
     assert dataset["classes"] == 2 and len(dataset["test_x"]) == 150 and dataset["inputs"] == ["x₁", "x₂"]
     assert [len(layer["W"]) for layer in state["params"]["layers"]] == [4, 2, 1]
@@ -80,7 +80,7 @@ def forward(layers, x, acts):
 def test_every_stage_recomputes_from_the_ones_before(ws, config, head):
     (session, _, state), _ = create(ws, {**config, "batch_size": 5})
     ev = []
-    for _ in session["stages"]:
+    for _ in [e["stage"] for e in session["plan"]]:
         send(ws, {"type": "step", "unit": "stage"})
         texts, _ = until_state(ws, field_wait=0.05)
         ev.append(next(m for m in texts if m["type"] == "stage"))

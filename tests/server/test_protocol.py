@@ -134,7 +134,7 @@ def test_create_replies_session_dataset_state(ws, model, stages):
     session, dataset, state = create(ws, model)
     assert re.fullmatch(f"[{ALPHABET}]{{5}}", session["id"]), session["id"]
     assert session["role"] == "owner" and session["model"] == model and session["protocol"] == 1
-    assert session["stages"] == stages
+    assert [e["stage"] for e in session["plan"]] == stages
     assert session["config"]["seed"] == 0 and session["config"]["lr"] == (0.5 if model == "neuron" else 0.02)
 
     assert len(dataset["x"]) == len(dataset["y"]) == session["config"]["n_samples"]

@@ -35,7 +35,7 @@ def gpt_ws(live_server):
 
 def test_session_dataset_and_state(gpt_ws):
     ws, session = gpt_ws
-    stages = session["stages"]
+    stages = [e["stage"] for e in session["plan"]]
     assert stages[0] == "input" and stages[-1] == "update" and stages.count("gradients") >= 2
     send(ws, {"type": "dataset"})
     data = expect(ws, "dataset")
