@@ -182,31 +182,14 @@ export function Workers(root, { send, canEdit }) {
     const key = JSON.stringify([rows, canEdit(), ddp.ready]);
     if (key !== last.rows) {
       last.rows = key;
-      body.replaceChildren(...rows.map((r) => {
-        const tr = document.createElement("tr");
-        tr.dataset.rank = String(r.rank);
-        tr.className = r.alive ? "" : "dead";
-        tr.innerHTML = `<th></th><td></td><td><span class="gw-bar"><span class="gw-fill"></span></span><span class="gw-stage"></span></td><td></td><td></td><td class="gw-sha"></td><td></td>`;
-        const td = tr.querySelectorAll("td");
-        tr.querySelector("th").textContent = `w${r.rank}`;
-        tr.querySelector("th").style.color = RANK_COLORS[r.rank % RANK_COLORS.length];
-        td[0].textContent = r.pid ?? "";
-        td[1].querySelector(".gw-fill").style.width = `${100 * r.progress}%`;
-        td[1].querySelector(".gw-stage").textContent = r.alive ? r.stage : "gone";
-        td[2].textContent = r.loss === null ? "—" : fmt(r.loss, 4);
-        td[3].textContent = r.tokensPerS === null ? "—" : Math.round(r.tokensPerS).toLocaleString("en-US");
-        td[4].textContent = r.checksum ? r.checksum.slice(0, 8) : "—";
-        td[4].title = r.checksum ? `SHA-1 of worker ${r.rank}'s parameters: ${r.checksum}…` : "";
-        const kill = document.createElement("button");
-        kill.type = "button";
-        kill.className = "gw-kill";
-        kill.dataset.rank = String(r.rank);
-        kill.textContent = "kill";
-        kill.title = `SIGKILL worker ${r.rank} (pid ${r.pid}): the others' all-reduce fails, and the run restarts from its last checkpoint`;
-        kill.disabled = !canEdit() || !ddp.ready || !r.alive;
-        td[5].appendChild(kill);
-        return tr;
-      }));
+      // the rows are made once per set of ranks and then filled in place: made anew at every frame of
+      // play, a kill button was replaced under the pointer and a click on it could miss
+      const ranks = rows.map((r) => r.rank).join(",");
+      if (ranks !== last.ranks) {
+        last.ranks = ranks;
+        body.replaceChildren(...rows.map((r) => workerRow(r.rank)));
+      }
+      rows.forEach((r, i) => fillRow(body.children[i], r, canEdit() && ddp.ready));
     }
     const series = state.gpt.workerLosses ?? [];
     const size = [sparkEl.clientWidth, sparkEl.clientHeight];
@@ -233,4 +216,35 @@ export function Workers(root, { send, canEdit }) {
   }
 
   return { update };
+}
+
+/** One worker's table row, empty: `fillRow` writes its numbers. */
+function workerRow(rank) {
+  const tr = document.createElement("tr");
+  tr.dataset.rank = String(rank);
+  tr.innerHTML = `<th></th><td></td><td><span class="gw-bar"><span class="gw-fill"></span></span><span class="gw-stage"></span></td><td></td><td></td><td class="gw-sha"></td><td></td>`;
+  tr.querySelector("th").textContent = `w${rank}`;
+  tr.querySelector("th").style.color = RANK_COLORS[rank % RANK_COLORS.length];
+  const kill = document.createElement("button");
+  kill.type = "button";
+  kill.className = "gw-kill";
+  kill.dataset.rank = String(rank);
+  kill.textContent = "kill";
+  tr.querySelectorAll("td")[5].appendChild(kill);
+  return tr;
+}
+
+function fillRow(tr, r, editable) {
+  tr.className = r.alive ? "" : "dead";
+  const td = tr.querySelectorAll("td");
+  td[0].textContent = r.pid ?? "";
+  td[1].querySelector(".gw-fill").style.width = `${100 * r.progress}%`;
+  td[1].querySelector(".gw-stage").textContent = r.alive ? r.stage : "gone";
+  td[2].textContent = r.loss === null ? "—" : fmt(r.loss, 4);
+  td[3].textContent = r.tokensPerS === null ? "—" : Math.round(r.tokensPerS).toLocaleString("en-US");
+  td[4].textContent = r.checksum ? r.checksum.slice(0, 8) : "—";
+  td[4].title = r.checksum ? `SHA-1 of worker ${r.rank}'s parameters: ${r.checksum}…` : "";
+  const kill = td[5].querySelector(".gw-kill");
+  kill.title = `SIGKILL worker ${r.rank} (pid ${r.pid}): the others' all-reduce fails, and the run restarts from its last checkpoint`;
+  kill.disabled = !editable || !r.alive;
 }
