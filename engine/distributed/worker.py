@@ -371,6 +371,7 @@ def main(argv: list[str] | None = None) -> None:
             if rank == 0:
                 print(json.dumps({"step": out["step"], "loss": float(loss) / world, "checksum": out["checksum"]}),
                       flush=True)
+        dist.barrier()  # leave together: a rank that tore its group down while rank 0 still wrote was seen to abort
     finally:
         dist.destroy_process_group()
 
