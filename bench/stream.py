@@ -71,14 +71,16 @@ CONFIGS = {"mlp": {"hidden": [4, 2], "activation": "tanh", "batch_size": 10, "lr
 def main(model: str = "neuron") -> None:
     config = {**CONFIGS.get(model, {}), "speed": 100000.0}
     bare = Trainer(model, config)
-    # the bare loop runs the same Trainer.run in the same chunks (64) that play uses, minus streaming
-    bare_rate = 64 * rate(lambda: bare.run(64), seconds=2.0, chunk=4)
+    # the bare loop runs the same Trainer.run in the same chunks (64) that play uses, minus streaming;
+    # measured before and after the streamed run (their mean), so a machine whose load changes meanwhile
+    # moves both sides of the ratio alike
+    bare_rates = [64 * rate(lambda: bare.run(64), seconds=2.0, chunk=4)]
 
     server, port = serve()
     with connect(f"ws://127.0.0.1:{port}/ws", max_size=None) as ws:
         ws.send(json.dumps({"type": "create", "model": model, "config": config}))
         for _ in range(3):
-            ws.recv(timeout=5)
+            ws.recv(timeout=60)  # the first room waits for a room process to warm up
         ws.send(json.dumps({"type": "play"}))
         steps, states, fields, field_bytes, first_step, start = 0, 0, 0, 0, None, time.perf_counter()
         while time.perf_counter() - start < SECONDS:
@@ -95,10 +97,12 @@ def main(model: str = "neuron") -> None:
         elapsed = time.perf_counter() - start
         ws.send(json.dumps({"type": "pause"}))
     server.terminate()
+    bare_rates.append(64 * rate(lambda: bare.run(64), seconds=2.0, chunk=4))
+    bare_rate = sum(bare_rates) / 2
 
     streamed = steps / elapsed
     print(f"{model}: playing at full speed for {elapsed:.1f} s over a real websocket")
-    print(f"  bare Trainer.run loop : {bare_rate:9,.0f} steps/s")
+    print(f"  bare Trainer.run loop : {bare_rate:9,.0f} steps/s (before {bare_rates[0]:,.0f}, after {bare_rates[1]:,.0f})")
     print(f"  streamed (client saw) : {streamed:9,.0f} steps/s   ratio {streamed / bare_rate:.2f}")
     print(f"  state frames received : {states / elapsed:9.1f} frames/s (server cap 30)")
     if fields:

@@ -19,6 +19,7 @@ class People:
 
     MAX_WAIT = 0.1
     POLL = 0.002  # how often a paused room looks at the shared count
+    ALONE = 0.85  # one working room's share of each frame, where the event loop shares its interpreter
     BUSY_SHARE = 0.6  # with several rooms working, together they take at most this share of the time
 
     def __init__(self):
@@ -37,7 +38,17 @@ class People:
         leaving the interpreter free often enough that the event loop and a person's command get in
         at once (one working room alone keeps the 85 % it always had)."""
         working = sum(1 for r in list(self.rooms) if r.playing or r.job)
-        return 0.85 if working <= 1 else self.BUSY_SHARE / working
+        return self.ALONE if working <= 1 else self.BUSY_SHARE / working
+
+    def tick_share(self, finish: float) -> float:
+        """The share of a play frame a room may step in. Alone in a room process (no event loop shares
+        its interpreter) it is the whole frame but what finishing the frame takes (`finish`, measured:
+        the state, the field, their encoding); in the web process, or beside other working rooms,
+        `work_share()`: a fixed 15 % left idle cost the streamed run 15 % of the bare loop's speed."""
+        share = self.work_share()
+        if self.counts is None or share < self.ALONE:
+            return share
+        return max(share, 1.0 - finish)
 
     def add(self) -> None:
         with self.cond:

@@ -43,6 +43,7 @@ PUBLISH_SECONDS = 0.25  # a long command's progress (metrics, state) reaches the
 YIELD_SECONDS = 0.002  # then the thread sleeps this long: the event loop (one GIL) answers meanwhile
 URGENT_SECONDS = 0.1  # a person's step command goes before the rooms that play for this long, at most
 SWITCH_SECONDS = 0.001  # how often the interpreter hands the GIL on (see Runner.start)
+FINISH_MARGIN = 0.002  # added to a play frame's measured finish: the steps before it end that much early
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Runner:
         self.announced: str | None = None  # the divergence already told to the room
         self.owed = 0.0  # steps due while playing (fractional), from config.speed
         self.last_tick = self.next_tick = 0.0
+        self.finish_cost = 0.005  # seconds a play frame's finish takes (measured in _tick)
         self.field_version = -1  # the Trainer.version the last field frame showed
         self.plan = self.trainer.plan  # the plan the room was last told (in `session`, or a `plan` frame)
         # checkpoints (server/roomstore.py): `keep` writes one; the room's meta (lesson, permissions)
@@ -302,11 +304,15 @@ class Runner:
         self.owed -= due
         self.next_tick = now + frame
         # the rest of the frame: encode, take commands, let other rooms in
-        done = self._run_until(now + PEOPLE.work_share() * frame, due, None, last_evaluates=False)
+        done = self._run_until(now + PEOPLE.tick_share(self.finish_cost / frame) * frame, due, None,
+                               last_evaluates=False)
         if done < due:
             self.owed = 0.0  # faster than this machine can go: don't build a backlog
         if done:
+            started = time.monotonic()
             self.finish_frames(frames)
+            # what finishing a frame takes, smoothed (a slow one, e.g. a field after a change, counts for less)
+            self.finish_cost += 0.2 * (time.monotonic() - started + FINISH_MARGIN - self.finish_cost)
 
     def _run_until(self, deadline: float, steps: int, batch: int | None, last_evaluates: bool) -> int:
         """Up to `steps` whole steps before `deadline`, in chunks sized from the time one step takes

@@ -7,6 +7,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from ws_helpers import command, create, join, recv_type, send
 
 
@@ -119,3 +121,25 @@ def test_without_kept_rooms_a_dead_process_ends_its_rooms_and_says_so(server_fac
         send(owner, {"type": "step", "unit": "step"})
         assert recv_type(owner, "error")["code"] == "no_session"  # told, not left waiting
         create(owner, "neuron")  # the new process serves the next room
+
+
+def test_a_room_alone_in_a_room_process_steps_all_of_a_frame_but_its_finish():
+    """Issue 21, point 7: a fixed 15 % of each play frame left idle cost the streamed run 15 % of the bare
+    loop's steps/s; in a room process no event loop shares the interpreter, so only the finish is kept."""
+    import multiprocessing
+
+    from flowscope.server.rooms.people import People
+
+    class Room:  # what People reads of a runner (kept in a WeakSet)
+        playing, job = True, None
+
+    people = People()
+    room = Room()
+    people.rooms.add(room)
+    assert people.tick_share(0.03) == People.ALONE  # in the web process: the event loop's share stays
+    people.share(multiprocessing.get_context("spawn").Array("i", 1, lock=False), 0)
+    assert people.tick_share(0.03) == pytest.approx(0.97)  # alone in a room process: all but the finish
+    assert people.tick_share(0.5) == People.ALONE  # a slow finish never takes more than the old share
+    other = Room()
+    people.rooms.add(other)
+    assert people.tick_share(0.03) == pytest.approx(People.BUSY_SHARE / 2)  # beside another: shared as before

@@ -21,7 +21,10 @@ from flowscope.server.app import create_app
 from flowscope.server.cli import uvicorn_options
 from flowscope.server.settings import Settings
 
-RECV_TIMEOUT = 5.0  # seconds any single message may take to arrive
+RECV_TIMEOUT = 15.0  # seconds any single message may take to arrive (a build under load: several)
+# a create waits for its build, and for a room process that is (re)starting: on a loaded 2-core machine
+# a fresh process's `import torch` alone took over 20 s
+BUILD_TIMEOUT = 60.0
 
 
 @dataclass
@@ -215,7 +218,7 @@ def drain(ws: ClientConnection, quiet: float = 0.2, limit: float = RECV_TIMEOUT)
 def create(ws: ClientConnection, model: str = "neuron", config: dict | None = None) -> tuple[dict, dict, dict]:
     """Create a session; returns its (session, dataset, state) replies, checked in that order."""
     send(ws, {"type": "create", "model": model, "config": config or {}})
-    session = recv(ws)
+    session = recv(ws, timeout=BUILD_TIMEOUT)
     assert session["type"] == "session", session
     dataset = recv(ws)
     assert dataset["type"] == "dataset", dataset

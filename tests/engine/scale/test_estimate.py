@@ -58,7 +58,8 @@ def test_torch_free():
 
     code = ("import sys, flowscope.engine.scale as s; s.estimate({'preset': 'transformer'}); s.ladder(); "
             "print(sorted(m for m in ('torch', 'fastapi', 'pydantic') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=60).stdout
     assert out.strip() == "[]"
 
 
