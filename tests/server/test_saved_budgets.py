@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from flowscope.engine.export import PackedRun
-from flowscope.server.store import Budget, RunStore, StoreFull
+from flowscope.server import store as S
+from flowscope.server.store import RunStore, StoreFull
 from ws_helpers import create, recv_until, send
 
 # a scaled-down store: 6 runs on the server, 4 per address, 2 per owner (room token)
@@ -77,7 +78,7 @@ def test_the_full_store_makes_way_with_the_largest_holders_oldest_run_also_after
 
 
 def test_budgets_of_bytes_per_owner_and_per_address_refuse_with_the_figures(tmp_path):
-    store = RunStore(tmp_path, Budget(max_runs=100, max_bytes=100_000, max_per_owner=100, max_bytes_per_owner=3_000,
+    store = RunStore(tmp_path, S.Budget(max_runs=100, max_bytes=100_000, max_per_owner=100, max_bytes_per_owner=3_000,
                                       max_per_address=100, max_bytes_per_address=5_000))
     store.save("a", run(2_000), owner="o1" * 8, address="10.0.0.1")
     with pytest.raises(StoreFull, match="max_saved_mb_per_owner"):
@@ -91,7 +92,7 @@ def test_budgets_of_bytes_per_owner_and_per_address_refuse_with_the_figures(tmp_
 
 
 def test_the_server_bound_on_bytes_evicts_from_the_holder_of_the_most_bytes(tmp_path):
-    store = RunStore(tmp_path, Budget(max_runs=100, max_bytes=10_000, max_per_owner=100, max_bytes_per_owner=10_000,
+    store = RunStore(tmp_path, S.Budget(max_runs=100, max_bytes=10_000, max_per_owner=100, max_bytes_per_owner=10_000,
                                       max_per_address=100, max_bytes_per_address=10_000))
     store.save("small-1", run(1_000), owner="s" * 16, address="10.0.0.1")
     store.save("small-2", run(1_000), owner="s" * 16, address="10.0.0.1")
