@@ -221,7 +221,8 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
     except TooMany as exc:
         return reply(str(exc), "busy")
     try:
-        run = await asyncio.to_thread(rooms.store.get, run_id, token, key)
+        run = await (asyncio.to_thread(rooms.store.shared, run_id, key) if key else
+                     asyncio.to_thread(rooms.store.get, run_id, token))
     except Exception as exc:
         log.exception("reading saved run '%s' failed", run_id)
         return reply(f"Could not read the saved run '{run_id}': {exc}", "internal")

@@ -175,10 +175,16 @@ class RunStore:
                                    "order by created desc", (owner,)).fetchall()
         return [dict(zip(keys, r)) for r in rows]
 
-    def get(self, run_id: str, owner=_ANY, share: str | None = None) -> dict | None:
+    def get(self, run_id: str, owner=_ANY) -> dict | None:
         """{"id", "name", "model", "steps", "weights", "owner", "packed": PackedRun}, or None. With
-        `owner`, only if that owner holds the run; with `share`, only if that is its share key (None
-        otherwise, as for no run)."""
+        `owner`, only if that owner holds the run (None otherwise, as for no run)."""
+        return self._get(run_id, owner, None)
+
+    def shared(self, run_id: str, share: str) -> dict | None:
+        """The run as get() gives it, only if `share` is its share key (a trained-run link)."""
+        return self._get(run_id, _ANY, share)
+
+    def _get(self, run_id: str, owner, share: str | None) -> dict | None:
         with self.lock:
             row = self.db.execute("select id, name, model, steps, config, custom, metrics, weights, state, owner, "
                                   "share from runs where id = ?", (run_id,)).fetchone()
