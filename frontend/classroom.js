@@ -215,7 +215,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
    * keeps the owner it was listed under, for load, download and delete. */
   function refreshRuns() {
     const code = getState().session?.id;
-    const owners = [runsKey, code ? tokens.get(code) : null].filter(Boolean);
+    const owners = [...new Set([runsKey, code ? tokens.get(code) : null])].filter(Boolean);
     Promise.all(owners.map((owner) => fetchRuns(owner))).then((lists) => {
       const runs = new Map();
       lists.forEach((list, i) => {

@@ -34,6 +34,7 @@ function details(r) {
 }
 
 const CONFIRM_MS = 4000; // Delete asks once more, this long
+const SHOWN = 30; // the newest runs listed (an owner keeps up to max_saved_runs_per_owner)
 
 /** `save(name)`, `load(id, intoRoom)`, `refresh()` (asks the server for the list again), `remove(id)`
  * (deletes one; resolves true when done), `link(run)` (copies its trained-run link; resolves a note). */
@@ -47,6 +48,7 @@ export function Runs(root, { save, load, refresh, remove, link }) {
     <p class="rp-note" id="saved-line" role="status"></p>
     <h3 class="rp-h">Saved runs <span class="rp-note">this browser's, in every room. Load opens one in a new room of yours; Link opens it at its step for whoever you give it.</span></h3>
     <ul class="rp-list runs" id="runs"></ul>
+    <p class="rp-note" id="runs-more"></p>
     <p class="rp-note" id="runs-line" role="status"></p>`;
   const $ = (sel) => root.querySelector(sel);
   const name = $("#save-name");
@@ -110,7 +112,8 @@ export function Runs(root, { save, load, refresh, remove, link }) {
     list.replaceChildren();
     if (!room.runs) return;
     if (!room.runs.length) list.appendChild(el("li", { class: "rp-note" }, "None yet."));
-    for (const r of room.runs.slice(0, 30)) {
+    $("#runs-more").textContent = room.runs.length > SHOWN ? `The newest ${SHOWN} of ${room.runs.length} are shown.` : "";
+    for (const r of room.runs.slice(0, SHOWN)) {
       const li = el("li", { "data-run": r.id });
       const what = el("span", { class: "run-what" });
       what.append(el("span", { class: "rp-member run-name" }, r.name), details(r));
