@@ -204,8 +204,8 @@ class Reclaim(Strict):
 
 
 class Allow(Strict):
-    """The owner's room settings for viewers: `save` lets them save the room's run (into the owner's
-    saved runs); off by default."""
+    """The owner's room settings for viewers: `save` lets them save the room's run (into their own saved
+    runs when they send their key, else the owner's); off by default."""
 
     type: Literal["allow"]
     save: bool
