@@ -101,7 +101,7 @@ export function Runs(root, { save, load, refresh, remove, link }) {
     if (room.savedSeq !== lastSeq) {
       lastSeq = room.savedSeq;
       const s = room.saved;
-      $("#saved-line").textContent = s ? `Saved “${s.name}” (${s.steps} steps) as run ${s.id}.` : "";
+      $("#saved-line").textContent = s ? `Saved “${s.name}” (${s.steps} step${s.steps === 1 ? "" : "s"}) as run ${s.id}.` : "";
       $("#saved-line").dataset.id = s?.id ?? "";
       name.value = "";
       refresh();
