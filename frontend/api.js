@@ -187,8 +187,21 @@ export const fetchInfo = () => getJson("/api/info");
 export const fetchLessons = () => getJson("/api/lessons");
 /** GET /api/lessons/{id}: the whole lesson (steps with text, config, views, controls, goal), or null. */
 export const fetchLesson = (id) => getJson(`/api/lessons/${encodeURIComponent(id)}`);
-/** GET /api/runs: the saved runs of this owner token (header X-Flowscope-Token), newest first, or null. */
+/** GET /api/runs: the saved runs of this owner (a browser's key or a room's token, as the header
+ * X-Flowscope-Token), newest first, or null. */
 export const fetchRuns = (token) => (token ? getJson("/api/runs", 3000, { "x-flowscope-token": token }) : Promise.resolve([]));
+/** DELETE /api/runs/{id} with the owner in the header (never the query): true once it is gone. */
+export async function deleteRun(id, token) {
+  try {
+    const res = await fetch(`/api/runs/${encodeURIComponent(id)}`, { method: "DELETE", headers: { "x-flowscope-token": token } });
+    return res.status === 204;
+  } catch {
+    return false;
+  }
+}
+/** The address that opens a saved run at its step, for anyone holding it (its share key): a copy of their own. */
+export const runHref = (base, run) =>
+  `${base}/run/${encodeURIComponent(run.id)}?${run.model && run.model !== "neuron" ? `model=${encodeURIComponent(run.model)}&` : ""}key=${encodeURIComponent(run.share)}`;
 /** The address of a QR code (SVG) for `text`, for an <img>. */
 export const qrSrc = (text) => `/api/qr?text=${encodeURIComponent(text)}`;
 /** The address that downloads a saved run's weights (a PyTorch state_dict file); only its owner token may. */

@@ -6,22 +6,23 @@
 // finds the room gone starts the same run again). The owner token lives in localStorage, keyed by
 // room code (tokens.js: the teacher's every tab and window can drive), never in a URL.
 
-import { fetchInfo, fetchLesson, fetchLessons, fetchRuns, weightsHref } from "./api.js";
+import { deleteRun, fetchInfo, fetchLesson, fetchLessons, fetchRuns, runHref, weightsHref } from "./api.js";
 import { locationSearch, MODELS, modelSchema } from "./config.js";
 import { clickerMove, planStep } from "./lesson.js";
 import { blockedKeys, commandAllowed, joinSearch, pageOptionsSearch, readPageOptions } from "./locks.js";
 import { joinBase, roomLink } from "./room.js";
-import { OwnerTokens } from "./tokens.js";
+import { OwnerTokens, ownerKey } from "./tokens.js";
 import { JoinBox } from "./views/joinbox.js";
 import { KeyHelp } from "./views/keyhelp.js";
 import { controlsFor, Layout, PresenterButton } from "./views/layout.js";
 import { LessonMenu, LessonPanel } from "./views/lessons.js";
-import { el } from "./views/popover.js";
+import { copyText, el } from "./views/popover.js";
 import { RoomActions, RoomPanel } from "./views/roompanel.js";
 import { Runs } from "./views/runs.js";
 import { Share } from "./views/share.js";
 
 const tokens = OwnerTokens(globalThis.localStorage, globalThis.sessionStorage);
+const runsKey = ownerKey(globalThis.localStorage); // this browser's saved runs, in every room (tokens.js)
 
 /** A config a new session can be created from, and a URL can carry: your own drawn points or a
  * pasted training text are data, not settings (a URL stays short). */
@@ -47,7 +48,8 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
   const opts = readPageOptions(location.search);
   dispatch({ type: "_page", page: { presenter: opts.presenter, lock: opts.lock, hide: opts.hide } });
   let name = opts.name;
-  let hello = null; // while the reply to our first message is due: {create} or {code, token}
+  let hello = null; // while the reply to our first message is due: {create}, {code, token} or {run}
+  let runLink = where.run; // a trained-run link (/run/ID?key=…) opens that run once, as a copy of our own
   let pendingLesson = opts.lesson ? { id: opts.lesson, step: opts.lstep } : null;
   let lastTry = -Infinity;
 
@@ -56,6 +58,11 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
 
   function helloMessage() {
     const code = getState().session?.id ?? where.room;
+    if (!code && runLink) {
+      hello = { run: runLink };
+      runLink = null;
+      return { type: "load", id: hello.run.id, key: hello.run.key };
+    }
     if (!code) {
       hello = { create: true };
       return createMsg();
@@ -80,6 +87,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
   /** Every server message passes here first: returns it (maybe reworded), or null to drop it. */
   function intercept(msg) {
     if (msg.type === "session") {
+      if (hello?.run) toast("This is your own copy of the shared run, at the step it was saved: look, or train it on.");
       const created = !!hello?.create;
       hello = null;
       if (msg.token) tokens.set(msg.id, msg.token);
@@ -108,6 +116,13 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
         setTimeout(() => openLesson(p.id, p.step), 0);
       }
       return msg;
+    }
+    if (msg.type === "error" && hello?.run) {
+      // The link's run is gone (deleted, or the link is cut short), or the server is full: start afresh.
+      hello = { create: true };
+      toast(`The run this link opens could not be opened: ${msg.message} A new room was started instead.`);
+      send(createMsg());
+      return null;
     }
     if (msg.type === "error" && hello && !hello.create) {
       const { code, token } = hello;
@@ -196,10 +211,35 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     fetchLessons().then((lessons) => dispatch({ type: "_lessons", lessons: lessons ?? [] }));
   }
 
+  /** This browser's runs (its key) and, from before keys, the room's (its owner token): each run
+   * keeps the owner it was listed under, for load, download and delete. */
   function refreshRuns() {
     const code = getState().session?.id;
-    const token = code ? tokens.get(code) : null; // saved runs belong to the owner token they were saved under
-    fetchRuns(token).then((runs) => dispatch({ type: "_runs", runs: (runs ?? []).map((r) => ({ ...r, href: weightsHref(r.id, token) })) }));
+    const owners = [...new Set([runsKey, code ? tokens.get(code) : null])].filter(Boolean);
+    Promise.all(owners.map((owner) => fetchRuns(owner))).then((lists) => {
+      const runs = new Map();
+      lists.forEach((list, i) => {
+        for (const r of list ?? []) if (!runs.has(r.id)) runs.set(r.id, { ...r, owner: owners[i], href: weightsHref(r.id, owners[i]) });
+      });
+      dispatch({ type: "_runs", runs: [...runs.values()].sort((a, b) => b.created - a.created) });
+    });
+  }
+
+  function loadRun(id, intoRoom) {
+    const run = getState().room.runs?.find((r) => r.id === id);
+    send({ type: "load", id, ...(intoRoom ? { into_room: true } : {}), ...(run?.owner ? { token: run.owner } : {}) });
+  }
+
+  async function removeRun(id) {
+    const run = getState().room.runs?.find((r) => r.id === id);
+    const ok = !!run?.owner && (await deleteRun(id, run.owner));
+    if (ok) refreshRuns();
+    return ok;
+  }
+
+  async function copyRunLink(run) {
+    const url = runHref(joinBase(getState().room.info, location.origin), run);
+    return (await copyText(url)) ? `Copied the link to “${run.name}” (step ${run.steps}).` : url;
   }
 
   function togglePresenter() {
@@ -246,7 +286,13 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
         else toast("This page has no owner token for the room: open it in the tab that created it.");
       },
     }),
-    Runs(room.sections.runs, { save: (text) => send({ type: "save", name: text }), load: (id, intoRoom) => send({ type: "load", id, ...(intoRoom ? { into_room: true } : {}), ...(tokens.get(getState().session?.id) ? { token: tokens.get(getState().session?.id) } : {}) }), refresh: refreshRuns }),
+    Runs(room.sections.runs, {
+      save: (text) => send({ type: "save", name: text, ...(runsKey ? { owner: runsKey } : {}) }),
+      load: loadRun,
+      refresh: refreshRuns,
+      remove: removeRun,
+      link: copyRunLink,
+    }),
     Share(room.sections.share, {
       base: (state) => joinBase(state.room.info, location.origin),
       // what the owner ticks reaches everyone already watching, not only those who open a new link

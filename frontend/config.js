@@ -131,19 +131,24 @@ export function coerce(prop, raw) {
 
 /**
  * Query keys that describe the page, not the run (presenter mode, locked or hidden controls, an
- * open lesson, the viewer's name): readLocation leaves them to locks.js instead of the config.
+ * open lesson, the viewer's name, a trained-run link's key): readLocation leaves them to locks.js
+ * (or to `run`) instead of the config.
  */
-export const PAGE_KEYS = new Set(["model", "room", "presenter", "lock", "hide", "lesson", "lstep", "name"]);
+export const PAGE_KEYS = new Set(["model", "room", "presenter", "lock", "hide", "lesson", "lstep", "name", "key"]);
 
 /**
- * Read `?model=line&lr=0.05&seed=3` (or a room in `/room/CODE` / `?room=CODE`).
- * Returns {model, config, room, ignored}: unknown or unreadable keys land in `ignored`, so a typo
+ * Read `?model=line&lr=0.05&seed=3` (or a room in `/room/CODE` / `?room=CODE`, or a saved run in
+ * `/run/ID?key=SHARE`). Returns {model, config, room, run: {id, key} | null, ignored}: unknown or unreadable keys land in `ignored`, so a typo
  * in the URL is reported instead of making the server refuse the whole session.
  */
 export function readLocation(pathname, search) {
   const q = new URLSearchParams(search);
   const roomMatch = /^\/room\/([A-Za-z0-9]+)\/?$/.exec(pathname ?? "");
   const room = roomMatch ? roomMatch[1].toUpperCase() : (q.get("room") || "").toUpperCase() || null;
+  // a trained-run link, /run/ID?key=SHARE: the page opens that saved run as a copy of its own
+  const runMatch = /^\/run\/([A-Za-z0-9]{1,32})\/?$/.exec(pathname ?? "");
+  const key = q.get("key") ?? "";
+  const run = runMatch && /^[A-Za-z0-9]{1,64}$/.test(key) ? { id: runMatch[1], key } : null;
   const model = MODELS.includes(q.get("model")) ? q.get("model") : "neuron";
   const { properties } = modelSchema(model);
   const config = {};
@@ -155,7 +160,7 @@ export function readLocation(pathname, search) {
     if (value === undefined) ignored.push(key);
     else config[key] = value;
   }
-  return { model, config: fitActivations(model, withFeatures(model, config)), room, ignored };
+  return { model, config: fitActivations(model, withFeatures(model, config)), room, run, ignored };
 }
 
 /** The query string that recreates `config` for `model` (lists as comma lists), for the URL bar. */

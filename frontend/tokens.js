@@ -62,3 +62,22 @@ export function OwnerTokens(shared, tab) {
     },
   };
 }
+
+const OWNER = "flowscope.owner";
+
+/**
+ * This browser's own key for its saved runs (sent with `save`, with GET /api/runs and with `load`): made
+ * once — 24 random bytes, base64url — and kept in localStorage, so a run saved in one room lists in
+ * every room this browser opens, after the room has long expired. A secret like a token: never in a URL.
+ * null where storage is switched off (saves then belong to the room's owner token, as before).
+ */
+export function ownerKey(shared, random = globalThis.crypto) {
+  return attempt(() => {
+    const have = shared.getItem(OWNER);
+    if (have && /^[A-Za-z0-9_-]{16,64}$/.test(have)) return have;
+    const bytes = random.getRandomValues(new Uint8Array(24));
+    const key = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    shared.setItem(OWNER, key);
+    return shared.getItem(OWNER) === key ? key : null;
+  }, null);
+}

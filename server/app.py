@@ -27,7 +27,7 @@ from .rooms.pool import Pool
 from .roomstore import RoomStore
 from .rooms.rooms import Rooms
 from .settings import Settings
-from .store import RUN_ID_PATTERN, RunStore
+from .store import RUN_ID_PATTERN, Budget, RunStore
 from .wire import Client, writer_task
 
 FRONTEND = resources.files("flowscope.frontend")
@@ -35,6 +35,7 @@ HTML = {200: {"content": {"text/html": {"schema": {"type": "string"}}}, "descrip
 SVG = {200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}, "description": "a QR code"}}
 BLOB = {200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
               "description": "torch.save bytes of the state_dict"}, 404: {"description": "no such run of yours"}}
+GONE = {204: {"description": "deleted"}, 404: {"description": "no such run of yours"}}
 # A saved run's owner token travels as this header (the page's list) or as ?token= (a download link)
 OwnerHeader = Annotated[str | None, Header(alias="x-flowscope-token", pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 OwnerQuery = Annotated[str | None, Query(alias="token", pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -43,8 +44,7 @@ OwnerQuery = Annotated[str | None, Query(alias="token", pattern=r"^[A-Za-z0-9_-]
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     checkpoints = RoomStore(settings.data_dir, settings.room_days) if settings.persist_rooms else None
-    store = RunStore(settings.data_dir, settings.max_saved_runs, int(settings.max_saved_mb * 2**20),
-                     settings.max_saved_runs_per_owner)
+    store = RunStore(settings.data_dir, Budget.of(settings))
     rooms = Rooms(settings, checkpoints, store=store)  # one per server: every limit is counted here
 
     @contextlib.asynccontextmanager
@@ -129,8 +129,8 @@ def add_routes(app: FastAPI, settings: Settings, store: RunStore) -> None:
 
     @app.get("/api/runs")
     def runs(header: OwnerHeader = None, token: OwnerQuery = None):
-        """The caller's saved runs: those saved from rooms whose owner token is sent (header
-        X-Flowscope-Token, or ?token=); nobody else's. No token: an empty list."""
+        """The caller's saved runs: those saved under the owner sent (header X-Flowscope-Token, or
+        ?token=: a browser's own key, or a room's owner token); nobody else's. No owner: an empty list."""
         owner = header or token
         return store.list(owner) if owner else []
 
@@ -144,9 +144,18 @@ def add_routes(app: FastAPI, settings: Settings, store: RunStore) -> None:
         return Response(run["weights"], media_type="application/octet-stream",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
+    @app.delete("/api/runs/{run_id}", status_code=204, response_class=Response, responses=GONE)
+    def delete_run(run_id: Annotated[str, Path(pattern=RUN_ID_PATTERN)], header: OwnerHeader = None):
+        """Delete one of the caller's saved runs. The owner travels only as the header (a cross-site page
+        can't send it without a CORS preflight, which this server never answers)."""
+        if not (header and store.delete(run_id, header)):
+            return JSONResponse({"detail": f"no saved run '{run_id}' of yours"}, status_code=404)
+        return Response(status_code=204)
+
     @app.get("/", response_class=HTMLResponse, responses=HTML)
     @app.get("/room/{code}", response_class=HTMLResponse, responses=HTML)
-    def index(code: str | None = None):
+    @app.get("/run/{run_id}", response_class=HTMLResponse, responses=HTML)
+    def index(code: str | None = None, run_id: str | None = None):
         return FileResponse(str(FRONTEND / "index.html"), headers={"Cache-Control": "no-cache"})
 
     @app.get("/descent", response_class=HTMLResponse, responses=HTML)

@@ -60,7 +60,7 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
                     await rooms.bring_back(msg.session)  # a room kept from before a restart, or emptied a while ago
                 dispatch(msg, client, rooms, reply)
             elif isinstance(msg, Load):
-                await load_run(msg.id, client, rooms, reply, msg.token, msg.into_room)
+                await load_run(msg.id, client, rooms, reply, msg.token, msg.into_room, msg.key)
             elif isinstance(msg, Switch):
                 await switch(msg, client, rooms, reply)
             else:
@@ -176,7 +176,8 @@ def in_room(msg, client: Client, session, rooms: Rooms, reply) -> None:
                 lease.release()
         session.link.submit(Export("fork", forked), client)
     elif isinstance(msg, Save):
-        owner = session.owner_token  # the run belongs to the room's owner, whoever asked (see Allow)
+        # the saver's own key (its browser's runs, in every room), else the room's owner token (see Allow)
+        owner = msg.owner or session.owner_token
         session.link.submit(Export("save", lambda packed: in_background(
             save_run(msg.name, packed, owner, client, rooms, reply))), client)
     else:
@@ -191,10 +192,11 @@ def in_background(coro) -> None:
 
 
 async def save_run(name: str, packed: PackedRun, owner: str, client: Client, rooms: Rooms, reply) -> None:
-    """Write a run the session's runner exported and packed (engine/export.py) under the room's owner
-    token — in a worker thread, never on the event loop; `saved` or an error."""
+    """Write a run the session's runner exported and packed (engine/export.py) under `owner`, counted
+    against the client's address too (store.Budget) — in a worker thread, never on the event loop;
+    `saved` or an error."""
     try:
-        run_id = await asyncio.to_thread(rooms.store.save, name, packed, owner)
+        run_id = await asyncio.to_thread(rooms.store.save, name, packed, owner, client.address)
     except StoreFull as exc:  # a bound of the data directory: nothing was written
         return reply(str(exc), "busy")
     except Exception as exc:  # a full disk, a locked or broken database: the user must not believe it saved
@@ -204,11 +206,12 @@ async def save_run(name: str, packed: PackedRun, owner: str, client: Client, roo
 
 
 async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str | None = None,
-                   into_room: bool = False) -> None:
+                   into_room: bool = False, key: str | None = None) -> None:
     """A saved run comes back as a new session owned by the asker, going on exactly where it was
     saved (weights, optimizer memory, batch order); every failure answers with an error. The asker
-    must hold the owner token it was saved under, and the new room keeps that token (its saves list
-    with the rest). `into_room`: into the asker's own room instead (its code, members and token stay)."""
+    must hold the owner it was saved under — the new room then keeps it as its token (its saves list
+    with the rest) — or the run's share `key` (a trained-run link: the room gets a token of its own).
+    `into_room`: into the asker's own room instead (its code, members and token stay)."""
     here = rooms.room_of(client)
     if into_room and (here is None or here.role(client) != "owner"):
         return reply("Loading into a room needs a room of your own: create one, or load as a new room.", "not_owner")
@@ -218,13 +221,14 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
     except TooMany as exc:
         return reply(str(exc), "busy")
     try:
-        run = await asyncio.to_thread(rooms.store.get, run_id, token)
+        run = await (asyncio.to_thread(rooms.store.shared, run_id, key) if key else
+                     asyncio.to_thread(rooms.store.get, run_id, token))
     except Exception as exc:
         log.exception("reading saved run '%s' failed", run_id)
         return reply(f"Could not read the saved run '{run_id}': {exc}", "internal")
     if run is None:  # someone else's run answers as no run does
-        return reply(f"No saved run with id '{run_id}' of yours (load sends the owner token it was saved under).",
-                     "no_session")
+        return reply(f"No saved run with id '{run_id}' of yours (load sends the owner token it was saved under, or "
+                     "its link's key): it may have been deleted.", "no_session")
     try:
         saved = await asyncio.to_thread(run["packed"].unpack)  # torch.load: off the event loop
         # checked as a `create` is: a run saved by another version or settings may no longer be allowed
@@ -235,7 +239,7 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
                 if rooms.by_code.get(here.code) is here:  # still there after the build (else: released)
                     here.switch(saved.model, lease.take())
                 return
-            rooms.create(saved.model, config_of(lease.trainer), client, lease, token=run["owner"])
+            rooms.create(saved.model, config_of(lease.trainer), client, lease, token=None if key else run["owner"])
     except ValidationError as exc:
         return reply(f"The saved run '{run_id}' cannot be loaded: {describe(exc, None, prefix='config')}")
     except TooMany as exc:

@@ -108,6 +108,9 @@ Name = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\
 RoomCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^ *[A-Za-z0-9]{1,14} *$")]
 Token = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]  # secrets.token_urlsafe
 MemberId = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")]  # wire.Client.id (hex)
+# a browser's own key for its saved runs (secrets, at least 16 characters: a short one could be guessed)
+OwnerKey = Annotated[str, Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ShareKey = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")]  # store: a run's share
 RunId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]  # store.RUN_ID_PATTERN
 ParamName = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.]+$")]
 
@@ -201,8 +204,8 @@ class Reclaim(Strict):
 
 
 class Allow(Strict):
-    """The owner's room settings for viewers: `save` lets them save the room's run (into the owner's
-    saved runs); off by default."""
+    """The owner's room settings for viewers: `save` lets them save the room's run (into their own saved
+    runs when they send their key, else the owner's); off by default."""
 
     type: Literal["allow"]
     save: bool
@@ -215,17 +218,23 @@ class Fork(Strict):
 
 
 class Save(Strict):
+    """Save the room's run; `owner`: the saver's own key (a browser's, kept in its localStorage), whose
+    runs it joins in every room — else it is the room owner token's."""
+
     type: Literal["save"]
     name: Name = "untitled run"
+    owner: Optional[OwnerKey] = None
 
 
 class Load(Strict):
     """A saved run as a new room of your own — or, with `into_room`, into the room you own now (its
-    code and members stay, every member follows); `token`: the owner token it was saved under."""
+    code and members stay, every member follows); `token`: the owner (key or token) it was saved under;
+    or `key`: the run's share key, from a trained-run link (a copy of your own, with a new token)."""
 
     type: Literal["load"]
     id: RunId
     token: Optional[Token] = None
+    key: Optional[ShareKey] = None
     into_room: bool = False
 
 

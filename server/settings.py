@@ -50,10 +50,14 @@ class Settings(BaseSettings):
     # arithmetic that makes guessing a room impractical.
     join_failures_burst: int = Field(20, ge=1)
     join_failures_per_minute: float = Field(30.0, gt=0)
-    # saved runs in the data directory: all of them, and per owner token
+    # saved runs in the data directory (store.Budget): the server's bounds (at them the largest holder's
+    # oldest runs make way), and each owner's and each client address's (past them a save is refused)
     max_saved_runs: int = Field(1000, ge=1)
     max_saved_mb: float = Field(1024.0, gt=0)
     max_saved_runs_per_owner: int = Field(100, ge=1)
+    max_saved_mb_per_owner: float = Field(512.0, gt=0)
+    max_saved_runs_per_address: int = Field(200, ge=1)
+    max_saved_mb_per_address: float = Field(512.0, gt=0)
     max_width: int = Field(8, ge=1, le=64)  # units per hidden layer a network may have (teachers may raise it)
     # saved runs live here (a SQLite file); default: $XDG_DATA_HOME/flowscope or ~/.local/share/flowscope
     data_dir: Path = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "flowscope"

@@ -1,6 +1,7 @@
 // "Share settings" (the owner's): lock or hide each control group for the people who open a link,
-// and the two links that carry it — the room (watch live) and the run (a copy of these settings of
-// one's own, seed included). The owner's own page is not changed by it.
+// and the two links that carry it — the room (watch live) and the settings (a fresh run of one's own
+// with these settings, seed included; a trained run's link is in the saved runs, views/runs.js). The
+// owner's own page is not changed by it.
 
 import { locationSearch } from "../config.js";
 import { groupsFor, joinSearch, pageOptionsSearch } from "../locks.js";
@@ -30,7 +31,7 @@ export function Share(root, { base, onLocks = () => {} }) {
       </div>
       <label class="rp-field" for="share-room">Room link: watch live</label>
       <div class="rp-row share-link"><input id="share-room" readonly><button type="button" class="btn" data-copy="share-room">Copy</button></div>
-      <label class="rp-field" for="share-run">Run link: their own copy of these settings</label>
+      <label class="rp-field" for="share-run">Settings link: a fresh run of their own with these settings, from step 0 (for this trained run, save it and use Link under Saved runs)</label>
       <div class="rp-row share-link"><input id="share-run" readonly><button type="button" class="btn" data-copy="share-run">Copy</button></div>
       <span class="rp-note" id="share-status" role="status"></span>
     </details>`;

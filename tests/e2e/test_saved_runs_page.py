@@ -1,0 +1,74 @@
+"""Saved runs that last (issue 17, "Runs that last"): a run saved in one room is listed in a new room of the
+same browser (before: "None yet" — runs belonged to the room's token), and its Link opens the trained run
+at its step in another browser, as a copy of that browser's own (before: the "Run link" rebuilt only the
+settings, from step 0). Deleting it stops the link, which then starts a fresh room and says why."""
+from __future__ import annotations
+
+import pytest
+
+from e2e_helpers import SESSION_READY, open_app
+
+pytestmark = pytest.mark.e2e
+
+
+def open_card(pg) -> None:
+    if not pg.is_visible("#room-panel"):
+        pg.click("#room-button")
+    pg.wait_for_selector("#runs", state="visible")
+
+
+def row(pg, name: str) -> str:
+    """The selector of the saved run called `name` in the open room card (waits for the list)."""
+    run_id = pg.wait_for_function(
+        "n => [...document.querySelectorAll('#runs li[data-run]')].find(li => li.textContent.includes(n))?.dataset.run",
+        arg=name, timeout=15_000).json_value()
+    return f"#runs li[data-run='{run_id}']"
+
+
+def test_a_run_saved_in_one_room_is_listed_in_the_next_and_its_link_opens_it_at_its_step(page, browser, server_url):
+    open_app(page, f"{server_url}/?model=mlp")
+    for k in range(1, 4):
+        page.keyboard.press("s")
+        page.wait_for_function(f"flowscope.state().step === {k}")
+    trained = page.evaluate("[flowscope.state().session.id, flowscope.state().loss]")
+    open_card(page)
+    page.fill("#save-name", "three steps of xor")
+    page.click("#save-run")
+    page.wait_for_function("document.getElementById('saved-line').dataset.id")
+
+    # a new room in the same browser (another model's page: another room, another owner token)
+    fresh = page.context.new_page()
+    fresh.goto(f"{server_url}/?model=line")
+    fresh.wait_for_function(SESSION_READY, timeout=15_000)
+    assert fresh.evaluate("flowscope.state().session.id") != trained[0]
+    open_card(fresh)
+    listed = row(fresh, "three steps of xor")
+    assert "3 steps" in fresh.text_content(listed)
+
+    # its link, given to another browser, opens the trained run at its step: a room of that browser's own
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server_url)
+    fresh.click(f"{listed} button[data-act='link']")
+    fresh.wait_for_function("document.getElementById('runs-line').textContent")
+    said = fresh.text_content("#runs-line")
+    link = said if said.startswith("http") else fresh.evaluate("navigator.clipboard.readText()")
+    assert "/run/" in link and "key=" in link and "token" not in link
+    other = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        friend = other.new_page()
+        friend.goto(link)
+        friend.wait_for_function(SESSION_READY + " && flowscope.state().step === 3", timeout=20_000)
+        session, loss = friend.evaluate("[flowscope.state().session, flowscope.state().loss]")
+        assert session["role"] == "owner" and session["model"] == "mlp" and session["id"] != trained[0]
+        assert loss == trained[1]  # the trained weights, not the settings from step 0
+        friend.wait_for_function("location.pathname === '/room/' + flowscope.state().session.id")  # the room's own address now
+
+        # the owner deletes it (Delete asks once more): the list drops it, the link no longer opens it
+        fresh.click(f"{listed} button[data-act='delete']")
+        fresh.click(f"{listed} button[data-act='delete']")
+        fresh.wait_for_selector(listed, state="detached", timeout=10_000)
+        again = other.new_page()
+        again.goto(link)
+        again.wait_for_function(SESSION_READY + " && flowscope.state().step === 0", timeout=20_000)
+        again.wait_for_function("document.body.textContent.includes('could not be opened')", timeout=5_000)
+    finally:
+        other.close()
