@@ -140,6 +140,17 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
         send({ type: "join", session: code, ...(name ? { name } : {}) });
         return null;
       }
+      if (msg.code === "busy") {
+        // The room is full, or this computer has as many pages in it as one may: the refusal's note stays
+        // beside the join box (refusal.js, as any join's); the person may try another code or start afresh.
+        hello = null;
+        setTimeout(() => {
+          room.popover.show(true);
+          join.offerOwn();
+          join.focus();
+        }, 0);
+        return msg;
+      }
       if (msg.code === "no_session") {
         hello = null;
         setTimeout(() => {
@@ -270,7 +281,15 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
       },
     },
   });
-  const join = JoinBox(room.sections.join, { go: (path) => location.assign(path) });
+  const join = JoinBox(room.sections.join, {
+    go: (path) => location.assign(path),
+    own() {
+      history.replaceState(null, "", "/" + joinSearch(where.model !== "neuron" ? `model=${where.model}` : "", ""));
+      where.room = null;
+      hello = { create: true };
+      send(createMsg());
+    },
+  });
   const lessonMenu = LessonMenu(bar, lessonsMenu, { open: (id) => openLesson(id, 0), load: loadLessons });
   const keysPanel = el("div");
   document.body.append(keysPanel);

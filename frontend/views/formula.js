@@ -53,14 +53,19 @@ export function showStage(head, state, s, glyphs = (t) => t) {
   head.root.dataset.stage = s.stage;
 }
 
-/** No stage on display: "Connecting…" before a session, else "After N steps" (+ `more`), and the
+/** Whether this page's join was refused (a full room, this computer's limit): no room to wait for. */
+export function outsideRoom(state) {
+  return !state.session && !!state.refusals?.[":join"] && state.conn === "open";
+}
+
+/** No stage on display: "Connecting…" before a session (or why there is none: a refused join), else "After N steps" (+ `more`), and the
  * panel's own formula and caption for it. */
 export function showIdle(head, state, { more = "", formula = "", caption = "", connecting = "Connecting…" } = {}) {
   head.root.dataset.stage = "";
   head.dir.textContent = "";
   head.dir.className = "direction";
   if (head.shape) head.shape.hidden = true;
-  head.name.textContent = state.session ? `${restHeading(state)}${more}` : connecting;
+  head.name.textContent = state.session ? `${restHeading(state)}${more}` : outsideRoom(state) ? "Not in a room: the room card says why." : connecting;
   head.formula.textContent = state.session ? formula : "";
   head.caption.textContent = state.session ? caption : "";
 }
@@ -98,14 +103,17 @@ export function Formula(root) {
   let last = null;
   let lastParams = null;
   let lastLoss;
+  let lastOutside;
 
   function update(state) {
     const s = state.stage;
     const model = state.session?.model ?? "";
-    if (s === last && (s || (state.params === lastParams && state.loss === lastLoss))) return;
+    const outside = outsideRoom(state);
+    if (s === last && (s || (state.params === lastParams && state.loss === lastLoss && outside === lastOutside))) return;
     last = s;
     lastParams = state.params;
     lastLoss = state.loss;
+    lastOutside = outside;
     let rows;
     if (s) {
       showStage(head, state, s);

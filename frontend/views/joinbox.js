@@ -3,7 +3,7 @@
 
 import { joinPath, parseJoinCode } from "../room.js";
 
-export function JoinBox(root, { go }) {
+export function JoinBox(root, { go, own }) {
   root.innerHTML = `
     <h3 class="rp-h">Join a room</h3>
     <form class="rp-row" id="join-form">
@@ -11,7 +11,8 @@ export function JoinBox(root, { go }) {
       <input id="join-name" maxlength="40" placeholder="your name (optional)" aria-label="your name" autocomplete="off">
       <button type="submit" class="btn" id="join-go">Join</button>
     </form>
-    <p class="rp-note" id="join-error" role="alert"></p>`;
+    <p class="rp-note" id="join-error" role="alert"></p>
+    <button type="button" class="btn" id="join-own" hidden>Start a room of my own</button>`;
   const $ = (sel) => root.querySelector(sel);
   $("#join-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -23,11 +24,21 @@ export function JoinBox(root, { go }) {
     $("#join-error").textContent = "";
     go(joinPath(code, $("#join-name").value));
   });
+  $("#join-own").addEventListener("click", () => {
+    $("#join-error").textContent = "";
+    $("#join-own").hidden = true;
+    own();
+  });
 
   return {
     update() {},
     focus() {
       $("#join-code").focus();
+    },
+    /** The room could not be joined (full, or this computer's limit; the reason is the refusal note in
+     * #join-error): offer the other way on — a room of one's own. */
+    offerOwn() {
+      $("#join-own").hidden = false;
     },
   };
 }

@@ -189,7 +189,7 @@ class Rooms:
             raise RoomFull(f"Room {room.code} is full.")
         cap = self.settings.max_viewers_per_client
         if not token and sum(c.address == client.address and r == "viewer" for c, r in room.clients.items()) >= cap:
-            raise RoomFull(f"Your computer already has {cap} pages in room {room.code} (the most one may have, "
+            raise RoomFull(f"Your computer already has {cap} page{'s' if cap != 1 else ''} in room {room.code} (the most one may have, "
                            "max_viewers_per_client); close one first.")
         self.leave(client)
         if token:  # the creator coming back (a reload, a new device): the room is theirs again

@@ -5,6 +5,7 @@ Set FLOWSCOPE_E2E_URL to test a server that is already running instead of starti
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -52,16 +53,23 @@ def server_url(tmp_path_factory):
     if given:
         yield given.rstrip("/")
         return
+    # every page connects from 127.0.0.1: lift the per-address limits for the whole browser suite
+    with running_server(tmp_path_factory, {"FLOWSCOPE_MAX_SESSIONS_PER_CLIENT": "1000",
+                                           "FLOWSCOPE_MAX_VIEWERS_PER_CLIENT": "1000"}) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_server(tmp_path_factory, env: dict):
+    """A real `flowscope` on a free port with the settings in `env` (FLOWSCOPE_*): its URL once
+    /api/health answers (30 s at most); stopped, bounded, at the end."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "flowscope.server.cli", "--port", str(port), "--no-browser",
          "--data-dir", str(tmp_path_factory.mktemp("runs"))],  # saved runs stay out of the home folder
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        # every page connects from 127.0.0.1: lift the per-address limits for the whole browser suite
-        env={**os.environ, "FLOWSCOPE_MAX_SESSIONS_PER_CLIENT": "1000", "FLOWSCOPE_MAX_VIEWERS_PER_CLIENT": "1000"},
-    )
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
