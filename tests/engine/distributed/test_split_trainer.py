@@ -71,3 +71,25 @@ def test_a_split_run_that_loses_a_worker_resumes_from_its_checkpoint(tiny, paral
         np.testing.assert_allclose([m.loss for m in t.take_metrics()], before[2:], rtol=1e-6)  # resharded exactly
     finally:
         t.close()
+
+
+@pytest.mark.parametrize("parallel", [{"tp": 2}, {"dp": 2, "zero": 3}, None])
+def test_the_timeline_after_whole_steps_shows_compute_and_each_collective(tiny, parallel):
+    """Whole steps (play, a batch of steps): the last step's timeline has its collectives as comm segments and
+    compute between them, in order, from the step's start to its end (it was empty for every run that is not
+    a pipeline: only the pipeline's chunks and waits were timed). None: plain data parallelism (DDP)."""
+    t = DistributedTrainer({**tiny, "workers": 2, **({"parallel": parallel} if parallel else {})})
+    try:
+        assert t.controller.wait_ready(180)
+        assert t.run(2) == 2
+        gpt = t.snapshot().gpt
+        ops = {"allreduce"} if not parallel or "tp" in parallel else {"allgather", "reducescatter"}
+        for row, obs in zip(gpt["timeline"], t.observed):
+            segs = row["segments"]
+            assert segs and {s["kind"] for s in segs} >= {"compute", "comm"}
+            assert ops <= {s["op"] for s in segs if s["kind"] == "comm"}
+            assert segs[0]["t0"] == 0.0 and all(a["t1"] <= b["t0"] + 1e-9 for a, b in zip(segs, segs[1:]))
+            assert segs[-1]["kind"] == "compute"  # the optimizer's step ends it, after the last collective
+            assert 0 < len([s for s in segs if s["kind"] == "comm"]) <= len(obs["comm"])  # overlapping ones merge
+    finally:
+        t.close()
