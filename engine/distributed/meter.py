@@ -299,7 +299,16 @@ class Observed:
 def rank_state(rank: int, coords: dict, names, params, full_shapes: dict, optimizer, calls: list[dict],
                segments: list[dict], activations: int) -> dict:
     """What observe.py serves for one rank: coords, holds, memory, its collectives and timeline."""
-    holds = [{"param": n, "shape": list(local(p).shape), "full_shape": list(full_shapes[n])} for n, p in zip(names, params)]
+    state = getattr(optimizer, "optim", optimizer).state  # ZeroRedundancyOptimizer: this rank's part only
+
+    def held(p) -> dict:
+        """Elements of this parameter's gradient and optimizer state on this rank (0: held elsewhere)."""
+        opt = [v for v in state.get(p, {}).values() if isinstance(v, torch.Tensor) and v.dim() > 0]
+        return {"grads": local(p.grad).numel() if p.grad is not None else 0,
+                "optimizer": sum(local(v).numel() for v in opt), "optimizer_tensors": len(opt)}
+
+    holds = [{"param": n, "shape": list(local(p).shape), "full_shape": list(full_shapes[n]), **held(p)}
+             for n, p in zip(names, params)]
     memory = {"params": storage_bytes(params), "grads": storage_bytes(p.grad for p in params),
               "optimizer": storage_bytes(optimizer_tensors(optimizer)), "activations": activations}
     return {"rank": rank, "coords": coords, "holds": holds, "memory": memory, "comm": calls, "segments": segments}
