@@ -97,3 +97,21 @@ export function holdsGridOf(info) {
   const spec = info.parallel.spec;
   return { blocks: h.blocks, rows: h.ranks.map((r) => ({ label: rankLabel(r.rank, r.coords, spec), cells: r.cells })) };
 }
+
+/** Per-rank memory measured on each rank beside the Scale page's calculator for this split (engine-sent
+ * both): {rows: [{label, params, grads, optimizer, activations}] (the calculator's first), gaps: [words]};
+ * null before a step was observed. Byte counts as text (ddp.js bytesText). */
+export function memoryRows(info) {
+  const calc = info?.parallel?.calculator;
+  const workers = (info?.workers ?? []).filter((w) => w.memory);
+  if (!calc || !workers.length) return null;
+  const spec = info.parallel.spec;
+  const rows = [{ label: "calculator", params: bytesText(calc.params), grads: bytesText(calc.grads),
+                  optimizer: bytesText(calc.optimizer), activations: "—" }];
+  for (const w of workers) {
+    const m = w.memory;
+    rows.push({ label: rankLabel(w.rank, w.coords, spec), params: bytesText(m.params), grads: bytesText(m.grads),
+                optimizer: bytesText(m.optimizer), activations: bytesText(m.activations) });
+  }
+  return { rows, gaps: Array.isArray(calc.gaps) ? calc.gaps : [] };
+}

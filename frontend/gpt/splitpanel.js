@@ -7,7 +7,7 @@ import { prepare } from "../render/canvas.js";
 import { AXIS, GRID, INK, MUTED } from "../render/colors.js";
 import { fmt } from "../render/format.js";
 import { drawHolds, holdsLegend } from "../render/holds.js";
-import { bubbleText, bytesRows, ganttRows, holdsGridOf, OP_WORDS, splitOf } from "./split.js";
+import { bubbleText, bytesRows, ganttRows, holdsGridOf, memoryRows, OP_WORDS, splitOf } from "./split.js";
 
 export const KIND_COLORS = { compute: "#1f77b4", comm: "#e66100", idle: "#d1d5db" };
 
@@ -85,6 +85,8 @@ export function Split(root) {
         <div class="gx-head">Who holds what, at rest</div>
         <table class="gx-holds"></table>
         <table class="gx-bytes"><thead><tr><th>sent/step</th><th>op</th><th>measured</th><th>formula</th></tr></thead><tbody></tbody></table>
+        <table class="gx-mem"><thead><tr><th>held</th><th>weights</th><th>grads</th><th>optimizer</th><th title="saved for backward, at their peak in the step">activations</th></tr></thead><tbody></tbody></table>
+        <ul class="gx-gaps"></ul>
       </div>
     </div>`;
   root.querySelector(".gx-holds").after(holdsLegend());
@@ -128,6 +130,23 @@ export function Split(root) {
         tr.appendChild(td);
       }
       return tr;
+    }));
+    const mem = memoryRows(info);
+    $(".gx-mem").hidden = !mem;
+    $(".gx-mem tbody").replaceChildren(...(mem?.rows ?? []).map((r) => {
+      const tr = document.createElement("tr");
+      tr.className = r.label === "calculator" ? "calc" : "";
+      for (const v of [r.label, r.params, r.grads, r.optimizer, r.activations]) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        tr.appendChild(td);
+      }
+      return tr;
+    }));
+    $(".gx-gaps").replaceChildren(...(mem?.gaps ?? []).map((g) => {
+      const li = document.createElement("li");
+      li.textContent = g;
+      return li;
     }));
     const grid = holdsGridOf(info);
     drawHolds($(".gx-holds"), grid, grid ? "share of each block's weights, gradients, optimizer state" : "");
