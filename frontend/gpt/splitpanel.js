@@ -62,10 +62,15 @@ export function drawGantt(canvas, gantt) {
   ctx.lineTo(w - 8, yAxis);
   ctx.stroke();
   ctx.fillStyle = MUTED;
-  for (let k = 0; k <= 4; k++) {
+  const endText = `${fmt(span * 1000, 3)} ms`;
+  ctx.textAlign = "right"; // the step's end, in ms, flush with the chart's edge
+  ctx.fillText(endText, w - 8, yAxis + 9);
+  const room = w - 8 - ctx.measureText(endText).width - 6;
+  ctx.textAlign = "center";
+  for (let k = 0; k < 4; k++) {
     const t = (span * k) / 4;
-    ctx.textAlign = k === 4 ? "right" : "center"; // the step's end, in ms, flush with the chart's edge
-    ctx.fillText(k === 4 ? `${fmt(t * 1000, 3)} ms` : fmt(t * 1000, 3), k === 4 ? w - 8 : x(t), yAxis + 9);
+    const text = fmt(t * 1000, 3);
+    if (x(t) + ctx.measureText(text).width / 2 < room) ctx.fillText(text, x(t), yAxis + 9);
   }
 }
 
