@@ -2,13 +2,8 @@
 1, 2 and 4 workers, and the share of each step spent in the all-reduce.
 
     .venv/bin/python bench/distributed.py [--workers 1 2 4] [--steps 40] [--device cpu|cuda] [--ddp-of-one]
-    .venv/bin/python bench/distributed.py --split [--steps 20]
 
-`--split`: per strategy (dp, tp, pp GPipe/1F1B, ZeRO 1–3 on 2 workers; dp×tp, dp×pp, dp×tp×zero3, tp×pp on
-4): steps/s, the
-payload bytes per step measured on each rank beside the plan's formula, the pipeline bubble measured beside
-(p−1)/(m+p−1), and per-rank memory (parameters, gradients, optimizer state, peak saved activations)
-beside the Scale page's calculator (engine/scale/memory.py, fp32 Adam: 4 + 4 + 8 bytes per parameter).
+Tensor, pipeline and sharded parallelism: bench/parallel.py (`--split` here runs it).
 
 Every run trains the Transformer page's small model (2 blocks of 64, context 32) on the same
 global batch of 16 windows; `workers: 1` is the in-process GPTTrainer (no torch.distributed). On a
@@ -18,7 +13,6 @@ pays when each worker has its own core (or GPU), and the all-reduce's share show
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 PAGE = dict(n_layer=2, n_head=2, n_embd=64, block_size=32, batch_size=16, seed=0, eval_iters=1, decay_steps=3000)
@@ -80,65 +74,19 @@ def ddp_of_one(steps: int, device: str) -> dict:
         c.close()
 
 
-SPLITS = {2: [{"dp": 2}, {"tp": 2}, {"pp": 2, "micro_batches": 4, "schedule": "gpipe"}, {"pp": 2, "micro_batches": 4},
-              {"dp": 2, "zero": 1}, {"dp": 2, "zero": 2}, {"dp": 2, "zero": 3}],
-          4: [{"dp": 2, "tp": 2}, {"dp": 2, "pp": 2, "micro_batches": 2}, {"dp": 2, "tp": 2, "zero": 3},
-              {"tp": 2, "pp": 2, "micro_batches": 4}]}
-def split(steps: int) -> None:
-    from flowscope.engine.distributed.launch import train
-    from flowscope.engine.distributed.observe import calculator, idle_share, measured_bytes
-    from flowscope.engine.distributed.parallel import Parallel, bubble, comm_plan
-    from flowscope.engine.transformer.run import TransformerRun
-
-    cfg = {**PAGE, "threads": 1}
-    shapes = {n: tuple(p.shape) for n, p in TransformerRun(cfg).model.named_parameters()}
-    n_params = sum(math.prod(s) for s in shapes.values())
-    print(f"the Transformer page's model: {n_params:,} parameters · global batch 16×32 · {steps} steps, the last "
-          "observed · gloo on this machine's cores, one torch thread per rank")
-    for world, pars in SPLITS.items():
-        t0 = time.perf_counter()
-        ranks = train(world, [{"config": cfg, "parallel": p, "steps": steps} for p in pars], timeout=600)
-        print(f"\n{world} workers (start-up and all jobs: {time.perf_counter() - t0:.0f} s)")
-        for j, _ in enumerate(pars):
-            jobs = [r[j] for r in ranks]
-            par = Parallel(**jobs[0]["parallel"])
-            secs = sorted(jobs[0]["seconds"][2:-1])  # warm-up and the observed step left out
-            print(f"  {jobs[0]['name']:<16} {1 / secs[len(secs) // 2]:6.1f} steps/s (median; the observed step "
-                  f"{1000 * jobs[0]['seconds'][-1]:.0f} ms)")
-            if par.pp > 1:
-                shares = [idle_share(r["segments"]) for r in jobs]
-                print(f"    bubble measured {', '.join(f'{x:.2f}' for x in shares)} per rank · formula "
-                      f"(p−1)/(m+p−1) = {bubble(par.pp, par.micro_batches):.2f}")
-            calc = calculator(par, n_params, "adamw")
-            for r in jobs:
-                plan = comm_plan(par, shapes, cfg["batch_size"], cfg["block_size"], cfg["n_embd"], cfg["n_layer"],
-                                 r["rank"])
-                formula: dict = {}
-                for st in plan:
-                    formula[st["stage"]] = formula.get(st["stage"], 0) + st["bytes"]
-                got = measured_bytes(r["comm"])
-                comm = "; ".join(f"{op} {got.get(op, 0):,} B (formula {formula.get(op, 0):,})"
-                                 for op in sorted(set(got) | set(formula))) or "none"
-                m = r["memory"]
-                mem = (f"params {m['params']:,} (calc {calc['params']:,.0f}) · grads {m['grads']:,} "
-                       f"(calc {calc['grads']:,.0f}) · optimizer {m['optimizer']:,} (calc {calc['optimizer']:,.0f})"
-                       f" · activations {m['activations']:,}")
-                print(f"    rank {r['rank']} {r['coords']}: {comm}\n      {mem}")
-            for g in calc["gaps"]:
-                print(f"    gap: {g}")
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--split", action="store_true", help="tensor, pipeline and sharded strategies (see above)")
+    ap.add_argument("--split", action="store_true", help="tensor, pipeline and sharded strategies (bench/parallel.py)")
     ap.add_argument("--ddp-of-one", action="store_true", help="also time 1 worker under torch.distributed "
                     "(NCCL's process group of one on a GPU) against the in-process run")
     args = ap.parse_args(argv)
     if args.split:
-        split(args.steps)
+        from bench.parallel import main as split
+
+        split(["--steps", str(args.steps), "--four"])
         return
     import os
 

@@ -405,3 +405,5 @@ export async function postScale(body, signal) {
 
 /** GET /api/scale/presets (the ladder), or null. */
 export const fetchPresets = (query = "") => getJson(`/api/scale/presets${query}`);
+/** The server's health: its version, torch, and its limits (`max_workers`: --max-workers). */
+export const fetchHealth = () => getJson("/api/health");

@@ -73,7 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = rooms.pool
         return {"status": "ok", "version": flowscope.__version__, "torch": torch_version(),
                 "device": best_device() if "torch" in sys.modules else None, "sessions": len(rooms.by_code),
-                "room_processes": settings.room_processes, "warm": pool.warm if pool else None}
+                "room_processes": settings.room_processes, "warm": pool.warm if pool else None,
+                "max_workers": settings.max_workers}
 
     add_routes(app, settings, store)
 

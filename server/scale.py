@@ -108,6 +108,8 @@ class ScaleReply(BaseModel):
     model: dict[str, Any]
     training: dict[str, Any]
     parallel: Optional[dict[str, Any]]
+    holds: Optional[dict[str, Any]] = None  # who holds what under `parallel` (engine/scale/holds.py)
+    live_run: Optional[dict[str, Any]] = None  # "Run it here": the small transformer split the same way
     hardware: Optional[dict[str, Any]]
     params: dict[str, Any]
     memory_per_gpu: dict[str, float]

@@ -41,6 +41,7 @@ class Timeline:
     def __init__(self):
         self.start = time.perf_counter()
         self.segments: list[dict] = []
+        self.end: float | None = None  # when the step ended (its optimizer step done), seconds from `start`
 
     def now(self) -> float:
         return time.perf_counter() - self.start
@@ -48,17 +49,20 @@ class Timeline:
     def add(self, kind: str, t0: float, t1: float, op: str | None = None, micro_batch: int | None = None) -> None:
         self.segments.append({"kind": kind, "op": op, "micro_batch": micro_batch, "t0": t0, "t1": t1})
 
-    def filled(self) -> list[dict]:
+    def filled(self, calls: list[dict] = ()) -> list[dict]:
         """The comm and idle segments as measured (a later one clipped to start where the earlier ended), and
-        compute everywhere else up to the end, labelled with the pipeline chunk (forward or backward of a
-        micro-batch) it falls in."""
+        compute everywhere else up to the step's end, labelled with the pipeline chunk (forward or backward
+        of a micro-batch) it falls in. `calls`: the CommMeter's collectives, each a comm segment (without
+        them a step that is not a pipeline's had no segment at all: only the pipeline's chunks and waits
+        are timed by `timed`)."""
+        comm = [{"kind": "comm", "op": c["op"], "micro_batch": None, "t0": c["t0"], "t1": c["t1"]} for c in calls]
         marked, t = [], 0.0
-        for s in sorted((s for s in self.segments if s["kind"] != "compute"), key=lambda s: s["t0"]):
+        for s in sorted([*comm, *(s for s in self.segments if s["kind"] != "compute")], key=lambda s: s["t0"]):
             if s["t1"] > t:
                 marked.append({**s, "t0": max(s["t0"], t)})
                 t = s["t1"]
         chunks = [s for s in self.segments if s["kind"] == "compute"]
-        end = max([t, *(c["t1"] for c in chunks)])
+        end = max([t, self.end or 0.0, *(c["t1"] for c in chunks)])
         cuts = sorted({0.0, end, *(x for s in marked + chunks for x in (s["t0"], s["t1"]))})
         out = list(marked)
         for a, b in zip(cuts, cuts[1:]):
@@ -286,6 +290,7 @@ class Observed:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.timeline.end = self.timeline.now()
         self._hooks.__exit__(*exc)
         self.comm.__exit__(*exc)
         self.comm.settle()
@@ -294,7 +299,16 @@ class Observed:
 def rank_state(rank: int, coords: dict, names, params, full_shapes: dict, optimizer, calls: list[dict],
                segments: list[dict], activations: int) -> dict:
     """What observe.py serves for one rank: coords, holds, memory, its collectives and timeline."""
-    holds = [{"param": n, "shape": list(local(p).shape), "full_shape": list(full_shapes[n])} for n, p in zip(names, params)]
+    state = getattr(optimizer, "optim", optimizer).state  # ZeroRedundancyOptimizer: this rank's part only
+
+    def held(p) -> dict:
+        """Elements of this parameter's gradient and optimizer state on this rank (0: held elsewhere)."""
+        opt = [v for v in state.get(p, {}).values() if isinstance(v, torch.Tensor) and v.dim() > 0]
+        return {"grads": local(p.grad).numel() if p.grad is not None else 0,
+                "optimizer": sum(local(v).numel() for v in opt), "optimizer_tensors": len(opt)}
+
+    holds = [{"param": n, "shape": list(local(p).shape), "full_shape": list(full_shapes[n]), **held(p)}
+             for n, p in zip(names, params)]
     memory = {"params": storage_bytes(params), "grads": storage_bytes(p.grad for p in params),
               "optimizer": storage_bytes(optimizer_tensors(optimizer)), "activations": activations}
     return {"rank": rank, "coords": coords, "holds": holds, "memory": memory, "comm": calls, "segments": segments}

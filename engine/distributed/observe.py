@@ -6,6 +6,8 @@ numbers out), so a server only passes it through:
   ranks: [{rank, shape, before, after}] — each rank's first such collective: its piece going in, the
   result, where readable (meter.py)}, from rank 0's side), per op the payload bytes measured on each rank beside the formula's (`bytes`), and
   the pipeline bubble measured beside (p−1)/(m+p−1) (`bubble`);
+- `state.gpt.parallel.holds`: who holds what, blocks × ranks: per rank and block the share of the block's
+  weights, gradients and optimizer state it keeps at rest (`holdings`);
 - `state.gpt.timeline`: [{rank, segments: [{kind: compute|comm|idle, op, micro_batch, t0, t1}]}], seconds
   from the step's start;
 - per rank for `state.gpt.workers[r]`: coords {dp, tp, pp}, holds [{param, shape, full_shape}], memory
@@ -52,6 +54,7 @@ def parallel_view(par: Parallel, observed: list[dict], shapes: dict[str, tuple],
     shares = [share for o in observed if (share := idle_share(o["segments"])) is not None]
     n_params = sum(_numel(s) for s in shapes.values())
     return {"spec": par.as_dict(), "name": par.name(), "plan": plan, "bytes": per_rank,
+            "holds": holdings(observed, shapes) if observed else None,
             "calculator": calculator(par, n_params, optimizer),
             "bubble": {"formula": bubble(par.pp, par.micro_batches) if par.pp > 1 else 0.0,
                        "measured": sum(shares) / len(shares) if par.pp > 1 and shares else None,
@@ -96,3 +99,37 @@ def idle_share(segments: list[dict]) -> float | None:
     t0, t1 = min(s["t0"] for s in work), max(s["t1"] for s in work)
     idle = sum(min(s["t1"], t1) - max(s["t0"], t0) for s in segments if s["kind"] == "idle" and s["t1"] > t0 and s["t0"] < t1)
     return idle / (t1 - t0) if t1 > t0 else None
+
+
+def block_of(param: str) -> str:
+    """The picture's column of a parameter: `blocks.3.attn.qkv.weight` → `block 3`, `wte.weight` → `wte`."""
+    parts = param.split(".")
+    return f"block {parts[1]}" if parts[0] == "blocks" else parts[0]
+
+
+def holdings(observed: list[dict], shapes: dict[str, tuple]) -> dict:
+    """Who holds what: {blocks: [column names, the model's order], ranks: [{rank, coords, cells: [{params,
+    grads, optimizer}]}]}, each a share 0–1 of the whole model's elements of that block this rank keeps at
+    rest (its `holds`); optimizer against the one-process state (Adam: m and v, two tensors a parameter),
+    None where the optimizer keeps none."""
+    blocks: list[str] = []
+    full: dict[str, int] = {}
+    for name, shape in shapes.items():
+        b = block_of(name)
+        if b not in full:
+            blocks.append(b)
+            full[b] = 0
+        full[b] += _numel(shape)
+    k = max((h.get("optimizer_tensors", 0) for o in observed for h in o["holds"]), default=0)
+    ranks = []
+    for o in observed:
+        got = {b: {"params": 0, "grads": 0, "optimizer": 0} for b in blocks}
+        for h in o["holds"]:
+            g = got[block_of(h["param"])]
+            g["params"] += _numel(h["shape"])
+            g["grads"] += h.get("grads", 0)
+            g["optimizer"] += h.get("optimizer", 0)
+        cells = [{"params": got[b]["params"] / full[b], "grads": got[b]["grads"] / full[b],
+                  "optimizer": got[b]["optimizer"] / (k * full[b]) if k else None} for b in blocks]
+        ranks.append({"rank": o["rank"], "coords": o["coords"], "cells": cells})
+    return {"blocks": blocks, "ranks": ranks}

@@ -112,7 +112,7 @@ class ParallelRun:
         self.optimizer.zero_grad(set_to_none=True)
         if observe:
             dist.barrier()  # the ranks start the step together: their timelines share an origin
-        tl = self.timeline = meter.Timeline()
+        tl = meter.Timeline()
         comm = meter.CommMeter(tl) if observe else None
         peak = meter.SavedPeak(self.params) if observe else None
         t0 = time.perf_counter()
@@ -124,6 +124,7 @@ class ParallelRun:
             _phase(comm, "update")
             norm = self._clip(self.run.config.grad_clip)
             self.optimizer.step()
+        tl.end = tl.now()
         if comm:
             comm.settle()
         seconds = time.perf_counter() - t0
@@ -132,8 +133,8 @@ class ParallelRun:
         mine = torch.tensor([loss if self._holds_loss() else 0.0, 1.0 if self._holds_loss() else 0.0],
                             dtype=torch.float64)
         dist.all_reduce(mine)  # the global loss: the mean of the dp shards' losses, from whoever has one
-        if observe:
-            self.calls, self.saved_peak = comm.calls, peak.peak
+        if observe:  # the observed step's collectives and timeline are kept together, until the next observed one
+            self.calls, self.saved_peak, self.timeline = comm.calls, peak.peak, tl
         return {"loss": float(mine[0] / mine[1]), "grad_norm": norm, "lr": lr, "seconds": seconds,
                 "step": self.steps}
 
@@ -224,7 +225,7 @@ class ParallelRun:
         """coords, holds ([{param, shape, full_shape}] at rest), memory (bytes of parameters, gradients and
         optimizer state at rest, saved activations at their peak in the last observed step), collectives, timeline."""
         return meter.rank_state(self.rank, self.coords, self.names, self.params, self.full_shapes, self.optimizer,
-                                self.calls, self.timeline.filled() if self.timeline else [], self.saved_peak)
+                                self.calls, self.timeline.filled(self.calls) if self.timeline else [], self.saved_peak)
 
     def full_state(self) -> dict[str, torch.Tensor]:
         """The one-process weights (a collective over tp or dp; a pipeline stage gives its own blocks)."""

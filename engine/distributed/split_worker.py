@@ -3,9 +3,10 @@ commands over the same pipe as worker.py's data-parallel ShardedRun, so the cont
 drive both alike.
 
 Whole steps only: `steps` (the last of each call observed: collectives, timeline, memory), `observe`,
-`evaluate` (every rank; not for pipelines), `live`, `ping`; checkpoints every `checkpoint_every` steps
-(each stage's state gathered whole; not with zero 1). Not yet (the trainer refuses them first): the
-stage-by-stage inspect path (`begin`/`apply`), the page's looks, `export`.
+`evaluate` (every rank; not for pipelines), `export` (the run as one process holds it, on rank 0: the
+room's save), `live`, `ping`; checkpoints every `checkpoint_every` steps (each stage's state gathered
+whole; not with zero 1). Not yet (the trainer refuses them first): the stage-by-stage inspect path
+(`begin`/`apply`), the page's looks.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import os
 import torch
 import torch.distributed as dist
 
+from . import split
 from .meter import local
 from .parallel import Parallel
 from .parallel_run import ParallelRun
@@ -82,6 +84,8 @@ class SplitRun:
             return self._steps(msg["count"])
         if op == "observe":
             return {"observed": self.p.observed()}
+        if op == "export":  # every rank joins the gathers; rank 0 answers the one-process RunExport
+            return {"export": self._export()}
         if op == "evaluate":
             return {"eval": self._evaluate()}
         if op == "live":
@@ -116,6 +120,56 @@ class SplitRun:
                 "params_view": {"n_params": sum(math.prod(s) for s in self.p.full_shapes.values()), "norms": {}}
                 if self.rank == 0 else None,
                 "observed": self.p.observed()}
+
+    # ----- saving: the run as one process would hold it ------------------------------------------------
+    def _whole(self, name: str, t):
+        """A parameter or optimizer tensor whole (a DTensor gathered: a collective over its mesh), tp's qkv
+        rows back in the one-process [q; k; v] order."""
+        from torch.distributed.tensor import DTensor
+
+        if isinstance(t, DTensor):
+            t = t.full_tensor()
+        if self.par.tp > 1 and t.dim() > 0 and name.rsplit(".", 1)[0].endswith("attn.qkv"):
+            t = split.qkv_major(t, self.par.tp)
+        return t.detach().clone()
+
+    def _export(self):
+        """engine/export.py's RunExport of this run as `workers: 1` holds it (weights, Adam's moments, schedule,
+        batch order), on rank 0; None on the others. Each stage's pieces are gathered whole (DTensors over tp
+        and FSDP's dp; zero 1's ZeroRedundancyOptimizer consolidated on rank 0), the stages' sent to rank 0
+        (`gather_object`), and loaded by name into a one-process TransformerRun of the same config."""
+        from ..transformer.run import TransformerRun
+        from .worker import run_export
+
+        opt = self.p.optimizer
+        if self.par.zero == 1:  # each dp rank holds the state of its own parameters: consolidated on rank 0
+            opt.consolidate_state_dict(to=0)
+            whole = opt.state_dict() if self.rank == 0 else None
+            params = [p for g in opt.param_groups for p in g["params"]]
+            names = dict(zip(map(id, self.p.params), self.p.names))
+            state = {names[id(params[i])]: st for i, st in whole["state"].items()} if whole else {}
+        else:
+            by_param = dict(zip(self.p.params, self.p.names))
+            state = {by_param[p]: st for p, st in opt.state.items()}
+        mine = {n: (self._whole(n, p), {k: self._whole(n, v) for k, v in state.get(n, {}).items()})
+                for n, p in zip(self.p.names, self.p.params)}
+        keep = self.p.coords["dp"] == 0 and self.p.coords["tp"] == 0  # one copy of each stage
+        got = [None] * self.par.world if self.rank == 0 else None
+        dist.gather_object(mine if keep else None, got, dst=0)
+        if self.rank != 0:
+            return None
+        src = self.p.run
+        run = TransformerRun({**src.config.to_dict(), "workers": 1, "parallel": None})
+        by_name = dict(run.model.named_parameters())
+        with torch.no_grad():
+            for part in filter(None, got):
+                for n, (w, st) in part.items():
+                    by_name[n].copy_(w)
+                    if st:
+                        run.optimizer.state[by_name[n]] = st
+        run.steps, run.phase, run.schedule, run.history = src.steps, src.phase, src.schedule, src.history
+        run.batch_gen.set_state(src.batch_gen.get_state())
+        return run_export(run, self.p.steps)
 
     def _view(self, last: dict) -> dict:
         v = self.p.run.view()

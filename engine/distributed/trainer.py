@@ -296,14 +296,14 @@ class DistributedTrainer(Stepper):
         optimizer, schedule, batch order — with `workers: 1`: a saved or restored copy goes on in one
         process, exactly where this one is. While the workers (re)start it doesn't wait for them (the
         room checkpoints itself when idle): step 0's local copy, or the last export (older, but whole)."""
-        self._not_split("saving")
         if not self.controller.ready and (self.steps_done == 0 or self._exported is not None):
             return self._exported if self.steps_done else self._one_process(run_export(self.local, 0))
-        self._exported = self._one_process(self._call("export", [0])[0]["export"])
+        ranks = None if self.split else [0]  # a split run's every rank joins the gathers
+        self._exported = self._one_process(self._call("export", ranks)[0]["export"])
         return self._exported
 
     def _one_process(self, saved: RunExport) -> RunExport:
-        saved.config = {**saved.config, **self.config.to_dict(), "workers": 1}
+        saved.config = {**saved.config, **self.config.to_dict(), "workers": 1, "parallel": None}
         return saved
 
     # ----- views -----------------------------------------------------------------------------

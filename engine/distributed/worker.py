@@ -218,7 +218,7 @@ def _sharded_run_class():
                     "bytes": self.peek.bytes, "stats": self.last.as_dict(), **self._after(checkpoint=False),
                     "observed": meter.rank_state(self.rank, {"dp": self.rank, "tp": 0, "pp": 0}, self.names, self.params,
                                                  self.full_shapes, self.optimizer, seen.comm.calls,
-                                                 seen.timeline.filled(), seen.peak.peak)}
+                                                 seen.timeline.filled(seen.comm.calls), seen.peak.peak)}
 
         def _after(self, checkpoint: bool = True) -> dict:
             if checkpoint:

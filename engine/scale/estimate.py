@@ -8,6 +8,7 @@ from .advice import advice, min_gpus
 from .compute import ATTENTION_FLOPS
 from .figures import figures
 from .hardware import GPUS
+from .holds import holds, live_run
 from .memory import CONVENTION, activation_terms, bytes_per_param, per_gpu
 from .params import count
 from .resolve import ScaleError, resolve
@@ -41,7 +42,7 @@ def estimate(request: dict) -> dict:
 
 
 def _none_for_small() -> dict:
-    keys = ("fits", "min_gpus", "tokens", "chinchilla_tokens", "flops_dense", "flops_attention", "gpu_hours", "days",
+    keys = ("holds", "live_run", "fits", "min_gpus", "tokens", "chinchilla_tokens", "flops_dense", "flops_attention", "gpu_hours", "days",
             "seconds", "energy_kwh", "cost_usd", "comm_bytes_per_step", "comm_seconds_per_step", "tokens_per_step",
             "steps")
     return dict.fromkeys(keys)
@@ -97,6 +98,7 @@ def transformer(r: dict) -> dict:
     out["published"] = published(r["published"], out)
     out["claims"] = claims(out, gpu) if r["preset"] == "120b" else None
     out["figures"] = figures(shape, out, gpu)
+    out["holds"], out["live_run"] = holds(shape.n_layer, par), live_run(par)
     return out
 
 

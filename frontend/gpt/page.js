@@ -13,6 +13,7 @@ import { Probs } from "./probs.js";
 import { GptQueries } from "./queries.js";
 import { GptRibbon } from "./ribbon.js";
 import { Samples } from "./samples.js";
+import { Split } from "./splitpanel.js";
 import { Workers } from "./workers.js";
 import { ScaleLink } from "../scale/link.js";
 import { SCHEMA } from "../schema.js";
@@ -31,6 +32,7 @@ const AREAS = [
   ["gpt-formula", "formula"],
   ["gpt-attention", "attention"],
   ["gpt-probs", "next-character probabilities"],
+  ["gpt-split", "split run: timeline and who holds what"],
   ["gpt-loss", "loss chart"],
   ["gpt-samples", "samples"],
   ["gpt-layers", "gradients per layer"],
@@ -72,6 +74,7 @@ export function GptPage({ getState, dispatch, send, configure, canEdit }) {
     Layers($("gpt-layers")),
     Optim($("gpt-optim"), { dispatchUi, configure, canEdit }),
     Workers($("gpt-workers"), { send, canEdit }),
+    Split($("gpt-split")),
     GptQueries({ getState, send }),
   ];
   return { views };

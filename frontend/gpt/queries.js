@@ -4,6 +4,7 @@
 // only once its last reply came back; while paused, once per change (a step, a new probe, another
 // temperature); and nothing at all while the browser tab is hidden.
 
+import { splitOf } from "./split.js";
 import { defaultProbe, tokenize } from "./gptstate.js";
 
 /** While playing, the least time between two queries of a kind (ms). */
@@ -59,6 +60,7 @@ export function probsPosition(ui, probe) {
  */
 export function wanted(st) {
   const g = st.gpt;
+  if (splitOf(g.info)) return []; // a split run's looks are not built yet (the engine refuses them): ask none
   const probe = probeText(st);
   const { ok } = tokenize(probe, st.dataset?.vocab);
   const step = st.step;

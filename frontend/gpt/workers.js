@@ -8,6 +8,7 @@
 import { frame, prepare, scale, ticks, trace } from "../render/canvas.js";
 import { fmt } from "../render/format.js";
 import { bytesText, replicasAgree, ringSchedule, workerRows } from "./ddp.js";
+import { splitOf } from "./split.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const PHASE_MS = 900; // one ring step on screen
@@ -197,7 +198,7 @@ export function Workers(root, { send, canEdit }) {
       Object.assign(last, { series, size });
       spark(sparkEl, series);
     }
-    const agree = replicasAgree(info);
+    const agree = splitOf(info) ? null : replicasAgree(info); // a split run's ranks hold different parts
     const ready = ddp.ready ? `ready in ${fmt(ddp.ready_seconds, 2)} s` : "starting…";
     sum.textContent = `${n} × gloo · ${ddp.threads_per_worker} thread${ddp.threads_per_worker === 1 ? "" : "s"} each · ${ready}` +
       (agree === null ? "" : agree ? " · replicas agree" : " · replicas DIFFER");

@@ -4,6 +4,8 @@
 
 import { CheckField, NumberField, SelectField } from "./controls.js";
 import { FigureList } from "./figures.js";
+import { HoldsBlock } from "./holds.js";
+import { fetchHealth } from "../api.js";
 import { fmtCount } from "./units.js";
 import { CHOICES, ZERO_STAGES } from "./where.js";
 
@@ -41,6 +43,7 @@ export function ParallelPanel(root, { onParallel, onSetting }) {
       title: "interconnect bandwidth per GPU, gigabits per second" }),
   };
   const figures = FigureList(root);
+  const holds = HoldsBlock(root, { maxWorkers: fetchHealth().then((h) => h.max_workers) });
   const gpus = root.querySelector("#par-gpus");
   const divides = root.querySelector("#par-divides");
   let last = "";
@@ -64,6 +67,7 @@ export function ParallelPanel(root, { onParallel, onSetting }) {
         }));
       }
       figures.update(figs.parallel);
+      holds.update(reply);
     },
   };
 }

@@ -135,3 +135,23 @@ def test_the_tensor_parallel_allreduce_adds_the_ranks_partial_outputs(runs, one)
             np.testing.assert_allclose(r["after"], before.sum(0), rtol=1e-5, atol=1e-7)
         if name == "tp2":
             assert pieces[0]["shape"] == [CFG["batch_size"], CFG["block_size"], CFG["n_embd"]]
+
+
+def test_who_holds_what_per_block_adds_up_to_the_model(runs, one):
+    """observe.holdings, the page's blocks × ranks picture: per block, the shares the ranks keep add up to the
+    whole model once (sharded: ZeRO, pipeline stages) or once per copy (replicated)."""
+    from flowscope.engine.distributed.observe import holdings
+
+    _, shapes = one
+    by = {ranks[0]["name"]: ranks for _, ranks in jobs(runs)}
+    pic = {name: holdings(ranks, shapes) for name, ranks in by.items()}
+    assert pic["dp2"]["blocks"] == ["wte", "wpe", "block 0", "block 1", "ln_f", "lm_head"]
+    total = lambda name, key, col: sum(r["cells"][col][key] for r in pic[name]["ranks"])  # noqa: E731
+    for col in range(6):
+        assert total("dp2", "params", col) == total("dp2", "optimizer", col) == 2  # two whole copies
+        assert total("pp2·1f1b×4", "params", col) == 1  # each block on one stage
+        assert total("dp2·zero1", "params", col) == 2 and total("dp2·zero1", "optimizer", col) == pytest.approx(1)
+        for z in ("dp2·zero2", "dp2·zero3"):
+            assert total(z, "params", col) == total(z, "grads", col) == pytest.approx(1)
+    tp = pic["tp2"]["ranks"][0]["cells"]
+    assert tp[0]["params"] == 1 and 0.5 <= tp[2]["params"] < 0.6  # a block's matrices halved, its LayerNorms whole

@@ -1,0 +1,52 @@
+"""A tensor-parallel run from the Scale page: the calculator's who-holds-what for tp 2, "Run it here"
+opens the Transformer page's model on 2 worker processes split the same way, and after whole steps its
+Split panel draws the engine's measured timeline (a Gantt row per rank, the all-reduces as comm), who
+holds what (each cell the engine's share) and the bytes sent per step beside the formula."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+READY = "window.flowscope && flowscope.state().gpt.info?.ddp?.ready === true && flowscope.state().conn === 'open'"
+
+
+def test_run_it_here_opens_a_tp_run_whose_timeline_and_holds_are_the_engines(page, server_url, shot):
+    page.goto(f"{server_url}/scale?preset=transformer&tp=2")
+    page.wait_for_selector("#parallel .par-holds-grid tbody tr", timeout=30_000)
+    rows = page.eval_on_selector_all("#parallel .par-holds-grid tbody th", "els => els.map(e => e.textContent)")
+    assert rows == ["w0 · tp0", "w1 · tp1"]
+    halves = page.eval_on_selector_all("#parallel .par-holds-grid .hd-params", "els => els.map(e => e.dataset.share)")
+    assert halves and set(halves) == {"0.5"}  # the calculator: every weight cut in 2
+    assert page.get_attribute("#parallel .par-holds", "data-runnable") == "true"
+    shot(page, "split-scale-holds")
+    page.click("#par-run")
+    page.wait_for_url("**/?model=transformer*parallel=dp:1,tp:2*", timeout=15_000)
+    page.wait_for_function(READY, timeout=120_000)
+    for n in (1, 2):
+        page.keyboard.press("s")
+        page.wait_for_function(f"flowscope.state().step === {n}", timeout=30_000)
+    page.wait_for_function("Number(document.querySelector('#gpt-split').dataset.segments) > 0", timeout=10_000)
+    assert page.is_visible("#gpt-split") and not page.is_visible("#gpt-attention")
+    info = page.evaluate("flowscope.state().gpt.info")
+    timeline, par = info["timeline"], info["parallel"]
+    assert par["spec"]["tp"] == 2 and [r["rank"] for r in timeline] == [0, 1]
+    drawn = int(page.get_attribute("#gpt-split", "data-segments"))
+    assert drawn == sum(len(r["segments"]) for r in timeline) > 2
+    assert page.get_attribute("#gpt-split", "data-ops") == "allreduce"  # tp's forward and backward all-reduces
+    # who holds what: each bar is the engine's share (block 0's weights: the qkv, proj, fc, proj rows it keeps)
+    shares = page.eval_on_selector_all("#gpt-split .gx-holds .hd-params", "els => els.map(e => Number(e.dataset.share))")
+    engine = [c["params"] for r in par["holds"]["ranks"] for c in r["cells"]]
+    assert shares == engine and 0 < min(engine) < 1 == max(engine)
+    # bytes per step: measured beside the formula, equal (✓)
+    cells = page.eval_on_selector_all("#gpt-split .gx-bytes tbody tr", "els => els.map(e => [e.dataset.op, e.className])")
+    assert ("allreduce", "equal") in [tuple(c) for c in cells]
+    assert par["bytes"][0]["measured"]["allreduce"] == par["bytes"][0]["formula"]["allreduce"]
+    mem = page.eval_on_selector_all("#gpt-split .gx-mem tbody tr td:first-child", "els => els.map(e => e.textContent)")
+    assert mem == ["calculator", "w0 · tp0", "w1 · tp1"]
+    shot(page, "split-tp2-1280x800")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.wait_for_timeout(300)
+    shot(page, "split-tp2-1024x768")
+    box = page.eval_on_selector("#gpt-split .gx-gantt", "e => [e.clientWidth, e.clientHeight]")
+    assert box[0] > 200 and box[1] >= 48, box
