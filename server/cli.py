@@ -134,9 +134,12 @@ def bind(host: str, port: int) -> socket.socket:
 def uvicorn_options(settings: Settings) -> dict:
     """How uvicorn runs Flowscope (the CLI's server and the tests' are the same). Proxy headers are
     trusted only from the addresses `forwarded_allow_ips` names: uvicorn's default trusts 127.0.0.1,
-    so any local client could claim another address and slip past the per-address limits."""
+    so any local client could claim another address and slip past the per-address limits. The HTTP and
+    websocket protocols are uvicorn's own inside the socket-level guard (conns.py: slowloris)."""
+    from .conns import edge_protocols
+
     proxies = settings.forwarded_allow_ips
-    return dict(ws_max_size=settings.ws_max_size, ws_per_message_deflate=False, log_level="warning",
+    return dict(**edge_protocols(settings), ws_max_size=settings.ws_max_size, ws_per_message_deflate=False, log_level="warning",
                 timeout_graceful_shutdown=1, proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
                 timeout_keep_alive=5)
 

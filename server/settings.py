@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     max_queue: int = Field(2000, ge=10)  # unsent ordered messages per client before it is dropped
     max_message_bytes: int = 1 << 20  # bigger text frames (in UTF-8 bytes) get a `too_large` error
     max_body_bytes: int = Field(64 << 10, ge=1024)  # bigger HTTP request bodies (POST /api/scale) get 413
+    # at the socket (conns.py): a request's headers and body must have arrived this long after the connection
+    # opened (or its last response ended), else it is closed; connections one address may hold at once
+    request_timeout: float = Field(10.0, gt=0)
+    max_connections_per_client: int = Field(64, ge=1)
     ws_max_size: int = 16 << 20  # bigger than this and uvicorn closes the socket (1009)
     shutdown_seconds: float = Field(1.5, gt=0)  # Ctrl+C/SIGTERM: how long training threads get to stop
     # rooms outlive the server: checkpointed to the data directory (roomstore.py) and kept this long
