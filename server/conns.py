@@ -7,8 +7,8 @@ At a 1,024 open-file limit 1,100 such connections from one client made every req
 could not accept any more. So, per connection: the request (headers, and its body) must have arrived
 `request_timeout` seconds after the connection opened or the last response ended, or the connection is
 closed; and each address may hold `max_connections_per_client` connections at once (more are closed as
-they are accepted). Headers are bounded in size by the HTTP parser itself (h11 and httptools: 64 KiB
-at most); bodies by `hosts.BodyLimit`; a websocket that stops answering pings by uvicorn's
+they are accepted). A request's headers may be `MAX_HEADER_BYTES` long (431 past them); bodies are
+bounded by `hosts.BodyLimit`; a websocket that stops answering pings by uvicorn's
 `ws_ping_interval`/`ws_ping_timeout` (20 s each).
 
 Both are checks at the socket, so they are protocol classes (uvicorn takes a class for `http` and
@@ -23,6 +23,11 @@ import logging
 from collections import Counter
 
 log = logging.getLogger("flowscope.edge")
+# a request's line and headers, at most (h11 stops at 16 KiB; httptools, uvicorn's choice when installed,
+# has no limit: 31 MB of one header arrived in 4 s and the server held it all)
+MAX_HEADER_BYTES = 64 << 10
+TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+             b"connection: close\r\ncontent-length: 33\r\n\r\nRequest headers are over 64 KiB.\n")
 
 
 class Guard:
@@ -63,6 +68,7 @@ def protocols(http_base: type[asyncio.Protocol], ws_base: type[asyncio.Protocol]
     class GuardedHTTP(http_base):
         _deadline: asyncio.TimerHandle | None = None
         _admitted = False
+        _head = 0  # bytes received while a request's headers are incomplete
 
         def connection_made(self, transport) -> None:
             if not guard.admit(transport):
@@ -87,11 +93,20 @@ def protocols(http_base: type[asyncio.Protocol], ws_base: type[asyncio.Protocol]
                 self.transport.abort()
 
         def data_received(self, data: bytes) -> None:
+            if self.cycle is None or self.cycle.response_complete:  # no request's headers are complete yet
+                self._head += len(data)
             super().data_received(data)
+            if self.transport.get_protocol() is not self:  # a websocket has taken the connection
+                return self._disarm()
             cycle = self.cycle
-            upgraded = self.transport.get_protocol() is not self
-            if upgraded or (cycle is not None and not cycle.response_complete and not cycle.more_body):
-                self._disarm()  # the request is all here (or a websocket has taken the connection)
+            if cycle is None or cycle.response_complete:
+                if self._head > MAX_HEADER_BYTES and not self.transport.is_closing():
+                    self.transport.write(TOO_LARGE)
+                    self.transport.close()
+                return
+            self._head = 0
+            if not cycle.more_body:
+                self._disarm()  # the request is all here
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
