@@ -55,9 +55,13 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
             if isinstance(msg, Create):
                 await create(msg, client, rooms, reply)
             elif isinstance(msg, Join):
-                with contextlib.suppress(TooMany):  # a guesser past its limit reads no checkpoint (join says why)
-                    rooms.joins.check(client.address)
-                    await rooms.bring_back(msg.session)  # a room kept from before a restart, or emptied a while ago
+                try:
+                    with contextlib.suppress(TooMany):  # a guesser past its limit reads no checkpoint (join says why)
+                        rooms.joins.check(client.address)
+                        await rooms.bring_back(msg.session)  # a room kept from before a restart, or emptied a while ago
+                except OverBudget as exc:  # its run would not fit beside the others now
+                    reply(f"Room {msg.session.strip().upper()} can't come back yet: {exc}", "busy")
+                    continue
                 dispatch(msg, client, rooms, reply)
             elif isinstance(msg, Load):
                 await load_run(msg.id, client, rooms, reply, msg.token, msg.into_room)

@@ -13,7 +13,7 @@ from flowscope.engine.trainers import make_trainer
 
 from ..replies import ErrorMsg, LessonMsg, LocksMsg
 from ..wire import Client, encode
-from .limits import Held, JoinLimiter, RoomFull, TooMany, admit_config
+from .limits import Held, JoinLimiter, OverBudget, RoomFull, TooMany, admit_config
 from .pool import Built, config_of
 from .room import GRACE_SECONDS, Room
 
@@ -100,7 +100,7 @@ class Rooms:
     async def bring_back(self, code: str) -> None:
         """If `code` is not a live room but has a checkpoint, restore it (built off the event loop;
         one restore per code on the whole server, however many join at once). Failures are logged:
-        the join then says there is no such room."""
+        the join then says there is no such room; past the server's budget, OverBudget says why."""
         code = code.strip().upper()
         if self.checkpoints is None or code in self.by_code:
             return
@@ -122,6 +122,8 @@ class Rooms:
             async with self.lease(run.model, run.config, run.custom, restore=run) as lease:
                 if code not in self.by_code:
                     self.restore(saved, lease.take())
+        except OverBudget:
+            raise  # the join says why, with the figures; the checkpoint stays for later
         except Exception:
             log.exception("room %s could not be brought back from its checkpoint", code)
 

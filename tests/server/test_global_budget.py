@@ -65,8 +65,14 @@ def test_rooms_of_every_client_share_one_memory_budget(server_factory, monkeypat
     while srv.rooms.by_code:
         assert time.monotonic() < deadline, "the rooms did not close after their grace period"
         time.sleep(0.05)
-    with srv.connect() as d:
+    with srv.connect() as d, srv.connect() as e, srv.connect() as f:
         made(d)
+        made(e)
+        # a room kept from before (its checkpoint) comes back through the same check: not past the budget
+        send(f, {"type": "join", "session": session_a["id"]})
+        message = recv_type(f, "error", timeout=30)
+        assert message["code"] == "busy" and "can't come back yet" in message["message"], message
+        assert "max_models_mb" in message["message"] and session_a["id"] not in srv.rooms.by_code
 
 
 def test_worker_processes_are_counted_on_the_whole_server(server_factory):
