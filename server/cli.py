@@ -35,7 +35,7 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--max-step-gflop", type=float, default=None, help="most work one step or loss estimate may "
                    "take, in GFLOP (default 2000, about 30 s on a 2-core CPU)")
     p.add_argument("--max-models-mb", type=float, default=None, help="most memory all the rooms' models together may "
-                   "need to train (default: half this machine's memory)")
+                   "need to train (default: a third of this machine's memory)")
     p.add_argument("--max-worker-processes", type=int, default=None, help="most data-parallel worker processes on "
                    "the whole server (default: the usable cores, at least 2)")
     p.add_argument("--room-processes", type=int, default=None, help="processes the rooms train in (default: "

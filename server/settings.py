@@ -78,9 +78,10 @@ class Settings(BaseSettings):
     # data-parallel workers (processes) one transformer run may start: --max-workers; default the core count
     max_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     # the whole server's budget (rooms/limits.py), counted over every live room and every build in progress:
-    # the memory its models need to train (engine/footprint.py; default half this machine's memory) and the
+    # the memory its models need to train (engine/footprint.py's estimate; default a third of this machine's
+    # memory: rooms used about 1.4× the estimate, 6 × 465 MB estimated took 3.9 GB) and the
     # data-parallel worker processes they run (default one per usable core, at least 2, as memory allows)
-    max_models_mb: float = Field(default_factory=lambda: machine_memory() / 2**21, gt=0)
+    max_models_mb: float = Field(default_factory=lambda: machine_memory() / 3 / 2**20, gt=0)
     max_worker_processes: int = Field(default_factory=lambda: max(2, min(usable_cores(), machine_memory() // 2**21
                                                                           // WORKER_MB)), ge=1)
     # processes the rooms train in (pool.py; --room-processes): one per core this process may use, at
