@@ -43,7 +43,7 @@ class Guard:
         """Count a new connection; False (and the connection closed) when its address holds its share."""
         peer = transport.get_extra_info("peername")
         address = str(peer[0]) if isinstance(peer, tuple) else "local"  # a Unix socket: one peer
-        if address not in self.exempt and self.open[address] >= self.per_address:
+        if "*" not in self.exempt and address not in self.exempt and self.open[address] >= self.per_address:
             self.refused += 1
             if self.refused in (1, 100) or self.refused % 10_000 == 0:
                 log.warning("%s holds %d connections, as many as one address may (max_connections_per_client): "

@@ -162,3 +162,29 @@ def test_headers_past_64_kib_are_refused(live_server):
             reply = b""
         assert sent < 8 << 20 or reply.startswith(b"HTTP/1.1 431"), f"{sent} bytes of headers taken, reply {reply[:40]!r}"
         assert not reply or reply.startswith(b"HTTP/1.1 431"), reply[:80]
+
+
+class FakeTransport:
+    def __init__(self, address: str):
+        self.address, self.aborted = address, False
+
+    def get_extra_info(self, name):
+        return (self.address, 40000) if name == "peername" else None
+
+    def abort(self):
+        self.aborted = True
+
+
+def test_a_trusted_proxy_carries_everyone_and_has_no_cap():
+    """Behind a reverse proxy named in forwarded_allow_ips every client's connection comes from the
+    proxy's address: capping it would cap the whole class. Other addresses keep their cap, and a closed
+    connection gives its place back."""
+    from flowscope.server.conns import Guard
+
+    guard = Guard(per_address=2, request_timeout=1.0, exempt=frozenset({"10.0.0.1"}))
+    proxied = [FakeTransport("10.0.0.1") for _ in range(5)]
+    assert all(guard.admit(t) for t in proxied)
+    direct = [FakeTransport("10.0.0.9") for _ in range(3)]
+    assert [guard.admit(t) for t in direct] == [True, True, False] and direct[2].aborted
+    guard.release(direct[0])
+    assert guard.admit(FakeTransport("10.0.0.9"))
