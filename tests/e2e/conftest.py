@@ -60,7 +60,8 @@ def server_url(tmp_path_factory):
          "--data-dir", str(tmp_path_factory.mktemp("runs"))],  # saved runs stay out of the home folder
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         # every page connects from 127.0.0.1: lift the per-address limits for the whole browser suite
-        env={**os.environ, "FLOWSCOPE_MAX_SESSIONS_PER_CLIENT": "1000", "FLOWSCOPE_MAX_VIEWERS_PER_CLIENT": "1000"},
+        env={**os.environ, "FLOWSCOPE_MAX_SESSIONS_PER_CLIENT": "1000", "FLOWSCOPE_MAX_VIEWERS_PER_CLIENT": "1000",
+             "FLOWSCOPE_MAX_CONNECTIONS_PER_CLIENT": "10000"},
     )
     url = f"http://127.0.0.1:{port}"
     try:
