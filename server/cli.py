@@ -34,6 +34,10 @@ def parse(argv=None) -> argparse.Namespace:
                    "(an estimate made before it is built; default 2048)")
     p.add_argument("--max-step-gflop", type=float, default=None, help="most work one step or loss estimate may "
                    "take, in GFLOP (default 2000, about 30 s on a 2-core CPU)")
+    p.add_argument("--max-models-mb", type=float, default=None, help="most memory all the rooms' models together may "
+                   "need to train (default: a third of this machine's memory)")
+    p.add_argument("--max-worker-processes", type=int, default=None, help="most data-parallel worker processes on "
+                   "the whole server (default: the usable cores, at least 2)")
     p.add_argument("--room-processes", type=int, default=None, help="processes the rooms train in (default: "
                    "one per usable core, at most 8; 0: threads of the server's own process)")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
@@ -59,7 +63,8 @@ def main(argv=None) -> None:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("max_width", args.max_width),
                                    ("data_dir", args.data_dir), ("max_workers", args.max_workers),
                                    ("max_model_mb", args.max_model_mb), ("max_step_gflop", args.max_step_gflop),
-                                   ("room_processes", args.room_processes),
+                                   ("room_processes", args.room_processes), ("max_models_mb", args.max_models_mb),
+                                   ("max_worker_processes", args.max_worker_processes),
                                    ("forwarded_allow_ips", args.forwarded_allow_ips))
                  if v is not None}
     if args.no_browser:
@@ -134,9 +139,12 @@ def bind(host: str, port: int) -> socket.socket:
 def uvicorn_options(settings: Settings) -> dict:
     """How uvicorn runs Flowscope (the CLI's server and the tests' are the same). Proxy headers are
     trusted only from the addresses `forwarded_allow_ips` names: uvicorn's default trusts 127.0.0.1,
-    so any local client could claim another address and slip past the per-address limits."""
+    so any local client could claim another address and slip past the per-address limits. The HTTP and
+    websocket protocols are uvicorn's own inside the socket-level guard (conns.py: slowloris)."""
+    from .conns import edge_protocols
+
     proxies = settings.forwarded_allow_ips
-    return dict(ws_max_size=settings.ws_max_size, ws_per_message_deflate=False, log_level="warning",
+    return dict(**edge_protocols(settings), ws_max_size=settings.ws_max_size, ws_per_message_deflate=False, log_level="warning",
                 timeout_graceful_shutdown=1, proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
                 timeout_keep_alive=5)
 

@@ -12,13 +12,13 @@ from starlette.websockets import WebSocket
 from flowscope.engine.export import PackedRun
 
 from .lessons import load_all
-from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, LessonClose, LessonMove, Load, Locks,
+from .protocol import (CLIENT, QUERIES, Allow, Configure, Create, Fork, Handover, Join, LessonClose, LessonMove, Load, Locks,
                        Reclaim, Save, ScaleQuery, Switch)
 from .replies import ErrorMsg, SavedMsg, ScaleMsg
 from .scale import answer as answer_scale
 from .rooms.pool import config_of
 from .rooms.runner import Export
-from .rooms.limits import RoomFull, TooMany, admit_config
+from .rooms.limits import OverBudget, RoomFull, TooMany, admit_config
 from .rooms.rooms import Lease, Rooms
 from .settings import Settings
 from .store import StoreFull
@@ -55,9 +55,13 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
             if isinstance(msg, Create):
                 await create(msg, client, rooms, reply)
             elif isinstance(msg, Join):
-                with contextlib.suppress(TooMany):  # a guesser past its limit reads no checkpoint (join says why)
-                    rooms.joins.check(client.address)
-                    await rooms.bring_back(msg.session)  # a room kept from before a restart, or emptied a while ago
+                try:
+                    with contextlib.suppress(TooMany):  # a guesser past its limit reads no checkpoint (join says why)
+                        rooms.joins.check(client.address)
+                        await rooms.bring_back(msg.session)  # a room kept from before a restart, or emptied a while ago
+                except OverBudget as exc:  # its run would not fit beside the others now
+                    reply(f"Room {msg.session.strip().upper()} can't come back yet: {exc}", "busy")
+                    continue
                 dispatch(msg, client, rooms, reply)
             elif isinstance(msg, Load):
                 await load_run(msg.id, client, rooms, reply, msg.token, msg.into_room, msg.key)
@@ -72,11 +76,11 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
 
 async def create(msg: Create, client: Client, rooms: Rooms, reply) -> None:
     try:
-        config = admit_config(msg.model, msg.config, rooms.settings)
+        config = admit_config(msg.model, msg.config, rooms.settings, rooms)
         rooms.check_room_for(client)  # refused before seconds of building
         async with rooms.lease(msg.model, config) as lease:
             rooms.create(msg.model, config, client, lease)  # refused here (the limit filled meanwhile): released
-    except TooMany as exc:
+    except (TooMany, OverBudget) as exc:
         reply(str(exc), "busy")
     except ValidationError as exc:
         reply(describe(exc, None, prefix="config"))
@@ -95,10 +99,12 @@ async def switch(msg: Switch, client: Client, rooms: Rooms, reply) -> None:
     if session.role(client) != "owner":
         return reply(f"You are watching room {session.code}: only its owner can change its model.", "not_owner")
     try:
-        config = admit_config(msg.model, msg.config, rooms.settings)
+        config = admit_config(msg.model, msg.config, rooms.settings, rooms, replacing=session)
         async with rooms.lease(msg.model, config, near=session) as lease:
             if rooms.by_code.get(session.code) is session:  # still there after the build (else: released)
                 session.switch(msg.model, lease.take())
+    except OverBudget as exc:
+        return reply(str(exc), "busy")
     except ValidationError as exc:
         return reply(describe(exc, None, prefix="config"))
     except ValueError as exc:
@@ -160,7 +166,8 @@ def in_room(msg, client: Client, session, rooms: Rooms, reply) -> None:
     elif isinstance(msg, Fork):
         try:
             rooms.check_room_for(client)  # refused before the runner copies anything
-        except TooMany as exc:
+            admit_config(session.held.model, session.held.config, rooms.settings, rooms)  # a copy: as much again
+        except (TooMany, OverBudget) as exc:
             return reply(str(exc), "busy")
 
         def forked(trainer):  # on the event loop, later: a failure still answers (and the copy is released)
@@ -175,6 +182,8 @@ def in_room(msg, client: Client, session, rooms: Rooms, reply) -> None:
             finally:
                 lease.release()
         session.link.submit(Export("fork", forked), client)
+    elif isinstance(msg, Configure) and not admitted(msg, session, rooms, reply):
+        return
     elif isinstance(msg, Save):
         # the saver's own key (its browser's runs, in every room), else the room's owner token (see Allow)
         owner = msg.owner or session.owner_token
@@ -182,6 +191,22 @@ def in_room(msg, client: Client, session, rooms: Rooms, reply) -> None:
             save_run(msg.name, packed, owner, client, rooms, reply))), client)
     else:
         session.link.submit(msg, client, session.role(client))
+
+
+def admitted(msg: Configure, session, rooms: Rooms, reply) -> bool:
+    """A configure that makes the run bigger or adds workers is counted against the server's budget here,
+    where every room is known; everything else about it is checked by the room's runner, as before."""
+    held = session.held
+    if held.model != session.model or not held.config:
+        return True  # a switch on its way: its runner will check
+    try:
+        admit_config(held.model, {**held.config, **msg.config}, rooms.settings, rooms, replacing=session)
+    except OverBudget as exc:
+        reply(str(exc), "busy")
+        return False
+    except (ValidationError, ValueError):
+        pass  # the runner refuses it, in its own words
+    return True
 
 
 def in_background(coro) -> None:
@@ -232,7 +257,7 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
     try:
         saved = await asyncio.to_thread(run["packed"].unpack)  # torch.load: off the event loop
         # checked as a `create` is: a run saved by another version or settings may no longer be allowed
-        config = admit_config(saved.model, saved.config, rooms.settings)
+        config = admit_config(saved.model, saved.config, rooms.settings, rooms, replacing=here if into_room else None)
         async with rooms.lease(saved.model, config, saved.custom, restore=saved,
                                near=here if into_room else None) as lease:
             if into_room:
@@ -242,7 +267,7 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
             rooms.create(saved.model, config_of(lease.trainer), client, lease, token=None if key else run["owner"])
     except ValidationError as exc:
         return reply(f"The saved run '{run_id}' cannot be loaded: {describe(exc, None, prefix='config')}")
-    except TooMany as exc:
+    except (TooMany, OverBudget) as exc:
         return reply(str(exc), "busy")
     except (ValueError, KeyError) as exc:  # the saved config or weights no longer fit this version's models
         return reply(f"The saved run '{run_id}' cannot be loaded: {exc}", "bad_message")

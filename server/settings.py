@@ -21,6 +21,19 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def machine_memory() -> int:
+    """Bytes of memory this process may use: the machine's, or less where a container's cgroup caps it."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 8 << 30
+    try:
+        capped = Path("/sys/fs/cgroup/memory.max").read_text().strip()  # "max" when not capped
+        return min(total, int(capped)) if capped.isdigit() else total
+    except OSError:
+        return total
+
+
+WORKER_MB = 400  # one data-parallel worker process: torch, its model copy, gloo (issue 20: 10 added 3.7 GB)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FLOWSCOPE_")
 
@@ -68,6 +81,13 @@ class Settings(BaseSettings):
     max_step_gflop: float = Field(2000, gt=0)  # ≈ 30 s of this 2-core CPU for one step or loss estimate
     # data-parallel workers (processes) one transformer run may start: --max-workers; default the core count
     max_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    # the whole server's budget (rooms/limits.py), counted over every live room and every build in progress:
+    # the memory its models need to train (engine/footprint.py's estimate; default a third of this machine's
+    # memory: rooms used about 1.4× the estimate, 6 × 465 MB estimated took 3.9 GB) and the
+    # data-parallel worker processes they run (default one per usable core, at least 2, as memory allows)
+    max_models_mb: float = Field(default_factory=lambda: machine_memory() / 3 / 2**20, gt=0)
+    max_worker_processes: int = Field(default_factory=lambda: max(2, min(usable_cores(), machine_memory() // 2**21
+                                                                          // WORKER_MB)), ge=1)
     # processes the rooms train in (pool.py; --room-processes): one per core this process may use, at
     # most 8 by default (each holds torch: about 250 MB); 0 runs every room's runner as a thread of the
     # web process (one interpreter lock for all: busy rooms slow the rest)
@@ -78,6 +98,10 @@ class Settings(BaseSettings):
     max_queue: int = Field(2000, ge=10)  # unsent ordered messages per client before it is dropped
     max_message_bytes: int = 1 << 20  # bigger text frames (in UTF-8 bytes) get a `too_large` error
     max_body_bytes: int = Field(64 << 10, ge=1024)  # bigger HTTP request bodies (POST /api/scale) get 413
+    # at the socket (conns.py): a request's headers and body must have arrived this long after the connection
+    # opened (or its last response ended), else it is closed; connections one address may hold at once
+    request_timeout: float = Field(10.0, gt=0)
+    max_connections_per_client: int = Field(64, ge=1)
     ws_max_size: int = 16 << 20  # bigger than this and uvicorn closes the socket (1009)
     shutdown_seconds: float = Field(1.5, gt=0)  # Ctrl+C/SIGTERM: how long training threads get to stop
     # rooms outlive the server: checkpointed to the data directory (roomstore.py) and kept this long

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .runner import Export, Hello, Relay, Swap
 
 GREETED = "greeted"  # a frame pair (None, GREETED) ends a greeting: not sent, it tells the room it is out
+HELD = "held"  # a frame pair (Held, HELD): what the room's run holds now, for the server's budget (not sent)
 STEPPING = (Step,)  # what a pause drops from the queue
 # taken between the chunks of a long command, in arrival order; anything else waits for it to end
 READ_ONLY = (DatasetQuery, LandscapeQuery, ExplainQuery, MeasureQuery, AttentionQuery, ProbsQuery, SampleQuery,

@@ -2,15 +2,65 @@
 load, restore, fork), and the per-address limits on rooms and joins."""
 from __future__ import annotations
 
+import functools
 import time
+from dataclasses import dataclass
+
+from flowscope.engine.footprint import Footprint, footprint
 
 from ..protocol import validate_config
 
 
-def admit_config(model: str, config: dict, settings) -> dict:
+def admit_config(model: str, config: dict, settings, rooms=None, replacing=None) -> dict:
     """The full config (defaults filled in) that this server allows, or the refusal: a pydantic
-    ValidationError naming the field, or a ValueError past --max-workers. Every entry point calls this."""
-    return validate_config(model, config, settings.max_width, settings.max_workers)
+    ValidationError naming the field, or a ValueError past --max-workers or past the server's budget
+    (`rooms`: the server's Rooms, whose live rooms and builds in progress count; `replacing`: a room whose
+    current run this one replaces, not counted). Every entry point calls this."""
+    full = validate_config(model, config, settings.max_width, settings.max_workers)
+    if rooms is not None:
+        refusal = over_budget(model, footprint(model, full), rooms.holding(but=replacing), settings)
+        if refusal:
+            raise OverBudget(refusal)
+    return full
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a room's run holds: its model and full config, and the run `undo` keeps (a copy in memory)."""
+    model: str
+    config: dict
+    kept_model: str | None = None
+    kept_config: dict | None = None
+
+    @functools.cached_property
+    def footprint(self) -> Footprint:
+        now = footprint(self.model, self.config) if self.config else Footprint()
+        return now + footprint(self.kept_model, self.kept_config) if self.kept_config else now
+
+
+class OverBudget(ValueError):
+    """Past the server's budget of model memory or worker processes: the message has the figures."""
+
+    code = "busy"
+
+
+def size(nbytes: float) -> str:
+    mb = nbytes / 2**20
+    return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:,.0f} MB"
+
+
+def over_budget(model: str, new: Footprint, held: Footprint, settings) -> str | None:
+    """Why a run of footprint `new` doesn't fit beside what the server holds, in words with the figures."""
+    budget = settings.max_models_mb * 2**20
+    if held.bytes + new.bytes > budget:
+        return (f"This server holds {size(held.bytes)} of models; a {model} of {new.params:,} parameters "
+                f"(about {size(new.bytes)} to train) would pass its {size(budget)} budget (max_models_mb). "
+                "Make it smaller, or try again when a room has closed.")
+    if new.workers and held.workers + new.workers > settings.max_worker_processes:
+        return (f"This server runs {held.workers} data-parallel worker processes; {new.workers} more would pass "
+                f"its budget of {settings.max_worker_processes} (max_worker_processes). Use fewer workers, or try "
+                "again when a room's run has closed.")
+    return None
 
 
 class RoomFull(Exception):

@@ -7,8 +7,10 @@ import logging
 import secrets
 
 from ..replies import LessonClosedMsg, LessonMsg, LocksMsg, Member, RosterMsg
-from .commands import GREETED
+from .commands import GREETED, HELD
 from .keep import Keep
+from .limits import Held
+from .pool import config_of
 from .runner import Hello, Relay, Runner
 from ..wire import Client, encode
 
@@ -37,6 +39,7 @@ class Room:
         self.expiry: asyncio.TimerHandle | None = None
         self.checkpoints = checkpoints  # a RoomStore (roomstore.py), or None: the room lives in memory only
         self.settings, self.pool = settings, pool
+        self.held = Held(model, config)  # what its run holds: the runner reports each change (Rooms counts it)
         self.link = self.new_link(config, trainer, restored)
 
     def new_link(self, config: dict, trainer, restored: dict | None = None):
@@ -71,6 +74,9 @@ class Room:
         for text, latest in frames:
             if latest == GREETED:
                 self._greeted(to)
+                continue
+            if latest == HELD:
+                self.held = text
                 continue
             for client in targets:
                 client.push(text, latest)
@@ -121,6 +127,7 @@ class Room:
         from .runner import Swap
 
         self.model = model
+        self.held = Held(model, config_of(trainer))  # until its runner reports what it holds
         self.link.submit(Swap(model, trainer), None)
         for client in list(self.clients):
             self.greet(client)

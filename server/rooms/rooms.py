@@ -8,12 +8,13 @@ import logging
 import secrets
 import time
 
+from flowscope.engine.footprint import Footprint, footprint
 from flowscope.engine.trainers import make_trainer
 
 from ..replies import ErrorMsg, LessonMsg, LocksMsg
 from ..wire import Client, encode
-from .limits import JoinLimiter, RoomFull, TooMany, admit_config
-from .pool import Built
+from .limits import Held, JoinLimiter, OverBudget, RoomFull, TooMany, admit_config
+from .pool import Built, config_of
 from .room import GRACE_SECONDS, Room
 
 # no 0/O, 1/I/L: a code read off a projector must not be ambiguous
@@ -55,6 +56,13 @@ class Rooms:
         self.by_code: dict[str, Room] = {}
         self.where: dict[Client, Room] = {}
         self.joins = JoinLimiter(settings.join_failures_burst, settings.join_failures_per_minute)
+        self.pending: list[Footprint] = []  # runs being built (create, switch, load, restore): they count already
+
+    def holding(self, but: Room | None = None) -> Footprint:
+        """What the server's runs hold (limits.admit_config counts a new one against its budget): every live
+        room's model (and the copy its `undo` keeps) and every build in progress; `but`: a room being replaced."""
+        live = (room.held.footprint for room in self.by_code.values() if room is not but)
+        return sum((*live, *self.pending), Footprint())
 
     # ----- building trainers (off the event loop) ------------------------------------------------
     async def build(self, model: str, config: dict, custom=None, restore=None, near: Room | None = None):
@@ -77,17 +85,22 @@ class Rooms:
     @contextlib.asynccontextmanager
     async def lease(self, model: str, config: dict, custom=None, restore=None, near: Room | None = None):
         """`async with rooms.lease(...) as lease:` a built trainer that is released on the way out unless
-        a room took it (`lease.take()`)."""
-        lease = Lease(await self.build(model, config, custom, restore, near))
+        a room took it (`lease.take()`). From the call on, the run counts against the server's budget."""
+        held = footprint(model, config)
+        self.pending.append(held)  # before any await: nothing admitted since its check can pass it by
         try:
-            yield lease
+            lease = Lease(await self.build(model, config, custom, restore, near))
+            try:
+                yield lease
+            finally:
+                lease.release()
         finally:
-            lease.release()
+            self.pending.remove(held)
 
     async def bring_back(self, code: str) -> None:
         """If `code` is not a live room but has a checkpoint, restore it (built off the event loop;
         one restore per code on the whole server, however many join at once). Failures are logged:
-        the join then says there is no such room."""
+        the join then says there is no such room; past the server's budget, OverBudget says why."""
         code = code.strip().upper()
         if self.checkpoints is None or code in self.by_code:
             return
@@ -105,10 +118,12 @@ class Rooms:
             if saved is None or code in self.by_code:
                 return
             run = await asyncio.to_thread(saved.packed.unpack)  # torch.load: off the event loop
-            admit_config(run.model, run.config, self.settings)  # today's limits hold for yesterday's rooms
+            admit_config(run.model, run.config, self.settings, self)  # today's limits hold for yesterday's rooms
             async with self.lease(run.model, run.config, run.custom, restore=run) as lease:
                 if code not in self.by_code:
                     self.restore(saved, lease.take())
+        except OverBudget:
+            raise  # the join says why, with the figures; the checkpoint stays for later
         except Exception:
             log.exception("room %s could not be brought back from its checkpoint", code)
 
@@ -164,6 +179,7 @@ class Rooms:
         room.allow_save = bool(saved.meta.get("allow_save"))
         locks = saved.meta.get("locks")
         room.locks = LocksMsg(**locks) if locks else None
+        room.held = Held(saved.model, config_of(trainer))
         room.link.set_meta(room.meta())
         room.link.start()
         self.by_code[saved.code] = room

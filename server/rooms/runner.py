@@ -29,6 +29,7 @@ from . import commands as handlers
 from .. import messages as m
 from ..replies import ErrorMsg
 from .keep import Keep
+from .limits import Held
 from .people import PEOPLE
 from ..wire import encode
 
@@ -116,6 +117,7 @@ class Runner:
         # comes from its session (set_meta); `restored` says where a restored room came back from
         self.keep, self.restored = keep, restored
         self.undo = None  # (model, RunExport): the run the last rebuild replaced, for `undo`
+        self.held = (self.model, self.trainer.config, None)  # what the room was last told its run holds
         self.handlers = handlers.Commands(self).table()
         self.watch()
         PEOPLE.rooms.add(self)
@@ -333,6 +335,7 @@ class Runner:
         """Every change ends with the steps' metrics (never dropped) and the latest state."""
         t = self.trainer
         self.plan_frame(frames)
+        self.held_frame(frames)
         batch = t.take_metrics()
         if batch:
             frames.append((encode(m.metrics_msg(batch)), False))
@@ -353,6 +356,17 @@ class Runner:
         if plan is not self.plan and plan != self.plan:
             frames.append((encode(m.plan_msg(plan)), False))
         self.plan = plan
+
+    def held_frame(self, frames) -> None:
+        """The run's model or config changed, or what `undo` keeps did: the room counts it against the
+        server's budget (limits.Held; not sent to anyone)."""
+        now = (self.model, self.trainer.config, self.undo)
+        if all(a is b for a, b in zip(now, self.held)):
+            return
+        self.held = now
+        kept = self.undo
+        frames.append((Held(self.model, self.trainer.config.to_dict(), kept[0] if kept else None,
+                            kept[1].config if kept else None), handlers.HELD))
 
     def field_frame(self) -> bytes | None:
         from flowscope.engine.data.plane import SPAN  # the networks' plane is [−span, span]²

@@ -55,7 +55,10 @@ def server_url(tmp_path_factory):
         return
     # every page connects from 127.0.0.1: lift the per-address limits for the whole browser suite
     with running_server(tmp_path_factory, {"FLOWSCOPE_MAX_SESSIONS_PER_CLIENT": "1000",
-                                           "FLOWSCOPE_MAX_VIEWERS_PER_CLIENT": "1000"}) as url:
+                                           "FLOWSCOPE_MAX_VIEWERS_PER_CLIENT": "1000",
+                                           "FLOWSCOPE_MAX_CONNECTIONS_PER_CLIENT": "10000",
+                                           # rooms of earlier tests keep their workers for their grace period
+                                           "FLOWSCOPE_MAX_WORKER_PROCESSES": "64"}) as url:
         yield url
 
 

@@ -79,13 +79,14 @@ class Cli:
             self.proc.wait(timeout=10)
 
 
-def start(data_dir, *args: str, port: int | None = None, env: dict | None = None, healthy: bool = True) -> Cli:
+def start(data_dir, *args: str, port: int | None = None, env: dict | None = None, healthy: bool = True,
+          wrap: tuple[str, ...] = ()) -> Cli:
     """`flowscope --no-browser` on a free port (or `port`), its data in `data_dir`; waits for /api/health
-    unless `healthy` is False."""
+    unless `healthy` is False. `wrap`: a command it runs under (e.g. `prlimit --nofile=200`)."""
     port = port or free_port()
     fd, log = tempfile.mkstemp(prefix="flowscope-cli-", suffix=".log")
     with os.fdopen(fd, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "flowscope.server.cli", "--port", str(port), "--no-browser",
+        proc = subprocess.Popen([*wrap, sys.executable, "-m", "flowscope.server.cli", "--port", str(port), "--no-browser",
                                  "--data-dir", str(data_dir), *args], stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     cli = Cli(proc, port, Path(log))

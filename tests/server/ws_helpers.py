@@ -75,7 +75,8 @@ def start_server(sndbuf: int | None = None, **overrides) -> LiveServer:
     # rooms run as threads here unless a test asks for room processes (each takes seconds to start)
     base = dict(open_browser=False, send_timeout=2.0, room_processes=0, max_sessions=1000, data_dir=tempfile.mkdtemp(prefix="fs-runs-"),
                 max_sessions_per_client=1000, max_viewers_per_client=1000, join_failures_burst=10_000,
-                max_saved_runs_per_address=10_000)
+                max_saved_runs_per_address=10_000, max_connections_per_client=10_000,
+                max_worker_processes=64)  # and the workers of lingering rooms
     settings = Settings(**{**base, **overrides})
     app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
