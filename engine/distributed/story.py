@@ -39,7 +39,7 @@ class DistRecord:
 def plan(n_layer: int, optimizer: str = "adamw", dims: tuple[int, int, int, int, int] | None = None,
          n_params: int | None = None) -> tuple[PlanEntry, ...]:
     """The one-process plan with `allreduce` between the last gradients stage and the update. `dims`
-    = (B, T, C, H, V) with B one worker's windows (each worker runs the one-process step on its shard)
+    = (B, T, C, H, V) with B one replica's windows (each runs the one-process step on its shard)
     puts each stage's tensor shape in its entry; `n_params` the all-reduced gradient's (P)."""
     steps = one.plan(n_layer, optimizer, dims)
     shape = f"g (P) = ({n_params})" if n_params else ""  # every gradient, flattened: what each worker sends

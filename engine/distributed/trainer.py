@@ -194,8 +194,9 @@ class DistributedTrainer(Stepper):
     # ----- what the Stepper needs --------------------------------------------------------------
     @property
     def plan(self) -> tuple[PlanEntry, ...]:
-        c, m = self.config, self.local.model_config  # each worker's step is the one-process step on B windows
-        return story.plan(c.n_layer, c.optimizer, (c.batch_size, m.block_size, m.n_embd, m.n_head, m.vocab_size),
+        c, m = self.config, self.local.model_config  # each replica's step is the one-process step on its B/dp windows
+        B = c.batch_size // self.par.dp
+        return story.plan(c.n_layer, c.optimizer, (B, m.block_size, m.n_embd, m.n_head, m.vocab_size),
                           self.local.model.num_params())
 
     @property
