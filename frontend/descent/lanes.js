@@ -5,7 +5,9 @@
 import { axes, drawMarker, emptyNote, plotFrame, prepare, scale } from "../render/canvas.js";
 import { fmt, isNum } from "../render/format.js";
 import { boundAttrs } from "../config.js";
-import { MAX_RACERS, MIN_RACERS, OPTIMIZERS, OPTIMIZER_TITLES, SETTINGS, validLr } from "./race.js";
+import { boundRefusal } from "../refusal.js";
+import { FieldRefusal } from "../views/refusals.js";
+import { MAX_RACERS, MIN_RACERS, OPTIMIZERS, OPTIMIZER_TITLES, SETTINGS } from "./race.js";
 
 /** A short swatch: the racer's line style with its marker in the middle. */
 function paintSwatch(canvas, r) {
@@ -46,10 +48,13 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
   for (const o of OPTIMIZERS) select.add(new Option(OPTIMIZER_TITLES[o], o));
   const input = el.querySelector("input");
   select.addEventListener("change", () => onOptimizer(r.key, select.value));
+  const refusal = FieldRefusal(input, el); // under the lane, across it
   input.addEventListener("change", () => {
-    const v = Number(input.value);
-    if (validLr(v)) onLr(r.key, v);
-    else input.value = String(last.lr ?? "");
+    const v = input.value === "" ? NaN : Number(input.value);
+    const refused = boundRefusal("lr", SETTINGS.lr, v);
+    if (refused) return refusal.show(refused, last.lr); // the typed value stays, marked; the race keeps its η
+    refusal.clear();
+    onLr(r.key, v);
   });
   input.addEventListener("keydown", (ev) => ev.key === "Enter" && input.blur());
   el.querySelector(".lane-remove").addEventListener("click", () => onRemove(r.key));
@@ -61,7 +66,7 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
     last = { key, lr: r.lr };
     paintSwatch(el.querySelector(".swatch"), r);
     select.value = r.optimizer;
-    if (document.activeElement !== input) input.value = String(r.lr);
+    if (document.activeElement !== input && !refusal.shown) input.value = String(r.lr);
     el.querySelector(".lane-loss").textContent = fmt(r.state?.loss, 3);
     el.querySelector(".lane-step b").textContent = String(r.state?.step ?? 0);
     const status = laneStatus(r);
