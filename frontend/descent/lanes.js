@@ -2,7 +2,7 @@
 // learning rate; its loss, large; its step; what went wrong, in words), "+ racer" / "✕", and under
 // them one chart of every racer's whole-set loss by step.
 
-import { axes, drawMarker, emptyNote, plotFrame, prepare, scale } from "../render/canvas.js";
+import { axes, clipTo, drawMarker, emptyNote, plotFrame, prepare, scale, trace } from "../render/canvas.js";
 import { fmt, isNum } from "../render/format.js";
 import { boundAttrs } from "../config.js";
 import { boundRefusal } from "../refusal.js";
@@ -82,18 +82,6 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
   return { el, update };
 }
 
-function line(ctx, xs, ys, sx, sy) {
-  ctx.beginPath();
-  let pen = false;
-  for (let i = 0; i < xs.length; i++) {
-    if (!isNum(ys[i])) continue;
-    if (pen) ctx.lineTo(sx(xs[i]), sy(ys[i]));
-    else ctx.moveTo(sx(xs[i]), sy(ys[i]));
-    pen = true;
-  }
-  ctx.stroke();
-}
-
 /** The points a racer's loss line goes through: step 0's loss, then every evaluated step. */
 export function lossSeries(r) {
   const fromStart = isNum(r.startLoss) && (r.steps.length === 0 || r.steps[0] <= 1);
@@ -123,16 +111,13 @@ function drawChart(canvas, race) {
   const sx = scale(0, x1, box.x, box.x + box.w);
   const sy = scale(0, top, box.y + box.h, box.y);
   axes(ctx, box, sx, sy, [0, x1], [0, top], "step", ["loss (whole set)", "loss"]);
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(box.x, box.y, box.w, box.h);
-  ctx.clip();
+  clipTo(ctx, box);
   ctx.lineJoin = "round";
   ctx.lineWidth = 2.5;
   for (const s of series) {
     ctx.strokeStyle = s.r.color;
     ctx.setLineDash(s.r.dash);
-    line(ctx, s.xs, s.ys, sx, sy);
+    trace(ctx, s.xs, s.ys, sx, sy);
   }
   ctx.setLineDash([]);
   ctx.restore();
