@@ -1,6 +1,7 @@
 // Settings: the per-model config schema (GET /api/schema, as schema.js holds it), reading settings
 // from the URL, and coercing form values. No DOM.
 
+import { outOfBounds } from "./refusal.js";
 import { SCHEMA } from "./schema.js";
 
 // Everything here about the models — their names, settings, bounds, choices and the words for them,
@@ -74,13 +75,7 @@ export function modelSchema(model) {
 }
 
 /** Whether `v` is inside a (resolved) schema property's bounds: the engine's, as served. */
-export function inBounds(prop, v) {
-  if (typeof v !== "number" || !Number.isFinite(v)) return false;
-  if (typeof prop?.minimum === "number" && v < prop.minimum) return false;
-  if (typeof prop?.maximum === "number" && v > prop.maximum) return false;
-  if (typeof prop?.exclusiveMinimum === "number" && v <= prop.exclusiveMinimum) return false;
-  return !(typeof prop?.exclusiveMaximum === "number" && v >= prop.exclusiveMaximum);
-}
+export const inBounds = (prop, v) => !outOfBounds(prop, v);
 
 /** A number input's min and max attributes from a schema property. */
 export function boundAttrs(prop) {

@@ -11,9 +11,9 @@ export const CONTROLS = SCHEMA.lessons.controls;
 /** The buttons among them: each is one command (views/controls.js). */
 export { COMMANDS };
 
-/** Single settings that can be locked or hidden on their own, besides the groups. */
-export const SETTING_KEYS = ["lr", "batch_size", "seed", "noise", "speed", "dataset", "bias", "l1", "l2", "test_fraction",
-  "features", "hidden", "activation", "init"];
+/** Single settings that can be locked or hidden on their own, besides the groups: every model's
+ * settings as the served schema lists them (a new engine setting can be locked without a page edit). */
+export const SETTING_KEYS = [...new Set(Object.values(SCHEMA.models).flatMap((m) => Object.keys(m.properties ?? {})))];
 
 /** The groups a model's page has (the share popover offers these). */
 export function groupsFor(model) {

@@ -122,3 +122,20 @@ export function refusalText(key, note, running) {
   const now = running === undefined || running === null ? "" : ` Running with ${key} = ${fmt(running)}.`;
   return `Refused${from}: ${asked}. ${note.message.replace(/^.*?\bconfig[ .]\w+:\s*/, "")}.${now}`.replace(/\.\./g, ".");
 }
+
+/** Why `v` is outside a (resolved) schema property's bounds, in the server's (pydantic's) words, or
+ * "" when it is inside them: the engine's bounds, as served. */
+export function outOfBounds(prop, v) {
+  if (typeof v !== "number" || !Number.isFinite(v)) return "Input should be a valid number";
+  const rules = [["minimum", "greater than or equal to", (b) => v < b], ["maximum", "less than or equal to", (b) => v > b],
+    ["exclusiveMinimum", "greater than", (b) => v <= b], ["exclusiveMaximum", "less than", (b) => v >= b]];
+  const broken = rules.find(([k, , out]) => typeof prop?.[k] === "number" && out(prop[k]));
+  return broken ? `Input should be ${broken[1]} ${prop[broken[0]]}` : "";
+}
+
+/** A value the page refuses before sending it (outside the served bounds): a refusal like the
+ * server's for a configure, or null when `value` is inside `prop`'s bounds. */
+export function boundRefusal(key, prop, value) {
+  const why = outOfBounds(prop, value);
+  return why ? { kind: "configure", key, message: why, request: { type: "configure", config: { [key]: value } }, before: {} } : null;
+}

@@ -166,4 +166,21 @@ class TextData:
         ids = getattr(self.splits[phase], split)
         starts = torch.randint(len(ids) - block_size, (batch_size,), generator=gen)  # (B,)
         rows = ids[starts[:, None] + torch.arange(block_size + 1)]  # (B, T+1)
+        if phase == "pretrain":
+            rows = self._prose_first(rows)
         return rows[:, :-1], rows[:, 1:]
+
+    def _prose_first(self, rows: torch.Tensor, example: int = 16) -> torch.Tensor:
+        """The batch with its most readable window first: the stages' example follows window 1's first
+        `example` characters (transformer/record.py), and a student's first one read '_(self[,...])'
+        or a table's '-', '-', '+'. Windows are swapped, not changed: the batch's mean loss and its
+        gradient are the same whatever their order."""
+        import torch
+
+        if not hasattr(self, "_letters"):  # letters and spaces: prose, not code or a table's border
+            self._letters = torch.tensor([ch.isalpha() or ch == " " for ch in self.tokenizer.vocab])
+        best = int(self._letters[rows[:, :example]].sum(1).argmax())  # the first of the most readable
+        if best:
+            rows = rows.clone()
+            rows[[0, best]] = rows[[best, 0]]
+        return rows

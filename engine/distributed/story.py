@@ -36,10 +36,14 @@ class DistRecord:
 
 
 @lru_cache(maxsize=32)
-def plan(n_layer: int, optimizer: str = "adamw") -> tuple[PlanEntry, ...]:
-    """The one-process plan with `allreduce` between the last gradients stage and the update."""
-    steps = one.plan(n_layer, optimizer)
-    return (*steps[:-1], PlanEntry("allreduce", 0, "ḡ = (g₀ + … + g₍N₋₁₎)/N"), steps[-1])
+def plan(n_layer: int, optimizer: str = "adamw", dims: tuple[int, int, int, int, int] | None = None,
+         n_params: int | None = None) -> tuple[PlanEntry, ...]:
+    """The one-process plan with `allreduce` between the last gradients stage and the update. `dims`
+    = (B, T, C, H, V) with B one replica's windows (each runs the one-process step on its shard)
+    puts each stage's tensor shape in its entry; `n_params` the all-reduced gradient's (P)."""
+    steps = one.plan(n_layer, optimizer, dims)
+    shape = f"g (P) = ({n_params})" if n_params else ""  # every gradient, flattened: what each worker sends
+    return (*steps[:-1], PlanEntry("allreduce", 0, "ḡ = (g₀ + … + g₍N₋₁₎)/N", shape=shape), steps[-1])
 
 
 def ring_bytes(gradient_bytes: int, world: int) -> int:

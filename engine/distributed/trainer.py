@@ -194,7 +194,10 @@ class DistributedTrainer(Stepper):
     # ----- what the Stepper needs --------------------------------------------------------------
     @property
     def plan(self) -> tuple[PlanEntry, ...]:
-        return story.plan(self.config.n_layer, self.config.optimizer)
+        c, m = self.config, self.local.model_config  # each replica's step is the one-process step on its B/dp windows
+        B = c.batch_size // self.par.dp
+        return story.plan(c.n_layer, c.optimizer, (B, m.block_size, m.n_embd, m.n_head, m.vocab_size),
+                          self.local.model.num_params())
 
     @property
     def steps_per_epoch(self) -> int:

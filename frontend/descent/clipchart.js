@@ -2,7 +2,7 @@
 // threshold as a dashed line, and a tick under the plot for each step that was clipped — the
 // gradient kept its direction but was scaled down to the threshold's length.
 
-import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, prepare, scale, ticks, trace, xTickLabels } from "../render/canvas.js";
+import { decadeTicks, drawMarker, FONT_SMALL, fmtDecade, frame, hmark, logDomain, logScale, prepare, scale, ticks, trace, xTickLabels } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { boundAttrs, inBounds } from "../config.js";
@@ -107,21 +107,7 @@ export function ClipSection(root, { configure }) {
       trace(ctx, r.steps ?? [], r.gradNorms ?? [], sx, sy);
     });
     ctx.setLineDash([]);
-    if (clip > 0) {
-      ctx.strokeStyle = INK;
-      ctx.lineWidth = 2;
-      ctx.setLineDash([7, 5]);
-      ctx.beginPath();
-      ctx.moveTo(box.x, sy(clip));
-      ctx.lineTo(box.x + box.w, sy(clip));
-      ctx.stroke();
-      ctx.setLineDash([]);
-      ctx.fillStyle = INK;
-      ctx.font = '700 14px system-ui, sans-serif';
-      ctx.textAlign = "right";
-      ctx.textBaseline = sy(clip) - box.y > 20 ? "bottom" : "top";
-      ctx.fillText(`threshold ${fmt(clip, 3)}`, box.x + box.w - 4, sy(clip) + (ctx.textBaseline === "top" ? 3 : -2));
-    }
+    if (clip > 0) hmark(ctx, sy(clip), box, `threshold ${fmt(clip, 3)}`, { color: INK, dash: [7, 5], font: `700 ${FONT_SMALL}`, above: true });
     ctx.restore();
     // The clip events: one mark per clipped step, a row per racer, in the racer's colour and marker.
     racers.forEach((r, i) => {

@@ -2,7 +2,7 @@
 // steady pull towards 0 shows against the loss's pull. The race only carries each racer's latest
 // parameters, so this section keeps its own short history of ‖θ‖ per racer.
 
-import { frame, prepare, scale, ticks, trace } from "../render/canvas.js";
+import { clipTo, frame, prepare, scale, ticks, trace } from "../render/canvas.js";
 import { MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { racerLine, racerStyle, sameKey } from "./chartbits.js";
@@ -101,10 +101,7 @@ export function DecaySection(root, { configure }) {
     const sx = scale(x0, x1, box.x, box.x + box.w);
     const sy = scale(lo, hi, box.y + box.h, box.y);
     frame(ctx, box, sx, sy, ticks(x0, x1, Math.max(2, Math.floor(box.w / 90))), yTicks);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(box.x, box.y, box.w, box.h);
-    ctx.clip();
+    clipTo(ctx, box);
     tr.forEach((t, i) => {
       if (!t) return;
       const st = racerStyle(racers[i], i);

@@ -3,7 +3,7 @@
 // The map itself is painted once per landscape/size/view into an offscreen canvas; the trails are
 // drawn over it on each update.
 
-import { axes, canvasPoint, drawMarker, emptyNote, plotFrame, prepare, scale, ticks, FONT, FONT_SMALL } from "../render/canvas.js";
+import { axes, canvasPoint, clipTo, drawMarker, emptyNote, FONT, FONT_SMALL, plotFrame, prepare, scale, ticks } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { bandIndex, bilinear, contourSegments, finiteRange, gridMinimum, hillshade, logLevels, normalizedLog, ramp, sampleAt } from "./contour.js";
@@ -222,10 +222,7 @@ export function Landscape(root, { onView, onZoom }) {
     ctx.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
     if (range) colourBar(ctx, box, lo, hi, marks);
 
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(box.x, box.y, box.w, box.h);
-    ctx.clip(); // trails that leave the grid keep going, cut at its edge
+    clipTo(ctx, box); // trails that leave the grid keep going, cut at its edge
     const labels = [];
     const start = g.start ?? g.center;
     if (Array.isArray(start)) {

@@ -2,10 +2,12 @@
 // learning rate; its loss, large; its step; what went wrong, in words), "+ racer" / "✕", and under
 // them one chart of every racer's whole-set loss by step.
 
-import { axes, drawMarker, emptyNote, plotFrame, prepare, scale } from "../render/canvas.js";
+import { axes, clipTo, drawMarker, emptyNote, plotFrame, prepare, scale, trace } from "../render/canvas.js";
 import { fmt, isNum } from "../render/format.js";
 import { boundAttrs } from "../config.js";
-import { MAX_RACERS, MIN_RACERS, OPTIMIZERS, OPTIMIZER_TITLES, SETTINGS, validLr } from "./race.js";
+import { boundRefusal } from "../refusal.js";
+import { FieldRefusal } from "../views/refusals.js";
+import { MAX_RACERS, MIN_RACERS, OPTIMIZERS, OPTIMIZER_TITLES, SETTINGS } from "./race.js";
 
 /** A short swatch: the racer's line style with its marker in the middle. */
 function paintSwatch(canvas, r) {
@@ -46,10 +48,13 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
   for (const o of OPTIMIZERS) select.add(new Option(OPTIMIZER_TITLES[o], o));
   const input = el.querySelector("input");
   select.addEventListener("change", () => onOptimizer(r.key, select.value));
+  const refusal = FieldRefusal(input, el); // under the lane, across it
   input.addEventListener("change", () => {
-    const v = Number(input.value);
-    if (validLr(v)) onLr(r.key, v);
-    else input.value = String(last.lr ?? "");
+    const v = input.value === "" ? NaN : Number(input.value);
+    const refused = boundRefusal("lr", SETTINGS.lr, v);
+    if (refused) return refusal.show(refused, last.lr); // the typed value stays, marked; the race keeps its η
+    refusal.clear();
+    onLr(r.key, v);
   });
   input.addEventListener("keydown", (ev) => ev.key === "Enter" && input.blur());
   el.querySelector(".lane-remove").addEventListener("click", () => onRemove(r.key));
@@ -61,7 +66,7 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
     last = { key, lr: r.lr };
     paintSwatch(el.querySelector(".swatch"), r);
     select.value = r.optimizer;
-    if (document.activeElement !== input) input.value = String(r.lr);
+    if (document.activeElement !== input && !refusal.shown) input.value = String(r.lr);
     el.querySelector(".lane-loss").textContent = fmt(r.state?.loss, 3);
     el.querySelector(".lane-step b").textContent = String(r.state?.step ?? 0);
     const status = laneStatus(r);
@@ -75,18 +80,6 @@ function Row(r, { onOptimizer, onLr, onRemove }) {
   }
 
   return { el, update };
-}
-
-function line(ctx, xs, ys, sx, sy) {
-  ctx.beginPath();
-  let pen = false;
-  for (let i = 0; i < xs.length; i++) {
-    if (!isNum(ys[i])) continue;
-    if (pen) ctx.lineTo(sx(xs[i]), sy(ys[i]));
-    else ctx.moveTo(sx(xs[i]), sy(ys[i]));
-    pen = true;
-  }
-  ctx.stroke();
 }
 
 /** The points a racer's loss line goes through: step 0's loss, then every evaluated step. */
@@ -118,16 +111,13 @@ function drawChart(canvas, race) {
   const sx = scale(0, x1, box.x, box.x + box.w);
   const sy = scale(0, top, box.y + box.h, box.y);
   axes(ctx, box, sx, sy, [0, x1], [0, top], "step", ["loss (whole set)", "loss"]);
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(box.x, box.y, box.w, box.h);
-  ctx.clip();
+  clipTo(ctx, box);
   ctx.lineJoin = "round";
   ctx.lineWidth = 2.5;
   for (const s of series) {
     ctx.strokeStyle = s.r.color;
     ctx.setLineDash(s.r.dash);
-    line(ctx, s.xs, s.ys, sx, sy);
+    trace(ctx, s.xs, s.ys, sx, sy);
   }
   ctx.setLineDash([]);
   ctx.restore();

@@ -7,7 +7,9 @@ import { KeyHelp } from "../views/keyhelp.js";
 import { Landscape } from "./landscape.js";
 import { Lanes } from "./lanes.js";
 import { boundAttrs } from "../config.js";
-import { RaceSockets, SETTINGS, initialRace, validLr } from "./race.js";
+import { RaceSockets, SETTINGS, initialRace } from "./race.js";
+import { boundRefusal } from "../refusal.js";
+import { FieldRefusal } from "../views/refusals.js";
 import { ShareRace } from "./share.js";
 import { DESCENT_DATASETS, DESCENT_MODELS, DESCENT_MODEL_TITLES, SPEEDS, batchFor, batchSize, readWhere, sharedConfig, whereSearch } from "./where.js";
 
@@ -151,9 +153,12 @@ for (const [id, name] of [["step-btn", "step"], ["play-btn", "play"], ["reset-bt
   });
 }
 $("speed")?.addEventListener("change", (ev) => setRace({ ...race, speed: Number(ev.target.value) }));
+const lrAllRefusal = $("lr-all") && FieldRefusal($("lr-all"));
 $("lr-all")?.addEventListener("change", (ev) => {
-  const lr = Number(ev.target.value);
-  if (!validLr(lr)) return void (ev.target.value = String(race.config.lr));
+  const lr = ev.target.value === "" ? NaN : Number(ev.target.value);
+  const refused = boundRefusal("lr", SETTINGS.lr, lr);
+  if (refused) return void lrAllRefusal.show(refused, race.config.lr); // kept, marked; the racers keep theirs
+  lrAllRefusal.clear();
   setRace({ ...race, config: { ...race.config, lr } });
   for (const r of race.racers) sockets.configureRacer(r.key, { lr });
 });

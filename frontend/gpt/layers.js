@@ -3,7 +3,7 @@
 // is the healthy range usually quoted for Adam; 10⁻¹ means the weights are thrown about). Below,
 // ‖g‖ of every step against the clip threshold: every step above the line was scaled down to it.
 
-import { frame, prepare, scale, ticks, trace } from "../render/canvas.js";
+import { clipTo, frame, hmark, prepare, scale, ticks, trace } from "../render/canvas.js";
 import { DOT } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { explain } from "./glossary.js";
@@ -66,21 +66,11 @@ export function Layers(root) {
     const sx = scale(x0, x1, box.x, box.x + box.w);
     const sy = scale(0, top, box.y + box.h, box.y);
     frame(ctx, box, sx, sy, ticks(x0, x1, 3), ticks(0, top, 2), (t) => fmt(t, 2), (t) => fmt(t, 3));
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(box.x, box.y, box.w, box.h);
-    ctx.clip();
+    clipTo(ctx, box);
     ctx.strokeStyle = "#4b5563";
     ctx.lineWidth = 1.5;
     trace(ctx, steps, values, sx, sy);
-    if (isNum(clip) && clip > 0) {
-      ctx.strokeStyle = DOT;
-      ctx.lineWidth = 2;
-      ctx.beginPath();
-      ctx.moveTo(box.x, sy(clip));
-      ctx.lineTo(box.x + box.w, sy(clip));
-      ctx.stroke();
-    }
+    if (isNum(clip) && clip > 0) hmark(ctx, sy(clip), box, "", { color: DOT, dash: [] });
     ctx.restore();
   }
 

@@ -5,8 +5,8 @@
 // A data-parallel run that lost a worker: the lost steps shaded red, their losses dotted; with
 // `compare`, the same run in one process dashed over the batch loss (they coincide).
 
-import { FONT_SMALL, frame, plotFrame, prepare, scale, ticks, trace, vmark } from "../render/canvas.js";
-import { INK, LOSS_LINE, MUTED, TEST_LINE } from "../render/colors.js";
+import { clipTo, frame, hmark, plotFrame, prepare, scale, ticks, trace, vmark } from "../render/canvas.js";
+import { INK, LOSS_LINE, TEST_LINE } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { evalSeries } from "./gptstate.js";
 import { lostSpans } from "./ddp.js";
@@ -85,25 +85,8 @@ export function GptLossChart(root, { switchPhase, canEdit }) {
     const sy = scale(0, top, box.y + box.h, box.y);
     const yt = ticks(0, top, Math.max(2, Math.floor(box.h / 45)));
     frame(ctx, box, sx, sy, ticks(0, newest, Math.max(2, Math.floor(box.w / 90))), yt, (t) => fmt(t, 3), (t) => fmt(t, 3));
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(box.x, box.y, box.w, box.h);
-    ctx.clip();
-    if (uniform !== null) {
-      ctx.strokeStyle = MUTED;
-      ctx.lineWidth = 1.5;
-      ctx.setLineDash([2, 4]);
-      ctx.beginPath();
-      ctx.moveTo(box.x, sy(uniform));
-      ctx.lineTo(box.x + box.w, sy(uniform));
-      ctx.stroke();
-      ctx.setLineDash([]);
-      ctx.fillStyle = MUTED;
-      ctx.font = FONT_SMALL;
-      ctx.textAlign = "right";
-      ctx.textBaseline = "top";
-      ctx.fillText(`guessing: ln ${V} = ${fmt(uniform, 3)}`, box.x + box.w - 4, sy(uniform) + 3);
-    }
+    clipTo(ctx, box);
+    if (uniform !== null) hmark(ctx, sy(uniform), box, `guessing: ln ${V} = ${fmt(uniform, 3)}`, { dash: [2, 4], width: 1.5 });
     // data parallel: the steps a lost worker took with it, shaded, with their losses dotted
     const spans = lostSpans(g.info);
     root.dataset.lostSpans = String(spans.length);
@@ -145,7 +128,7 @@ export function GptLossChart(root, { switchPhase, canEdit }) {
       }
     }
     ctx.restore();
-    for (const s of spans) vmark(ctx, sx(s.from), box, `worker ${s.ranks.join(", ")} lost ▸`, LOST_LINE, [3, 3], "top");
+    for (const s of spans) vmark(ctx, sx(s.from), box, `worker ${s.ranks.join(", ")} lost ▸`, LOST_LINE, [3, 3], "bottom"); // the top has the guess's label
     for (const s of g.switches) vmark(ctx, sx(s.step), box, s.to === "finetune" ? "fine-tune ▸" : "pre-train ▸", SWITCH, [6, 4], "bottom");
     const lastA = a[a.length - 1];
     if (!g.losses.steps.length) {

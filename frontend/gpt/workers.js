@@ -111,6 +111,7 @@ export function Workers(root, { send, canEdit }) {
   root.hidden = true;
   root.innerHTML = `
     <div class="panel-head"><span class="panel-title">Workers</span><span class="panel-value gw-sum"></span></div>
+    <p class="gw-lost"></p>
     <div class="gw-body">
       <figure class="gw-fig"><svg class="gw-ring" viewBox="0 0 120 120" role="img" aria-label="ring all-reduce"></svg>
         <figcaption class="gw-phase"></figcaption></figure>
@@ -119,7 +120,6 @@ export function Workers(root, { send, canEdit }) {
         <div class="gw-spark-head">each worker's own loss (its shard) by step</div>
         <canvas class="gw-spark" aria-label="each worker's loss by step"></canvas>
         <p class="gw-comm"></p>
-        <p class="gw-lost"></p>
       </div>
     </div>`;
   const sum = root.querySelector(".gw-sum");

@@ -356,6 +356,33 @@ export function drawMarker(ctx, shape, x, y, r = 5, color = null, outline = fals
   ctx.stroke();
 }
 
+/** Save the context and clip it to the plot box (lines past an axis are cut): the caller restores. */
+export function clipTo(ctx, box) {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(box.x, box.y, box.w, box.h);
+  ctx.clip();
+}
+
+/** A horizontal reference line across the plot (a clip threshold, the uniform guess), its label at
+ * the right end: under the line, or over it when `above` and there is room. */
+export function hmark(ctx, y, box, label = "", { color = MUTED, dash = [6, 4], width = 2, font = FONT_SMALL, above = false } = {}) {
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  ctx.setLineDash(dash);
+  ctx.beginPath();
+  ctx.moveTo(box.x, y);
+  ctx.lineTo(box.x + box.w, y);
+  ctx.stroke();
+  if (label) {
+    const over = above && y - box.y > 20;
+    Object.assign(ctx, { fillStyle: color, font, textAlign: "right", textBaseline: over ? "bottom" : "top" });
+    ctx.fillText(label, box.x + box.w - 4, y + (over ? -2 : 3));
+  }
+  ctx.restore();
+}
+
 /** A vertical marker line with a label at its top (a phase switch, "you are here"). */
 export function vmark(ctx, x, box, label, color = INK, dash = [6, 4], where = "top") {
   ctx.save();

@@ -175,16 +175,20 @@ export function Boundary(root, { onDraw }) {
     ctx.font = FONT;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    for (const t of TICKS) ctx.fillText(fmt(t), sx(t), y0 + s + 4);
+    // A small plot (a 1024 px presenter: 110 px) numbers every other tick and writes the axis name
+    // where a number was left out ("3x₁6" ran together); a larger one names it between the last two.
+    const small = s < 180;
+    const ticks = small ? TICKS.filter((_, i) => i % 2 === 0) : TICKS;
+    const named = small ? TICKS[TICKS.length - 2] : (TICKS[TICKS.length - 2] + TICKS[TICKS.length - 1]) / 2;
+    for (const t of ticks) ctx.fillText(fmt(t), sx(t), y0 + s + 4);
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    for (const t of TICKS) ctx.fillText(fmt(t), x0 - 6, sy(t));
-    // Axis names between the last two ticks, where no number is written.
+    for (const t of ticks) ctx.fillText(fmt(t), x0 - 6, sy(t));
     ctx.font = `italic ${FONT}`;
-    ctx.fillText("x₂", x0 - 6, sy(4.5));
+    ctx.fillText("x₂", x0 - 6, sy(named));
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    ctx.fillText("x₁", sx(4.5), y0 + s + 4);
+    ctx.fillText("x₁", sx(named), y0 + s + 4);
     const regression = ds?.task === "regression";
     const range = regression ? valueRange(ds?.y) : 1;
     ctx.save();

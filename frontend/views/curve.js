@@ -1,7 +1,7 @@
 // The line model's loss landscape: L as a function of the slope a (other parameters held), the
 // current a as a dot on it, and after an update an arrow for the step downhill.
 
-import { arrowHead, axes, emptyNote, plotFrame, prepare, scale, FONT } from "../render/canvas.js";
+import { arrowHead, axes, clipTo, emptyNote, FONT, plotFrame, prepare, scale } from "../render/canvas.js";
 import { DOT, INK, LOSS_LINE } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { displayParams } from "../state.js";
@@ -57,10 +57,7 @@ export function Curve(root) {
     const sx = scale(lo, hi, box.x, box.x + box.w);
     const sy = scale(0, top, box.y + box.h, box.y);
     axes(ctx, box, sx, sy, [lo, hi], [0, top], `slope ${curve.param ?? "a"}`, "loss L");
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(box.x, box.y, box.w, box.h);
-    ctx.clip();
+    clipTo(ctx, box);
     ctx.strokeStyle = LOSS_LINE;
     ctx.lineWidth = 2.5;
     ctx.beginPath();

@@ -3,7 +3,7 @@
 // the line model ŷ = a·x + b with the current batch's errors. Samples of the batch on display
 // carry a ring.
 
-import { axes, clipHalfPlane, emptyNote, extent, marker, plotFrame, prepare, ring, scale, FONT, FONT_SMALL } from "../render/canvas.js";
+import { axes, clipHalfPlane, clipTo, emptyNote, extent, marker, plotFrame, prepare, ring, scale, FONT, FONT_SMALL } from "../render/canvas.js";
 import { CLASS_COLORS, CLASS_FILLS, INK, MODEL_LINE, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { currentBatch, displayParams } from "../state.js";
@@ -18,12 +18,6 @@ function column(x, j) {
   return x.map((row) => (Array.isArray(row) ? row[j] : row));
 }
 
-function clipTo(ctx, box) {
-  ctx.beginPath();
-  ctx.rect(box.x, box.y, box.w, box.h);
-  ctx.clip();
-}
-
 function drawSigmoid(ctx, w, h, ds, p, batch) {
   const x = column(ds.x, 0);
   const xd = extent(x, 0.1);
@@ -32,7 +26,6 @@ function drawSigmoid(ctx, w, h, ds, p, batch) {
   const sx = scale(xd[0], xd[1], box.x, box.x + box.w);
   const sy = scale(yd[0], yd[1], box.y + box.h, box.y);
   axes(ctx, box, sx, sy, xd, yd, ds.features?.[0] ?? "x", [`${ds.target ?? "y"}  /  σ(w·x + b)`, ds.target ?? "y"]);
-  ctx.save();
   clipTo(ctx, box);
   if (paramsOk(p)) {
     const wv = p.w[0];
@@ -115,7 +108,6 @@ function drawBoundary(ctx, w, h, ds, p, batch) {
   }
   ctx.restore();
   axes(ctx, box, sx, sy, xd, yd, ds.features?.[0] ?? "x₁", ds.features?.[1] ?? "x₂");
-  ctx.save();
   clipTo(ctx, box);
   if (paramsOk(p) && p.w.length >= 2 && (p.w[0] !== 0 || p.w[1] !== 0)) {
     const [a, c] = p.w;
@@ -143,7 +135,6 @@ function drawLine(ctx, w, h, ds, p, batch) {
   const sx = scale(xd[0], xd[1], box.x, box.x + box.w);
   const sy = scale(yd[0], yd[1], box.y + box.h, box.y);
   axes(ctx, box, sx, sy, xd, yd, ds.features?.[0] ?? "x", ds.target ?? "y");
-  ctx.save();
   clipTo(ctx, box);
   const ok = paramsOk(p);
   const a = ok ? p.w[0] : 0;

@@ -3,7 +3,7 @@
 // set (networks) the test loss runs beside it, dashed. Steps the server did not evaluate (null)
 // are skipped: the line joins the evaluated ones.
 
-import { axes, emptyNote, plotFrame, prepare, scale, FONT } from "../render/canvas.js";
+import { axes, clipTo, emptyNote, FONT, plotFrame, prepare, scale } from "../render/canvas.js";
 
 // Networks: tick numbers at the page's 16 px minimum (the small chart sits far from the screen's middle).
 const TICK_FONT = { mlp: FONT };
@@ -98,10 +98,7 @@ export function LossChart(root) {
     const sx = scale(x0, x1, box.x, box.x + box.w);
     const sy = scale(0, top, box.y + box.h, box.y);
     axes(ctx, box, sx, sy, [x0, x1], [0, top], "step", ["loss (whole training set)", "loss"]);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(box.x, box.y, box.w, box.h);
-    ctx.clip();
+    clipTo(ctx, box);
     ctx.lineJoin = "round";
     if (withTest) {
       ctx.strokeStyle = TEST_LINE;

@@ -2,7 +2,7 @@
 // reason stays next to its field, which is marked invalid, until the user changes that setting; a
 // setting the page has no control for, and a refused join or load, keep theirs in the form's corner.
 
-import { refusalText } from "../refusal.js";
+import { noteRefusal, refusalText } from "../refusal.js";
 
 /** The control of setting `key` on this page (the settings form, a panel's own field), or null. */
 function controlOf(key) {
@@ -59,4 +59,37 @@ export function RefusalNotes(fallback) {
   }
 
   return { update };
+}
+
+/**
+ * One field's refusal, for a page that checks a value before sending it (the Descent page's η): the
+ * field keeps the typed value, marked invalid, with the reason beside it until `clear()` (a value the
+ * page accepts). `show(refusal, running)`: a refusal.js refusal and the value that runs instead.
+ * `into`: the element the reason goes last in (a grid row's own line); else right after the field.
+ */
+export function FieldRefusal(input, into = null) {
+  let el = null;
+  return {
+    show(refusal, running) {
+      const note = noteRefusal({}, refusal)[refusal.key];
+      if (!el) {
+        el = document.createElement("span");
+        el.className = "refusal";
+        el.setAttribute("role", "alert");
+        if (into) into.append(el);
+        else (input.closest("label") ?? input).after(el);
+      }
+      el.dataset.refused = refusal.key;
+      el.textContent = refusalText(refusal.key, note, running);
+      input.setAttribute("aria-invalid", "true");
+    },
+    clear() {
+      el?.remove();
+      el = null;
+      input.removeAttribute("aria-invalid");
+    },
+    get shown() {
+      return el !== null;
+    },
+  };
 }

@@ -112,6 +112,7 @@ def test_every_page_fits_the_screen(tabs, server_url, size):
                 problems += pg.evaluate(EVERY_BOX)
         if name == "descent":
             problems += pg.evaluate(LANES_FIT)
+        problems += pg.evaluate(EVERY_TAB)
         if problems:
             found[name] = problems
     # the room card, opened from the neuron page's top bar: whole across the screen
@@ -134,6 +135,18 @@ CARD_FITS = """
     if (q.width && q.right > r.right + 1) out.push(`${e.className || e.tagName} past the card's edge`);
   }
   return out;
+}
+"""
+
+
+# Every page's tab whole in view: on a phone a row scrolling sideways cut "Descent" and hid Scale.
+EVERY_TAB = """
+() => {
+  const row = document.querySelector('.topbar #tabs').getBoundingClientRect();
+  return [...document.querySelectorAll('.topbar #tabs a')].filter((a) => a.getClientRects().length)
+    .map((a) => [a, a.getBoundingClientRect()])
+    .filter(([, r]) => r.left < Math.max(0, row.left) - 1 || r.right > Math.min(innerWidth, row.right) + 1)
+    .map(([a, r]) => `tab ${a.textContent.trim()} at ${Math.round(r.left)}–${Math.round(r.right)}, its row shows ${Math.round(row.left)}–${Math.round(row.right)}`);
 }
 """
 

@@ -109,3 +109,19 @@ test("a rule between settings names no `config X`: the first of the request's se
   assert.equal(got.key, "n_embd");
   assert.deepEqual(withoutRefused(got.request.config, got), { n_layer: 2, n_head: 2 });
 });
+
+test("a value outside the served bounds is refused in the page like the server refuses it (issue 22 §1)", async () => {
+  const { boundRefusal, outOfBounds } = await import("../../frontend/refusal.js");
+  const { modelSchema } = await import("../../frontend/config.js");
+  const lr = modelSchema("neuron").properties.lr;
+  assert.equal(outOfBounds(lr, lr.maximum), "");
+  assert.equal(boundRefusal("lr", lr, lr.maximum), null);
+  const r = boundRefusal("lr", lr, lr.maximum * 5);
+  assert.equal(r.key, "lr");
+  assert.equal(r.message, `Input should be less than or equal to ${lr.maximum}`);
+  const text = refusalText("lr", noteRefusal({}, r).lr, 0.1);
+  assert.match(text, new RegExp(`lr = ${lr.maximum * 5}`));
+  assert.match(text, /Running with lr = 0\.1/);
+  assert.match(outOfBounds(lr, 0), /greater than/);
+  assert.equal(outOfBounds(lr, NaN), "Input should be a valid number");
+});
