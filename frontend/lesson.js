@@ -2,6 +2,7 @@
 // met, what a step changes in the run, which views it shows. Pure: runs under node --test.
 
 import { withFeatures } from "./config.js";
+import { stageNames } from "./state.js";
 
 /** A lesson's view names (served: SCHEMA.lessons.views; tests keep the two the same) → the element ids
  * that draw them (neuron/line, network, transformer page). */
@@ -36,7 +37,7 @@ export function goalMet(goal, state) {
   if (!goal || typeof goal !== "object") return null;
   const checks = [];
   if (goal.stage) {
-    const names = state.session?.stages ?? [];
+    const names = stageNames(state);
     const want = names.indexOf(goal.stage);
     const at = state.cursor?.index ?? state.stage?.index;
     checks.push(state.stage?.stage === goal.stage || (want >= 0 && Number.isInteger(at) && at >= want));

@@ -97,7 +97,7 @@ function appendMetrics(m, msg, sparse) {
   return next;
 }
 
-/** Stages are kept by their index in `session.stages`: a network repeats names per layer. */
+/** Stages are kept by their index in the plan: a network repeats names per layer. */
 function traceKey(msg) {
   return Number.isInteger(msg.index) ? msg.index : msg.stage;
 }
@@ -115,8 +115,8 @@ function addTrace(traces, msg) {
 
 /**
  * The step's plan as served (`session.plan`, or a `plan` message): entries {stage, layer, direction,
- * title, subtitle, stage_title, part, short}, the page's only source of stage words. A server that
- * sends only `stages` gets bare entries (the stage's name as its title).
+ * title, subtitle, stage_title, part, short}, the page's only source of stage words (the server
+ * always sends it: the page and the server ship together).
  */
 export function readPlan(msg) {
   if (Array.isArray(msg.plan)) {
@@ -132,8 +132,7 @@ export function readPlan(msg) {
       shape: String(e.shape ?? ""), // its tensor, "x (B, T, C) = (12, 24, 48)": the Transformer's ("" where none)
     }));
   }
-  const names = Array.isArray(msg.stages) ? msg.stages : [];
-  return names.map((stage) => ({ stage, layer: 0, direction: "forward", title: stage, subtitle: "", stage_title: stage, part: "", short: "", shape: "" }));
+  return [];
 }
 
 function onSession(state, msg) {
@@ -149,7 +148,6 @@ function onSession(state, msg) {
       model: msg.model ?? "neuron",
       role: msg.role === "viewer" ? "viewer" : "owner",
       config: msg.config ?? {},
-      stages: plan.map((e) => e.stage),
       plan,
     },
   };
@@ -162,7 +160,7 @@ function onPlan(state, msg) {
   const plan = readPlan(msg);
   return {
     ...state,
-    session: { ...state.session, stages: plan.map((e) => e.stage), plan },
+    session: { ...state.session, plan },
     stage: null,
     traces: {},
     grads: {},
@@ -328,7 +326,7 @@ export function isViewer(state) {
 }
 
 export function stageNames(state) {
-  return state.session?.stages ?? [];
+  return planOf(state).map((e) => e.stage);
 }
 
 /** The step's plan as served: [{stage, layer, direction, title, subtitle, stage_title, part, short}]. */
@@ -386,7 +384,7 @@ export function activeLayer(state) {
   return num(s.layer, null);
 }
 
-/** One stage message of the step on display by its index in `session.stages`, if it was seen. */
+/** One stage message of the step on display by its index in the plan, if it was seen. */
 export function traceAt(state, index) {
   const s = state.stage;
   return s ? state.traces[s.step]?.[index] ?? null : null;

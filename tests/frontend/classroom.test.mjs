@@ -103,7 +103,7 @@ test("a locked setting or group refuses the config keys that belong to it", () =
 // ---- lessons -----------------------------------------------------------------------------------
 
 const STAGES = ["input", "weights", "linear", "activation", "loss", "gradients", "update"];
-const at = (over) => ({ ...initialState(), session: { id: "K7QXP", model: "neuron", role: "owner", config: {}, stages: STAGES }, ...over });
+const at = (over) => ({ ...initialState(), session: { id: "K7QXP", model: "neuron", role: "owner", config: {}, plan: STAGES.map((stage) => ({ stage })) }, ...over });
 
 test("goals: a stage reached (or passed), a number of steps, a loss under a bound, or all of them", () => {
   assert.equal(goalMet(null, at({})), null);
@@ -193,13 +193,13 @@ test("the Transformer's panels go as many to a row as suits the workspace's shap
 // ---- rooms -------------------------------------------------------------------------------------
 
 test("the room slice follows session, roster, saved and lesson messages, and survives a new session", () => {
-  let s = reduce(initialState(), { type: "session", id: "K7QXP", model: "neuron", role: "owner", you: "aa11", token: "secret", config: {}, stages: STAGES });
+  let s = reduce(initialState(), { type: "session", id: "K7QXP", model: "neuron", role: "owner", you: "aa11", token: "secret", config: {}, plan: STAGES.map((stage) => ({ stage })) });
   assert.deepEqual([s.room.id, s.room.you, s.room.role, s.room.token], ["K7QXP", "aa11", "owner", true]);
   assert.ok(!JSON.stringify(s.room).includes("secret"), "the token itself stays out of the state");
   s = reduce(s, { type: "roster", members: [{ id: "aa11", name: null, role: "owner" }, { id: "bb22", name: "Ana", role: "viewer" }] });
   assert.equal(s.room.roster.length, 2);
   s = reduce(s, { type: "_handover", name: "Ana" });
-  s = reduce(s, { type: "session", id: "K7QXP", model: "neuron", role: "viewer", you: "aa11", token: "secret", config: {}, stages: STAGES });
+  s = reduce(s, { type: "session", id: "K7QXP", model: "neuron", role: "viewer", you: "aa11", token: "secret", config: {}, plan: STAGES.map((stage) => ({ stage })) });
   assert.equal(s.room.role, "viewer");
   assert.equal(s.room.driver, "Ana");
   assert.deepEqual(s.room.roster, []); // only owners get rosters: a viewer's would go stale
@@ -210,7 +210,7 @@ test("the room slice follows session, roster, saved and lesson messages, and sur
   s = reduce(s, { type: "saved", id: "9c2e71aa", name: "demo", steps: 3 });
   assert.deepEqual(s.room.saved, { id: "9c2e71aa", name: "demo", steps: 3 });
   // A fork: a new room, mine, without a token of the old one; the lesson stays open.
-  s = reduce(s, { type: "session", id: "ZZ9YX", model: "neuron", role: "owner", you: "cc33", token: "other", config: {}, stages: STAGES });
+  s = reduce(s, { type: "session", id: "ZZ9YX", model: "neuron", role: "owner", you: "cc33", token: "other", config: {}, plan: STAGES.map((stage) => ({ stage })) });
   assert.deepEqual([s.room.id, s.room.role, s.room.driver, s.room.lessonSeq], ["ZZ9YX", "owner", null, seq]);
   assert.equal(driveState(s.room), "owner");
   s = reduce(s, { type: "_lesson_close" });

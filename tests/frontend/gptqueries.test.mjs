@@ -14,7 +14,7 @@ const VOCAB = ["\\n", "␠", "+", "1", "2", "3", "4", "9", ":", "?", "A", "Q", "
 
 function ready(playing = false) {
   let s = reduce(initialState(), { type: "_conn", status: "open" });
-  s = reduce(s, { type: "session", id: "K7QXP", model: "transformer", role: "owner", config: { block_size: 32 }, stages: [] });
+  s = reduce(s, { type: "session", id: "K7QXP", model: "transformer", role: "owner", config: { block_size: 32 }, plan: [] });
   s = reduce(s, { type: "dataset", kind: "text", vocab: VOCAB, excerpt: "The test hat is set\n", task_examples: ["Q: 1+2? A: 3"], finetune_task: "add", source: "your text" });
   return reduce(s, { type: "state", step: 0, playing, gpt: { phase: "pretrain", eval_step: 0, eval: {}, switches: [] } });
 }

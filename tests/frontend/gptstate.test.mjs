@@ -12,7 +12,7 @@ import { initialState, reduce } from "../../frontend/state.js";
 const VOCAB = ["\\n", "␠", "+", "0", "1", "2", "3", "4", "9", ":", "?", "A", "Q", "T", "a", "e", "h", "s", "t"];
 
 function session(model = "transformer") {
-  return { type: "session", id: "K7QXP", model, role: "owner", config: { block_size: 32 }, stages: ["input", "update"] };
+  return { type: "session", id: "K7QXP", model, role: "owner", config: { block_size: 32 }, plan: [{ stage: "input" }, { stage: "update" }] };
 }
 
 function gptState(step, ev, extra = {}) {

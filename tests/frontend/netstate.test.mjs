@@ -17,7 +17,7 @@ const layers = (w) => [
 ];
 const session = {
   type: "session", id: "K7QXP", model: "mlp", role: "owner", protocol: 1,
-  config: { dataset: "xor", hidden: [3, 2], activation: "tanh", features: ["x1", "x2"] }, stages: STAGES,
+  config: { dataset: "xor", hidden: [3, 2], activation: "tanh", features: ["x1", "x2"] }, plan: STAGES.map((stage) => ({ stage })),
 };
 const dataset = {
   type: "dataset", x: [[1, 2], [-1, 3]], y: [0, 1], features: ["x₁", "x₂"], target: "class",

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { initialState, planEntry, planOf, readPlan, reduce } from "../../frontend/state.js";
+import { initialState, planEntry, planOf, readPlan, reduce, stageNames } from "../../frontend/state.js";
 import { boxSubtitle, entryText, planKey, ribbonBoxes } from "../../frontend/views/ribbon.js";
 import { stageHeading } from "../../frontend/views/formula.js";
 import { layout } from "../../frontend/views/pipeline.js";
@@ -25,7 +25,7 @@ function netPlan(hidden) {
 
 const session = (plan) => ({
   type: "session", id: "K7QXP", model: "mlp", role: "owner", protocol: 1, config: { hidden: [4, 2] },
-  stages: plan.map((e) => e.stage), plan,
+  plan,
 });
 const stage = (step, index, plan) => ({
   type: "stage", step, stage: plan[index].stage, index, layer: plan[index].layer, direction: plan[index].direction,
@@ -36,7 +36,7 @@ test("the session's plan is kept as served", () => {
   const plan = netPlan([4, 2]);
   const s = reduce(initialState(), session(plan));
   assert.deepEqual(planOf(s), plan);
-  assert.deepEqual(s.session.stages, plan.map((e) => e.stage));
+  assert.deepEqual(stageNames(s), plan.map((e) => e.stage));
 });
 
 test("a plan message replaces the plan and the stages, and drops the stages on display", () => {
@@ -47,7 +47,7 @@ test("a plan message replaces the plan and the stages, and drops the stages on d
   const plan = netPlan([3]);
   const next = reduce(s, { type: "plan", plan });
   assert.deepEqual(planOf(next), plan);
-  assert.deepEqual(next.session.stages, plan.map((e) => e.stage));
+  assert.deepEqual(stageNames(next), plan.map((e) => e.stage));
   assert.equal(next.stage, null);
   assert.deepEqual(next.traces, {});
   assert.equal(next.session.id, "K7QXP", "the session is otherwise the same");
@@ -59,9 +59,8 @@ test("a plan message replaces the plan and the stages, and drops the stages on d
   assert.equal(reduce(next, { type: "plan" }), next);
 });
 
-test("an older server's bare stage list still gives entries (named by the stage)", () => {
-  const plan = readPlan({ stages: ["input", "update"] });
-  assert.deepEqual(plan.map((e) => [e.stage, e.title]), [["input", "input"], ["update", "update"]]);
+test("a session without a plan has no stages: the server always sends one (session.stages is gone)", () => {
+  assert.deepEqual(readPlan({ stages: ["input", "update"] }), []);
 });
 
 test("ribbon boxes follow the plan: a box per stage, pills for the per-layer ones, in run order", () => {

@@ -10,7 +10,7 @@ import { KINDS, Refusals, clearRefusals, noteRefusal, refusalText, refusedKey, s
 import { initialState, reduce } from "../../frontend/state.js";
 
 const err = (message, code = "bad_message") => ({ type: "error", message, code });
-const session = { type: "session", id: "K7QXP", model: "line", role: "owner", config: { lr: 0.02, batch_size: 4 }, stages: [] };
+const session = { type: "session", id: "K7QXP", model: "line", role: "owner", config: { lr: 0.02, batch_size: 4 }, plan: [] };
 
 test("the setting a refusal names, in each form the server writes it", () => {
   assert.equal(refusedKey("config.lr: Input should be less than or equal to 10"), "lr"); // create (describe, prefix config)

@@ -10,6 +10,7 @@ import {
   initialState,
   isViewer,
   reduce,
+  stageNames,
   visibleTrace,
 } from "../../frontend/state.js";
 
@@ -17,7 +18,7 @@ const STAGES = ["input", "weights", "linear", "activation", "loss", "gradients",
 
 const session = (role = "owner") => ({
   type: "session", id: "K7QXP", model: "neuron", role, protocol: 1,
-  config: { features: 1, dataset: "pass_fail", lr: 0.5, batch_size: 1, seed: 0 }, stages: STAGES,
+  config: { features: 1, dataset: "pass_fail", lr: 0.5, batch_size: 1, seed: 0 }, plan: STAGES.map((stage) => ({ stage })),
 });
 const dataset = { type: "dataset", x: [[2.5], [7.0]], y: [0, 1], features: ["hours studied"], target: "passed", task: "classification" };
 const stateMsg = (over = {}) => ({
@@ -42,7 +43,7 @@ test("session, dataset and state fill the snapshot", () => {
   const s = run(session(), dataset, stateMsg({ step: 3, loss: 0.5, params: { w: [0.9], b: -4.2 } }));
   assert.equal(s.session.id, "K7QXP");
   assert.equal(s.session.role, "owner");
-  assert.deepEqual(s.session.stages, STAGES);
+  assert.deepEqual(stageNames(s), STAGES);
   assert.equal(s.dataset.target, "passed");
   assert.equal(s.step, 3);
   assert.equal(s.loss, 0.5);
