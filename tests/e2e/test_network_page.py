@@ -23,7 +23,7 @@ def open_network(page, url: str) -> dict:
 
 
 def press_to_index(page, key: str, index: int) -> dict:
-    """Press `key` until the stage at `index` of session.stages is on display; its frame."""
+    """Press `key` until the stage at `index` of the plan is on display; its frame."""
     start = len(page.frames_seen.items)
     page.keyboard.press(key)
     page.wait_for_function("i => document.getElementById('pipeline').dataset.activeIndex === String(i)"
