@@ -9,12 +9,17 @@ process (bench/stream.py's serve); this client measures:
 
 With the rooms in one room process per core (the default), in one room process, and as threads of
 the web process; for each, also the steps per second the 10 playing rooms make together (what more
-cores buy).
+cores buy). `--load N` runs each measurement again beside N busy-loop processes (other programs on
+the machine: issue 20 measured 6.2–7.9× on a loaded 2-core machine and asks ≤ 3× at a load of 4);
+the idle figure is then measured under the same load, and the machine's load average is printed.
 
-    .venv/bin/python bench/fairness.py [room processes …]    # default: the core count, 1, 0
+    .venv/bin/python bench/fairness.py [room processes …] [--load N …]   # default: the core count, 1, 0; load 0
+    .venv/bin/python bench/fairness.py 2 --load 0 4                      # issue 20's figures
 """
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -110,14 +115,41 @@ def show(label: str, ms: list[float], base: list[float] | None = None) -> None:
     print(f"  {label:42s} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms{ratio}")
 
 
+def spin() -> None:
+    while True:
+        pass
+
+
+@contextlib.contextmanager
+def load(n: int):
+    """`n` processes that only burn a core each (other programs on the machine), for the block's length."""
+    ctx = multiprocessing.get_context("spawn")
+    hogs = [ctx.Process(target=spin, daemon=True) for _ in range(n)]
+    for hog in hogs:
+        hog.start()
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.join(5)
+
+
 def main(argv: list[str]) -> None:
     cores = os.cpu_count() or 1
-    for processes in [int(a) for a in argv] or [cores, 1, 0]:
-        title = ("rooms as threads of the web process" if processes == 0 else
-                 f"rooms in {processes} room process{'es' if processes > 1 else ''}"
-                 + (" (one per core: the default)" if processes == cores else ""))
-        print(f"== {title} (--room-processes {processes})")
-        measure({"FLOWSCOPE_ROOM_PROCESSES": str(processes)})
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("processes", type=int, nargs="*", help="--room-processes to measure (default: cores, 1, 0)")
+    parser.add_argument("--load", type=int, nargs="+", default=[0], help="busy-loop processes beside the server")
+    args = parser.parse_args(argv)
+    for processes in args.processes or [cores, 1, 0]:
+        for n in args.load:
+            title = ("rooms as threads of the web process" if processes == 0 else
+                     f"rooms in {processes} room process{'es' if processes > 1 else ''}"
+                     + (" (one per core: the default)" if processes == cores else ""))
+            print(f"== {title} (--room-processes {processes}), load {n} (busy loops) "
+                  f"on {cores} cores; load average before: {os.getloadavg()[0]:.1f}")
+            with load(n):
+                measure({"FLOWSCOPE_ROOM_PROCESSES": str(processes)})
 
 
 def measure(env: dict) -> None:

@@ -105,8 +105,8 @@ class Runner:
     def submit(self, command, client, role: str = "owner") -> None:
         if role != "owner" and isinstance(command, handlers.READ_ONLY):  # a watcher's question: its own line
             why = self.queries.add(command, client)
-            if why:
-                return self.error(client, why, "busy")
+            if why:  # straight out: not through publish, which may be fanning out a question in hand
+                return self.out([(encode(ErrorMsg(message=why, code="busy")), False)], client)
             return self.commands.put((_ASKED, None, None))  # no person's command: other rooms don't wait for it
         if isinstance(command, handlers.Left):
             self.queries.forget(client)  # at once, whatever the room's thread is doing
