@@ -79,7 +79,7 @@ class Runner:
         self.stopping = False
         self.announced: str | None = None  # the divergence already told to the room
         self.owed = 0.0  # steps due while playing (fractional), from config.speed
-        self.last_tick = self.next_tick = 0.0
+        self.last_tick = self.next_tick = self.framed = 0.0  # framed: when the room last got frames
         self.field_version = -1  # the Trainer.version the last field frame showed
         self.plan = self.trainer.plan  # the plan the room was last told (in `session`, or a `plan` frame)
         # checkpoints (server/roomstore.py): `keep` writes one; the room's meta (lesson, permissions)
@@ -295,7 +295,7 @@ class Runner:
         job.left -= self._run_until(deadline, job.left, job.batch, last_evaluates=True)
         if not job.left:
             self.job = None
-        if not job.left or time.monotonic() - job.published >= PUBLISH_SECONDS:
+        if not job.left or (time.monotonic() - job.published >= PUBLISH_SECONDS and not self._someone_first()):
             job.published = time.monotonic()
             self.finish_frames(frames)
 
@@ -312,8 +312,13 @@ class Runner:
         done = self._run_until(now + PEOPLE.work_share() * frame, due, None, last_evaluates=False)
         if done < due:
             self.owed = 0.0  # faster than this machine can go: don't build a backlog
-        if done:
+        if done and not self._someone_first():
             self.finish_frames(frames)
+
+    def _someone_first(self) -> bool:
+        """A person's command waits (here or in another room process): this room's frames wait a tick
+        for it (a network's field takes ms to draw), unless the room last heard PUBLISH_SECONDS ago."""
+        return self.urgent is None and PEOPLE.someone() and time.monotonic() - self.framed < PUBLISH_SECONDS
 
     def _run_until(self, deadline: float, steps: int, batch: int | None, last_evaluates: bool) -> int:
         """Up to `steps` whole steps before `deadline`, in chunks sized from the time one step takes
@@ -332,7 +337,7 @@ class Runner:
     # ----- frames ------------------------------------------------------------------------------
     def finish_frames(self, frames) -> None:
         """Every change ends with the steps' metrics (never dropped) and the latest state."""
-        t = self.trainer
+        t, self.framed = self.trainer, time.monotonic()
         self.plan_frame(frames)
         batch = t.take_metrics()
         if batch:
