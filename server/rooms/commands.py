@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
+from pydantic import ValidationError
 
 from flowscope.engine.config import live_keys
 from flowscope.engine.data.custom import from_points, parse_csv
@@ -305,3 +306,11 @@ class Commands:
 
 
 AT_ONCE = (Pause, WorkersChanged, Left, *READ_ONLY)  # runner.py adds its own Hello, Relay and Export
+
+
+def explain(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        return f"config {where}: {err['msg']}"
+    return str(exc)

@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-WINDOW = 60.0  # the budget of a member's time is counted over the last minute
+WINDOW = 60.0  # a member's budget of the room's time is `seconds` per this many seconds
 
 
 @dataclass
@@ -37,7 +37,9 @@ class Queries:
         self.code, self.per_member, self.seconds = code, per_member, seconds
         self.lock = threading.Lock()
         self.lines: dict[Any, deque[Ask]] = {}  # member → its questions, in order
-        self.spent: dict[Any, deque[tuple[float, float]]] = {}  # member → (when, seconds) in the last minute
+        # member → (seconds of the room's time it may still take, when that was counted): a bucket that
+        # refills at `seconds` a minute up to `seconds`, and that a long question leaves in debt
+        self.balance: dict[Any, tuple[float, float]] = {}
         self.running: Ask | None = None
 
     def add(self, command, client) -> str | None:
@@ -54,20 +56,18 @@ class Queries:
             if len(line) >= self.per_member:
                 return (f"You have {len(line)} questions waiting in room {self.code} already (member_queries: "
                         f"at most {self.per_member} a member); wait for their answers.")
-            used = self._used(client, now)
-            if used >= self.seconds:
-                again = self.spent[client][0][0] + WINDOW - now
-                return (f"Your questions took {used:.1f} s of room {self.code}'s time in the last minute "
+            left = self._left(client, now)
+            if left <= 0:
+                again = (0.05 * self.seconds - left) * WINDOW / self.seconds
+                return (f"Your questions have used your share of room {self.code}'s time "
                         f"(member_query_seconds: {self.seconds:g} s a minute for each member); "
                         f"ask again in {max(1, round(again))} s.")
             line.append(Ask(key, command, client, [client]))
             return None
 
-    def _used(self, client, now: float) -> float:
-        spent = self.spent.get(client)
-        while spent and spent[0][0] < now - WINDOW:
-            spent.popleft()
-        return sum(s for _, s in spent) if spent else 0.0
+    def _left(self, client, now: float) -> float:
+        left, then = self.balance.get(client, (self.seconds, now))
+        return min(self.seconds, left + (now - then) * self.seconds / WINDOW)
 
     def waiting(self) -> int:
         return sum(len(line) for line in self.lines.values())
@@ -94,14 +94,15 @@ class Queries:
     def done(self, ask: Ask, seconds: float) -> None:
         """Charge the asker for the room's time its question took."""
         self.finish(ask)
+        now = time.monotonic()
         with self.lock:
-            self.spent.setdefault(ask.asker, deque()).append((time.monotonic(), seconds))
+            self.balance[ask.asker] = (self._left(ask.asker, now) - seconds, now)
 
     def forget(self, client) -> None:
         """A member left: its questions are dropped, and it is no longer waiting for anyone's."""
         with self.lock:
             self.lines.pop(client, None)
-            self.spent.pop(client, None)
+            self.balance.pop(client, None)
             if self.running is not None and client in self.running.listeners:
                 self.running.listeners.remove(client)
 

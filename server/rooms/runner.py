@@ -26,7 +26,7 @@ from flowscope.engine.flow import Divergence
 from flowscope.engine.trainers import make_trainer
 
 from . import commands as handlers
-from .commands import Export, Hello, Relay, Swap  # the server's own commands (imported from here too)
+from .commands import Export, Hello, Relay, Swap, explain  # the server's own commands (imported from here too)
 from .. import messages as m
 from ..replies import ErrorMsg
 from .keep import Keep
@@ -72,6 +72,7 @@ class Runner:
         # the watchers' questions, each member's in a line of its own, after the owner's commands
         self.queries = Queries(code, settings.member_queries, settings.member_query_seconds)
         self.answering = None  # the question (queries.Ask) being answered now: its answer goes to all who asked it
+        self.woken = False  # a wake (_ASKED) for a question is in the queue
         self.playing = False
         self.job: Job | None = None
         self.urgent: float | None = None  # until when the job in progress is a person's (People counts it)
@@ -107,7 +108,10 @@ class Runner:
             why = self.queries.add(command, client)
             if why:  # straight out: not through publish, which may be fanning out a question in hand
                 return self.out([(encode(ErrorMsg(message=why, code="busy")), False)], client)
-            return self.commands.put((_ASKED, None, None))  # no person's command: other rooms don't wait for it
+            if not self.woken:  # one wake in the queue at a time: questions never fill the owner's 64
+                self.woken = True
+                self.commands.put((_ASKED, None, None))  # not a person's command: other rooms don't wait for it
+            return
         if isinstance(command, handlers.Left):
             self.queries.forget(client)  # at once, whatever the room's thread is doing
             if not command.last:
@@ -175,6 +179,7 @@ class Runner:
                     PEOPLE.done(sum(1 for c in batch[i:] if c[3] and c[0] is not _STOP and c[0] is not _ASKED))
                     return
                 if command is _ASKED:
+                    self.woken = False
                     continue  # the question waits in its line: answered below, once the owner's commands are
                 before = self.job
                 if self.job and not isinstance(command, AT_ONCE):
@@ -395,10 +400,3 @@ class Runner:
     def error(self, client, message: str, code: str = "bad_message") -> None:
         self.publish([(encode(ErrorMsg(message=message, code=code)), False)], client)
 
-
-def explain(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "config"
-        return f"config {where}: {err['msg']}"
-    return str(exc)
