@@ -9,12 +9,17 @@ process (bench/stream.py's serve); this client measures:
 
 With the rooms in one room process per core (the default), in one room process, and as threads of
 the web process; for each, also the steps per second the 10 playing rooms make together (what more
-cores buy).
+cores buy). `--load N` runs each measurement again beside N busy-loop processes (other programs on
+the machine: issue 20 measured 6.2–7.9× on a loaded 2-core machine and asks ≤ 3× at a load of 4);
+the idle figure is then measured under the same load, and the machine's load average is printed.
 
-    .venv/bin/python bench/fairness.py [room processes …]    # default: the core count, 1, 0
+    .venv/bin/python bench/fairness.py [room processes …] [--load N …]   # default: the core count, 1, 0; load 0
+    .venv/bin/python bench/fairness.py 2 --load 0 4                      # issue 20's figures
 """
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -110,58 +115,97 @@ def show(label: str, ms: list[float], base: list[float] | None = None) -> None:
     print(f"  {label:42s} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms{ratio}")
 
 
+def spin() -> None:
+    while True:
+        pass
+
+
+@contextlib.contextmanager
+def load(n: int):
+    """`n` processes that only burn a core each (other programs on the machine), for the block's length."""
+    ctx = multiprocessing.get_context("spawn")
+    hogs = [ctx.Process(target=spin, daemon=True) for _ in range(n)]
+    for hog in hogs:
+        hog.start()
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.join(5)
+
+
 def main(argv: list[str]) -> None:
     cores = os.cpu_count() or 1
-    for processes in [int(a) for a in argv] or [cores, 1, 0]:
-        title = ("rooms as threads of the web process" if processes == 0 else
-                 f"rooms in {processes} room process{'es' if processes > 1 else ''}"
-                 + (" (one per core: the default)" if processes == cores else ""))
-        print(f"== {title} (--room-processes {processes})")
-        measure({"FLOWSCOPE_ROOM_PROCESSES": str(processes)})
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("processes", type=int, nargs="*", help="--room-processes to measure (default: cores, 1, 0)")
+    parser.add_argument("--load", type=int, nargs="+", default=[0], help="busy-loop processes beside the server")
+    parser.add_argument("--steps-only", action="store_true", help="only the step beside 10 playing rooms")
+    args = parser.parse_args(argv)
+    for processes in args.processes or [cores, 1, 0]:
+        for n in args.load:
+            title = ("rooms as threads of the web process" if processes == 0 else
+                     f"rooms in {processes} room process{'es' if processes > 1 else ''}"
+                     + (" (one per core: the default)" if processes == cores else ""))
+            print(f"== {title} (--room-processes {processes}), load {n} (busy loops) on {cores} cores")
+            measure({"FLOWSCOPE_ROOM_PROCESSES": str(processes)}, n, not args.steps_only)
 
 
-def measure(env: dict) -> None:
+def measure(env: dict, hogs: int, health: bool) -> None:
+    """Start the server, then (beside `hogs` busy loops) measure."""
     proc, port = serve({**MANY_CLIENTS, **env})
     url = f"ws://127.0.0.1:{port}/ws"
     try:
-        print("/api/health while another room runs `step count=10000` (network 4-2):")
-        idle = health_ms(port)
-        show("idle server", idle)
-        busy = open_room(url, "mlp", NET)
-        busy.send(json.dumps({"type": "step", "unit": "step", "count": 10000}))
-        start = time.perf_counter()
-        loaded = health_ms(port)
-        show("during the 10,000-step command", loaded, idle)
-        until(busy, "state")
-        while (m := until(busy, "state"))["step"] < 10000:
-            pass
-        print(f"  (the command took {time.perf_counter() - start:.1f} s)")
-        busy.close()
-
-        print("one room's single step while 10 other rooms play a network at full speed:")
-        me = open_room(url, "neuron", {})
-        alone = step_ms(me)
-        show("alone", alone)
-        # the players are other people's browsers: their own process, so this client's reads don't
-        # queue behind theirs (the figure is the server's)
-        ctx = multiprocessing.get_context("spawn")
-        stop, playing = ctx.Event(), ctx.Event()
-        steps = ctx.Array("i", 10)
-        players = ctx.Process(target=play_rooms, args=(url, 10, playing, stop, steps), daemon=True)
-        players.start()
-        assert playing.wait(120), "the 10 rooms did not start playing"
-        time.sleep(1.0)
-        before, t = sum(steps[:]), time.perf_counter()
-        time.sleep(3.0)  # how much the playing rooms train together: what more cores buy
-        rate = (sum(steps[:]) - before) / (time.perf_counter() - t)
-        print(f"  {'10 rooms playing: steps per second, all':42s} {rate:9,.0f}")
-        show("10 rooms playing: one more room's step", step_ms(me), alone)
-        stop.set()
-        players.join(30)
-        me.close()
+        open_room(url, "neuron", {}).close()  # the room processes are warm
+        with load(hogs):
+            time.sleep(1.0)
+            print(f"  (load average now: {os.getloadavg()[0]:.1f}, other programs included)")
+            if health:
+                health_part(url, port)
+            step_part(url)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def health_part(url: str, port: int) -> None:
+    print("/api/health while another room runs `step count=10000` (network 4-2):")
+    idle = health_ms(port)
+    show("idle server", idle)
+    busy = open_room(url, "mlp", NET)
+    busy.send(json.dumps({"type": "step", "unit": "step", "count": 10000}))
+    start = time.perf_counter()
+    loaded = health_ms(port)
+    show("during the 10,000-step command", loaded, idle)
+    until(busy, "state")
+    while until(busy, "state", timeout=300)["step"] < 10000:
+        pass
+    print(f"  (the command took {time.perf_counter() - start:.1f} s)")
+    busy.close()
+
+
+def step_part(url: str) -> None:
+    print("one room's single step while 10 other rooms play a network at full speed:")
+    me = open_room(url, "neuron", {})
+    alone = step_ms(me)
+    show("alone", alone)
+    # the players are other people's browsers: their own process, so this client's reads don't
+    # queue behind theirs (the figure is the server's)
+    ctx = multiprocessing.get_context("spawn")
+    stop, playing = ctx.Event(), ctx.Event()
+    steps = ctx.Array("i", 10)
+    players = ctx.Process(target=play_rooms, args=(url, 10, playing, stop, steps), daemon=True)
+    players.start()
+    assert playing.wait(120), "the 10 rooms did not start playing"
+    time.sleep(1.0)
+    before, t = sum(steps[:]), time.perf_counter()
+    time.sleep(3.0)  # how much the playing rooms train together: what more cores buy
+    rate = (sum(steps[:]) - before) / (time.perf_counter() - t)
+    print(f"  {'10 rooms playing: steps per second, all':42s} {rate:9,.0f}")
+    show("10 rooms playing: one more room's step", step_ms(me), alone)
+    stop.set()
+    players.join(30)
+    me.close()
 
 
 if __name__ == "__main__":

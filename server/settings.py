@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     max_sessions_per_client: int = Field(10, ge=1)
     max_clients_per_session: int = Field(200, ge=1)  # sockets in one room
     max_viewers_per_client: int = Field(3, ge=1)  # sockets one address may have in one room
+    # a watcher's read-only queries (landscape, measure, …) in one room: at most this many waiting, and
+    # this many seconds of the room's time a minute (rooms/queries.py); the owner's commands go first
+    member_queries: int = Field(4, ge=1)
+    member_query_seconds: float = Field(10.0, gt=0)
     # join attempts that fail (unknown room, wrong token) per address: a token bucket of this size that
     # refills at join_failures_per_minute; past it every join waits. See sessions.JoinLimiter for the
     # arithmetic that makes guessing a room impractical.

@@ -8,10 +8,11 @@ what it raises becomes an `error` to the sender. No math here: the trainer compu
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
+from pydantic import ValidationError
 
 from flowscope.engine.config import live_keys
 from flowscope.engine.data.custom import from_points, parse_csv
@@ -26,9 +27,6 @@ from ..replies import (CharLossMsg, ErrorMsg, ExplainMsg, LandscapeMsg, MeasureM
 from ..wire import encode, encode_tensors
 from .limits import admit_config
 
-if TYPE_CHECKING:
-    from .runner import Export, Hello, Relay, Swap
-
 GREETED = "greeted"  # a frame pair (None, GREETED) ends a greeting: not sent, it tells the room it is out
 HELD = "held"  # a frame pair (Held, HELD): what the room's run holds now, for the server's budget (not sent)
 STEPPING = (Step,)  # what a pause drops from the queue
@@ -38,8 +36,50 @@ READ_ONLY = (DatasetQuery, LandscapeQuery, ExplainQuery, MeasureQuery, Attention
 
 
 @dataclass
+class Hello:
+    """Greet one client: its `session`, then a full snapshot (late joiners see the state at once)."""
+
+    role: str
+    you: str
+    token: str | None = None  # only for the session's creator
+    also: list = field(default_factory=list)  # the room's own frames for a newcomer (lesson, locks), before the state
+
+
+@dataclass
+class Export:
+    """Hand a fork (Trainer) or a saved copy (a PackedRun) back to the event loop."""
+
+    kind: str  # "fork" or "save"
+    done: Callable  # called on the event loop with the result
+
+
+@dataclass
+class Relay:
+    """Frames that don't come from the trainer (a lesson move) but must keep their place in the stream."""
+
+    frames: list
+
+
+@dataclass
+class Swap:
+    """Another model for the room (switch): the new trainer, built off the event loop, takes over
+    between two steps; the old one is closed (a data-parallel run's workers end with it)."""
+
+    model: str
+    trainer: Any
+
+
+@dataclass
 class WorkersChanged:
     """The trainer's own worker processes reported progress (starting up): the room sees a new state."""
+
+
+@dataclass
+class Left:
+    """A member left the room (its questions were dropped as it left: Runner.submit). `last`: nobody
+    is left, so the room pauses at once — no work for nobody — and waits out its grace period as it is."""
+
+    last: bool
 
 
 class Commands:
@@ -54,13 +94,12 @@ class Commands:
         return self.runner.trainer  # read at call time: a command may replace it
 
     def table(self) -> dict[type, callable]:
-        from .runner import Export, Hello, Relay, Swap  # the runner's own commands (runner.py imports this module)
-
         return {Hello: self.hello, Relay: self.relay, Export: self.export, Swap: self.swap,
                 DatasetQuery: self.dataset, LandscapeQuery: self.landscape, ExplainQuery: self.explain,
                 MeasureQuery: self.measure, Step: self.step, Undo: self.undo, Back: self.back, Play: self.play,
                 Pause: self.pause, Reset: self.reset, Data: self.data, SetParam: self.set_param, Phase: self.phase,
                 Configure: self.configure, KillWorker: self.kill_worker, WorkersChanged: self.workers_changed,
+                Left: self.left,
                 **{q: self.inspect for q in (AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery, OptimizerStateQuery)}}
 
     def hello(self, c: Hello, client, role, frames) -> bool:
@@ -220,6 +259,13 @@ class Commands:
     def workers_changed(self, c: WorkersChanged, client, role, frames) -> bool:
         return True
 
+    def left(self, c: Left, client, role, frames) -> bool:
+        if c.last:  # the long command, play, and the steps and play queued behind the job end here
+            self.runner.cancel_steps()
+            self.runner.deferred = type(self.runner.deferred)(
+                d for d in self.runner.deferred if not isinstance(d[0], (*STEPPING, Play)))
+        return False
+
     def kill_worker(self, c: KillWorker, client, role, frames) -> bool:
         trainer = self.trainer
         if getattr(trainer.config, "workers", 1) < 2:  # before pausing: a refusal leaves the room as it was
@@ -260,4 +306,12 @@ class Commands:
         return False
 
 
-AT_ONCE = (Pause, WorkersChanged, *READ_ONLY)  # runner.py adds its own Hello, Relay and Export
+AT_ONCE = (Pause, WorkersChanged, Left, *READ_ONLY)  # runner.py adds its own Hello, Relay and Export
+
+
+def explain(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        return f"config {where}: {err['msg']}"
+    return str(exc)

@@ -75,7 +75,13 @@ class People:
                 self.cond.wait_for(lambda: self.waiting == 0, self.MAX_WAIT)
             return
         deadline = time.monotonic() + self.MAX_WAIT
-        while any(self.counts[:]) and time.monotonic() < deadline:
+        while any(self.counts[:]) and (left := deadline - time.monotonic()) > 0:
+            # the person's command is in this process: wait to be told, don't poll (each poller's wake
+            # takes the interpreter from that very command; on a busy machine, for a whole time slice)
+            with self.cond:
+                if self.waiting:
+                    self.cond.wait_for(lambda: self.waiting == 0, left)
+                    continue
             time.sleep(self.POLL)
 
 

@@ -13,6 +13,7 @@ from flowscope.engine.trainers import make_trainer
 
 from ..replies import ErrorMsg, LessonMsg, LocksMsg
 from ..wire import Client, encode
+from .commands import Left
 from .limits import Held, JoinLimiter, OverBudget, RoomFull, TooMany, admit_config
 from .pool import Built, config_of
 from .room import GRACE_SECONDS, Room
@@ -226,6 +227,8 @@ class Rooms:
             return
         room.clients.pop(client, None)
         room.greeting.discard(client)
+        with contextlib.suppress(OSError):  # a room process that just ended has no questions to drop
+            room.link.submit(Left(last=not room.clients), client)  # its questions go; the last one out pauses it
         if room.token_holder is client:
             room.token_holder = None
         room.send_roster()

@@ -26,11 +26,13 @@ from flowscope.engine.flow import Divergence
 from flowscope.engine.trainers import make_trainer
 
 from . import commands as handlers
+from .commands import Export, Hello, Relay, Swap, explain  # the server's own commands (imported from here too)
 from .. import messages as m
 from ..replies import ErrorMsg
 from .keep import Keep
 from .limits import Held
 from .people import PEOPLE
+from .queries import Queries
 from ..wire import encode
 
 log = logging.getLogger("flowscope.runner")
@@ -48,40 +50,6 @@ FINISH_MARGIN = 0.002  # added to a play frame's measured finish: the steps befo
 
 
 @dataclass
-class Hello:
-    """Greet one client: its `session`, then a full snapshot (late joiners see the state at once)."""
-
-    role: str
-    you: str
-    token: str | None = None  # only for the session's creator
-    also: list = field(default_factory=list)  # the room's own frames for a newcomer (lesson, locks), before the state
-
-
-@dataclass
-class Export:
-    """Hand a fork (Trainer) or a saved copy (a PackedRun) back to the event loop."""
-
-    kind: str  # "fork" or "save"
-    done: Callable  # called on the event loop with the result
-
-
-@dataclass
-class Relay:
-    """Frames that don't come from the trainer (a lesson move) but must keep their place in the stream."""
-
-    frames: list
-
-
-@dataclass
-class Swap:
-    """Another model for the room (switch): the new trainer, built off the event loop, takes over
-    between two steps; the old one is closed (a data-parallel run's workers end with it)."""
-
-    model: str
-    trainer: Any
-
-
-@dataclass
 class Job:
     """A long step command in progress: steps still owed, one sample each or whole batches."""
 
@@ -91,6 +59,7 @@ class Job:
 
 
 _STOP = object()
+_ASKED = object()  # wakes the loop: a member's question is in its line (queries.py)
 _INTERNAL = (Hello, Relay, Export, Swap)  # the server's own commands: never refused for a full queue
 AT_ONCE = (*_INTERNAL, *handlers.AT_ONCE)  # taken even while a long command runs
 
@@ -98,10 +67,14 @@ AT_ONCE = (*_INTERNAL, *handlers.AT_ONCE)  # taken even while a long command run
 class Runner:
     def __init__(self, code: str, model: str, config: dict, settings, publish: Publish, on_loop: Callable,
                  trainer=None, keep: Keep | None = None, restored: dict | None = None):
-        self.code, self.model, self.settings, self.publish, self.on_loop = code, model, settings, publish, on_loop
+        self.code, self.model, self.settings, self.out, self.on_loop = code, model, settings, publish, on_loop
         # a given trainer (built off the event loop, a fork, a loaded run) or a new one
         self.trainer = trainer or make_trainer(model, config, settings.history_steps, budget=settings.budget)
-        self.commands: queue.Queue = queue.Queue()
+        self.commands: queue.Queue = queue.Queue()  # the owner's commands and the server's own
+        # the watchers' questions, each member's in a line of its own, after the owner's commands
+        self.queries = Queries(code, settings.member_queries, settings.member_query_seconds)
+        self.answering = None  # the question (queries.Ask) being answered now: its answer goes to all who asked it
+        self.woken = False  # a wake (_ASKED) for a question is in the queue
         self.playing = False
         self.job: Job | None = None
         self.urgent: float | None = None  # until when the job in progress is a person's (People counts it)
@@ -109,7 +82,7 @@ class Runner:
         self.stopping = False
         self.announced: str | None = None  # the divergence already told to the room
         self.owed = 0.0  # steps due while playing (fractional), from config.speed
-        self.last_tick = self.next_tick = 0.0
+        self.last_tick = self.next_tick = self.framed = 0.0  # framed: when the room last got frames
         self.finish_cost = 0.005  # seconds a play frame's finish takes (measured in _tick)
         self.field_version = -1  # the Trainer.version the last field frame showed
         self.plan = self.trainer.plan  # the plan the room was last told (in `session`, or a `plan` frame)
@@ -135,8 +108,20 @@ class Runner:
         self.commands.put((_STOP, None, None))
 
     def submit(self, command, client, role: str = "owner") -> None:
+        if role != "owner" and isinstance(command, handlers.READ_ONLY):  # a watcher's question: its own line
+            why = self.queries.add(command, client)
+            if why:  # straight out: not through publish, which may be fanning out a question in hand
+                return self.out([(encode(ErrorMsg(message=why, code="busy")), False)], client)
+            if not self.woken:  # one wake in the queue at a time: questions never fill the owner's 64
+                self.woken = True
+                self.commands.put((_ASKED, None, None))  # not a person's command: other rooms don't wait for it
+            return
+        if isinstance(command, handlers.Left):
+            self.queries.forget(client)  # at once, whatever the room's thread is doing
+            if not command.last:
+                return
         waiting = self.commands.qsize() + len(self.deferred)
-        if not isinstance(command, _INTERNAL) and waiting >= MAX_PENDING:
+        if not isinstance(command, (*_INTERNAL, handlers.Left)) and waiting >= MAX_PENDING:
             self.error(client, f"Room {self.code} has {MAX_PENDING} commands waiting; wait for them to finish.", "busy")
             return
         PEOPLE.add()
@@ -151,10 +136,11 @@ class Runner:
                 command, _, _ = self.commands.get_nowait()
             except queue.Empty:
                 break
-            dropped += command is not _STOP
+            dropped += command is not _STOP and command is not _ASKED
             if isinstance(command, Swap):  # a new model for a room that ends: nobody will run it
                 command.trainer.close()
         PEOPLE.done(dropped)
+        self.queries.clear()
         self._release()
 
     def replace_trainer(self, new, model: str | None = None) -> None:
@@ -194,8 +180,11 @@ class Runner:
             for i, (command, client, role, queued) in enumerate(batch):
                 if command is _STOP or self.stopping:
                     # what this batch still held will never be handled: it must not hold other rooms back
-                    PEOPLE.done(sum(1 for c in batch[i:] if c[3] and c[0] is not _STOP))
+                    PEOPLE.done(sum(1 for c in batch[i:] if c[3] and c[0] is not _STOP and c[0] is not _ASKED))
                     return
+                if command is _ASKED:
+                    self.woken = False
+                    continue  # the question waits in its line: answered below, once the owner's commands are
                 before = self.job
                 if self.job and not isinstance(command, AT_ONCE):
                     self.deferred.append((command, client, role))  # applied in order once the long command ends
@@ -205,6 +194,8 @@ class Runner:
                     self.urgent = time.monotonic() + URGENT_SECONDS  # its steps are the person's: still counted
                 elif queued:
                     PEOPLE.done()  # handled, or waiting for this room's own work: no longer another room's worry
+            if self.queries.waiting() and not self.commands.qsize() and not (self.deferred and not self.job):
+                self._answer(frames)  # one member's question at a time, when the owner has nothing waiting
             if (self.job or self.playing) and not self.commands.qsize() and self.urgent is None:
                 PEOPLE.wait()  # another room's person first
             if self.job:
@@ -232,7 +223,7 @@ class Runner:
         queue holds — everything in it while a long command runs (a pause must not wait in line)."""
         if self.deferred and not self.job:
             return [(*self.deferred.popleft(), False)]
-        if self.job:
+        if self.job or self.queries.waiting():
             timeout = 0.0
         elif self.playing:
             timeout = max(0.0, self.next_tick - time.monotonic())
@@ -246,6 +237,27 @@ class Runner:
         except queue.Empty:
             pass
         return out
+
+    def _answer(self, frames) -> None:
+        """Answer the next member's question (its answer goes to everyone who asked it meanwhile) and
+        charge its asker the room's time it took."""
+        ask = self.queries.take()
+        if ask is None:
+            return
+        self.answering, start = ask, time.monotonic()
+        try:
+            self._guard(ask.command, ask.asker, frames, lambda: self._handle(ask.command, ask.asker, "viewer", frames))
+        finally:
+            self.answering = None
+            self.queries.done(ask, time.monotonic() - start)
+
+    def publish(self, frames, to) -> None:
+        """Frames for the room (`to` None) or one member; the answer to a question goes to all who asked it."""
+        ask = self.answering
+        if ask is None or to is None or to != ask.asker:
+            return self.out(frames, to)
+        for member in self.queries.finish(ask):
+            self.out(frames, member)
 
     def _handle(self, command, client, role, frames) -> None:
         handler = self.handlers.get(type(command))
@@ -292,7 +304,7 @@ class Runner:
         job.left -= self._run_until(deadline, job.left, job.batch, last_evaluates=True)
         if not job.left:
             self.job = None
-        if not job.left or time.monotonic() - job.published >= PUBLISH_SECONDS:
+        if not job.left or (time.monotonic() - job.published >= PUBLISH_SECONDS and not self._someone_first()):
             job.published = time.monotonic()
             self.finish_frames(frames)
 
@@ -310,11 +322,16 @@ class Runner:
                                last_evaluates=False)
         if done < due:
             self.owed = 0.0  # faster than this machine can go: don't build a backlog
-        if done:
+        if done and not self._someone_first():
             started = time.monotonic()
             self.finish_frames(frames)
             # what finishing a frame takes, smoothed (a slow one, e.g. a field after a change, counts for less)
             self.finish_cost += 0.2 * (time.monotonic() - started + FINISH_MARGIN - self.finish_cost)
+
+    def _someone_first(self) -> bool:
+        """A person's command waits (here or in another room process): this room's frames wait a tick
+        for it (a network's field takes ms to draw), unless the room last heard PUBLISH_SECONDS ago."""
+        return self.urgent is None and PEOPLE.someone() and time.monotonic() - self.framed < PUBLISH_SECONDS
 
     def _run_until(self, deadline: float, steps: int, batch: int | None, last_evaluates: bool) -> int:
         """Up to `steps` whole steps before `deadline`, in chunks sized from the time one step takes
@@ -333,7 +350,7 @@ class Runner:
     # ----- frames ------------------------------------------------------------------------------
     def finish_frames(self, frames) -> None:
         """Every change ends with the steps' metrics (never dropped) and the latest state."""
-        t = self.trainer
+        t, self.framed = self.trainer, time.monotonic()
         self.plan_frame(frames)
         self.held_frame(frames)
         batch = t.take_metrics()
@@ -403,10 +420,3 @@ class Runner:
     def error(self, client, message: str, code: str = "bad_message") -> None:
         self.publish([(encode(ErrorMsg(message=message, code=code)), False)], client)
 
-
-def explain(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "config"
-        return f"config {where}: {err['msg']}"
-    return str(exc)
