@@ -113,8 +113,7 @@ class Commands:
         shown = trainer.shown_stage()  # the stage the owner has lit mid-walk: a late joiner sees it lit too
         if shown is not None:
             out.append((encode(m.stage_msg(shown)), False))
-        field = self.runner.field_frame()
-        self.runner.field_version = trainer.version  # the field of this version is out; the next goes on change
+        field = self.runner.told.field()  # this version's field is out: the next goes on a change
         # the last pair marks the greeting delivered (Room._deliver): the owner's roster follows it
         self.runner.publish(out + ([(field, "field")] if field else []) + [(None, GREETED)], client)
         return False
@@ -133,7 +132,7 @@ class Commands:
 
     def swap(self, c: Swap, client, role, frames) -> bool:
         self.runner.replace_trainer(c.trainer, c.model)
-        self.runner.plan = c.trainer.plan  # the room greets every member next: session (with the plan), dataset, state
+        self.runner.told.plan = c.trainer.plan  # the room greets every member next: session (with the plan), dataset, state
         return False
 
     def dataset(self, c: DatasetQuery, client, role, frames) -> bool:

@@ -27,12 +27,11 @@ from flowscope.engine.trainers import make_trainer
 
 from . import commands as handlers
 from .commands import Export, Hello, Relay, Swap, explain  # the server's own commands (imported from here too)
-from .. import messages as m
 from ..replies import ErrorMsg
 from .keep import Keep
-from .limits import Held
 from .people import PEOPLE
 from .queries import Queries
+from .told import Told
 from ..wire import encode
 
 log = logging.getLogger("flowscope.runner")
@@ -80,17 +79,14 @@ class Runner:
         self.urgent: float | None = None  # until when the job in progress is a person's (People counts it)
         self.deferred: deque = deque()  # commands that wait for the long command in progress
         self.stopping = False
-        self.announced: str | None = None  # the divergence already told to the room
         self.owed = 0.0  # steps due while playing (fractional), from config.speed
-        self.last_tick = self.next_tick = self.framed = 0.0  # framed: when the room last got frames
+        self.last_tick = self.next_tick = 0.0
         self.finish_cost = 0.005  # seconds a play frame's finish takes (measured in _tick)
-        self.field_version = -1  # the Trainer.version the last field frame showed
-        self.plan = self.trainer.plan  # the plan the room was last told (in `session`, or a `plan` frame)
         # checkpoints (server/roomstore.py): `keep` writes one; the room's meta (lesson, permissions)
         # comes from its session (set_meta); `restored` says where a restored room came back from
         self.keep, self.restored = keep, restored
         self.undo = None  # (model, RunExport): the run the last rebuild replaced, for `undo`
-        self.held = (self.model, self.trainer.config, None)  # what the room was last told its run holds
+        self.told = Told(self)  # what the room was last told, and the frames after a change
         self.handlers = handlers.Commands(self).table()
         self.watch()
         PEOPLE.rooms.add(self)
@@ -149,7 +145,7 @@ class Runner:
         old = self.trainer
         self.cancel_steps()
         self.trainer, self.model = new, model or self.model
-        self.field_version, self.announced = -1, None
+        self.told.new_trainer()
         self.watch()
         if old is not new:
             old.close()
@@ -275,7 +271,7 @@ class Runner:
         except Divergence as exc:
             self.playing, self.job = False, None
             frames.append((encode(ErrorMsg(message=str(exc), code="diverged")), False))
-            self.announced = self.trainer.diverged
+            self.told.announced = self.trainer.diverged
         except DataError as exc:
             return self.error(client, f"Your data: {exc}", "bad_data")
         except (ValidationError, ValueError) as exc:  # refused, and unchanged: the state that follows says so
@@ -331,7 +327,7 @@ class Runner:
     def _someone_first(self) -> bool:
         """A person's command waits (here or in another room process): this room's frames wait a tick
         for it (a network's field takes ms to draw), unless the room last heard PUBLISH_SECONDS ago."""
-        return self.urgent is None and PEOPLE.someone() and time.monotonic() - self.framed < PUBLISH_SECONDS
+        return self.urgent is None and PEOPLE.someone() and time.monotonic() - self.told.at < PUBLISH_SECONDS
 
     def _run_until(self, deadline: float, steps: int, batch: int | None, last_evaluates: bool) -> int:
         """Up to `steps` whole steps before `deadline`, in chunks sized from the time one step takes
@@ -349,51 +345,7 @@ class Runner:
 
     # ----- frames ------------------------------------------------------------------------------
     def finish_frames(self, frames) -> None:
-        """Every change ends with the steps' metrics (never dropped) and the latest state."""
-        t, self.framed = self.trainer, time.monotonic()
-        self.plan_frame(frames)
-        self.held_frame(frames)
-        batch = t.take_metrics()
-        if batch:
-            frames.append((encode(m.metrics_msg(batch)), False))
-        if t.diverged and self.announced != t.diverged:
-            self.playing, self.job = False, None
-            frames.append((encode(ErrorMsg(message=t.diverged, code="diverged")), False))
-        self.announced = t.diverged
-        frames.append((encode(m.state_msg(t, self.playing, self.undo_steps())), True))
-        if t.version != self.field_version:  # the parameters changed since the last field frame
-            field = self.field_frame()
-            if field:
-                frames.append((field, "field"))
-            self.field_version = t.version
-
-    def plan_frame(self, frames) -> None:
-        """A change of shape (layers, blocks, optimizer, new data) changed the step's plan: tell the room."""
-        plan = self.trainer.plan
-        if plan is not self.plan and plan != self.plan:
-            frames.append((encode(m.plan_msg(plan)), False))
-        self.plan = plan
-
-    def held_frame(self, frames) -> None:
-        """The run's model or config changed, or what `undo` keeps did: the room counts it against the
-        server's budget (limits.Held; not sent to anyone)."""
-        now = (self.model, self.trainer.config, self.undo)
-        if all(a is b for a, b in zip(now, self.held)):
-            return
-        self.held = now
-        kept = self.undo
-        frames.append((Held(self.model, self.trainer.config.to_dict(), kept[0] if kept else None,
-                            kept[1].config if kept else None), handlers.HELD))
-
-    def field_frame(self) -> bytes | None:
-        from flowscope.engine.data.plane import SPAN  # the networks' plane is [−span, span]²
-
-        from ..wire import encode_tensors
-
-        arrays = self.trainer.field()
-        if arrays is None:
-            return None
-        return encode_tensors({"type": "field", "step": self.trainer.steps_done, "span": SPAN}, arrays)
+        self.told.finish(frames)
 
     def undo_steps(self) -> int | None:
         return self.undo[1].steps if self.undo and self.undo[0] == self.model else None
