@@ -13,12 +13,13 @@ from flowscope.engine.export import PackedRun
 
 from .lessons import load_all
 from .protocol import (CLIENT, QUERIES, Allow, Create, Fork, Handover, Join, LessonClose, LessonMove, Load, Locks,
-                       Reclaim, Save, ScaleQuery, Switch)
+                       Recall, Reclaim, Remove, Save, ScaleQuery, Switch)
 from .replies import ErrorMsg, SavedMsg, ScaleMsg
 from .scale import answer as answer_scale
 from .rooms.pool import config_of
 from .rooms.runner import Export
 from .rooms.limits import RoomFull, TooMany, admit_config
+from .rooms.names import BadName, person_name
 from .rooms.rooms import Lease, Rooms
 from .settings import Settings
 from .store import StoreFull
@@ -107,7 +108,10 @@ async def switch(msg: Switch, client: Client, rooms: Rooms, reply) -> None:
 
 def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
     if isinstance(msg, Join):
-        client.name = msg.name or client.name
+        try:
+            client.name = person_name(msg.name) or client.name
+        except BadName as exc:  # the page goes back to its join page and shows this sentence
+            return reply(str(exc), "bad_name")
         try:
             rooms.join(msg.session, client, msg.token)
         except KeyError as exc:
@@ -136,6 +140,8 @@ def in_room(msg, client: Client, session, rooms: Rooms, reply) -> None:
             reply(str(exc), "not_owner")
         except TooMany as exc:
             reply(str(exc), "busy")
+    elif isinstance(msg, (Remove, Recall)):
+        the_class(msg, client, session, rooms, reply)
     elif isinstance(msg, Save) and session.role(client) != "owner" and not session.allow_save:
         reply(f"The owner of room {session.code} hasn't allowed viewers to save its run: fork it, then save "
               "your own copy.", "not_owner")
@@ -167,6 +173,7 @@ def in_room(msg, client: Client, session, rooms: Rooms, reply) -> None:
             lease = Lease(trainer)
             try:
                 rooms.create(session.model, config_of(trainer), client, lease)
+                session.send_roster()  # the class list: forked now, not gone (and its progress is asked for)
             except TooMany as exc:
                 reply(str(exc), "busy")
             except Exception as exc:
@@ -181,6 +188,21 @@ def in_room(msg, client: Client, session, rooms: Rooms, reply) -> None:
             save_run(msg.name, packed, owner, client, rooms, reply))), client)
     else:
         session.link.submit(msg, client, session.role(client))
+
+
+def the_class(msg, client: Client, session, rooms: Rooms, reply) -> None:
+    """The teacher's dashboard: whoever holds the room's owner token (driving or not), never a student
+    who was given control."""
+    if client is not session.token_holder:
+        return reply(f"Only the teacher of room {session.code} can do that.", "not_owner")
+    if isinstance(msg, Recall):
+        return session.recall()
+    try:
+        session.remove(msg.to, rooms)
+    except KeyError as exc:
+        reply(exc.args[0], "no_session")
+    except PermissionError as exc:
+        reply(str(exc), "not_owner")
 
 
 def in_background(coro) -> None:

@@ -116,7 +116,8 @@ class Join(Strict):
     type: Literal["join"]
     session: RoomCode
     token: Optional[Token] = None  # the owner's secret: rejoin as owner
-    name: Optional[Name] = None  # shown to the owner, e.g. to hand control to "Ana"
+    # shown to the owner, e.g. to hand control to "Ana"; checked by names.person_name (refused in words)
+    name: Optional[Annotated[str, Field(max_length=200)]] = None
 
 
 class Step(Strict):
@@ -198,6 +199,21 @@ class Handover(Strict):
 class Reclaim(Strict):
     type: Literal["reclaim"]
     token: Token
+
+
+class Remove(Strict):
+    """The teacher (the owner token's holder, driving or not) removes a member from the room
+    (`to`: its `you` id), or forgets an absent student of the class list (`to`: the list's id)."""
+
+    type: Literal["remove"]
+    to: MemberId
+
+
+class Recall(Strict):
+    """The teacher brings everyone back: every student who forked is sent `recall` (their page
+    returns to the class room)."""
+
+    type: Literal["recall"]
 
 
 class Allow(Strict):
@@ -367,7 +383,7 @@ QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, Meas
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
                                 LandscapeQuery, ExplainQuery, DatasetQuery, Handover, Reclaim, Allow, Fork, Save, Load,
-                                LessonMove, LessonClose, Locks, Switch, Undo, ScaleQuery, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
+                                LessonMove, LessonClose, Locks, Switch, Undo, ScaleQuery, Remove, Recall, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
                                 OptimizerStateQuery, MeasureQuery, KillWorker],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)

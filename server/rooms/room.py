@@ -6,10 +6,11 @@ import asyncio
 import logging
 import secrets
 
-from ..replies import LessonClosedMsg, LessonMsg, LocksMsg, Member, RosterMsg
+from ..replies import LessonClosedMsg, LessonMsg, LocksMsg, Member, RecallMsg, RemovedMsg, RosterMsg
+from .classlist import PROGRESS_SECONDS, ClassList
 from .commands import GREETED
 from .keep import Keep
-from .runner import Hello, Relay, Runner
+from .runner import Export, Hello, Relay, Runner
 from ..wire import Client, encode
 
 log = logging.getLogger("flowscope.room")
@@ -19,7 +20,7 @@ GRACE_SECONDS = 120  # an empty session waits this long for its owner to come ba
 class Room:
     def __init__(self, code: str, model: str, config: dict, settings, loop: asyncio.AbstractEventLoop,
                  trainer=None, owner_token: str | None = None, checkpoints=None, pool=None,
-                 restored: dict | None = None, lost=None):
+                 restored: dict | None = None, lost=None, where: dict | None = None):
         self.code, self.model, self.loop = code, model, loop
         self.lost = lost or (lambda: None)  # called when the room's process ended under it (pool.py)
         # the creator's: never in links, never to others. A loaded run keeps the token it was saved under,
@@ -37,6 +38,9 @@ class Room:
         self.expiry: asyncio.TimerHandle | None = None
         self.checkpoints = checkpoints  # a RoomStore (roomstore.py), or None: the room lives in memory only
         self.settings, self.pool = settings, pool
+        self.classlist = ClassList(where if where is not None else {})  # students who left: forked, or gone
+        self.polling: asyncio.TimerHandle | None = None  # the next ask of forked students' rooms for their progress
+        self.had_forks = False  # the first ask goes at once, the next every PROGRESS_SECONDS
         self.link = self.new_link(config, trainer, restored)
 
     def new_link(self, config: dict, trainer, restored: dict | None = None):
@@ -79,8 +83,12 @@ class Room:
         """A member's greeting (session … state) is out: an owner's roster may follow it now (sent
         before, the page's `session` cleared it: "Nobody else yet" while a class watched)."""
         self.greeting.discard(client)
-        if self.clients.get(client) == "owner" and self.had_viewers:
+        if self.sees_class(client) and self.had_viewers:
             client.push(self.roster_frame(), latest="roster")
+
+    def sees_class(self, client: Client) -> bool:
+        """The owner, and the teacher (the token holder) while a student drives, get the roster."""
+        return client in self.clients and (self.clients[client] == "owner" or client is self.token_holder)
 
     def add(self, client: Client, role: str) -> None:
         if self.expiry:
@@ -92,6 +100,7 @@ class Room:
                     self.clients[other] = "viewer"
                     self.greet(other)
         self.clients[client] = role
+        self.classlist.came_back(client)
         self.greet(client)
         self.send_roster()
 
@@ -140,12 +149,63 @@ class Room:
             return
         self.had_viewers = True
         text = self.roster_frame()
-        for client, role in self.clients.items():
-            if role == "owner" and client not in self.greeting:  # a greeting in flight sends it after itself
+        for client in self.clients:
+            if self.sees_class(client) and client not in self.greeting:  # a greeting in flight sends it after itself
                 client.push(text, latest="roster")
+        self.poll_forks()
 
     def roster_frame(self) -> str:
-        return encode(RosterMsg(members=[Member(id=c.id, name=c.name, role=r) for c, r in self.clients.items()]))
+        here = [Member(id=c.id, name=c.name, role=r, teacher=c is self.token_holder) for c, r in self.clients.items()]
+        return encode(RosterMsg(members=here + self.classlist.members(self)))
+
+    # ----- the class: who left, and bringing them back --------------------------------------------
+    def depart(self, client: Client) -> None:
+        """`client` left the room (Rooms.leave): a student is remembered on the class list."""
+        if self.clients.get(client) == "viewer" and client is not self.token_holder:
+            self.classlist.left(client, self)
+
+    def poll_forks(self) -> None:
+        """While students are forked and someone sees the class, ask each forked room for its step and
+        loss every PROGRESS_SECONDS (its runner answers; a changed answer sends the roster again)."""
+        if self.polling is not None or not any(self.sees_class(c) for c in self.clients):
+            return
+        forked = self.classlist.forked(self)
+        if not forked:
+            return
+
+        def ask() -> None:
+            self.polling = None
+            for away, there in self.classlist.forked(self):
+                there.link.submit(Export("progress", lambda p, a=away: self._progress(a, p)), None)
+            self.poll_forks()
+
+        self.polling = self.loop.call_later(PROGRESS_SECONDS if self.had_forks else 0.0, ask)
+        self.had_forks = True
+
+    def _progress(self, away, progress: dict) -> None:
+        if (away.step, away.loss) != (progress["step"], progress["loss"]):
+            away.step, away.loss = progress["step"], progress["loss"]
+            self.send_roster()
+
+    def recall(self) -> int:
+        """Every forked student's page is told to come back to this room; how many were told."""
+        forked = self.classlist.forked(self)
+        text = encode(RecallMsg(session=self.code))
+        for away, _ in forked:
+            away.client.push(text)
+        return len(forked)
+
+    def remove(self, member_id: str, rooms) -> None:
+        """The teacher removes a member (they are told, and leave), or forgets an absent student."""
+        target = next((c for c in self.clients if c.id == member_id), None)
+        if target is None:
+            if not self.classlist.forget(member_id):
+                raise KeyError(f"Nobody with id '{member_id}' is in room {self.code}.")
+            return self.send_roster()
+        if target is self.token_holder:
+            raise PermissionError("The teacher can't be removed from their own room.")
+        target.push(encode(RemovedMsg(session=self.code)))
+        rooms.leave(target, remembered=False)
 
     def handover(self, to_id: str) -> None:
         target = next((c for c in self.clients if c.id == to_id), None)

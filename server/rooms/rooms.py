@@ -126,7 +126,7 @@ class Rooms:
         self.check_room_for(owner)
         code = self._new_code()
         room = Room(code, model, config, self.settings, asyncio.get_running_loop(), lease.take(), token,
-                    self.checkpoints, self.pool, lost=lambda: self.lost(code))
+                    self.checkpoints, self.pool, lost=lambda: self.lost(code), where=self.where)
         self.leave(owner)
         room.link.start()
         self.by_code[code] = room
@@ -158,7 +158,7 @@ class Rooms:
         the same code, the same owner token, the same lesson step. Nobody is in it yet (join follows)."""
         restored = {"step": saved.packed.steps, "saved": saved.updated}
         room = Room(saved.code, saved.model, {}, self.settings, asyncio.get_running_loop(), trainer,
-                    saved.owner_token, self.checkpoints, self.pool, restored, lambda: self.lost(saved.code))
+                    saved.owner_token, self.checkpoints, self.pool, restored, lambda: self.lost(saved.code), self.where)
         lesson = saved.meta.get("lesson")
         room.lesson = LessonMsg(**lesson) if lesson else None
         room.allow_save = bool(saved.meta.get("allow_save"))
@@ -204,11 +204,17 @@ class Rooms:
     def room_of(self, client: Client) -> Room | None:
         return self.where.get(client)
 
-    def leave(self, client: Client) -> None:
+    def leave(self, client: Client, remembered: bool = True) -> None:
+        """`client` leaves its room (another room, a closed page, removed: `remembered` False)."""
         room = self.where.pop(client, None)
         if room is None:
             return
+        if remembered:
+            room.depart(client)
         room.clients.pop(client, None)
+        for other in self.by_code.values():  # a class this student forked from: its list says where they are now
+            if other is not room and other.classlist.has(client):
+                other.send_roster()
         room.greeting.discard(client)
         if room.token_holder is client:
             room.token_holder = None

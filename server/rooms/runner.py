@@ -59,7 +59,7 @@ class Hello:
 class Export:
     """Hand a fork (Trainer) or a saved copy (a PackedRun) back to the event loop."""
 
-    kind: str  # "fork" or "save"
+    kind: str  # "fork", "save" or "progress" (a step and loss for the class list)
     done: Callable  # called on the event loop with the result
 
 
