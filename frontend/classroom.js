@@ -217,7 +217,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     if (!l || !n) return false;
     if (s.room.role !== "owner") return true; // the teacher moves it; don't scroll the page under the student
     const move = clickerMove(key, { id: l.id, step: l.step, n }, s.room.lessons);
-    if (move?.lesson) openLesson(move.lesson, 0);
+    if (move?.lesson) openLesson(move.lesson, move.step);
     else if (move) openLesson(l.id, move.step);
     return true;
   }

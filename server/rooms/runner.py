@@ -326,6 +326,9 @@ class Runner:
     def finish_frames(self, frames) -> None:
         """Every change ends with the steps' metrics (never dropped) and the latest state."""
         t = self.trainer
+        # the room has moved on from its checkpoint: a page that opens it later is not told "back as it
+        # was saved at step N" (it would read a step the room left; the members then were told already)
+        self.restored = None
         self.plan_frame(frames)
         batch = t.take_metrics()
         if batch:
