@@ -72,8 +72,11 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
       return createMsg();
     }
     const token = tokens.forJoin(code); // none when this tab was made to watch (tokens.js)
-    hello = { code, token };
-    return { type: "join", session: code, ...(token ? { token } : {}), ...(name ? { name } : {}) };
+    // a tab made to watch still holds the token: it comes back as the teacher who watches (the class
+    // list goes on reaching it; whoever drives keeps driving)
+    const held = !token && tokens.get(code);
+    hello = { code, token: token || held || null };
+    return { type: "join", session: code, ...(token ? { token } : held ? { token: held, watch: true } : {}), ...(name ? { name } : {}) };
   }
 
   function syncUrl() {

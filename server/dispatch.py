@@ -113,7 +113,7 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
         except BadName as exc:  # the page goes back to its join page and shows this sentence
             return reply(str(exc), "bad_name")
         try:
-            rooms.join(msg.session, client, msg.token)
+            rooms.join(msg.session, client, msg.token, watch=msg.watch)
         except KeyError as exc:
             reply(exc.args[0], "no_session")
         except (RoomFull, TooMany) as exc:

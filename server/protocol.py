@@ -116,6 +116,9 @@ class Join(Strict):
     type: Literal["join"]
     session: RoomCode
     token: Optional[Token] = None  # the owner's secret: rejoin as owner
+    # with the token: come back as the teacher who watches (a tab that handed control on, reloaded when
+    # the room moved to another model): the class list still comes, the driver keeps driving
+    watch: bool = False
     # shown to the owner, e.g. to hand control to "Ana"; checked by names.person_name (refused in words)
     name: Optional[Annotated[str, Field(max_length=200)]] = None
 

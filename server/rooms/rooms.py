@@ -171,7 +171,9 @@ class Rooms:
         room.expiry = room.loop.call_later(GRACE_SECONDS, self._expire, saved.code)
         return room
 
-    def join(self, code: str, client: Client, token: str | None = None) -> Room:
+    def join(self, code: str, client: Client, token: str | None = None, watch: bool = False) -> Room:
+        """`client` enters room `code`: as its owner with the owner token (`watch`: as the teacher who
+        watches, holding the token while someone else drives), else as a viewer."""
         self.joins.check(client.address)
         room = self.by_code.get(code.strip().upper())
         if room is None:
@@ -180,10 +182,11 @@ class Rooms:
         if token is not None and not secrets.compare_digest(token, room.owner_token):
             self.joins.failed(client.address)
             raise PermissionError("That owner token doesn't match this room: join without it to watch.")
+        drive = bool(token) and not watch
         if self.where.get(client) is room:  # already in it (an owner re-joining must stay the owner)
             if token:
                 room.token_holder = client
-            room.add(client, "owner" if token else room.clients[client])
+            room.add(client, "owner" if drive else room.clients[client])
             return room
         if len(room.clients) >= self.settings.max_clients_per_session:
             raise RoomFull(f"Room {room.code} is full.")
@@ -194,7 +197,7 @@ class Rooms:
         self.leave(client)
         if token:  # the creator coming back (a reload, a new device): the room is theirs again
             room.token_holder = client
-        self._enter(client, room, "owner" if token else "viewer")
+        self._enter(client, room, "owner" if drive else "viewer")
         return room
 
     def _enter(self, client: Client, room: Room, role: str) -> None:

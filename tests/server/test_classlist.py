@@ -108,3 +108,25 @@ def test_the_teacher_keeps_the_list_while_a_student_drives_and_only_the_teacher_
         assert recv_type(teacher, "error")["code"] == "no_session"
         send(teacher, {"type": "remove", "to": by_name(members)["Bo"]["id"]})
         assert recv_type(bo, "removed")["session"] == code
+
+
+def test_a_teacher_tab_that_watches_comes_back_as_the_teacher(live_server):
+    """A tab that handed control on reloads (the room moved to another model): it joins with the token
+    and `watch`, and stays the one who sees the class, while the student keeps driving."""
+    with live_server.connect() as teacher, live_server.connect() as ana:
+        session, _, _ = create(teacher, "line")
+        code, token = session["id"], session["token"]
+        mine = ws_join(ana, code, name="Ana")[0]
+        roster_until(teacher, lambda ms: "Ana" in by_name(ms))
+        send(teacher, {"type": "handover", "to": mine["you"]})
+        assert recv_type(ana, "session")["role"] == "owner"
+    with live_server.connect() as ana2, live_server.connect() as back:
+        mine = ws_join(ana2, code, name="Ana")[0]
+        send(ana2, {"type": "reclaim", "token": "x" * 22})  # a student can't take the room with a guess
+        assert recv_type(ana2, "error")["code"] == "not_owner"
+        send(back, {"type": "join", "session": code, "token": token, "watch": True})
+        assert recv_type(back, "session")["role"] == "viewer"
+        members = roster_until(back, lambda ms: "Ana" in by_name(ms))
+        assert [m["teacher"] for m in members if m["id"] != mine["you"]] == [True]
+        send(back, {"type": "remove", "to": mine["you"]})  # still the teacher: the class is theirs
+        assert recv_type(ana2, "removed")["session"] == code
