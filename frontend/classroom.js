@@ -284,7 +284,8 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     joinUrl: (state) => `${joinAddress(state)}?code=${encodeURIComponent(state.room.id)}`,
     address: (state) => joinAddress(state).replace(/^https?:\/\//, ""),
   });
-  const dashboard = Dashboard(bar, document.body.appendChild(el("div")), {
+  const teacherRow = roomPanel.querySelector(".rp-drive").appendChild(el("div", { class: "rp-row rp-teacher" }));
+  const dashboard = Dashboard(teacherRow, document.body.appendChild(el("div")), {
     give(id, label) {
       const s = getState();
       if (s.room.role !== "owner") reclaim(); // a student drives: the teacher takes it back, then gives it on

@@ -1,5 +1,5 @@
-// The teacher's dashboard: a "Class" button in the top bar (for whoever holds the room's owner token)
-// and its panel — who is here, each student's state (following / forked / disconnected), a forked
+// The teacher's dashboard: a "Class" button in the room card (for whoever holds the room's owner
+// token; C from anywhere — the top bar has no room for one more button at 1024 px) and its panel — who is here, each student's state (following / forked / disconnected), a forked
 // student's step and loss as their room's runner reports them, and the teacher's moves: give control,
 // take it back, remove a student, bring everyone back, show the join slide.
 
@@ -7,11 +7,14 @@ import { classView, driverText } from "../classlist.js";
 import { fmt } from "../render/format.js";
 import { el } from "./popover.js";
 
-/** `actions`: {give(id, label), takeBack(), remove(id, label), recall(), slide()}. */
-export function Dashboard(bar, panel, actions) {
-  const button = el("button", { type: "button", id: "dashboard-button", class: "bar-button", hidden: true,
+/** `row`: where its buttons go (the room card); `actions`: {give(id, label), takeBack(), remove(id, label),
+ * recall(), slide()}. */
+export function Dashboard(row, panel, actions) {
+  const button = el("button", { type: "button", id: "dashboard-button", class: "btn", hidden: true,
     "aria-expanded": "false", "aria-controls": "dashboard", title: "Who is here, and bring everyone back (C)" }, "Class");
-  bar.append(button);
+  const slideButton = el("button", { type: "button", id: "join-slide-button", class: "btn", hidden: true,
+    title: "The projector's join slide: code, QR code, how many joined (J)" }, "Join slide (J)");
+  row.append(button, slideButton);
   panel.id = "dashboard";
   panel.className = "dashboard";
   panel.setAttribute("role", "dialog");
@@ -39,7 +42,7 @@ export function Dashboard(bar, panel, actions) {
 
   /** Under the top bar, whatever its height (it wraps to two rows on a 1024 px screen). */
   function place() {
-    const top = (bar.closest("header") ?? bar).getBoundingClientRect().bottom;
+    const top = document.querySelector("header")?.getBoundingClientRect().bottom ?? 56;
     panel.style.top = `${Math.round(top + 6)}px`;
     panel.style.maxHeight = `calc(100vh - ${Math.round(top + 16)}px)`;
   }
@@ -56,6 +59,7 @@ export function Dashboard(bar, panel, actions) {
     fn(ev);
   });
   click(button, () => show(panel.hidden));
+  click(slideButton, () => actions.slide());
   click($("#db-close"), () => show(false));
   click($("#db-recall"), () => actions.recall());
   click($("#db-reclaim"), () => actions.takeBack());
@@ -81,9 +85,9 @@ export function Dashboard(bar, panel, actions) {
     const key = JSON.stringify([teacher, room.id, room.role, view, state.conn]);
     if (key === last) return;
     last = key;
-    button.hidden = !teacher;
+    button.hidden = slideButton.hidden = !teacher;
     if (!teacher) show(false);
-    button.textContent = view.rows.length ? `Class · ${view.here}` : "Class";
+    button.textContent = `Class (C) · ${view.here} here`;
     $("#db-code").textContent = room.id ? `· room ${room.id}` : "";
     $("#db-counts").textContent = `${view.here} following · ${view.forked} forked · ${view.gone} disconnected`;
     $("#db-driver").textContent = driverText(view);
