@@ -19,6 +19,7 @@ export const VIEW_ELEMENTS = {
   probs: ["gpt-probs"], // … and the next-character bars after a position of it
   layers: ["gpt-layers"], // gradients per layer
   optim: ["gpt-optim"], // the learning-rate schedule and Adam's state
+  workers: ["gpt-workers"], // data-parallel workers: the ring, checksums, each one's loss, Kill
 };
 
 /** Element ids to hide for a step's `views` (empty or missing: show everything). */
@@ -181,7 +182,8 @@ export function panelsPerRow(shapes, width, height, { minWidth = 300 } = {}) {
  * (the lesson files carry no order of their own). A lesson not named here comes after these, in the
  * order the server lists it.
  */
-export const COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune"];
+export const COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune",
+  "many-workers", "course-end"];
 
 /** The server's lesson list ([{id, …}]) in course order. */
 export function courseOrder(list) {

@@ -20,11 +20,14 @@ test("every shipped lesson is in the course, once, and the course names no missi
   assert.equal(new Set(COURSE).size, COURSE.length);
 });
 
-test("the course runs neuron flow → find a → learning rate → XOR → next token → pre-train/fine-tune", () => {
-  assert.deepEqual(COURSE, ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune"]);
-  // The models climb with it: a neuron, a line, a network, a transformer.
+test("the course runs neuron flow → find a → learning rate → XOR → next token → pre-train/fine-tune → many workers → the end", () => {
+  assert.deepEqual(COURSE, ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune",
+    "many-workers", "course-end"]);
+  // The models climb with it: a neuron, a line, a network, a transformer, then one over two workers.
   const model = (id) => shipped.find((l) => l.id === id).steps[0].model;
-  assert.deepEqual(COURSE.map(model), ["neuron", "line", "line", "mlp", "transformer", "transformer"]);
+  assert.deepEqual(COURSE.map(model), ["neuron", "line", "line", "mlp", "transformer", "transformer", "transformer", "transformer"]);
+  const workers = shipped.find((l) => l.id === "many-workers").steps.map((s) => s.config.workers);
+  assert.deepEqual(workers, [2, 2, 2]);
 });
 
 test("the menu comes out in course order whatever order the server lists it in; unknown lessons last", () => {
@@ -38,7 +41,8 @@ test("next lesson: the one after, none after the last", () => {
   const list = courseOrder(COURSE.map((id) => ({ id })));
   assert.equal(nextLesson(list, "neuron-flow").id, "find-a");
   assert.equal(nextLesson(list, "learning-rate").id, "xor-hidden-layer");
-  assert.equal(nextLesson(list, "pretrain-finetune"), null);
+  assert.equal(nextLesson(list, "pretrain-finetune").id, "many-workers");
+  assert.equal(nextLesson(list, "course-end"), null);
   assert.equal(nextLesson(null, "find-a"), null);
 });
 
@@ -46,7 +50,7 @@ test("a clicker's PageDown moves a step, then on to the next lesson; PageUp goes
   const list = COURSE.map((id) => ({ id }));
   assert.deepEqual(clickerMove("PageDown", { id: "find-a", step: 0, n: 4 }, list), { step: 1 });
   assert.deepEqual(clickerMove("PageDown", { id: "find-a", step: 3, n: 4 }, list), { lesson: "learning-rate", step: 0 });
-  assert.equal(clickerMove("PageDown", { id: "pretrain-finetune", step: 2, n: 3 }, list), null);
+  assert.equal(clickerMove("PageDown", { id: "course-end", step: 0, n: 1 }, list), null);
   assert.deepEqual(clickerMove("PageUp", { id: "find-a", step: 2, n: 4 }, list), { step: 1 });
   // PageUp on a lesson's first step: the previous lesson, at its last step (GET /api/lessons counts them)
   const counted = COURSE.map((id, i) => ({ id, steps: i + 3 }));
