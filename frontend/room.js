@@ -88,7 +88,8 @@ export function memberLabel(m) {
  * unless they already drive. `me` is my own entry (to say "you" in the count).
  */
 export function rosterView(members, you, role) {
-  const others = (members ?? []).filter((m) => m.id !== you);
+  // in the room now: the class list's forked and disconnected students are the dashboard's (classlist.js)
+  const others = (members ?? []).filter((m) => m.id !== you && (m.state ?? "following") === "following");
   return {
     count: others.length,
     rows: others

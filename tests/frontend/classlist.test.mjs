@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { classView, driverText, joinedText } from "../../frontend/classlist.js";
+import { rosterView } from "../../frontend/room.js";
 import { joinStart, joinTarget } from "../../frontend/join.js";
 
 const roster = [
@@ -43,4 +44,10 @@ test("the join page: the code from the QR link, the name from the device, the se
   assert.deepEqual(joinTarget(" k7q xp ", "  Ana María "), { path: "/room/K7QXP?name=Ana%20Mar%C3%ADa", name: "Ana María" });
   assert.equal(joinTarget("K7QXP", "   ").field, "name");
   assert.equal(joinTarget("K0QXP", "Ana").field, "code"); // never a 0
+});
+
+test("the room card's list holds who is in the room now, not the students who left", () => {
+  const v = rosterView(roster, "t1", "owner");
+  assert.deepEqual(v.rows.map((r) => r.label), ["Ana", "guest d4"]);
+  assert.equal(v.count, 2);
 });
