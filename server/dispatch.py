@@ -193,7 +193,7 @@ def in_room(msg, client: Client, session, rooms: Rooms, reply) -> None:
 def the_class(msg, client: Client, session, rooms: Rooms, reply) -> None:
     """The teacher's dashboard: whoever holds the room's owner token (driving or not), never a student
     who was given control."""
-    if client is not session.token_holder:
+    if client not in session.teachers:
         return reply(f"Only the teacher of room {session.code} can do that.", "not_owner")
     if isinstance(msg, Recall):
         return session.recall()

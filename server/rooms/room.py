@@ -30,6 +30,9 @@ class Room:
         self.emptied = 0.0  # when the last member left (time.monotonic), for closing the oldest empty room
         self.clients: dict[Client, str] = {}  # client → role
         self.token_holder: Client | None = None
+        # every page that proved the owner token (created the room, joined or reclaimed with it, or came
+        # back with it to watch): the teacher's tabs — they see the class and may remove and recall
+        self.teachers: set[Client] = set()
         self.greeting: set[Client] = set()  # members whose greeting is on its way (their roster waits for it)
         self.had_viewers = False
         self.lesson: LessonMsg | None = None  # where the room is in a lesson, for late joiners
@@ -88,7 +91,7 @@ class Room:
 
     def sees_class(self, client: Client) -> bool:
         """The owner, and the teacher (the token holder) while a student drives, get the roster."""
-        return client in self.clients and (self.clients[client] == "owner" or client is self.token_holder)
+        return client in self.clients and (self.clients[client] == "owner" or client in self.teachers)
 
     def add(self, client: Client, role: str) -> None:
         if self.expiry:
@@ -155,13 +158,13 @@ class Room:
         self.poll_forks()
 
     def roster_frame(self) -> str:
-        here = [Member(id=c.id, name=c.name, role=r, teacher=c is self.token_holder) for c, r in self.clients.items()]
+        here = [Member(id=c.id, name=c.name, role=r, teacher=c in self.teachers) for c, r in self.clients.items()]
         return encode(RosterMsg(members=here + self.classlist.members(self)))
 
     # ----- the class: who left, and bringing them back --------------------------------------------
     def depart(self, client: Client) -> None:
         """`client` left the room (Rooms.leave): a student is remembered on the class list."""
-        if self.clients.get(client) == "viewer" and client is not self.token_holder:
+        if self.clients.get(client) == "viewer" and client not in self.teachers:
             self.classlist.left(client, self)
 
     def poll_forks(self) -> None:
@@ -202,7 +205,7 @@ class Room:
             if not self.classlist.forget(member_id):
                 raise KeyError(f"Nobody with id '{member_id}' is in room {self.code}.")
             return self.send_roster()
-        if target is self.token_holder:
+        if target in self.teachers:
             raise PermissionError("The teacher can't be removed from their own room.")
         target.push(encode(RemovedMsg(session=self.code)))
         rooms.leave(target, remembered=False)

@@ -131,6 +131,7 @@ class Rooms:
         room.link.start()
         self.by_code[code] = room
         room.token_holder, room.creator = owner, owner.address
+        room.teachers.add(owner)
         self._enter(owner, room, "owner")
         return room
 
@@ -185,6 +186,8 @@ class Rooms:
         drive = bool(token) and not watch
         if self.where.get(client) is room:  # already in it (an owner re-joining must stay the owner)
             if token:
+                room.teachers.add(client)
+            if drive:
                 room.token_holder = client
             room.add(client, "owner" if drive else room.clients[client])
             return room
@@ -195,8 +198,10 @@ class Rooms:
             raise RoomFull(f"Your computer already has {cap} pages in room {room.code} (the most one may have, "
                            "max_viewers_per_client); close one first.")
         self.leave(client)
-        if token:  # the creator coming back (a reload, a new device): the room is theirs again
+        if drive:  # the creator coming back (a reload, a new device): the room is theirs again
             room.token_holder = client
+        if token:
+            room.teachers.add(client)
         self._enter(client, room, "owner" if drive else "viewer")
         return room
 
@@ -221,6 +226,7 @@ class Rooms:
         room.greeting.discard(client)
         if room.token_holder is client:
             room.token_holder = None
+        room.teachers.discard(client)
         room.send_roster()
         if not room.clients:
             room.emptied = time.monotonic()
