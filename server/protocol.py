@@ -205,7 +205,7 @@ class Reclaim(Strict):
 
 
 class Remove(Strict):
-    """The teacher (the owner token's holder, driving or not) removes a member from the room
+    """The teacher (a page that proved the owner token, driving or not) removes a member from the room
     (`to`: its `you` id), or forgets an absent student of the class list (`to`: the list's id)."""
 
     type: Literal["remove"]

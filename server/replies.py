@@ -285,14 +285,14 @@ class Member(Out):
     role: Literal["owner", "viewer"]
     # the class list: in the room ("following"), gone to a room of their own ("forked"), or gone
     state: Literal["following", "forked", "disconnected"] = "following"
-    teacher: bool = False  # holds the room's owner token (drives, or may take control back)
+    teacher: bool = False  # a page that proved the owner token (room.teachers): the teacher, driving or not
     step: Optional[int] = None  # a forked student's run: its step and last loss, as its room's runner reports
     loss: Optional[float] = None
 
 
 class RosterMsg(Out):
-    """Who is in the room, and the students who left it; sent to the owner and to the token holder
-    (the teacher, while a student drives) whenever it changes."""
+    """Who is in the room, and the students who left it; sent to the owner and to the teacher's pages
+    (driving or not) whenever it changes."""
 
     type: Literal["roster"] = "roster"
     members: list[Member]
