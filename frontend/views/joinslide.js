@@ -20,6 +20,8 @@ export function JoinSlide(root, { joinUrl, address, onClose }) {
       <p class="js-then">and type</p>
       <p class="js-code" id="js-code" aria-label="room code"></p>
       <p class="js-count" id="js-count" aria-live="polite"></p>
+      <p class="js-local" id="js-local" hidden>Only this computer can open this address: start Flowscope with
+        <code>flowscope --classroom</code> for the class's phones and laptops.</p>
     </div>
     <img class="js-qr" id="js-qr" alt="QR code: scan it to open the join page with the code filled in">
     <button type="button" class="btn js-close" id="js-close">Close (J) · PgDn starts the lesson</button>`;
@@ -48,12 +50,14 @@ export function JoinSlide(root, { joinUrl, address, onClose }) {
     if (!room.token && !root.hidden) show(false); // only the teacher's page shows it
     const url = room.id ? joinUrl(state) : "";
     const view = classView(room.roster, room.you);
-    const key = JSON.stringify([room.id, url, view.here]);
+    const local = room.info?.classroom === false; // GET /api/info: bound to loopback only
+    const key = JSON.stringify([room.id, url, view.here, local]);
     if (key === last) return;
     last = key;
     $("#js-code").textContent = room.id ?? "";
     $("#js-address").textContent = address(state);
     $("#js-count").textContent = joinedText(view);
+    $("#js-local").hidden = !local;
     const qr = $("#js-qr");
     if (url && qr.dataset.text !== url) {
       qr.dataset.text = url;

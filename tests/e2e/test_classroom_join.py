@@ -65,6 +65,8 @@ def test_join_page_slide_and_names(browser, server_url):
         assert qr["right"] <= 1920 and qr["bottom"] <= 1080
         assert teacher.eval_on_selector("#js-code", "e => parseFloat(getComputedStyle(e).fontSize)") >= 150
         assert teacher.text_content("#js-count") == "0 joined"
+        # this test server listens on 127.0.0.1 only: the slide says so (students could not reach it)
+        teacher.wait_for_selector("#js-local", state="visible")
         shoot(teacher, "join-slide-1920")
 
         # The phone: the join page, 390 px; Join with no name is refused in words, nothing opens.

@@ -130,3 +130,17 @@ def test_a_teacher_tab_that_watches_comes_back_as_the_teacher(live_server):
         assert [m["teacher"] for m in members if m["id"] != mine["you"]] == [True]
         send(back, {"type": "remove", "to": mine["you"]})  # still the teacher: the class is theirs
         assert recv_type(ana2, "removed")["session"] == code
+
+
+def test_the_address_printed_for_students_is_the_join_page(capsys, server_factory):
+    from types import SimpleNamespace
+
+    from flowscope.server.cli import announce
+    from flowscope.server.settings import Settings
+
+    settings = Settings(classroom=True, public_url="http://192.168.7.20:8000", open_browser=False)
+    announce(SimpleNamespace(started=True, should_exit=False), settings, "http://127.0.0.1:8000")
+    assert "students open http://192.168.7.20:8000/join " in capsys.readouterr().out
+    srv = server_factory()
+    page = srv.get("/join")
+    assert page.status_code == 200 and 'id="jp-code"' in page.text and 'id="jp-name"' in page.text
