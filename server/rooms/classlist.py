@@ -18,6 +18,7 @@ class Away:
     client: object  # the connection they left with (wire.Client): its room now, if any, is where they went
     step: int | None = None  # a forked student's run, as its runner last reported it
     loss: float | None = None
+    asked: bool = False  # their room was asked for its progress at least once
 
 
 def key_of(name: str | None, member_id: str) -> str:

@@ -43,7 +43,6 @@ class Room:
         self.settings, self.pool = settings, pool
         self.classlist = ClassList(where if where is not None else {})  # students who left: forked, or gone
         self.polling: asyncio.TimerHandle | None = None  # the next ask of forked students' rooms for their progress
-        self.had_forks = False  # the first ask goes at once, the next every PROGRESS_SECONDS
         self.link = self.new_link(config, trainer, restored)
 
     def new_link(self, config: dict, trainer, restored: dict | None = None):
@@ -179,11 +178,13 @@ class Room:
         def ask() -> None:
             self.polling = None
             for away, there in self.classlist.forked(self):
+                away.asked = True
                 there.link.submit(Export("progress", lambda p, a=away: self._progress(a, p)), None)
             self.poll_forks()
 
-        self.polling = self.loop.call_later(PROGRESS_SECONDS if self.had_forks else 0.0, ask)
-        self.had_forks = True
+        # a student who just forked is asked at once (the dashboard shows their run's start), then all
+        # of them every PROGRESS_SECONDS
+        self.polling = self.loop.call_later(0.0 if any(not a.asked for a, _ in forked) else PROGRESS_SECONDS, ask)
 
     def _progress(self, away, progress: dict) -> None:
         if (away.step, away.loss) != (progress["step"], progress["loss"]):

@@ -96,6 +96,9 @@ def test_dashboard_follows_the_class(browser, server_url):
         own_room(bo, code)
         wait_state(teacher, "Ana", "forked")
         wait_state(teacher, "Bo", "forked")
+        for name in ("Ana", "Bo"):  # a fresh fork is asked for its progress at once: step 0, no loss yet
+            teacher.wait_for_function("s => document.querySelector(s)?.textContent === '0'",
+                                      arg=f"{row(teacher, name)} .db-step", timeout=10_000)
         teacher.set_viewport_size({"width": 1024, "height": 768})
         teacher.screenshot(path=str(SHOTS / "dashboard-1024.png"))
         teacher.click("#db-recall")
