@@ -8,11 +8,13 @@
 
 import { deleteRun, fetchInfo, fetchLesson, fetchLessons, fetchRuns, runHref, weightsHref } from "./api.js";
 import { locationSearch, MODELS, modelSchema } from "./config.js";
-import { clickerMove, planStep } from "./lesson.js";
+import { clickerMove, COURSE, planStep } from "./lesson.js";
 import { blockedKeys, commandAllowed, joinSearch, pageOptionsSearch, readPageOptions } from "./locks.js";
 import { joinBase, roomLink } from "./room.js";
 import { OwnerTokens, ownerKey } from "./tokens.js";
+import { Dashboard } from "./views/dashboard.js";
 import { JoinBox } from "./views/joinbox.js";
+import { JoinSlide } from "./views/joinslide.js";
 import { KeyHelp } from "./views/keyhelp.js";
 import { controlsFor, Layout, PresenterButton } from "./views/layout.js";
 import { LessonMenu, LessonPanel } from "./views/lessons.js";
@@ -23,6 +25,13 @@ import { Share } from "./views/share.js";
 
 const tokens = OwnerTokens(globalThis.localStorage, globalThis.sessionStorage);
 const runsKey = ownerKey(globalThis.localStorage); // this browser's saved runs, in every room (tokens.js)
+const HOME_KEY = "flowscope.class"; // sessionStorage: the class room this tab forked from ("back to the class")
+
+/** The students' join page, with the code filled in and why the student is back there. */
+function joinPage(code, why, field = "code") {
+  const q = new URLSearchParams({ ...(code ? { code } : {}), ...(why ? { why, field } : {}) });
+  return `/join?${q}`;
+}
 
 /** A config a new session can be created from, and a URL can carry: your own drawn points or a
  * pasted training text are data, not settings (a URL stays short). */
@@ -35,6 +44,8 @@ function creatable(config) {
 
 /** Why this tab stopped driving its room, in words. */
 function lostControl(room) {
+  const driver = room.driver ?? room.roster.find((m) => m.role === "owner" && m.id !== room.you)?.name;
+  if (driver && room.token) return `You gave control to ${driver}: you are watching now. Take control back whenever you like.`;
   if (room.driver) return `You gave control to ${room.driver}: you are watching now. Take control back whenever you like.`;
   if (room.token) return "Your other tab or window of this room took control: this one watches now. Take control back to drive here.";
   return "The room's owner took control back: you are watching now.";
@@ -68,8 +79,11 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
       return createMsg();
     }
     const token = tokens.forJoin(code); // none when this tab was made to watch (tokens.js)
-    hello = { code, token };
-    return { type: "join", session: code, ...(token ? { token } : {}), ...(name ? { name } : {}) };
+    // a tab made to watch still holds the token: it comes back as the teacher who watches (the class
+    // list goes on reaching it; whoever drives keeps driving)
+    const held = !token && tokens.get(code);
+    hello = { code, token: token || held || null };
+    return { type: "join", session: code, ...(token ? { token } : held ? { token: held, watch: true } : {}), ...(name ? { name } : {}) };
   }
 
   function syncUrl() {
@@ -126,6 +140,11 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     }
     if (msg.type === "error" && hello && !hello.create) {
       const { code, token } = hello;
+      if (msg.code === "bad_name" || (msg.code === "no_session" && !token)) {
+        // a student's join refused: back to the join page, which says why in the server's words
+        location.replace(joinPage(code, msg.message, msg.code === "bad_name" ? "name" : "code"));
+        return null;
+      }
       if (msg.code === "no_session" && token) {
         // Our room ended while we were away (the server restarted, or it sat empty): start the same run.
         tokens.drop(code);
@@ -164,7 +183,18 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
       const hint = getState().room.token ? "Take control back to drive it again." : "Ask for control, or fork to experiment on your own.";
       return { ...msg, message: `${msg.message} ${hint}` };
     }
-    if (msg.type === "lesson") ensureLesson(msg.id);
+    if (msg.type === "lesson") {
+      ensureLesson(msg.id);
+      loadLessons(); // a fresh or reloaded tab on a lesson's last step goes on with PageDown
+    }
+    if (msg.type === "recall") {
+      backToClass(msg.session);
+      return null;
+    }
+    if (msg.type === "removed") {
+      location.replace(joinPage("", `The teacher removed you from room ${msg.session}.`));
+      return null;
+    }
     return msg;
   }
 
@@ -209,12 +239,22 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     const s = getState();
     const l = s.room.lesson;
     const n = l ? s.room.lessonData[l.id]?.steps?.length : 0;
+    if (!l && slide.isOpen() && s.room.role === "owner" && key === "PageDown") {
+      openLesson(COURSE[0], 0); // the join slide is up and the clicker says go: the course begins
+      return true;
+    }
     if (!l || !n) return false;
     if (s.room.role !== "owner") return true; // the teacher moves it; don't scroll the page under the student
     const move = clickerMove(key, { id: l.id, step: l.step, n }, s.room.lessons);
-    if (move?.lesson) openLesson(move.lesson, 0);
+    if (move?.lesson) openLesson(move.lesson, move.step);
     else if (move) openLesson(l.id, move.step);
     return true;
+  }
+
+  /** A student who forked goes back to the class room (the teacher's "bring everyone back" too). */
+  function backToClass(code = getState().room.home) {
+    if (!code) return;
+    location.assign(`/room/${code}${joinSearch("", pageOptionsSearch({ ...page(), name }))}`);
   }
 
   function loadLessons() {
@@ -251,6 +291,13 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
   async function copyRunLink(run) {
     const url = runHref(joinBase(getState().room.info, location.origin), run);
     return (await copyText(url)) ? `Copied the link to “${run.name}” (step ${run.steps}).` : url;
+  }
+
+  function reclaim() {
+    const code = getState().session?.id;
+    const token = code && tokens.get(code);
+    if (token) send({ type: "reclaim", token });
+    else toast("This page has no owner token for the room: open it in the tab that created it.");
   }
 
   function togglePresenter() {
@@ -291,19 +338,37 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     },
   });
   const lessonMenu = LessonMenu(bar, lessonsMenu, { open: (id) => openLesson(id, 0), load: loadLessons });
+  const joinAddress = (state) => `${joinBase(state.room.info, location.origin)}/join`;
+  const slide = JoinSlide(document.body.appendChild(el("div")), {
+    joinUrl: (state) => `${joinAddress(state)}?code=${encodeURIComponent(state.room.id)}`,
+    address: (state) => joinAddress(state).replace(/^https?:\/\//, ""),
+  });
+  const teacherRow = roomPanel.querySelector(".rp-drive").appendChild(el("div", { class: "rp-row rp-teacher" }));
+  const dashboard = Dashboard(teacherRow, document.body.appendChild(el("div")), {
+    give(id, label) {
+      const s = getState();
+      if (s.room.role !== "owner") reclaim(); // a student drives: the teacher takes it back, then gives it on
+      if (send({ type: "handover", to: id })) dispatch({ type: "_handover", name: label });
+    },
+    takeBack: () => reclaim(),
+    remove: (id) => send({ type: "remove", to: id }),
+    recall: () => send({ type: "recall" }),
+    slide: () => slide.toggle(),
+  });
   const keysPanel = el("div");
   document.body.append(keysPanel);
   const keyHelp = KeyHelp(bar, keysPanel);
   const views = [
     room,
     RoomActions($("room-actions"), {
-      fork: () => send({ type: "fork" }),
-      reclaim() {
+      fork() {
         const code = getState().session?.id;
-        const token = code && tokens.get(code);
-        if (token) send({ type: "reclaim", token });
-        else toast("This page has no owner token for the room: open it in the tab that created it.");
+        if (!send({ type: "fork" }) || !code) return;
+        globalThis.sessionStorage?.setItem(HOME_KEY, code); // the class to go back to
+        dispatch({ type: "_home", code });
       },
+      home: () => backToClass(),
+      reclaim: () => reclaim(),
     }),
     Runs(room.sections.runs, {
       save: (text) => send({ type: "save", name: text, ...(runsKey ? { owner: runsKey } : {}) }),
@@ -318,6 +383,8 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
       onLocks: (page) => getState().room.role === "owner" && send({ type: "locks", ...page }),
     }),
     join,
+    dashboard,
+    slide,
     lessonMenu,
     keyHelp,
     LessonPanel($("lesson-panel"), {
@@ -348,6 +415,8 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
   }
 
   fetchInfo().then((info) => info && dispatch({ type: "_info", info }));
+  const home = globalThis.sessionStorage?.getItem(HOME_KEY);
+  if (home) dispatch({ type: "_home", code: home });
   room.popover.show(false);
 
   return {
@@ -383,6 +452,14 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
       if (ev.key === "PageDown" || ev.key === "PageUp") return clicker(ev.key);
       if (ev.key === "?") {
         keyHelp.toggle();
+        return true;
+      }
+      if (getState().room.token && (ev.key === "j" || ev.key === "J")) {
+        slide.toggle(); // the teacher's: the projector's join slide
+        return true;
+      }
+      if (getState().room.token && (ev.key === "c" || ev.key === "C")) {
+        dashboard.toggle();
         return true;
       }
       if (ev.key !== "p" && ev.key !== "P") return false;

@@ -20,6 +20,7 @@ export const VIEW_ELEMENTS = {
   probs: ["gpt-probs"], // … and the next-character bars after a position of it
   layers: ["gpt-layers"], // gradients per layer
   optim: ["gpt-optim"], // the learning-rate schedule and Adam's state
+  workers: ["gpt-workers"], // data-parallel workers: the ring, checksums, each one's loss, Kill
 };
 
 /** Element ids to hide for a step's `views` (empty or missing: show everything). */
@@ -182,7 +183,8 @@ export function panelsPerRow(shapes, width, height, { minWidth = 300 } = {}) {
  * (the lesson files carry no order of their own). A lesson not named here comes after these, in the
  * order the server lists it.
  */
-export const COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune"];
+export const COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune",
+  "many-workers", "course-end"];
 
 /** The server's lesson list ([{id, …}]) in course order. */
 export function courseOrder(list) {
@@ -199,20 +201,39 @@ export function nextLesson(list, id) {
   return i >= 0 && i + 1 < list.length ? list[i + 1] : null;
 }
 
+/** The lesson before `id` in `list` (in course order), or null at the start of the course. */
+export function previousLesson(list, id) {
+  const i = (list ?? []).findIndex((l) => l.id === id);
+  return i > 0 ? list[i - 1] : null;
+}
+
 /**
  * What a clicker's key does in a lesson: PageDown/PageUp (what presentation clickers send) move one
- * step; PageDown on the last step opens the next lesson. Returns {step: k} | {lesson: id} | null.
- * `at`: {id, step, n}; `list`: the lessons in course order.
+ * step; PageDown on the last step opens the next lesson, PageUp on the first the previous one at its
+ * last step (an accidental PageDown into the next lesson is undone with one press). Returns
+ * {step: k} | {lesson: id, step: k} | null. `at`: {id, step, n}; `list`: the lessons in course order
+ * (each with its `steps` count, as GET /api/lessons lists them).
  */
 export function clickerMove(key, at, list) {
   if (!at) return null;
   if (key === "PageDown") {
     if (at.step + 1 < at.n) return { step: at.step + 1 };
     const next = nextLesson(list, at.id);
-    return next ? { lesson: next.id } : null;
+    return next ? { lesson: next.id, step: 0 } : null;
   }
-  if (key === "PageUp") return at.step > 0 ? { step: at.step - 1 } : null;
+  if (key === "PageUp") {
+    if (at.step > 0) return { step: at.step - 1 };
+    const before = previousLesson(list, at.id);
+    return before ? { lesson: before.id, step: Math.max(0, (before.steps ?? 1) - 1) } : null;
+  }
   return null;
+}
+
+/** A step's task as the person reading it does it: the driver presses the keys; a student who
+ * watches is told to watch (a "press →" that does nothing on their page would mislead). */
+export function taskFor(step, driving) {
+  if (!step?.task) return "";
+  return driving ? step.task : "Watch the teacher's stage: the class follows their steps. Fork to try it on your own copy.";
 }
 
 /**

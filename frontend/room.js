@@ -22,6 +22,7 @@ export function initialRoom() {
     lesson: null, // {id, step}: the lesson step on screen, or null when none is open
     lessonSeq: 0, // bumps on each move, so the panel can reset its goal tick
     page: { presenter: false, lock: [], hide: [] }, // from the URL (see locks.js)
+    home: null, // the class room this tab forked from: its "Back to the class" button goes there
   };
 }
 
@@ -39,8 +40,8 @@ export function reduceRoom(room, msg) {
         you: msg.you ?? null,
         role,
         token: !!msg.token || !!msg.heldToken || (same && room.token),
-        // a roster belongs to one room and reaches owners only: a viewer's would go stale
-        roster: same && role === "owner" ? room.roster : [],
+        // a roster belongs to one room and reaches its owner and teacher only: anyone else's would go stale
+        roster: same && (role === "owner" || room.token) ? room.roster : [],
         driver: role === "owner" || !same ? null : room.driver,
       };
     }
@@ -66,6 +67,8 @@ export function reduceRoom(room, msg) {
       return { ...room, runs: Array.isArray(msg.runs) ? msg.runs : [] };
     case "_info":
       return { ...room, info: msg.info ?? null };
+    case "_home":
+      return { ...room, home: msg.code ?? null };
     case "_handover":
       return { ...room, driver: msg.name ?? null };
     case "_page":
@@ -85,7 +88,8 @@ export function memberLabel(m) {
  * unless they already drive. `me` is my own entry (to say "you" in the count).
  */
 export function rosterView(members, you, role) {
-  const others = (members ?? []).filter((m) => m.id !== you);
+  // in the room now: the class list's forked and disconnected students are the dashboard's (classlist.js)
+  const others = (members ?? []).filter((m) => m.id !== you && (m.state ?? "following") === "following");
   return {
     count: others.length,
     rows: others

@@ -159,6 +159,11 @@ def add_routes(app: FastAPI, settings: Settings, store: RunStore) -> None:
     def index(code: str | None = None, run_id: str | None = None):
         return FileResponse(str(FRONTEND / "index.html"), headers={"Cache-Control": "no-cache"})
 
+    @app.get("/join", response_class=HTMLResponse, responses=HTML)
+    def join_page():
+        """The students' page: a room code, their name (remembered on the device), Join."""
+        return FileResponse(str(FRONTEND / "join.html"), headers={"Cache-Control": "no-cache"})
+
     @app.get("/descent", response_class=HTMLResponse, responses=HTML)
     def descent():
         """The descent page: the loss terrain, optimizers racing on it, the training tricks."""

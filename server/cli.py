@@ -156,7 +156,7 @@ def announce(server: uvicorn.Server, settings: Settings, url: str) -> None:
         time.sleep(0.01)
     print(f"Flowscope is running at {url}  (Ctrl+C to stop)", flush=True)
     if settings.classroom:
-        print(f"Classroom mode: students open {settings.public_url} and type the room code your page shows,\n"
+        print(f"Classroom mode: students open {settings.public_url}/join and type the room code your page shows,\n"
               f"or scan its QR code. Only machines on this network can reach it.", flush=True)
     if settings.open_browser:
         webbrowser.open(url)

@@ -12,13 +12,14 @@ from starlette.websockets import WebSocket
 from flowscope.engine.export import PackedRun
 
 from .lessons import load_all
-from .protocol import (CLIENT, QUERIES, Allow, Configure, Create, Fork, Handover, Join, LessonClose, LessonMove, Load, Locks,
-                       Reclaim, Save, ScaleQuery, Switch)
+from .protocol import (CLIENT, QUERIES, Allow, Configure, Create, Fork, Handover, Join, LessonClose, LessonMove, Load,
+                       Locks, Recall, Reclaim, Remove, Save, ScaleQuery, Switch)
 from .replies import ErrorMsg, SavedMsg, ScaleMsg
 from .scale import answer as answer_scale
 from .rooms.pool import config_of
 from .rooms.runner import Export
 from .rooms.limits import OverBudget, RoomFull, TooMany, admit_config
+from .rooms.names import BadName, person_name
 from .rooms.rooms import Lease, Rooms
 from .settings import Settings
 from .store import StoreFull
@@ -113,9 +114,12 @@ async def switch(msg: Switch, client: Client, rooms: Rooms, reply) -> None:
 
 def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
     if isinstance(msg, Join):
-        client.name = msg.name or client.name
         try:
-            rooms.join(msg.session, client, msg.token)
+            client.name = person_name(msg.name) or client.name
+        except BadName as exc:  # the page goes back to its join page and shows this sentence
+            return reply(str(exc), "bad_name")
+        try:
+            rooms.join(msg.session, client, msg.token, watch=msg.watch)
         except KeyError as exc:
             reply(exc.args[0], "no_session")
         except (RoomFull, TooMany) as exc:
@@ -142,6 +146,8 @@ def in_room(msg, client: Client, session, rooms: Rooms, reply) -> None:
             reply(str(exc), "not_owner")
         except TooMany as exc:
             reply(str(exc), "busy")
+    elif isinstance(msg, (Remove, Recall)):
+        the_class(msg, client, session, rooms, reply)
     elif isinstance(msg, Save) and session.role(client) != "owner" and not session.allow_save:
         reply(f"The owner of room {session.code} hasn't allowed viewers to save its run: fork it, then save "
               "your own copy.", "not_owner")
@@ -174,6 +180,7 @@ def in_room(msg, client: Client, session, rooms: Rooms, reply) -> None:
             lease = Lease(trainer)
             try:
                 rooms.create(session.model, config_of(trainer), client, lease)
+                session.send_roster()  # the class list: forked now, not gone (and its progress is asked for)
             except TooMany as exc:
                 reply(str(exc), "busy")
             except Exception as exc:
@@ -207,6 +214,21 @@ def admitted(msg: Configure, session, rooms: Rooms, reply) -> bool:
     except (ValidationError, ValueError):
         pass  # the runner refuses it, in its own words
     return True
+
+
+def the_class(msg, client: Client, session, rooms: Rooms, reply) -> None:
+    """The teacher's dashboard: whoever holds the room's owner token (driving or not), never a student
+    who was given control."""
+    if client not in session.teachers:
+        return reply(f"Only the teacher of room {session.code} can do that.", "not_owner")
+    if isinstance(msg, Recall):
+        return session.recall()
+    try:
+        session.remove(msg.to, rooms)
+    except KeyError as exc:
+        reply(exc.args[0], "no_session")
+    except PermissionError as exc:
+        reply(str(exc), "not_owner")
 
 
 def in_background(coro) -> None:

@@ -33,6 +33,12 @@ def state_msg(trainer, playing: bool, undo: int | None = None) -> StateMsg:
     return StateMsg(**trainer.snapshot().fields(), playing=playing, config=trainer.config.to_dict(), undo=undo)
 
 
+def progress(trainer) -> dict:
+    """How far a run is, for the teacher's class list: its step and its last step's loss (None: none yet)."""
+    last = trainer.recent[-1] if trainer.recent else None
+    return {"step": trainer.steps_done, "loss": last.loss if last is not None else None}
+
+
 def stage_msg(ev: StageEvent) -> StageMsg:
     return StageMsg(step=ev.step, stage=ev.stage, index=ev.index, layer=ev.layer, direction=ev.direction,
                     values=ev.values, params=ev.params, formula=ev.formula, caption=ev.caption, replay=ev.replay)

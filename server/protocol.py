@@ -119,7 +119,11 @@ class Join(Strict):
     type: Literal["join"]
     session: RoomCode
     token: Optional[Token] = None  # the owner's secret: rejoin as owner
-    name: Optional[Name] = None  # shown to the owner, e.g. to hand control to "Ana"
+    # with the token: come back as the teacher who watches (a tab that handed control on, reloaded when
+    # the room moved to another model): the class list still comes, the driver keeps driving
+    watch: bool = False
+    # shown to the owner, e.g. to hand control to "Ana"; checked by names.person_name (refused in words)
+    name: Optional[Annotated[str, Field(max_length=200)]] = None
 
 
 class Step(Strict):
@@ -203,6 +207,21 @@ class Reclaim(Strict):
     token: Token
 
 
+class Remove(Strict):
+    """The teacher (a page that proved the owner token, driving or not) removes a member from the room
+    (`to`: its `you` id), or forgets an absent student of the class list (`to`: the list's id)."""
+
+    type: Literal["remove"]
+    to: MemberId
+
+
+class Recall(Strict):
+    """The teacher brings everyone back: every student who forked is sent `recall` (their page
+    returns to the class room)."""
+
+    type: Literal["recall"]
+
+
 class Allow(Strict):
     """The owner's room settings for viewers: `save` lets them save the room's run (into their own saved
     runs when they send their key, else the owner's); off by default."""
@@ -266,7 +285,7 @@ Group = Annotated[str, Field(pattern=r"^[a-z][a-z-]{0,39}$")]
 # A lesson step's words for what the page shows and lets you touch (lessons.py), served with the schema
 # so the page keeps no list of its own. "curve" is the line's loss landscape L(a).
 LESSON_VIEWS = ("pipeline", "formula", "data", "loss", "curve", "network", "boundary", "attention", "samples", "probe",
-                "probs", "layers", "optim")
+                "probs", "layers", "optim", "workers")
 LESSON_CONTROLS = ("stage", "back", "step", "epoch", "play", "reset", "settings", "network-editor", "data-editor")
 
 
@@ -376,7 +395,7 @@ QUERIES = (LandscapeQuery, ExplainQuery, DatasetQuery, Fork, Save, Reclaim, Meas
 
 ClientMessage = Annotated[Union[Create, Join, Step, Back, Play, Pause, Reset, Configure, Data, SetParam,
                                 LandscapeQuery, ExplainQuery, DatasetQuery, Handover, Reclaim, Allow, Fork, Save, Load,
-                                LessonMove, LessonClose, Locks, Switch, Undo, ScaleQuery, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
+                                LessonMove, LessonClose, Locks, Switch, Undo, ScaleQuery, Remove, Recall, Phase, AttentionQuery, ProbsQuery, SampleQuery, CharLossQuery,
                                 OptimizerStateQuery, MeasureQuery, KillWorker],
                           Field(discriminator="type")]
 CLIENT = TypeAdapter(ClientMessage)

@@ -147,7 +147,7 @@ class ErrorMsg(Out):
     message: str
     # internal: a fault of the server's (logged there); the room goes on unchanged
     code: Literal["bad_message", "bad_data", "no_session", "not_owner", "diverged", "too_large", "busy",
-                  "internal", "worker_lost", "room_lost", "not_saved", "saved_again"] = "bad_message"
+                  "internal", "worker_lost", "room_lost", "not_saved", "saved_again", "bad_name"] = "bad_message"
 
 
 class LandscapeMsg(Out):
@@ -283,10 +283,16 @@ class Member(Out):
     id: str
     name: Optional[str]
     role: Literal["owner", "viewer"]
+    # the class list: in the room ("following"), gone to a room of their own ("forked"), or gone
+    state: Literal["following", "forked", "disconnected"] = "following"
+    teacher: bool = False  # a page that proved the owner token (room.teachers): the teacher, driving or not
+    step: Optional[int] = None  # a forked student's run: its step and last loss, as its room's runner reports
+    loss: Optional[float] = None
 
 
 class RosterMsg(Out):
-    """Who is in the room; sent to the owner whenever it changes."""
+    """Who is in the room, and the students who left it; sent to the owner and to the teacher's pages
+    (driving or not) whenever it changes."""
 
     type: Literal["roster"] = "roster"
     members: list[Member]
@@ -306,6 +312,20 @@ class ScaleMsg(Out):
     seq: int
     result: Optional[dict[str, Any]] = None
     detail: Optional[list[dict[str, Any]]] = None
+
+
+class RecallMsg(Out):
+    """To a student who forked: the teacher brings everyone back to room `session`."""
+
+    type: Literal["recall"] = "recall"
+    session: str
+
+
+class RemovedMsg(Out):
+    """To a member the teacher removed from room `session`: the page leaves it and does not rejoin."""
+
+    type: Literal["removed"] = "removed"
+    session: str
 
 
 class LessonClosedMsg(Out):
@@ -333,7 +353,7 @@ class LessonMsg(Out):
 ServerMessage = Annotated[Union[SessionMsg, DatasetMsg, StateMsg, StageMsg, MetricsMsg, ErrorMsg, LandscapeMsg,
                                 RosterMsg, SavedMsg, LessonMsg, PhaseMsg, ProbsMsg, SampleMsg, CharLossMsg,
                                 OptimizerStateMsg, PlanMsg, MeasureMsg, LessonClosedMsg, LocksMsg,
-                                ScaleMsg],
+                                ScaleMsg, RecallMsg, RemovedMsg],
                           Field(discriminator="type")]
 SERVER = TypeAdapter(ServerMessage)
 

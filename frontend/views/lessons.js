@@ -3,7 +3,7 @@
 // the lesson (the room follows); a viewer's panel follows the owner's.
 
 import { MODEL_TITLES } from "../config.js";
-import { goalMet, goalText, nextLesson, progressText } from "../lesson.js";
+import { goalMet, goalText, nextLesson, progressText, taskFor } from "../lesson.js";
 import { el, Popover } from "./popover.js";
 import { fitType } from "../render/fittype.js";
 import { planOf } from "../state.js";
@@ -120,7 +120,7 @@ export function LessonPanel(root, { move, close, nextLesson: openNext }) {
       dots.replaceChildren(...data.steps.map((_, i) => el("span", { class: `lp-dot${i < k ? " done" : ""}${i === k ? " now" : ""}` })));
       $("#lesson-step-title").textContent = step.title;
       $("#lesson-text").textContent = step.text;
-      $("#lesson-task").textContent = step.task ?? "";
+      $("#lesson-task").textContent = taskFor(step, owner);
       $("#lesson-task").hidden = !step.task;
       const otherModel = state.session && step.model !== state.session.model;
       $("#lesson-model").hidden = !otherModel;

@@ -135,8 +135,9 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
   return { update, popover, sections: { runs: $("#runs-section"), share: $("#share-section"), join: $("#join-section") } };
 }
 
-/** Beside the stepping buttons: "Fork" for whoever watches, "Take control back" for the creator. */
-export function RoomActions(root, { fork, reclaim }) {
+/** Beside the stepping buttons: "Fork" for whoever watches, "Take control back" for the creator,
+ * "Back to the class" for a student in the room they forked. */
+export function RoomActions(root, { fork, reclaim, home }) {
   root.classList.add("room-actions");
   const forkBtn = el("button", { type: "button", id: "fork", class: "btn fork", title: "Copy this run, as it is now, into a room of your own" }, "Fork — experiment on your own");
   const reclaimBtn = el("button", { type: "button", id: "reclaim", class: "btn reclaim" }, "Take control back");
@@ -148,17 +149,24 @@ export function RoomActions(root, { fork, reclaim }) {
     reclaimBtn.blur();
     reclaim();
   });
-  root.append(forkBtn, reclaimBtn);
+  const homeBtn = el("button", { type: "button", id: "back-to-class", class: "btn home", title: "Leave your copy and watch the class's room again" }, "Back to the class");
+  homeBtn.addEventListener("click", () => {
+    homeBtn.blur();
+    home();
+  });
+  root.append(forkBtn, reclaimBtn, homeBtn);
   let last = "";
 
   function update(state) {
     const room = state.room;
     const drive = driveState(room);
-    const key = `${drive}|${room.token}|${state.conn}`;
+    const away = !!room.home && !!room.id && room.home !== room.id && drive === "owner";
+    const key = `${drive}|${room.token}|${state.conn}|${away}`;
     if (key === last) return;
     last = key;
     forkBtn.hidden = drive !== "watching" || room.token;
     reclaimBtn.hidden = !(drive === "watching" && room.token);
+    homeBtn.hidden = !away;
     forkBtn.disabled = reclaimBtn.disabled = state.conn !== "open";
   }
 

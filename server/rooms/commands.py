@@ -49,7 +49,7 @@ class Hello:
 class Export:
     """Hand a fork (Trainer) or a saved copy (a PackedRun) back to the event loop."""
 
-    kind: str  # "fork" or "save"
+    kind: str  # "fork", "save" or "progress" (a step and loss for the class list)
     done: Callable  # called on the event loop with the result
 
 
@@ -125,6 +125,8 @@ class Commands:
     def export(self, c: Export, client, role, frames) -> bool:
         if c.kind == "fork":
             result = self.trainer.fork()
+        elif c.kind == "progress":  # a class room's dashboard asks a forked student's room (classlist.py)
+            result = m.progress(self.trainer)
         else:
             result = self.trainer.export().pack()  # a PackedRun (engine/export.py): the store writes its columns
         self.runner.on_loop(c.done, result)

@@ -6,12 +6,13 @@ import asyncio
 import logging
 import secrets
 
-from ..replies import LessonClosedMsg, LessonMsg, LocksMsg, Member, RosterMsg
+from ..replies import LessonClosedMsg, LessonMsg, LocksMsg, Member, RecallMsg, RemovedMsg, RosterMsg
+from .classlist import PROGRESS_SECONDS, ClassList
 from .commands import GREETED, HELD
 from .keep import Keep
 from .limits import Held
 from .pool import config_of
-from .runner import Hello, Relay, Runner
+from .runner import Export, Hello, Relay, Runner
 from ..wire import Client, encode
 
 log = logging.getLogger("flowscope.room")
@@ -21,7 +22,7 @@ GRACE_SECONDS = 120  # an empty session waits this long for its owner to come ba
 class Room:
     def __init__(self, code: str, model: str, config: dict, settings, loop: asyncio.AbstractEventLoop,
                  trainer=None, owner_token: str | None = None, checkpoints=None, pool=None,
-                 restored: dict | None = None, lost=None):
+                 restored: dict | None = None, lost=None, where: dict | None = None):
         self.code, self.model, self.loop = code, model, loop
         self.lost = lost or (lambda: None)  # called when the room's process ended under it (pool.py)
         # the creator's: never in links, never to others. A loaded run keeps the token it was saved under,
@@ -31,6 +32,9 @@ class Room:
         self.emptied = 0.0  # when the last member left (time.monotonic), for closing the oldest empty room
         self.clients: dict[Client, str] = {}  # client → role
         self.token_holder: Client | None = None
+        # every page that proved the owner token (created the room, joined or reclaimed with it, or came
+        # back with it to watch): the teacher's tabs — they see the class and may remove and recall
+        self.teachers: set[Client] = set()
         self.greeting: set[Client] = set()  # members whose greeting is on its way (their roster waits for it)
         self.had_viewers = False
         self.lesson: LessonMsg | None = None  # where the room is in a lesson, for late joiners
@@ -40,6 +44,8 @@ class Room:
         self.checkpoints = checkpoints  # a RoomStore (roomstore.py), or None: the room lives in memory only
         self.settings, self.pool = settings, pool
         self.held = Held(model, config)  # what its run holds: the runner reports each change (Rooms counts it)
+        self.classlist = ClassList(where if where is not None else {})  # students who left: forked, or gone
+        self.polling: asyncio.TimerHandle | None = None  # the next ask of forked students' rooms for their progress
         self.link = self.new_link(config, trainer, restored)
 
     def new_link(self, config: dict, trainer, restored: dict | None = None):
@@ -85,8 +91,12 @@ class Room:
         """A member's greeting (session … state) is out: an owner's roster may follow it now (sent
         before, the page's `session` cleared it: "Nobody else yet" while a class watched)."""
         self.greeting.discard(client)
-        if self.clients.get(client) == "owner" and self.had_viewers:
+        if self.sees_class(client) and self.had_viewers:
             client.push(self.roster_frame(), latest="roster")
+
+    def sees_class(self, client: Client) -> bool:
+        """The owner, and the teacher (the token holder) while a student drives, get the roster."""
+        return client in self.clients and (self.clients[client] == "owner" or client in self.teachers)
 
     def add(self, client: Client, role: str) -> None:
         if self.expiry:
@@ -98,6 +108,7 @@ class Room:
                     self.clients[other] = "viewer"
                     self.greet(other)
         self.clients[client] = role
+        self.classlist.came_back(client)
         self.greet(client)
         self.send_roster()
 
@@ -147,12 +158,65 @@ class Room:
             return
         self.had_viewers = True
         text = self.roster_frame()
-        for client, role in self.clients.items():
-            if role == "owner" and client not in self.greeting:  # a greeting in flight sends it after itself
+        for client in self.clients:
+            if self.sees_class(client) and client not in self.greeting:  # a greeting in flight sends it after itself
                 client.push(text, latest="roster")
+        self.poll_forks()
 
     def roster_frame(self) -> str:
-        return encode(RosterMsg(members=[Member(id=c.id, name=c.name, role=r) for c, r in self.clients.items()]))
+        here = [Member(id=c.id, name=c.name, role=r, teacher=c in self.teachers) for c, r in self.clients.items()]
+        return encode(RosterMsg(members=here + self.classlist.members(self)))
+
+    # ----- the class: who left, and bringing them back --------------------------------------------
+    def depart(self, client: Client) -> None:
+        """`client` left the room (Rooms.leave): a student is remembered on the class list."""
+        if self.clients.get(client) == "viewer" and client not in self.teachers:
+            self.classlist.left(client, self)
+
+    def poll_forks(self) -> None:
+        """While students are forked and someone sees the class, ask each forked room for its step and
+        loss every PROGRESS_SECONDS (its runner answers; a changed answer sends the roster again)."""
+        if self.polling is not None or not any(self.sees_class(c) for c in self.clients):
+            return
+        forked = self.classlist.forked(self)
+        if not forked:
+            return
+
+        def ask() -> None:
+            self.polling = None
+            for away, there in self.classlist.forked(self):
+                away.asked = True
+                there.link.submit(Export("progress", lambda p, a=away: self._progress(a, p)), None)
+            self.poll_forks()
+
+        # a student who just forked is asked at once (the dashboard shows their run's start), then all
+        # of them every PROGRESS_SECONDS
+        self.polling = self.loop.call_later(0.0 if any(not a.asked for a, _ in forked) else PROGRESS_SECONDS, ask)
+
+    def _progress(self, away, progress: dict) -> None:
+        if (away.step, away.loss) != (progress["step"], progress["loss"]):
+            away.step, away.loss = progress["step"], progress["loss"]
+            self.send_roster()
+
+    def recall(self) -> int:
+        """Every forked student's page is told to come back to this room; how many were told."""
+        forked = self.classlist.forked(self)
+        text = encode(RecallMsg(session=self.code))
+        for away, _ in forked:
+            away.client.push(text)
+        return len(forked)
+
+    def remove(self, member_id: str, rooms) -> None:
+        """The teacher removes a member (they are told, and leave), or forgets an absent student."""
+        target = next((c for c in self.clients if c.id == member_id), None)
+        if target is None:
+            if not self.classlist.forget(member_id):
+                raise KeyError(f"Nobody with id '{member_id}' is in room {self.code}.")
+            return self.send_roster()
+        if target in self.teachers:
+            raise PermissionError("The teacher can't be removed from their own room.")
+        target.push(encode(RemovedMsg(session=self.code)))
+        rooms.leave(target, remembered=False)
 
     def handover(self, to_id: str) -> None:
         target = next((c for c in self.clients if c.id == to_id), None)

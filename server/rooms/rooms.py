@@ -142,11 +142,12 @@ class Rooms:
         self.check_room_for(owner)
         code = self._new_code()
         room = Room(code, model, config, self.settings, asyncio.get_running_loop(), lease.take(), token,
-                    self.checkpoints, self.pool, lost=lambda: self.lost(code))
+                    self.checkpoints, self.pool, lost=lambda: self.lost(code), where=self.where)
         self.leave(owner)
         room.link.start()
         self.by_code[code] = room
         room.token_holder, room.creator = owner, owner.address
+        room.teachers.add(owner)
         self._enter(owner, room, "owner")
         return room
 
@@ -174,7 +175,7 @@ class Rooms:
         the same code, the same owner token, the same lesson step. Nobody is in it yet (join follows)."""
         restored = {"step": saved.packed.steps, "saved": saved.updated}
         room = Room(saved.code, saved.model, {}, self.settings, asyncio.get_running_loop(), trainer,
-                    saved.owner_token, self.checkpoints, self.pool, restored, lambda: self.lost(saved.code))
+                    saved.owner_token, self.checkpoints, self.pool, restored, lambda: self.lost(saved.code), self.where)
         lesson = saved.meta.get("lesson")
         room.lesson = LessonMsg(**lesson) if lesson else None
         room.allow_save = bool(saved.meta.get("allow_save"))
@@ -188,7 +189,9 @@ class Rooms:
         room.expiry = room.loop.call_later(GRACE_SECONDS, self._expire, saved.code)
         return room
 
-    def join(self, code: str, client: Client, token: str | None = None) -> Room:
+    def join(self, code: str, client: Client, token: str | None = None, watch: bool = False) -> Room:
+        """`client` enters room `code`: as its owner with the owner token (`watch`: as the teacher who
+        watches, holding the token while someone else drives), else as a viewer."""
         self.joins.check(client.address)
         room = self.by_code.get(code.strip().upper())
         if room is None:
@@ -197,10 +200,13 @@ class Rooms:
         if token is not None and not secrets.compare_digest(token, room.owner_token):
             self.joins.failed(client.address)
             raise PermissionError("That owner token doesn't match this room: join without it to watch.")
+        drive = bool(token) and not watch
         if self.where.get(client) is room:  # already in it (an owner re-joining must stay the owner)
             if token:
+                room.teachers.add(client)
+            if drive:
                 room.token_holder = client
-            room.add(client, "owner" if token else room.clients[client])
+            room.add(client, "owner" if drive else room.clients[client])
             return room
         if len(room.clients) >= self.settings.max_clients_per_session:
             raise RoomFull(f"Room {room.code} is full.")
@@ -209,9 +215,11 @@ class Rooms:
             raise RoomFull(f"Your computer already has {cap} page{'s' if cap != 1 else ''} in room {room.code} (the most one may have, "
                            "max_viewers_per_client); close one first.")
         self.leave(client)
-        if token:  # the creator coming back (a reload, a new device): the room is theirs again
+        if drive:  # the creator coming back (a reload, a new device): the room is theirs again
             room.token_holder = client
-        self._enter(client, room, "owner" if token else "viewer")
+        if token:
+            room.teachers.add(client)
+        self._enter(client, room, "owner" if drive else "viewer")
         return room
 
     def _enter(self, client: Client, room: Room, role: str) -> None:
@@ -221,16 +229,23 @@ class Rooms:
     def room_of(self, client: Client) -> Room | None:
         return self.where.get(client)
 
-    def leave(self, client: Client) -> None:
+    def leave(self, client: Client, remembered: bool = True) -> None:
+        """`client` leaves its room (another room, a closed page, removed: `remembered` False)."""
         room = self.where.pop(client, None)
         if room is None:
             return
+        if remembered:
+            room.depart(client)
         room.clients.pop(client, None)
+        for other in self.by_code.values():  # a class this student forked from: its list says where they are now
+            if other is not room and other.classlist.has(client):
+                other.send_roster()
         room.greeting.discard(client)
         with contextlib.suppress(OSError):  # a room process that just ended has no questions to drop
             room.link.submit(Left(last=not room.clients), client)  # its questions go; the last one out pauses it
         if room.token_holder is client:
             room.token_holder = None
+        room.teachers.discard(client)
         room.send_roster()
         if not room.clients:
             room.emptied = time.monotonic()

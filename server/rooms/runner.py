@@ -345,6 +345,9 @@ class Runner:
 
     # ----- frames ------------------------------------------------------------------------------
     def finish_frames(self, frames) -> None:
+        # the room has moved on from its checkpoint: a page that opens it later is not told "back as it
+        # was saved at step N" (it would read a step the room left; the members then were told already)
+        self.restored = None
         self.told.finish(frames)
 
     def undo_steps(self) -> int | None:

@@ -21,11 +21,13 @@ from layout_audit import SMALL_CHARTS, VALUES_AT_REST, WHOLE_BARS, audit
 
 pytestmark = pytest.mark.e2e
 LESSONS = Path(__file__).resolve().parents[2] / "frontend" / "lessons"
-COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune"]
+COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune", "many-workers",
+          "course-end"]
 TEACHER = dict(viewport={"width": 1024, "height": 768})
 PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
 SHOOT = {("neuron-flow", 0), ("neuron-flow", 5), ("find-a", 0), ("find-a", 3), ("learning-rate", 0), ("xor-hidden-layer", 1),
-         *(("next-token", k) for k in range(4)), *(("pretrain-finetune", k) for k in range(3))}
+         *(("next-token", k) for k in range(4)), *(("pretrain-finetune", k) for k in range(3)),
+         *(("many-workers", k) for k in range(3)), ("course-end", 0)}
 SHOOT_ALL = os.environ.get("FLOWSCOPE_SHOOT_ALL") == "1"  # every step, both screens: to look them all over
 # Next character shown: its bars are the server's answer to the page's query (a moment after the step).
 BARS_IN = "() => { const p = document.getElementById('gpt-probs'); return !p || !p.offsetHeight || !!p.querySelector('.gq-bar'); }"
@@ -75,7 +77,7 @@ def _wait_shows(pg, who: str, want: dict, timeout: float) -> None:
 
 def test_a_teacher_clicks_through_the_course_and_a_phone_follows(browser, server_url, shot):
     course = _course()
-    assert len(course) > 20  # all six lessons
+    assert len(course) > 24  # all eight lessons
     tctx, teacher = _open(browser, TEACHER)
     pctx, phone = _open(browser, PHONE)  # a student's own phone: no owner token
     try:
@@ -94,7 +96,8 @@ def test_a_teacher_clicks_through_the_course_and_a_phone_follows(browser, server
         phone.goto(link)
         for i, (lid, k, step) in enumerate(course):
             want = dict(code=code, id=lid, k=k, model=step["model"], title=step["title"])
-            slow = 60_000 if k == 0 else 20_000  # a lesson's first step may move the room to another model
+            # a lesson's first step may move the room to another model (or start its workers: seconds each)
+            slow = 120_000 if k == 0 else 20_000
             _wait_shows(teacher, "the teacher", {**want, "role": "owner"}, slow)
             _wait_shows(phone, "the phone", {**want, "role": "viewer"}, slow)
             # What each sees fits its screen: nothing overlaps or is cut, no sideways scrolling,

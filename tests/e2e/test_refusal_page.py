@@ -67,8 +67,10 @@ def test_a_refused_value_typed_in_a_control_goes_back_and_says_why(page, server_
     page.wait_for_function("flowscope.state().lr === 0.05", timeout=5_000)
 
 
-def test_a_refused_join_says_why_in_the_join_box(page, server_url):
+def test_a_refused_join_says_why_on_the_join_page(page, server_url):
     page.goto(f"{server_url}/room/ZZZZZ")  # no such room (Z is in the alphabet; the code is not live)
-    page.wait_for_function("document.querySelector('#join-error')?.textContent.includes('ZZZZZ')", timeout=15_000)
-    assert "Type the code" in page.text_content("#join-error")
-    assert page.is_visible("#join-code"), "the join box is open, with the reason beside the code"
+    # the students' join page, with the code kept and the server's reason beside it
+    page.wait_for_url("**/join?*", timeout=15_000)
+    page.wait_for_function("document.querySelector('#jp-error')?.textContent.includes('ZZZZZ')", timeout=15_000)
+    assert page.input_value("#jp-code") == "ZZZZZ"
+    assert page.evaluate("document.activeElement.id") == "jp-code", "the code box has the focus, to type it again"

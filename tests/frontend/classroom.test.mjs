@@ -156,7 +156,7 @@ test("a step's views hide the others' panels; the network grid gives their room 
   assert.deepEqual(hiddenElements([]), []);
   assert.deepEqual(hiddenElements(undefined), []);
   assert.deepEqual(hiddenElements(["pipeline", "formula", "data"]).sort(),
-    ["boundary", "curve", "gpt-attention", "gpt-layers", "gpt-loss", "gpt-optim", "gpt-probe", "gpt-probs", "gpt-samples", "losschart", "netloss", "network"]);
+    ["boundary", "curve", "gpt-attention", "gpt-layers", "gpt-loss", "gpt-optim", "gpt-probe", "gpt-probs", "gpt-samples", "gpt-workers", "losschart", "netloss", "network"]);
   const rows = ["data net out", "loss formula formula"];
   assert.deepEqual(fillAreas(rows, new Set(["data", "formula"])), ["net net out", "loss loss loss"]);
   assert.deepEqual(fillAreas(rows, new Set(["loss"])), ["data net out", "formula formula formula"]);
@@ -202,7 +202,10 @@ test("the room slice follows session, roster, saved and lesson messages, and sur
   s = reduce(s, { type: "session", id: "K7QXP", model: "neuron", role: "viewer", you: "aa11", token: "secret", config: {}, plan: STAGES.map((stage) => ({ stage })) });
   assert.equal(s.room.role, "viewer");
   assert.equal(s.room.driver, "Ana");
-  assert.deepEqual(s.room.roster, []); // only owners get rosters: a viewer's would go stale
+  // the teacher (the token holder) keeps the class list while a student drives (the server goes on sending it)
+  assert.equal(s.room.roster.length, 2);
+  const plain = reduceRoom({ ...s.room, token: false }, { type: "session", id: "K7QXP", role: "viewer", you: "aa11" });
+  assert.deepEqual(plain.roster, []); // a plain viewer's would go stale: only owners and the teacher get rosters
   assert.equal(driveState(s.room), "watching");
   s = reduce(s, { type: "lesson", id: "neuron-flow", step: 1 });
   const seq = s.room.lessonSeq;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { clickerMove, COURSE, courseOrder, nextLesson } from "../../frontend/lesson.js";
+import { clickerMove, COURSE, courseOrder, nextLesson, taskFor } from "../../frontend/lesson.js";
 import { scrollToShow } from "../../frontend/render/inview.js";
 import { initialRoom, reduceRoom } from "../../frontend/room.js";
 import { keyCommand } from "../../frontend/views/controls.js";
@@ -20,11 +20,14 @@ test("every shipped lesson is in the course, once, and the course names no missi
   assert.equal(new Set(COURSE).size, COURSE.length);
 });
 
-test("the course runs neuron flow → find a → learning rate → XOR → next token → pre-train/fine-tune", () => {
-  assert.deepEqual(COURSE, ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune"]);
-  // The models climb with it: a neuron, a line, a network, a transformer.
+test("the course runs neuron flow → find a → learning rate → XOR → next token → pre-train/fine-tune → many workers → the end", () => {
+  assert.deepEqual(COURSE, ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune",
+    "many-workers", "course-end"]);
+  // The models climb with it: a neuron, a line, a network, a transformer, then one over two workers.
   const model = (id) => shipped.find((l) => l.id === id).steps[0].model;
-  assert.deepEqual(COURSE.map(model), ["neuron", "line", "line", "mlp", "transformer", "transformer"]);
+  assert.deepEqual(COURSE.map(model), ["neuron", "line", "line", "mlp", "transformer", "transformer", "transformer", "transformer"]);
+  const workers = shipped.find((l) => l.id === "many-workers").steps.map((s) => s.config.workers);
+  assert.deepEqual(workers, [2, 2, 2]);
 });
 
 test("the menu comes out in course order whatever order the server lists it in; unknown lessons last", () => {
@@ -38,17 +41,21 @@ test("next lesson: the one after, none after the last", () => {
   const list = courseOrder(COURSE.map((id) => ({ id })));
   assert.equal(nextLesson(list, "neuron-flow").id, "find-a");
   assert.equal(nextLesson(list, "learning-rate").id, "xor-hidden-layer");
-  assert.equal(nextLesson(list, "pretrain-finetune"), null);
+  assert.equal(nextLesson(list, "pretrain-finetune").id, "many-workers");
+  assert.equal(nextLesson(list, "course-end"), null);
   assert.equal(nextLesson(null, "find-a"), null);
 });
 
-test("a clicker's PageDown moves a step, then on to the next lesson; PageUp goes back, never below 0", () => {
+test("a clicker's PageDown moves a step, then on to the next lesson; PageUp goes back, into the lesson before", () => {
   const list = COURSE.map((id) => ({ id }));
   assert.deepEqual(clickerMove("PageDown", { id: "find-a", step: 0, n: 4 }, list), { step: 1 });
-  assert.deepEqual(clickerMove("PageDown", { id: "find-a", step: 3, n: 4 }, list), { lesson: "learning-rate" });
-  assert.equal(clickerMove("PageDown", { id: "pretrain-finetune", step: 2, n: 3 }, list), null);
+  assert.deepEqual(clickerMove("PageDown", { id: "find-a", step: 3, n: 4 }, list), { lesson: "learning-rate", step: 0 });
+  assert.equal(clickerMove("PageDown", { id: "course-end", step: 0, n: 1 }, list), null);
   assert.deepEqual(clickerMove("PageUp", { id: "find-a", step: 2, n: 4 }, list), { step: 1 });
-  assert.equal(clickerMove("PageUp", { id: "find-a", step: 0, n: 4 }, list), null);
+  // PageUp on a lesson's first step: the previous lesson, at its last step (GET /api/lessons counts them)
+  const counted = COURSE.map((id, i) => ({ id, steps: i + 3 }));
+  assert.deepEqual(clickerMove("PageUp", { id: "find-a", step: 0, n: 4 }, counted), { lesson: "neuron-flow", step: 2 });
+  assert.equal(clickerMove("PageUp", { id: COURSE[0], step: 0, n: 7 }, counted), null, "nothing before the course");
   assert.equal(clickerMove("PageDown", null, list), null);
   assert.equal(clickerMove("b", { id: "find-a", step: 0, n: 4 }, list), null);
 });
@@ -100,4 +107,12 @@ test("chart zoom: 1.75 on a 1920 projector (14 px ticks → 24.5 px), at most 1.
   assert.ok(14 * chartZoom(true, 1920) >= 24);
   assert.equal(chartZoom(true, 1024, 600), 1.3);
   assert.equal(chartZoom(true, 1024, 120), 1);
+});
+
+test("a lesson's task is worded for its reader: the driver's keys, a watching student's 'watch'", () => {
+  const step = { task: "Press → once: one student goes in." };
+  assert.equal(taskFor(step, true), "Press → once: one student goes in.");
+  assert.match(taskFor(step, false), /^Watch the teacher's stage/);
+  assert.doesNotMatch(taskFor(step, false), /Press|→/);
+  assert.equal(taskFor({}, false), "");
 });

@@ -49,7 +49,8 @@ def test_hand_over_and_take_back(live_server):
         session, _, _ = create(teacher, "line")
         mine = join(student, session["id"], name="Ana")
         members = roster(teacher)
-        assert {"id": mine["you"], "name": "Ana", "role": "viewer"} in members
+        assert {"id": mine["you"], "name": "Ana", "role": "viewer", "state": "following", "teacher": False,
+                "step": None, "loss": None} in members
         send(teacher, {"type": "handover", "to": mine["you"]})
         assert recv_type(student, "session")["role"] == "owner"
         assert recv_type(teacher, "session")["role"] == "viewer"
