@@ -21,7 +21,7 @@ def test_two_workers_step_through_allreduce_and_survive_a_kill(page, server_url,
     page.goto(f"{server_url}/?{CONFIG}")
     page.wait_for_function(READY, timeout=60_000)
     session = page.evaluate("flowscope.state().session")
-    stages = session["stages"]
+    stages = [e["stage"] for e in session["plan"]]
     assert stages[-3:] == ["gradients", "allreduce", "update"]
     assert page.is_visible("#gpt-workers")
     assert page.input_value("#settings [name=workers]") == "2"  # the setting, from the engine's schema

@@ -11,10 +11,10 @@ pytestmark = pytest.mark.e2e
 def test_line_stages_and_loss_curve(page, server_url, shot):
     session = open_app(page, f"{server_url}/?model=line")
     assert session["model"] == "line"
-    assert "activation" not in session["stages"]
+    assert "activation" not in [e["stage"] for e in session["plan"]]
     assert page.is_visible("#curve")
     assert page.get_attribute("#dataplot", "data-kind") == "line"
-    for name in session["stages"]:
+    for name in [e["stage"] for e in session["plan"]]:
         frame, _ = press_and_wait_stage(page, "ArrowRight", name)
         assert_stage_shown(page, frame)
     st = state(page)
@@ -55,7 +55,7 @@ def test_a_line_without_bias_shows_no_b_and_no_gradient_for_it(page, server_url)
     session = open_app(page, f"{server_url}/?model=line")
     assert session["config"]["bias"] is False
     frames = {}
-    for name in session["stages"]:
+    for name in [e["stage"] for e in session["plan"]]:
         frames[name], _ = press_and_wait_stage(page, "ArrowRight", name)
     assert "grad_b" not in frames["gradients"]["values"] and "b" not in frames["update"]["values"]
     assert_stage_shown(page, frames["update"])  # the table has exactly the frame's rows: no b

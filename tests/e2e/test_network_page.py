@@ -94,7 +94,7 @@ def assert_drawn(page, frame: dict, depth: int) -> None:
 def test_network_steps_layer_by_layer(page, server_url, shot):
     session = open_network(page, f"{server_url}/?model=mlp&hidden=3,2&dataset=xor")
     assert session["model"] == "mlp"
-    stages = session["stages"]
+    stages = [e["stage"] for e in session["plan"]]
     depth = stages.count("linear")
     assert depth == 3
     # One node per input, per hidden unit and per output; one edge per weight.

@@ -13,7 +13,7 @@ def test_neuron_step_by_stage_then_train(page, server_url, shot):
     session = open_app(page, f"{server_url}/")
     assert session["model"] == "neuron"
     assert session["role"] == "owner"
-    stages = session["stages"]
+    stages = [e["stage"] for e in session["plan"]]
     assert stages == ["input", "weights", "linear", "activation", "loss", "gradients", "update"]
     assert page.get_attribute("#play", "aria-pressed") == "false"
 

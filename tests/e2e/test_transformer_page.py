@@ -41,7 +41,7 @@ def gpt(page, expr: str):
 
 def test_transformer_steps_through_one_step(page, server_url, shot):
     session = open_gpt(page, server_url)
-    stages = session["stages"]
+    stages = [e["stage"] for e in session["plan"]]
     assert session["model"] == "transformer"
     assert stages[0] == "input" and stages[-1] == "update" and stages.count("linear") == 4
     titles = page.eval_on_selector_all("#pipeline .rb-title", "els => els.map(e => e.firstChild.textContent.trim())")
