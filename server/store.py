@@ -9,13 +9,17 @@ data directory is bounded: `max_runs` runs, `max_bytes` in all, `max_per_owner` 
 """
 from __future__ import annotations
 
+import logging
 import secrets
-import sqlite3
 import threading
 import time
 from pathlib import Path
 
 from flowscope.engine.export import PackedRun
+
+from .sqlitefile import open_checked, readable_rows
+
+log = logging.getLogger("flowscope.store")
 
 SCHEMA = """
 create table if not exists runs (
@@ -49,15 +53,27 @@ class RunStore:
         self.path = data_dir / "runs.sqlite3"
         self.max_runs, self.max_bytes, self.max_per_owner = max_runs, max_bytes, max_per_owner
         self.lock = threading.Lock()  # one connection, used from worker threads one at a time
-        self.db = sqlite3.connect(self.path, check_same_thread=False)
+        # a damaged file is kept aside and the runs still readable in it are copied into a new one (recover)
+        self.db, aside = open_checked(self.path, _prepare)
+        if aside is not None:
+            self._recover(aside)
+
+    def _recover(self, aside) -> None:
+        """Copy every run SQLite can still read from the damaged file set aside into the new one, and
+        say in the log which file, what came across, and what to do."""
+        columns = ["id", "name", "model", "created", "steps", "config", "custom", "metrics", "weights", "state",
+                   "owner"]
+        rows, listed = readable_rows(aside.aside, "runs", columns)
+        rows = [r for r in rows if all(r[i] is not None for i in range(6)) and r[7] is not None and r[8] is not None]
         with self.lock, self.db:
-            self.db.execute(SCHEMA)
-            columns = {row[1] for row in self.db.execute("pragma table_info(runs)")}
-            if "state" not in columns:  # a data directory from before runs kept their optimizer state
-                self.db.execute("alter table runs add column state blob")
-            if "owner" not in columns:  # a data directory from before owners: its runs stay nobody's
-                self.db.execute("alter table runs add column owner text")
-            self.db.execute("create index if not exists runs_owner on runs (owner)")
+            self.db.executemany(f"insert or ignore into runs ({', '.join(columns)}) values "
+                                f"({', '.join('?' * len(columns))})", rows)
+        kept = (f"{len(rows)} of its {listed} saved runs could be read and are served from a new {self.path.name}"
+                if rows else "none of its saved runs could be read: the server starts with no saved runs")
+        log.error("The saved-runs database %s is damaged (%s). It is kept, unchanged, as %s; %s. To try to "
+                  "recover more, stop the server and run: sqlite3 %s .recover | sqlite3 recovered.sqlite3 — then "
+                  "put recovered.sqlite3 in place of %s (or ask for help with the damaged file).", aside.path,
+                  aside.reason, aside.aside, kept, aside.aside, self.path)
 
     def save(self, name: str, packed: PackedRun, owner: str | None = None) -> str:
         """Store one run; StoreFull (nothing written) when a bound would be passed. Blocking: call it
@@ -109,3 +125,14 @@ class RunStore:
     def close(self) -> None:
         with self.lock:
             self.db.close()
+
+
+def _prepare(db) -> None:
+    db.execute(SCHEMA)
+    columns = {row[1] for row in db.execute("pragma table_info(runs)")}
+    if "state" not in columns:  # a data directory from before runs kept their optimizer state
+        db.execute("alter table runs add column state blob")
+    if "owner" not in columns:  # a data directory from before owners: its runs stay nobody's
+        db.execute("alter table runs add column owner text")
+    db.execute("create index if not exists runs_owner on runs (owner)")
+    db.execute("select count(*) from runs").fetchone()  # reads the table's pages: a damaged file says so
