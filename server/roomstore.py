@@ -60,7 +60,7 @@ class RoomStore:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.max_age, self.write_delay = room_days * 86_400, write_delay
         self.lock = threading.Lock()  # one connection; runner threads write one at a time
-        self.db, self.set_aside = open_checked(data_dir / "rooms.sqlite3", _prepare, set_aside)
+        self.db, self.set_aside = open_checked(data_dir / "rooms.sqlite3", _prepare, PROBE, set_aside)
         if self.set_aside is not None:
             self.set_aside.codes = _codes_in(self.set_aside)
             aside = self.set_aside
@@ -116,9 +116,12 @@ class RoomStore:
             self.db.close()
 
 
+PROBE = "select count(*) from rooms"  # reads the table's pages (or its smallest index's): a damaged file says so
+
+
 def _prepare(db) -> None:
     db.execute(SCHEMA)
-    db.execute("select count(*) from rooms").fetchone()  # reads the table's pages: a damaged file says so
+    db.execute(PROBE).fetchone()
 
 
 def _codes_in(aside: SetAside) -> set[str] | None:

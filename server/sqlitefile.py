@@ -44,13 +44,40 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def open_checked(path: Path, prepare: Callable[[sqlite3.Connection], None],
+def damage(path: Path, probe: str) -> str | None:
+    """SQLite's words if the file at `path` is damaged, read without writing to it (its journal mode
+    unchanged: a damaged file is kept as it was found); None if it reads, or can't say."""
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_SECONDS)
+    except sqlite3.Error:
+        return None
+    try:
+        tables = {row[0] for row in db.execute("select name from sqlite_master where type = 'table'")}
+        if probe.split()[-1] in tables:
+            db.execute(probe).fetchone()
+        return None
+    except sqlite3.OperationalError:  # locked, not permitted, a missing -shm: nothing known about the contents
+        return None
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    finally:
+        db.close()
+
+
+def open_checked(path: Path, prepare: Callable[[sqlite3.Connection], None], probe: str,
                  set_aside: bool = True) -> tuple[sqlite3.Connection, SetAside | None]:
-    """Connect to `path` and run `prepare` (create tables, then read something that touches them); if
-    SQLite says the file is damaged, move it aside (with `set_aside`) and start a new one. Returns the
-    connection and, when a file was set aside, where it went. A locked or unreadable file (an
-    OperationalError: permissions, a full disk, a lock held past the timeout) is raised as it is:
-    nothing is wrong with its contents."""
+    """Connect to `path` and run `prepare` (create tables); if SQLite says the file is damaged (first
+    read-only, `probe`: a query that reads the table's pages), move it aside (with `set_aside`) and start
+    a new one. Returns the connection and, when a file was set aside, where it went. A locked or
+    unreadable file (an OperationalError: permissions, a full disk, a lock held past the timeout) is
+    raised as it is: nothing is wrong with its contents."""
+    reason = damage(path, probe)
+    if reason is not None:
+        if not set_aside:
+            raise sqlite3.DatabaseError(f"{path}: {reason}")
+        return _start_anew(path, prepare, reason)
     try:
         db = connect(path)
         try:
@@ -65,7 +92,10 @@ def open_checked(path: Path, prepare: Callable[[sqlite3.Connection], None],
     except sqlite3.DatabaseError as exc:
         if not set_aside:
             raise
-        reason = str(exc)
+        return _start_anew(path, prepare, str(exc))
+
+
+def _start_anew(path: Path, prepare, reason: str) -> tuple[sqlite3.Connection, SetAside]:
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     aside = path.with_name(f"{path.name}.damaged-{stamp}")
     for suffix in ("", "-wal", "-shm"):  # SQLite finds a database's journal by its name: they move together
@@ -90,7 +120,7 @@ def readable_rows(aside: Path, table: str, columns: list[str]) -> tuple[list[tup
     try:
         try:
             have = {r[1] for r in old.execute(f"pragma table_info({table})")}
-            ids, cursor = [], old.execute(f"select rowid from {table}")
+            ids, cursor = [], old.execute(f"select rowid from {table} not indexed")  # the table, not an index
             while True:  # row by row: a listing that breaks half-way still gives its first half
                 try:
                     row = cursor.fetchone()

@@ -54,7 +54,7 @@ class RunStore:
         self.max_runs, self.max_bytes, self.max_per_owner = max_runs, max_bytes, max_per_owner
         self.lock = threading.Lock()  # one connection, used from worker threads one at a time
         # a damaged file is kept aside and the runs still readable in it are copied into a new one (recover)
-        self.db, aside = open_checked(self.path, _prepare)
+        self.db, aside = open_checked(self.path, _prepare, PROBE)
         if aside is not None:
             self._recover(aside)
 
@@ -127,6 +127,9 @@ class RunStore:
             self.db.close()
 
 
+PROBE = "select count(*) from runs"  # reads the table's pages (or its smallest index's): a damaged file says so
+
+
 def _prepare(db) -> None:
     db.execute(SCHEMA)
     columns = {row[1] for row in db.execute("pragma table_info(runs)")}
@@ -135,4 +138,4 @@ def _prepare(db) -> None:
     if "owner" not in columns:  # a data directory from before owners: its runs stay nobody's
         db.execute("alter table runs add column owner text")
     db.execute("create index if not exists runs_owner on runs (owner)")
-    db.execute("select count(*) from runs").fetchone()  # reads the table's pages: a damaged file says so
+    db.execute(PROBE).fetchone()
