@@ -98,7 +98,7 @@ def open_checked(path: Path, prepare: Callable[[sqlite3.Connection], None], prob
 def _start_anew(path: Path, prepare, reason: str) -> tuple[sqlite3.Connection, SetAside]:
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     aside = path.with_name(f"{path.name}.damaged-{stamp}")
-    for suffix in ("", "-wal", "-shm"):  # SQLite finds a database's journal by its name: they move together
+    for suffix in ("", "-journal", "-wal", "-shm"):  # SQLite finds a database's journal by its name: they move together
         part = Path(f"{path}{suffix}")
         if part.exists():
             part.rename(f"{aside}{suffix}")
