@@ -294,9 +294,12 @@ class Pool:
             if not runner.stopping:
                 runner.lost()
 
-    def close(self, timeout: float) -> bool:
-        """End every room process (each stops its rooms first, writing their checkpoints). Whether
-        all ended within `timeout`; the rest are killed."""
+    def close(self, timeout: float, checkpoints: float = 0.0) -> bool:
+        """End every room process (each stops its rooms first, writing their checkpoints). Whether all
+        ended within `timeout` (for them all together) — or, for a process whose rooms have not all
+        ended, `checkpoints` seconds more: it waits for the checkpoints in flight itself, bounded
+        (process.Worker.close). A process still starting up, or whose rooms have ended, gets `timeout`
+        alone. The rest are killed."""
         for link in self.links:
             link.closing = True
             if link.process.is_alive():
@@ -304,10 +307,14 @@ class Pool:
                     link.send(msg.Close())
                 except OSError:
                     pass
-        ended, deadline = True, time.monotonic() + timeout  # for them all together
-        for link in self.links:
-            link.process.join(max(0.0, deadline - time.monotonic()))
-            if link.process.is_alive():
-                ended = False
-                link.process.kill()
+        ended, start = True, time.monotonic()
+        while alive := [link for link in self.links if link.process.is_alive()]:
+            waited = time.monotonic() - start
+            for link in alive:
+                holding = link.ready.done() and any(not r.ended.is_set() for r in link.rooms.values())
+                if waited >= timeout + (checkpoints if holding else 0.0):
+                    ended = False
+                    link.process.kill()
+                    link.process.join(1.0)
+            time.sleep(0.02)
         return ended

@@ -281,7 +281,7 @@ class Rooms:
         if self.pool is None:
             return wait_ended(links, s)
         # each room process waits for its own rooms the same way, then ends; this waits a little longer
-        return self.pool.close(s.shutdown_seconds + s.checkpoint_wait_seconds + 2.0)
+        return self.pool.close(s.shutdown_seconds, s.checkpoint_wait_seconds + 2.0)
 
     def lost(self, code: str) -> None:
         """The process running room `code` ended under it (a crash, the OOM killer). A kept room comes
