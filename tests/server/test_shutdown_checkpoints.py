@@ -22,8 +22,9 @@ CHECKPOINT_DELAY = 3.0
 SLOW = {"FLOWSCOPE_CHECKPOINT_DELAY": str(CHECKPOINT_DELAY)}
 
 
-def step_to(ws, steps: int) -> dict:
-    ws.send(json.dumps({"type": "step", "unit": "step", "count": steps}))
+def step_to(ws, steps: int, now: int = 0) -> dict:
+    """From step `now` to step `steps` in one command: the state once it is there."""
+    ws.send(json.dumps({"type": "step", "unit": "step", "count": steps - now}))
     while (state := _wait_for(ws, "state"))["step"] < steps:
         pass
     return state
@@ -77,7 +78,7 @@ def test_a_kill_during_a_checkpoint_leaves_the_previous_one_whole(tmp_path):
             session = _wait_for(ws, "session")
             kept = step_to(ws, 2)
             time.sleep(CHECKPOINT_DELAY + 1.5)  # step 2's checkpoint is written
-            step_to(ws, 4)  # step 4's is being written now…
+            assert step_to(ws, 4, now=2)["step"] == 4  # step 4's is being written now…
             time.sleep(CHECKPOINT_DELAY / 3)
             for pid in [*children(cli.proc.pid), cli.proc.pid]:  # …when everything is killed at once
                 os.kill(pid, signal.SIGKILL)
