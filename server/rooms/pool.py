@@ -175,17 +175,20 @@ class PipeLink:
             self.deliver([(encode(ErrorMsg(message=coming_back(self.code), code="busy")), False)], client)
 
     def _submit(self, command, client, role: str) -> None:
+        answer = None
         if isinstance(command, Export):  # the answer comes back under a key; `done` runs here, on the loop
-            key = self.link.pool.key()
-            done = command.done
-            self.link.waiting[key] = lambda kind, value: done(
-                Built(self.link, key, value) if kind == "trainer" else value)
+            key, done = self.link.pool.key(), command.done
+
+            def answer(kind, value) -> None:
+                done(Built(self.link, key, value) if kind == "trainer" else value)
             command = Export(command.kind, key)
         elif isinstance(command, Swap):
             if command.trainer.link is not self.link:
                 raise ValueError("a room's new model must be built in the room's own process")
             command = Swap(command.model, command.trainer.key)
         self.link.send(msg.Submit(self.rid, command, self.link.pool.name(client), role))
+        if answer is not None:  # only once sent (a broken pipe owes no answer); it comes back on this loop, later
+            self.link.waiting[command.done] = answer
 
     def set_meta(self, meta: dict) -> None:
         self.meta = meta  # while the room is coming back, the new process gets the room's meta anew
