@@ -310,12 +310,16 @@ class Pool:
                     link.send(msg.Close())
                 except OSError:
                     pass
-        ended, start = True, time.monotonic()
+        ended, start, freed = True, time.monotonic(), {}  # freed: when each process's last room ended
         while alive := [link for link in self.links if link.process.is_alive()]:
-            waited = time.monotonic() - start
+            now = time.monotonic()
             for link in alive:
                 holding = link.ready.done() and any(not r.ended.is_set() for r in link.rooms.values())
-                if waited >= timeout + (checkpoints if holding else 0.0):
+                if not holding:
+                    freed.setdefault(link.slot, now)
+                # one whose rooms ended during the wait has a moment to log and exit by itself
+                limit = start + timeout + checkpoints if holding else max(start + timeout, freed[link.slot] + 1.0)
+                if now >= limit:
                     ended = False
                     link.process.kill()
                     link.process.join(1.0)
