@@ -67,22 +67,29 @@ class Keep:
 
 def wait_ended(runners, settings, poll: float = 0.05) -> bool:
     """At shutdown, after each runner was told to stop: wait `shutdown_seconds` for them all together,
-    and past that for as long as one is writing its checkpoint, `checkpoint_wait_seconds` more at most
-    (logged: which rooms, how long). A runner still inside a long torch call is given up at the first
-    deadline: its previous checkpoint is whole (a write is one transaction). Whether all ended."""
+    and past that for as long as one is writing its checkpoint (and a moment after, for its thread to
+    end), `checkpoint_wait_seconds` more at most; logged (which rooms, how long). A runner still inside a
+    long torch call and not writing is given up: its previous checkpoint is whole (a write is one
+    transaction). Whether all ended."""
     start = time.monotonic()
-    soft, hard = start + settings.shutdown_seconds, start + settings.shutdown_seconds + settings.checkpoint_wait_seconds
+    soft = start + settings.shutdown_seconds
+    hard = soft + settings.checkpoint_wait_seconds
     told = None
     while alive := [r for r in runners if r.thread.is_alive()]:
         now = time.monotonic()
         writing = [r for r in alive if r.keep is not None and r.keep.writing]
-        if now >= soft and (not writing or now >= hard):
+        if writing:
+            soft = max(soft, min(hard, now + 0.5))  # a write that just ended: its thread ends a moment later
+        if now >= hard or (now >= soft and not writing):
+            codes = ", ".join(r.code for r in alive)
             if writing:
                 log.error("shutdown: gave up after %.1f s on the checkpoints of rooms %s; each keeps its previous "
-                          "checkpoint (raise checkpoint_wait_seconds to wait longer)", now - start,
-                          ", ".join(r.code for r in writing))
+                          "checkpoint (raise checkpoint_wait_seconds to wait longer)", now - start, codes)
+            elif told is not None:
+                log.warning("shutdown: the checkpoints were written; rooms %s still compute after %.1f s and keep "
+                            "their previous checkpoints", codes, now - start)
             return False
-        if now >= soft and told is None:
+        if now >= start + settings.shutdown_seconds and writing and told is None:
             told = now
             log.warning("shutdown: waiting up to %.0f s for the checkpoints of rooms %s being written",
                         hard - now, ", ".join(r.code for r in writing))
