@@ -43,7 +43,8 @@ OwnerQuery = Annotated[str | None, Query(alias="token", pattern=r"^[A-Za-z0-9_-]
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    checkpoints = RoomStore(settings.data_dir, settings.room_days) if settings.persist_rooms else None
+    checkpoints = (RoomStore(settings.data_dir, settings.room_days, settings.checkpoint_delay)
+                   if settings.persist_rooms else None)  # first: a damaged file is set aside before rooms run
     store = RunStore(settings.data_dir, Budget.of(settings))
     rooms = Rooms(settings, checkpoints, store=store)  # one per server: every limit is counted here
 

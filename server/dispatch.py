@@ -20,7 +20,7 @@ from .rooms.pool import config_of
 from .rooms.runner import Export
 from .rooms.limits import OverBudget, RoomFull, TooMany, admit_config
 from .rooms.names import BadName, person_name
-from .rooms.rooms import Lease, Rooms
+from .rooms.rooms import Lease, Rooms, Unreadable
 from .settings import Settings
 from .store import StoreFull
 from .wire import Client, encode
@@ -108,8 +108,8 @@ async def switch(msg: Switch, client: Client, rooms: Rooms, reply) -> None:
         return reply(str(exc), "busy")
     except ValidationError as exc:
         return reply(describe(exc, None, prefix="config"))
-    except ValueError as exc:
-        return reply(str(exc))
+    except ValueError as exc:  # a refusal; `busy` while the room comes back after its process ended
+        return reply(str(exc), getattr(exc, "code", "bad_message"))
 
 
 def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
@@ -122,7 +122,7 @@ def dispatch(msg, client: Client, rooms: Rooms, reply) -> None:
             rooms.join(msg.session, client, msg.token, watch=msg.watch)
         except KeyError as exc:
             reply(exc.args[0], "no_session")
-        except (RoomFull, TooMany) as exc:
+        except (RoomFull, TooMany, Unreadable) as exc:
             reply(str(exc), "busy")
         except PermissionError as exc:
             reply(str(exc), "not_owner")

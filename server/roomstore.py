@@ -6,17 +6,25 @@ the owner's token, the lesson it is at, whether viewers may save) — a few seco
 whenever it falls idle (a pause), and when it stops (a shutdown, or the room emptied). After a restart
 the same code brings the same run back, and the owner's token still owns it (rooms.Rooms).
 Checkpoints older than `room_days` are deleted when the server starts and on every write.
+
+A write is one SQLite transaction: a process killed at any moment of it leaves the previous checkpoint
+whole. The file is a cache of a day's rooms: one found damaged at start-up is set aside (renamed, logged,
+and a page asking for a room that was in it is told) and the server starts with a new one.
 """
 from __future__ import annotations
 
 import json
-import sqlite3
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from flowscope.engine.export import PackedRun
+
+from .sqlitefile import SetAside, open_checked, readable_rows
+
+log = logging.getLogger("flowscope.store")
 
 SCHEMA = """
 create table if not exists rooms (
@@ -45,14 +53,27 @@ class RoomCheckpoint:
 
 
 class RoomStore:
-    def __init__(self, data_dir: Path, room_days: float):
+    def __init__(self, data_dir: Path, room_days: float, write_delay: float = 0.0, set_aside: bool = True):
+        """`write_delay`: seconds each write holds its transaction open before it commits (a slow disk;
+        the tests of shutdown and locking set it, 0 otherwise). `set_aside`: move a damaged file out of
+        the way (the web process, which opens it first) or raise (a room process)."""
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.max_age = room_days * 86_400
+        self.max_age, self.write_delay = room_days * 86_400, write_delay
         self.lock = threading.Lock()  # one connection; runner threads write one at a time
-        self.db = sqlite3.connect(data_dir / "rooms.sqlite3", check_same_thread=False)
-        with self.lock, self.db:
-            self.db.execute(SCHEMA)
+        self.db, self.set_aside = open_checked(data_dir / "rooms.sqlite3", _prepare, PROBE, set_aside)
+        if self.set_aside is not None:
+            self.set_aside.codes = _codes_in(self.set_aside)
+            aside = self.set_aside
+            log.error("The room checkpoints file %s is damaged (%s). It was set aside as %s and the server starts "
+                      "with a new one: rooms from before this start cannot come back (%s readable in it); saved "
+                      "runs are not affected. Delete the set-aside file once you no longer need it.", aside.path,
+                      aside.reason, aside.aside, "none" if not aside.codes else f"{len(aside.codes)} room codes")
         self.expire()
+
+    def lost_in_damage(self, code: str) -> bool:
+        """Whether room `code` may have been in a damaged file set aside at start-up (can't come back)."""
+        aside = self.set_aside
+        return aside is not None and (aside.codes is None or code in aside.codes)
 
     def put(self, code: str, model: str, owner_token: str, meta: dict, packed: PackedRun) -> None:
         """Write (or replace) a room's checkpoint. Blocking: called from the room's own thread."""
@@ -62,6 +83,8 @@ class RoomStore:
                             (code, model, owner_token, json.dumps(meta), time.time(), packed.steps, packed.config,
                              packed.custom, packed.metrics, packed.weights, packed.state))
             self.db.execute("delete from rooms where updated < ?", (time.time() - self.max_age,))
+            if self.write_delay:  # in the transaction: a kill now must leave the previous checkpoint whole
+                time.sleep(self.write_delay)
 
     def get(self, code: str) -> RoomCheckpoint | None:
         with self.lock:
@@ -91,3 +114,16 @@ class RoomStore:
     def close(self) -> None:
         with self.lock:
             self.db.close()
+
+
+PROBE = "select count(*) from rooms"  # reads the table's pages (or its smallest index's): a damaged file says so
+
+
+def _prepare(db) -> None:
+    db.execute(SCHEMA)
+    db.execute(PROBE).fetchone()
+
+
+def _codes_in(aside: SetAside) -> set[str] | None:
+    rows, listed = readable_rows(aside.aside, "rooms", ["code"])
+    return None if listed is None or len(rows) < listed else {row[0] for row in rows}

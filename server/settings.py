@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     max_connections_per_client: int = Field(64, ge=1)
     ws_max_size: int = 16 << 20  # bigger than this and uvicorn closes the socket (1009)
     shutdown_seconds: float = Field(1.5, gt=0)  # Ctrl+C/SIGTERM: how long training threads get to stop
+    # …and past that, how long checkpoints being written then may take to finish (a 290 MB one took 2–4.5 s)
+    checkpoint_wait_seconds: float = Field(30.0, ge=0)
+    # a test hook for a slow disk: each checkpoint write holds its transaction open this long (0 in use)
+    checkpoint_delay: float = Field(0.0, ge=0)
     # rooms outlive the server: checkpointed to the data directory (roomstore.py) and kept this long
     # after their last change; the same code then brings the same run back, its owner's token still owns it
     persist_rooms: bool = True

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from flowscope.engine.export import PackedRun
+
+from .sqlitefile import open_checked, readable_rows
+
+log = logging.getLogger("flowscope.store")
 
 SCHEMA = """
 create table if not exists runs (
@@ -95,25 +98,28 @@ class RunStore:
         self.path = data_dir / "runs.sqlite3"
         self.budget = budget or Budget(**bounds)  # bounds: Budget's fields by name
         self.lock = threading.Lock()  # one connection, used from worker threads one at a time
-        self.db = sqlite3.connect(self.path, check_same_thread=False)
-        with self.lock, self.db:
-            self.db.execute(SCHEMA)
-            columns = {row[1] for row in self.db.execute("pragma table_info(runs)")}
-            if "state" not in columns:  # a data directory from before runs kept their optimizer state
-                self.db.execute("alter table runs add column state blob")
-            if "owner" not in columns:  # a data directory from before owners: its runs stay nobody's
-                self.db.execute("alter table runs add column owner text")
-            self.db.execute("create index if not exists runs_owner on runs (owner)")
-            self._upgrade(columns)
+        # a damaged file is kept aside and the runs still readable in it are copied into a new one (recover)
+        self.db, aside = open_checked(self.path, _prepare, PROBE)
+        if aside is not None:
+            self._recover(aside)
 
-    def _upgrade(self, columns: set[str]) -> None:
-        """Columns of later versions: the saver's address, the size (budgets sum it), the share key."""
-        for name, kind in ADDED.items():
-            if name not in columns:
-                self.db.execute(f"alter table runs add column {name} {kind}")
-        self.db.execute(f"update runs set size = {_SIZE} where size is null")
-        self.db.execute("update runs set share = lower(hex(randomblob(12))) where share is null")
-        self.db.execute("create index if not exists runs_address on runs (address)")
+    def _recover(self, aside) -> None:
+        """Copy every run SQLite can still read from the damaged file set aside into the new one, and
+        say in the log which file, what came across, and what to do."""
+        columns = ["id", "name", "model", "created", "steps", "config", "custom", "metrics", "weights", "state",
+                   "owner"]
+        rows, listed = readable_rows(aside.aside, "runs", columns)
+        rows = [r for r in rows if all(r[i] is not None for i in range(6)) and r[7] is not None and r[8] is not None]
+        with self.lock, self.db:
+            self.db.executemany(f"insert or ignore into runs ({', '.join(columns)}) values "
+                                f"({', '.join('?' * len(columns))})", rows)
+            _fill(self.db)  # the copied runs' sizes and share keys
+        kept = (f"{len(rows)} of its {listed} saved runs could be read and are served from a new {self.path.name}"
+                if rows else "none of its saved runs could be read: the server starts with no saved runs")
+        log.error("The saved-runs database %s is damaged (%s). It is kept, unchanged, as %s; %s. To try to "
+                  "recover more, stop the server and run: sqlite3 %s .recover | sqlite3 recovered.sqlite3 — then "
+                  "put recovered.sqlite3 in place of %s (or ask for help with the damaged file).", aside.path,
+                  aside.reason, aside.aside, kept, aside.aside, self.path)
 
     def save(self, name: str, packed: PackedRun, owner: str | None = None, address: str | None = None) -> str:
         """Store one run of `owner`, saved from `address`; StoreFull (nothing written) past the owner's or
@@ -217,3 +223,28 @@ class RunStore:
 
 def _same(owner: str | None, stored: str | None) -> bool:
     return bool(owner and stored and secrets.compare_digest(owner, stored))
+
+
+PROBE = "select count(*) from runs"  # reads the table's pages (or its smallest index's): a damaged file says so
+
+
+def _prepare(db) -> None:
+    db.execute(SCHEMA)
+    columns = {row[1] for row in db.execute("pragma table_info(runs)")}
+    if "state" not in columns:  # a data directory from before runs kept their optimizer state
+        db.execute("alter table runs add column state blob")
+    if "owner" not in columns:  # a data directory from before owners: its runs stay nobody's
+        db.execute("alter table runs add column owner text")
+    db.execute("create index if not exists runs_owner on runs (owner)")
+    for name, kind in ADDED.items():  # columns of later versions: the saver's address, the size, the share key
+        if name not in columns:
+            db.execute(f"alter table runs add column {name} {kind}")
+    db.execute("create index if not exists runs_address on runs (address)")
+    _fill(db)
+    db.execute(PROBE).fetchone()
+
+
+def _fill(db) -> None:
+    """Runs from before sizes and share keys (budgets sum the sizes; a trained-run link needs its key)."""
+    db.execute(f"update runs set size = {_SIZE} where size is null")
+    db.execute("update runs set share = lower(hex(randomblob(12))) where share is null")

@@ -24,7 +24,7 @@ from ..flow import PlanEntry, Snapshot, StepMetrics
 from ..stepper import Stepper, StepTrace
 from .budget import enforce
 from .config import TransformerConfig
-from .run import TransformerRun
+from .run import StepStats, TransformerRun
 from .schedule import Schedule
 
 EVAL_EVERY = 100
@@ -90,6 +90,7 @@ class GPTTrainer(Stepper):
         b.optimizer.load_state_dict(copy.deepcopy(a.optimizer.state_dict()))
         b.schedule, b.batch_gen = a.schedule, torch.Generator().set_state(a.batch_gen.get_state())
         b.history, b.switches = list(a.history), list(a.switches)
+        b.last, b.tokens_per_s = copy.copy(a.last), a.tokens_per_s
         twin.steps_done, twin.evaluated, twin.evaluated_at = self.steps_done, self.evaluated, self.evaluated_at
         return twin
 
@@ -103,8 +104,16 @@ class GPTTrainer(Stepper):
             params={k: v.detach().cpu().numpy().copy() for k, v in g.model.state_dict().items()},
             optimizer=_tree_to_numpy(g.optimizer.state_dict()),
             progress={"schedule": asdict(g.schedule), "switches": list(g.switches),
-                      "batch_gen": base64.b64encode(g.batch_gen.get_state().numpy().tobytes()).decode("ascii")},
+                      "batch_gen": base64.b64encode(g.batch_gen.get_state().numpy().tobytes()).decode("ascii"),
+                      **self._shown()},
             metrics=list(g.history[-RECENT:]))  # the recent steps: the whole history grows with every step
+
+    def _shown(self) -> dict:
+        """What the page shows of the last step and the last loss estimate (`state.gpt.last`, `state.loss`
+        and its step), kept with an export so that a loaded or restored run shows the same until it steps."""
+        g = self.gpt
+        return {"last": g.last.as_dict() if g.last else None, "tokens_per_s": g.tokens_per_s,
+                "evaluated": self.evaluated, "evaluated_at": self.evaluated_at}
 
     def restore(self, saved: RunExport) -> None:
         """Go on from an export() of a run with this config: weights, phase, step count, and — when
@@ -136,7 +145,12 @@ class GPTTrainer(Stepper):
         self.cursor = None
         self.diverged = g.diverged = self.alarm = None
         self.version += 1
-        self._evaluate()  # the losses shown are the restored weights', not the seed's
+        g.last = StepStats(**p["last"]) if p.get("last") else None
+        g.tokens_per_s = p.get("tokens_per_s")
+        if p.get("evaluated") and p.get("evaluated_at", -1) >= 0:  # the estimate the page showed, as it was
+            self.evaluated, self.evaluated_at = dict(p["evaluated"]), int(p["evaluated_at"])
+        else:  # an export from before these were kept: the losses shown are the restored weights', not the seed's
+            self._evaluate()
 
     def set_param(self, name: str, index: tuple[int, ...], value: float) -> None:
         if not math.isfinite(value):

@@ -11,19 +11,27 @@ checkpoints (rooms.Rooms.lost).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import multiprocessing
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 from typing import Callable
 
-from .runner import Export, Swap
+from ..replies import ErrorMsg
+from ..wire import encode
+from .runner import Export, Hello, Relay, Swap
 from . import link as msg
 from .process import main as worker_main
 
 log = logging.getLogger("flowscope.pool")
+
+
+def coming_back(code: str) -> str:
+    return f"Room {code} is coming back after its process stopped; try again in a moment."
 
 
 class Refused(ValueError):
@@ -132,7 +140,7 @@ class PipeLink:
         self.built, self.keep, self.restored = built, keep, restored
         self.deliver, self.lost = deliver, lost
         self.meta: dict = {}
-        self.started = self.stopping = False
+        self.started = self.stopping = self.lost_seen = False
         self.ended = threading.Event()
 
     def start(self) -> None:
@@ -142,31 +150,61 @@ class PipeLink:
         self.link.send(msg.Open(self.rid, self.code, self.model, self.config, self.built.key if self.built else None,
                                 self.keep.owner_token if self.keep else None, self.restored, self.meta))
 
+    @property
+    def down(self) -> bool:
+        """The room's process has ended (killed, crashed): the room is coming back in another (Rooms.lost)."""
+        return self.lost_seen or not self.link.process.is_alive()
+
     def submit(self, command, client, role: str = "owner") -> None:
+        """Send a command to the runner; while the room is coming back after its process ended, a
+        member's command is refused with `busy` (try again: it was not applied), and the server's own
+        (a greeting, a lesson move) wait for the new process, which greets every member afresh."""
+        if self.down:
+            return self._coming_back(command, client)
+        try:
+            self._submit(command, client, role)
+        except OSError:  # the pipe broke under the send: the process has just ended
+            self._coming_back(command, client)
+
+    def _coming_back(self, command, client) -> None:
+        if isinstance(command, (Hello, Relay)):
+            return
+        if isinstance(command, Swap):
+            raise Refused(coming_back(self.code), "busy")
+        if client is not None:
+            self.deliver([(encode(ErrorMsg(message=coming_back(self.code), code="busy")), False)], client)
+
+    def _submit(self, command, client, role: str) -> None:
+        answer = None
         if isinstance(command, Export):  # the answer comes back under a key; `done` runs here, on the loop
-            key = self.link.pool.key()
-            done = command.done
-            self.link.waiting[key] = lambda kind, value: done(
-                Built(self.link, key, value) if kind == "trainer" else value)
+            key, done = self.link.pool.key(), command.done
+
+            def answer(kind, value) -> None:
+                done(Built(self.link, key, value) if kind == "trainer" else value)
             command = Export(command.kind, key)
         elif isinstance(command, Swap):
             if command.trainer.link is not self.link:
                 raise ValueError("a room's new model must be built in the room's own process")
             command = Swap(command.model, command.trainer.key)
         self.link.send(msg.Submit(self.rid, command, self.link.pool.name(client), role))
+        if answer is not None:  # only once sent (a broken pipe owes no answer); it comes back on this loop, later
+            self.link.waiting[command.done] = answer
 
     def set_meta(self, meta: dict) -> None:
-        self.meta = meta
-        if self.started:
-            self.link.send(msg.Meta(self.rid, meta))
+        self.meta = meta  # while the room is coming back, the new process gets the room's meta anew
+        if self.started and not self.down:
+            with contextlib.suppress(OSError):
+                self.link.send(msg.Meta(self.rid, meta))
 
     def stop(self) -> None:
         if self.stopping:
             return
         self.stopping = True
-        if self.link.process.is_alive():
+        try:
+            if self.down:
+                raise BrokenPipeError
             self.link.send(msg.Stop(self.rid))
-        else:
+        except OSError:
             self.ended.set()
 
     def join(self, timeout: float) -> bool:
@@ -215,6 +253,8 @@ class Pool:
         """A trainer built (and a run restored into it) in a room process: the least busy one, or
         `near`'s (a session whose room switches model). Refused: the build's error, as a ValueError."""
         link = near.link.link if near is not None else await self.pick()
+        if near is not None and near.link.down:
+            raise Refused(coming_back(near.code), "busy")
         key, answer = self.key(), self.loop.create_future()
 
         def done(error, whole_config) -> None:
@@ -252,13 +292,17 @@ class Pool:
             done(("internal", "the room process ended during the build", "internal"), None)
         link.waiting.clear()
         for runner in list(link.rooms.values()):
+            runner.lost_seen = True
             runner.ended.set()
             if not runner.stopping:
                 runner.lost()
 
-    def close(self, timeout: float) -> bool:
-        """End every room process (each stops its rooms first, writing their checkpoints). Whether
-        all ended within `timeout`; the rest are killed."""
+    def close(self, timeout: float, checkpoints: float = 0.0) -> bool:
+        """End every room process (each stops its rooms first, writing their checkpoints). Whether all
+        ended within `timeout` (for them all together) — or, for a process whose rooms have not all
+        ended, `checkpoints` seconds more: it waits for the checkpoints in flight itself, bounded
+        (process.Worker.close). A process still starting up, or whose rooms have ended, gets `timeout`
+        alone. The rest are killed."""
         for link in self.links:
             link.closing = True
             if link.process.is_alive():
@@ -266,10 +310,18 @@ class Pool:
                     link.send(msg.Close())
                 except OSError:
                     pass
-        ended = True
-        for link in self.links:
-            link.process.join(timeout)
-            if link.process.is_alive():
-                ended = False
-                link.process.kill()
+        ended, start, freed = True, time.monotonic(), {}  # freed: when each process's last room ended
+        while alive := [link for link in self.links if link.process.is_alive()]:
+            now = time.monotonic()
+            for link in alive:
+                holding = link.ready.done() and any(not r.ended.is_set() for r in link.rooms.values())
+                if not holding:
+                    freed.setdefault(link.slot, now)
+                # one whose rooms ended during the wait has a moment to log and exit by itself
+                limit = start + timeout + checkpoints if holding else max(start + timeout, freed[link.slot] + 1.0)
+                if now >= limit:
+                    ended = False
+                    link.process.kill()
+                    link.process.join(1.0)
+            time.sleep(0.02)
         return ended

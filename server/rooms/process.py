@@ -9,7 +9,6 @@ import logging
 import os
 import signal
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import ValidationError
@@ -20,7 +19,7 @@ from flowscope.engine.trainers import make_trainer
 from ..roomstore import RoomStore
 from . import link as msg
 from .people import PEOPLE
-from .keep import Keep
+from .keep import Keep, wait_ended
 from .runner import Export, Runner, Swap, explain
 
 log = logging.getLogger("flowscope.worker")
@@ -35,8 +34,8 @@ def main(conn, settings, counts, slot: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     load_torch()  # before `ready`: a build here then never waits for the import
     worker = Worker(conn, settings)
-    worker.serve()  # returns once every room has stopped (and written its checkpoint)
-    if worker.checkpoints is not None:
+    ended = worker.serve()  # returns once every room has stopped (and written its checkpoint), or given up
+    if worker.checkpoints is not None and ended:  # a write still in flight holds the store's lock
         worker.checkpoints.close()
     logging.shutdown()
     # as the CLI does: finalizing an interpreter that holds torch takes seconds (and a runner still
@@ -63,38 +62,44 @@ class Worker:
         self.forks: dict[int, bool] = {}  # exports in progress, by key: whether each is a fork
         self.builds = ThreadPoolExecutor(settings.max_builds, thread_name_prefix="build")
         # this process's own connection to the rooms' checkpoints (SQLite takes writers from several processes)
-        self.checkpoints = RoomStore(settings.data_dir, settings.room_days) if settings.persist_rooms else None
+        self.ending: list[Runner] = []  # runners told to stop whose threads may still write their checkpoint
+        self.checkpoints = None
+        if settings.persist_rooms:
+            try:  # the web process opened it first (setting a damaged file aside): this must not fail
+                self.checkpoints = RoomStore(settings.data_dir, settings.room_days, settings.checkpoint_delay,
+                                             set_aside=False)
+            except Exception:
+                log.exception("room process: the room checkpoints can't be opened; this process's rooms are not kept")
 
     def send(self, message) -> None:
         with self.lock:
             self.conn.send(message)
 
-    def serve(self) -> None:
+    def serve(self) -> bool:
         self.send(msg.Ready(os.getpid()))
         handlers = {msg.Build: self.build, msg.Open: self.open, msg.Submit: self.submit, msg.Meta: self.meta,
                     msg.Stop: self.stop, msg.Drop: self.drop, msg.Census: self.census}
-        try:
-            while True:
-                try:
-                    message = self.conn.recv()
-                except (EOFError, OSError):  # the web process is gone: end the rooms (checkpointed) with it
-                    break
-                if isinstance(message, msg.Close):
-                    break
-                try:
-                    handlers[type(message)](message)
-                except Exception:  # one bad message must not end the other rooms of this process
-                    log.exception("room process: %s failed", type(message).__name__)
-        finally:
-            self.close()
+        while True:
+            try:
+                message = self.conn.recv()
+            except (EOFError, OSError):  # the web process is gone: end the rooms (checkpointed) with it
+                break
+            if isinstance(message, msg.Close):
+                break
+            try:
+                handlers[type(message)](message)
+            except Exception:  # one bad message must not end the other rooms of this process
+                log.exception("room process: %s failed", type(message).__name__)
+        return self.close()
 
-    def close(self) -> None:
+    def close(self) -> bool:
+        """Stop every room and wait for them (keep.wait_ended: checkpoints in flight are waited for,
+        bounded); what is still running then ends with the process."""
         for runner in self.runners.values():
             runner.stop()
-        deadline = time.monotonic() + self.settings.shutdown_seconds  # for them all together
-        for runner in self.runners.values():
-            runner.join(max(0.0, deadline - time.monotonic()))
+        ended = wait_ended([*self.runners.values(), *self.ending], self.settings)
         self.builds.shutdown(wait=False, cancel_futures=True)
+        return ended
 
     # ----- from the web process ------------------------------------------------------------------
     def build(self, m: msg.Build) -> None:
@@ -142,9 +147,11 @@ class Worker:
         if runner is None:
             return
         runner.stop()
+        self.ending.append(runner)
 
         def ended() -> None:
             runner.thread.join()
+            self.ending.remove(runner)
             self.send(msg.Stopped(rid))
 
         threading.Thread(target=ended, daemon=True).start()

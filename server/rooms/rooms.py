@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import sqlite3
 import time
 
 from flowscope.engine.footprint import Footprint, footprint
@@ -14,9 +15,17 @@ from flowscope.engine.trainers import make_trainer
 from ..replies import ErrorMsg, LessonMsg, LocksMsg
 from ..wire import Client, encode
 from .commands import Left
+from .keep import wait_ended
 from .limits import Held, JoinLimiter, OverBudget, RoomFull, TooMany, admit_config
 from .pool import Built, config_of
 from .room import GRACE_SECONDS, Room
+
+READ_TRIES, READ_BACKOFF = 5, 0.5  # a checkpoint read that fails is tried again after 0.5, 1, 2, 4 s
+
+
+class Unreadable(Exception):
+    """A room's checkpoint could not be read just now (locked, an I/O error): it is kept, try again."""
+
 
 # no 0/O, 1/I/L: a code read off a projector must not be ambiguous
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -57,6 +66,7 @@ class Rooms:
         self.by_code: dict[str, Room] = {}
         self.where: dict[Client, Room] = {}
         self.joins = JoinLimiter(settings.join_failures_burst, settings.join_failures_per_minute)
+        self.unreadable: dict[str, str] = {}  # code → why its checkpoint could not be read at the last join
         self.pending: list[Footprint] = []  # runs being built (create, switch, load, restore): they count already
 
     def holding(self, but: Room | None = None) -> Footprint:
@@ -98,10 +108,28 @@ class Rooms:
         finally:
             self.pending.remove(held)
 
+    async def read_checkpoint(self, code: str):
+        """The room's checkpoint (roomstore.RoomCheckpoint) or None when it has none; a read that fails
+        (the file locked past its busy timeout, an I/O error) is tried again with back-off, and after
+        READ_TRIES raises Unreadable: the checkpoint may well exist, so nobody may be told it is gone."""
+        for attempt in range(READ_TRIES):
+            try:
+                return await asyncio.to_thread(self.checkpoints.get, code)
+            except sqlite3.OperationalError as exc:
+                log.warning("room %s: reading its checkpoint failed (%s); try %d of %d", code, exc, attempt + 1,
+                            READ_TRIES)
+                error = exc
+                if attempt + 1 < READ_TRIES:
+                    await asyncio.sleep(READ_BACKOFF * 2**attempt)
+        raise Unreadable(f"Room {code}'s checkpoint could not be read just now ({error}); it is kept: try "
+                         "again in a moment.")
+
     async def bring_back(self, code: str) -> None:
         """If `code` is not a live room but has a checkpoint, restore it (built off the event loop;
         one restore per code on the whole server, however many join at once). Failures are logged:
-        the join then says there is no such room; past the server's budget, OverBudget says why."""
+        the join then says there is no such room — or, when the checkpoint could not be read, that it
+        is kept and to try again (Unreadable, remembered for the join); past the server's budget,
+        OverBudget says why."""
         code = code.strip().upper()
         if self.checkpoints is None or code in self.by_code:
             return
@@ -114,8 +142,9 @@ class Rooms:
                 self.restoring.pop(code, None)
 
     async def _restore(self, code: str) -> None:
+        self.unreadable.pop(code, None)
         try:
-            saved = await asyncio.to_thread(self.checkpoints.get, code)
+            saved = await self.read_checkpoint(code)
             if saved is None or code in self.by_code:
                 return
             run = await asyncio.to_thread(saved.packed.unpack)  # torch.load: off the event loop
@@ -125,6 +154,8 @@ class Rooms:
                     self.restore(saved, lease.take())
         except OverBudget:
             raise  # the join says why, with the figures; the checkpoint stays for later
+        except Unreadable as exc:
+            self.unreadable[code] = str(exc)
         except Exception:
             log.exception("room %s could not be brought back from its checkpoint", code)
 
@@ -195,7 +226,14 @@ class Rooms:
         self.joins.check(client.address)
         room = self.by_code.get(code.strip().upper())
         if room is None:
+            code = code.strip().upper()
+            if code in self.unreadable:  # it may exist: not a failed guess, and not "no such room"
+                raise Unreadable(self.unreadable.pop(code))
             self.joins.failed(client.address)
+            if self.checkpoints is not None and self.checkpoints.lost_in_damage(code):
+                raise KeyError(f"No session with code '{code}' now. The server's room checkpoints were damaged and "
+                               "set aside when it started, so rooms from before then cannot come back; saved runs "
+                               "are not affected. Start a new room (or load a saved run).")
             raise KeyError(f"No session with code '{code}'. Check the code and try again.")
         if token is not None and not secrets.compare_digest(token, room.owner_token):
             self.joins.failed(client.address)
@@ -266,18 +304,19 @@ class Rooms:
         self.by_code.pop(room.code, None)
 
     def close(self) -> bool:
-        """Stop every runner and wait for them, `shutdown_seconds` in all (not per room). Returns whether
-        all stopped: one still inside a long torch call can't be interrupted, and a thread inside torch
-        when the interpreter finalizes aborts the process, so the CLI then exits at once (cli.main)."""
-        for room in self.by_code.values():
-            room.link.stop()
-        deadline = time.monotonic() + self.settings.shutdown_seconds
-        stopped = all([room.link.join(max(0.0, deadline - time.monotonic()))
-                       for room in self.by_code.values()])
+        """Stop every runner and wait for them, `shutdown_seconds` in all (not per room), and past that
+        for the checkpoints being written, `checkpoint_wait_seconds` at most (keep.wait_ended). Returns
+        whether all stopped: one still inside a long torch call can't be interrupted, and a thread inside
+        torch when the interpreter finalizes aborts the process, so the CLI then exits at once (cli.main)."""
+        links = [room.link for room in self.by_code.values()]
+        for link in links:
+            link.stop()
         self.by_code.clear()
-        if self.pool is not None:  # the room processes end too (each has stopped its rooms by now)
-            stopped = self.pool.close(max(0.0, deadline - time.monotonic())) and stopped
-        return stopped
+        s = self.settings
+        if self.pool is None:
+            return wait_ended(links, s)
+        # each room process waits for its own rooms the same way, then ends; this waits a little longer
+        return self.pool.close(s.shutdown_seconds, s.checkpoint_wait_seconds + 2.0)
 
     def lost(self, code: str) -> None:
         """The process running room `code` ended under it (a crash, the OOM killer). A kept room comes
@@ -300,15 +339,19 @@ class Rooms:
 
     async def _revive(self, room: Room) -> None:
         try:
-            saved = await asyncio.to_thread(self.checkpoints.get, room.code)
+            saved = await self.read_checkpoint(room.code)
             if saved is None:
-                raise LookupError("no checkpoint")
+                return self._end(room, f"The process running room {room.code} stopped unexpectedly before its "
+                                       "first checkpoint was written: its run is gone.")
             run = await asyncio.to_thread(saved.packed.unpack)  # torch.load: off the event loop
             lease = Lease(await self.build(run.model, run.config, run.custom, restore=run))
-        except Exception:
+        except Unreadable as exc:  # the checkpoint is kept: a join with the code brings the room back later
+            return self._end(room, f"The process running room {room.code} stopped unexpectedly. {exc} Join room "
+                                   f"{room.code} again to bring it back.")
+        except Exception as exc:
             log.exception("room %s could not be brought back after its process ended", room.code)
             return self._end(room, f"The process running room {room.code} stopped unexpectedly and its "
-                                   "checkpoint could not be restored.")
+                                   f"checkpoint could not be restored ({type(exc).__name__}: {exc}).")
         if self.by_code.get(room.code) is not room:
             return lease.release()
         room.model = saved.model
