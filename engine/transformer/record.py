@@ -24,7 +24,14 @@ def _l(t: torch.Tensor) -> Any:
 
 
 def _norm(t: torch.Tensor | None) -> float:
-    return 0.0 if t is None else float(t.detach().float().norm())
+    return 0.0 if t is None else float(_whole(t).detach().float().norm())
+
+
+def _whole(t: torch.Tensor | None) -> torch.Tensor | None:
+    """A weight or gradient as one tensor: a split run's DTensor (engine/distributed) gathered — a collective,
+    so every rank of its mesh captures alike. qkv's rows stay in the split's head-major order: row 0 is
+    the one-process row 0 either way."""
+    return t.full_tensor() if t is not None and hasattr(t, "full_tensor") else t
 
 
 @dataclass
@@ -68,7 +75,7 @@ def capture(model: GPT, rec: dict, x: torch.Tensor, y: torch.Tensor, tokens: lis
         if k % 2 == 0:  # attention: head 1 (index 0) of the first window, query position i
             lin = block.attn.qkv
             s.update(
-                w_row=_l(lin.weight[0, :3]), b0=float(lin.bias[0]) if lin.bias is not None else 0.0,
+                w_row=_l(_whole(lin.weight)[0, :3]), b0=float(_whole(lin.bias)[0]) if lin.bias is not None else 0.0,
                 qkv_shape=list(sub["qkv"].shape), q00=float(sub["qkv"][0, i, 0]), head_dim=sub["q"].size(-1),
                 q=_l(sub["q"][0, 0, i]), k=_l(sub["k"][0, 0, :W]),
                 scores=_l(sub["scores"][0, 0, i, :W]), scores_shape=list(sub["scores"].shape),
@@ -77,20 +84,20 @@ def capture(model: GPT, rec: dict, x: torch.Tensor, y: torch.Tensor, tokens: lis
                 att_shape=list(sub["att"].shape),
                 grads={n: _norm(p.grad) for n, p in (("W_qkv", lin.weight), ("W_proj", block.attn.proj.weight),
                                                      ("ln1", block.ln1.weight))},
-                g00=float(lin.weight.grad[0, 0]) if lin.weight.grad is not None else 0.0,
-                w00=float(lin.weight[0, 0]),
+                g00=float(_whole(lin.weight.grad)[0, 0]) if lin.weight.grad is not None else 0.0,
+                w00=float(_whole(lin.weight)[0, 0]),
             )
         else:  # MLP: unit 1 of the up-projection at position i
             lin = block.mlp.fc
             s.update(
-                w_row=_l(lin.weight[0, :3]), b0=float(lin.bias[0]) if lin.bias is not None else 0.0,
+                w_row=_l(_whole(lin.weight)[0, :3]), b0=float(_whole(lin.bias)[0]) if lin.bias is not None else 0.0,
                 fc_shape=list(sub["fc"].shape), h=_l(sub["fc"][0, i, :SLICE]), g=_l(sub["gelu"][0, i, :SLICE]),
                 h00=float(sub["fc"][0, i, 0]), g00=float(sub["gelu"][0, i, 0]),
                 negative=float((sub["fc"] < 0).float().mean()), small=float((sub["gelu"].abs() < 0.05).float().mean()),
                 grads={n: _norm(p.grad) for n, p in (("W_fc", lin.weight), ("W_proj", block.mlp.proj.weight),
                                                      ("ln2", block.ln2.weight))},
-                gw00=float(lin.weight.grad[0, 0]) if lin.weight.grad is not None else 0.0,
-                w00=float(lin.weight[0, 0]),
+                gw00=float(_whole(lin.weight.grad)[0, 0]) if lin.weight.grad is not None else 0.0,
+                w00=float(_whole(lin.weight)[0, 0]),
             )
         subs.append(s)
     # the stream after the last sublayer: ∂L/∂x there is what the head sends back

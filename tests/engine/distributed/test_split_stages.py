@@ -1,0 +1,109 @@
+"""A split run stepped stage by stage: the plan's communication stages (op, group, bytes, direction) where
+they happen, their values = what each rank's collective really did, and the step equal to one process."""
+import numpy as np
+import pytest
+import torch
+
+from flowscope.engine.distributed import split_story
+from flowscope.engine.distributed.parallel import Parallel
+from flowscope.engine.distributed.trainer import DistributedTrainer
+from flowscope.engine.transformer.run import TransformerRun
+
+from .conftest import gone
+
+
+def _plan(par: Parallel, n_layer: int = 1):
+    sizes = (("allgather/forward/dp", 11), ("allreduce/backward/dp", 22), ("allreduce/backward/tp", 33),
+             ("allreduce/forward/tp", 44), ("reducescatter/backward/dp", 55))
+    return [(e.stage, e.direction, e.comm) for e in split_story.plan(par, n_layer, "adamw", sizes, "(b, T, C)")]
+
+
+def test_the_tensor_parallel_plan_puts_an_allreduce_after_each_row_parallel_layer():
+    got = _plan(Parallel(tp=2))
+    fwd, bwd = ("allreduce", "tp", 44), ("allreduce", "tp", 33)
+    assert got == [("input", "forward", None), ("weights", "forward", None),
+                   ("linear", "forward", None), ("activation", "forward", None), ("allreduce", "forward", fwd),
+                   ("linear", "forward", None), ("activation", "forward", None), ("allreduce", "forward", fwd),
+                   ("loss", "forward", None),
+                   ("gradients", "backward", None), ("allreduce", "backward", bwd),
+                   ("gradients", "backward", None), ("allreduce", "backward", bwd),
+                   ("update", "backward", None)]
+    titles = [e.title for e in split_story.plan(Parallel(tp=2), 2, "adamw", (), "")]
+    assert len(set(titles)) == len(titles)  # the page tells the stages apart by title
+
+
+def test_dp_beside_tp_adds_the_gradient_allreduce_and_zero_gathers_and_scatters():
+    got = _plan(Parallel(dp=2, tp=2))
+    assert got[-2:] == [("allreduce", "backward", ("allreduce", "dp", 22)), ("update", "backward", None)]
+    assert sum(1 for s in got if s[2] and s[2][1] == "tp") == 4
+    z = _plan(Parallel(dp=2, zero=3), n_layer=2)
+    stages = [s for s, _, _ in z]
+    ag, rs = ("allgather", "dp", 11), ("reducescatter", "dp", 55)
+    # the root's shards (embeddings, head) gathered before the embeddings, each block's before its forward
+    assert stages[:4] == ["input", "allgather", "weights", "allgather"] and z[1][2] == ag
+    assert [s for s in z if s[0] == "allgather"] == [("allgather", "forward", ag)] * 3
+    # each block's gradients reduce-scattered after its backward (its attention's, the last), the root's last
+    assert [i for i, s in enumerate(z) if s[0] == "reducescatter"] == [stages.index("update") - 5,
+                                                                       stages.index("update") - 2,
+                                                                       stages.index("update") - 1]
+    assert all(s[1] == "backward" and s[2] == rs for s in z if s[0] == "reducescatter")
+
+
+def _outputs(cfg):
+    """The one-process first step's sublayer outputs (attention's and the MLP's projections), and its loss."""
+    ref = TransformerRun(cfg)
+    seen = []
+    hooks = [m.register_forward_hook(lambda _m, _i, out: seen.append(out.detach()))
+             for b in ref.model.blocks for m in (b.attn.proj, b.mlp.proj)]
+    loss = ref.step(stats=False).loss
+    for h in hooks:
+        h.remove()
+    return seen, loss, ref
+
+
+def test_a_tp2_step_stage_by_stage_shows_the_real_allreduces(tiny):
+    t = DistributedTrainer({**tiny, "workers": 2, "parallel": {"tp": 2}})
+    try:
+        assert t.controller.wait_ready(180)
+        outs, loss, ref = _outputs(tiny)
+        events = [t.next_stage() for _ in range(len(t.plan))]
+        fwd = [e for e in events if e.stage == "allreduce" and e.direction == "forward"]
+        assert len(fwd) == 2 * tiny["n_layer"]
+        for e, out in zip(fwd, outs):
+            v = e.values
+            assert v.op == "allreduce" and v.group == "tp" and v.group_size == 2
+            assert v.bytes == 4 * 16 * 32 * 4 and v.shape == [4, 16, 32]  # (b, T, C) float32
+            assert [b["rank"] for b in v.before] == [0, 1] and len(v.after) == 2
+            parts = np.array([b["slice"] for b in v.before])
+            assert not np.allclose(parts[0], parts[1])  # each rank's heads give a different partial sum
+            for a in v.after:  # the result: the partial sums added, on every rank …
+                np.testing.assert_allclose(a["slice"], parts.sum(0), rtol=1e-6, atol=1e-7)
+                # … and the one-process layer's output (bias included), window 1, position 1
+                np.testing.assert_allclose(a["slice"], out.reshape(-1)[:len(a["slice"])].numpy(), rtol=1e-5, atol=1e-6)
+            assert "on every rank" in e.formula
+        bwd = [e for e in events if e.stage == "allreduce" and e.direction == "backward"]
+        assert len(bwd) == 2 and all(e.values.group == "tp" and e.values.after for e in bwd)
+        by = {e.stage: e for e in events}
+        assert by["loss"].values.loss == pytest.approx(loss, rel=1e-5)
+        # the update stage follows the tracked weight on rank 0 (it holds row 1 of qkv)
+        u = by["update"].values
+        assert u.param == "blocks.0.attn.qkv.weight" and u.after["value"] != u.before["value"]
+        w = ref.model.blocks[0].attn.qkv.weight.detach()[0, 0].item()
+        assert u.after["value"] == pytest.approx(w, rel=1e-5)
+        snap = t.snapshot()
+        assert snap.gpt["timeline"] and snap.step == 1
+        # whole steps after the stepped one: still the one-process losses
+        assert t.run(3) == 3
+        got = [m.loss for m in t.take_metrics()]
+        want = [ref.step(stats=False).loss for _ in range(3)]
+        np.testing.assert_allclose(got[-3:], want, rtol=1e-5)
+        # the next step stage by stage lands on the same numbers as one process
+        again = [t.next_stage() for _ in range(len(t.plan))]
+        nxt = ref.step(stats=False).loss
+        assert next(e for e in again if e.stage == "loss").values.loss == pytest.approx(nxt, rel=1e-5)
+        assert t.back(3) is not None  # stepping back through the kept stages
+    finally:
+        pids = t.controller.pids()
+        t.close()
+    assert all(gone(p) for p in pids)
+    torch.manual_seed(0)
