@@ -130,10 +130,11 @@ export function readPlan(msg) {
       part: String(e.part ?? ""),
       short: String(e.short ?? ""),
       shape: String(e.shape ?? ""), // its tensor, "x (B, T, C) = (12, 24, 48)": the Transformer's ("" where none)
+      comm: e.comm && typeof e.comm === "object" ? e.comm : null, // a split run's collective {op, group, bytes}
     }));
   }
   const names = Array.isArray(msg.stages) ? msg.stages : [];
-  return names.map((stage) => ({ stage, layer: 0, direction: "forward", title: stage, subtitle: "", stage_title: stage, part: "", short: "", shape: "" }));
+  return names.map((stage) => ({ stage, layer: 0, direction: "forward", title: stage, subtitle: "", stage_title: stage, part: "", short: "", shape: "", comm: null }));
 }
 
 function onSession(state, msg) {
