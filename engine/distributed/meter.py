@@ -97,6 +97,9 @@ class CommMeter(TorchDispatchMode):
         """`groups`: a process group's name → the mesh dimension it is ("dp", "tp", "pp"), for each call's `mesh`."""
         super().__init__()
         self.timeline, self.calls, self.groups = timeline, [], groups or {}
+        # a step shown stage by stage: an all-gather's or reduce-scatter's result is waited for and read at
+        # once (FSDP frees its buffers before the step ends); the overlap with compute is lost in that step
+        self.eager = False
         self.phase = "forward"
         self._open: dict[int, dict] = {}
         self._later: list[tuple[dict, torch.Tensor]] = []
@@ -133,6 +136,8 @@ class CommMeter(TorchDispatchMode):
             self._later.append((call, out))  # a wait this mode does not see (DTensor's forward): read at the end
         elif op == "allreduce" and piece:
             self._later.append((call, piece[0]))
+        elif self.eager and ns == "c10d" and op in ("allgather", "reducescatter"):
+            call["after"] = _settled(out, args)
         return out
 
     def settle(self) -> None:
@@ -141,6 +146,24 @@ class CommMeter(TorchDispatchMode):
             if call["after"] is None:
                 call["after"] = _head(t)
         self._later, self._open = [], {}
+
+
+def _settled(out, args) -> list[float] | None:
+    """A c10d all-gather's or reduce-scatter's output (its first argument), once its work is done."""
+    import torch.distributed as dist
+
+    works = [w for w in _flat(out) if isinstance(w, torch.ScriptObject)]
+    for w in works:
+        try:
+            dist.distributed_c10d.Work.unbox(w).wait()
+        except (RuntimeError, AttributeError):
+            return None
+    outs = _tensors(args[0]) if args else []
+    return _head(outs[0]) if outs else None
+
+
+def _flat(x) -> list:
+    return [v for y in x for v in _flat(y)] if isinstance(x, (list, tuple)) else [x]
 
 
 def _key(t: torch.Tensor) -> int:

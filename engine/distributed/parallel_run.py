@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections import UserDict
 
 import torch
 import torch.distributed as dist
@@ -124,8 +125,10 @@ class ParallelRun:
         tl = meter.Timeline()
         comm = meter.CommMeter(tl, self.group_names) if observe else None
         peak = meter.SavedPeak(self.params) if observe else None
+        if comm:
+            comm.eager = record
         t0 = time.perf_counter()
-        inspect: dict | None = {} if record else None
+        inspect: dict | None = _Kept() if record else None
         with comm or _null(), peak.hooks() if peak else _null(), self._chunks_timed(tl, comm):
             loss = self._forward_backward(x, y, inspect)
             _phase(comm, "backward")  # a gradient sync after autograd's backward is still the backward's
@@ -297,6 +300,11 @@ class ParallelRun:
     def full_state(self) -> dict[str, torch.Tensor]:
         """The one-process weights (a collective over tp or dp; a pipeline stage gives its own blocks)."""
         return split.full_state(self.module, self.par.tp)
+
+
+class _Kept(UserDict):
+    """The inspect path's record: a mapping FSDP2's hooks pass on as it is (a dict argument holding tensors
+    that need gradients is rebuilt on its way into a sharded module, and the intermediates were lost)."""
 
 
 def _phase(comm, phase: str) -> None:

@@ -47,7 +47,8 @@ def _comm(stage: str, k: int, way: str, group: str, nbytes: int, part: str, shor
 @lru_cache(maxsize=32)
 def plan(p: Parallel, n_layer: int, optimizer: str, nbytes: tuple[tuple[str, int], ...], act: str) -> tuple[PlanEntry, ...]:
     """The one-process plan with the split's communication stages where they run. `nbytes`: per
-    "op/direction/group" the payload of one such collective on rank 0; `act`: the (b, T, C) words."""
+    "op/direction/group" the payload of one such collective on rank 0, and per FSDP unit ("unit/root",
+    "unit/block 0", …) its gathered bytes; `act`: the (b, T, C) words."""
     size = dict(nbytes)
     steps = one.plan(n_layer, optimizer)
     out: list[PlanEntry] = []
@@ -55,16 +56,16 @@ def plan(p: Parallel, n_layer: int, optimizer: str, nbytes: tuple[tuple[str, int
     for e in steps:
         block = e.layer // 2 + 1
         if zero and e.stage == "weights":
-            out.append(_comm("allgather", 0, "forward", "dp", size.get("allgather/forward/dp", 0), "embeddings and head",
+            out.append(_comm("allgather", 0, "forward", "dp", size.get("unit/root", 0), "embeddings and head",
                              "emb", "W = [W₀ … W₍N₋₁₎]"))
         if zero and e.stage == "linear" and e.layer % 2 == 0:
-            out.append(_comm("allgather", e.layer, "forward", "dp", size.get("allgather/forward/dp", 0),
+            out.append(_comm("allgather", e.layer, "forward", "dp", size.get(f"unit/block {block - 1}", 0),
                              f"block {block}", f"blk {block}", "W = [W₀ … W₍N₋₁₎]"))
         if e.stage == "update" and p.dp > 1 and not zero:
             out.append(_comm("allreduce", 0, "backward", "dp", size.get("allreduce/backward/dp", 0), "gradients over dp",
                              "dp", "ḡ = (g₀ + … + g₍N₋₁₎)/N"))
         if zero and e.stage == "update":
-            out.append(_comm("reducescatter", 0, "backward", "dp", size.get("reducescatter/backward/dp", 0),
+            out.append(_comm("reducescatter", 0, "backward", "dp", size.get("unit/root", 0),
                              "embeddings and head", "emb", "g_r = Σ gᵢ, shard r"))
         out.append(e)
         sub = "attention" if e.layer % 2 == 0 else "MLP"
@@ -77,7 +78,7 @@ def plan(p: Parallel, n_layer: int, optimizer: str, nbytes: tuple[tuple[str, int
                              f"∂L/∂x into {sub}, block {block}", f"{'attn' if sub == 'attention' else 'MLP'} {block}",
                              "∂L/∂x = Σ ∂L/∂x_r", act))
         if zero and e.stage == "gradients" and e.layer % 2 == 0:
-            out.append(_comm("reducescatter", e.layer, "backward", "dp", size.get("reducescatter/backward/dp", 0),
+            out.append(_comm("reducescatter", e.layer, "backward", "dp", size.get(f"unit/block {block - 1}", 0),
                              f"block {block}", f"blk {block}", "g_r = Σ gᵢ, shard r"))
     return tuple(out)
 
@@ -120,8 +121,8 @@ _WORDS = {
     ("allgather", "forward", "dp"): "{part}: each rank keeps 1/dp of the weights at rest (ZeRO 3 / FSDP); "
                                     "the all-gather puts the whole weights together just before they are used.",
     ("allgather", "backward", "dp"): "{part}: the weights gathered again for the backward (ZeRO 3 freed them).",
-    ("reducescatter", "backward", "dp"): "{part}: the gradients summed over the replicas, and each rank keeps only "
-                                         "its 1/dp shard of the sum (ZeRO 2/3).",
+    ("reducescatter", "backward", "dp"): "{part}: the gradients averaged over the replicas, and each rank keeps "
+                                         "only its 1/dp shard of the mean (ZeRO 2/3).",
 }
 
 
@@ -149,6 +150,13 @@ def _collective(e: PlanEntry, n: int, d: SplitRecord) -> tuple[Any, str, str]:
         mean = " / " + str(len(firsts)) if group == "dp" else ""
         lines.append(f"entry 1: ({terms}){mean} = {num(result)} on every rank" if mean
                      else f"entry 1: {terms} = {num(result)} on every rank")
+    elif op == "allgather" and firsts and result is not None:
+        lines.append(f"W = [W₀ … W₍{size - 1}₎]: rank r's shard fills part r of the whole on every rank; "
+                     f"entry 1 = rank 0's entry 1 = {num(result)}")
+    elif op == "reducescatter" and firsts and result is not None:
+        terms = " + ".join(par(v) for _, v in firsts)
+        lines.append(f"entry 1: ({terms})/{len(firsts)} = {num(result)}, kept by rank 0 (rank r keeps part r "
+                     f"of the replicas' mean)")
     elif firsts:
         lines.append("entry 1 of each rank's piece: " + ", ".join(f"rank {r} {num(v)}" for r, v in firsts))
     shape = "×".join(str(s) for s in head.get("shape") or [])

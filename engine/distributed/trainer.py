@@ -25,7 +25,7 @@ from ..transformer.config import TransformerConfig
 from ..transformer.run import TransformerRun
 from . import observe, split_story, story
 from .controller import Controller, WorkerLost, WorkersFailed
-from .parallel import comm_plan, resolve
+from .parallel import comm_plan, fsdp_units, resolve
 from .worker import run_export
 
 EVAL_EVERY = 100  # as the one-process trainer: held-out losses cost about ten steps
@@ -202,6 +202,8 @@ class DistributedTrainer(Stepper):
             shapes = {n: tuple(p.shape) for n, p in self.local.model.named_parameters()}
             sizes = {f"{s['stage']}/{s['direction']}/{s['group']}": s["bytes"] // s["count"]
                      for s in comm_plan(self.par, shapes, cfg.batch_size, cfg.block_size, cfg.n_embd, cfg.n_layer)}
+            if self.par.zero >= 2:  # FSDP gathers and scatters unit by unit: the root, then each block
+                sizes.update({f"unit/{u}": n for u, n in fsdp_units(shapes, self.par).items()})
             b = cfg.batch_size // self.par.dp
             self._split_sizes = (key, tuple(sorted(sizes.items())),
                                  f"(b, T, C) = ({b}, {cfg.block_size}, {cfg.n_embd})")

@@ -2,7 +2,6 @@
 they happen, their values = what each rank's collective really did, and the step equal to one process."""
 import numpy as np
 import pytest
-import torch
 
 from flowscope.engine.distributed import split_story
 from flowscope.engine.distributed.parallel import Parallel
@@ -14,7 +13,7 @@ from .conftest import gone
 
 def _plan(par: Parallel, n_layer: int = 1):
     sizes = (("allgather/forward/dp", 11), ("allreduce/backward/dp", 22), ("allreduce/backward/tp", 33),
-             ("allreduce/forward/tp", 44), ("reducescatter/backward/dp", 55))
+             ("allreduce/forward/tp", 44), ("unit/root", 11), ("unit/block 0", 55), ("unit/block 1", 66))
     return [(e.stage, e.direction, e.comm) for e in split_story.plan(par, n_layer, "adamw", sizes, "(b, T, C)")]
 
 
@@ -38,15 +37,16 @@ def test_dp_beside_tp_adds_the_gradient_allreduce_and_zero_gathers_and_scatters(
     assert sum(1 for s in got if s[2] and s[2][1] == "tp") == 4
     z = _plan(Parallel(dp=2, zero=3), n_layer=2)
     stages = [s for s, _, _ in z]
-    ag, rs = ("allgather", "dp", 11), ("reducescatter", "dp", 55)
-    # the root's shards (embeddings, head) gathered before the embeddings, each block's before its forward
-    assert stages[:4] == ["input", "allgather", "weights", "allgather"] and z[1][2] == ag
-    assert [s for s in z if s[0] == "allgather"] == [("allgather", "forward", ag)] * 3
+    # FSDP's units: the root's shards (embeddings, head) gathered before the embeddings, each block's before
+    # its forward, each with its own bytes
+    assert stages[:4] == ["input", "allgather", "weights", "allgather"]
+    assert [s for s in z if s[0] == "allgather"] == [("allgather", "forward", ("allgather", "dp", n)) for n in (11, 55, 66)]
     # each block's gradients reduce-scattered after its backward (its attention's, the last), the root's last
     assert [i for i, s in enumerate(z) if s[0] == "reducescatter"] == [stages.index("update") - 5,
                                                                        stages.index("update") - 2,
                                                                        stages.index("update") - 1]
-    assert all(s[1] == "backward" and s[2] == rs for s in z if s[0] == "reducescatter")
+    assert [s for s in z if s[0] == "reducescatter"] == [("reducescatter", "backward", ("reducescatter", "dp", n))
+                                                         for n in (66, 55, 11)]
 
 
 def _outputs(cfg):
@@ -106,4 +106,34 @@ def test_a_tp2_step_stage_by_stage_shows_the_real_allreduces(tiny):
         pids = t.controller.pids()
         t.close()
     assert all(gone(p) for p in pids)
-    torch.manual_seed(0)
+
+
+def test_a_zero3_step_stage_by_stage_shows_the_gathers_and_scatters(tiny):
+    t = DistributedTrainer({**tiny, "workers": 2, "parallel": {"dp": 2, "zero": 3}})
+    try:
+        assert t.controller.wait_ready(180)
+        plan = t.plan
+        events = [t.next_stage() for _ in range(len(plan))]
+        gathers = [(e, p) for e, p in zip(events, plan) if e.stage == "allgather"]
+        scatters = [(e, p) for e, p in zip(events, plan) if e.stage == "reducescatter"]
+        assert len(gathers) == len(scatters) == 2  # the root and the one block
+        for e, p in gathers + scatters:
+            v = e.values
+            assert v.group == "dp" and v.bytes == p.comm[2]  # measured payload = the plan's (FSDP's padded unit)
+            assert [b["rank"] for b in v.before] == [0, 1] and [a["rank"] for a in v.after] == [0, 1]
+        for e, _ in gathers:  # the whole on every rank: rank 0's shard first
+            v = e.values
+            assert v.after[0]["slice"] == v.after[1]["slice"] == v.before[0]["slice"]
+            assert v.before[0]["slice"] != v.before[1]["slice"] or v.before[0]["slice"][0] == 1.0  # LayerNorm's 1s
+        v = scatters[0][0].values  # the block's gradients: rank 0 keeps the replicas' mean of its part
+        np.testing.assert_allclose(v.after[0]["slice"], np.mean([b["slice"] for b in v.before], axis=0), rtol=1e-5, atol=1e-8)
+        ref = TransformerRun(tiny)
+        first = ref.step(stats=False).loss
+        assert next(e for e in events if e.stage == "loss").values.loss == pytest.approx(first, rel=1e-5)
+        assert t.run(2) == 2
+        np.testing.assert_allclose([m.loss for m in t.take_metrics()][-2:], [ref.step(stats=False).loss for _ in range(2)],
+                                   rtol=1e-5)
+    finally:
+        pids = t.controller.pids()
+        t.close()
+    assert all(gone(p) for p in pids)
