@@ -130,6 +130,9 @@ class CommMeter(TorchDispatchMode):
                 "bytes": payload, "t0": t0, "t1": self.timeline.now(),
                 "direction": "backward" if backward else self.phase,
                 "shape": list(piece[0].shape) if piece else None, "before": before, "after": None}
+        if op == "sendrecv":  # which way: "send" or "recv", and the peer's rank in the group
+            call["p2p"], call["peer"] = ("send" if name == "send" else "recv"), next(
+                (a for a in args[1:] if isinstance(a, int) and not isinstance(a, bool)), None)
         self.calls.append(call)
         if ns == "_c10d_functional" and isinstance(out, torch.Tensor):
             self._open[_key(out)] = call

@@ -12,6 +12,7 @@ stages and shards (torch's clip_grad_norm_ sees one module).
 """
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections import UserDict
@@ -145,8 +146,14 @@ class ParallelRun:
         if inspect is not None:
             from ..transformer.record import StepRecord, capture
 
-            cap = capture(self.module, inspect, x, y, self.run.tok.display())
+            cap = capture(self.module, inspect, x, y, self.run.tok.display())  # a pipeline's: this stage's part
+            cap.setdefault("n_params", sum(math.prod(s) for s in self.full_shapes.values()))  # the whole model's
             rec = StepRecord(self.steps, self.run.phase, loss, tuple(x.shape), norm, cap)
+            if self.schedule is not None:  # a pipeline stage: micro-batch 0 as it came in, its gradient as it came back
+                out_grad = inspect["x_final"].grad
+                rec.extra = {"received": inspect.get("received"),
+                             "received_grad": None if self.last or out_grad is None
+                             else out_grad.detach().reshape(-1)[:6].tolist()}
         self._pending = {"lr": lr, "tl": tl, "comm": comm, "peak": peak, "t0": t0, "norm": norm,
                          "loss": float(mine[0] / mine[1]), "paused": time.perf_counter(), "seconds": time.perf_counter() - t0}
         return {"loss": self._pending["loss"], "local_loss": loss, "grad_norm": norm, "lr": lr, "record": rec,
@@ -216,12 +223,23 @@ class ParallelRun:
             loss.backward()
             return loss.item()
         losses: list[torch.Tensor] = []
-        if self.first:
-            self.schedule.step(x)
-        elif self.last:
-            self.schedule.step(target=y, losses=losses)
-        else:
-            self.schedule.step()
+        st, keep = self.stage, self.stage.forward_one_chunk
+
+        def first_chunk(*a, **k):  # micro-batch 0 of this stage's blocks on the inspect path (not the schedule's
+            if inspect is not None and (a[0] if a else k.get("fwd_chunk_id")) == 0:  # first-step shape inference)
+                st.submod.recording = inspect
+            return keep(*a, **k)
+
+        st.forward_one_chunk = first_chunk
+        try:
+            if self.first:
+                self.schedule.step(x)
+            elif self.last:
+                self.schedule.step(target=y, losses=losses)
+            else:
+                self.schedule.step()
+        finally:
+            st.forward_one_chunk = keep
         return float(torch.stack(losses).detach().mean()) if self.last else 0.0
 
     def _allreduce_dp(self) -> None:

@@ -31,12 +31,31 @@ class SplitRecord:
     """One split step: rank 0's record and, per rank, its loss and collectives (begun, then applied)."""
 
     rec: StepRecord
-    ranks: list[dict[str, Any]]  # per rank: rank, loss (the global batch's), local_loss, grad_norm, calls
+    ranks: list[dict[str, Any]]  # per rank: rank, coords, loss (the global batch's), local_loss, grad_norm, calls
     applied: list[dict[str, Any]] | None = None
+    par: Parallel | None = None
 
     @property
     def loss(self) -> float:
         return self.ranks[0]["loss"]
+
+
+def merge(replies: list[dict], par: Parallel) -> StepRecord:
+    """Rank 0's record; a pipeline's put together from its stages' parts (each stage's first rank sends
+    its own): the embeddings' numbers from the first, each stage's sublayers in order, the head's from
+    the last. A stage's last sublayer's ∂L/∂out is what came back to it (its output's gradient)."""
+    if par.pp == 1:
+        return replies[0]["record"]
+    parts = sorted((r for r in replies if r.get("record") is not None and r["coords"]["dp"] == 0
+                    and r["coords"]["tp"] == 0), key=lambda r: r["coords"]["pp"])
+    first, last = parts[0]["record"], parts[-1]["record"]
+    cap = {**first.cap, **{k: v for k, v in last.cap.items() if k != "sublayers"}}
+    cap["sublayers"] = [sub for r in parts for sub in r["record"].cap["sublayers"]]
+    for before, after in zip(parts, parts[1:]):  # ∂L/∂ a stage's input (a received leaf: autograd keeps no
+        # .grad) is the gradient it sent back: what came back to the stage before, as its output's
+        after["record"].cap["sublayers"][0]["dx_norm"] = before["record"].cap["sublayers"][-1]["dout_norm"]
+    return StepRecord(first.step, first.phase, replies[0]["loss"], first.batch, first.grad_norm, cap,
+                      extra={"stages": [r["record"].extra for r in parts]})
 
 
 def _comm(stage: str, k: int, way: str, group: str, nbytes: int, part: str, short: str, subtitle: str,
@@ -73,6 +92,15 @@ def plan(p: Parallel, n_layer: int, optimizer: str, nbytes: tuple[tuple[str, int
             out.append(_comm("allreduce", e.layer, "forward", "tp", size.get("allreduce/forward/tp", 0),
                              f"{sub} output, block {block}", f"{'attn' if sub == 'attention' else 'MLP'} {block}",
                              "y = y₀ + … + y₍tp₋₁₎", act))
+        per = n_layer // p.pp  # blocks per pipeline stage: stage j ends with sublayer 2·per·(j+1) − 1
+        if p.pp > 1 and e.stage == "activation" and (e.layer + 1) % (2 * per) == 0 and e.layer < 2 * n_layer - 1:
+            j = (e.layer + 1) // (2 * per)
+            out.append(_comm("sendrecv", e.layer, "forward", "pp", size.get("sendrecv/forward/pp", 0),
+                             f"activations, stage {j} → {j + 1}", f"{j}→{j + 1}", "x → next stage", act))
+        if p.pp > 1 and e.stage == "gradients" and e.layer % (2 * per) == 0 and e.layer > 0:
+            j = e.layer // (2 * per)
+            out.append(_comm("sendrecv", e.layer, "backward", "pp", size.get("sendrecv/backward/pp", 0),
+                             f"gradients, stage {j + 1} → {j}", f"{j + 1}→{j}", "∂L/∂x → previous stage", act))
         if p.tp > 1 and e.stage == "gradients":
             out.append(_comm("allreduce", e.layer, "backward", "tp", size.get("allreduce/backward/tp", 0),
                              f"∂L/∂x into {sub}, block {block}", f"{'attn' if sub == 'attention' else 'MLP'} {block}",
@@ -91,15 +119,44 @@ def occurrence(entries: tuple[PlanEntry, ...], k: int) -> int:
 
 def describe(entries: tuple[PlanEntry, ...], k: int, d: SplitRecord, cfg) -> tuple[Any, str, str]:
     e = entries[k]
+    if e.stage == "sendrecv":
+        return _sendrecv(e, d, cfg)
     if e.stage in COMM_STAGES and e.comm:
         return _collective(e, occurrence(entries, k), d)
     values, formula, caption = one.describe(e.stage, e.layer, d.rec, cfg)
     if e.stage == "loss" and d.loss != values.loss:  # a dp shard's: the step's is the mean over the replicas
         values = sv.GPTLoss(**{**values.as_json(), "loss": d.loss})
         formula += f"\nmean over the dp replicas' shards: L = {num(d.loss)}"
-    if e.stage in ("linear", "activation") and e.layer % 2 == 0:
+    if d.par and d.par.pp > 1 and e.stage in ("linear", "activation", "gradients"):
+        caption += (" In the pipeline each stage records its micro-batch 1: the shapes are the micro-batch's, and "
+                    "‖∂L/∂x‖ is over its windows (the weights' gradients are the whole step's).")
+    if e.stage in ("linear", "activation") and e.layer % 2 == 0 and d.par and d.par.tp > 1:
         caption += " Under tensor parallelism worker 0 computes only its own heads: the numbers follow its head 1."
     return values, formula, caption
+
+
+def _p2p(d: SplitRecord, e: PlanEntry, cfg) -> tuple[list, list]:
+    """A pipeline boundary's send (micro-batch 0's, from each sending rank: `before`) and what the receiving
+    rank got (its stage's input, or its output's gradient, as recorded: `after`)."""
+    per = cfg.n_layer // d.par.pp
+    fwd = e.direction == "forward"
+    j = (e.layer + 1) // (2 * per) - 1 if fwd else e.layer // (2 * per) - 1  # between stages j and j + 1 (from 0)
+    src, dst = (j, j + 1) if fwd else (j + 1, j)
+    sent, got = [], []
+    for r in d.ranks:
+        at = r["coords"]["pp"]
+        if at == src:
+            call = next((c for c in r["calls"] if c["op"] == "sendrecv" and c.get("p2p") == "send"
+                         and c.get("peer") == dst and c["bytes"] == e.comm[2]), None)  # not a metadata send
+            if call is not None:
+                sent.append((r["rank"], call))
+    stages = d.rec.extra.get("stages", [])
+    if dst < len(stages):
+        seen = stages[dst]["received" if fwd else "received_grad"]
+        rank = next(r["rank"] for r in d.ranks if r["coords"] == {"dp": 0, "pp": dst, "tp": 0})
+        if seen is not None:
+            got.append((rank, seen))
+    return sent, got
 
 
 def _calls(d: SplitRecord, e: PlanEntry, n: int) -> list[tuple[int, dict | None]]:
@@ -124,6 +181,31 @@ _WORDS = {
     ("reducescatter", "backward", "dp"): "{part}: the gradients averaged over the replicas, and each rank keeps "
                                          "only its 1/dp shard of the mean (ZeRO 2/3).",
 }
+
+
+def _sendrecv(e: PlanEntry, d: SplitRecord, cfg) -> tuple[Any, str, str]:
+    sent, got = _p2p(d, e, cfg)
+    if not sent:
+        raise ValueError(f"the step made no send for '{e.title}': nothing measured to show")
+    head = sent[0][1]
+    what = "activations" if e.direction == "forward" else "gradients ∂L/∂x"
+    values = sv.Collective(op="sendrecv", group="pp", group_size=2, direction=e.direction,
+                           label=f"{e.part} (micro-batch 1), first {len(head['before'] or [])} entries",
+                           shape=head.get("shape"), bytes=head["bytes"], sent=head["bytes"],
+                           before=[{"rank": r, "slice": c["before"]} for r, c in sent if c.get("before")],
+                           after=[{"rank": r, "slice": xs} for r, xs in got],
+                           seconds=max(c["t1"] - c["t0"] for _, c in sent))
+    m = d.par.micro_batches
+    shape = "×".join(str(x) for x in head.get("shape") or [])
+    lines = [f"rank {sent[0][0]} sends, rank {got[0][0] if got else '?'} receives: entry 1 = {num(head['before'][0])}"
+             if head.get("before") else f"rank {sent[0][0]} sends",
+             f"send/recv: {head['bytes']:,} B per micro-batch (tensor {shape}), × {m} micro-batch(es) = "
+             f"{head['bytes'] * m:,} B this step",
+             f"time: {values.seconds * 1000:.2f} ms (micro-batch 1's send)"]
+    caption = (f"{e.part[:1].upper() + e.part[1:]}: the pipeline hands the {what} of each micro-batch to the "
+               + ("next stage, which goes on with its own blocks." if e.direction == "forward"
+                  else "previous stage, which carries the backward on through its own blocks."))
+    return values, "\n".join(lines), caption
 
 
 def _collective(e: PlanEntry, n: int, d: SplitRecord) -> tuple[Any, str, str]:

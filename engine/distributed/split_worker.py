@@ -7,8 +7,7 @@ drive both alike.
 `observe`,
 `evaluate` (every rank; not for pipelines), `export` (the run as one process holds it, on rank 0: the
 room's save), `live`, `ping`; checkpoints every `checkpoint_every` steps (each stage's state gathered
-whole; not with zero 1). Not yet (the trainer refuses them first): stage by stage for a pipeline, the
-page's looks.
+whole; not with zero 1). Not yet (the trainer refuses them first): the page's looks.
 """
 from __future__ import annotations
 
@@ -87,7 +86,10 @@ class SplitRun:
         if op == "begin":
             got = self.p.begin(observe=True, record=True)
             return {"rank": self.rank, "loss": got["loss"], "local_loss": got["local_loss"], "grad_norm": got["grad_norm"],
-                    "calls": got["calls"], "record": got["record"] if self.rank == 0 else None}
+                    "calls": got["calls"], "coords": self.p.coords,
+                    # rank 0's record; a pipeline's: each stage's part, from its first rank
+                    "record": got["record"] if self.rank == 0 or (self.par.pp > 1 and self.p.coords["dp"] == 0
+                                                                  and self.p.coords["tp"] == 0) else None}
         if op == "apply":
             st = self.p.apply()
             self._checkpoint()

@@ -219,11 +219,9 @@ class DistributedTrainer(Stepper):
             raise ValueError(f"{what} is not built for a {self.par.name()} run yet: play it or take whole steps")
 
     def _compute(self, size: int | None) -> story.DistRecord | split_story.SplitRecord:
-        if self.par.pp > 1:  # a pipeline stage has no whole forward to record
-            self._not_split("stepping stage by stage")
         replies = self._call("begin")
         if self.split:
-            return split_story.SplitRecord(replies[0]["record"], replies)
+            return split_story.SplitRecord(split_story.merge(replies, self.par), replies, par=self.par)
         return story.DistRecord(replies[0]["record"], replies, self.local.tracked[0])
 
     def _params_view(self) -> dict:

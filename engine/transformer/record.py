@@ -53,20 +53,24 @@ class StepRecord:
 
 @torch.no_grad()
 def capture(model: GPT, rec: dict, x: torch.Tensor, y: torch.Tensor, tokens: list[str]) -> dict[str, Any]:
-    """Plain-number slices of a recorded forward pass and its gradients (after loss.backward())."""
-    cfg = model.cfg
+    """Plain-number slices of a recorded forward pass and its gradients (after loss.backward()). `model`
+    may be a pipeline stage (engine/distributed/split.py) with `rec` its part: the embeddings' numbers
+    where it embeds, its own blocks' sublayers, the head's where it ends in logits."""
     T = x.size(1)
     W = min(T, WINDOW)
     i = W - 1  # the query position the attention stages follow: it sees W positions, the future is masked
     ids, nxt = x[0].tolist(), y[0].tolist()
     cap: dict[str, Any] = {
         "ids": ids, "targets": nxt, "chars": [tokens[t] for t in ids], "next_chars": [tokens[t] for t in nxt],
-        "window": W, "query": i, "vocab_size": cfg.vocab_size,
-        "tok": _l(rec["tok"][0, 0, :SLICE]), "pos": _l(rec["pos"][0, :SLICE]), "x0": _l(rec["x0"][0, 0, :SLICE]),
-        "wte_shape": list(model.wte.weight.shape), "wpe_shape": list(model.wpe.weight.shape),
-        "wte_norm": _norm(model.wte.weight), "wpe_norm": _norm(model.wpe.weight),
-        "n_params": model.num_params(),
+        "window": W, "query": i, "vocab_size": len(tokens),
     }
+    if "tok" in rec:  # it embeds
+        cap.update(tok=_l(rec["tok"][0, 0, :SLICE]), pos=_l(rec["pos"][0, :SLICE]), x0=_l(rec["x0"][0, 0, :SLICE]),
+                   wte_shape=list(model.wte.weight.shape), wpe_shape=list(model.wpe.weight.shape),
+                   wte_norm=_norm(model.wte.weight), wpe_norm=_norm(model.wpe.weight),
+                   wte_grad=_norm(model.wte.weight.grad), wpe_grad=_norm(model.wpe.weight.grad))
+    if hasattr(model, "num_params"):
+        cap["n_params"] = model.num_params()
     subs = []
     for k, sub in enumerate(rec["sublayers"]):
         block = model.blocks[k // 2]
@@ -105,6 +109,8 @@ def capture(model: GPT, rec: dict, x: torch.Tensor, y: torch.Tensor, tokens: lis
     for k in range(len(subs) - 1):
         subs[k]["dout_norm"] = subs[k + 1]["dx_norm"]
     cap["sublayers"] = subs
+    if "logits" not in rec:  # a pipeline stage before the last: no head
+        return cap
     logits = rec["logits"][0, i].detach().float()
     p = torch.softmax(logits, -1)
     top = torch.topk(p, min(5, p.numel()))
@@ -115,7 +121,6 @@ def capture(model: GPT, rec: dict, x: torch.Tensor, y: torch.Tensor, tokens: lis
         p_true=float(p[t]), true=tokens[t], top=[[tokens[j], float(v)] for v, j in zip(top.values, top.indices)],
         pos_loss=-math.log(max(float(p[t]), 1e-45)),
         dlogit_true=float(rec["logits"].grad[0, i, t]), n_positions=B * T,
-        head_grad=_norm(model.lm_head.weight.grad), wte_grad=_norm(model.wte.weight.grad),
-        wpe_grad=_norm(model.wpe.weight.grad),
+        head_grad=_norm(model.lm_head.weight.grad),
     )
     return cap

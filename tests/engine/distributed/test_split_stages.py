@@ -137,3 +137,41 @@ def test_a_zero3_step_stage_by_stage_shows_the_gathers_and_scatters(tiny):
         pids = t.controller.pids()
         t.close()
     assert all(gone(p) for p in pids)
+
+
+def test_a_pipeline_step_stage_by_stage_shows_the_sends(tiny):
+    cfg = {**tiny, "n_layer": 2}
+    t = DistributedTrainer({**cfg, "workers": 2, "parallel": {"pp": 2, "micro_batches": 2}})  # 1F1B
+    try:
+        assert t.controller.wait_ready(180)
+        plan = t.plan
+        stages = [(e.stage, e.direction, e.comm) for e in plan]
+        act = 2 * 16 * 32 * 4  # one micro-batch's (b/m, T, C) float32
+        # after block 1's MLP (stage 0's last sublayer) forward; after block 2's attention gradients backward
+        assert stages[stages.index(("sendrecv", "forward", ("sendrecv", "pp", act))) - 1][0] == "activation"
+        assert [s for s in stages if s[0] == "sendrecv"] == [("sendrecv", "forward", ("sendrecv", "pp", act)),
+                                                             ("sendrecv", "backward", ("sendrecv", "pp", act))]
+        ref = TransformerRun(cfg)
+        seen = []
+        hook = ref.model.blocks[0].register_forward_hook(lambda _m, _i, out: seen.append(out.detach()))
+        first = ref.step(stats=False).loss
+        hook.remove()
+        events = [t.next_stage() for _ in range(len(plan))]
+        fwd, bwd = [e.values for e in events if e.stage == "sendrecv"]
+        assert [b["rank"] for b in fwd.before] == [0] and [a["rank"] for a in fwd.after] == [1]
+        assert [b["rank"] for b in bwd.before] == [1] and [a["rank"] for a in bwd.after] == [0]
+        for v in (fwd, bwd):  # what one stage sent is what the other received
+            assert v.shape == [2, 16, 32] and v.bytes == act and v.before[0]["slice"] == v.after[0]["slice"]
+        # stage 0's output for micro-batch 1 = the one-process stream after block 1, window 1
+        np.testing.assert_allclose(fwd.before[0]["slice"], seen[0].reshape(-1)[:6].numpy(), rtol=1e-5, atol=1e-7)
+        by = {e.stage: e for e in events}
+        assert by["loss"].values.loss == pytest.approx(first, rel=1e-5)
+        grads = [e.values for e in events if e.stage == "gradients"]
+        assert len(grads) == 4 and all(g.dx_norm > 0 for g in grads)  # every stage's ∂L/∂x, both sides of the cut
+        assert t.run(2) == 2
+        np.testing.assert_allclose([m.loss for m in t.take_metrics()][-2:], [ref.step(stats=False).loss for _ in range(2)],
+                                   rtol=1e-5)
+    finally:
+        pids = t.controller.pids()
+        t.close()
+    assert all(gone(p) for p in pids)
