@@ -208,6 +208,13 @@ def _sendrecv(e: PlanEntry, d: SplitRecord, cfg) -> tuple[Any, str, str]:
     return values, "\n".join(lines), caption
 
 
+def _mates(d: SplitRecord, group: str) -> set[int]:
+    """The ranks in rank 0's `group` (dp, tp or pp): those at rank 0's place on every other mesh dimension."""
+    home = d.ranks[0].get("coords") or {}
+    return {r["rank"] for r in d.ranks
+            if all(r.get("coords", {}).get(k) == v for k, v in home.items() if k != group)}
+
+
 def _collective(e: PlanEntry, n: int, d: SplitRecord) -> tuple[Any, str, str]:
     op, group = e.comm[0], e.comm[1]
     got = _calls(d, e, n)
@@ -225,8 +232,9 @@ def _collective(e: PlanEntry, n: int, d: SplitRecord) -> tuple[Any, str, str]:
                            after=[{"rank": r, "slice": c["after"]} for r, c in got if c and c.get("after")],
                            seconds=max(c["t1"] - c["t0"] for c in calls))
     lines = []
-    firsts = [(r, c["before"][0]) for r, c in got if c and c.get("before")]
-    result = next((c["after"][0] for _, c in got if c and c.get("after")), None)
+    mates = _mates(d, group)  # the formula adds up rank 0's own group (dp×tp: each tp pair sums apart)
+    firsts = [(r, c["before"][0]) for r, c in got if c and c.get("before") and r in mates]
+    result = next((c["after"][0] for r, c in got if c and c.get("after") and r in mates), None)
     if op == "allreduce" and firsts and result is not None:
         terms = " + ".join(par(v) for _, v in firsts)
         mean = " / " + str(len(firsts)) if group == "dp" else ""

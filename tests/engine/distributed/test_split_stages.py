@@ -175,3 +175,32 @@ def test_a_pipeline_step_stage_by_stage_shows_the_sends(tiny):
         pids = t.controller.pids()
         t.close()
     assert all(gone(p) for p in pids)
+
+
+def test_dp2_by_tp2_stage_by_stage_adds_within_each_tp_pair(tiny):
+    t = DistributedTrainer({**tiny, "workers": 4, "parallel": {"dp": 2, "tp": 2}})
+    try:
+        assert t.controller.wait_ready(240)
+        events = [t.next_stage() for _ in range(len(t.plan))]
+        fwd = next(e for e in events if e.stage == "allreduce" and e.direction == "forward")
+        v = fwd.values
+        parts = {b["rank"]: np.array(b["slice"]) for b in v.before}
+        got = {a["rank"]: np.array(a["slice"]) for a in v.after}
+        for pair in ((0, 1), (2, 3)):  # ranks 0, 1 are replica 0's tp pair, 2, 3 replica 1's: each sums its own
+            for r in pair:
+                np.testing.assert_allclose(got[r], parts[pair[0]] + parts[pair[1]], rtol=1e-6, atol=1e-7)
+        assert not np.allclose(got[0], got[2])  # the replicas read different shards
+        assert fwd.formula.splitlines()[0].count("+") == 1  # rank 0's pair only
+        dp = [e.values for e in events if e.stage == "allreduce" and e.values.group == "dp"]
+        assert len(dp) == 1 and events[-2].values.group == "dp"
+        for r in range(4):  # the replicas' mean, on every rank of its dp pair (0 with 2, 1 with 3)
+            mate = (r + 2) % 4
+            want = (np.array(dp[0].before[r]["slice"]) + np.array(dp[0].before[mate]["slice"])) / 2
+            np.testing.assert_allclose(dp[0].after[r]["slice"], want, rtol=1e-6, atol=1e-9)
+        ref = TransformerRun(tiny)
+        assert next(e for e in events if e.stage == "loss").values.loss == pytest.approx(ref.step(stats=False).loss,
+                                                                                          rel=1e-5)
+    finally:
+        pids = t.controller.pids()
+        t.close()
+    assert all(gone(p) for p in pids)
