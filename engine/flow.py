@@ -9,15 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-STAGES = ("input", "weights", "linear", "activation", "loss", "gradients", "allreduce", "update")
+STAGES = ("input", "weights", "linear", "activation", "loss", "gradients", "allreduce", "allgather", "reducescatter",
+          "sendrecv", "update")
+# the communication stages of a run split over workers (engine/distributed): each named by its collective
+COMM_STAGES = frozenset({"allreduce", "allgather", "reducescatter", "sendrecv"})
 
 # Stages after the loss run right to left in the picture: the gradient flows back. `allreduce` (only
 # with data-parallel workers, engine/distributed) averages the workers' gradients between the two.
-BACKWARD = frozenset({"gradients", "allreduce", "update"})
+BACKWARD = frozenset({"gradients", "allreduce", "reducescatter", "update"})
 
 # Each stage's one title, the same for every model (the page shows these words, never its own).
 STAGE_TITLES = {"input": "Input", "weights": "Weights", "linear": "Linear combination", "activation": "Activation",
-                "loss": "Loss", "gradients": "Gradients", "allreduce": "All-reduce", "update": "Update"}
+                "loss": "Loss", "gradients": "Gradients", "allreduce": "All-reduce", "allgather": "All-gather",
+                "reducescatter": "Reduce-scatter", "sendrecv": "Send/receive", "update": "Update"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class PlanEntry:
     part: str = ""  # the layer's name where the stage repeats per layer: "hidden layer 1"; else ""
     short: str = ""  # `part` in a few characters, for a small label: "1", "out", "attn 1"
     shape: str = ""  # the tensor the stage makes, its axes and this run's sizes: "(B, T, C) = (12, 24, 48)"
+    way: str = ""  # "forward" or "backward" where the stage's own default is not it (tp's forward all-reduce)
+    comm: tuple[str, str, int] | None = None  # a communication stage's (op, group, payload bytes)
 
     def __post_init__(self):
         if self.stage not in STAGES:
@@ -42,7 +48,7 @@ class PlanEntry:
 
     @property
     def direction(self) -> str:
-        return "backward" if self.stage in BACKWARD else "forward"
+        return self.way or ("backward" if self.stage in BACKWARD else "forward")
 
     @property
     def stage_title(self) -> str:
@@ -56,7 +62,8 @@ class PlanEntry:
     def to_dict(self) -> dict[str, Any]:
         return {"stage": self.stage, "layer": self.layer, "direction": self.direction, "title": self.title,
                 "subtitle": self.subtitle, "stage_title": self.stage_title, "part": self.part, "short": self.short,
-                "shape": self.shape}
+                "shape": self.shape,
+                **({"comm": dict(zip(("op", "group", "bytes"), self.comm))} if self.comm else {})}
 
 
 @dataclass(frozen=True)
@@ -72,10 +79,11 @@ class StageEvent:
     formula: str  # lines separated by "\n"
     caption: str
     replay: bool = False
+    way: str = ""  # the plan entry's direction where it is not the stage's default (PlanEntry.way)
 
     @property
     def direction(self) -> str:
-        return "backward" if self.stage in BACKWARD else "forward"
+        return self.way or ("backward" if self.stage in BACKWARD else "forward")
 
     def replayed(self) -> "StageEvent":
         return replace(self, replay=True)

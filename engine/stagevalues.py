@@ -260,8 +260,27 @@ class AllReduce(Values):
     grad_norms: list[float]  # each rank's own ‖g‖ before
 
 
+@dataclass
+class Collective(Values):
+    """One collective of a split run's step (engine/distributed/split_story.py), as every rank did it:
+    the first entries of each rank's piece going in and of the result it got back."""
+
+    op: str  # allreduce, allgather, reducescatter, sendrecv
+    group: str  # the mesh dimension: dp, tp or pp
+    group_size: int
+    direction: str  # forward or backward
+    label: str  # what the numbers are: "block 1's attention output (b, T, C), first entries"
+    shape: list[int] | None  # the tensor each rank puts in
+    bytes: int  # its payload on rank 0
+    sent: float  # bytes each rank sends, by the ring formula (send/recv: the payload)
+    before: list[dict[str, Any]]  # per rank: rank, slice (its piece's first entries)
+    after: list[dict[str, Any]]  # per rank: rank, slice (the result's first entries; absent where not readable)
+    seconds: float  # the slowest rank's
+
+
 # what a `stage` message's values may be (the server's StageMsg types them with this)
 StageValues = Union[UnitInput, UnitWeights, UnitLinear, UnitActivation, UnitLoss, UnitGradients, UnitUpdate,
                     NetInput, NetWeights, NetLinear, NetActivation, NetLoss, NetGradients, NetUpdate,
                     GPTInput, GPTWeights, GPTScores, GPTAttention, GPTMLPLinear, GPTMLPActivation, GPTLoss,
-                    GPTGradients, GPTUpdate, GPTInputDDP, GPTLossDDP, GPTGradientsDDP, GPTUpdateDDP, AllReduce]
+                    GPTGradients, GPTUpdate, GPTInputDDP, GPTLossDDP, GPTGradientsDDP, GPTUpdateDDP, AllReduce,
+                    Collective]

@@ -201,10 +201,16 @@ class Stepper:
         if k not in trace.events:
             entry = self.plan[k]
             stage, layer = entry.stage, entry.layer
-            values, formula, caption = self._describe(stage, layer, trace)
+            values, formula, caption = self._describe_at(k, trace)
             params = trace.after if stage == "update" else trace.before
-            trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption)
+            trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption, way=entry.way)
         return trace.events[k]
+
+    def _describe_at(self, k: int, trace: StepTrace) -> tuple[dict, str, str]:
+        """The plan's k-th stage of `trace` (a plan may name a stage twice at one layer: a split run's
+        communication stages are told apart by their place)."""
+        entry = self.plan[k]
+        return self._describe(entry.stage, entry.layer, trace)
 
     # ----- capabilities only some models have (engine/interface.py): the rest say so -----------
     gpt = None  # the transformer's run, where there is one

@@ -130,6 +130,7 @@ export function readPlan(msg) {
       part: String(e.part ?? ""),
       short: String(e.short ?? ""),
       shape: String(e.shape ?? ""), // its tensor, "x (B, T, C) = (12, 24, 48)": the Transformer's ("" where none)
+      comm: e.comm && typeof e.comm === "object" ? e.comm : null, // a split run's collective {op, group, bytes}
     }));
   }
   return [];

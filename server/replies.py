@@ -16,6 +16,14 @@ class Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class CommItem(Out):
+    """A communication stage's collective (engine/flow.py PlanEntry.comm)."""
+
+    op: Literal["allreduce", "allgather", "reducescatter", "sendrecv"]
+    group: str  # the mesh dimension it runs over: "dp", "tp" or "pp"
+    bytes: int  # the payload of one such collective on rank 0
+
+
 class PlanItem(Out):
     """One stage of the step's plan with its words (engine/flow.py PlanEntry): the page's only source
     of stage titles. A model's plan repeats `linear`/`activation`/`gradients` per layer."""
@@ -29,6 +37,7 @@ class PlanItem(Out):
     part: str  # the layer's name where the stage repeats per layer ("hidden layer 1"), else ""
     short: str  # `part` in a few characters, for a pill ("1", "out", "attn 1"), else ""
     shape: str = ""  # the stage's tensor, axes and sizes: "(B, T, C) = (12, 24, 48)" (the Transformer's), else ""
+    comm: Optional[CommItem] = None  # a split run's communication stages only
 
 
 class Restored(Out):

@@ -83,8 +83,8 @@ SLICE = 6  # entries of a collective's piece and result kept for the plan's stag
 
 
 class CommMeter(TorchDispatchMode):
-    """Records every collective this rank calls: {op, group, bytes, t0, t1, direction, shape, before,
-    after} (t from the timeline's start). `before`: the first entries of this rank's piece as it went in
+    """Records every collective this rank calls: {op, group (its size), mesh (its dimension's name), bytes,
+    t0, t1, direction, shape, before, after} (t from the timeline's start). `before`: the first entries of this rank's piece as it went in
     (for an all-gather its own shard; a reduce-scatter, an all-reduce, a send: the buffer); `after`: the
     first entries of the result, where it can be read — a functional collective's at its `wait_tensor`
     (also where its time ends) or at the step's end, an in-place c10d all-reduce's buffer at the step's
@@ -93,9 +93,13 @@ class CommMeter(TorchDispatchMode):
     `direction`: backward inside autograd's backward, else `phase` (the caller's: forward, backward
     for a gradient sync after it, update; a pipeline's last chunk)."""
 
-    def __init__(self, timeline: Timeline):
+    def __init__(self, timeline: Timeline, groups: dict[str, str] | None = None):
+        """`groups`: a process group's name → the mesh dimension it is ("dp", "tp", "pp"), for each call's `mesh`."""
         super().__init__()
-        self.timeline, self.calls = timeline, []
+        self.timeline, self.calls, self.groups = timeline, [], groups or {}
+        # a step shown stage by stage: an all-gather's or reduce-scatter's result is waited for and read at
+        # once (FSDP frees its buffers before the step ends); the overlap with compute is lost in that step
+        self.eager = False
         self.phase = "forward"
         self._open: dict[int, dict] = {}
         self._later: list[tuple[dict, torch.Tensor]] = []
@@ -121,15 +125,22 @@ class CommMeter(TorchDispatchMode):
         t0 = self.timeline.now()
         out = func(*args, **kwargs)
         payload = _nbytes(_payload(op, ns, args, out))
-        call = {"op": op, "group": _group_size(func, args), "bytes": payload, "t0": t0, "t1": self.timeline.now(),
+        pg = _group(args)
+        call = {"op": op, "group": pg.size() if pg else None, "mesh": self.groups.get(pg.group_name) if pg else None,
+                "bytes": payload, "t0": t0, "t1": self.timeline.now(),
                 "direction": "backward" if backward else self.phase,
                 "shape": list(piece[0].shape) if piece else None, "before": before, "after": None}
+        if op == "sendrecv":  # which way: "send" or "recv", and the peer's rank in the group
+            call["p2p"], call["peer"] = ("send" if name == "send" else "recv"), next(
+                (a for a in args[1:] if isinstance(a, int) and not isinstance(a, bool)), None)
         self.calls.append(call)
         if ns == "_c10d_functional" and isinstance(out, torch.Tensor):
             self._open[_key(out)] = call
             self._later.append((call, out))  # a wait this mode does not see (DTensor's forward): read at the end
         elif op == "allreduce" and piece:
             self._later.append((call, piece[0]))
+        elif self.eager and ns == "c10d" and op in ("allgather", "reducescatter"):
+            call["after"] = _settled(out, args)
         return out
 
     def settle(self) -> None:
@@ -138,6 +149,24 @@ class CommMeter(TorchDispatchMode):
             if call["after"] is None:
                 call["after"] = _head(t)
         self._later, self._open = [], {}
+
+
+def _settled(out, args) -> list[float] | None:
+    """A c10d all-gather's or reduce-scatter's output (its first argument), once its work is done."""
+    import torch.distributed as dist
+
+    works = [w for w in _flat(out) if isinstance(w, torch.ScriptObject)]
+    for w in works:
+        try:
+            dist.distributed_c10d.Work.unbox(w).wait()
+        except (RuntimeError, AttributeError):
+            return None
+    outs = _tensors(args[0]) if args else []
+    return _head(outs[0]) if outs else None
+
+
+def _flat(x) -> list:
+    return [v for y in x for v in _flat(y)] if isinstance(x, (list, tuple)) else [x]
 
 
 def _key(t: torch.Tensor) -> int:
@@ -170,23 +199,23 @@ def _payload(op: str, ns: str, args, out) -> list[torch.Tensor]:
     return _tensors(args[0]) if args else []
 
 
-def _group_size(func, args) -> int | None:
-    """The size of the group a collective ran in (a functional collective names it by string)."""
+def _group(args):
+    """The process group a collective ran in (a functional collective names it by string), or None."""
     import torch.distributed as dist
 
     for a in args:
         if isinstance(a, dist.ProcessGroup):
-            return a.size()
+            return a
         if isinstance(a, torch.ScriptObject):  # a c10d op's process group, boxed (its reduce op is one too)
             try:
-                return dist.ProcessGroup.unbox(a).size()
+                return dist.ProcessGroup.unbox(a)
             except RuntimeError:
                 continue
         if isinstance(a, str):
             try:
                 from torch.distributed.distributed_c10d import _resolve_process_group
 
-                return _resolve_process_group(a).size()
+                return _resolve_process_group(a)
             except (RuntimeError, ValueError, KeyError):  # not a group's name (a reduce op's: "sum")
                 continue
     return None

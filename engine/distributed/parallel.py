@@ -166,10 +166,7 @@ def comm_plan(par: Parallel, shapes: dict[str, tuple], batch: int, block_size: i
             "gradients back to the previous stage, one per micro-batch")
     if par.dp > 1:
         if par.zero >= 2:
-            padded = 0
-            for name, shape in mine.items():  # FSDP2 pads (this tp rank's part's) dim 0 to a multiple of dp
-                local = local_shape(name, shape, par.tp)
-                padded += -(-local[0] // par.dp) * par.dp * _numel(local[1:])
+            padded = sum(fsdp_units(mine, par, elem=1).values())
             add("allgather", "forward", "dp", par.dp, padded * elem, 1, "each block's parameters gathered before its forward")
             if par.zero == 3:
                 add("allgather", "backward", "dp", par.dp, padded * elem, 1,
@@ -182,6 +179,17 @@ def comm_plan(par: Parallel, shapes: dict[str, tuple], batch: int, block_size: i
             if par.zero == 1:
                 add("broadcast", "update", "dp", par.dp, local * elem, 1,
                     "each rank updates its 1/dp of the parameters and sends them to the others")
+    return out
+
+
+def fsdp_units(shapes: dict[str, tuple], par: Parallel, elem: int = 4) -> dict[str, int]:
+    """Bytes FSDP2 gathers for each of its units (split.py: `root` — embeddings, ln_f, lm_head — then
+    `block 0`, `block 1`, …): each parameter's (this tp rank's part's) dim 0 padded to a multiple of dp."""
+    out: dict[str, int] = {}
+    for name, shape in shapes.items():
+        local = local_shape(name, shape, par.tp)
+        unit = f"block {name.split('.')[1]}" if name.startswith("blocks.") else "root"
+        out[unit] = out.get(unit, 0) + -(-local[0] // par.dp) * par.dp * _numel(local[1:]) * elem
     return out
 
 

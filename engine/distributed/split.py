@@ -73,12 +73,31 @@ class Stage(nn.Module):
         if last:
             self.ln_f, self.lm_head = gpt.ln_f, gpt.lm_head
 
+        self.recording: dict | None = None  # set: the next forward (micro-batch 0) keeps its intermediates here
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rec, self.recording = self.recording, None
+        if rec is not None and not self.first:  # what the previous stage sent, as it arrived (buffers are reused)
+            rec["received"] = x.detach().reshape(-1)[:6].tolist()
         if self.first:  # x: ids (b, T)
-            x = self.drop(self.wte(x) + self.wpe(torch.arange(x.size(1), device=x.device)))  # (b, T, C)
+            tok, pos = self.wte(x), self.wpe(torch.arange(x.size(1), device=x.device))
+            x = self.drop(tok + pos)  # (b, T, C)
+            if rec is not None:
+                rec.update(tok=tok, pos=pos, x0=x)
         for block in self.blocks:
-            x = block(x)
-        return self.lm_head(self.ln_f(x)) if self.last else x  # (b, T, V) or (b, T, C)
+            x = block(x) if rec is None else block(x, rec)
+        if rec is not None:  # ∂L/∂ of the stream and the logits kept for the gradient stages
+            for t in [s["x"] for s in rec["sublayers"]] + [x]:
+                if t.requires_grad:
+                    t.retain_grad()
+            rec["x_final"] = x
+        if not self.last:
+            return x  # (b, T, C)
+        logits = self.lm_head(self.ln_f(x))  # (b, T, V)
+        if rec is not None:
+            logits.retain_grad()
+            rec["logits"] = logits
+        return logits
 
 
 def pipeline_stage(gpt: GPT, index: int, pp: int) -> Stage:

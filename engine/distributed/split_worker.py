@@ -2,11 +2,12 @@
 commands over the same pipe as worker.py's data-parallel ShardedRun, so the controller and the trainer
 drive both alike.
 
-Whole steps only: `steps` (the last of each call observed: collectives, timeline, memory), `observe`,
+`steps` (the last of each call observed: collectives, timeline, memory); a step stage by stage: `begin`
+(forward on the inspect path, backward, observed: each rank's collectives, rank 0's record) then `apply`;
+`observe`,
 `evaluate` (every rank; not for pipelines), `export` (the run as one process holds it, on rank 0: the
 room's save), `live`, `ping`; checkpoints every `checkpoint_every` steps (each stage's state gathered
-whole; not with zero 1). Not yet (the trainer refuses them first): the stage-by-stage inspect path
-(`begin`/`apply`), the page's looks.
+whole; not with zero 1). Not yet (the trainer refuses them first): the page's looks.
 """
 from __future__ import annotations
 
@@ -82,6 +83,19 @@ class SplitRun:
         op = msg["op"]
         if op == "steps":
             return self._steps(msg["count"])
+        if op == "begin":
+            got = self.p.begin(observe=True, record=True)
+            return {"rank": self.rank, "loss": got["loss"], "local_loss": got["local_loss"], "grad_norm": got["grad_norm"],
+                    "calls": got["calls"], "coords": self.p.coords,
+                    # rank 0's record; a pipeline's: each stage's part, from its first rank
+                    "record": got["record"] if self.rank == 0 or (self.par.pp > 1 and self.p.coords["dp"] == 0
+                                                                  and self.p.coords["tp"] == 0) else None}
+        if op == "apply":
+            st = self.p.apply()
+            self._checkpoint()
+            return {**self._after(st), "update": st.get("update") if self.rank == 0 else None, "lr": st["lr"],
+                    "loss": st["loss"], "grad_norm": st["grad_norm"], "seconds": st["seconds"],
+                    "observed": self.p.observed()}
         if op == "observe":
             return {"observed": self.p.observed()}
         if op == "export":  # every rank joins the gathers; rank 0 answers the one-process RunExport
@@ -114,12 +128,15 @@ class SplitRun:
         return {"losses": [s["loss"] for s in out], "grad_norms": [s["grad_norm"] for s in out],
                 "lrs": [s["lr"] for s in out], "clipped": [clip > 0 and s["grad_norm"] > clip for s in out],
                 "allreduce_s": comm, "seconds": seconds, "tokens": tokens, "local_grad_norm": out[-1]["grad_norm"],
-                "bytes": sum(c["bytes"] for c in self.p.calls), "stats": {}, "step": self.p.steps,
-                "checksum": self.checksum(), "tokens_per_s": rate, "checkpoint": self.checkpoint_step,
-                "view": self._view(out[-1]) if self.rank == 0 else None,
-                "params_view": {"n_params": sum(math.prod(s) for s in self.p.full_shapes.values()), "norms": {}}
-                if self.rank == 0 else None,
+                "bytes": sum(c["bytes"] for c in self.p.calls), "stats": {}, **self._after(out[-1]),
                 "observed": self.p.observed()}
+
+    def _after(self, last: dict) -> dict:
+        """What the trainer keeps after any command that moved the weights (rank 0 adds the views)."""
+        return {"step": self.p.steps, "checksum": self.checksum(), "tokens_per_s": self.tokens_per_s,
+                "checkpoint": self.checkpoint_step, "view": self._view(last) if self.rank == 0 else None,
+                "params_view": {"n_params": sum(math.prod(s) for s in self.p.full_shapes.values()), "norms": {}}
+                if self.rank == 0 else None}
 
     # ----- saving: the run as one process would hold it ------------------------------------------------
     def _whole(self, name: str, t):

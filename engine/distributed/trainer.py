@@ -23,9 +23,9 @@ from ..stepper import Stepper, StepTrace
 from ..transformer.budget import enforce
 from ..transformer.config import TransformerConfig
 from ..transformer.run import TransformerRun
-from . import observe, story
+from . import observe, split_story, story
 from .controller import Controller, WorkerLost, WorkersFailed
-from .parallel import resolve
+from .parallel import comm_plan, fsdp_units, resolve
 from .worker import run_export
 
 EVAL_EVERY = 100  # as the one-process trainer: held-out losses cost about ten steps
@@ -194,10 +194,23 @@ class DistributedTrainer(Stepper):
     # ----- what the Stepper needs --------------------------------------------------------------
     @property
     def plan(self) -> tuple[PlanEntry, ...]:
-        c, m = self.config, self.local.model_config  # each replica's step is the one-process step on its B/dp windows
-        B = c.batch_size // self.par.dp
-        return story.plan(c.n_layer, c.optimizer, (B, m.block_size, m.n_embd, m.n_head, m.vocab_size),
-                          self.local.model.num_params())
+        if not self.split:
+            c, m = self.config, self.local.model_config  # each replica's step is the one-process step on its B/dp windows
+            B = c.batch_size // self.par.dp
+            return story.plan(c.n_layer, c.optimizer, (B, m.block_size, m.n_embd, m.n_head, m.vocab_size),
+                              self.local.model.num_params())
+        cfg = self.config
+        key = (self.par, cfg.n_layer, cfg.batch_size, cfg.block_size, cfg.n_embd)
+        if getattr(self, "_split_sizes", (None,))[0] != key:  # one collective's payload per op/direction/group
+            shapes = {n: tuple(p.shape) for n, p in self.local.model.named_parameters()}
+            sizes = {f"{s['stage']}/{s['direction']}/{s['group']}": s["bytes"] // s["count"]
+                     for s in comm_plan(self.par, shapes, cfg.batch_size, cfg.block_size, cfg.n_embd, cfg.n_layer)}
+            if self.par.zero >= 2:  # FSDP gathers and scatters unit by unit: the root, then each block
+                sizes.update({f"unit/{u}": n for u, n in fsdp_units(shapes, self.par).items()})
+            b = cfg.batch_size // self.par.dp
+            self._split_sizes = (key, tuple(sorted(sizes.items())),
+                                 f"(b, T, C) = ({b}, {cfg.block_size}, {cfg.n_embd})")
+        return split_story.plan(self.par, cfg.n_layer, cfg.optimizer, *self._split_sizes[1:])
 
     @property
     def steps_per_epoch(self) -> int:
@@ -208,9 +221,10 @@ class DistributedTrainer(Stepper):
         if self.split:  # refused here: a worker answering an error would read as a lost worker
             raise ValueError(f"{what} is not built for a {self.par.name()} run yet: play it or take whole steps")
 
-    def _compute(self, size: int | None) -> story.DistRecord:
-        self._not_split("stepping stage by stage")
+    def _compute(self, size: int | None) -> story.DistRecord | split_story.SplitRecord:
         replies = self._call("begin")
+        if self.split:
+            return split_story.SplitRecord(split_story.merge(replies, self.par), replies, par=self.par)
         return story.DistRecord(replies[0]["record"], replies, self.local.tracked[0])
 
     def _params_view(self) -> dict:
@@ -219,7 +233,31 @@ class DistributedTrainer(Stepper):
     def _describe(self, stage: str, layer: int, trace: StepTrace) -> tuple[dict, str, str]:
         return story.describe(stage, layer, trace.record, self.local.model_config)
 
+    def _describe_at(self, k: int, trace: StepTrace) -> tuple[dict, str, str]:
+        if isinstance(trace.record, split_story.SplitRecord):
+            return split_story.describe(self.plan, k, trace.record, self.local.model_config)
+        return super()._describe_at(k, trace)
+
+    def _apply_split(self, trace: StepTrace, evaluate: bool) -> None:
+        """A split step begun stage by stage: its update on every rank, observed like a whole step's last."""
+        replies = self._call("apply")
+        d: split_story.SplitRecord = trace.record
+        d.applied = replies
+        head = replies[0]
+        d.rec.update, d.rec.lr = head["update"], head["lr"]
+        self._took(replies, [head["loss"]] * len(replies))
+        self.observed = [r["observed"] for r in replies]
+        calls = [c for o in self.observed for c in o["comm"] if o["rank"] == 0]
+        step_s = sum(r["seconds"] for r in replies) / len(replies)
+        self._comm(sum(c["t1"] - c["t0"] for c in calls), step_s, sum(c["bytes"] for c in calls))
+        trace.lr, trace.after = head["lr"], self._params_view()
+        clip = self.config.grad_clip
+        self._metrics([head["loss"]], [head["grad_norm"]], [head["lr"]], [clip > 0 and head["grad_norm"] > clip], evaluate)
+        trace.metrics = self.outbox[-1]
+
     def _apply(self, trace: StepTrace, evaluate: bool = True) -> None:
+        if isinstance(trace.record, split_story.SplitRecord):
+            return self._apply_split(trace, evaluate)
         replies = self._call("apply")
         d: story.DistRecord = trace.record
         d.applied = replies

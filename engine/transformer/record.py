@@ -24,7 +24,14 @@ def _l(t: torch.Tensor) -> Any:
 
 
 def _norm(t: torch.Tensor | None) -> float:
-    return 0.0 if t is None else float(t.detach().float().norm())
+    return 0.0 if t is None else float(_whole(t).detach().float().norm())
+
+
+def _whole(t: torch.Tensor | None) -> torch.Tensor | None:
+    """A weight or gradient as one tensor: a split run's DTensor (engine/distributed) gathered — a collective,
+    so every rank of its mesh captures alike. qkv's rows stay in the split's head-major order: row 0 is
+    the one-process row 0 either way."""
+    return t.full_tensor() if t is not None and hasattr(t, "full_tensor") else t
 
 
 @dataclass
@@ -46,20 +53,24 @@ class StepRecord:
 
 @torch.no_grad()
 def capture(model: GPT, rec: dict, x: torch.Tensor, y: torch.Tensor, tokens: list[str]) -> dict[str, Any]:
-    """Plain-number slices of a recorded forward pass and its gradients (after loss.backward())."""
-    cfg = model.cfg
+    """Plain-number slices of a recorded forward pass and its gradients (after loss.backward()). `model`
+    may be a pipeline stage (engine/distributed/split.py) with `rec` its part: the embeddings' numbers
+    where it embeds, its own blocks' sublayers, the head's where it ends in logits."""
     T = x.size(1)
     W = min(T, WINDOW)
     i = W - 1  # the query position the attention stages follow: it sees W positions, the future is masked
     ids, nxt = x[0].tolist(), y[0].tolist()
     cap: dict[str, Any] = {
         "ids": ids, "targets": nxt, "chars": [tokens[t] for t in ids], "next_chars": [tokens[t] for t in nxt],
-        "window": W, "query": i, "vocab_size": cfg.vocab_size,
-        "tok": _l(rec["tok"][0, 0, :SLICE]), "pos": _l(rec["pos"][0, :SLICE]), "x0": _l(rec["x0"][0, 0, :SLICE]),
-        "wte_shape": list(model.wte.weight.shape), "wpe_shape": list(model.wpe.weight.shape),
-        "wte_norm": _norm(model.wte.weight), "wpe_norm": _norm(model.wpe.weight),
-        "n_params": model.num_params(),
+        "window": W, "query": i, "vocab_size": len(tokens),
     }
+    if "tok" in rec:  # it embeds
+        cap.update(tok=_l(rec["tok"][0, 0, :SLICE]), pos=_l(rec["pos"][0, :SLICE]), x0=_l(rec["x0"][0, 0, :SLICE]),
+                   wte_shape=list(model.wte.weight.shape), wpe_shape=list(model.wpe.weight.shape),
+                   wte_norm=_norm(model.wte.weight), wpe_norm=_norm(model.wpe.weight),
+                   wte_grad=_norm(model.wte.weight.grad), wpe_grad=_norm(model.wpe.weight.grad))
+    if hasattr(model, "num_params"):
+        cap["n_params"] = model.num_params()
     subs = []
     for k, sub in enumerate(rec["sublayers"]):
         block = model.blocks[k // 2]
@@ -68,7 +79,7 @@ def capture(model: GPT, rec: dict, x: torch.Tensor, y: torch.Tensor, tokens: lis
         if k % 2 == 0:  # attention: head 1 (index 0) of the first window, query position i
             lin = block.attn.qkv
             s.update(
-                w_row=_l(lin.weight[0, :3]), b0=float(lin.bias[0]) if lin.bias is not None else 0.0,
+                w_row=_l(_whole(lin.weight)[0, :3]), b0=float(_whole(lin.bias)[0]) if lin.bias is not None else 0.0,
                 qkv_shape=list(sub["qkv"].shape), q00=float(sub["qkv"][0, i, 0]), head_dim=sub["q"].size(-1),
                 q=_l(sub["q"][0, 0, i]), k=_l(sub["k"][0, 0, :W]),
                 scores=_l(sub["scores"][0, 0, i, :W]), scores_shape=list(sub["scores"].shape),
@@ -77,20 +88,20 @@ def capture(model: GPT, rec: dict, x: torch.Tensor, y: torch.Tensor, tokens: lis
                 att_shape=list(sub["att"].shape),
                 grads={n: _norm(p.grad) for n, p in (("W_qkv", lin.weight), ("W_proj", block.attn.proj.weight),
                                                      ("ln1", block.ln1.weight))},
-                g00=float(lin.weight.grad[0, 0]) if lin.weight.grad is not None else 0.0,
-                w00=float(lin.weight[0, 0]),
+                g00=float(_whole(lin.weight.grad)[0, 0]) if lin.weight.grad is not None else 0.0,
+                w00=float(_whole(lin.weight)[0, 0]),
             )
         else:  # MLP: unit 1 of the up-projection at position i
             lin = block.mlp.fc
             s.update(
-                w_row=_l(lin.weight[0, :3]), b0=float(lin.bias[0]) if lin.bias is not None else 0.0,
+                w_row=_l(_whole(lin.weight)[0, :3]), b0=float(_whole(lin.bias)[0]) if lin.bias is not None else 0.0,
                 fc_shape=list(sub["fc"].shape), h=_l(sub["fc"][0, i, :SLICE]), g=_l(sub["gelu"][0, i, :SLICE]),
                 h00=float(sub["fc"][0, i, 0]), g00=float(sub["gelu"][0, i, 0]),
                 negative=float((sub["fc"] < 0).float().mean()), small=float((sub["gelu"].abs() < 0.05).float().mean()),
                 grads={n: _norm(p.grad) for n, p in (("W_fc", lin.weight), ("W_proj", block.mlp.proj.weight),
                                                      ("ln2", block.ln2.weight))},
-                gw00=float(lin.weight.grad[0, 0]) if lin.weight.grad is not None else 0.0,
-                w00=float(lin.weight[0, 0]),
+                gw00=float(_whole(lin.weight.grad)[0, 0]) if lin.weight.grad is not None else 0.0,
+                w00=float(_whole(lin.weight)[0, 0]),
             )
         subs.append(s)
     # the stream after the last sublayer: ∂L/∂x there is what the head sends back
@@ -98,6 +109,8 @@ def capture(model: GPT, rec: dict, x: torch.Tensor, y: torch.Tensor, tokens: lis
     for k in range(len(subs) - 1):
         subs[k]["dout_norm"] = subs[k + 1]["dx_norm"]
     cap["sublayers"] = subs
+    if "logits" not in rec:  # a pipeline stage before the last: no head
+        return cap
     logits = rec["logits"][0, i].detach().float()
     p = torch.softmax(logits, -1)
     top = torch.topk(p, min(5, p.numel()))
@@ -108,7 +121,6 @@ def capture(model: GPT, rec: dict, x: torch.Tensor, y: torch.Tensor, tokens: lis
         p_true=float(p[t]), true=tokens[t], top=[[tokens[j], float(v)] for v, j in zip(top.values, top.indices)],
         pos_loss=-math.log(max(float(p[t]), 1e-45)),
         dlogit_true=float(rec["logits"].grad[0, i, t]), n_positions=B * T,
-        head_grad=_norm(model.lm_head.weight.grad), wte_grad=_norm(model.wte.weight.grad),
-        wpe_grad=_norm(model.wpe.weight.grad),
+        head_grad=_norm(model.lm_head.weight.grad),
     )
     return cap

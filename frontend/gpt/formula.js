@@ -78,7 +78,7 @@ function picture(s) {
   if (s.stage === "loss" && Array.isArray(v.top)) return topBars(v);
   if (s.stage === "activation" && Array.isArray(v.map)) return attentionMaps(v);
   // data-parallel runs: each worker's slice of one gradient, before (and after) the all-reduce
-  if (s.stage === "allreduce" && Array.isArray(v.before)) return slicesTable(v);
+  if ((s.stage === "allreduce" || v.op) && Array.isArray(v.before)) return slicesTable(v); // v.op: a split run's collective
   if (s.stage === "gradients" && Array.isArray(v.workers)) return slicesTable(v);
   return null;
 }

@@ -78,15 +78,17 @@ function drawRing(svg, n, phase) {
   svg.replaceChildren(defs, ...kids);
 }
 
-/** The `allreduce` (and `gradients`) stage's picture: each rank's slice before and after averaging. */
+/** The `allreduce` (and `gradients`) stage's picture: each rank's slice before and after averaging; a split
+ * run's collective stages (`slice`, `label`: what the numbers are) the same way. */
 export function slicesTable(values) {
   const before = Array.isArray(values.before) ? values.before : (values.workers ?? []).map((w) => ({ rank: w.rank, grad_slice: w.grad_slice }));
   const after = Array.isArray(values.after) ? values.after : [];
+  const xs = (r) => r.grad_slice ?? r.slice;
   const table = document.createElement("table");
   table.className = "gw-slices";
   const name = values.param ?? values.workers?.[0]?.param ?? "";
   table.innerHTML = `<caption></caption><tbody></tbody>`;
-  table.querySelector("caption").textContent = `∂L/∂${name}, first ${before[0]?.grad_slice?.length ?? 0} entries`;
+  table.querySelector("caption").textContent = values.label ?? `∂L/∂${name}, first ${before[0]?.grad_slice?.length ?? 0} entries`;
   const body = table.querySelector("tbody");
   const row = (label, cls, xs) => {
     const tr = document.createElement("tr");
@@ -101,8 +103,8 @@ export function slicesTable(values) {
     }
     body.appendChild(tr);
   };
-  for (const b of before) row(`w${b.rank} before`, "before", b.grad_slice);
-  for (const a of after) row(`w${a.rank} after`, "after", a.grad_slice);
+  for (const b of before) row(`w${b.rank} before`, "before", xs(b));
+  for (const a of after) row(`w${a.rank} after`, "after", xs(a));
   return table;
 }
 
@@ -171,7 +173,8 @@ export function Workers(root, { send, canEdit }) {
       return;
     }
     const n = ddp.workers;
-    const onStage = state.stage?.stage === "allreduce" || state.playing;
+    // the ring of the gradients' all-reduce (a split run's other collectives draw their own table)
+    const onStage = (state.stage?.stage === "allreduce" && !state.stage.values?.op) || state.playing;
     if (n !== last.n || onStage !== last.onStage) {
       last.n = n;
       last.onStage = onStage;

@@ -8,13 +8,14 @@ import { keepInView } from "../render/inview.js";
 import { boxGrow, directionClass, MANY_PILLS, RIBBON_ARROW } from "../render/stagestyle.js";
 
 /**
- * The ribbon's boxes from the plan: one per stage name, in first-seen order,
- * [{name, entries, indices, perLayer}]. A stage whose entries name a layer (`part`) gets a pill each.
+ * The ribbon's boxes from the plan: one per stage name and direction, in first-seen order,
+ * [{name, entries, indices, perLayer}] (a split run's all-reduce runs both ways: a box each way).
+ * A stage whose entries name a layer (`part`) gets a pill each.
  */
 export function ribbonBoxes(plan) {
   const boxes = [];
   plan.forEach((entry, i) => {
-    let box = boxes.find((b) => b.name === entry.stage);
+    let box = boxes.find((b) => b.name === entry.stage && b.entries[0].direction === entry.direction);
     if (!box) boxes.push((box = { name: entry.stage, entries: [], indices: [] }));
     box.entries.push(entry);
     box.indices.push(i);

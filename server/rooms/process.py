@@ -5,6 +5,8 @@ still goes before the rooms that play (people.People). The messages both ways ar
 """
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import os
 import signal
@@ -41,6 +43,16 @@ def main(conn, settings, counts, slot: int) -> None:
     # as the CLI does: finalizing an interpreter that holds torch takes seconds (and a runner still
     # inside a long torch call would abort it); everything worth keeping is written by now
     os._exit(0)
+
+
+def give_back_memory() -> None:
+    """Memory a closed room or a dropped trainer freed goes back to the system. glibc keeps freed small
+    blocks in its arenas: with nothing held, a room process's RSS grew ×1.3–1.4 over room churn."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): its allocator decides
+        pass
 
 
 def refusal(exc: Exception) -> tuple[str, str, str]:
@@ -160,6 +172,8 @@ class Worker:
         trainer = self.built.pop(m.key, None)
         if trainer is not None:
             trainer.close()
+            del trainer
+            give_back_memory()
 
     def census(self, m: msg.Census) -> None:
         self.send(msg.Answer(m.key, "value", {"rooms": len(self.runners), "built": len(self.built)}))

@@ -50,3 +50,27 @@ def test_run_it_here_opens_a_tp_run_whose_timeline_and_holds_are_the_engines(pag
     shot(page, "split-tp2-1024x768")
     box = page.eval_on_selector("#gpt-split .gx-gantt", "e => [e.clientWidth, e.clientHeight]")
     assert box[0] > 200 and box[1] >= 48, box
+
+
+def test_a_tp_run_stepped_by_stage_shows_the_forward_allreduce(page, server_url, shot):
+    """Stage by stage: the ribbon has an All-reduce box each way (forward before the loss, backward after the
+    gradients), and the forward one's panel shows each rank's partial sum and the sum on every rank."""
+    page.goto(f"{server_url}/?model=transformer&workers=2&parallel=dp:1,tp:2")
+    page.wait_for_function(READY, timeout=120_000)
+    boxes = page.eval_on_selector_all("#ribbon .rb-box, .rb-box", "els => els.map(e => [e.dataset.stage, e.className])")
+    ar = [c for s, c in boxes if s == "allreduce"]
+    assert len(ar) == 2 and "forward" in ar[0] and "backward" in ar[1]
+    stages = [s for s, _ in boxes]
+    assert stages.index("allreduce") < stages.index("loss") < stages.index("gradients") < len(stages) - 2
+    plan = page.evaluate("flowscope.state().session.plan ?? flowscope.state().plan")
+    first = next(i for i, e in enumerate(plan) if e["stage"] == "allreduce")
+    for n in range(first + 1):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"flowscope.state().stage?.index === {n}", timeout=60_000)
+    v = page.evaluate("flowscope.state().stage.values")
+    assert v["op"] == "allreduce" and v["group"] == "tp" and v["direction"] == "forward"
+    rows = page.eval_on_selector_all(".gf-picture .gw-slices tr", "els => els.map(e => e.className)")
+    assert rows == ["before", "before", "after", "after"]
+    cells = page.eval_on_selector_all(".gf-picture .gw-slices tr.after td", "els => els.map(e => e.textContent)")
+    assert cells[:6] == cells[6:] and len(cells) == 12  # the same sum on both ranks, every entry drawn
+    shot(page, "split-tp2-stage-allreduce-1280x800")

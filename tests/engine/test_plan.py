@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowscope.engine.flow import BACKWARD, STAGE_TITLES, STAGES, PlanEntry
+from flowscope.engine.flow import BACKWARD, COMM_STAGES, STAGE_TITLES, STAGES, PlanEntry
 from flowscope.engine.trainer import Trainer
 from flowscope.engine.transformer import story
 
@@ -32,7 +32,7 @@ def network_order(depth: int) -> list[tuple[str, int]]:
 
 def test_neuron_plan():
     plan = Trainer("neuron").plan
-    assert [e.stage for e in plan] == [s for s in STAGES if s != "allreduce"]  # allreduce: data-parallel runs only
+    assert [e.stage for e in plan] == [s for s in STAGES if s not in COMM_STAGES]  # collectives: runs split over workers only
     check_words(plan)
     words = {e.stage: e.subtitle for e in plan}
     assert plan[2].title == "Linear combination" and words["linear"] == "z = w·x + b"
@@ -41,7 +41,7 @@ def test_neuron_plan():
 
 def test_line_plan_has_no_activation_and_no_b_without_a_bias():
     plan = Trainer("line", {"bias": False}).plan
-    assert [e.stage for e in plan] == [s for s in STAGES if s not in ("activation", "allreduce")]
+    assert [e.stage for e in plan] == [s for s in STAGES if s != "activation" and s not in COMM_STAGES]
     check_words(plan)
     assert all("b" not in e.subtitle for e in plan if e.stage in ("weights", "linear", "gradients"))
     with_b = {e.stage: e.subtitle for e in Trainer("line", {"bias": True}).plan}

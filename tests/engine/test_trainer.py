@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from flowscope.engine.flow import STAGES, Divergence
+from flowscope.engine.flow import COMM_STAGES, STAGES, Divergence
 from flowscope.engine.numfmt import num
 from flowscope.engine.trainer import Trainer
 
@@ -17,7 +17,7 @@ def walk(t: Trainer, n: int):
 def test_neuron_step_has_the_seven_stages_in_order():
     t = Trainer("neuron")
     events = walk(t, 7)
-    assert [e.stage for e in events] == [s for s in STAGES if s != "allreduce"]  # allreduce: data-parallel runs only
+    assert [e.stage for e in events] == [s for s in STAGES if s not in COMM_STAGES]  # collectives: runs split over workers only
     assert [e.direction for e in events] == ["forward"] * 5 + ["backward"] * 2
     assert {e.step for e in events} == {0}
     assert t.next_stage().step == 1 and t.steps_done == 1
@@ -25,7 +25,7 @@ def test_neuron_step_has_the_seven_stages_in_order():
 
 def test_line_has_no_activation_stage():
     t = Trainer("line")
-    assert [e.stage for e in walk(t, 6)] == [s for s in STAGES if s not in ("activation", "allreduce")]
+    assert [e.stage for e in walk(t, 6)] == [s for s in STAGES if s != "activation" and s not in COMM_STAGES]
 
 
 @pytest.mark.parametrize("model,config", [("neuron", {}), ("neuron", {"dataset": "blobs", "features": 2, "batch_size": 5}),

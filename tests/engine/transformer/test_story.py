@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from flowscope.engine.flow import STAGES
+from flowscope.engine.flow import COMM_STAGES, STAGES
 from flowscope.engine.transformer.run import TransformerRun
 from flowscope.engine.transformer.story import adam_prediction, plan
 
@@ -25,7 +25,7 @@ def test_plan_uses_the_seven_words_forward_then_back():
     assert [s for s, _ in p] == ["input", "weights"] + ["linear", "activation"] * 4 + ["loss"] + ["gradients"] * 4 + ["update"]
     assert [k for s, k in p if s == "linear"] == [0, 1, 2, 3]  # sublayers: attention, MLP, attention, MLP
     assert [k for s, k in p if s == "gradients"] == [3, 2, 1, 0]  # last first
-    assert {s for s, _ in p} == set(STAGES) - {"allreduce"}  # data-parallel runs only
+    assert {s for s, _ in p} == set(STAGES) - COMM_STAGES  # collectives: runs split over workers only
 
 
 def test_begin_step_then_apply_is_one_real_step(tiny):
