@@ -133,10 +133,12 @@ export function GptLossChart(root, { switchPhase, canEdit }) {
     const lastA = a[a.length - 1];
     if (!g.losses.steps.length) {
       ctx.fillStyle = INK;
-      ctx.font = "16px system-ui, sans-serif";
+      const hint = "press Space to train";
+      ctx.font = "16px system-ui, sans-serif"; // smaller where the plot is narrower than the words
+      ctx.font = `${Math.max(10, Math.floor(16 * Math.min(1, (box.w - 8) / ctx.measureText(hint).width)))}px system-ui, sans-serif`;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
-      ctx.fillText("press Space to train", box.x + box.w / 2, box.y + box.h * 0.6);
+      ctx.fillText(hint, box.x + box.w / 2, box.y + box.h * 0.6);
     } else if (lastA) {
       root.dataset.valA = String(lastA.value);
     }

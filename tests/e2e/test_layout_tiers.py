@@ -58,3 +58,32 @@ def test_every_chart_is_readable_and_a_new_panel_fits(browser, server_url, size)
         assert not found, found
     finally:
         ctx.close()
+
+
+# The Transformer at a 1024×768 screen: its loss chart tall enough to read, Adam's weight picker whole
+# (it read "block 1 W_qk…" and the chart was 70 px tall); in presenter mode on a tablet, nothing wider
+# than the screen (a presenter rule placed the loss and samples at 12 of 2 columns: 961 px wide).
+READABLE = """
+() => { const c = document.querySelector('#gpt-loss canvas').getBoundingClientRect();
+        const s = document.querySelector('#gpt-optim .go-weight');
+        return { chart: Math.round(c.height), picker: [s.clientWidth, s.scrollWidth], wide: document.documentElement.scrollWidth }; }
+"""
+
+
+@pytest.mark.parametrize("size,query", [((1024, 768), ""), ((768, 1024), "&presenter=1")])
+def test_the_transformer_reads_at_1024_and_fits_a_tablet_in_presenter_mode(browser, server_url, size, query):
+    w, h = size
+    ctx = browser.new_context(viewport={"width": w, "height": h})
+    try:
+        pg = ctx.new_page()
+        path, ready = PAGES["transformer"]
+        pg.goto(server_url + path + query)
+        pg.wait_for_function(ready, timeout=40_000)
+        pg.wait_for_timeout(250)
+        got = pg.evaluate(READABLE)
+        assert got["wide"] <= w, got
+        if not query:
+            assert got["chart"] >= 110, got
+            assert got["picker"][1] <= got["picker"][0], got
+    finally:
+        ctx.close()
