@@ -45,7 +45,7 @@ PUBLISH_SECONDS = 0.25  # a long command's progress (metrics, state) reaches the
 YIELD_SECONDS = 0.002  # then the thread sleeps this long: the event loop (one GIL) answers meanwhile
 URGENT_SECONDS = 0.1  # a person's step command goes before the rooms that play for this long, at most
 SWITCH_SECONDS = 0.001  # how often the interpreter hands the GIL on (see Runner.start)
-FINISH_MARGIN = 0.002  # added to a play frame's measured finish: the steps before it end that much early
+FINISH_MARGIN = 0.0005  # added to a play frame's measured finish: the steps before it end that much early
 
 
 @dataclass
