@@ -99,6 +99,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def add_routes(app: FastAPI, settings: Settings, store: RunStore) -> None:
     """The pages and the read-only HTTP API: the schema, lessons, saved runs, QR codes."""
+    add_api(app, settings)
+    add_runs(app, store)
+    add_pages(app)
+
+
+def add_api(app: FastAPI, settings: Settings) -> None:
+    """What every page reads: the settings' schema, the join link's address, QR codes, the lessons."""
     @app.get("/api/schema")
     def schema():
         return JSONResponse(json_schema(settings.max_width))
@@ -129,6 +136,9 @@ def add_routes(app: FastAPI, settings: Settings, store: RunStore) -> None:
             return JSONResponse({"detail": f"no lesson '{lesson_id}'"}, status_code=404)
         return LESSONS[lesson_id].model_dump()
 
+
+def add_runs(app: FastAPI, store: RunStore) -> None:
+    """Saved runs over HTTP: list, download and delete one's own (the owner in a header)."""
     @app.get("/api/runs")
     def runs(header: OwnerHeader = None, token: OwnerQuery = None):
         """The caller's saved runs: those saved under the owner sent (header X-Flowscope-Token, or
@@ -154,6 +164,9 @@ def add_routes(app: FastAPI, settings: Settings, store: RunStore) -> None:
             return JSONResponse({"detail": f"no saved run '{run_id}' of yours"}, status_code=404)
         return Response(status_code=204)
 
+
+def add_pages(app: FastAPI) -> None:
+    """The pages (no build step: the files as they are) and the Scale page's API."""
     @app.get("/", response_class=HTMLResponse, responses=HTML)
     @app.get("/room/{code}", response_class=HTMLResponse, responses=HTML)
     @app.get("/run/{run_id}", response_class=HTMLResponse, responses=HTML)
