@@ -17,3 +17,15 @@ def make_trainer(model: str, config: dict | None = None, history_steps: int = 50
 
         return GPTTrainer(config, history_steps, budget)
     return Trainer(model, config, history_steps, custom)
+
+
+def check_budget(model: str, config: dict, budget: tuple[float | None, float | None]) -> None:
+    """ValueError, with the figures, when one model's config is past the per-model `budget` (memory to
+    train it, work per command: the GPT's) — torch-free, before anything is built, and before the
+    server counts it against its own total (a model too big for any room is said as such)."""
+    if model != "transformer" or not any(b is not None for b in budget):
+        return
+    from .transformer.budget import enforce
+    from .transformer.config import TransformerConfig
+
+    enforce(TransformerConfig(**config), budget)

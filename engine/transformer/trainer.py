@@ -105,15 +105,16 @@ class GPTTrainer(Stepper):
             optimizer=_tree_to_numpy(g.optimizer.state_dict()),
             progress={"schedule": asdict(g.schedule), "switches": list(g.switches),
                       "batch_gen": base64.b64encode(g.batch_gen.get_state().numpy().tobytes()).decode("ascii"),
-                      **self._shown()},
+                      **GPTTrainer._shown(self)},  # (a data-parallel worker exports through here too)
             metrics=list(g.history[-RECENT:]))  # the recent steps: the whole history grows with every step
 
     def _shown(self) -> dict:
         """What the page shows of the last step and the last loss estimate (`state.gpt.last`, `state.loss`
         and its step), kept with an export so that a loaded or restored run shows the same until it steps."""
         g = self.gpt
-        return {"last": g.last.as_dict() if g.last else None, "tokens_per_s": g.tokens_per_s,
-                "evaluated": self.evaluated, "evaluated_at": self.evaluated_at}
+        return {"last": g.last.as_dict() if getattr(g, "last", None) else None,
+                "tokens_per_s": getattr(g, "tokens_per_s", None),
+                "evaluated": getattr(self, "evaluated", None), "evaluated_at": getattr(self, "evaluated_at", -1)}
 
     def restore(self, saved: RunExport) -> None:
         """Go on from an export() of a run with this config: weights, phase, step count, and — when

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from flowscope.engine.footprint import Footprint, footprint
+from flowscope.engine.trainers import check_budget
 
 from ..protocol import validate_config
 
@@ -17,6 +18,7 @@ def admit_config(model: str, config: dict, settings, rooms=None, replacing=None)
     (`rooms`: the server's Rooms, whose live rooms and builds in progress count; `replacing`: a room whose
     current run this one replaces, not counted). Every entry point calls this."""
     full = validate_config(model, config, settings.max_width, settings.max_workers)
+    check_budget(model, full, settings.budget)  # one model past the per-model budget: said as such
     if rooms is not None:
         refusal = over_budget(model, footprint(model, full), rooms.holding(but=replacing), settings)
         if refusal:

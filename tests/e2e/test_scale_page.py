@@ -76,6 +76,10 @@ def assert_nothing_cut(page) -> None:
     spills = page.evaluate("""[...document.querySelectorAll('.scale > .panel')].filter(p => !p.hidden)
         .flatMap(p => [...p.querySelectorAll('*')].filter(e => {
           if (!e.offsetParent && e.tagName !== 'TD' && e.tagName !== 'TH') return false;
+          // inside a box that scrolls sideways (a wide table), and that box itself in the panel: reachable
+          for (let a = e.parentElement; a && a !== p; a = a.parentElement) {
+            if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return false;
+          }
           const r = e.getBoundingClientRect(), b = p.getBoundingClientRect();
           return r.width > 0 && (r.right > b.right + 1 || r.left < b.left - 1);
         }).map(e => `${p.id}: ${e.tagName}.${e.className} ${e.textContent.slice(0, 30)}`))""")

@@ -580,7 +580,7 @@ def test_schema(live_server):
     assert set(mapping) == {"create", "join", "step", "back", "play", "pause", "reset", "configure", "data",
                             "set_param", "landscape", "dataset", "handover", "reclaim", "allow", "fork", "save", "load",
                             "lesson", "lesson_close", "locks", "switch", "undo", "scale", "phase", "attention", "probs", "sample", "char_loss", "optimizer_state",
-                            "explain", "measure", "kill_worker"}
+                            "explain", "measure", "kill_worker", "remove", "recall"}
 
 
 def test_index_page(live_server):

@@ -15,7 +15,7 @@ def test_the_data_parallel_plan_carries_tensor_shapes(tiny):
     local = TransformerRun(cfg)
     # the trainer's own property, without starting its worker processes
     par = resolve(cfg.parallel, cfg.workers, n_head=cfg.n_head, n_layer=cfg.n_layer, batch_size=cfg.batch_size)
-    plan = DistributedTrainer.plan.fget(SimpleNamespace(config=cfg, local=local, par=par))
+    plan = DistributedTrainer.plan.fget(SimpleNamespace(config=cfg, local=local, par=par, split=False))
     B, T, C = cfg.batch_size // 2, cfg.block_size, cfg.n_embd  # each worker's shard (worker.py)
     by = {e.title: e.shape for e in plan}
     assert by["Weights"] == f"x (B, T, C) = ({B}, {T}, {C})"
