@@ -117,7 +117,9 @@ class Runner:
             if not command.last:
                 return
         waiting = self.commands.qsize() + len(self.deferred)
-        if not isinstance(command, (*_INTERNAL, handlers.Left)) and waiting >= MAX_PENDING:
+        # a pause is never refused for a full queue: it is how the owner empties it (under load, 64 steps
+        # still queued refused the pause, and the 10,000-step command behind them ran on)
+        if not isinstance(command, (*_INTERNAL, handlers.Left, handlers.Pause)) and waiting >= MAX_PENDING:
             self.error(client, f"Room {self.code} has {MAX_PENDING} commands waiting; wait for them to finish.", "busy")
             return
         PEOPLE.add()

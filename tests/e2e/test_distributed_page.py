@@ -49,6 +49,9 @@ def test_two_workers_step_through_allreduce_and_survive_a_kill(page, server_url,
             page.wait_for_function("document.querySelector('#gpt-workers').dataset.ringPhase !== undefined")
             shot(page, "distributed-allreduce")
     page.wait_for_function("flowscope.state().step === 1")
+    # the replicas' checksums come with the workers' report after the step (later than the step under load)
+    page.wait_for_function("[...document.querySelectorAll('#gpt-workers .gw-sha')].every(e => e.textContent !== '—')",
+                           timeout=30_000)
     sums = page.eval_on_selector_all("#gpt-workers .gw-sha", "els => els.map(e => e.textContent)")
     assert len(sums) == 2 and sums[0] == sums[1] and sums[0] != "—"
 
