@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 SESSION_READY = (
     "window.flowscope && flowscope.state().session && flowscope.state().dataset"
@@ -72,3 +73,18 @@ def assert_stage_shown(page, frame: dict) -> None:
         assert cell == fmt_value(page, value), (name, key, cell, value)
     shown = page.eval_on_selector_all("#values tr", "rows => rows.map(r => r.dataset.key)")
     assert sorted(shown) == sorted(frame["values"]), (shown, list(frame["values"]))
+
+
+# a class's devices (issue 17's browser tests): a phone and a tablet beside the teacher's screen
+PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+TABLET = dict(viewport={"width": 768, "height": 1024}, is_mobile=True, has_touch=True)
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+def device(browser, **opts):
+    """A browser context and its page, recording the page's uncaught errors in `page.errors`."""
+    ctx = browser.new_context(**opts)
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    return ctx, pg

@@ -9,20 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from e2e_helpers import SESSION_READY
+from e2e_helpers import PHONE, SESSION_READY, TABLET, device
 
 pytestmark = pytest.mark.e2e
 LESSONS = Path(__file__).resolve().parents[2] / "frontend" / "lessons"
-PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-TABLET = dict(viewport={"width": 768, "height": 1024}, is_mobile=True, has_touch=True)
-
-
-def device(browser, **opts):
-    ctx = browser.new_context(**opts)
-    pg = ctx.new_page()
-    pg.errors = []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    return ctx, pg
 
 
 def at(pg, lesson: str, step: int, role: str, code: str | None = None, timeout: float = 40_000) -> None:

@@ -4,24 +4,17 @@ give control (and the words after it), take it back, remove a student, bring eve
 who forked has "Back to the class". A teacher's laptop, a phone and a tablet. Screenshots: /tmp/wt17/."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from conftest import Frames
-from e2e_helpers import SESSION_READY
+import e2e_helpers as helpers
+from e2e_helpers import PHONE, SESSION_READY, SHOTS, TABLET
 
 pytestmark = pytest.mark.e2e
-SHOTS = Path("/tmp/wt17")
-PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-TABLET = dict(viewport={"width": 768, "height": 1024}, is_mobile=True, has_touch=True)
 
 
 def device(browser, **opts):
-    ctx = browser.new_context(**opts)
-    pg = ctx.new_page()
-    pg.errors = []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    ctx, pg = helpers.device(browser, **opts)
     pg.frames_seen = Frames(pg)
     return ctx, pg
 

@@ -1,27 +1,14 @@
 """Joining a class (issue 17 §1): the students' join page (a big code box, a required name that the
 device remembers, Join), the projector's join slide (the code, a QR code of at least 40 % of the short
 side at 1920×1080, the address, a live "N joined"; J shows it, the lesson's start hides it), and
-students listed by name — a teacher's laptop, a phone and a tablet. Screenshots under /tmp/wt17/."""
+students listed by name — a teacher's laptop, a phone and a tablet. Screenshots under tests/e2e/screenshots."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
-from e2e_helpers import SESSION_READY
+from e2e_helpers import PHONE, SESSION_READY, SHOTS, TABLET, device
 
 pytestmark = pytest.mark.e2e
-SHOTS = Path("/tmp/wt17")
-PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-TABLET = dict(viewport={"width": 768, "height": 1024}, is_mobile=True, has_touch=True)
-
-
-def device(browser, **opts):
-    ctx = browser.new_context(**opts)
-    pg = ctx.new_page()
-    pg.errors = []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    return ctx, pg
 
 
 def shoot(pg, name: str) -> None:
