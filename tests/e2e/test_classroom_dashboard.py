@@ -1,7 +1,7 @@
 """The teacher sees the class (issue 17 §2): the dashboard (C) lists the students by name with their
 state — following, forked (with their run's step and loss, the engine's numbers), disconnected —;
 give control (and the words after it), take it back, remove a student, bring everyone back; a student
-who forked has "Back to the class". A teacher's laptop, a phone and a tablet. Screenshots: /tmp/wt17/."""
+who forked has "Back to the class". A teacher's laptop, a phone and a tablet. Screenshots: tests/e2e/screenshots."""
 from __future__ import annotations
 
 import pytest
