@@ -1,5 +1,7 @@
 """A split run stepped stage by stage: the plan's communication stages (op, group, bytes, direction) where
 they happen, their values = what each rank's collective really did, and the step equal to one process."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -49,6 +51,19 @@ def test_dp_beside_tp_adds_the_gradient_allreduce_and_zero_gathers_and_scatters(
                                                          for n in (66, 55, 11)]
 
 
+@contextlib.contextmanager
+def started(config: dict, ready_s: float):
+    """A split run whose workers are up (within `ready_s`); closed after, its processes gone."""
+    t = DistributedTrainer(config)
+    try:
+        assert t.controller.wait_ready(ready_s)
+        yield t
+    finally:
+        pids = t.controller.pids()
+        t.close()
+    assert all(gone(p) for p in pids)
+
+
 def _outputs(cfg):
     """The one-process first step's sublayer outputs (attention's and the MLP's projections), and its loss."""
     ref = TransformerRun(cfg)
@@ -62,9 +77,7 @@ def _outputs(cfg):
 
 
 def test_a_tp2_step_stage_by_stage_shows_the_real_allreduces(tiny):
-    t = DistributedTrainer({**tiny, "workers": 2, "parallel": {"tp": 2}})
-    try:
-        assert t.controller.wait_ready(180)
+    with started({**tiny, "workers": 2, "parallel": {"tp": 2}}, 180) as t:
         outs, loss, ref = _outputs(tiny)
         events = [t.next_stage() for _ in range(len(t.plan))]
         fwd = [e for e in events if e.stage == "allreduce" and e.direction == "forward"]
@@ -102,16 +115,10 @@ def test_a_tp2_step_stage_by_stage_shows_the_real_allreduces(tiny):
         nxt = ref.step(stats=False).loss
         assert next(e for e in again if e.stage == "loss").values.loss == pytest.approx(nxt, rel=1e-5)
         assert t.back(3) is not None  # stepping back through the kept stages
-    finally:
-        pids = t.controller.pids()
-        t.close()
-    assert all(gone(p) for p in pids)
 
 
 def test_a_zero3_step_stage_by_stage_shows_the_gathers_and_scatters(tiny):
-    t = DistributedTrainer({**tiny, "workers": 2, "parallel": {"dp": 2, "zero": 3}})
-    try:
-        assert t.controller.wait_ready(180)
+    with started({**tiny, "workers": 2, "parallel": {"dp": 2, "zero": 3}}, 180) as t:
         plan = t.plan
         events = [t.next_stage() for _ in range(len(plan))]
         gathers = [(e, p) for e, p in zip(events, plan) if e.stage == "allgather"]
@@ -133,17 +140,11 @@ def test_a_zero3_step_stage_by_stage_shows_the_gathers_and_scatters(tiny):
         assert t.run(2) == 2
         np.testing.assert_allclose([m.loss for m in t.take_metrics()][-2:], [ref.step(stats=False).loss for _ in range(2)],
                                    rtol=1e-5)
-    finally:
-        pids = t.controller.pids()
-        t.close()
-    assert all(gone(p) for p in pids)
 
 
 def test_a_pipeline_step_stage_by_stage_shows_the_sends(tiny):
     cfg = {**tiny, "n_layer": 2}
-    t = DistributedTrainer({**cfg, "workers": 2, "parallel": {"pp": 2, "micro_batches": 2}})  # 1F1B
-    try:
-        assert t.controller.wait_ready(180)
+    with started({**cfg, "workers": 2, "parallel": {"pp": 2, "micro_batches": 2}}, 180) as t:  # 1F1B
         plan = t.plan
         stages = [(e.stage, e.direction, e.comm) for e in plan]
         act = 2 * 16 * 32 * 4  # one micro-batch's (b/m, T, C) float32
@@ -171,16 +172,10 @@ def test_a_pipeline_step_stage_by_stage_shows_the_sends(tiny):
         assert t.run(2) == 2
         np.testing.assert_allclose([m.loss for m in t.take_metrics()][-2:], [ref.step(stats=False).loss for _ in range(2)],
                                    rtol=1e-5)
-    finally:
-        pids = t.controller.pids()
-        t.close()
-    assert all(gone(p) for p in pids)
 
 
 def test_dp2_by_tp2_stage_by_stage_adds_within_each_tp_pair(tiny):
-    t = DistributedTrainer({**tiny, "workers": 4, "parallel": {"dp": 2, "tp": 2}})
-    try:
-        assert t.controller.wait_ready(240)
+    with started({**tiny, "workers": 4, "parallel": {"dp": 2, "tp": 2}}, 240) as t:
         events = [t.next_stage() for _ in range(len(t.plan))]
         fwd = next(e for e in events if e.stage == "allreduce" and e.direction == "forward")
         v = fwd.values
@@ -200,7 +195,3 @@ def test_dp2_by_tp2_stage_by_stage_adds_within_each_tp_pair(tiny):
         ref = TransformerRun(tiny)
         assert next(e for e in events if e.stage == "loss").values.loss == pytest.approx(ref.step(stats=False).loss,
                                                                                           rel=1e-5)
-    finally:
-        pids = t.controller.pids()
-        t.close()
-    assert all(gone(p) for p in pids)
