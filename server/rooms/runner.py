@@ -61,6 +61,7 @@ _STOP = object()
 _ASKED = object()  # wakes the loop: a member's question is in its line (queries.py)
 _INTERNAL = (Hello, Relay, Export, Swap)  # the server's own commands: never refused for a full queue
 AT_ONCE = (*_INTERNAL, *handlers.AT_ONCE)  # taken even while a long command runs
+_UNCOUNTED = (*_INTERNAL, handlers.Left, handlers.Pause, handlers.WorkersChanged)  # never refused for a full queue
 
 
 class Runner:
@@ -116,14 +117,20 @@ class Runner:
             self.queries.forget(client)  # at once, whatever the room's thread is doing
             if not command.last:
                 return
-        waiting = self.commands.qsize() + len(self.deferred)
         # a pause is never refused for a full queue: it is how the owner empties it (under load, 64 steps
         # still queued refused the pause, and the 10,000-step command behind them ran on)
-        if not isinstance(command, (*_INTERNAL, handlers.Left, handlers.Pause)) and waiting >= MAX_PENDING:
+        if not isinstance(command, _UNCOUNTED) and self._waiting() >= MAX_PENDING:
             self.error(client, f"Room {self.code} has {MAX_PENDING} commands waiting; wait for them to finish.", "busy")
             return
         PEOPLE.add()
         self.commands.put((command, client, role))
+
+    def _waiting(self) -> int:
+        """The sender's commands waiting: the server's own (a hundred viewers joining is a hundred
+        hellos) never count against the owner's 64 — they refused the owner's play."""
+        with self.commands.mutex:  # the event loop appends while we look
+            queued = sum(1 for c in self.commands.queue if c[0] is not _ASKED and not isinstance(c[0], _UNCOUNTED))
+        return queued + sum(1 for c in self.deferred if not isinstance(c[0], _UNCOUNTED))
 
     def _forget_queue(self) -> None:
         """The thread ends: what it will never handle no longer holds other rooms back."""

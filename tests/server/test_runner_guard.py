@@ -10,7 +10,7 @@ import pytest
 
 from flowscope.server.rooms import commands as handlers
 from flowscope.server.protocol import CLIENT
-from flowscope.server.rooms.runner import Hello, Runner
+from flowscope.server.rooms.runner import MAX_PENDING, Hello, Runner
 from flowscope.server.settings import Settings
 
 TINY_GPT = {"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 16, "batch_size": 4, "eval_iters": 1}
@@ -170,6 +170,27 @@ def test_the_queue_is_bounded(room):
     assert "waiting" in err["message"]
     r.send({"type": "pause"})
     r.wait_for(lambda to, m: m["type"] == "state" and r.runner.job is None)
+
+
+def test_a_crowd_joining_does_not_fill_the_owners_queue():
+    """A hundred viewers joining queue a hundred hellos (the server's own commands); the owner's play
+    right behind them was refused "64 commands waiting" and the room never played (seen in
+    test_scale's hundred viewers). Only the sender's own commands count against the 64."""
+    published = []
+    runner = Runner("TEST2", "line", {}, Settings(), lambda frames, to: published.extend(frames), lambda fn, *a: fn(*a))
+    try:  # not started: the queue holds what was submitted, as while the thread is busy
+        for i in range(100):
+            runner.submit(Hello("viewer", f"v{i}"), f"v{i}")
+        runner.submit(CLIENT.validate_python({"type": "play"}), "owner")
+        assert not published, published
+        step = CLIENT.validate_python({"type": "step", "unit": "step", "count": 1})
+        for _ in range(MAX_PENDING - 1):  # the play and these: the owner's 64
+            runner.submit(step, "owner")
+        assert not published, published
+        runner.submit(step, "owner")
+        assert len(published) == 1 and f"{MAX_PENDING} commands waiting" in published[0][0]
+    finally:
+        runner.trainer.close()
 
 
 def test_a_stopped_room_leaves_no_persons_command_counted(room):
