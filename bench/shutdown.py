@@ -20,6 +20,9 @@ import time
 import httpx
 from websockets.sync.client import connect
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench.common import wait  # noqa: E402
+
 BIG = {"n_layer": 8, "n_embd": 512, "n_head": 8, "block_size": 64, "batch_size": 4, "eval_iters": 1}
 
 
@@ -43,14 +46,6 @@ def serve(port: int, data: str, log) -> subprocess.Popen:
         time.sleep(0.1)
     proc.kill()
     raise TimeoutError("flowscope did not start")
-
-
-def wait(ws, pred, timeout: float = 300) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        raw = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
-        if isinstance(raw, str) and pred(msg := json.loads(raw)):
-            return msg
 
 
 def main() -> None:

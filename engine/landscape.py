@@ -9,6 +9,9 @@ Rows of `loss` follow `y`, columns follow `x`: loss[i][j] is the loss at (x[j], 
 """
 from __future__ import annotations
 
+import copy
+from typing import Callable
+
 import numpy as np
 
 from .functions import per_sample_loss
@@ -127,11 +130,28 @@ def directions(net: MLP, kind: str, rng: np.random.Generator, weights=None) -> t
     return pair[0], pair[1], ["direction 1", "direction 2"]
 
 
+GRID_CHUNK = 1 << 21  # floats of one layer's activations computed at once (16 MB): points × samples × units
+
+
 def mlp_grid(net: MLP, x: np.ndarray, labels: np.ndarray, d1: dict, d2: dict, alphas: np.ndarray,
-             betas: np.ndarray) -> np.ndarray:
-    """Loss (data + regularization) at θ + α·d1 + β·d2 for every (β, α): (len(betas), len(alphas))."""
+             betas: np.ndarray, between: Callable[[], None] | None = None) -> np.ndarray:
+    """Loss (data + regularization) at θ + α·d1 + β·d2 for every (β, α): (len(betas), len(alphas)).
+    The grid is computed a slice of points at a time (a 101×101 grid of a 2,000-sample network is 1.3 GB
+    a layer at once); `between()` is called between slices (the room lets its owner's commands in)."""
     A, B = np.meshgrid(alphas, betas)  # (R_b, R_a)
-    a, b = A.ravel()[:, None, None], B.ravel()[:, None, None]  # (P, 1, 1)
+    widest = max([x.shape[1], *(net.params[f"W{k}"].shape[0] for k in range(len(net.acts)))])
+    size = max(1, GRID_CHUNK // (len(x) * widest))
+    out = []
+    for start in range(0, A.size, size):
+        if start and between is not None:
+            between()
+        out.append(_grid_points(net, x, labels, d1, d2, A.ravel()[start:start + size], B.ravel()[start:start + size]))
+    return np.concatenate(out).reshape(A.shape)
+
+
+def _grid_points(net: MLP, x, labels, d1: dict, d2: dict, alphas: np.ndarray, betas: np.ndarray) -> np.ndarray:
+    """The loss at θ + α·d1 + β·d2 for each (α, β) pair: (P,)."""
+    a, b = alphas[:, None, None], betas[:, None, None]  # (P, 1, 1)
     h = x  # (n, in): every grid point sees the same data; after layer 0, (P, n, units)
     reg = np.zeros(a.shape[0])
     for k, act in enumerate(net.acts):
@@ -142,17 +162,21 @@ def mlp_grid(net: MLP, x: np.ndarray, labels: np.ndarray, d1: dict, d2: dict, al
         reg += net.l1 * np.abs(W).sum(axis=(1, 2)) + net.l2 * (W * W).sum(axis=(1, 2))
     y = net.targets(labels)[None]  # (1, n, K)
     data = per_sample_loss(net.loss_fn, z, h, y).mean(axis=1)  # (P,)
-    return (data + reg).reshape(A.shape)
+    return data + reg
 
 
 def network_landscape(net: MLP, x: np.ndarray, labels: np.ndarray, res: int, kind: str = "random",
-                      span: float = 1.0, seed: int = 0, weights=None) -> dict:
+                      span: float = 1.0, seed: int = 0, weights=None, between: Callable[[], None] | None = None) -> dict:
+    """With `between`, the run may step between the grid's slices: the picture is of the weights as
+    they were when it was asked for (a copy)."""
+    net = copy.copy(net)
+    net.params = {k: v.copy() for k, v in net.params.items()}
     d1, d2, names = directions(net, kind, np.random.default_rng(seed), weights)
     if kind == "weights":  # axes in the weights' own values
         c = [float(net.params[n][tuple(i)]) for n, i in weights]
     else:
         c = [0.0, 0.0]
     alphas, betas = np.linspace(-span, span, res), np.linspace(-span, span, res)
-    loss = mlp_grid(net, x, labels, d1, d2, alphas, betas)
+    loss = mlp_grid(net, x, labels, d1, d2, alphas, betas, between)
     return {"kind": kind, "axes": names, "x": (alphas + c[0]).tolist(), "y": (betas + c[1]).tolist(),
             "loss": loss.tolist(), "center": c, "frame": Frame(net.params, net.params, d1, d2, c)}

@@ -269,19 +269,20 @@ class Trainer(Stepper):
             return self.built.field()
 
     def landscape(self, resolution: int, kind: str = "auto", span: float | None = None, seed: int = 0,
-                  weights=None, at: str = "here", adopt: bool = True) -> dict:
+                  weights=None, at: str = "here", adopt: bool = True, between=None) -> dict:
         """The loss over two parameter axes (see landscape.py), on the training set, exact, around
         the weights now (`at` "here") or the seed's starting weights ("start": racers with one seed
         get one picture). With `adopt` (the run's driver asked), each step from now on reports where
-        it is in these axes; without (a watcher asked), nothing the others see changes."""
+        it is in these axes; without (a watcher asked), nothing the others see changes. `between()` is
+        called between slices of a network's grid: the run may go on meanwhile (landscape.py)."""
         key = (resolution, kind, span, seed, repr(weights), at, self.config, self.version if at == "here" else 0)
-        grid = self.grids.get(key) or self._grid(resolution, kind, span, seed, weights, at)
+        grid = self.grids.get(key) or self._grid(resolution, kind, span, seed, weights, at, between)
         if adopt:
             self.grids = {key: grid}  # keep only the last
             self.frame = grid["frame"]
         return {k: v for k, v in grid.items() if k != "frame"}
 
-    def _grid(self, resolution, kind, span, seed, weights, at) -> dict:
+    def _grid(self, resolution, kind, span, seed, weights, at, between=None) -> dict:
         from .landscape import network_landscape, unit_bounds, unit_grid
 
         d, model = self.data, self.model
@@ -293,7 +294,7 @@ class Trainer(Stepper):
                 kind = "random" if kind == "auto" else kind
                 # from the start, training travels far: twice the weights' own size fits a race
                 span = span or (2.0 if at == "start" else 1.0)
-                grid = network_landscape(model, d.x, d.y, resolution, kind, span, seed, weights)
+                grid = network_landscape(model, d.x, d.y, resolution, kind, span, seed, weights, between)
             elif not self.model.bias or d.x.shape[1] != 1:
                 raise ValueError("the w–b landscape needs one input and a bias: a 1-feature neuron, or the line "
                                  "with bias on")

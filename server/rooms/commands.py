@@ -142,9 +142,15 @@ class Commands:
         return False
 
     def landscape(self, c: LandscapeQuery, client, role, frames) -> bool:
-        # the owner's question sets the axes every step reports its place in; a viewer's only answers it
-        grid = self.trainer.landscape(c.resolution, c.kind, c.span, c.seed, c.weights, c.at, adopt=role == "owner")
-        self.runner.reply(client, LandscapeMsg(**grid, step=self.trainer.steps_done))
+        # the owner's question sets the axes every step reports its place in; a viewer's only answers it,
+        # and the owner's commands and play go on between its slices (runner.owner_turn)
+        trainer, step = self.trainer, self.trainer.steps_done
+        owner = role == "owner"
+        grid = trainer.landscape(c.resolution, c.kind, c.span, c.seed, c.weights, c.at, adopt=owner,
+                                 between=None if owner else self.runner.owner_turn)
+        if self.trainer is not trainer:
+            raise ValueError("The room's model changed while your landscape was being drawn; ask again.")
+        self.runner.reply(client, LandscapeMsg(**grid, step=step))
         return False
 
     def measure(self, c: MeasureQuery, client, role, frames) -> bool:

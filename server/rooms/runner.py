@@ -57,6 +57,10 @@ class Job:
     published: float = field(default_factory=time.monotonic)  # when the room last heard of it
 
 
+class Abandoned(Exception):
+    """A member's question dropped: the room ended while it was being answered."""
+
+
 _STOP = object()
 _ASKED = object()  # wakes the loop: a member's question is in its line (queries.py)
 _INTERNAL = (Hello, Relay, Export, Swap)  # the server's own commands: never refused for a full queue
@@ -74,6 +78,7 @@ class Runner:
         # the watchers' questions, each member's in a line of its own, after the owner's commands
         self.queries = Queries(code, settings.member_queries, settings.member_query_seconds)
         self.answering = None  # the question (queries.Ask) being answered now: its answer goes to all who asked it
+        self.lent = 0.0  # seconds of that answer's time the owner's turns took (owner_turn)
         self.woken = False  # a wake (_ASKED) for a question is in the queue
         self.playing = False
         self.job: Job | None = None
@@ -180,42 +185,61 @@ class Runner:
 
     def _serve(self) -> None:
         while not self.stopping:
-            frames: list[tuple[str, bool]] = []
-            batch = self._next_commands()
-            for i, (command, client, role, queued) in enumerate(batch):
-                if command is _STOP or self.stopping:
-                    # what this batch still held will never be handled: it must not hold other rooms back
-                    PEOPLE.done(sum(1 for c in batch[i:] if c[3] and c[0] is not _STOP and c[0] is not _ASKED))
-                    return
-                if command is _ASKED:
-                    self.woken = False
-                    continue  # the question waits in its line: answered below, once the owner's commands are
-                before = self.job
-                if self.job and not isinstance(command, AT_ONCE):
-                    self.deferred.append((command, client, role))  # applied in order once the long command ends
-                else:
-                    self._guard(command, client, frames, lambda: self._handle(command, client, role, frames))
-                if queued and self.job is not None and self.job is not before and self.urgent is None:
-                    self.urgent = time.monotonic() + URGENT_SECONDS  # its steps are the person's: still counted
-                elif queued:
-                    PEOPLE.done()  # handled, or waiting for this room's own work: no longer another room's worry
-            if self.queries.waiting() and not self.commands.qsize() and not (self.deferred and not self.job):
-                self._answer(frames)  # one member's question at a time, when the owner has nothing waiting
-            if (self.job or self.playing) and not self.commands.qsize() and self.urgent is None:
-                PEOPLE.wait()  # another room's person first
-            if self.job:
-                self._guard(None, None, frames, lambda: self._work(frames))
-            if self.urgent is not None and (self.job is None or time.monotonic() >= self.urgent):
-                self._release()  # done, or long enough: the rest of a long command is work like play
-            elif self.playing and time.monotonic() >= self.next_tick:
-                self._guard(None, None, frames, lambda: self._tick(frames))
-            if frames:
-                self.publish(frames, None)
-            idle = not (self.playing or self.job or self.commands.qsize())
-            if self.keep is not None and self.keep.due(idle):
-                self.checkpoint()  # falling idle (a pause, a step), or every few seconds while it works
-            if self.job and self.urgent is None:
-                time.sleep(YIELD_SECONDS)
+            self._turn()
+
+    def _turn(self, nested: bool = False) -> None:
+        """One round of the loop: the commands queued, a member's question (not while one is in
+        hand: `nested`), a chunk of the long command or a tick of play, the frames, a checkpoint."""
+        frames: list[tuple[str, bool]] = []
+        batch = self._next_commands(wait=not nested)
+        for i, (command, client, role, queued) in enumerate(batch):
+            if command is _STOP or self.stopping:
+                self.stopping = True
+                # what this batch still held will never be handled: it must not hold other rooms back
+                PEOPLE.done(sum(1 for c in batch[i:] if c[3] and c[0] is not _STOP and c[0] is not _ASKED))
+                return
+            if command is _ASKED:
+                self.woken = False
+                continue  # the question waits in its line: answered below, once the owner's commands are
+            before = self.job
+            if self.job and not isinstance(command, AT_ONCE):
+                self.deferred.append((command, client, role))  # applied in order once the long command ends
+            else:
+                self._guard(command, client, frames, lambda: self._handle(command, client, role, frames))
+            if queued and self.job is not None and self.job is not before and self.urgent is None:
+                self.urgent = time.monotonic() + URGENT_SECONDS  # its steps are the person's: still counted
+            elif queued:
+                PEOPLE.done()  # handled, or waiting for this room's own work: no longer another room's worry
+        if not nested and self.queries.waiting() and not self.commands.qsize() and not (self.deferred and not self.job):
+            self._answer(frames)  # one member's question at a time, when the owner has nothing waiting
+        if not nested and (self.job or self.playing) and not self.commands.qsize() and self.urgent is None:
+            PEOPLE.wait()  # another room's person first
+        if self.job:
+            self._guard(None, None, frames, lambda: self._work(frames))
+        if self.urgent is not None and (self.job is None or time.monotonic() >= self.urgent):
+            self._release()  # done, or long enough: the rest of a long command is work like play
+        elif self.playing and time.monotonic() >= self.next_tick:
+            self._guard(None, None, frames, lambda: self._tick(frames))
+        if frames:
+            self.publish(frames, None)
+        idle = not (self.playing or self.job or self.commands.qsize())
+        if self.keep is not None and self.keep.due(idle):
+            self.checkpoint()  # falling idle (a pause, a step), or every few seconds while it works
+        if self.job and self.urgent is None and not nested:
+            time.sleep(YIELD_SECONDS)
+
+    def owner_turn(self) -> None:
+        """Called between the slices of a member's long question (a landscape): the owner's commands,
+        play and a long command go on meanwhile — the owner never waits behind a watcher. Raises
+        Abandoned when the room ends meanwhile (the question is dropped)."""
+        ask, self.answering = self.answering, None  # frames now are the room's, not the answer
+        start = time.monotonic()
+        try:
+            self._turn(nested=True)
+        finally:
+            self.answering, self.lent = ask, self.lent + time.monotonic() - start
+        if self.stopping:
+            raise Abandoned()
 
     def _release(self) -> None:
         """The person's command this room's job started no longer goes before other rooms."""
@@ -223,12 +247,13 @@ class Runner:
             self.urgent = None
             PEOPLE.done()
 
-    def _next_commands(self) -> list[tuple]:
+    def _next_commands(self, wait: bool = True) -> list[tuple]:
         """What to handle now: the next deferred command once the long one is over; else what the
-        queue holds — everything in it while a long command runs (a pause must not wait in line)."""
+        queue holds — everything in it while a long command runs (a pause must not wait in line).
+        Without `wait`, only what is there already."""
         if self.deferred and not self.job:
             return [(*self.deferred.popleft(), False)]
-        if self.job or self.queries.waiting():
+        if self.job or self.queries.waiting() or not wait:
             timeout = 0.0
         elif self.playing:
             timeout = max(0.0, self.next_tick - time.monotonic())
@@ -249,12 +274,12 @@ class Runner:
         ask = self.queries.take()
         if ask is None:
             return
-        self.answering, start = ask, time.monotonic()
+        self.answering, self.lent, start = ask, 0.0, time.monotonic()
         try:
             self._guard(ask.command, ask.asker, frames, lambda: self._handle(ask.command, ask.asker, "viewer", frames))
         finally:
             self.answering = None
-            self.queries.done(ask, time.monotonic() - start)
+            self.queries.done(ask, time.monotonic() - start - self.lent)  # the owner's turns meanwhile are not the asker's
 
     def publish(self, frames, to) -> None:
         """Frames for the room (`to` None) or one member; the answer to a question goes to all who asked it."""
@@ -281,6 +306,8 @@ class Runner:
             self.playing, self.job = False, None
             frames.append((encode(ErrorMsg(message=str(exc), code="diverged")), False))
             self.told.announced = self.trainer.diverged
+        except Abandoned:  # the room ended while a member's question was in hand: nobody waits for it
+            return
         except DataError as exc:
             return self.error(client, f"Your data: {exc}", "bad_data")
         except (ValidationError, ValueError) as exc:  # refused, and unchanged: the state that follows says so

@@ -101,3 +101,20 @@ def test_racers_with_one_seed_get_one_landscape_and_it_is_cached():
 def test_two_axes_must_be_two_weights():
     with pytest.raises(ValueError, match="two different weights"):
         Trainer("mlp").landscape(5, kind="weights", weights=[("W0", (0, 0)), ("W0", (0, 0))])
+
+
+def test_a_network_grid_in_slices_is_the_grid_at_once_and_the_run_may_step_between(monkeypatch):
+    """A viewer's landscape is computed a slice of points at a time (runner.owner_turn steps the room
+    between slices): the slices give the one-pass grid exactly, and steps taken between them don't
+    change the picture, which is of the weights as they were when it was asked for."""
+    import flowscope.engine.landscape as landscape
+
+    t = Trainer("mlp", {"hidden": [4, 3], "dataset": "three", "seed": 5})
+    t.run(10)
+    whole = t.landscape(9, kind="random", seed=1, adopt=False)
+    t.grids = {}
+    monkeypatch.setattr(landscape, "GRID_CHUNK", len(t.data.x) * 4 * 5)  # 5 points a slice: 17 slices
+    slices = []
+    sliced = t.landscape(9, kind="random", seed=1, adopt=False, between=lambda: slices.append(t.run(1)))
+    assert len(slices) == 16 and t.steps_done == 26
+    assert np.array_equal(np.array(sliced["loss"]), np.array(whole["loss"]))

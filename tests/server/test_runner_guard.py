@@ -172,6 +172,51 @@ def test_the_queue_is_bounded(room):
     r.wait_for(lambda to, m: m["type"] == "state" and r.runner.job is None)
 
 
+def _slow_landscape(r, monkeypatch):
+    """A viewer's landscape in slices of two points, whose first pause between slices waits for `go`."""
+    import flowscope.engine.landscape as landscape
+
+    monkeypatch.setattr(landscape, "GRID_CHUNK", len(r.runner.trainer.data.x) * 8 * 2)
+    go, turns, turn = threading.Event(), [], r.runner.owner_turn
+    def owner_turn():
+        turns.append(time.monotonic())
+        if len(turns) == 1:
+            assert go.wait(5)
+        turn()
+    r.runner.owner_turn = owner_turn
+    r.send({"type": "landscape", "resolution": 15}, client="viewer", role="viewer")
+    return go, turns
+
+
+def test_the_owner_steps_while_a_viewers_landscape_is_drawn(room, monkeypatch):
+    """Issue 20, case 1: a viewer's landscape took the room's thread for 20–45 s and the owner's step
+    waited behind it. Now the owner's commands are taken between the landscape's slices."""
+    r = room("mlp", {"hidden": [8, 8], "n_samples": 400})
+    go, turns = _slow_landscape(r, monkeypatch)
+    deadline = time.monotonic() + 5
+    while not turns and time.monotonic() < deadline:  # the landscape is in hand
+        time.sleep(0.01)
+    r.send({"type": "step", "unit": "step"})
+    go.set()
+    state = r.wait_for(lambda to, m: m["type"] in ("state", "landscape") and (m["type"] == "landscape" or m["step"] == 1))
+    assert state["type"] == "state", "the owner's step came before the viewer's landscape"
+    grid = r.wait_for(lambda to, m: m["type"] == "landscape")
+    assert grid["step"] == 0 and len(grid["loss"]) == 15  # the weights as they were when it was asked for
+    assert len(turns) > 50
+
+
+def test_a_room_that_ends_during_a_viewers_landscape_ends_at_once(room, monkeypatch):
+    r = room("mlp", {"hidden": [8, 8], "n_samples": 400})
+    go, turns = _slow_landscape(r, monkeypatch)
+    while not turns:
+        time.sleep(0.01)
+    r.runner.stop()
+    go.set()
+    r.runner.thread.join(timeout=5)
+    assert not r.runner.thread.is_alive() and len(turns) == 1
+    assert not any(m.get("type") in ("landscape", "error") for _, m in r.frames if isinstance(m, dict))
+
+
 def test_a_crowd_joining_does_not_fill_the_owners_queue():
     """A hundred viewers joining queue a hundred hellos (the server's own commands); the owner's play
     right behind them was refused "64 commands waiting" and the room never played (seen in
