@@ -149,6 +149,7 @@ class MetricsMsg(Out):
     grad_norms: list[Optional[float]]  # ‖g‖ before clipping
     clipped: list[int]  # the steps whose gradient was clipped
     positions: list[Optional[list[float]]]  # each step's place in the last landscape's axes (null: none asked)
+    replace: bool = False  # true: these are the run's whole recent history (after an undo): the chart starts over
 
 
 class ErrorMsg(Out):

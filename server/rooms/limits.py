@@ -28,16 +28,16 @@ def admit_config(model: str, config: dict, settings, rooms=None, replacing=None)
 
 @dataclass(frozen=True)
 class Held:
-    """What a room's run holds: its model and full config, and the run `undo` keeps (a copy in memory)."""
+    """What a room's run holds: its model and full config, and the runs `undo` keeps (copies in memory:
+    (model, config) each, engine/undo.py)."""
     model: str
     config: dict
-    kept_model: str | None = None
-    kept_config: dict | None = None
+    kept: tuple = ()
 
     @functools.cached_property
     def footprint(self) -> Footprint:
         now = footprint(self.model, self.config) if self.config else Footprint()
-        return now + footprint(self.kept_model, self.kept_config) if self.kept_config else now
+        return sum((footprint(m, c) for m, c in self.kept), now)
 
 
 class OverBudget(ValueError):

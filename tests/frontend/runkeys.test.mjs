@@ -35,3 +35,13 @@ test("a trained-run link goes to its page with its key, and the page reads it ba
   assert.equal(readLocation("/", "?key=abc").run, null);
   assert.equal(new URL(runHref("", { id: "ab", model: "neuron", share: "cd" }), "http://x").search, "?key=cd");
 });
+
+test("Ctrl+Z (⌘Z) is undo; other modified keys stay the browser's", async () => {
+  const { keyCommand } = await import("../../frontend/views/controls.js");
+  const key = (k, mods = {}) => keyCommand({ key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
+  assert.equal(key("z", { ctrlKey: true }), "undo");
+  assert.equal(key("z", { metaKey: true }), "undo");
+  assert.equal(key("Z", { ctrlKey: true, shiftKey: true }), null); // redo is not offered
+  assert.equal(key("r", { ctrlKey: true }), null); // the browser's reload
+  assert.equal(key("z"), null);
+});
