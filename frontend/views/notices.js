@@ -50,7 +50,12 @@ export function Notices(bannerEl, toastsEl, warnEl, { undo } = {}) {
     if (String(steps) !== lastUndo) {
       lastUndo = String(steps);
       undoEl.hidden = steps === null;
-      undoEl.textContent = steps === null ? "" : `↶ Undo the last change (back to step ${steps}) · Ctrl+Z`;
+      undoEl.replaceChildren();
+      if (steps !== null) {
+        const key = document.createElement("kbd");
+        key.textContent = "Ctrl+Z";
+        undoEl.append(`↶ Undo the last change: back to step ${steps} `, key);
+      }
     }
     // a room that is not being saved says so in the same row, until it is saved again
     const warning = state.diverged ? null : (state.unsaved ?? state.warning);
