@@ -299,8 +299,8 @@ class Locks(Strict):
 
 
 class Undo(Strict):
-    """The owner brings back the run the last rebuild replaced (a change of shape, data or a reset),
-    whole: weights, optimizer state, step, data."""
+    """The owner brings back the run as it was before the last change of settings (any configure, new
+    data, a reset), whole: weights, optimizer state, step, data, loss history (engine/undo.py)."""
 
     type: Literal["undo"]
 
