@@ -60,7 +60,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
   dispatch({ type: "_page", page: { presenter: opts.presenter, lock: opts.lock, hide: opts.hide } });
   let name = opts.name;
   let hello = null; // while the reply to our first message is due: {create}, {code, token} or {run}
-  let runLink = where.run; // a trained-run link (/run/ID?key=…) opens that run once, as a copy of our own
+  let runLink = where.run; // a trained-run link (/run/ID?key=…) opens that run once, to view at its step
   let pendingLesson = opts.lesson ? { id: opts.lesson, step: opts.lstep } : null;
   let lastTry = -Infinity;
 
@@ -72,7 +72,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     if (!code && runLink) {
       hello = { run: runLink };
       runLink = null;
-      return { type: "load", id: hello.run.id, key: hello.run.key };
+      return { type: "load", id: hello.run.id, key: hello.run.key, view: true }; // "Copy to train on" forks it
     }
     if (!code) {
       hello = { create: true };
@@ -101,7 +101,10 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
   /** Every server message passes here first: returns it (maybe reworded), or null to drop it. */
   function intercept(msg) {
     if (msg.type === "session") {
-      if (hello?.run) toast("This is your own copy of the shared run, at the step it was saved: look, or train it on.");
+      if (hello?.run) {
+        dispatch({ type: "_viewing", code: msg.id });
+        toast("A shared run, at the step it was saved: look around; “Copy to train on” makes a copy of your own.");
+      }
       const created = !!hello?.create;
       hello = null;
       if (msg.token) tokens.set(msg.id, msg.token);
@@ -180,6 +183,8 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
       }
     }
     if (msg.type === "error" && msg.code === "not_owner") {
+      const r = getState().room;
+      if (r.viewing && r.viewing === r.id) return { ...msg, message: "This shared run is here to view: nothing changes it. “Copy to train on” makes a copy of your own." };
       const hint = getState().room.token ? "Take control back to drive it again." : "Ask for control, or fork to experiment on your own.";
       return { ...msg, message: `${msg.message} ${hint}` };
     }
@@ -363,7 +368,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     RoomActions($("room-actions"), {
       fork() {
         const code = getState().session?.id;
-        if (!send({ type: "fork" }) || !code) return;
+        if (!send({ type: "fork" }) || !code || getState().room.viewing === code) return; // a shared run's copy has no class
         globalThis.sessionStorage?.setItem(HOME_KEY, code); // the class to go back to
         dispatch({ type: "_home", code });
       },

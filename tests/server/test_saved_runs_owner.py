@@ -84,3 +84,29 @@ def test_a_trained_run_link_opens_a_copy_at_its_step_with_a_token_of_its_own(ser
         assert runs_of(srv, session["token"]) == []  # the link gives no access to the owner's list
         send(friend, {"type": "step", "unit": "step", "count": 1})
         assert expect(friend, "state")["step"] == 10  # trains on from there
+
+
+def test_a_trained_run_link_opened_to_view_cannot_be_changed_and_forks_to_train_on(server_factory, tmp_path):
+    """Issue 17 §4: "a link to a trained run opens it at its step (view, or copy to train on)". Opened to
+    view, the visitor watches the run at its step and nothing they send changes it; `fork` is the copy."""
+    srv = server_factory(data_dir=tmp_path)
+    with srv.connect() as owner, srv.connect() as friend:
+        _, saved = trained(owner, 9, "for the class")
+        (listed,) = runs_of(srv, KEY)
+        send(friend, {"type": "load", "id": saved["id"], "view": True})  # no key: refused
+        assert recv_until(friend, lambda m: m["type"] == "error")["code"] == "bad_message"
+        send(friend, {"type": "load", "id": saved["id"], "key": listed["share"], "view": True})
+        session = expect(friend, "session")
+        assert session["role"] == "viewer" and session.get("token") is None  # nobody's token: nobody drives it
+        at = expect(friend, "state")
+        assert at["step"] == 9
+        for change in ({"type": "step", "unit": "step", "count": 1}, {"type": "configure", "config": {"lr": 2.0}},
+                       {"type": "reset"}):
+            send(friend, change)
+            assert recv_until(friend, lambda m: m["type"] == "error")["code"] == "not_owner"
+        send(friend, {"type": "fork"})  # copy to train on
+        mine = expect(friend, "session")
+        assert mine["role"] == "owner" and mine["id"] != session["id"] and mine["token"]
+        assert expect(friend, "state")["step"] == 9
+        send(friend, {"type": "step", "unit": "step", "count": 1})
+        assert expect(friend, "state")["step"] == 10
