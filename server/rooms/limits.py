@@ -84,8 +84,10 @@ class JoinLimiter:
     needs 954,000 / 30 ≈ 31,800 minutes ≈ 22 days (a whole /24 of addresses, ~2 hours). A student who
     mistypes a code loses one of 20 tries, and gets it back within two seconds."""
 
-    def __init__(self, burst: int, per_minute: float, clock=time.monotonic):
+    def __init__(self, burst: int, per_minute: float, clock=time.monotonic,
+                 what: str = "joins to unknown rooms", then: str = "then check the code"):
         self.burst, self.rate, self.clock = burst, per_minute / 60.0, clock
+        self.what, self.then = what, then  # the refusal's words: what was counted, what to do after waiting
         self.buckets: dict[str | None, tuple[float, float]] = {}  # address → (tokens, when)
 
     def _level(self, address) -> float:
@@ -95,8 +97,8 @@ class JoinLimiter:
     def check(self, address) -> None:
         if self._level(address) < 1:
             wait = (1 - self._level(address)) / self.rate
-            raise TooMany(f"Too many joins to unknown rooms from your computer (the limit is "
-                          f"{self.rate * 60:g} a minute): wait {wait:.0f} s, then check the code.")
+            raise TooMany(f"Too many {self.what} from your computer (the limit is "
+                          f"{self.rate * 60:g} a minute): wait {wait:.0f} s, {self.then}.")
 
     def failed(self, address) -> None:
         if len(self.buckets) > 10_000:  # forget addresses whose bucket is full again
