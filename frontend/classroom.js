@@ -11,7 +11,8 @@ import { locationSearch, MODELS, modelSchema } from "./config.js";
 import { clickerMove, COURSE, planStep } from "./lesson.js";
 import { blockedKeys, commandAllowed, joinSearch, pageOptionsSearch, readPageOptions } from "./locks.js";
 import { joinBase, roomLink } from "./room.js";
-import { OwnerTokens, ownerKey } from "./tokens.js";
+import { forgetRunsOwner, nameRunsOwner, runsOwner, runsOwnerName } from "./runowner.js";
+import { OwnerTokens } from "./tokens.js";
 import { Dashboard } from "./views/dashboard.js";
 import { JoinBox } from "./views/joinbox.js";
 import { JoinSlide } from "./views/joinslide.js";
@@ -24,7 +25,6 @@ import { Runs } from "./views/runs.js";
 import { Share } from "./views/share.js";
 
 const tokens = OwnerTokens(globalThis.localStorage, globalThis.sessionStorage);
-const runsKey = ownerKey(globalThis.localStorage); // this browser's saved runs, in every room (tokens.js)
 const HOME_KEY = "flowscope.class"; // sessionStorage: the class room this tab forked from ("back to the class")
 
 /** The students' join page, with the code filled in and why the student is back there. */
@@ -271,7 +271,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
    * keeps the owner it was listed under, for load, download and delete. */
   function refreshRuns() {
     const code = getState().session?.id;
-    const owners = [...new Set([runsKey, code ? tokens.get(code) : null])].filter(Boolean);
+    const owners = [...new Set([runsOwner(), code ? tokens.get(code) : null])].filter(Boolean);
     Promise.all(owners.map((owner) => fetchRuns(owner))).then((lists) => {
       const runs = new Map();
       lists.forEach((list, i) => {
@@ -376,11 +376,17 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
       reclaim: () => reclaim(),
     }),
     Runs(room.sections.runs, {
-      save: (text) => send({ type: "save", name: text, ...(runsKey ? { owner: runsKey } : {}) }),
+      save: (text) => send({ type: "save", name: text, ...(runsOwner() ? { owner: runsOwner() } : {}) }),
       load: loadRun,
       refresh: refreshRuns,
       remove: removeRun,
       link: copyRunLink,
+      whose: runsOwnerName, // a teacher's name keeps them: the same list in any browser (runowner.js)
+      named: (who, passphrase) => nameRunsOwner(who, passphrase).finally(refreshRuns),
+      forget() {
+        forgetRunsOwner();
+        refreshRuns();
+      },
     }),
     Share(room.sections.share, {
       base: (state) => joinBase(state.room.info, location.origin),

@@ -89,3 +89,46 @@ def test_a_run_saved_in_one_room_is_listed_in_the_next_and_its_link_opens_it_at_
         again.wait_for_function("document.body.textContent.includes('could not be opened')", timeout=5_000)
     finally:
         other.close()
+
+
+def test_a_teacher_lists_their_runs_in_another_browser_by_name_and_passphrase(page, browser, server_url, shot):
+    """Issue 17 §4: runs belong to their owner — a browser, or a teacher's name. Kept under a name and
+    passphrase, the runs this browser saved come along, and another browser lists and loads them."""
+    open_app(page, f"{server_url}/?model=line")
+    for k in range(1, 3):
+        page.keyboard.press("s")
+        page.wait_for_function(f"flowscope.state().step === {k}")
+    open_card(page)
+    page.fill("#save-name", "two steps for period 3")
+    page.click("#save-run")
+    row(page, "two steps for period 3")
+    assert page.is_hidden("#owner-forget") and page.is_visible("#owner-details summary")  # no name yet
+    page.click("#owner-details summary")
+    page.fill("#owner-name", "Ms Rivera")
+    page.fill("#owner-pass", "tide pools at dawn")
+    page.click("#owner-use")
+    page.wait_for_function("document.getElementById('owner-line').textContent.includes('Ms Rivera')", timeout=10_000)
+    assert "came along" in page.text_content("#owner-said")
+    row(page, "two steps for period 3")  # still listed: now under the name
+    shot(page, "runs-under-a-name-1280x800")
+
+    other = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        phone = other.new_page()
+        open_app(phone, f"{server_url}/?model=line")
+        open_card(phone)
+        phone.wait_for_selector("#runs li:has-text('None yet')", timeout=10_000)  # another browser: its own, none
+        phone.click("#owner-details summary")
+        phone.fill("#owner-name", "ms rivera")
+        phone.fill("#owner-pass", "tide pools at dawn")
+        phone.click("#owner-use")
+        listed = row(phone, "two steps for period 3")
+        shot(phone, "runs-under-a-name-390x844")
+        phone.click(f"{listed} button[data-act='load']")
+        phone.wait_for_function("flowscope.state().step === 2 && flowscope.state().session.role === 'owner'", timeout=20_000)
+        # forgetting the name on this computer: its list is its own again (the runs stay under the name)
+        open_card(phone)
+        phone.click("#owner-forget")
+        phone.wait_for_selector("#runs li:has-text('None yet')", timeout=10_000)
+    finally:
+        other.close()
