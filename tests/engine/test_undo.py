@@ -10,6 +10,8 @@ from flowscope.engine.footprint import footprint
 from flowscope.engine.trainers import make_trainer
 from flowscope.engine.undo import LEVELS, UndoStack
 
+from .transformer.conftest import TINY, small_text  # noqa: F401 (a fixture)
+
 RUNS = [
     ("mlp", {"hidden": [4, 3], "dataset": "bumps", "optimizer": "momentum", "lr": 0.05, "batch_size": 8}),
     ("line", {"optimizer": "momentum", "lr": 0.05, "batch_size": 3}),
@@ -121,3 +123,27 @@ def test_the_copies_kept_fit_the_memory_given():
     t.run(1)
     change(tiny, model, t, {"lr": 0.6})
     assert len(tiny) == 1  # past any budget, one level stays (the model itself fitted it)
+
+
+def test_the_transformer_comes_back_whole_too(small_text):
+    """A live rate change on the transformer, undone: weights, Adam's moments, the step, and the chart
+    (each step's batch loss and rate), then the same next losses as a run that never changed."""
+    cfg = {**TINY, "text": small_text}
+    t = make_trainer("transformer", cfg)
+    train(t, 4)
+    chart = [(m.step, m.loss, m.lr) for m in t.recent]
+    stack = UndoStack()
+    change(stack, "transformer", t, {"lr": 0.5})
+    train(t, 2)
+    back = undo(stack, "transformer")
+    assert back.steps_done == 4 and [(m.step, m.loss, m.lr) for m in back.recent] == chart
+    twin = make_trainer("transformer", cfg)
+    train(twin, 4)
+    for (n, p), (_, q) in zip(twin.gpt.model.named_parameters(), back.gpt.model.named_parameters()):
+        assert np.array_equal(p.detach().numpy(), q.detach().numpy()), n
+    assert tree_equal(back.export().optimizer, twin.export().optimizer)
+    back.take_metrics()
+    twin.take_metrics()
+    train(back, 2)
+    train(twin, 2)
+    assert [m.loss for m in back.take_metrics()] == [m.loss for m in twin.take_metrics()]
