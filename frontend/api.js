@@ -190,6 +190,19 @@ export const fetchLesson = (id) => getJson(`/api/lessons/${encodeURIComponent(id
 /** GET /api/runs: the saved runs of this owner (a browser's key or a room's token, as the header
  * X-Flowscope-Token), newest first, or null. */
 export const fetchRuns = (token) => (token ? getJson("/api/runs", 3000, { "x-flowscope-token": token }) : Promise.resolve([]));
+/** POST /api/owner: a teacher's name and passphrase → {owner, name, moved} (the runs of `key`, this
+ * browser's own, move to that owner), or {error: why}. */
+export async function nameOwner(name, passphrase, key) {
+  try {
+    const res = await fetch("/api/owner", { method: "POST", headers: { "content-type": "application/json", ...(key ? { "x-flowscope-token": key } : {}) },
+      body: JSON.stringify({ name, passphrase }) });
+    const body = await res.json().catch(() => ({}));
+    if (res.ok) return body;
+    return { error: res.status === 422 ? "A name, and a passphrase of 8 characters at least." : String(body.detail ?? `The server said ${res.status}.`) };
+  } catch {
+    return { error: "Not connected to the server: try again." };
+  }
+}
 /** DELETE /api/runs/{id} with the owner in the header (never the query): true once it is gone. */
 export async function deleteRun(id, token) {
   try {

@@ -124,6 +124,7 @@ const offered = commandsFor(where.model);
 
 function command(name) {
   if (!state.session || !offered.includes(name)) return;
+  if (name === "undo" && !Number.isInteger(state.undo)) return notices.toast("Nothing to undo: no change of settings yet.");
   // A viewer's key goes to the server, which answers with its polite not_owner note.
   if (state.session.role === "viewer") return classroom.viewerTried(commandMessage(name, state.playing));
   if (!classroom.allows(name)) return; // locked or hidden by the link, or left out by the lesson step
@@ -139,7 +140,7 @@ function configure(change, { trusted = false } = {}) {
   classroom.syncUrl();
 }
 
-const notices = Notices($("banner"), $("toasts"), $("warning"));
+const notices = Notices($("banner"), $("toasts"), $("warning"), { undo: () => command("undo") });
 classroom = Classroom({
   where, getState: () => state, dispatch, send, configure, toast: (t) => notices.toast(t),
   redraw: () => (dirty = true), // presenter mode or a lesson changed the layout: size the canvases again
@@ -210,7 +211,7 @@ window.addEventListener("keydown", (ev) => {
   const name = keyCommand(ev);
   if (!name) return;
   ev.preventDefault(); // Space would scroll or press a focused button; arrows would scroll
-  if (ev.repeat && (name === "play" || name === "reset")) return;
+  if (ev.repeat && (name === "play" || name === "reset" || name === "undo")) return;
   command(name);
 });
 

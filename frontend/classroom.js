@@ -11,7 +11,8 @@ import { locationSearch, MODELS, modelSchema } from "./config.js";
 import { clickerMove, COURSE, planStep } from "./lesson.js";
 import { blockedKeys, commandAllowed, joinSearch, pageOptionsSearch, readPageOptions } from "./locks.js";
 import { joinBase, roomLink } from "./room.js";
-import { OwnerTokens, ownerKey } from "./tokens.js";
+import { forgetRunsOwner, nameRunsOwner, runsOwner, runsOwnerName } from "./runowner.js";
+import { OwnerTokens } from "./tokens.js";
 import { Dashboard } from "./views/dashboard.js";
 import { JoinBox } from "./views/joinbox.js";
 import { JoinSlide } from "./views/joinslide.js";
@@ -24,7 +25,6 @@ import { Runs } from "./views/runs.js";
 import { Share } from "./views/share.js";
 
 const tokens = OwnerTokens(globalThis.localStorage, globalThis.sessionStorage);
-const runsKey = ownerKey(globalThis.localStorage); // this browser's saved runs, in every room (tokens.js)
 const HOME_KEY = "flowscope.class"; // sessionStorage: the class room this tab forked from ("back to the class")
 
 /** The students' join page, with the code filled in and why the student is back there. */
@@ -60,7 +60,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
   dispatch({ type: "_page", page: { presenter: opts.presenter, lock: opts.lock, hide: opts.hide } });
   let name = opts.name;
   let hello = null; // while the reply to our first message is due: {create}, {code, token} or {run}
-  let runLink = where.run; // a trained-run link (/run/ID?key=…) opens that run once, as a copy of our own
+  let runLink = where.run; // a trained-run link (/run/ID?key=…) opens that run once, to view at its step
   let pendingLesson = opts.lesson ? { id: opts.lesson, step: opts.lstep } : null;
   let lastTry = -Infinity;
 
@@ -72,7 +72,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     if (!code && runLink) {
       hello = { run: runLink };
       runLink = null;
-      return { type: "load", id: hello.run.id, key: hello.run.key };
+      return { type: "load", id: hello.run.id, key: hello.run.key, view: true }; // "Copy to train on" forks it
     }
     if (!code) {
       hello = { create: true };
@@ -101,7 +101,10 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
   /** Every server message passes here first: returns it (maybe reworded), or null to drop it. */
   function intercept(msg) {
     if (msg.type === "session") {
-      if (hello?.run) toast("This is your own copy of the shared run, at the step it was saved: look, or train it on.");
+      if (hello?.run) {
+        dispatch({ type: "_viewing", code: msg.id });
+        toast("A shared run, at the step it was saved: look around; “Copy to train on” makes a copy of your own.");
+      }
       const created = !!hello?.create;
       hello = null;
       if (msg.token) tokens.set(msg.id, msg.token);
@@ -180,6 +183,8 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
       }
     }
     if (msg.type === "error" && msg.code === "not_owner") {
+      const r = getState().room;
+      if (r.viewing && r.viewing === r.id) return { ...msg, message: "This shared run is here to view: nothing changes it. “Copy to train on” makes a copy of your own." };
       const hint = getState().room.token ? "Take control back to drive it again." : "Ask for control, or fork to experiment on your own.";
       return { ...msg, message: `${msg.message} ${hint}` };
     }
@@ -266,7 +271,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
    * keeps the owner it was listed under, for load, download and delete. */
   function refreshRuns() {
     const code = getState().session?.id;
-    const owners = [...new Set([runsKey, code ? tokens.get(code) : null])].filter(Boolean);
+    const owners = [...new Set([runsOwner(), code ? tokens.get(code) : null])].filter(Boolean);
     Promise.all(owners.map((owner) => fetchRuns(owner))).then((lists) => {
       const runs = new Map();
       lists.forEach((list, i) => {
@@ -363,7 +368,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     RoomActions($("room-actions"), {
       fork() {
         const code = getState().session?.id;
-        if (!send({ type: "fork" }) || !code) return;
+        if (!send({ type: "fork" }) || !code || getState().room.viewing === code) return; // a shared run's copy has no class
         globalThis.sessionStorage?.setItem(HOME_KEY, code); // the class to go back to
         dispatch({ type: "_home", code });
       },
@@ -371,11 +376,17 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
       reclaim: () => reclaim(),
     }),
     Runs(room.sections.runs, {
-      save: (text) => send({ type: "save", name: text, ...(runsKey ? { owner: runsKey } : {}) }),
+      save: (text) => send({ type: "save", name: text, ...(runsOwner() ? { owner: runsOwner() } : {}) }),
       load: loadRun,
       refresh: refreshRuns,
       remove: removeRun,
       link: copyRunLink,
+      whose: runsOwnerName, // a teacher's name keeps them: the same list in any browser (runowner.js)
+      named: (who, passphrase) => nameRunsOwner(who, passphrase).finally(refreshRuns),
+      forget() {
+        forgetRunsOwner();
+        refreshRuns();
+      },
     }),
     Share(room.sections.share, {
       base: (state) => joinBase(state.room.info, location.origin),

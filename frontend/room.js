@@ -23,6 +23,7 @@ export function initialRoom() {
     lessonSeq: 0, // bumps on each move, so the panel can reset its goal tick
     page: { presenter: false, lock: [], hide: [] }, // from the URL (see locks.js)
     home: null, // the class room this tab forked from: its "Back to the class" button goes there
+    viewing: null, // the room a trained-run link opened to view (nobody can change it): its Fork reads "Copy to train on"
   };
 }
 
@@ -69,6 +70,8 @@ export function reduceRoom(room, msg) {
       return { ...room, info: msg.info ?? null };
     case "_home":
       return { ...room, home: msg.code ?? null };
+    case "_viewing":
+      return { ...room, viewing: msg.code ?? null };
     case "_handover":
       return { ...room, driver: msg.name ?? null };
     case "_page":

@@ -234,7 +234,8 @@ function onStage(state, msg) {
 
 function onMetrics(state, msg) {
   const sparse = Array.isArray(state.dataset?.test_x);
-  const next = { ...state, metrics: appendMetrics(state.metrics, msg, sparse) };
+  // `replace`: the run's whole recent history (after an undo): the chart starts over from it
+  const next = { ...state, metrics: appendMetrics(msg.replace ? EMPTY_METRICS : state.metrics, msg, sparse) };
   const step = num(msg.step, null);
   if (step !== null && step >= state.step) {
     next.step = step;

@@ -52,6 +52,11 @@ export function OwnerTokens(shared, tab) {
         shared.setItem(INDEX, JSON.stringify(codes().filter((c) => c !== key)));
       });
     },
+    /** Forget every room whose token is `token` (a teacher's name forgotten on a shared computer:
+     * the rooms loaded under it no longer open as theirs here). */
+    dropHolding(token) {
+      for (const code of codes()) if (token && this.get(code) === token) this.drop(code);
+    },
     /** This tab's role in room `code` changed: a tab that watches though the browser holds the
      * token remembers it; one that drives again forgets it. */
     role(code, role) {
@@ -64,6 +69,26 @@ export function OwnerTokens(shared, tab) {
 }
 
 const OWNER = "flowscope.owner";
+const OWNER_NAME = "flowscope.owner.name";
+
+/** The teacher's name this browser keeps its saved runs under (POST /api/owner), or null. */
+export function ownerName(shared) {
+  return attempt(() => shared.getItem(OWNER_NAME), null);
+}
+
+/** Keep the saved runs under a name: the key its name and passphrase gave replaces this browser's own.
+ * `key` null forgets the name here (a shared computer): ownerKey makes a fresh key of this browser's. */
+export function setOwner(shared, key, name = null) {
+  attempt(() => {
+    if (key) {
+      shared.setItem(OWNER, key);
+      shared.setItem(OWNER_NAME, name ?? "");
+    } else {
+      shared.removeItem(OWNER);
+      shared.removeItem(OWNER_NAME);
+    }
+  }, null);
+}
 
 /**
  * This browser's own key for its saved runs (sent with `save`, with GET /api/runs and with `load`): made

@@ -19,6 +19,8 @@ import flowscope
 from flowscope.engine.device import best_device, load_torch, torch_version
 
 from .dispatch import LESSONS, read_loop
+from .owners import ASKS_BURST, ASKS_PER_MINUTE, OwnerName, clean_name, owner_key
+from .rooms.limits import JoinLimiter, TooMany
 from .hosts import BodyLimit, HostCheck, quiet_uvicorn
 from .lessons import Lesson
 from .protocol import json_schema
@@ -163,6 +165,22 @@ def add_runs(app: FastAPI, store: RunStore) -> None:
         if not (header and store.delete(run_id, header)):
             return JSONResponse({"detail": f"no saved run '{run_id}' of yours"}, status_code=404)
         return Response(status_code=204)
+
+    asks = JoinLimiter(ASKS_BURST, ASKS_PER_MINUTE, what="names asked", then="then try again")
+
+    @app.post("/api/owner", responses={429: {"description": "this address asked too often: wait, then try again"}})
+    def named_owner(body: OwnerName, request: Request, header: OwnerHeader = None):
+        """A teacher's name and passphrase → the owner key their runs are saved under, the same in every
+        browser (server/owners.py). With the header (this browser's own key), its runs move to the name."""
+        address = request.client.host if request.client else None
+        try:
+            asks.check(address)
+        except TooMany as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=429)
+        asks.failed(address)  # every ask counts: a right passphrase looks like any other
+        key = owner_key(body.name, body.passphrase)
+        moved = store.move(header, key) if header and header != key else 0
+        return {"owner": key, "name": clean_name(body.name), "moved": moved}
 
 
 def add_pages(app: FastAPI) -> None:

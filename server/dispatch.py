@@ -65,7 +65,7 @@ async def read_loop(socket: WebSocket, client: Client, rooms: Rooms, settings: S
                     continue
                 dispatch(msg, client, rooms, reply)
             elif isinstance(msg, Load):
-                await load_run(msg.id, client, rooms, reply, msg.token, msg.into_room, msg.key)
+                await load_run(msg.id, client, rooms, reply, msg.token, msg.into_room, msg.key, msg.view)
             elif isinstance(msg, Switch):
                 await switch(msg, client, rooms, reply)
             else:
@@ -253,13 +253,16 @@ async def save_run(name: str, packed: PackedRun, owner: str, client: Client, roo
 
 
 async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str | None = None,
-                   into_room: bool = False, key: str | None = None) -> None:
+                   into_room: bool = False, key: str | None = None, view: bool = False) -> None:
     """A saved run comes back as a new session owned by the asker, going on exactly where it was
     saved (weights, optimizer memory, batch order); every failure answers with an error. The asker
     must hold the owner it was saved under — the new room then keeps it as its token (its saves list
     with the rest) — or the run's share `key` (a trained-run link: the room gets a token of its own).
-    `into_room`: into the asker's own room instead (its code, members and token stay)."""
+    `into_room`: into the asker's own room instead (its code, members and token stay). `view` (with
+    `key`): the asker watches the run at its step in a room nobody can change (`fork` copies it)."""
     here = rooms.room_of(client)
+    if view and (key is None or into_room):
+        return reply("view opens a shared run by its link's key, as a room of its own.", "bad_message")
     if into_room and (here is None or here.role(client) != "owner"):
         return reply("Loading into a room needs a room of your own: create one, or load as a new room.", "not_owner")
     try:
@@ -286,7 +289,8 @@ async def load_run(run_id: str, client: Client, rooms: Rooms, reply, token: str 
                 if rooms.by_code.get(here.code) is here:  # still there after the build (else: released)
                     here.switch(saved.model, lease.take())
                 return
-            rooms.create(saved.model, config_of(lease.trainer), client, lease, token=None if key else run["owner"])
+            rooms.create(saved.model, config_of(lease.trainer), client, lease, token=None if key else run["owner"],
+                         watch=view)
     except ValidationError as exc:
         return reply(f"The saved run '{run_id}' cannot be loaded: {describe(exc, None, prefix='config')}")
     except (TooMany, OverBudget) as exc:

@@ -44,9 +44,9 @@ def stage_msg(ev: StageEvent) -> StageMsg:
                     values=ev.values, params=ev.params, formula=ev.formula, caption=ev.caption, replay=ev.replay)
 
 
-def metrics_msg(batch: list[StepMetrics]) -> MetricsMsg:
+def metrics_msg(batch: list[StepMetrics], replace: bool = False) -> MetricsMsg:
     last = batch[-1]
-    return MetricsMsg(step=last.step, loss=last.loss, train_loss=last.train_loss, test_loss=last.test_loss,
+    return MetricsMsg(replace=replace, step=last.step, loss=last.loss, train_loss=last.train_loss, test_loss=last.test_loss,
                       steps=[m.step for m in batch], losses=[m.loss for m in batch],
                       train_losses=[m.train_loss for m in batch], test_losses=[m.test_loss for m in batch],
                       lrs=[m.lr for m in batch], grad_norms=[m.grad_norm for m in batch],

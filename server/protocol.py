@@ -248,13 +248,15 @@ class Save(Strict):
 class Load(Strict):
     """A saved run as a new room of your own — or, with `into_room`, into the room you own now (its
     code and members stay, every member follows); `token`: the owner (key or token) it was saved under;
-    or `key`: the run's share key, from a trained-run link (a copy of your own, with a new token)."""
+    or `key`: the run's share key, from a trained-run link (a copy of your own, with a new token);
+    with `view` too, the asker only watches it at its step (nobody can change it; `fork` copies it)."""
 
     type: Literal["load"]
     id: RunId
     token: Optional[Token] = None
     key: Optional[ShareKey] = None
     into_room: bool = False
+    view: bool = False
 
 
 class LessonMove(Strict):
@@ -299,8 +301,8 @@ class Locks(Strict):
 
 
 class Undo(Strict):
-    """The owner brings back the run the last rebuild replaced (a change of shape, data or a reset),
-    whole: weights, optimizer state, step, data."""
+    """The owner brings back the run as it was before the last change of settings (any configure, new
+    data, a reset), whole: weights, optimizer state, step, data, loss history (engine/undo.py)."""
 
     type: Literal["undo"]
 

@@ -111,7 +111,7 @@ class StateMsg(Out):
     diverged: Optional[str]
     warning: Optional[str]
     landscape_at: Optional[list[float]] = None  # where the weights are in the last landscape's axes
-    undo: Optional[int] = None  # the steps `undo` would bring back (the run the last rebuild replaced)
+    undo: Optional[int] = None  # the step `undo` would go back to (the run before the last change of settings)
     config: dict[str, Any]
     gpt: Optional[dict[str, Any]] = None  # the transformer only: phase, device, tokens/s, eval losses …
     epoch: Optional[float] = None  # passes over the training set so far (samples seen ÷ its size)
@@ -149,6 +149,7 @@ class MetricsMsg(Out):
     grad_norms: list[Optional[float]]  # ‖g‖ before clipping
     clipped: list[int]  # the steps whose gradient was clipped
     positions: list[Optional[list[float]]]  # each step's place in the last landscape's axes (null: none asked)
+    replace: bool = False  # true: these are the run's whole recent history (after an undo): the chart starts over
 
 
 class ErrorMsg(Out):

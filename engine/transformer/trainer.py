@@ -142,6 +142,9 @@ class GPTTrainer(Stepper):
         g.switches = list(p.get("switches", []))
         g.history = list(saved.metrics)
         g.last_update = None
+        self.recent.clear()  # the chart as it was: each step's batch loss and rate (the history keeps those)
+        self.recent.extend(StepMetrics(h["step"], h["loss"], None, lr=h.get("lr")) for h in g.history
+                           if h.get("step", 0) <= self.steps_done)
         self.history.clear()
         self.cursor = None
         self.diverged = g.diverged = self.alarm = None
@@ -229,6 +232,7 @@ class GPTTrainer(Stepper):
         ev = self.evaluated if self.evaluated_at == self.steps_done else None
         self.outbox.append(StepMetrics(self.steps_done, stats.loss, ev and ev["train"], ev and ev["val"],
                                        grad_norm=stats.grad_norm, clipped=stats.clipped, lr=stats.lr))
+        self.recent.append(self.outbox[-1])  # the loss chart of whoever arrives later (or after an undo)
         self.diverged = self.gpt.diverged
 
     def _evaluate(self) -> None:

@@ -12,8 +12,10 @@ const BUTTONS = [
 /** The page's commands, one per button, in the bar's order: the one list (locks.js, layout.js read it). */
 export const COMMANDS = BUTTONS.map((b) => b.id);
 
-/** Which command a key press means, or null. Modified keys belong to the browser. */
+/** Which command a key press means, or null. Modified keys belong to the browser, but Ctrl+Z (⌘Z):
+ * undo the last change of settings. */
 export function keyCommand(ev) {
+  if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && !ev.shiftKey && (ev.key === "z" || ev.key === "Z")) return "undo";
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return null;
   switch (ev.key) {
     case "ArrowRight":
@@ -96,8 +98,8 @@ export function Controls(root, { command, model }) {
   }
   buttons.back.querySelector("kbd").remove(); // the arrow in "← Back" already is the key
   buttons.play.setAttribute("aria-pressed", "false");
-  // Undo: shown while the server keeps the trained run the last rebuild (a new shape, new data, a
-  // reset) replaced; it brings that run back whole.
+  // Undo (Ctrl+Z): shown while the server keeps the run as it was before the last change of settings
+  // (any: a rate, a shape, new data, a reset); it brings that run back whole, one change at a time.
   const undo = document.createElement("button");
   undo.type = "button";
   undo.id = "undo";
@@ -118,7 +120,7 @@ export function Controls(root, { command, model }) {
     undo.hidden = locked || !Number.isInteger(state.undo);
     undo.style.display = undo.hidden ? "none" : ""; // the bar's button style would show it anyway
     undo.textContent = `↶ Undo (back to step ${state.undo})`;
-    undo.title = `Bring back the run that was replaced, whole: its ${state.undo} trained steps, weights and data`;
+    undo.title = `Undo the last change of settings (Ctrl+Z): the run as it was then, whole — step ${state.undo}, its weights, optimizer and loss chart`;
     for (const el of Object.values(buttons)) el.disabled = locked;
     buttons.play.setAttribute("aria-pressed", String(!!state.playing));
     const label = buttons.play.querySelector(".label");

@@ -13,6 +13,7 @@ export const KEYS = [
   ["A", "one step on a single sample (Network page)"],
   ["Space", "play / pause"],
   ["R", "reset to the seeded start"],
+  ["Ctrl+Z", "undo the last change of settings: the run as it was then, chart included"],
   ["PgDn / PgUp", "next / previous lesson step (what presentation clickers send); past a lesson's last or first step, the next or previous lesson"],
   ["J", "the join slide for the projector: code, QR code, how many joined (teacher)"],
   ["C", "the class: who is here, give control, bring everyone back (teacher)"],

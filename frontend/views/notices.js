@@ -1,14 +1,25 @@
-// Errors: a diverged run gets a red box that stays until reset; anything else a toast that fades.
+// Errors: a diverged run gets a red box that stays until reset or undo (its Undo button goes back to
+// the run before the last change of settings, when the server keeps one); anything else a toast that fades.
 
 const TOAST_MS = 4500;
 
-export function Notices(bannerEl, toastsEl, warnEl) {
+export function Notices(bannerEl, toastsEl, warnEl, { undo } = {}) {
   bannerEl.classList.add("banner");
   bannerEl.setAttribute("role", "alert");
   bannerEl.innerHTML = '<strong class="banner-title">Training diverged</strong><span class="banner-text"></span><span class="banner-hint">Lower the learning rate and press <kbd>R</kbd> to reset.</span>';
   const text = bannerEl.querySelector(".banner-text");
   const hint = bannerEl.querySelector(".banner-hint");
+  const undoEl = document.createElement("button");
+  undoEl.type = "button";
+  undoEl.className = "banner-undo";
+  undoEl.hidden = true;
+  undoEl.addEventListener("click", () => {
+    undoEl.blur();
+    undo?.();
+  });
+  bannerEl.appendChild(undoEl);
   bannerEl.hidden = true;
+  let lastUndo = "";
   // A warning (the loss is exploding, training goes on) takes its own row in the page instead
   // of covering a plot: the numbers it talks about stay visible.
   let lastWarning = null;
@@ -33,6 +44,18 @@ export function Notices(bannerEl, toastsEl, warnEl) {
       text.textContent = state.diverged ? String(state.diverged) : "";
       // Say "press R" once: only when the server's sentence does not already.
       hint.hidden = /\bR\b/.test(text.textContent);
+    }
+    // the owner may go back to the run before the change that made it diverge (the server keeps it)
+    const steps = state.diverged && undo && state.session?.role === "owner" && Number.isInteger(state.undo) ? state.undo : null;
+    if (String(steps) !== lastUndo) {
+      lastUndo = String(steps);
+      undoEl.hidden = steps === null;
+      undoEl.replaceChildren();
+      if (steps !== null) {
+        const key = document.createElement("kbd");
+        key.textContent = "Ctrl+Z";
+        undoEl.append(`↶ Undo the last change: back to step ${steps} `, key);
+      }
     }
     // a room that is not being saved says so in the same row, until it is saved again
     const warning = state.diverged ? null : (state.unsaved ?? state.warning);

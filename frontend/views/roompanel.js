@@ -11,6 +11,7 @@ const DRIVE_TEXT = {
   owner: "You drive this room. Everyone who opens the link watches live, in step with you.",
   driving: "You are driving this room now: the class sees your steps. The teacher can take control back.",
   watching: "You are watching: the room's owner drives. Fork to experiment on your own copy.",
+  viewing: "You are viewing a shared run at the step it was saved: nothing here can change it. Copy it to train on.",
 };
 
 /** `joinUrl(state)`: the link others open; `actions`: {handover(id, label), setName(name)}. */
@@ -85,7 +86,8 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
     const drive = driveState(room);
     const url = code ? joinUrl(state) : "";
     const local = room.info?.classroom === false; // GET /api/info: bound to loopback only
-    const key = [code, drive, url, room.driver, local].join("|");
+    const viewing = !!code && room.viewing === code;
+    const key = [code, drive, url, room.driver, local, viewing].join("|");
     if (key !== last) {
       last = key;
       link = url;
@@ -106,7 +108,7 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
       button.classList.toggle("viewer", drive === "watching");
       button.title = code ? `Room ${code}: its code, QR code and link for the class` : "Not in a room yet";
       driving.hidden = drive !== "driving";
-      let text = DRIVE_TEXT[drive] ?? "";
+      let text = DRIVE_TEXT[viewing && drive === "watching" ? "viewing" : drive] ?? "";
       if (drive === "watching" && room.token) {
         text = `${room.driver ?? "Your other tab or window of this room"} is driving. Take control back whenever you like.`;
       }
@@ -161,9 +163,12 @@ export function RoomActions(root, { fork, reclaim, home }) {
     const room = state.room;
     const drive = driveState(room);
     const away = !!room.home && !!room.id && room.home !== room.id && drive === "owner";
-    const key = `${drive}|${room.token}|${state.conn}|${away}`;
+    const viewing = !!room.id && room.viewing === room.id; // a shared run opened to view: the fork is its copy
+    const key = `${drive}|${room.token}|${state.conn}|${away}|${viewing}`;
     if (key === last) return;
     last = key;
+    forkBtn.textContent = viewing ? "Copy to train on" : "Fork — experiment on your own";
+    forkBtn.title = viewing ? "A copy of this run, at this step, in a room of your own: train it on" : "Copy this run, as it is now, into a room of your own";
     forkBtn.hidden = drive !== "watching" || room.token;
     reclaimBtn.hidden = !(drive === "watching" && room.token);
     homeBtn.hidden = !away;

@@ -1,7 +1,8 @@
 // Saved runs: "Save run" under a name (the owner; a viewer only once the owner allows it — the server
 // answers not_owner otherwise), the id the server gave it, and the list of this browser's saved runs
 // (tokens.js ownerKey: the same list in every room it opens) with Load (a new room of your own), Load
-// here, Link (opens the trained run at its step, for anyone given it), the weights download and Delete.
+// here, Link (opens the trained run at its step to view, or copy to train on), the weights download and
+// Delete. A teacher may keep them under a name and passphrase instead: the same list in any browser.
 // Each row reads whole at every width: the name wraps rather than being cut, the details wrap between
 // items (never one word a line), the buttons wrap under them.
 
@@ -37,8 +38,10 @@ const CONFIRM_MS = 4000; // Delete asks once more, this long
 const SHOWN = 30; // the newest runs listed (an owner keeps up to max_saved_runs_per_owner)
 
 /** `save(name)`, `load(id, intoRoom)`, `refresh()` (asks the server for the list again), `remove(id)`
- * (deletes one; resolves true when done), `link(run)` (copies its trained-run link; resolves a note). */
-export function Runs(root, { save, load, refresh, remove, link }) {
+ * (deletes one; resolves true when done), `link(run)` (copies its trained-run link; resolves a note);
+ * `whose()`: the name the runs are kept under, or null; `named(name, passphrase)` keeps them under it
+ * (resolves a note), `forget()` goes back to this browser's own. */
+export function Runs(root, { save, load, refresh, remove, link, whose, named, forget }) {
   root.innerHTML = `
     <h3 class="rp-h" id="save-title">Save this run</h3>
     <form class="rp-row" id="save-form">
@@ -46,7 +49,16 @@ export function Runs(root, { save, load, refresh, remove, link }) {
       <button type="submit" class="btn" id="save-run">Save run</button>
     </form>
     <p class="rp-note" id="saved-line" role="status"></p>
-    <h3 class="rp-h">Saved runs <span class="rp-note">this browser's, in every room. Load opens one in a new room of yours; Link opens it at its step for whoever you give it.</span></h3>
+    <h3 class="rp-h">Saved runs <span class="rp-note">this browser's (or your name's), in every room. Load opens one in a new room of yours; Link opens it at its step for whoever you give it.</span></h3>
+    <p class="rp-row run-owner"><span class="rp-note" id="owner-line"></span>
+      <button type="button" class="btn" id="owner-forget">Forget the name here</button></p>
+    <details id="owner-details"><summary class="rp-note">Keep them under your name, to list them in another browser</summary>
+      <form class="rp-row" id="owner-form">
+        <input id="owner-name" maxlength="60" aria-label="your name" placeholder="your name" autocomplete="username">
+        <input id="owner-pass" type="password" maxlength="200" aria-label="a passphrase" placeholder="a passphrase (8+ characters)" autocomplete="current-password">
+        <button type="submit" class="btn" id="owner-use">Keep them</button>
+      </form></details>
+    <p class="rp-note" id="owner-said" role="status"></p>
     <ul class="rp-list runs" id="runs"></ul>
     <p class="rp-note" id="runs-more"></p>
     <p class="rp-note" id="runs-line" role="status"></p>`;
@@ -63,6 +75,26 @@ export function Runs(root, { save, load, refresh, remove, link }) {
     name.blur();
     $("#saved-line").textContent = "Saving…";
     save(text.slice(0, 40));
+  });
+  function showOwner() {
+    const who = whose?.() ?? null;
+    $("#owner-line").textContent = who ? `Kept under the name “${who}”.` : "";
+    $("#owner-forget").hidden = !who;
+    $("#owner-details").hidden = !!who;
+  }
+  showOwner();
+  $("#owner-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    $("#owner-use").disabled = true;
+    $("#owner-said").textContent = await named($("#owner-name").value.trim(), $("#owner-pass").value);
+    $("#owner-use").disabled = false;
+    $("#owner-pass").value = "";
+    showOwner();
+  });
+  $("#owner-forget").addEventListener("click", () => {
+    forget();
+    $("#owner-said").textContent = "This browser keeps its own runs again; yours stay under your name.";
+    showOwner();
   });
   const armed = new Map(); // run id → the timer of a Delete that asked "sure?"
   $("#runs").addEventListener("click", async (ev) => {
@@ -124,7 +156,7 @@ export function Runs(root, { save, load, refresh, remove, link }) {
         // into this room: its code stays and everyone watching follows (the owner's choice in class)
         button("here", "Load here", "into this room: same code, everyone follows"),
       );
-      if (r.share) actions.append(button("link", "Link", "copy a link that opens this run at its step (a copy of their own)"));
+      if (r.share) actions.append(button("link", "Link", "copy a link that opens this run at its step: to view, or copy to train on"));
       actions.append(
         el("a", { class: "btn", href: r.href ?? weightsHref(r.id), download: "", title: "The weights as a PyTorch state_dict (torch.load it)" }, "Download weights"),
         button("delete", "Delete", "delete this saved run (its links stop working)"),

@@ -14,7 +14,6 @@ from typing import Any, Callable
 import numpy as np
 from pydantic import ValidationError
 
-from flowscope.engine.config import live_keys
 from flowscope.engine.data.custom import from_points, parse_csv
 from flowscope.engine.trainers import make_trainer
 
@@ -194,19 +193,22 @@ class Commands:
         self.runner.cancel_steps()
         return True
 
-    def _keep(self):
-        """Before a change that rebuilds the run: what `undo` brings back, when trained steps would
-        be lost (otherwise an earlier kept run stays the one to go back to)."""
-        trainer = self.trainer
-        if trainer.steps_done > 0:
-            return self.runner.model, trainer.export()
-        return self.runner.undo
+    def _changing(self, keys, change: Callable[[], Any]):
+        """Make a change of settings (`keys`) that `undo` can take back: the run as it was is kept first
+        (engine/undo.py); a refused change leaves the stack as it was."""
+        undos, trainer = self.runner.undos, self.trainer
+        entry = undos.before_change(self.runner.model, trainer, keys)
+        try:
+            out = change()
+        except BaseException:
+            undos.drop(entry)
+            raise
+        undos.settle(entry, self.trainer)
+        return out
 
     def reset(self, c: Reset, client, role, frames) -> bool:
         self.runner.cancel_steps()
-        kept = self._keep()
-        self.trainer.reset()
-        self.runner.undo = kept
+        self._changing({"reset"}, self.trainer.reset)
         frames.append((encode(m.dataset_msg(self.trainer)), False))
         return True
 
@@ -214,9 +216,7 @@ class Commands:
         if (c.points is None) == (c.csv is None):
             raise ValueError("data needs exactly one of points or csv")
         rows = parse_csv(c.csv) if c.csv is not None else from_points(c.points)
-        kept = self._keep()
-        self.trainer.set_data(rows)
-        self.runner.undo = kept
+        self._changing({"data"}, lambda: self.trainer.set_data(rows))
         self.runner.playing = False
         frames.append((encode(m.dataset_msg(self.trainer)), False))
         return True
@@ -237,30 +237,40 @@ class Commands:
         trainer = self.trainer
         # the whole new config is checked before anything is applied, and the values applied are the
         # validated ones (typed as the schema says), so a refused change leaves the room as it was
-        full = admit_config(self.runner.model, {**trainer.config.to_dict(), **c.config}, self.runner.settings)
+        now = trainer.config.to_dict()
+        full = admit_config(self.runner.model, {**now, **c.config}, self.runner.settings)
+        changed = {k for k in c.config if full[k] != now.get(k)}
+        if not changed:
+            return True
         if full.get("workers", 1) != getattr(trainer.config, "workers", 1):
             # one process ↔ N workers: another kind of trainer, built from the seed with the new config
-            new = make_trainer(self.runner.model, full, self.runner.settings.history_steps, budget=self.runner.settings.budget)
-            self.runner.replace_trainer(new)
-            frames.append((encode(m.dataset_msg(new)), False))
+            def rebuild():
+                new = make_trainer(self.runner.model, full, self.runner.settings.history_steps,
+                                   budget=self.runner.settings.budget)
+                self.runner.replace_trainer(new)
+            self._changing(changed, rebuild)
+            frames.append((encode(m.dataset_msg(self.trainer)), False))
             return True
-        kept = self._keep() if set(c.config) - live_keys(type(trainer.config)) else self.runner.undo
-        if trainer.configure({k: full[k] for k in c.config}):
+        if self._changing(changed, lambda: trainer.configure({k: full[k] for k in c.config})):
             self.runner.cancel_steps()
-            self.runner.undo = kept
             frames.append((encode(m.dataset_msg(trainer)), False))
         return True
 
     def undo(self, c: Undo, client, role, frames) -> bool:
-        if self.runner.undo_steps() is None:
-            raise ValueError("Nothing to undo: no change has replaced a trained run here.")
-        model, saved = self.runner.undo
+        """Back to the run as it was before the last change of settings, whole: weights, the optimizer's
+        memory, the batch order, the step and the loss history (the room's charts start over from it)."""
+        kept = self.runner.undos.pop(self.runner.model)
         s = self.runner.settings
-        new = make_trainer(model, saved.config, s.history_steps, saved.custom, s.budget)
-        new.restore(saved)
+        try:
+            new = make_trainer(kept.model, kept.run.config, s.history_steps, kept.run.custom, s.budget)
+            new.restore(kept.run)
+        except BaseException:
+            self.runner.undos.kept.append(kept)  # refused: still there to undo
+            raise
         self.runner.replace_trainer(new)
-        self.runner.undo = None
         frames.append((encode(m.dataset_msg(new)), False))
+        if new.recent:  # the history as it was: every member's chart is replaced by it
+            frames.append((encode(m.metrics_msg(list(new.recent), replace=True)), False))
         return True
 
     def workers_changed(self, c: WorkersChanged, client, role, frames) -> bool:

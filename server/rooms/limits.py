@@ -28,16 +28,16 @@ def admit_config(model: str, config: dict, settings, rooms=None, replacing=None)
 
 @dataclass(frozen=True)
 class Held:
-    """What a room's run holds: its model and full config, and the run `undo` keeps (a copy in memory)."""
+    """What a room's run holds: its model and full config, and the runs `undo` keeps (copies in memory:
+    (model, config) each, engine/undo.py)."""
     model: str
     config: dict
-    kept_model: str | None = None
-    kept_config: dict | None = None
+    kept: tuple = ()
 
     @functools.cached_property
     def footprint(self) -> Footprint:
         now = footprint(self.model, self.config) if self.config else Footprint()
-        return now + footprint(self.kept_model, self.kept_config) if self.kept_config else now
+        return sum((footprint(m, c) for m, c in self.kept), now)
 
 
 class OverBudget(ValueError):
@@ -84,8 +84,10 @@ class JoinLimiter:
     needs 954,000 / 30 ≈ 31,800 minutes ≈ 22 days (a whole /24 of addresses, ~2 hours). A student who
     mistypes a code loses one of 20 tries, and gets it back within two seconds."""
 
-    def __init__(self, burst: int, per_minute: float, clock=time.monotonic):
+    def __init__(self, burst: int, per_minute: float, clock=time.monotonic,
+                 what: str = "joins to unknown rooms", then: str = "then check the code"):
         self.burst, self.rate, self.clock = burst, per_minute / 60.0, clock
+        self.what, self.then = what, then  # the refusal's words: what was counted, what to do after waiting
         self.buckets: dict[str | None, tuple[float, float]] = {}  # address → (tokens, when)
 
     def _level(self, address) -> float:
@@ -95,8 +97,8 @@ class JoinLimiter:
     def check(self, address) -> None:
         if self._level(address) < 1:
             wait = (1 - self._level(address)) / self.rate
-            raise TooMany(f"Too many joins to unknown rooms from your computer (the limit is "
-                          f"{self.rate * 60:g} a minute): wait {wait:.0f} s, then check the code.")
+            raise TooMany(f"Too many {self.what} from your computer (the limit is "
+                          f"{self.rate * 60:g} a minute): wait {wait:.0f} s, {self.then}.")
 
     def failed(self, address) -> None:
         if len(self.buckets) > 10_000:  # forget addresses whose bucket is full again

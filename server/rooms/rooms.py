@@ -166,10 +166,12 @@ class Rooms:
             if code not in self.by_code and code not in kept:
                 return code
 
-    def create(self, model: str, config: dict, owner: Client, lease: Lease, token: str | None = None) -> Room:
+    def create(self, model: str, config: dict, owner: Client, lease: Lease, token: str | None = None,
+               watch: bool = False) -> Room:
         """A new room with `owner` in it (who holds its token), training the trainer `lease` holds (built
-        for it, forked, or a loaded run); `token` keeps a loaded run's owner token. TooMany leaves the
-        lease to its holder (who releases it)."""
+        for it, forked, or a loaded run); `token` keeps a loaded run's owner token. `watch`: `owner` only
+        watches it (a shared run opened to view: nobody holds its token, so nobody can change it; a
+        `fork` copies it). TooMany leaves the lease to its holder (who releases it)."""
         self.check_room_for(owner)
         code = self._new_code()
         room = Room(code, model, config, self.settings, asyncio.get_running_loop(), lease.take(), token,
@@ -177,7 +179,11 @@ class Rooms:
         self.leave(owner)
         room.link.start()
         self.by_code[code] = room
-        room.token_holder, room.creator = owner, owner.address
+        room.creator = owner.address
+        if watch:
+            self._enter(owner, room, "viewer")
+            return room
+        room.token_holder = owner
         room.teachers.add(owner)
         self._enter(owner, room, "owner")
         return room

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from flowscope.engine.data.custom import DataError
 from flowscope.engine.flow import Divergence
 from flowscope.engine.trainers import make_trainer
+from flowscope.engine.undo import UndoStack
 
 from . import commands as handlers
 from .commands import Export, Hello, Relay, Swap, explain  # the server's own commands (imported from here too)
@@ -91,7 +92,8 @@ class Runner:
         # checkpoints (server/roomstore.py): `keep` writes one; the room's meta (lesson, permissions)
         # comes from its session (set_meta); `restored` says where a restored room came back from
         self.keep, self.restored = keep, restored
-        self.undo = None  # (model, RunExport): the run the last rebuild replaced, for `undo`
+        # the runs `undo` goes back to (engine/undo.py): at most 5, fewer when they would pass one model's budget
+        self.undos = UndoStack(max_bytes=settings.max_model_mb * 2**20)
         self.told = Told(self)  # what the room was last told, and the frames after a change
         self.handlers = handlers.Commands(self).table()
         self.watch()
@@ -387,7 +389,8 @@ class Runner:
         self.told.finish(frames)
 
     def undo_steps(self) -> int | None:
-        return self.undo[1].steps if self.undo and self.undo[0] == self.model else None
+        top = self.undos.top(self.model)
+        return top.steps if top else None
 
     def checkpoint(self) -> None:
         """The room's checkpoint, if it is kept and anything changed (keep.py: retried when it fails)."""

@@ -20,7 +20,7 @@ class Told:
         self.plan = trainer.plan  # the plan the room was last told (in `session`, or a `plan` frame)
         self.field_version = -1  # the Trainer.version the last field frame showed
         self.announced: str | None = None  # the divergence already told to the room
-        self.held = (runner.model, trainer.config, None)  # what the room was last told its run holds
+        self.held = (runner.model, trainer.config, ())  # what the room was last told its run holds
         self.at = 0.0  # when the room last got frames (monotonic)
 
     def new_trainer(self) -> None:
@@ -57,13 +57,11 @@ class Told:
         """The run's model or config changed, or what `undo` keeps did: the room counts it against the
         server's budget (limits.Held; not sent to anyone)."""
         r = self.runner
-        now = (r.model, r.trainer.config, r.undo)
-        if all(a is b for a, b in zip(now, self.held)):
+        now = (r.model, r.trainer.config, r.undos.held())
+        if now[0] is self.held[0] and now[1] is self.held[1] and now[2] == self.held[2]:
             return
         self.held = now
-        kept = r.undo
-        frames.append((Held(r.model, r.trainer.config.to_dict(), kept[0] if kept else None,
-                            kept[1].config if kept else None), handlers.HELD))
+        frames.append((Held(r.model, r.trainer.config.to_dict(), now[2]), handlers.HELD))
 
     def field(self) -> bytes | None:
         """A network's picture over the plane (binary), or None for models without one; the room has

@@ -35,3 +35,33 @@ test("a trained-run link goes to its page with its key, and the page reads it ba
   assert.equal(readLocation("/", "?key=abc").run, null);
   assert.equal(new URL(runHref("", { id: "ab", model: "neuron", share: "cd" }), "http://x").search, "?key=cd");
 });
+
+test("Ctrl+Z (⌘Z) is undo; other modified keys stay the browser's", async () => {
+  const { keyCommand } = await import("../../frontend/views/controls.js");
+  const key = (k, mods = {}) => keyCommand({ key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...mods });
+  assert.equal(key("z", { ctrlKey: true }), "undo");
+  assert.equal(key("z", { metaKey: true }), "undo");
+  assert.equal(key("Z", { ctrlKey: true, shiftKey: true }), null); // redo is not offered
+  assert.equal(key("r", { ctrlKey: true }), null); // the browser's reload
+  assert.equal(key("z"), null);
+});
+
+test("a teacher's name replaces the browser's runs key; forgetting it drops the rooms held under it", async () => {
+  const { OwnerTokens, ownerKey, ownerName, setOwner } = await import("../../frontend/tokens.js");
+  const shared = fakeStorage();
+  const mine = ownerKey(shared);
+  setOwner(shared, "named-owner-key-0123456789abcdef", "Ms Rivera");
+  assert.equal(ownerKey(shared), "named-owner-key-0123456789abcdef");
+  assert.equal(ownerName(shared), "Ms Rivera");
+  const rooms = OwnerTokens(shared, fakeStorage());
+  rooms.set("ABCDE", "named-owner-key-0123456789abcdef"); // a run loaded under the name
+  rooms.set("FGHJK", "a-room-token-of-its-own-000000");
+  rooms.dropHolding("named-owner-key-0123456789abcdef");
+  setOwner(shared, null);
+  assert.equal(rooms.get("ABCDE"), null);
+  assert.equal(rooms.get("FGHJK"), "a-room-token-of-its-own-000000");
+  assert.equal(ownerName(shared), null);
+  const fresh = ownerKey(shared);
+  assert.match(fresh, /^[A-Za-z0-9_-]{32}$/);
+  assert.notEqual(fresh, mine); // a new key of this browser's own
+});

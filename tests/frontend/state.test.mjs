@@ -201,3 +201,17 @@ test("the loss at step 0 is kept as the chart's starting point, also after a res
   s = reduce(s, stateMsg({ step: 0, loss: 0.7 }));
   assert.equal(s.startLoss, 0.7);
 });
+
+test("after an undo the room's whole history replaces the chart (issue 17 §3: not one dot)", () => {
+  let s = reduce(reduce(reduce(initialState(), session("viewer")), dataset), stateMsg());
+  const m = (steps, replace) => ({ type: "metrics", step: steps.at(-1), loss: 1, train_loss: 1, test_loss: null,
+    steps, losses: steps.map((x) => 1 / x), train_losses: steps.map((x) => 1 / x), test_losses: steps.map(() => null), ...(replace ? { replace } : {}) });
+  s = reduce(s, m([1, 2, 3, 4], false));
+  s = reduce(s, stateMsg({ step: 0 })); // a reset: the chart empties
+  assert.deepEqual(s.metrics.steps, []);
+  s = reduce(s, m([1, 2, 3, 4], true)); // undo: the run comes back with its history
+  s = reduce(s, stateMsg({ step: 4, undo: null }));
+  assert.deepEqual(s.metrics.steps, [1, 2, 3, 4]);
+  s = reduce(s, m([1, 2], true)); // a second undo, further back: replaced, not appended
+  assert.deepEqual(s.metrics.steps, [1, 2]);
+});

@@ -84,3 +84,64 @@ def test_a_trained_run_link_opens_a_copy_at_its_step_with_a_token_of_its_own(ser
         assert runs_of(srv, session["token"]) == []  # the link gives no access to the owner's list
         send(friend, {"type": "step", "unit": "step", "count": 1})
         assert expect(friend, "state")["step"] == 10  # trains on from there
+
+
+def test_a_trained_run_link_opened_to_view_cannot_be_changed_and_forks_to_train_on(server_factory, tmp_path):
+    """Issue 17 §4: "a link to a trained run opens it at its step (view, or copy to train on)". Opened to
+    view, the visitor watches the run at its step and nothing they send changes it; `fork` is the copy."""
+    srv = server_factory(data_dir=tmp_path)
+    with srv.connect() as owner, srv.connect() as friend:
+        _, saved = trained(owner, 9, "for the class")
+        (listed,) = runs_of(srv, KEY)
+        send(friend, {"type": "load", "id": saved["id"], "view": True})  # no key: refused
+        assert recv_until(friend, lambda m: m["type"] == "error")["code"] == "bad_message"
+        send(friend, {"type": "load", "id": saved["id"], "key": listed["share"], "view": True})
+        session = expect(friend, "session")
+        assert session["role"] == "viewer" and session.get("token") is None  # nobody's token: nobody drives it
+        at = expect(friend, "state")
+        assert at["step"] == 9
+        for change in ({"type": "step", "unit": "step", "count": 1}, {"type": "configure", "config": {"lr": 2.0}},
+                       {"type": "reset"}):
+            send(friend, change)
+            assert recv_until(friend, lambda m: m["type"] == "error")["code"] == "not_owner"
+        send(friend, {"type": "fork"})  # copy to train on
+        mine = expect(friend, "session")
+        assert mine["role"] == "owner" and mine["id"] != session["id"] and mine["token"]
+        assert expect(friend, "state")["step"] == 9
+        send(friend, {"type": "step", "unit": "step", "count": 1})
+        assert expect(friend, "state")["step"] == 10
+
+
+def named(srv, name: str, passphrase: str, key: str | None = None) -> httpx.Response:
+    headers = {"X-Flowscope-Token": key} if key else {}
+    return httpx.post(srv.http_url + "/api/owner", json={"name": name, "passphrase": passphrase},
+                      headers=headers, timeout=10)
+
+
+def test_a_teachers_name_and_passphrase_list_their_runs_from_another_browser(server_factory, tmp_path):
+    """Issue 17 §4: saved runs belong to their owner — a browser, or a teacher's name. The name comes with
+    a passphrase (a name alone anyone could type); this browser's runs move to it, and another browser
+    that gives the same name and passphrase lists, loads and deletes them."""
+    srv = server_factory(data_dir=tmp_path)
+    with srv.connect() as ws:
+        _, saved = trained(ws, 5, "before naming")
+    first = named(srv, "Ms Rivera", "tide pools at dawn", KEY)  # in the browser that saved it
+    assert first.status_code == 200, first.text
+    mine = first.json()
+    assert mine["moved"] == 1 and mine["name"] == "Ms Rivera" and mine["owner"] != KEY
+    assert runs_of(srv, KEY) == [] and [r["id"] for r in runs_of(srv, mine["owner"])] == [saved["id"]]
+    # another browser: the same name (its case and spaces don't matter) and passphrase
+    other = named(srv, "  ms   RIVERA ", "tide pools at dawn").json()
+    assert other["owner"] == mine["owner"] and other["moved"] == 0
+    assert [r["name"] for r in runs_of(srv, other["owner"])] == ["before naming"]
+    with srv.connect() as ws:
+        send(ws, {"type": "load", "id": saved["id"], "token": other["owner"]})
+        assert expect(ws, "session")["role"] == "owner"
+        assert expect(ws, "state")["step"] == 5
+    # the name without its passphrase is nobody's key
+    assert runs_of(srv, named(srv, "Ms Rivera", "tide pools at dusk").json()["owner"]) == []
+    assert named(srv, "Ms Rivera", "short").status_code == 422  # a passphrase of 8 characters at least
+    assert delete(srv, saved["id"], other["owner"]) == 204
+    # each address may ask a few times a minute: guessing passphrases online goes nowhere
+    codes = [named(srv, "Ms Rivera", f"guess number {i}").status_code for i in range(12)]
+    assert codes[-1] == 429 and 200 in codes
