@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flowscope.engine.flow import STAGES
 
-from .protocol import LESSON_CONTROLS as CONTROLS, LESSON_VIEWS as VIEWS, ModelName, validate_config
+from .configs import validate_config
+from .protocol import LESSON_CONTROLS as CONTROLS, LESSON_VIEWS as VIEWS, ModelName
 
 
 class Goal(BaseModel):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flowscope.engine.footprint import Footprint, footprint
 from flowscope.engine.trainers import check_budget
 
-from ..protocol import validate_config
+from ..configs import validate_config
 
 
 def admit_config(model: str, config: dict, settings, rooms=None, replacing=None) -> dict:

@@ -5,7 +5,7 @@ from flowscope.engine.footprint import Footprint, footprint
 from flowscope.engine.scale.small import estimate_small
 from flowscope.engine.transformer.budget import cost
 from flowscope.engine.transformer.config import TransformerConfig
-from flowscope.server.protocol import validate_config
+from flowscope.server.configs import validate_config
 
 
 def full(model: str, **config) -> dict:

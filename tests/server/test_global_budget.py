@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from flowscope.engine.footprint import footprint
-from flowscope.server.protocol import validate_config
+from flowscope.server.configs import validate_config
 from flowscope.server.rooms.limits import size
 from test_shutdown import TINY
 from ws_helpers import create, expect, recv_type, recv_until, send

@@ -591,7 +591,7 @@ def test_index_page(live_server):
 def test_own_training_text_is_bounded_by_the_schema():
     from pydantic import ValidationError
 
-    from flowscope.server.protocol import validate_config
+    from flowscope.server.configs import validate_config
 
     assert len(validate_config("transformer", {"text": "ab" * 250_000})["text"]) == 500_000
     with pytest.raises(ValidationError, match="at most 500000 characters"):

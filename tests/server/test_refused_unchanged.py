@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from flowscope.server.protocol import config_models, validate_config
+from flowscope.server.configs import config_models, validate_config
 
 from test_runner_guard import TINY_GPT, Room
 

@@ -2,7 +2,8 @@
 Transformer page's small CPU model is one place (engine/transformer/config.py PAGE_START), and it is a
 config the server accepts."""
 from flowscope.engine.transformer.config import PAGE_START
-from flowscope.server.protocol import json_schema, validate_config
+from flowscope.server.configs import validate_config
+from flowscope.server.protocol import json_schema
 
 
 def test_the_transformer_page_starts_from_the_engine_small_model():
