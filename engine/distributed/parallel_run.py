@@ -52,8 +52,9 @@ class ParallelRun:
             module = split.pipeline_stage(gpt, i, par.pp)
             self.first, self.last = i == 0, i == par.pp - 1
             names = split.stage_names(gpt, module)
+            rows = self.run.config.batch_size // (par.dp * par.micro_batches)  # windows per micro-batch
             self.stage, self.schedule = split.pipeline_schedule(module, i, par.pp, self.pp_group, par.micro_batches,
-                                                                par.schedule, self._loss)
+                                                                par.schedule, self._loss, rows, gpt.cfg)
         elif par.zero >= 2:
             split.fully_shard_gpt(gpt, self.mesh["dp"], par.zero)
             names = {id(p): n for n, p in gpt.named_parameters()}
