@@ -125,9 +125,9 @@ def pipeline_schedule(stage: Stage, index: int, pp: int, group, micro_batches: i
 
     T, C = cfg.block_size, cfg.n_embd
     meta = torch.device("meta")
-    x = (torch.zeros(rows, T, dtype=torch.long, device=meta) if stage.first
-         else torch.zeros(rows, T, C, device=meta))
-    y = torch.zeros(rows, T, cfg.vocab_size if stage.last else C, device=meta)
+    x = (torch.zeros(rows, T, dtype=torch.long, device=meta) if stage.first  # ids; else activations that need ∂L/∂x
+         else torch.zeros(rows, T, C, device=meta, requires_grad=True))
+    y = torch.zeros(rows, T, cfg.vocab_size if stage.last else C, device=meta, requires_grad=True)
     ps = PipelineStage(stage, index, pp, torch.device("cpu"), input_args=x, output_args=y, group=group,
                        output_grads=None if stage.last else y, input_grads=None if stage.first else x)
     cls = ScheduleGPipe if kind == "gpipe" else Schedule1F1B
