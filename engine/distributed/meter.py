@@ -148,7 +148,7 @@ class CommMeter(TorchDispatchMode):
         if ns == "_c10d_functional" and isinstance(out, torch.Tensor):
             self._open[_key(out)] = call
             self._later.append((call, out))  # a wait this mode does not see (DTensor's forward): read at the end
-        elif op == "allreduce" and piece:
+        elif op in ("allreduce", "broadcast") and piece:  # in place: the buffer holds the result once done
             self._later.append((call, piece[0]))
         elif self.eager and ns == "c10d" and op in ("allgather", "reducescatter"):
             call["after"] = _settled(out, args)

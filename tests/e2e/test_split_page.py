@@ -17,7 +17,8 @@ def test_run_it_here_opens_a_tp_run_whose_timeline_and_holds_are_the_engines(pag
     rows = page.eval_on_selector_all("#parallel .par-holds-grid tbody th", "els => els.map(e => e.textContent)")
     assert rows == ["w0 · tp0", "w1 · tp1"]
     halves = page.eval_on_selector_all("#parallel .par-holds-grid .hd-params", "els => els.map(e => e.dataset.share)")
-    assert halves and set(halves) == {"0.5"}  # the calculator: every weight cut in 2
+    assert halves and set(halves) == {"0.5", "1"}  # the calculator, as the run: the layers cut in 2, the embedding
+    assert halves[0] == halves[-1] == "1"  # and the head whole on both ranks
     assert page.get_attribute("#parallel .par-holds", "data-runnable") == "true"
     shot(page, "split-scale-holds")
     page.click("#par-run")
