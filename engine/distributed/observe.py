@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from .parallel import Parallel, bubble, comm_plan
 
-SCALAR = 8  # collectives of at most this many bytes carry a norm or a loss, not the plan's tensors
+# collectives of at most this many bytes carry a norm, a loss or the pipeline's first-step warm-up vote (4 bytes:
+# PipelineStage's static/dynamic check, split.py), not the plan's tensors
+SCALAR = 8
 
 
 def rank_view(observed: dict) -> dict:

@@ -42,7 +42,8 @@ def test_dp_beside_tp_adds_the_gradient_allreduce_and_zero_gathers_and_scatters(
     # FSDP's units: the root's shards (embeddings, head) gathered before the embeddings, each block's before
     # its forward, each with its own bytes
     assert stages[:4] == ["input", "allgather", "weights", "allgather"]
-    assert [s for s in z if s[0] == "allgather"] == [("allgather", "forward", ("allgather", "dp", n)) for n in (11, 55, 66)] + [
+    gathers = [s for s in z if s[0] == "allgather"]
+    assert gathers == [("allgather", "forward", ("allgather", "dp", n)) for n in (11, 55, 66)] + [
         ("allgather", "backward", ("allgather", "dp", n)) for n in (11, 66, 55)]  # zero 3 gathers again for the backward
     # … the root's as the backward starts, each block's just before its backward (its MLP's gradients, the first)
     i = stages.index("loss")
