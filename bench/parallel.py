@@ -3,8 +3,8 @@ pp2 GPipe and 1F1B, ZeRO 1–3 on 2 workers, dp2×tp2 on 4 — steps/s against o
 the bytes each rank sent per step measured against the plan's formula (ring all-reduce 2(N−1)/N of the
 gradients on the wire, all-gather and reduce-scatter (N−1)/N; here the payload each rank hands its
 collective, as `comm_plan` states it), the pipeline bubble measured against (p−1)/(m+p−1), and each
-rank's memory at rest against the Scale page's calculator (engine/scale/memory.py: fp32 weights and
-gradients, Adam's two buffers), every comparison printed as a ratio.
+rank's memory at rest against the Scale page's calculator for its pipeline stage (engine/scale/memory.py: fp32
+weights and gradients, Adam's two buffers, split as the run splits them), every comparison printed as a ratio.
 
     .venv/bin/python bench/parallel.py [--steps 20] [--four]
 
@@ -47,7 +47,7 @@ def one_process(steps: int) -> float:
     return 1 / statistics.median(secs)
 
 
-def report(jobs: list[dict], shapes: dict, n_params: int, base: float) -> None:
+def report(jobs: list[dict], shapes: dict, base: float) -> None:
     from flowscope.engine.distributed.observe import calculator, idle_share, measured_bytes
     from flowscope.engine.distributed.parallel import Parallel, bubble, comm_plan
 
@@ -60,7 +60,7 @@ def report(jobs: list[dict], shapes: dict, n_params: int, base: float) -> None:
         mean = sum(shares) / len(shares)
         print(f"    bubble measured {mean:.3f} (per rank {', '.join(f'{x:.2f}' for x in shares)}) · formula "
               f"(p−1)/(m+p−1) = {f:.3f} · ratio {ratio(mean, f)}")
-    calc = calculator(par, n_params, "adamw")
+    calc = calculator(par, shapes, "adamw")
     for r in jobs:
         formula: dict[str, int] = {}
         for st in comm_plan(par, shapes, PAGE["batch_size"], PAGE["block_size"], PAGE["n_embd"], PAGE["n_layer"],
@@ -69,8 +69,8 @@ def report(jobs: list[dict], shapes: dict, n_params: int, base: float) -> None:
         got = measured_bytes(r["comm"])
         comm = " · ".join(f"{op} {got.get(op, 0):,} B / {formula.get(op, 0):,} = {ratio(got.get(op), formula.get(op))}"
                           for op in sorted(set(got) | set(formula))) or "none"
-        m = r["memory"]
-        mem = " · ".join(f"{k} {m[k]:,} B / {calc[k]:,.0f} = {ratio(m[k], calc[k])}" for k in ("params", "grads", "optimizer"))
+        m, c = r["memory"], calc["per_rank"][r["rank"]]  # the calculator's figure for this rank's pipeline stage
+        mem = " · ".join(f"{k} {m[k]:,} B / {c[k]:,.0f} = {ratio(m[k], c[k])}" for k in ("params", "grads", "optimizer"))
         print(f"    rank {r['rank']} {r['coords']}\n      comm measured/formula: {comm}\n"
               f"      memory measured/calculator: {mem} · activations (peak saved) {m['activations']:,} B")
     for g in calc["gaps"]:
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         ranks = train(world, [{"config": PAGE, "parallel": p, "steps": args.steps} for p in pars], timeout=900)
         print(f"\n{world} workers (start-up and all jobs: {time.perf_counter() - t0:.0f} s)")
         for j in range(len(pars)):
-            report([r[j] for r in ranks], shapes, n_params, base)
+            report([r[j] for r in ranks], shapes, base)
 
 
 if __name__ == "__main__":

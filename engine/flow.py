@@ -10,18 +10,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 STAGES = ("input", "weights", "linear", "activation", "loss", "gradients", "allreduce", "allgather", "reducescatter",
-          "sendrecv", "update")
+          "sendrecv", "update", "broadcast")
 # the communication stages of a run split over workers (engine/distributed): each named by its collective
-COMM_STAGES = frozenset({"allreduce", "allgather", "reducescatter", "sendrecv"})
+# (`broadcast`: ZeRO 1's updated parameters, each rank's share sent to the others after the update)
+COMM_STAGES = frozenset({"allreduce", "allgather", "reducescatter", "sendrecv", "broadcast"})
 
 # Stages after the loss run right to left in the picture: the gradient flows back. `allreduce` (only
 # with data-parallel workers, engine/distributed) averages the workers' gradients between the two.
-BACKWARD = frozenset({"gradients", "allreduce", "reducescatter", "update"})
+BACKWARD = frozenset({"gradients", "allreduce", "reducescatter", "update", "broadcast"})
 
 # Each stage's one title, the same for every model (the page shows these words, never its own).
 STAGE_TITLES = {"input": "Input", "weights": "Weights", "linear": "Linear combination", "activation": "Activation",
                 "loss": "Loss", "gradients": "Gradients", "allreduce": "All-reduce", "allgather": "All-gather",
-                "reducescatter": "Reduce-scatter", "sendrecv": "Send/receive", "update": "Update"}
+                "reducescatter": "Reduce-scatter", "sendrecv": "Send/receive", "update": "Update", "broadcast": "Broadcast"}
 
 
 @dataclass(frozen=True)

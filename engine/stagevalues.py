@@ -265,10 +265,10 @@ class Collective(Values):
     """One collective of a split run's step (engine/distributed/split_story.py), as every rank did it:
     the first entries of each rank's piece going in and of the result it got back."""
 
-    op: str  # allreduce, allgather, reducescatter, sendrecv
+    op: str  # allreduce, allgather, reducescatter, sendrecv, broadcast
     group: str  # the mesh dimension: dp, tp or pp
     group_size: int
-    direction: str  # forward or backward
+    direction: str  # forward, backward, or update (zero 1's broadcast of the updated parameters)
     label: str  # what the numbers are: "block 1's attention output (b, T, C), first entries"
     shape: list[int] | None  # the tensor each rank puts in
     bytes: int  # its payload on rank 0

@@ -202,7 +202,8 @@ class Stepper:
             entry = self.plan[k]
             stage, layer = entry.stage, entry.layer
             values, formula, caption = self._describe_at(k, trace)
-            params = trace.after if stage == "update" else trace.before
+            updated = trace.after is not None and any(e.stage == "update" for e in self.plan[:k + 1])
+            params = trace.after if updated else trace.before  # the update's and any stage after it (zero 1's broadcast)
             trace.events[k] = StageEvent(trace.step, stage, k, layer, values, params, formula, caption, way=entry.way)
         return trace.events[k]
 

@@ -19,7 +19,7 @@ class Out(BaseModel):
 class CommItem(Out):
     """A communication stage's collective (engine/flow.py PlanEntry.comm)."""
 
-    op: Literal["allreduce", "allgather", "reducescatter", "sendrecv"]
+    op: Literal["allreduce", "allgather", "reducescatter", "sendrecv", "broadcast"]
     group: str  # the mesh dimension it runs over: "dp", "tp" or "pp"
     bytes: int  # the payload of one such collective on rank 0
 

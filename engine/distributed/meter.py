@@ -4,16 +4,17 @@ activations saved for backward at their peak).
 
 Collectives are seen by a TorchDispatchMode: every c10d and functional-collective op goes through the
 dispatcher (torch's CommDebugMode counts them the same way), whoever calls it — DDP's hook, DTensor,
-FSDP2, the pipeline's send/recv. Times are `time.perf_counter()` from the step's start (a barrier
-before it lines the ranks up); on CUDA they would be events (this machine has none to check).
+FSDP2, the pipeline's send/recv. Times are seconds from the step's start (a barrier before it lines the
+ranks up), read from the device's clock (clock.py: perf_counter on the CPU, CUDA events on a GPU).
 """
 from __future__ import annotations
 
-import time
 import weakref
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
+
+from .clock import clock_for
 
 # op name (the dispatcher's) → the vocabulary of the plan's communication stages
 OPS = {"allreduce_": "allreduce", "all_reduce": "allreduce", "allreduce_coalesced_": "allreduce",
@@ -36,18 +37,27 @@ def _nbytes(ts) -> int:
 
 
 class Timeline:
-    """Segments {kind, op, micro_batch, t0, t1} of one rank's step, seconds from `start`."""
+    """Segments {kind, op, micro_batch, t0, t1} of one rank's step, seconds from its start, read from the
+    device's clock (clock.py: perf_counter on the CPU, CUDA events on a GPU)."""
 
-    def __init__(self):
-        self.start = time.perf_counter()
+    def __init__(self, device="cpu"):
+        self.clock = clock_for(device)
         self.segments: list[dict] = []
-        self.end: float | None = None  # when the step ended (its optimizer step done), seconds from `start`
+        self.end = None  # when the step ended (its optimizer step done)
 
-    def now(self) -> float:
-        return time.perf_counter() - self.start
+    def now(self):
+        """A mark: seconds (CPU), or a CUDA event that `resolve` turns into seconds after the step."""
+        return self.clock.now()
 
-    def add(self, kind: str, t0: float, t1: float, op: str | None = None, micro_batch: int | None = None) -> None:
+    def add(self, kind: str, t0, t1, op: str | None = None, micro_batch: int | None = None) -> None:
         self.segments.append({"kind": kind, "op": op, "micro_batch": micro_batch, "t0": t0, "t1": t1})
+
+    def resolve(self, calls: list[dict] = ()) -> None:
+        """Every mark of the segments, the end and `calls` (the CommMeter's) in seconds, once the step is done."""
+        sec = self.clock.seconds
+        for x in [*self.segments, *calls]:
+            x["t0"], x["t1"] = sec(x["t0"]), sec(x["t1"])
+        self.end = None if self.end is None else sec(self.end)
 
     def filled(self, calls: list[dict] = ()) -> list[dict]:
         """The comm and idle segments as measured (a later one clipped to start where the earlier ended), and
@@ -55,6 +65,7 @@ class Timeline:
         of a micro-batch) it falls in. `calls`: the CommMeter's collectives, each a comm segment (without
         them a step that is not a pipeline's had no segment at all: only the pipeline's chunks and waits
         are timed by `timed`)."""
+        self.resolve(calls)
         comm = [{"kind": "comm", "op": c["op"], "micro_batch": None, "t0": c["t0"], "t1": c["t1"]} for c in calls]
         marked, t = [], 0.0
         for s in sorted([*comm, *(s for s in self.segments if s["kind"] != "compute")], key=lambda s: s["t0"]):
@@ -137,7 +148,7 @@ class CommMeter(TorchDispatchMode):
         if ns == "_c10d_functional" and isinstance(out, torch.Tensor):
             self._open[_key(out)] = call
             self._later.append((call, out))  # a wait this mode does not see (DTensor's forward): read at the end
-        elif op == "allreduce" and piece:
+        elif op in ("allreduce", "broadcast") and piece:  # in place: the buffer holds the result once done
             self._later.append((call, piece[0]))
         elif self.eager and ns == "c10d" and op in ("allgather", "reducescatter"):
             call["after"] = _settled(out, args)
@@ -307,13 +318,14 @@ class Observed:
     """One step observed on one rank: `with Observed(params) as o: step()`, then `o.view(...)`."""
 
     def __init__(self, params):
-        self.timeline = Timeline()
+        self.device = next((p.device for p in params), "cpu")
+        self.timeline = Timeline(self.device)
         self.comm = CommMeter(self.timeline)
         self.peak = SavedPeak(params)
         self._hooks = self.peak.hooks()
 
     def __enter__(self) -> "Observed":
-        self.timeline.start = time.perf_counter()
+        self.timeline.clock = clock_for(self.device)  # the step starts now
         self.comm.__enter__()
         self._hooks.__enter__()
         return self

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from .parallel import Parallel, bubble, comm_plan
 
-SCALAR = 8  # collectives of at most this many bytes carry a norm or a loss, not the plan's tensors
+# collectives of at most this many bytes carry a norm, a loss or the pipeline's first-step warm-up vote (4 bytes:
+# PipelineStage's static/dynamic check, split.py), not the plan's tensors
+SCALAR = 8
 
 
 def rank_view(observed: dict) -> dict:
@@ -52,32 +54,48 @@ def parallel_view(par: Parallel, observed: list[dict], shapes: dict[str, tuple],
             formula[s["stage"]] = formula.get(s["stage"], 0) + s["bytes"]
         per_rank.append({"rank": o["rank"], "measured": measured_bytes(o["comm"]), "formula": formula})
     shares = [share for o in observed if (share := idle_share(o["segments"])) is not None]
-    n_params = sum(_numel(s) for s in shapes.values())
     return {"spec": par.as_dict(), "name": par.name(), "plan": plan, "bytes": per_rank,
             "holds": holdings(observed, shapes) if observed else None,
-            "calculator": calculator(par, n_params, optimizer),
+            "calculator": calculator(par, shapes, optimizer),
             "bubble": {"formula": bubble(par.pp, par.micro_batches) if par.pp > 1 else 0.0,
                        "measured": sum(shares) / len(shares) if par.pp > 1 and shares else None,
                        "per_rank": shares if par.pp > 1 else None}}
 
 
-# where this run's split differs from the Scale page's accounting (engine/scale/memory.py), said beside it
-GAPS = {"tp": "tp splits the blocks' matrices only here (embeddings, LayerNorms, lm_head stay whole); the calculator "
-              "divides every weight by tp",
-        "pp": "the calculator gives each stage 1/pp of all weights; here the first stage also holds the embeddings, "
-              "the last ln_f and lm_head",
-        "zero2": "FSDP2 keeps the weights sharded at rest in zero 2 too (it gathers them for the step); the "
-                 "calculator's ZeRO-2 keeps them whole"}
+# where this run's accounting differs from the Scale page's figure (engine/scale/memory.py), said beside it
+GAPS = {"zero2": "zero 2: between steps FSDP2 keeps 1/dp of the weights (it gathers them whole from the first forward "
+                 "to the end of the backward); the Scale page's ZeRO-2 figure is the step's, whole weights — here the "
+                 "calculator's at-rest weights (memory.at_rest) are compared"}
 
 
-def calculator(par: Parallel, n_params: int, optimizer: str) -> dict:
+def gpt_shape(shapes: dict[str, tuple]):
+    """engine/scale's Shape of engine/transformer's GPT, read off its parameters' shapes (only the counts
+    matter here: the heads are taken as one, which no parameter count depends on)."""
+    from ..scale.params import Shape  # torch-free
+
+    d = shapes["wte.weight"][1]
+    n_layer = len({n.split(".")[1] for n in shapes if n.startswith("blocks.")})
+    return Shape(n_layer=n_layer, d_model=d, n_head=1, n_kv_head=1, d_ff=shapes["blocks.0.mlp.fc.weight"][0],
+                 vocab=shapes["wte.weight"][0], seq_len=shapes["wpe.weight"][0], mlp="gelu", norm="layernorm",
+                 bias="blocks.0.attn.qkv.bias" in shapes, position="learned")
+
+
+def calculator(par: Parallel, shapes: dict[str, tuple], optimizer: str) -> dict:
     """The Scale page's bytes per rank for this split (fp32 weights and gradients, the optimizer's buffers),
-    and the gaps to what this run holds, in words."""
-    from ..scale.memory import model_states  # torch-free
+    at rest, per pipeline stage: {params, grads, optimizer} of the first stage's ranks (the page's figure),
+    `per_rank` [{rank, params, grads, optimizer}] each rank's, and the gaps to what this run holds, in words."""
+    from ..scale.memory import at_rest, held_params, model_states  # torch-free
 
-    states = model_states(n_params, "fp32", optimizer, par.dp, par.tp, par.pp, par.zero)
-    gaps = [GAPS[k] for k in ("tp", "pp") if getattr(par, k) > 1] + ([GAPS["zero2"]] if par.zero == 2 else [])
-    return {"params": states["weights"], "grads": states["gradients"], "optimizer": states["optimizer"], "gaps": gaps}
+    shape = gpt_shape(shapes)
+    n = sum(_numel(s) for s in shapes.values())
+
+    def states(stage: int) -> dict:
+        held = held_params(shape, par.tp, par.pp, stage)
+        m = at_rest(model_states(n, "fp32", optimizer, par.dp, par.tp, par.pp, par.zero, held), par.dp, par.zero)
+        return {"params": m["weights"], "grads": m["gradients"], "optimizer": m["optimizer"]}
+
+    per_rank = [{"rank": r, **states(par.coords(r)["pp"])} for r in range(par.world)]
+    return {**states(0), "per_rank": per_rank, "gaps": [GAPS["zero2"]] if par.zero == 2 else []}
 
 
 def _numel(shape) -> int:

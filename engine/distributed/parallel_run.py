@@ -36,7 +36,8 @@ class ParallelRun:
         # dropout: one stream per replica (its shard differs), shared by the replica's tp ranks, whose
         # replicated activations must drop the same units
         torch.manual_seed(self.run.config.seed * 1000 + 17 + self.coords["dp"])
-        self.mesh = init_device_mesh("cpu", (par.dp, par.pp, par.tp), mesh_dim_names=("dp", "pp", "tp"))
+        self.device = torch.device("cpu")  # gloo; the timeline's clock follows it (clock.py)
+        self.mesh = init_device_mesh(self.device.type, (par.dp, par.pp, par.tp), mesh_dim_names=("dp", "pp", "tp"))
         self.dp_group, self.pp_group, self.tp_group = (self.mesh[d].get_group() for d in ("dp", "pp", "tp"))
         self.group_names = {self.mesh[d].get_group().group_name: d for d in ("dp", "pp", "tp")}
         gpt = self.run.model
@@ -52,8 +53,9 @@ class ParallelRun:
             module = split.pipeline_stage(gpt, i, par.pp)
             self.first, self.last = i == 0, i == par.pp - 1
             names = split.stage_names(gpt, module)
+            rows = self.run.config.batch_size // (par.dp * par.micro_batches)  # windows per micro-batch
             self.stage, self.schedule = split.pipeline_schedule(module, i, par.pp, self.pp_group, par.micro_batches,
-                                                                par.schedule, self._loss)
+                                                                par.schedule, self._loss, rows, gpt.cfg)
         elif par.zero >= 2:
             split.fully_shard_gpt(gpt, self.mesh["dp"], par.zero)
             names = {id(p): n for n, p in gpt.named_parameters()}
@@ -123,7 +125,7 @@ class ParallelRun:
         self.optimizer.zero_grad(set_to_none=True)
         if observe:
             dist.barrier()  # the ranks start the step together: their timelines share an origin
-        tl = meter.Timeline()
+        tl = meter.Timeline(self.device)
         comm = meter.CommMeter(tl, self.group_names) if observe else None
         peak = meter.SavedPeak(self.params) if observe else None
         if comm:
@@ -164,7 +166,7 @@ class ParallelRun:
         (a person reading the stages) is left out of the timeline and the step's seconds."""
         p, self._pending = self._pending, None
         tl, comm = p["tl"], p["comm"]
-        tl.start += time.perf_counter() - p["paused"]
+        tl.clock.skip(time.perf_counter() - p["paused"])  # the pause between the halves left out
         t0 = time.perf_counter()
         name, index = self.run.tracked
         held = dict(zip(self.names, self.params)).get(name)  # rank 0 holds the tracked weight's first rows

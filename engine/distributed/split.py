@@ -111,12 +111,25 @@ def stage_names(gpt: GPT, stage: nn.Module) -> dict[int, str]:
     return {id(p): n for n, p in gpt.named_parameters() if id(p) in mine}
 
 
-def pipeline_schedule(stage: Stage, index: int, pp: int, group, micro_batches: int, kind: str, loss_fn):
+def pipeline_schedule(stage: Stage, index: int, pp: int, group, micro_batches: int, kind: str, loss_fn,
+                      rows: int, cfg):
     """PyTorch's PipelineStage and schedule. `scale_grads`: each micro-batch's gradient is divided by m,
-    so with a mean loss per micro-batch the step's gradient is the whole batch's mean."""
+    so with a mean loss per micro-batch the step's gradient is the whole batch's mean.
+
+    The stage's input and output are given (`rows` windows a micro-batch, the GPT's `cfg`), so the
+    schedule's first step sends only the plan's tensors: without them PipelineStage infers the shapes
+    on the first step, each stage pickling its output's metadata to the next (send_object_list: a
+    166-byte message and its 8-byte size on the Transformer page's model) — the 0.3 KiB the first
+    pp2 step measured beyond the formula's 256.0 KiB."""
     from torch.distributed.pipelining import PipelineStage, Schedule1F1B, ScheduleGPipe
 
-    ps = PipelineStage(stage, index, pp, torch.device("cpu"), group=group)
+    T, C = cfg.block_size, cfg.n_embd
+    meta = torch.device("meta")
+    x = (torch.zeros(rows, T, dtype=torch.long, device=meta) if stage.first  # ids; else activations that need ∂L/∂x
+         else torch.zeros(rows, T, C, device=meta, requires_grad=True))
+    y = torch.zeros(rows, T, cfg.vocab_size if stage.last else C, device=meta, requires_grad=True)
+    ps = PipelineStage(stage, index, pp, torch.device("cpu"), input_args=x, output_args=y, group=group,
+                       output_grads=None if stage.last else y, input_grads=None if stage.first else x)
     cls = ScheduleGPipe if kind == "gpipe" else Schedule1F1B
     return ps, cls(ps, n_microbatches=micro_batches, loss_fn=loss_fn, scale_grads=True)
 

@@ -7,8 +7,11 @@ did (meter.py's CommMeter records each call's piece going in and result coming b
   projection) the ranks' partial sums are added — every rank then holds the whole sublayer output;
 - `allreduce` · tp, backward: before each column-parallel layer (qkv, fc) the input's gradient, summed;
 - `allgather` · dp (zero 2/3): a block's parameter shards gathered before its forward (zero 3 again
-  before its backward); `reducescatter` · dp: its gradients summed, each rank keeping its shard;
-- `allreduce` · dp: the replicas' gradients averaged (dp beside tp).
+  before its backward: the root unit as the backward starts, then each block before its MLP's
+  gradients); `reducescatter` · dp: its gradients summed, each rank keeping its shard;
+- `allreduce` · dp: the replicas' gradients averaged (dp beside tp, and zero 1);
+- `broadcast` · dp (zero 1), after `update`: ZeroRedundancyOptimizer's rank r updated only its 1/dp of
+  the parameters and broadcasts them (one broadcast a tensor: together the ZeRO paper's all-gather).
 A plan entry's `comm` = (op, group, payload bytes on rank 0, parallel.py's comm_plan); the stage is
 matched to the calls by its place: the n-th entry of an (op, direction, group) is each rank's n-th call.
 """
@@ -20,7 +23,7 @@ from typing import Any
 
 from .. import stagevalues as sv
 from ..flow import COMM_STAGES, PlanEntry
-from ..numfmt import num, par
+from ..numfmt import apart, num, par
 from ..transformer import story as one
 from ..transformer.record import StepRecord
 from .parallel import Parallel, allreduce_bytes, gather_bytes
@@ -86,7 +89,16 @@ def plan(p: Parallel, n_layer: int, optimizer: str, nbytes: tuple[tuple[str, int
         if zero and e.stage == "update":
             out.append(_comm("reducescatter", 0, "backward", "dp", size.get("unit/root", 0),
                              "embeddings and head", "emb", "g_r = Σ gᵢ, shard r"))
+        if p.zero == 3 and p.dp > 1 and e.stage == "gradients" and e.layer % 2 == 1:  # a block's backward begins
+            if e.layer == 2 * n_layer - 1:  # the backward's start: the root unit (the head's weights) first
+                out.append(_comm("allgather", 0, "backward", "dp", size.get("unit/root", 0), "embeddings and head, again",
+                                 "emb", "W = [W₀ … W₍N₋₁₎]"))
+            out.append(_comm("allgather", e.layer, "backward", "dp", size.get(f"unit/block {block - 1}", 0),
+                             f"block {block}, again", f"blk {block}", "W = [W₀ … W₍N₋₁₎]"))
         out.append(e)
+        if p.zero == 1 and e.stage == "update":
+            out.append(_comm("broadcast", 0, "backward", "dp", size.get("broadcast/update/dp", 0),
+                             "updated parameters", "dp", "W_r → every rank"))
         sub = "attention" if e.layer % 2 == 0 else "MLP"
         if p.tp > 1 and e.stage == "activation":
             out.append(_comm("allreduce", e.layer, "forward", "tp", size.get("allreduce/forward/tp", 0),
@@ -121,6 +133,8 @@ def describe(entries: tuple[PlanEntry, ...], k: int, d: SplitRecord, cfg) -> tup
     e = entries[k]
     if e.stage == "sendrecv":
         return _sendrecv(e, d, cfg)
+    if e.stage == "broadcast":
+        return _broadcast(e, d)
     if e.stage in COMM_STAGES and e.comm:
         return _collective(e, occurrence(entries, k), d)
     values, formula, caption = one.describe(e.stage, e.layer, d.rec, cfg)
@@ -177,7 +191,8 @@ _WORDS = {
                                      "the whole batch gives.",
     ("allgather", "forward", "dp"): "{part}: each rank keeps 1/dp of the weights at rest (ZeRO 3 / FSDP); "
                                     "the all-gather puts the whole weights together just before they are used.",
-    ("allgather", "backward", "dp"): "{part}: the weights gathered again for the backward (ZeRO 3 freed them).",
+    ("allgather", "backward", "dp"): "{part}: the weights gathered again just before their backward (ZeRO 3 freed "
+                                     "them after the forward).",
     ("reducescatter", "backward", "dp"): "{part}: the gradients averaged over the replicas, and each rank keeps "
                                          "only its 1/dp shard of the mean (ZeRO 2/3).",
 }
@@ -205,6 +220,43 @@ def _sendrecv(e: PlanEntry, d: SplitRecord, cfg) -> tuple[Any, str, str]:
     caption = (f"{e.part[:1].upper() + e.part[1:]}: the pipeline hands the {what} of each micro-batch to the "
                + ("next stage, which goes on with its own blocks." if e.direction == "forward"
                   else "previous stage, which carries the backward on through its own blocks."))
+    return values, "\n".join(lines), caption
+
+
+def _broadcast(e: PlanEntry, d: SplitRecord) -> tuple[Any, str, str]:
+    """Zero 1's parameters after the update, measured in the update's half of the step (`applied`): each rank's
+    broadcasts, one a tensor, the first one's entries before (its owner's new values, the others' old) and after."""
+    if not d.applied:
+        raise ValueError("the update has not run yet: no broadcast to show")
+    got = [(a["observed"]["rank"], [c for c in a["observed"]["comm"] if c["op"] == "broadcast" and c["bytes"] > 8])
+           for a in d.applied]
+    got = [(r, calls) for r, calls in got if calls]
+    if not got:
+        raise ValueError(f"the step made no broadcast over dp for '{e.title}': nothing measured to show")
+    head = got[0][1]
+    size = head[0].get("group") or len(got)
+    total = sum(c["bytes"] for c in head)
+    values = sv.Collective(op="broadcast", group="dp", group_size=size, direction="update",
+                           label=f"{e.part}, the first tensor's first {len(head[0]['before'] or [])} entries",
+                           shape=head[0].get("shape"), bytes=total, sent=gather_bytes(total, size),
+                           before=[{"rank": r, "slice": cs[0]["before"]} for r, cs in got if cs[0].get("before")],
+                           after=[{"rank": r, "slice": cs[0]["after"]} for r, cs in got if cs[0].get("after")],
+                           seconds=max(sum(c["t1"] - c["t0"] for c in cs) for _, cs in got))
+    firsts = [(r, cs[0]["before"][0]) for r, cs in got if cs[0].get("before")]
+    result = next((cs[0]["after"][0] for _, cs in got if cs[0].get("after")), None)
+    lines = []
+    if firsts and result is not None:
+        words = {v: num(v) for _, v in firsts}
+        if len(words) > 1:  # an update of a few 1e−5 hides at three digits: written apart (numfmt.apart)
+            stale = next(v for v in words if v != result)
+            words[stale], words[result] = apart(stale, result)
+        lines.append("entry 1 before: " + ", ".join(f"rank {r} {words[v]}" for r, v in firsts)
+                     + f" → {words.get(result, num(result))} on every rank (its owner's updated value)")
+    lines.append(f"{len(head)} broadcasts, one a tensor, {total:,} B in all; each rank sends the 1/{size} it updated to "
+                 f"the others: (N−1)/N × {total:,} B = {values.sent:,.0f} B, as an all-gather (N = {size})")
+    lines.append(f"time: {values.seconds * 1000:.2f} ms (the slowest rank, its broadcasts added)")
+    caption = ("ZeRO 1 keeps the optimizer state of 1/dp of the parameters on each rank, so each rank updated only "
+               "those; the broadcasts hand every rank the others' new values, and the replicas are equal again.")
     return values, "\n".join(lines), caption
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from . import fmt
-from .memory import RECOMPUTE, activations, per_gpu, states_split
+from .memory import RECOMPUTE, activations, held_params, per_gpu, states_split
 from .params import Shape
 
 MAX_GPUS = 1_000_000  # more than any cluster a run has used; a request beyond it is refused
@@ -19,7 +19,7 @@ def min_dp(shape: Shape, n_params: int, training: dict, par: dict, capacity: flo
         act = activations(shape, training["micro_batch"], training["recompute"], training["precision"], par["tp"],
                           par["pp"], par["sp"] and par["tp"] > 1)
     fixed, sharded = states_split(n_params, training["precision"], training["optimizer"], par["tp"], par["pp"],
-                                  par["zero"])
+                                  par["zero"], held_params(shape, par["tp"], par["pp"]))
     room = capacity - fixed - act
     if room < 0 or (room == 0 and sharded > 0):
         return None
@@ -80,7 +80,8 @@ def advice(shape: Shape, n_params: int, training: dict, par: dict, mem: dict, gp
     capacity = gpu["memory_bytes"]
     if mem["total"] <= capacity:
         return None
-    fixed, _ = states_split(n_params, training["precision"], training["optimizer"], par["tp"], par["pp"], par["zero"])
+    fixed, _ = states_split(n_params, training["precision"], training["optimizer"], par["tp"], par["pp"], par["zero"],
+                            held_params(shape, par["tp"], par["pp"]))
     B = fmt.nbytes
     if needed is not None:
         blocker = "memory"

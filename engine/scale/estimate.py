@@ -9,7 +9,7 @@ from .compute import ATTENTION_FLOPS
 from .figures import figures
 from .hardware import GPUS
 from .holds import holds, live_run
-from .memory import CONVENTION, activation_terms, bytes_per_param, per_gpu
+from .memory import CONVENTION, activation_terms, bytes_per_param, held_params, per_gpu
 from .params import count
 from .resolve import ScaleError, resolve
 from .small import estimate_small
@@ -77,7 +77,7 @@ def transformer(r: dict) -> dict:
     energy = c.energy_kwh(hw["n_gpus"], gpu["watts"], seconds / 3600, hw["pue"])
     cost = c.cost_usd(hours, hw["usd_per_gpu_hour"])
     bpp = bytes_per_param(tr["precision"], tr["optimizer"])
-    grad_bytes = n / (par["tp"] * par["pp"]) * bpp["gradients"]
+    grad_bytes = held_params(shape, par["tp"], par["pp"]) * bpp["gradients"]  # the first stage's, as memory
     comm = c.allreduce_bytes(grad_bytes, par["dp"], par["zero"])
     comm_s = c.transfer_seconds(comm, hw["interconnect_gbps"])
     tokens_per_step = tr["micro_batch"] * shape.seq_len * par["dp"]

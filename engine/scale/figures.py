@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import fmt
 from .compute import ATTENTION_FLOPS
-from .memory import activation_terms
+from .memory import activation_terms, held_params
 from .params import Shape
 
 KORTHIKANTI = "Korthikanti et al. 2022, arXiv 2205.05198, §4"
@@ -81,7 +81,10 @@ def figures(s: Shape, o: dict, gpu: dict) -> list[dict]:
     kv = f"d_kv = {s.n_kv_head}·{s.d_head} = {fmt.whole(s.d_kv)}"
     mats = 3 if s.mlp == "swiglu" else 2
     shard = par["tp"] * par["pp"]
-    local = f"{fmt.count(n)} / (tp·pp = {shard})" if shard > 1 else fmt.count(n)
+    # as the live run splits it (memory.held_params): tp divides the blocks' matrices, not the norms, output
+    # biases, embeddings or head; the first pipeline stage holds the embeddings beside its L/pp blocks
+    local = (f"{fmt.count(held_params(s, par['tp'], par['pp']))} held (blocks' matrices / tp {par['tp']}, the rest "
+             f"whole; L/pp {par['pp']} blocks + the embeddings on the first stage)" if shard > 1 else fmt.count(n))
 
     def state(key, title, zero_stage, per):
         split = f" / dp {par['dp']} (ZeRO-{par['zero']})" if par["zero"] >= zero_stage else ""

@@ -7,11 +7,11 @@ data-parallel replica in the live run's mesh order (dp, pp, tp; tp innermost) �
 when there are at most MAX_ROWS of them, else each stage's first tp rank (stages evenly picked) — and,
 with dp > 1, the second replica's first rank: ZeRO gives it the same shares of other shards.
 
-As in the live run (split.py), the first stage holds the embedding and the last the head; the
-calculator's memory (memory.py) instead gives each stage 1/pp of every weight: the totals agree, the
-embedding's place differs. A rank keeps 1/tp of each block it holds (Megatron splits every matrix;
-here the embedding is split too, as the calculator assumes); ZeRO divides by dp the optimizer state
-(stage ≥ 1), gradients (≥ 2) and weights (3) (arXiv 1910.02054 §5).
+As in the live run (split.py) and the calculator's memory (memory.py `held_params`), the first stage
+holds the embedding and the last the head, both whole on every tp rank; a rank keeps 1/tp of each
+layer it holds (Megatron splits its matrices; its norms and output biases, a small part, stay whole
+and are not drawn apart); ZeRO divides by dp the optimizer state (stage ≥ 1), gradients (≥ 2) and
+weights (3) (arXiv 1910.02054 §5).
 """
 from __future__ import annotations
 
@@ -51,8 +51,9 @@ def holds(n_layer: int, par: dict) -> dict:
         shares = [1.0 if s == 0 else 0.0]
         shares += [max(0.0, min(hi, b) - max(lo, a)) / (b - a) for a, b in groups]
         shares.append(1.0 if s == pp - 1 else 0.0)
-        cells = [{"params": x / tp / (dp if zero >= 3 else 1), "grads": x / tp / (dp if zero >= 2 else 1),
-                  "optimizer": x / tp / (dp if zero >= 1 else 1)} for x in shares]
+        split = [1] + [tp] * len(groups) + [1]  # tp cuts the layers' matrices, not the embedding or the head
+        cells = [{"params": x / t / (dp if zero >= 3 else 1), "grads": x / t / (dp if zero >= 2 else 1),
+                  "optimizer": x / t / (dp if zero >= 1 else 1)} for x, t in zip(shares, split)]
         ranks.append({"rank": (d * pp + s) * tp + t, "coords": {"dp": d, "pp": s, "tp": t}, "cells": cells})
     n = dp * tp * pp
     note = (f"{len(ranks)} of {n:,} ranks shown; the others hold the same shares of other shards" if len(ranks) < n

@@ -11,7 +11,7 @@ bytes or "4× the fp32 size" without saying so):
 """
 from __future__ import annotations
 
-from .params import Shape
+from .params import Shape, count, norm_params
 
 # the choices by name, with the words a page shows for them
 PRECISIONS = {"fp32": "fp32", "bf16_mixed": "bf16 mixed (fp32 master)"}
@@ -32,18 +32,40 @@ def bytes_per_param(precision: str, optimizer: str) -> dict[str, float]:
     return {"weights": w, "gradients": g, "optimizer": master + state}
 
 
-def model_states(n_params: int, precision: str, optimizer: str, dp: int = 1, tp: int = 1, pp: int = 1,
-                 zero: int = 0) -> dict[str, float]:
-    """Bytes of each model state on one GPU.
+def held_params(shape: Shape, tp: int = 1, pp: int = 1, stage: int = 0) -> float:
+    """Parameters one GPU keeps before ZeRO divides them, split the way the live run splits the model
+    (engine/distributed/split.py, parallel.py `local_shape`), so the calculator and the run agree.
 
-    Tensor parallelism (Megatron, arXiv 1909.08053) splits every weight matrix over tp GPUs, and
-    pipeline parallelism gives each of pp GPUs L/pp of the layers: both divide the weights and with
-    them their gradients and optimizer state. Data parallelism copies everything, unless ZeRO
-    shards it over the dp copies (arXiv 1910.02054 §5): stage 1 the optimizer state, stage 2 also the
-    gradients, stage 3 (= FSDP) also the weights.
+    Tensor parallelism (Megatron, arXiv 1909.08053 §3) splits each block's matrices over tp GPUs: Q, K, V
+    and the MLP's input side by rows (their biases too), both output projections by columns. The blocks'
+    norms, the output projections' biases, the embeddings and the output head stay whole on every tp
+    rank (Megatron-LM also splits the embedding and head over the vocabulary; this engine's run does
+    not). Pipeline parallelism gives each of pp stages L/pp blocks; the first stage also holds the
+    embeddings, the last the final norm and the head (what a stage needs to run).
+    """
+    c, L, d = count(shape), shape.n_layer, shape.d_model
+    whole = L * (2 * norm_params(shape) + (2 * d if shape.bias else 0))  # per block: 2 norms, 2 output biases
+    split = c["attention"] + c["mlp"] + 2 * L * norm_params(shape) - whole
+    held = (split / tp + whole) / pp
+    if stage == 0:
+        held += c["embedding"]
+    if stage == pp - 1:
+        held += norm_params(shape) + c["head"]
+    return held
+
+
+def model_states(n_params: int, precision: str, optimizer: str, dp: int = 1, tp: int = 1, pp: int = 1,
+                 zero: int = 0, held: float | None = None) -> dict[str, float]:
+    """Bytes of each model state on one GPU, in the step.
+
+    `held`: the parameters this GPU keeps of its tp·pp share (`held_params`); without it every weight
+    is taken as divided by tp·pp. Data parallelism copies everything, unless ZeRO shards it over the
+    dp copies (arXiv 1910.02054 §5): stage 1 the optimizer state, stage 2 also the gradients, stage 3
+    (= FSDP) also the weights. ZeRO-2 computes with whole weights: PyTorch's FSDP keeps its 1/dp between
+    steps and gathers them for the step (`at_rest` says so); this figure is the step's.
     """
     per = bytes_per_param(precision, optimizer)
-    local = n_params / (tp * pp)  # the parameters this GPU's shard of the model holds
+    local = n_params / (tp * pp) if held is None else held  # the parameters this GPU's shard of the model holds
     return {
         "weights": local * per["weights"] / (dp if zero >= 3 else 1),
         "gradients": local * per["gradients"] / (dp if zero >= 2 else 1),
@@ -51,10 +73,18 @@ def model_states(n_params: int, precision: str, optimizer: str, dp: int = 1, tp:
     }
 
 
-def states_split(n_params: int, precision: str, optimizer: str, tp: int, pp: int, zero: int) -> tuple[float, float]:
+def at_rest(states: dict[str, float], dp: int, zero: int) -> dict[str, float]:
+    """The model states between steps, as the live run keeps them (PyTorch FSDP2, engine/distributed/split.py):
+    ZeRO-2 there (`reshard_after_forward=False`, FSDP's SHARD_GRAD_OP) keeps 1/dp of the weights at rest and
+    gathers them whole from the first forward to the end of the backward; ZeRO's paper keeps them whole."""
+    return {**states, "weights": states["weights"] / dp if zero == 2 else states["weights"]}
+
+
+def states_split(n_params: int, precision: str, optimizer: str, tp: int, pp: int, zero: int,
+                 held: float | None = None) -> tuple[float, float]:
     """(bytes each GPU keeps whatever dp is, bytes ZeRO divides by dp): the model states on one GPU
     are fixed + sharded / dp, so the fewest copies that fit can be solved for, not searched."""
-    one = model_states(n_params, precision, optimizer, 1, tp, pp, zero)
+    one = model_states(n_params, precision, optimizer, 1, tp, pp, zero, held)
     sharded = sum(one[k] for k, stage in (("weights", 3), ("gradients", 2), ("optimizer", 1)) if zero >= stage)
     return sum(one.values()) - sharded, sharded
 
@@ -62,7 +92,7 @@ def states_split(n_params: int, precision: str, optimizer: str, tp: int, pp: int
 def per_gpu(shape: Shape, n_params: int, training: dict, par: dict) -> dict[str, float]:
     """Every part of one GPU's memory (the first pipeline stage's), and their total."""
     states = model_states(n_params, training["precision"], training["optimizer"], par["dp"], par["tp"], par["pp"],
-                          par["zero"])
+                          par["zero"], held_params(shape, par["tp"], par["pp"]))
     act = activations(shape, training["micro_batch"], training["recompute"], training["precision"], par["tp"],
                       par["pp"], par["sp"] and par["tp"] > 1)
     mem = {**states, "activations": act}

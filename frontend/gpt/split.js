@@ -99,15 +99,25 @@ export function holdsGridOf(info) {
 }
 
 /** Per-rank memory measured on each rank beside the Scale page's calculator for this split (engine-sent
- * both): {rows: [{label, params, grads, optimizer, activations}] (the calculator's first), gaps: [words]};
- * null before a step was observed. Byte counts as text (ddp.js bytesText). */
+ * both): {rows: [{label, params, grads, optimizer, activations}] (the calculator's first: one row, or
+ * one a pipeline stage where its `per_rank` figures differ by stage), gaps: [words]}; null before a step
+ * was observed. Byte counts as text (ddp.js bytesText). */
 export function memoryRows(info) {
   const calc = info?.parallel?.calculator;
   const workers = (info?.workers ?? []).filter((w) => w.memory);
   if (!calc || !workers.length) return null;
   const spec = info.parallel.spec;
-  const rows = [{ label: "calculator", params: bytesText(calc.params), grads: bytesText(calc.grads),
-                  optimizer: bytesText(calc.optimizer), activations: "—" }];
+  const calcRow = (label, c) => ({ label, params: bytesText(c.params), grads: bytesText(c.grads),
+                                    optimizer: bytesText(c.optimizer), activations: "—" });
+  const per = Array.isArray(calc.per_rank) ? calc.per_rank : [];
+  const stages = new Map(); // pipeline stage → the calculator's figure for its ranks
+  for (const w of workers) {
+    const c = per.find((p) => p.rank === w.rank);
+    if (c && !stages.has(w.coords?.pp ?? 0)) stages.set(w.coords?.pp ?? 0, c);
+  }
+  const rows = (spec?.pp ?? 1) > 1 && stages.size > 1
+    ? [...stages].map(([pp, c]) => calcRow(`calculator · pp${pp}`, c))
+    : [calcRow("calculator", calc)];
   for (const w of workers) {
     const m = w.memory;
     rows.push({ label: rankLabel(w.rank, w.coords, spec), params: bytesText(m.params), grads: bytesText(m.grads),

@@ -140,7 +140,7 @@ export function Split(root) {
     $(".gx-mem").hidden = !mem;
     $(".gx-mem tbody").replaceChildren(...(mem?.rows ?? []).map((r) => {
       const tr = document.createElement("tr");
-      tr.className = r.label === "calculator" ? "calc" : "";
+      tr.className = r.label.startsWith("calculator") ? "calc" : "";
       for (const v of [r.label, r.params, r.grads, r.optimizer, r.activations]) {
         const td = document.createElement("td");
         td.textContent = v;

@@ -73,7 +73,9 @@ export function boxElement(b, kind) {
   if (!b.perLayer) el.style.flexGrow = String(boxGrow(b.name, kind));
   const title = document.createElement("div");
   title.className = "rb-title";
-  title.textContent = b.entries[0].stage_title;
+  // "Send/receive" may break after its slash (a <wbr>, the text unchanged): a narrow split loop keeps Update in view
+  const [head, ...rest] = b.entries[0].stage_title.split("/");
+  title.append(head, ...rest.flatMap((part) => ["/", document.createElement("wbr"), part]));
   return { el, title };
 }
 
@@ -116,6 +118,8 @@ export function Ribbon(root, { kind = "network", word = "layer" } = {}) {
     pills = [];
     const all = ribbonBoxes(plan);
     root.classList.toggle("many", all.some((b) => b.perLayer && b.entries.length > MANY_PILLS));
+    // communication stages (a split run's carry `comm`; a data-parallel run's all-reduce): less room per box
+    root.classList.toggle("comm", plan.some((e) => e.comm || e.stage === "allreduce"));
     boxes = all.map((b, n) => {
       const { el, title } = boxElement(b, kind);
       const sub = document.createElement("div");

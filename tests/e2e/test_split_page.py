@@ -17,7 +17,8 @@ def test_run_it_here_opens_a_tp_run_whose_timeline_and_holds_are_the_engines(pag
     rows = page.eval_on_selector_all("#parallel .par-holds-grid tbody th", "els => els.map(e => e.textContent)")
     assert rows == ["w0 · tp0", "w1 · tp1"]
     halves = page.eval_on_selector_all("#parallel .par-holds-grid .hd-params", "els => els.map(e => e.dataset.share)")
-    assert halves and set(halves) == {"0.5"}  # the calculator: every weight cut in 2
+    assert halves and set(halves) == {"0.5", "1"}  # the calculator, as the run: the layers cut in 2, the embedding
+    assert halves[0] == halves[-1] == "1"  # and the head whole on both ranks
     assert page.get_attribute("#parallel .par-holds", "data-runnable") == "true"
     shot(page, "split-scale-holds")
     page.click("#par-run")
@@ -74,3 +75,23 @@ def test_a_tp_run_stepped_by_stage_shows_the_forward_allreduce(page, server_url,
     cells = page.eval_on_selector_all(".gf-picture .gw-slices tr.after td", "els => els.map(e => e.textContent)")
     assert cells[:6] == cells[6:] and len(cells) == 12  # the same sum on both ranks, every entry drawn
     shot(page, "split-tp2-stage-allreduce-1280x800")
+
+
+FITS = """() => { const r = document.querySelector('#pipeline').getBoundingClientRect();
+  return [...document.querySelectorAll('#pipeline .rb-box')].map(b => { const x = b.getBoundingClientRect();
+    return [b.dataset.stage, x.left >= r.left - 0.5 && x.right <= r.right + 0.5]; }); }"""
+
+
+@pytest.mark.parametrize("parallel", ["pp:2,micro_batches:4", "dp:2,zero:3"])
+def test_a_split_loop_keeps_every_box_and_update_in_view(page, server_url, shot, parallel):
+    """A pipeline's two send/receive boxes (zero 3: four gather and scatter boxes) pushed Update off the loop at
+    1280×800; the sublayer pills become dots and the titles break, so every box fits at 1280×800 and 1024×768."""
+    page.goto(f"{server_url}/?model=transformer&workers=2&parallel={parallel}")
+    page.wait_for_function(READY, timeout=120_000)
+    name = parallel.split(",")[0].replace(":", "")
+    for w, h in ((1280, 800), (1024, 768)):
+        page.set_viewport_size({"width": w, "height": h})
+        page.wait_for_timeout(300)
+        boxes = page.evaluate(FITS)
+        assert boxes[-1][0] == "update" and all(fits for _, fits in boxes), (w, boxes)
+        shot(page, f"split-{name}-loop-{w}x{h}")

@@ -72,6 +72,11 @@ test("who holds what and per-rank memory come from the engine's holds, memory an
   assert.deepEqual(mem.rows.map((r) => r.optimizer), ["2.0 KiB", "2.3 KiB", "1.6 KiB"]);
   assert.deepEqual(mem.gaps, ["the first stage also holds the embeddings"]);
   assert.equal(memoryRows({ ...info, workers: [{ rank: 0 }] }), null);
+  // the engine's figure per pipeline stage (the first holds the embeddings, the last the head): a row each
+  const per_rank = [{ rank: 0, params: 1200, grads: 1200, optimizer: 2400 }, { rank: 1, params: 800, grads: 800, optimizer: 1600 }];
+  const staged = memoryRows({ ...info, parallel: { ...info.parallel, calculator: { ...info.parallel.calculator, per_rank } } });
+  assert.deepEqual(staged.rows.map((r) => r.label), ["calculator · pp0", "calculator · pp1", "w0 · pp0", "w1 · pp1"]);
+  assert.deepEqual(staged.rows.map((r) => r.optimizer), ["2.3 KiB", "1.6 KiB", "2.3 KiB", "1.6 KiB"]);
 });
 
 test("Run it here: the page's model split the same way, or the reason in words", () => {

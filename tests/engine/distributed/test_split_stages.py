@@ -42,9 +42,15 @@ def test_dp_beside_tp_adds_the_gradient_allreduce_and_zero_gathers_and_scatters(
     # FSDP's units: the root's shards (embeddings, head) gathered before the embeddings, each block's before
     # its forward, each with its own bytes
     assert stages[:4] == ["input", "allgather", "weights", "allgather"]
-    assert [s for s in z if s[0] == "allgather"] == [("allgather", "forward", ("allgather", "dp", n)) for n in (11, 55, 66)]
+    gathers = [s for s in z if s[0] == "allgather"]
+    assert gathers == [("allgather", "forward", ("allgather", "dp", n)) for n in (11, 55, 66)] + [
+        ("allgather", "backward", ("allgather", "dp", n)) for n in (11, 66, 55)]  # zero 3 gathers again for the backward
+    # … the root's as the backward starts, each block's just before its backward (its MLP's gradients, the first)
+    i = stages.index("loss")
+    assert stages[i:i + 4] == ["loss", "allgather", "allgather", "gradients"]
+    assert stages[stages.index("update") - 5:stages.index("update") - 3] == ["allgather", "gradients"]
     # each block's gradients reduce-scattered after its backward (its attention's, the last), the root's last
-    assert [i for i, s in enumerate(z) if s[0] == "reducescatter"] == [stages.index("update") - 5,
+    assert [i for i, s in enumerate(z) if s[0] == "reducescatter"] == [stages.index("update") - 6,
                                                                        stages.index("update") - 2,
                                                                        stages.index("update") - 1]
     assert [s for s in z if s[0] == "reducescatter"] == [("reducescatter", "backward", ("reducescatter", "dp", n))
@@ -123,7 +129,10 @@ def test_a_zero3_step_stage_by_stage_shows_the_gathers_and_scatters(tiny):
         events = [t.next_stage() for _ in range(len(plan))]
         gathers = [(e, p) for e, p in zip(events, plan) if e.stage == "allgather"]
         scatters = [(e, p) for e, p in zip(events, plan) if e.stage == "reducescatter"]
-        assert len(gathers) == len(scatters) == 2  # the root and the one block
+        assert len(gathers) == 4 and len(scatters) == 2  # the root and the one block; gathered twice (zero 3)
+        assert [p.direction for _, p in gathers] == ["forward", "forward", "backward", "backward"]
+        for (f, _), (b, _) in zip(gathers[:2], gathers[2:]):  # the backward's gather: the same weights again
+            assert b.values.after[0]["slice"] == f.values.after[0]["slice"] and b.values.bytes == f.values.bytes
         for e, p in gathers + scatters:
             v = e.values
             assert v.group == "dp" and v.bytes == p.comm[2]  # measured payload = the plan's (FSDP's padded unit)
@@ -138,6 +147,30 @@ def test_a_zero3_step_stage_by_stage_shows_the_gathers_and_scatters(tiny):
         first = ref.step(stats=False).loss
         assert next(e for e in events if e.stage == "loss").values.loss == pytest.approx(first, rel=1e-5)
         assert t.run(2) == 2
+        np.testing.assert_allclose([m.loss for m in t.take_metrics()][-2:], [ref.step(stats=False).loss for _ in range(2)],
+                                   rtol=1e-5)
+
+
+def test_a_zero1_step_ends_with_the_broadcast_of_the_updated_parameters(tiny):
+    """ZeroRedundancyOptimizer: each rank updates its 1/dp of the parameters, then broadcasts them — the stage
+    after `update`, its values measured in the update's half of the step."""
+    with started({**tiny, "workers": 2, "parallel": {"dp": 2, "zero": 1}}, 180) as t:
+        plan = t.plan
+        assert [e.stage for e in plan][-3:] == ["allreduce", "update", "broadcast"]
+        assert plan[-1].comm[:2] == ("broadcast", "dp") and plan[-1].comm[2] > 0
+        events = [t.next_stage() for _ in range(len(plan))]
+        v = events[-1].values
+        assert v.op == "broadcast" and v.group == "dp" and v.group_size == 2 and v.direction == "update"
+        assert v.bytes == plan[-1].comm[2]  # every parameter once: the measured total is the plan's
+        assert [b["rank"] for b in v.before] == [0, 1] and [a["rank"] for a in v.after] == [0, 1]
+        assert v.after[0]["slice"] == v.after[1]["slice"]  # the replicas equal again …
+        assert v.before[0]["slice"] != v.before[1]["slice"]  # … after only the owner had the new values
+        assert v.after[0]["slice"] in [b["slice"] for b in v.before]
+        assert events[-1].params == events[-2].params  # the new parameters, as at the update
+        ref = TransformerRun(tiny)
+        assert next(e for e in events if e.stage == "loss").values.loss == pytest.approx(ref.step(stats=False).loss,
+                                                                                          rel=1e-5)
+        assert t.run(2) == 2  # whole steps after it: still one process's
         np.testing.assert_allclose([m.loss for m in t.take_metrics()][-2:], [ref.step(stats=False).loss for _ in range(2)],
                                    rtol=1e-5)
 

@@ -26,11 +26,12 @@ def test_zero_stages_shard_optimizer_then_gradients_then_weights():
 def test_tensor_and_pipeline_shares_add_back_to_the_whole_model():
     h = holds(8, _par(tp=2, pp=4))
     assert len(h["ranks"]) == 8 and h["note"] == "every rank shown"
-    for col in range(len(h["blocks"])):
-        assert sum(r["cells"][col]["params"] for r in h["ranks"]) == pytest.approx(1.0)
+    for col in range(len(h["blocks"])):  # the layers once; the embedding and head whole on each tp rank (as run)
+        whole = 2 if col in (0, len(h["blocks"]) - 1) else 1
+        assert sum(r["cells"][col]["params"] for r in h["ranks"]) == pytest.approx(whole)
     stage0 = h["ranks"][0]["cells"]
     assert h["blocks"][:3] == ["embedding", "layer 1", "layer 2"]
-    assert [c["params"] for c in stage0[:4]] == [0.5, 0.5, 0.5, 0.0]  # the embedding and layers 1–2, half of each
+    assert [c["params"] for c in stage0[:4]] == [1.0, 0.5, 0.5, 0.0]  # the embedding whole, layers 1–2 half of each
 
 
 def test_a_large_split_shows_a_few_ranks_and_says_so():

@@ -68,3 +68,21 @@ def test_grouped_query_attention_saves_smaller_k_and_v():
     diff = (activations_per_layer(mha, 1, "selective", "bf16_mixed")
             - activations_per_layer(gqa, 1, "selective", "bf16_mixed"))
     assert diff == 2 * 16 * (64 - 16) * 2  # K and V: d_kv 16 instead of 64, 2 bytes each
+
+
+def test_held_params_split_what_the_live_run_splits():
+    # a GPT with biases and untied head, counted by hand as engine/distributed/parallel.py `local_shape` keeps
+    # it: tp splits qkv and fc (rows, with their biases) and both output projections' weights (columns);
+    # the norms, the output projections' biases, the embeddings and the head stay whole
+    from flowscope.engine.scale.memory import held_params
+
+    L, d, V, s = 2, 8, 11, 5
+    shape = Shape(n_layer=L, d_model=d, n_head=2, n_kv_head=2, d_ff=4 * d, vocab=V, seq_len=s, bias=True,
+                  position="learned", norm="layernorm")
+    split = (3 * d * d + 3 * d) + d * d + (4 * d * d + 4 * d) + 4 * d * d  # per block, divided by tp
+    whole = 2 * 2 * d + d + d  # per block: two LayerNorms (γ, β), attention's and the MLP's output biases
+    emb, tail = V * d + s * d, 2 * d + V * d  # the embeddings; ln_f and lm_head
+    assert held_params(shape) == L * (split + whole) + emb + tail
+    assert held_params(shape, tp=2) == L * (split / 2 + whole) + emb + tail
+    assert held_params(shape, tp=2, pp=2, stage=0) == (split / 2 + whole) + emb  # block 0 and the embeddings
+    assert held_params(shape, tp=2, pp=2, stage=1) == (split / 2 + whole) + tail  # block 1, ln_f, the head
