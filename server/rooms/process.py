@@ -5,8 +5,6 @@ still goes before the rooms that play (people.People). The messages both ways ar
 """
 from __future__ import annotations
 
-import ctypes
-import gc
 import logging
 import os
 import signal
@@ -22,6 +20,7 @@ from ..roomstore import RoomStore
 from . import link as msg
 from .people import PEOPLE
 from .keep import Keep, wait_ended
+from .memory import give_back_memory
 from .runner import Export, Runner, Swap, explain
 
 log = logging.getLogger("flowscope.worker")
@@ -43,16 +42,6 @@ def main(conn, settings, counts, slot: int) -> None:
     # as the CLI does: finalizing an interpreter that holds torch takes seconds (and a runner still
     # inside a long torch call would abort it); everything worth keeping is written by now
     os._exit(0)
-
-
-def give_back_memory() -> None:
-    """Memory a closed room or a dropped trainer freed goes back to the system. glibc keeps freed small
-    blocks in its arenas: with nothing held, a room process's RSS grew ×1.3–1.4 over room churn."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (macOS, musl): its allocator decides
-        pass
 
 
 def refusal(exc: Exception) -> tuple[str, str, str]:
@@ -162,8 +151,11 @@ class Worker:
         self.ending.append(runner)
 
         def ended() -> None:
+            nonlocal runner
             runner.thread.join()
             self.ending.remove(runner)
+            runner = None  # the last reference to the room's trainer and its undo copies
+            give_back_memory()
             self.send(msg.Stopped(rid))
 
         threading.Thread(target=ended, daemon=True).start()

@@ -30,6 +30,7 @@ from . import commands as handlers
 from .commands import Export, Hello, Relay, Swap, explain  # the server's own commands (imported from here too)
 from ..replies import ErrorMsg
 from .keep import Keep
+from .memory import give_back_memory
 from .people import PEOPLE
 from .queries import Queries
 from .told import Told
@@ -165,6 +166,8 @@ class Runner:
         self.watch()
         if old is not new:
             old.close()
+            del old
+            give_back_memory()
 
     def watch(self) -> None:
         """Data-parallel workers start in the background: their progress reaches the room as a state."""
