@@ -35,7 +35,9 @@ def why(out: dict, title: str) -> dict:
     floor = memory_gpus(states, hw["memory_bytes"])
     peak = hw["peak_tflops_bf16"] * 1e12
     flops = out["flops_hardware"]
-    curve = [{"gpus": g, "days": days_on(g, flops, peak, hw["hfu"]), "holds": g >= floor} for g in CURVE_GPUS]
+    # the powers of two, and the two counts the lesson talks about: the memory floor and this run's
+    counts = sorted({*CURVE_GPUS, floor, hw["n_gpus"]})
+    curve = [{"gpus": g, "days": days_on(g, flops, peak, hw["hfu"]), "holds": g >= floor} for g in counts]
     one = days_on(1, flops, peak, hw["hfu"])
     run = days_on(hw["n_gpus"], flops, peak, hw["hfu"])
     gpu = hw["name"].replace("NVIDIA ", "")
