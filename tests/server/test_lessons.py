@@ -70,8 +70,9 @@ def test_the_course_order_is_served_once_descent_and_scale_after_the_transformer
     assert listed == list(COURSE) == ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token",
                                       "pretrain-finetune", "descent", "scale", "many-workers", "course-end"]
     descent, scale = LESSONS["descent"], LESSONS["scale"]
-    assert [s.config.get("optimizer") for s in descent.steps] == ["sgd", "momentum", "adam", "adam", "sgd"]
-    assert descent.steps[3].config["schedule"] == "step" and descent.steps[4].config["clip"] > 0
+    # each step changes the update rule, which rebuilds the run from its seed: every trick starts alike
+    assert [s.config.get("optimizer") for s in descent.steps] == ["sgd", "momentum", "adam", "sgd", "adam"]
+    assert descent.steps[3].config["clip"] > 0 and descent.steps[4].config["schedule"] == "step"
     assert [s.scale for s in scale.steps] == ["transformer", "gpt2-small", "llama-3.1-8b", "llama-3.1-405b",
                                               "llama-3.1-405b"]
     assert live_server.get("/api/lessons/scale").json()["steps"][0]["scale"] == "transformer"
