@@ -33,9 +33,10 @@ export function gpuLabel(n) {
 
 const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
 
-/** A power of ten of days as an axis tick: "1 d", "1,000 d", then "10⁴ d" (narrow enough for the margin). */
+/** A power of ten of days as an axis tick: "0.1 d", "1 d", "1,000 d", then "10⁴ d" (narrow enough for the margin). */
 export function dayTick(d) {
   const e = Math.round(Math.log10(d));
+  if (e < 0) return `${+d.toPrecision(1)} d`; // a curve that ends under a day: 0.1 d, 0.01 d
   return e < 4 ? `${Math.round(d).toLocaleString("en")} d` : `10${[...String(e)].map((c) => SUPERSCRIPT[c]).join("")} d`;
 }
 
@@ -85,6 +86,17 @@ function svgEl(name, attrs = {}, text) {
   return e;
 }
 
+// Narrower than this, the marks' words go under the chart (legend), not beside the marks.
+const LABELS_MIN_WIDTH = 560;
+
+/** The marks in words: this run's point and the memory floor. */
+function marksText(layout) {
+  const parts = [];
+  if (layout?.run) parts.push(`● ${gpus(layout.run.gpus)}: ${fmtDays(layout.run.days)} (this run)`);
+  if (layout?.floor && layout.floor !== layout.points[0]) parts.push(`┆ memory holds it from ${gpus(layout.floor.gpus)}`);
+  return parts.join("   ");
+}
+
 function drawCurve(svg, layout, why) {
   const w = svg.clientWidth;
   const h = svg.clientHeight;
@@ -112,19 +124,25 @@ function drawCurve(svg, layout, why) {
   const cut = firstHeld === -1 ? points.length : firstHeld;
   if (cut > 0) svg.append(svgEl("path", { d: path(points.slice(0, cut + 1)), fill: "none", stroke: MUTED, "stroke-width": 2, "stroke-dasharray": "5 4", class: "sw-nofit" }));
   if (cut < points.length) svg.append(svgEl("path", { d: path(points.slice(cut)), fill: "none", stroke: LOSS_LINE, "stroke-width": 3, class: "sw-line" }));
+  const words = w >= LABELS_MIN_WIDTH;
   if (firstHeld > 0) {
     const p = points[firstHeld];
     const right = p.x > (box.left + box.right) * 0.6;
     svg.append(svgEl("line", { x1: p.x, x2: p.x, y1: box.top, y2: box.bottom, stroke: MUTED, "stroke-dasharray": "2 3" }));
-    svg.append(svgEl("text", { x: p.x + (right ? -6 : 6), y: box.bottom - 8, "text-anchor": right ? "end" : "start", class: "sw-note" },
-      `memory holds it from ${gpus(p.gpus)}`));
+    // at the top, right of the line: the curve is highest at the left, so the space above it there is free
+    if (words) {
+      svg.append(svgEl("text", { x: p.x + (right ? -6 : 6), y: box.top + 14, "text-anchor": right ? "end" : "start", class: "sw-note" },
+        `memory holds it from ${gpus(p.gpus)}`));
+    }
   }
   if (run) {
     svg.append(svgEl("circle", { cx: run.x, cy: run.y, r: 6, fill: LOSS_LINE, class: "sw-run" }));
     // the curve falls to the right: above-right of the point and below-left of it are clear of it
     const right = run.x > (box.left + box.right) / 2;
-    svg.append(svgEl("text", { x: run.x + (right ? -10 : 10), y: run.y + (right ? 22 : -10), "text-anchor": right ? "end" : "start", class: "sw-runlabel" },
-      `${gpus(run.gpus)}: ${fmtDays(run.days)}`));
+    if (words) {
+      svg.append(svgEl("text", { x: run.x + (right ? -10 : 10), y: run.y + (right ? 22 : -10), "text-anchor": right ? "end" : "start", class: "sw-runlabel" },
+        `${gpus(run.gpus)}: ${fmtDays(run.days)}`));
+    }
   }
 }
 
@@ -135,11 +153,13 @@ export function ScaleWhy(root, { getState }) {
     <div class="panel-head"><span class="panel-title">Why so many GPUs</span><span class="panel-value sw-title"></span></div>
     <p class="sw-sentence" aria-live="polite"></p>
     <svg class="sw-curve" role="img" aria-label="training days against the number of GPUs"></svg>
+    <p class="sw-marks" hidden></p>
     <p class="sw-assumes"></p>`;
   const title = root.querySelector(".sw-title");
   const sentence = root.querySelector(".sw-sentence");
   const svg = root.querySelector("svg");
   const assumes = root.querySelector(".sw-assumes");
+  const marks = root.querySelector(".sw-marks");
   let asked = "";
   let reply = null;
   let drawn = "";
@@ -164,7 +184,10 @@ export function ScaleWhy(root, { getState }) {
     const size = `${svg.clientWidth}x${svg.clientHeight}`;
     if (!why || root.hidden || drawn === `${asked}|${size}`) return;
     drawn = `${asked}|${size}`;
-    drawCurve(svg, curveLayout(why.curve, svg.clientWidth, svg.clientHeight, why.n_gpus), why);
+    const layout = curveLayout(why.curve, svg.clientWidth, svg.clientHeight, why.n_gpus);
+    drawCurve(svg, layout, why);
+    marks.hidden = svg.clientWidth >= LABELS_MIN_WIDTH || !layout;
+    marks.textContent = marks.hidden ? "" : marksText(layout);
     svg.dataset.points = String(why.curve.length);
   }
 
@@ -185,6 +208,7 @@ export function ScaleWhy(root, { getState }) {
         title.textContent = "";
         assumes.textContent = "";
         svg.replaceChildren();
+        marks.hidden = true;
         ask(rung, config, key);
       }
       draw();

@@ -28,6 +28,12 @@ test("405B: a straight falling line on log-log axes, in days, the run and the me
   assert.deepEqual(L.yTicks.map((t) => t.label).slice(0, 4), ["1 d", "10 d", "100 d", "1,000 d"]);
 });
 
+test("Llama 3.1 8B: its curve ends under a day, and no tick reads 0", () => {
+  const L = curveLayout(servedScale({ preset: "llama-3.1-8b" }).why.curve, 800, 400, 1024);
+  assert.equal(L.unit, "days");
+  assert.ok(L.yTicks.every((t) => !/^0 /.test(t.label)), L.yTicks.map((t) => t.label).join(" "));
+});
+
 test("the Transformer page's GPT trains in milliseconds: the axis goes to seconds", () => {
   const L = curveLayout(small.curve, 600, 300, small.n_gpus);
   assert.equal(L.unit, "seconds");
@@ -39,6 +45,7 @@ test("tick words", () => {
   assert.equal(gpuLabel(16384), "16,384");
   assert.equal(dayTick(1e3), "1,000 d");
   assert.equal(dayTick(1e6), "10⁶ d");
+  assert.equal(dayTick(0.1), "0.1 d");
   assert.equal(secondTick(1e-3), "1 ms");
   assert.equal(secondTick(1e-8), "10 ns");
   assert.equal(curveLayout([], 600, 300, 1), null);
