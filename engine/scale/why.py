@@ -31,7 +31,8 @@ def why(out: dict, title: str) -> dict:
     hw = out["hardware"]
     per = out["bytes_per_param"]
     n = out["params"]["total"]
-    states = n * (per["weights"] + per["gradients"] + per["optimizer"])
+    per_total = per["weights"] + per["gradients"] + per["optimizer"]  # 16 for bf16 mixed Adam (ZeRO §3.1)
+    states = n * per_total
     floor = memory_gpus(states, hw["memory_bytes"])
     peak = hw["peak_tflops_bf16"] * 1e12
     flops = out["flops_hardware"]
@@ -41,7 +42,6 @@ def why(out: dict, title: str) -> dict:
     one = days_on(1, flops, peak, hw["hfu"])
     run = days_on(hw["n_gpus"], flops, peak, hw["hfu"])
     gpu = hw["name"].replace("NVIDIA ", "")
-    per_total = per["weights"] + per["gradients"] + per["optimizer"]
     memory = (f"{title}'s {fmt.count(n)} parameters at {fmt.whole(per_total)} bytes each (weights, gradients, "
               f"optimizer state) need {fmt.nbytes(states)}, the memory of {fmt.whole(floor)} "
               f"{gpu} GPU{'s' if floor > 1 else ''}")
