@@ -8,7 +8,7 @@
 
 import { deleteRun, fetchInfo, fetchLesson, fetchLessons, fetchRuns, runHref, weightsHref } from "./api.js";
 import { locationSearch, MODELS, modelSchema } from "./config.js";
-import { clickerMove, COURSE, planStep } from "./lesson.js";
+import { clickerMove, planStep } from "./lesson.js";
 import { blockedKeys, commandAllowed, joinSearch, pageOptionsSearch, readPageOptions } from "./locks.js";
 import { joinBase, roomLink } from "./room.js";
 import { forgetRunsOwner, nameRunsOwner, runsOwner, runsOwnerName } from "./runowner.js";
@@ -244,8 +244,8 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     const s = getState();
     const l = s.room.lesson;
     const n = l ? s.room.lessonData[l.id]?.steps?.length : 0;
-    if (!l && slide.isOpen() && s.room.role === "owner" && key === "PageDown") {
-      openLesson(COURSE[0], 0); // the join slide is up and the clicker says go: the course begins
+    if (!l && slide.isOpen() && s.room.role === "owner" && key === "PageDown" && s.room.lessons?.length) {
+      openLesson(s.room.lessons[0].id, 0); // the join slide is up and the clicker says go: the course begins
       return true;
     }
     if (!l || !n) return false;

@@ -21,6 +21,7 @@ export const VIEW_ELEMENTS = {
   layers: ["gpt-layers"], // gradients per layer
   optim: ["gpt-optim"], // the learning-rate schedule and Adam's state
   workers: ["gpt-workers"], // data-parallel workers: the ring, checksums, each one's loss, Kill
+  scale: ["gpt-scale"], // the Scale lesson: a rung's memory and days, in one sentence and a curve
 };
 
 /** Element ids to hide for a step's `views` (empty or missing: show everything). */
@@ -176,23 +177,6 @@ export function panelsPerRow(shapes, width, height, { minWidth = 300 } = {}) {
     if (!best || cost < best.cost - 1e-9) best = { perRow, cost };
   }
   return best.perRow;
-}
-
-/**
- * The course, in teaching order: the one list the Lessons menu, "Next lesson" and the clicker follow
- * (the lesson files carry no order of their own). A lesson not named here comes after these, in the
- * order the server lists it.
- */
-export const COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune",
-  "many-workers", "course-end"];
-
-/** The server's lesson list ([{id, …}]) in course order. */
-export function courseOrder(list) {
-  const rank = (l) => {
-    const i = COURSE.indexOf(l.id);
-    return i === -1 ? COURSE.length : i;
-  };
-  return (list ?? []).map((l, i) => [l, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([l]) => l);
 }
 
 /** The lesson after `id` in `list` (already in course order), or null at the end of the course. */

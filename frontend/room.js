@@ -2,7 +2,6 @@
 // room is in, and the page's own options. Pure (no DOM, no network): state.js folds it in, and the
 // room views read it. Messages starting with "_" come from this page, not from the server.
 
-import { courseOrder } from "./lesson.js";
 import { parseList } from "./locks.js";
 
 export function initialRoom() {
@@ -63,7 +62,7 @@ export function reduceRoom(room, msg) {
     case "_lesson_data":
       return msg.lesson?.id ? { ...room, lessonData: { ...room.lessonData, [msg.lesson.id]: msg.lesson } } : room;
     case "_lessons":
-      return { ...room, lessons: courseOrder(Array.isArray(msg.lessons) ? msg.lessons : []) }; // the menu in course order
+      return { ...room, lessons: Array.isArray(msg.lessons) ? msg.lessons : [] }; // in course order (server/lessons.py COURSE)
     case "_runs":
       return { ...room, runs: Array.isArray(msg.runs) ? msg.runs : [] };
     case "_info":

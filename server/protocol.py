@@ -214,7 +214,7 @@ Group = Annotated[str, Field(pattern=r"^[a-z][a-z-]{0,39}$")]
 # A lesson step's words for what the page shows and lets you touch (lessons.py), served with the schema
 # so the page keeps no list of its own. "curve" is the line's loss landscape L(a).
 LESSON_VIEWS = ("pipeline", "formula", "data", "loss", "curve", "network", "boundary", "attention", "samples", "probe",
-                "probs", "layers", "optim", "workers")
+                "probs", "layers", "optim", "workers", "scale")  # scale: the Scale lesson's memory and days
 LESSON_CONTROLS = ("stage", "back", "step", "epoch", "play", "reset", "settings", "network-editor", "data-editor")
 
 

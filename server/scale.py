@@ -142,6 +142,7 @@ class ScaleReply(BaseModel):
     advice: Optional[dict[str, Any]] = None
     sources: Optional[list[dict[str, Any]]] = None
     conventions: Optional[dict[str, str]] = None
+    why: Optional[dict[str, Any]] = None  # engine/scale/why.py: memory first, then time; the days curve
 
 
 def refusal(exc: ValidationError, where: str = "body") -> list[dict]:

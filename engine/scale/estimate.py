@@ -13,6 +13,7 @@ from .memory import CONVENTION, activation_terms, bytes_per_param, held_params, 
 from .params import count
 from .resolve import ScaleError, resolve
 from .small import estimate_small
+from .why import why
 
 # the words the page shows for the conventions every figure follows
 CONVENTIONS = {
@@ -38,11 +39,13 @@ def estimate(request: dict) -> dict:
                 "bytes_per_param": {"weights": 4, "gradients": 4, "optimizer": None,
                                     "convention": "fp32 weights and gradients, 4 bytes per optimizer buffer"},
                 "published": None, "claims": None}
-    return {**head, **transformer(r)}
+    out = transformer(r)
+    out["why"] = why(out, r["title"])  # the Scale lesson's sentence and GPUs-vs-days curve
+    return {**head, **out}
 
 
 def _none_for_small() -> dict:
-    keys = ("holds", "live_run", "fits", "min_gpus", "tokens", "chinchilla_tokens", "flops_dense", "flops_attention", "gpu_hours", "days",
+    keys = ("why", "holds", "live_run", "fits", "min_gpus", "tokens", "chinchilla_tokens", "flops_dense", "flops_attention", "gpu_hours", "days",
             "seconds", "energy_kwh", "cost_usd", "comm_bytes_per_step", "comm_seconds_per_step", "tokens_per_step",
             "steps")
     return dict.fromkeys(keys)

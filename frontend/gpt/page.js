@@ -16,6 +16,7 @@ import { Samples } from "./samples.js";
 import { Split } from "./splitpanel.js";
 import { Workers } from "./workers.js";
 import { ScaleLink } from "../scale/link.js";
+import { ScaleWhy } from "../scale/why.js";
 import { SCHEMA } from "../schema.js";
 
 /** The page's starting model, the engine's (engine/transformer/config.py PAGE_START, served): small
@@ -38,6 +39,7 @@ const AREAS = [
   ["gpt-layers", "gradients per layer"],
   ["gpt-optim", "learning rate and Adam"],
   ["gpt-workers", "data-parallel workers"],
+  ["gpt-scale", "why so many GPUs: memory, then days against GPUs"],
 ];
 
 function workspace() {
@@ -75,6 +77,7 @@ export function GptPage({ getState, dispatch, send, configure, canEdit }) {
     Optim($("gpt-optim"), { dispatchUi, configure, canEdit }),
     Workers($("gpt-workers"), { send, canEdit }),
     Split($("gpt-split")),
+    ScaleWhy($("gpt-scale"), { getState }),
     GptQueries({ getState, send }),
   ];
   return { views };

@@ -146,6 +146,23 @@ export function newMemo() {
  * The scheduler as a view: app.js calls tick(now) every animation frame; `send(msg)` sends.
  * Several queries due together go out together (a sample with two prompts, two snippets).
  */
+/** The panel that shows each kind's answers. A query whose panel is hidden (a lesson step's views,
+ * presenter mode) waits until it shows: a watcher may have only a few questions out (the server's
+ * `member_queries`, 4), and five kinds asked at once on joining got one refused, in a toast. */
+export const PANEL_OF = { attention: "gpt-attention", probs: "gpt-probs", sample: "gpt-samples", char_loss: "gpt-samples",
+  optimizer_state: "gpt-optim" };
+
+/** The due queries whose panel `shown(id)` says is on screen. */
+export function forShownPanels(due, shown) {
+  return due.filter((q) => shown(PANEL_OF[q.kind]));
+}
+
+function panelShown(id) {
+  if (typeof document === "undefined") return true;
+  const e = document.getElementById(id);
+  return !!e && !e.hidden && !e.closest(".fs-off") && e.getClientRects().length > 0;
+}
+
 export function GptQueries({ getState, send }) {
   let memo = newMemo();
   let session = null;
@@ -158,7 +175,7 @@ export function GptQueries({ getState, send }) {
         memo = newMemo();
       }
       const visible = typeof document === "undefined" || document.visibilityState === "visible";
-      for (const q of dueQueries(st, now, memo, visible)) {
+      for (const q of forShownPanels(dueQueries(st, now, memo, visible), panelShown)) {
         send(q.msg); // (dueQueries waits for an open socket; a query lost anyway is given up on later)
         sent(memo, q, now);
       }

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from e2e_helpers import SESSION_READY
+from flowscope.server.lessons import COURSE
 from layout_audit import SMALL_CHARTS, audit, unreachable
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(__file__).resolve().parent / "screenshots"
 
-COURSE = ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune", "many-workers",
-          "course-end"]
+COURSE = list(COURSE)  # the server's course order (server/lessons.py): the menu lists it as served
 LESSON_STEPS = 7  # frontend/lessons/neuron-flow.json
 SCREENS = {
     "phone": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, presenter=False),

@@ -156,7 +156,7 @@ test("a step's views hide the others' panels; the network grid gives their room 
   assert.deepEqual(hiddenElements([]), []);
   assert.deepEqual(hiddenElements(undefined), []);
   assert.deepEqual(hiddenElements(["pipeline", "formula", "data"]).sort(),
-    ["boundary", "curve", "gpt-attention", "gpt-layers", "gpt-loss", "gpt-optim", "gpt-probe", "gpt-probs", "gpt-samples", "gpt-workers", "losschart", "netloss", "network"]);
+    ["boundary", "curve", "gpt-attention", "gpt-layers", "gpt-loss", "gpt-optim", "gpt-probe", "gpt-probs", "gpt-samples", "gpt-scale", "gpt-workers", "losschart", "netloss", "network"]);
   const rows = ["data net out", "loss formula formula"];
   assert.deepEqual(fillAreas(rows, new Set(["data", "formula"])), ["net net out", "loss loss loss"]);
   assert.deepEqual(fillAreas(rows, new Set(["loss"])), ["data net out", "formula formula formula"]);

@@ -3,7 +3,7 @@
 import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { dueQueries, EVERY_MS, GIVE_UP_MS, newMemo, probsPosition, sent, SETTLE_MS, snippets, TASK_PROMPT, wanted } from "../../frontend/gpt/queries.js";
+import { dueQueries, EVERY_MS, forShownPanels, GIVE_UP_MS, newMemo, probsPosition, sent, SETTLE_MS, snippets, TASK_PROMPT, wanted } from "../../frontend/gpt/queries.js";
 import { gptDefaults, PAGE_DEFAULTS } from "../../frontend/gpt/page.js";
 import { sum, topOf } from "../../frontend/gpt/probs.js";
 import { ratioWidth } from "../../frontend/gpt/layers.js";
@@ -44,6 +44,20 @@ test("paused: each query once per step; nothing new until something changes", ()
   s = reduce(s, { type: "state", step: 1, playing: false, gpt: { phase: "pretrain", eval_step: 1, eval: {}, switches: [] } });
   assert.deepEqual(dueQueries(s, 10_100, memo), [], "a new step settles first (keys pressed in a row stay quick)");
   assert.equal(dueQueries(s, 10_100 + SETTLE_MS, memo).length, 5, "one step later: everything again");
+});
+
+test("only the queries whose panel shows are asked; a hidden panel's wait, unsent, until it shows", () => {
+  const s = ready();
+  const memo = newMemo();
+  // the Scale lesson's step: every other Transformer panel hidden — nothing to ask (five at once
+  // were more than a watcher may have out, and one came back refused)
+  assert.deepEqual(forShownPanels(dueQueries(s, 0, memo), () => false), []);
+  // a step showing the samples only: the sample and its per-character loss
+  const some = forShownPanels(dueQueries(s, 0, memo), (id) => id === "gpt-samples");
+  assert.deepEqual(kinds(some), ["char_loss", "sample"]);
+  for (const q of some) sent(memo, q, 0);
+  // the probs panel shows later: its query is still due (never sent), the samples' are not again
+  assert.deepEqual(kinds(forShownPanels(dueQueries(s, 10, memo), (id) => id !== "gpt-attention")), ["optimizer_state", "probs"]);
 });
 
 test("new data (a lesson step's settings) clears the answers: everything is asked again at once", () => {

@@ -1,12 +1,12 @@
 // The course order, "Next lesson", the clicker keys, the keys list and the phone ribbon's scrolling:
 // the pure parts of the classroom's browser side.
 
-import "./served.mjs"; // first: the page's schema, as the server serves it
+import { servedLessons } from "./served.mjs"; // first: the page's schema, as the server serves it
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { clickerMove, COURSE, courseOrder, nextLesson, taskFor } from "../../frontend/lesson.js";
+import { clickerMove, nextLesson, taskFor } from "../../frontend/lesson.js";
 import { scrollToShow } from "../../frontend/render/inview.js";
 import { initialRoom, reduceRoom } from "../../frontend/room.js";
 import { keyCommand } from "../../frontend/views/controls.js";
@@ -15,33 +15,34 @@ import { KEYS } from "../../frontend/views/keyhelp.js";
 const lessonDir = new URL("../../frontend/lessons/", import.meta.url);
 const shipped = readdirSync(lessonDir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(new URL(f, lessonDir), "utf8")));
 
-test("every shipped lesson is in the course, once, and the course names no missing lesson", () => {
+const SERVED = servedLessons(); // GET /api/lessons: in course order (server/lessons.py COURSE)
+const COURSE = SERVED.map((l) => l.id);
+
+test("every shipped lesson is served, once, in the course", () => {
   assert.deepEqual([...COURSE].sort(), shipped.map((l) => l.id).sort());
   assert.equal(new Set(COURSE).size, COURSE.length);
-});
-
-test("the course runs neuron flow → find a → learning rate → XOR → next token → pre-train/fine-tune → many workers → the end", () => {
-  assert.deepEqual(COURSE, ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token", "pretrain-finetune",
-    "many-workers", "course-end"]);
-  // The models climb with it: a neuron, a line, a network, a transformer, then one over two workers.
+  // The models climb with it: a neuron, a line, a network, a transformer, the line again for the
+  // optimizers, the transformer for scale, then one over two workers.
   const model = (id) => shipped.find((l) => l.id === id).steps[0].model;
-  assert.deepEqual(COURSE.map(model), ["neuron", "line", "line", "mlp", "transformer", "transformer", "transformer", "transformer"]);
+  assert.deepEqual(COURSE.map(model), ["neuron", "line", "line", "mlp", "transformer", "transformer", "line", "transformer",
+    "transformer", "transformer"]);
   const workers = shipped.find((l) => l.id === "many-workers").steps.map((s) => s.config.workers);
   assert.deepEqual(workers, [2, 2, 2]);
 });
 
-test("the menu comes out in course order whatever order the server lists it in; unknown lessons last", () => {
-  const server = [{ id: "xor-hidden-layer" }, { id: "zz-extra" }, { id: "find-a" }, { id: "neuron-flow" }, { id: "aa-extra" }];
-  assert.deepEqual(courseOrder(server).map((l) => l.id), ["neuron-flow", "find-a", "xor-hidden-layer", "zz-extra", "aa-extra"]);
+test("the room keeps the server's order for the menu, Next lesson and the clicker", () => {
+  const server = [{ id: "neuron-flow" }, { id: "find-a" }, { id: "zz-extra" }, { id: "aa-extra" }];
   const room = reduceRoom(initialRoom(), { type: "_lessons", lessons: server });
-  assert.deepEqual(room.lessons.map((l) => l.id), ["neuron-flow", "find-a", "xor-hidden-layer", "zz-extra", "aa-extra"]);
+  assert.deepEqual(room.lessons.map((l) => l.id), ["neuron-flow", "find-a", "zz-extra", "aa-extra"]);
 });
 
 test("next lesson: the one after, none after the last", () => {
-  const list = courseOrder(COURSE.map((id) => ({ id })));
+  const list = SERVED;
   assert.equal(nextLesson(list, "neuron-flow").id, "find-a");
   assert.equal(nextLesson(list, "learning-rate").id, "xor-hidden-layer");
-  assert.equal(nextLesson(list, "pretrain-finetune").id, "many-workers");
+  assert.equal(nextLesson(list, "pretrain-finetune").id, "descent");
+  assert.equal(nextLesson(list, "descent").id, "scale");
+  assert.equal(nextLesson(list, "scale").id, "many-workers");
   assert.equal(nextLesson(list, "course-end"), null);
   assert.equal(nextLesson(null, "find-a"), null);
 });

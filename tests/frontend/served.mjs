@@ -36,3 +36,11 @@ globalThis.fetch = async (url, init) => {
   if (String(url).endsWith("/api/schema")) return new Response(JSON.stringify(SERVED_SCHEMA), { status: 200, headers: { "content-type": "application/json" } });
   return pageFetch(url, init);
 };
+
+/** GET /api/lessons as the server answers it: [{id, title, summary, steps}] in course order. */
+export const servedLessons = () => python(`from flowscope.server.lessons import load_all
+print(json.dumps([{"id": k, "steps": len(v.steps)} for k, v in load_all().items()]))`);
+
+/** POST /api/scale's answer for `body`, from the engine (engine/scale estimate). */
+export const servedScale = (body) => python(`from flowscope.engine.scale import estimate
+print(json.dumps(estimate(json.loads(${JSON.stringify(JSON.stringify(body))}))))`);

@@ -2,7 +2,7 @@
 import pytest
 from pydantic import ValidationError
 
-from flowscope.server.lessons import Lesson, load_all
+from flowscope.server.lessons import COURSE, Lesson, in_course_order, load_all
 from ws_helpers import create, recv_type, send
 
 LESSONS = load_all()
@@ -62,3 +62,36 @@ def test_the_teacher_moves_the_room_and_late_joiners_follow(live_server):
         assert recv_type(student, "error")["code"] == "not_owner"
         send(teacher, {"type": "lesson", "id": "neuron-flow", "step": 99})
         assert "No step 99" in recv_type(teacher, "error")["message"]
+
+
+def test_the_course_order_is_served_once_descent_and_scale_after_the_transformer(live_server):
+    """GET /api/lessons lists the course in order (server/lessons.py COURSE): the page keeps no copy."""
+    listed = [item["id"] for item in live_server.get("/api/lessons").json()]
+    assert listed == list(COURSE) == ["neuron-flow", "find-a", "learning-rate", "xor-hidden-layer", "next-token",
+                                      "pretrain-finetune", "descent", "scale", "many-workers", "course-end"]
+    descent, scale = LESSONS["descent"], LESSONS["scale"]
+    # each step changes the update rule, which rebuilds the run from its seed: every trick starts alike
+    assert [s.config.get("optimizer") for s in descent.steps] == ["sgd", "momentum", "adam", "sgd", "adam"]
+    assert descent.steps[3].config["clip"] > 0 and descent.steps[4].config["schedule"] == "step"
+    assert [s.scale for s in scale.steps] == ["transformer", "gpt2-small", "llama-3.1-8b", "llama-3.1-405b",
+                                              "llama-3.1-405b"]
+    assert live_server.get("/api/lessons/scale").json()["steps"][0]["scale"] == "transformer"
+
+
+def test_a_teachers_own_lesson_comes_after_the_course():
+    extra = Lesson.model_validate({"id": "aa-mine", "title": "Mine", "summary": "",
+                                   "steps": [{"title": "t", "text": "x", "model": "neuron"}]})
+    ordered = in_course_order({"aa-mine": extra, **LESSONS})
+    assert list(ordered) == [*COURSE, "aa-mine"]
+
+
+@pytest.mark.parametrize("step,needle", [
+    ({"model": "transformer", "views": ["scale"]}, "scale"),  # the view without a rung
+    ({"model": "transformer", "scale": "gpt2-small"}, "scale"),  # a rung nothing shows
+    ({"model": "line", "views": ["scale"], "scale": "gpt2-small"}, "Transformer"),
+    ({"model": "transformer", "views": ["scale"], "scale": "gpt-7"}, "scale"),
+])
+def test_a_scale_step_names_its_rung_and_shows_it(step, needle):
+    with pytest.raises(ValidationError) as err:
+        Lesson.model_validate({"id": "bad", "title": "Bad", "summary": "", "steps": [{"title": "t", "text": "x", **step}]})
+    assert needle in str(err.value)
