@@ -23,7 +23,7 @@ export const SERVED_SCHEMA = python("from flowscope.server.protocol import json_
 export function servedPlans(model, configs) {
   return python(`from flowscope.engine.trainers import make_trainer
 from flowscope.server.messages import plan_items
-from flowscope.server.protocol import validate_config
+from flowscope.server.configs import validate_config
 out = []
 for config in json.loads(${JSON.stringify(JSON.stringify(configs))}):
     t = make_trainer(${JSON.stringify(model)}, validate_config(${JSON.stringify(model)}, config), 8)
