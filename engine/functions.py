@@ -24,7 +24,7 @@ class Activation:
 
 def _sigmoid(z):
     # split by sign so exp never overflows: σ(z) = 1/(1+e^−z) = e^z/(1+e^z)
-    out = np.empty_like(z, dtype=float)
+    out = np.empty_like(z, dtype=np.result_type(z, np.float32))  # float32 stays float32 (a field's picture)
     pos = z >= 0
     out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
     ez = np.exp(z[~pos])

@@ -63,10 +63,12 @@ class MLP:
     def depth(self) -> int:
         return len(self.acts)
 
-    def forward(self, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def forward(self, x: np.ndarray, dtype=None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """z and a of every layer; with `dtype` (a picture's float32, mlp_field.py) in that precision."""
         zs, acts, a = [], [], x
+        cast = (lambda p: p.astype(dtype, copy=False)) if dtype is not None else (lambda p: p)
         for k, act in enumerate(self.acts):
-            z = a @ self.params[f"W{k}"].T + self.params[f"b{k}"]  # (B, out)
+            z = a @ cast(self.params[f"W{k}"]).T + cast(self.params[f"b{k}"])  # (B, out)
             a = act.f(z)
             zs.append(z)
             acts.append(a)
