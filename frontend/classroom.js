@@ -244,8 +244,9 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     const s = getState();
     const l = s.room.lesson;
     const n = l ? s.room.lessonData[l.id]?.steps?.length : 0;
-    if (!l && slide.isOpen() && s.room.role === "owner" && key === "PageDown" && s.room.lessons?.length) {
-      openLesson(s.room.lessons[0].id, 0); // the join slide is up and the clicker says go: the course begins
+    if (!l && slide.isOpen() && s.room.role === "owner" && key === "PageDown") {
+      // the join slide is up and the clicker says go: the course begins (its list from the server)
+      loadLessons().then((lessons) => lessons[0] && openLesson(lessons[0].id, 0));
       return true;
     }
     if (!l || !n) return false;
@@ -262,9 +263,14 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     location.assign(`/room/${code}${joinSearch("", pageOptionsSearch({ ...page(), name }))}`);
   }
 
+  /** The course's lessons, in the server's order (fetched once). */
   function loadLessons() {
-    if (getState().room.lessons) return;
-    fetchLessons().then((lessons) => dispatch({ type: "_lessons", lessons: lessons ?? [] }));
+    const have = getState().room.lessons;
+    if (have) return Promise.resolve(have);
+    return fetchLessons().then((lessons) => {
+      dispatch({ type: "_lessons", lessons: lessons ?? [] });
+      return lessons ?? [];
+    });
   }
 
   /** This browser's runs (its key) and, from before keys, the room's (its owner token): each run
