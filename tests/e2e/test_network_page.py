@@ -185,9 +185,15 @@ def test_network_draw_upload_and_edit(page, server_url):
 
     # Edit a weight: click an edge, type a value, Enter → set_param → the server's params change.
     old = state(page)["params"]["layers"][1]["W"][0][2]
+    # a point of the edge that no other edge covers (near its ends the edges of one unit overlap)
     point = page.evaluate("""() => { const p = document.querySelector('#network .edge-hit[data-layer="1"][data-i="0"][data-j="2"]');
-        const q = p.getPointAtLength(p.getTotalLength() * 0.12); const m = p.getScreenCTM();
-        return [m.a * q.x + m.e, m.d * q.y + m.f]; }""")
+        const m = p.getScreenCTM();
+        for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12]) {
+          const q = p.getPointAtLength(p.getTotalLength() * t), at = [m.a * q.x + m.e, m.d * q.y + m.f];
+          if (document.elementFromPoint(...at) === p) return at;
+        }
+        return null; }""")
+    assert point, "every point of the edge is under another"
     page.mouse.click(*point)
     page.wait_for_selector("#net-inspect.pinned .ins-edit:not([hidden])")
     assert page.get_attribute("#net-inspect", "data-target") == "edge|1|0|2"
