@@ -2,7 +2,8 @@
 // threshold as a dashed line, and a tick under the plot for each step that was clipped — the
 // gradient kept its direction but was scaled down to the threshold's length.
 
-import { decadeTicks, drawMarker, FONT_SMALL, fmtDecade, frame, hmark, logDomain, logScale, prepare, scale, ticks, trace, xTickLabels } from "../render/canvas.js";
+import { drawMarker, FONT_SMALL, frame, hmark, prepare, scale, ticks, trace, xTickLabels } from "../render/canvas.js";
+import { decadeTicks, fmtDecade, logDomain, logScale } from "../render/logscale.js";
 import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { boundAttrs, inBounds } from "../config.js";

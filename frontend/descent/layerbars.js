@@ -4,7 +4,8 @@
 
 import { GRID, INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { decadeTicks, fmtDecade, logBarLength, logDomain, logScale, prepare, xTickLabels } from "../render/canvas.js";
+import { prepare, xTickLabels } from "../render/canvas.js";
+import { decadeTicks, fmtDecade, logBarLength, logDomain, logScale } from "../render/logscale.js";
 import { optimizerName, sameKey } from "./chartbits.js";
 import { layerLabel } from "./update.js";
 

@@ -2,7 +2,8 @@
 // steps, each racer's curve in its own colour and dash (racers may run at different η), a line at
 // the race's step and a marker at the η each racer used last.
 
-import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, prepare, scale, ticks, trace } from "../render/canvas.js";
+import { drawMarker, frame, prepare, scale, ticks, trace } from "../render/canvas.js";
+import { decadeTicks, fmtDecade, logDomain, logScale } from "../render/logscale.js";
 import { INK } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { boundAttrs, choiceTitle } from "../config.js";
