@@ -8,7 +8,7 @@
 
 import { fmt, isNum, sub } from "../render/format.js";
 import { keepKeys, optimizerName, racerStyle, swatch } from "./chartbits.js";
-
+import { el } from "../render/dom.js";
 
 /** Layer k of `depth` as people say it: hidden 1, hidden 2, …, output. */
 export function layerLabel(k, depth) {
@@ -82,13 +82,6 @@ function fmtCell(value) {
   if (Array.isArray(value)) return `${fmt(value[0], 4)} → ${fmt(value[1], 4)}`;
   if (Number.isInteger(value)) return String(value);
   return fmt(value, 3);
-}
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 function partCell(c) {

@@ -5,6 +5,7 @@
 import { datasetPoints, toCsv } from "../data.js";
 import { parseNumber } from "./netinspect.js";
 import { moreBelow } from "../render/morebelow.js";
+import { el } from "../render/dom.js";
 
 export const NET_DATASETS = [
   ["circle", "circle"],
@@ -34,13 +35,6 @@ export function toggleFeature(current, key) {
   else on.add(key);
   const list = FEATURES.map(([k]) => k).filter((k) => on.has(k));
   return list.length ? list : null;
-}
-
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 export function NetData(root, { configure, sendData, toast }) {

@@ -70,13 +70,4 @@ export async function copyText(text) {
   return ok;
 }
 
-/** A small element factory: el("button", {class: "x", type: "button"}, "text"). */
-export function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v === null || v === undefined) continue;
-    e.setAttribute(k, v === true ? "" : String(v));
-  }
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+export { el } from "../render/dom.js"; // the element factory, where views import it from

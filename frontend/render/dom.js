@@ -1,0 +1,14 @@
+// The one element factory every view builds with: el("button", {class: "x", type: "button"}, "text", child…),
+// or el("div", "x", …) when a class is all it takes.
+
+/** An element with its attributes (false, null and undefined ones left out; true as "") and its
+ * children: text, numbers and nodes, null and undefined skipped. */
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(typeof attrs === "string" ? { class: attrs || null } : attrs)) {
+    if (v === false || v === null || v === undefined) continue;
+    e.setAttribute(k, v === true ? "" : String(v));
+  }
+  e.append(...children.filter((c) => c !== null && c !== undefined));
+  return e;
+}
