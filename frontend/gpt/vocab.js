@@ -2,17 +2,11 @@
 // vocabulary is just this sorted list). A button that opens it as a grid of id → character.
 
 import { glyph, SPACE } from "./gptstate.js";
+import { el } from "../render/dom.js";
 
 export function Vocabulary(bar) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "gp-button";
-  button.id = "gpt-vocab-button";
-  button.setAttribute("aria-expanded", "false");
-  const box = document.createElement("div");
-  box.className = "gpt-vocab";
-  box.id = "gpt-vocab";
-  box.hidden = true;
+  const button = el("button", { type: "button", class: "gp-button", id: "gpt-vocab-button", "aria-expanded": "false" });
+  const box = el("div", { class: "gpt-vocab", id: "gpt-vocab", hidden: true });
   box.innerHTML = '<p class="gv-note">One token per character; a character\'s id is its place in this sorted list. ' +
     `${SPACE} is the space, \\n the newline.</p><div class="gv-grid"></div>`;
   const grid = box.querySelector(".gv-grid");

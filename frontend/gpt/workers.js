@@ -9,8 +9,8 @@ import { frame, prepare, scale, ticks, trace } from "../render/canvas.js";
 import { fmt } from "../render/format.js";
 import { bytesText, replicasAgree, ringSchedule, workerRows } from "./ddp.js";
 import { splitOf } from "./split.js";
+import { svgEl } from "../render/dom.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const PHASE_MS = 900; // one ring step on screen
 const RANK_COLORS = ["#1f77b4", "#e66100", "#047857", "#6d28d9", "#b91c1c", "#4b5563", "#0e7490", "#a16207"];
 
@@ -34,13 +34,6 @@ function spark(canvas, series) {
   });
 }
 
-function el(tag, attrs = {}, text = "") {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  if (text) e.textContent = text;
-  return e;
-}
-
 /** The ring: N workers on a circle, each sending to the next; `phase` (or null) lights one step. */
 function drawRing(svg, n, phase) {
   const c = 60;
@@ -60,20 +53,20 @@ function drawRing(svg, n, phase) {
     const [ox, oy] = [(-dy / len) * off, (dx / len) * off];
     const a = [x0 + (dx * pad) / len + ox, y0 + (dy * pad) / len + oy];
     const b = [x1 - (dx * pad) / len + ox, y1 - (dy * pad) / len + oy];
-    kids.push(el("line", { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: `gw-edge${lit ? " lit" : ""}`, "marker-end": "url(#gw-arrow)" }));
+    kids.push(svgEl("line", { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: `gw-edge${lit ? " lit" : ""}`, "marker-end": "url(#gw-arrow)" }));
     if (send) {
       const mx = (a[0] + b[0]) / 2 + (-dy / len) * 9;
       const my = (a[1] + b[1]) / 2 + (dx / len) * 9;
-      kids.push(el("text", { x: mx, y: my + 3, class: "gw-chunk" }, `c${send.chunk}`));
+      kids.push(svgEl("text", { x: mx, y: my + 3, class: "gw-chunk" }, `c${send.chunk}`));
     }
   }
   for (let r = 0; r < n; r++) {
     const [x, y] = at(r);
-    kids.push(el("circle", { cx: x, cy: y, r: 10, class: "gw-node" }), el("text", { x, y: y + 4, class: "gw-label" }, `w${r}`));
+    kids.push(svgEl("circle", { cx: x, cy: y, r: 10, class: "gw-node" }), svgEl("text", { x, y: y + 4, class: "gw-label" }, `w${r}`));
   }
-  const defs = el("defs");
-  const marker = el("marker", { id: "gw-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 5, markerHeight: 5, orient: "auto" });
-  marker.appendChild(el("path", { d: "M0,0 L10,5 L0,10 z", class: "gw-head" }));
+  const defs = svgEl("defs");
+  const marker = svgEl("marker", { id: "gw-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 5, markerHeight: 5, orient: "auto" });
+  marker.appendChild(svgEl("path", { d: "M0,0 L10,5 L0,10 z", class: "gw-head" }));
   defs.appendChild(marker);
   svg.replaceChildren(defs, ...kids);
 }

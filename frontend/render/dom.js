@@ -12,3 +12,11 @@ export function el(tag, attrs = {}, ...children) {
   e.append(...children.filter((c) => c !== null && c !== undefined));
   return e;
 }
+
+/** An SVG element with its attributes (and its text, if any). */
+export function svgEl(tag, attrs = {}, text = "") {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (text) e.textContent = text;
+  return e;
+}

@@ -35,9 +35,6 @@ export function groupFigures(figures) {
   return out;
 }
 
-/** The figure with this key, or null. */
-export const figureOf = (reply, key) => (reply?.figures ?? []).find((f) => f.key === key) ?? null;
-
 /** Figures drawn as rows in `root`; `update(figs)` keeps rows by key, so only changed text moves. */
 export function FigureList(root, { skip = () => false } = {}) {
   const list = el("div", { class: "fig-list" });

@@ -6,8 +6,8 @@
 import { edgePath, gradWidth, maxAbs, weightWidth } from "../render/netlayout.js";
 import { paintChannel, paintOutputUnit, VALUE_LUT } from "../render/fieldcolors.js";
 import { fmt, isNum } from "../render/format.js";
+import { svgEl } from "../render/dom.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const NODE_RES = 24; // the field's coarse grid (docs/protocol.md)
 
 /** The field tensor of unit `unit` of `layer` (−1: the inputs) at NODE_RES², or null. */
@@ -33,12 +33,6 @@ export function paintUnit(out, field, layer, unit, K, task, range) {
 }
 export const POS_CSS = "#1f77b4";
 export const NEG_CSS = "#e66100";
-
-function svgEl(tag, attrs = {}) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
-}
 
 /**
  * What a stage lights, for a network of K layers: `nodes`/`edges` are sets of layer numbers (−1 is
