@@ -2,6 +2,7 @@
 // URL always says what is on screen and can be shared or bookmarked.
 
 import { MODELS, MODEL_TITLES } from "../config.js";
+import { el } from "../render/dom.js";
 
 // The Descent page (optimizers racing on a loss landscape) and the Scale page (one neuron to 405B)
 // are pages of their own, after the models.
@@ -13,19 +14,9 @@ export function Tabs(root, { current }) {
   root.setAttribute("role", "tablist");
   const links = {};
   for (const m of [...MODELS, "descent", "scale"]) {
-    const a = document.createElement("a");
-    a.href = hrefOf(m);
-    a.textContent = TITLES[m] ?? m;
-    a.dataset.model = m;
-    a.setAttribute("role", "tab");
-    root.appendChild(a);
-    links[m] = a;
+    links[m] = root.appendChild(el("a", { href: hrefOf(m), "data-model": m, role: "tab" }, TITLES[m] ?? m));
   }
-  const badge = document.createElement("span");
-  badge.className = "watching";
-  badge.id = "watching";
-  badge.hidden = true;
-  root.appendChild(badge);
+  const badge = root.appendChild(el("span", { class: "watching", id: "watching", hidden: true }));
   let last = "";
 
   function update(state) {
