@@ -9,7 +9,7 @@ import { frame, prepare, scale, ticks, trace } from "../render/canvas.js";
 import { fmt } from "../render/format.js";
 import { bytesText, replicasAgree, ringSchedule, workerRows } from "./ddp.js";
 import { splitOf } from "./split.js";
-import { svgEl } from "../render/dom.js";
+import { el, svgEl } from "../render/dom.js";
 
 const PHASE_MS = 900; // one ring step on screen
 const RANK_COLORS = ["#1f77b4", "#e66100", "#047857", "#6d28d9", "#b91c1c", "#4b5563", "#0e7490", "#a16207"];
@@ -77,28 +77,10 @@ export function slicesTable(values) {
   const before = Array.isArray(values.before) ? values.before : (values.workers ?? []).map((w) => ({ rank: w.rank, grad_slice: w.grad_slice }));
   const after = Array.isArray(values.after) ? values.after : [];
   const xs = (r) => r.grad_slice ?? r.slice;
-  const table = document.createElement("table");
-  table.className = "gw-slices";
   const name = values.param ?? values.workers?.[0]?.param ?? "";
-  table.innerHTML = `<caption></caption><tbody></tbody>`;
-  table.querySelector("caption").textContent = values.label ?? `∂L/∂${name}, first ${before[0]?.grad_slice?.length ?? 0} entries`;
-  const body = table.querySelector("tbody");
-  const row = (label, cls, xs) => {
-    const tr = document.createElement("tr");
-    tr.className = cls;
-    const th = document.createElement("th");
-    th.textContent = label;
-    tr.appendChild(th);
-    for (const v of xs ?? []) {
-      const td = document.createElement("td");
-      td.textContent = fmt(v, 3);
-      tr.appendChild(td);
-    }
-    body.appendChild(tr);
-  };
-  for (const b of before) row(`w${b.rank} before`, "before", xs(b));
-  for (const a of after) row(`w${a.rank} after`, "after", xs(a));
-  return table;
+  const row = (label, cls, vs) => el("tr", cls, el("th", {}, label), ...(vs ?? []).map((v) => el("td", {}, fmt(v, 3))));
+  return el("table", "gw-slices", el("caption", {}, values.label ?? `∂L/∂${name}, first ${before[0]?.grad_slice?.length ?? 0} entries`),
+    el("tbody", {}, ...before.map((b) => row(`w${b.rank} before`, "before", xs(b))), ...after.map((a) => row(`w${a.rank} after`, "after", xs(a)))));
 }
 
 export function Workers(root, { send, canEdit }) {
@@ -222,12 +204,7 @@ function workerRow(rank) {
   tr.innerHTML = `<th></th><td></td><td><span class="gw-bar"><span class="gw-fill"></span></span><span class="gw-stage"></span></td><td></td><td></td><td class="gw-sha"></td><td></td>`;
   tr.querySelector("th").textContent = `w${rank}`;
   tr.querySelector("th").style.color = RANK_COLORS[rank % RANK_COLORS.length];
-  const kill = document.createElement("button");
-  kill.type = "button";
-  kill.className = "gw-kill";
-  kill.dataset.rank = String(rank);
-  kill.textContent = "kill";
-  tr.querySelectorAll("td")[5].appendChild(kill);
+  tr.querySelectorAll("td")[5].appendChild(el("button", { type: "button", class: "gw-kill", "data-rank": rank }, "kill"));
   return tr;
 }
 

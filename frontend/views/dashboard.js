@@ -5,7 +5,7 @@
 
 import { classView, driverText } from "../classlist.js";
 import { fmt } from "../render/format.js";
-import { el } from "./popover.js";
+import { el, Overlay } from "./popover.js";
 
 /** `row`: where its buttons go (the room card); `actions`: {give(id, label), takeBack(), remove(id, label),
  * recall(), slide()}. */
@@ -15,12 +15,7 @@ export function Dashboard(row, panel, actions) {
   const slideButton = el("button", { type: "button", id: "join-slide-button", class: "btn", hidden: true,
     title: "The projector's join slide: code, QR code, how many joined (J)" }, "Join slide (J)");
   row.append(button, slideButton);
-  panel.id = "dashboard";
-  panel.className = "dashboard";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", "class");
-  panel.hidden = true;
-  panel.innerHTML = `
+  const $ = Overlay(panel, { id: "dashboard", label: "class", close: () => show(false), html: `
     <header class="db-head">
       <h2 class="db-title">Class <span id="db-code"></span></h2>
       <button type="button" class="btn db-close" id="db-close" aria-label="close the class list">×</button>
@@ -37,8 +32,7 @@ export function Dashboard(row, panel, actions) {
         <th scope="col" class="num">Loss</th><th scope="col"><span class="db-sr">Actions</span></th></tr></thead>
       <tbody id="db-rows"></tbody>
     </table>
-    <p class="db-empty" id="db-empty">Nobody has joined yet: show the join slide (J).</p>`;
-  const $ = (sel) => panel.querySelector(sel);
+    <p class="db-empty" id="db-empty">Nobody has joined yet: show the join slide (J).</p>` });
 
   /** Under the top bar, whatever its height (it wraps to two rows on a 1024 px screen). */
   function place() {
@@ -72,9 +66,6 @@ export function Dashboard(row, panel, actions) {
     if (act === "give") actions.give(member, label);
     else if (act === "back") actions.takeBack();
     else if (act === "remove") actions.remove(member, label);
-  });
-  document.addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape" && !panel.hidden) show(false);
   });
 
   let last = "";

@@ -4,16 +4,12 @@
 
 import { qrSrc } from "../api.js";
 import { classView, joinedText } from "../classlist.js";
+import { Overlay } from "./popover.js";
 
 /** `joinUrl(state)`: the students' join page for this room (its QR code); `address(state)`: the
  * join page's address without the code, to type. */
 export function JoinSlide(root, { joinUrl, address, onClose }) {
-  root.id = "join-slide";
-  root.className = "join-slide";
-  root.setAttribute("role", "dialog");
-  root.setAttribute("aria-label", "join slide");
-  root.hidden = true;
-  root.innerHTML = `
+  const $ = Overlay(root, { id: "join-slide", label: "join slide", close: () => show(false), html: `
     <div class="js-words">
       <p class="js-lead">Join the class</p>
       <p class="js-address" id="js-address"></p>
@@ -24,8 +20,7 @@ export function JoinSlide(root, { joinUrl, address, onClose }) {
         <code>flowscope --classroom</code> for the class's phones and laptops.</p>
     </div>
     <img class="js-qr" id="js-qr" alt="QR code: scan it to open the join page with the code filled in">
-    <button type="button" class="btn js-close" id="js-close">Close (J) · PgDn starts the lesson</button>`;
-  const $ = (sel) => root.querySelector(sel);
+    <button type="button" class="btn js-close" id="js-close">Close (J) · PgDn starts the lesson</button>` });
   let lessonSeq = null;
 
   function show(on) {
@@ -36,9 +31,6 @@ export function JoinSlide(root, { joinUrl, address, onClose }) {
   $("#js-close").addEventListener("click", (ev) => {
     ev.currentTarget.blur();
     show(false);
-  });
-  document.addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape" && !root.hidden) show(false);
   });
 
   let last = "";

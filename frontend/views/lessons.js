@@ -12,10 +12,7 @@ import { planOf } from "../state.js";
 export function LessonMenu(bar, panel, { open, load }) {
   const button = el("button", { type: "button", id: "lessons-button", class: "bar-button" }, "Lessons");
   bar.appendChild(button);
-  panel.id = "lessons-menu";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", "lessons");
-  const popover = Popover(button, panel, { onOpen: load });
+  const popover = Popover(button, panel, { onOpen: load, id: "lessons-menu", label: "lessons" });
   panel.addEventListener("click", (ev) => {
     const b = ev.target.closest?.("button[data-lesson]");
     if (!b) return;

@@ -3,9 +3,12 @@
 
 const open = new Set();
 
-export function Popover(button, panel, { onOpen } = {}) {
-  panel.hidden = true;
+/** `id`, `label`: the panel's id and its name as a dialog. */
+export function Popover(button, panel, { onOpen, id, label } = {}) {
+  Object.assign(panel, { hidden: true, ...(id ? { id } : {}) });
   panel.classList.add("popover");
+  if (label) panel.setAttribute("role", "dialog");
+  if (label) panel.setAttribute("aria-label", label);
   button.setAttribute("aria-haspopup", "dialog");
   button.setAttribute("aria-expanded", "false");
 
@@ -40,6 +43,16 @@ export function Popover(button, panel, { onOpen } = {}) {
 
   const api = { show, isOpen: () => !panel.hidden };
   return api;
+}
+
+/** A panel the page shows over itself (the class list, the join slide): `root` takes `id` (its class
+ * too), its words and a dialog's role, starts hidden, and `close()` on Escape. Returns its querySelector. */
+export function Overlay(root, { id, label, html, close }) {
+  Object.assign(root, { id, className: id, hidden: true, innerHTML: html });
+  root.setAttribute("role", "dialog");
+  root.setAttribute("aria-label", label);
+  document.addEventListener("keydown", (ev) => ev.key === "Escape" && !root.hidden && close());
+  return (sel) => root.querySelector(sel);
 }
 
 /** Copy text to the clipboard; plain-http LAN pages have no Clipboard API, so fall back to a

@@ -21,9 +21,6 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
   const driving = el("span", { id: "driving", class: "driving-badge", hidden: true }, "you are driving");
   bar.append(button, driving);
 
-  panel.id = "room-panel";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", "room");
   panel.innerHTML = `
     <section class="rp-join">
       <h2 class="rp-title">Join this room</h2>
@@ -54,7 +51,7 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
       <section id="join-section" class="rp-joinbox"></section>
     </div>`;
   const $ = (sel) => panel.querySelector(sel);
-  const popover = Popover(button, panel, { onOpen });
+  const popover = Popover(button, panel, { onOpen, id: "room-panel", label: "room" });
   const nameInput = $("#your-name");
   let link = "";
 
