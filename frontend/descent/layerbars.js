@@ -4,7 +4,7 @@
 
 import { GRID, INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { prepare, xTickLabels } from "../render/canvas.js";
+import { emptyNote, prepare, xTickLabels } from "../render/canvas.js";
 import { decadeTicks, fmtDecade, logBarLength, logDomain, logScale } from "../render/logscale.js";
 import { optimizerName, sameKey } from "./chartbits.js";
 import { layerLabel } from "./update.js";
@@ -70,11 +70,7 @@ export function LayerSection(root, { configure }) {
   function draw(rows) {
     const { ctx, w, h } = prepare(canvas);
     if (!rows.length) {
-      ctx.fillStyle = MUTED;
-      ctx.font = '16px system-ui, sans-serif';
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
-      ctx.fillText("take a step: each layer's sizes show here", w / 2, h / 2);
+      emptyNote(ctx, w, h, "take a step: each layer's sizes show here");
       return;
     }
     ctx.font = '14px system-ui, sans-serif';
