@@ -3,7 +3,7 @@
 // The map itself is painted once per landscape/size/view into an offscreen canvas; the trails are
 // drawn over it on each update.
 
-import { axes, canvasPoint, clipTo, drawMarker, emptyNote, FONT, FONT_SMALL, plotFrame, prepare, scale, ticks } from "../render/canvas.js";
+import { axes, canvasPoint, clipTo, drawMarker, emptyNote, FONT, FONT_SMALL, plotFrame, prepare, scale, textStyle, ticks } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { bandIndex, bilinear, contourSegments, finiteRange, gridMinimum, hillshade, logLevels, normalizedLog, ramp, sampleAt } from "./contour.js";
@@ -122,10 +122,7 @@ function colourBar(ctx, box, lo, hi, marks) {
   }
   ctx.strokeStyle = "#9ca3af";
   ctx.strokeRect(x + 0.5, box.y + 0.5, BAR_W, box.h);
-  ctx.fillStyle = MUTED;
-  ctx.font = FONT_SMALL;
-  ctx.textAlign = "left";
-  ctx.textBaseline = "middle";
+  textStyle(ctx, FONT_SMALL, MUTED, "left", "middle");
   for (const v of marks) ctx.fillText(fmt(v, 2), x + BAR_W + 4, sy(v));
   ctx.fillStyle = INK;
   ctx.textBaseline = "bottom";

@@ -4,7 +4,7 @@
 
 import { GRID, INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { emptyNote, prepare, xTickLabels } from "../render/canvas.js";
+import { emptyNote, prepare, textStyle, xTickLabels } from "../render/canvas.js";
 import { decadeTicks, fmtDecade, logBarLength, logDomain, logScale } from "../render/logscale.js";
 import { optimizerName, sameKey } from "./chartbits.js";
 import { layerLabel } from "./update.js";
@@ -88,10 +88,7 @@ export function LayerSection(root, { configure }) {
       const x = labelW + c * (colW + gap);
       const [lo, hi] = logDomain(values, 3);
       const sx = logScale(lo, hi, x, x + colW);
-      ctx.fillStyle = INK;
-      ctx.font = '700 14px system-ui, sans-serif';
-      ctx.textAlign = "left";
-      ctx.textBaseline = "top";
+      textStyle(ctx, '700 14px system-ui, sans-serif', INK, "left", "top");
       ctx.fillText(title, x, 2);
       const y1 = top + rowH * rows.length;
       ctx.strokeStyle = GRID;
@@ -125,10 +122,7 @@ export function LayerSection(root, { configure }) {
         ctx.textAlign = "center";
       });
     });
-    ctx.fillStyle = INK;
-    ctx.font = '14px system-ui, sans-serif';
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
+    textStyle(ctx, '14px system-ui, sans-serif', INK, "right", "middle");
     rows.forEach((r, k) => ctx.fillText(r.label, labelW - 8, top + k * rowH + rowH / 2));
   }
 

@@ -8,6 +8,11 @@ import { fmt, isNum } from "./format.js";
 export const FONT = '16px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 export const FONT_SMALL = '14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
+/** The text drawing state in one call: font, colour, alignment, baseline. */
+export function textStyle(ctx, font, fillStyle, textAlign, textBaseline) {
+  Object.assign(ctx, { font, fillStyle, textAlign, textBaseline });
+}
+
 /**
  * How much larger a chart draws everything (type, ticks, lines, markers) than its 14–16 px
  * constants: presenter mode on a projector wants ≈ 24 px tick labels (14 px × 1.75 = 24.5 px at
@@ -113,18 +118,12 @@ export function axes(ctx, box, sx, sy, xd, yd, xLabel, yLabel, opts = {}) {
   const yt = opts.yTicks ?? box.yTicks ?? ticks(yd[0], yd[1], Math.max(2, Math.floor(box.h / 50)));
   ctx.save();
   gridLines(ctx, box, xt, yt, sx, sy);
-  ctx.fillStyle = MUTED;
-  ctx.font = box.tickFont ?? FONT_SMALL;
-  ctx.textAlign = "center";
-  ctx.textBaseline = "top";
+  textStyle(ctx, box.tickFont ?? FONT_SMALL, MUTED, "center", "top");
   for (const t of xt) ctx.fillText(fmt(t, 3), sx(t), box.y + box.h + 4);
   ctx.textAlign = "right";
   ctx.textBaseline = "middle";
   for (const t of yt) ctx.fillText(fmt(t, 3), box.x - 6, sy(t));
-  ctx.fillStyle = INK;
-  ctx.font = FONT;
-  ctx.textAlign = "center";
-  ctx.textBaseline = "bottom";
+  textStyle(ctx, FONT, INK, "center", "bottom");
   if (xLabel && !box.compact) ctx.fillText(xLabel, box.x + box.w / 2, box.y + box.h + 40);
   if (yLabel) {
     // [long, short]: the long title where it fits along the axis, else the short one.
@@ -174,10 +173,7 @@ export function arrowHead(ctx, x0, y0, x1, y1, size = 10) {
 /** Centered message for an empty plot (no data yet, or nothing finite to show). */
 export function emptyNote(ctx, w, h, text) {
   ctx.save();
-  ctx.fillStyle = MUTED;
-  ctx.font = FONT;
-  ctx.textAlign = "center";
-  ctx.textBaseline = "middle";
+  textStyle(ctx, FONT, MUTED, "center", "middle");
   ctx.fillText(text, w / 2, h / 2);
   ctx.restore();
 }
@@ -225,10 +221,7 @@ function gridLines(ctx, box, xt, yt, sx, sy) {
 export function gridFrame(ctx, box, yTicks, sy, fmtY) {
   ctx.save();
   gridLines(ctx, box, [], yTicks, null, sy);
-  ctx.fillStyle = MUTED;
-  ctx.font = FONT_SMALL;
-  ctx.textAlign = "right";
-  ctx.textBaseline = "middle";
+  textStyle(ctx, FONT_SMALL, MUTED, "right", "middle");
   for (const t of yTicks) ctx.fillText(fmtY(t), box.x - 5, sy(t));
   ctx.restore();
 }

@@ -2,7 +2,7 @@
 // a heatmap (class colours mixed by probability, or ŷ on the value scale), the training points
 // filled and the test points hollow on top. A click adds a point of the picked class there.
 
-import { canvasPoint, FONT, prepare, scale } from "../render/canvas.js";
+import { canvasPoint, FONT, prepare, scale, textStyle } from "../render/canvas.js";
 import { CLASS_RGB, lutCss, paintOutput, valueRange, VALUE_LUT } from "../render/fieldcolors.js";
 import { fmt } from "../render/format.js";
 import { SPAN } from "../data.js";
@@ -171,10 +171,7 @@ export function Boundary(root, { onDraw }) {
     ctx.strokeStyle = "#374151";
     ctx.lineWidth = 1;
     ctx.strokeRect(x0 + 0.5, y0 + 0.5, s - 1, s - 1);
-    ctx.fillStyle = "#374151";
-    ctx.font = FONT;
-    ctx.textAlign = "center";
-    ctx.textBaseline = "top";
+    textStyle(ctx, FONT, "#374151", "center", "top");
     // A small plot (a 1024 px presenter: 110 px) numbers every other tick and writes the axis name
     // where a number was left out ("3x₁6" ran together); a larger one names it between the last two.
     const small = s < 180;
