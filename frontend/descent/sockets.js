@@ -3,7 +3,7 @@
 
 import { connect } from "../api.js";
 import { Refusals, withoutRefused } from "../refusal.js";
-import { LIVE_KEYS, freeSlot, landscapeQuery, markSent, newRacer, planTick, reduceRace, tickReady, tickTiming } from "./race.js";
+import { LIVE_KEYS, MIN_RACERS, freeSlot, landscapeQuery, markSent, newRacer, nextOptimizer, planTick, reduceRace, tickReady, tickTiming } from "./race.js";
 
 /**
  * One websocket per racer. `getRace()`/`setRace(race)` hold the race (page.js owns the variable);
