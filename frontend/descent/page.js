@@ -13,6 +13,7 @@ import { boundRefusal } from "../refusal.js";
 import { FieldRefusal } from "../views/refusals.js";
 import { ShareRace } from "./share.js";
 import { DESCENT_DATASETS, DESCENT_MODELS, DESCENT_MODEL_TITLES, SPEEDS, batchFor, batchSize, readWhere, sharedConfig, whereSearch } from "./where.js";
+import { onPress } from "../render/dom.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -148,10 +149,7 @@ const actions = {
   terrain: () => setRace({ ...race, view: race.view === "terrain" ? "contour" : "terrain" }),
 };
 for (const [id, name] of [["step-btn", "step"], ["play-btn", "play"], ["reset-btn", "reset"]]) {
-  $(id)?.addEventListener("click", (ev) => {
-    ev.currentTarget.blur(); // a focused button would also "click" on Space
-    actions[name]();
-  });
+  onPress($(id), () => actions[name]());
 }
 $("speed")?.addEventListener("change", (ev) => setRace({ ...race, speed: Number(ev.target.value) }));
 const lrAllRefusal = $("lr-all") && FieldRefusal($("lr-all"));

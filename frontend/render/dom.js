@@ -20,3 +20,11 @@ export function svgEl(tag, attrs = {}, text = "") {
   if (text) e.textContent = text;
   return e;
 }
+
+/** `fn(ev)` on a click, the control blurred first: the page's keys (Space, arrows) stay the page's. */
+export function onPress(node, fn) {
+  node?.addEventListener("click", (ev) => {
+    ev.currentTarget.blur();
+    fn(ev);
+  });
+}

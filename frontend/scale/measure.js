@@ -11,6 +11,7 @@ import { el } from "../views/popover.js";
 import { fmtBytes, fmtFlops, fmtFlopsRate, fmtPercent, fmtSeconds } from "./units.js";
 import { SCHEMA } from "../schema.js";
 import { LIVE_RUNGS } from "./where.js";
+import { onPress } from "../render/dom.js";
 
 export const MEASURE_TIMEOUT_MS = 60_000;
 
@@ -132,10 +133,7 @@ export function MeasurePanel(root, { onMeasure }) {
     <table class="ms-table" id="ms-table" hidden><thead><tr><th></th><th>formula</th><th>measured</th></tr></thead><tbody></tbody></table>
     <ul class="ms-notes" id="ms-notes"></ul>`;
   const $ = (id) => root.querySelector(id);
-  $("#measure-btn").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    onMeasure();
-  });
+  onPress($("#measure-btn"), () => onMeasure());
   let last = "";
 
   return {

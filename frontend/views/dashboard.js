@@ -6,6 +6,7 @@
 import { classView, driverText } from "../classlist.js";
 import { fmt } from "../render/format.js";
 import { el, Overlay } from "./popover.js";
+import { onPress } from "../render/dom.js";
 
 /** `row`: where its buttons go (the room card); `actions`: {give(id, label), takeBack(), remove(id, label),
  * recall(), slide()}. */
@@ -48,16 +49,12 @@ export function Dashboard(row, panel, actions) {
     button.setAttribute("aria-expanded", String(on));
     if (!on && panel.contains(document.activeElement)) document.activeElement.blur();
   }
-  const click = (node, fn) => node.addEventListener("click", (ev) => {
-    ev.currentTarget.blur(); // the page's keys (Space, arrows) stay the page's
-    fn(ev);
-  });
-  click(button, () => show(panel.hidden));
-  click(slideButton, () => actions.slide());
-  click($("#db-close"), () => show(false));
-  click($("#db-recall"), () => actions.recall());
-  click($("#db-reclaim"), () => actions.takeBack());
-  click($("#db-slide"), () => actions.slide());
+  onPress(button, () => show(panel.hidden));
+  onPress(slideButton, () => actions.slide());
+  onPress($("#db-close"), () => show(false));
+  onPress($("#db-recall"), () => actions.recall());
+  onPress($("#db-reclaim"), () => actions.takeBack());
+  onPress($("#db-slide"), () => actions.slide());
   $("#db-rows").addEventListener("click", (ev) => {
     const b = ev.target.closest?.("button[data-act]");
     if (!b) return;

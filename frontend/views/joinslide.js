@@ -5,6 +5,7 @@
 import { qrSrc } from "../api.js";
 import { classView, joinedText } from "../classlist.js";
 import { Overlay } from "./popover.js";
+import { onPress } from "../render/dom.js";
 
 /** `joinUrl(state)`: the students' join page for this room (its QR code); `address(state)`: the
  * join page's address without the code, to type. */
@@ -28,10 +29,7 @@ export function JoinSlide(root, { joinUrl, address, onClose }) {
     document.documentElement.classList.toggle("join-slide-open", on);
     if (!on) onClose?.();
   }
-  $("#js-close").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    show(false);
-  });
+  onPress($("#js-close"), () => show(false));
 
   let last = "";
   function update(state) {

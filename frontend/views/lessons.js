@@ -7,6 +7,7 @@ import { goalMet, goalText, nextLesson, progressText, taskFor } from "../lesson.
 import { el, Popover } from "./popover.js";
 import { fitType } from "../render/fittype.js";
 import { planOf } from "../state.js";
+import { onPress } from "../render/dom.js";
 
 /** `open(id)`: start a lesson at its first step; `load()`: fetch the list (once). */
 export function LessonMenu(bar, panel, { open, load }) {
@@ -69,22 +70,12 @@ export function LessonPanel(root, { move, close, nextLesson: openNext }) {
   root.hidden = true;
   let at = null; // {id, step, n}
   const go = (d) => at && move(at.step + d);
-  $("#lesson-prev").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    go(-1);
-  });
-  $("#lesson-next").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    go(1);
-  });
-  $("#lesson-next-lesson").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
+  onPress($("#lesson-prev"), () => go(-1));
+  onPress($("#lesson-next"), () => go(1));
+  onPress($("#lesson-next-lesson"), (ev) => {
     if (ev.currentTarget.dataset.lesson) openNext?.(ev.currentTarget.dataset.lesson);
   });
-  $("#lesson-close").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    close();
-  });
+  onPress($("#lesson-close"), () => close());
   let lastKey = "";
   let latchSeq = -1; // the lesson move whose goal was met: the tick stays until the next move
   let latchStep = 0; // the run's step count then (a reset below it clears the tick)

@@ -5,6 +5,7 @@
 import { fetchInfo, qrSrc } from "../api.js";
 import { joinBase } from "../room.js";
 import { Popover, copyText, el } from "./popover.js";
+import { onPress } from "../render/dom.js";
 
 /**
  * `bar`: where the button goes (before `before`); `path()`: the link's path and query, or "" while
@@ -34,8 +35,7 @@ export function LinkShare(bar, { id, label, title, note, path, waiting = "", ids
     $("status").textContent = "";
   }
   Popover(button, panel, { onOpen: fill });
-  $("copy").addEventListener("click", async (ev) => {
-    ev.currentTarget.blur();
+  onPress($("copy"), async () => {
     const ok = await copyText($("link").value);
     $("status").textContent = ok ? "Copied." : "Select the link and copy it.";
   });

@@ -5,7 +5,7 @@
 import { datasetPoints, toCsv } from "../data.js";
 import { parseNumber } from "./netinspect.js";
 import { moreBelow } from "../render/morebelow.js";
-import { el } from "../render/dom.js";
+import { el, onPress } from "../render/dom.js";
 
 export const NET_DATASETS = [
   ["circle", "circle"],
@@ -79,10 +79,7 @@ export function NetData(root, { configure, sendData, toast }) {
   noise.addEventListener("change", () => commit(noise, "noise", Number(noise.value)));
   split.addEventListener("input", () => ($("#nd-split-out").textContent = `${Math.round(split.value * 100)}%`));
   split.addEventListener("change", () => commit(split, "test_fraction", Number(split.value)));
-  $("#nd-regen").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    configure({ seed: Math.floor(Math.random() * 1e6) });
-  });
+  onPress($("#nd-regen"), () => configure({ seed: Math.floor(Math.random() * 1e6) }));
   $("#nd-upload").addEventListener("change", async (ev) => {
     const file = ev.target.files?.[0];
     ev.target.value = ""; // the same file again must fire `change` again
@@ -91,8 +88,7 @@ export function NetData(root, { configure, sendData, toast }) {
     if (file.size > 900_000) return toast(`${file.name} is too large (the limit is 5000 points)`);
     sendData({ type: "data", csv: await file.text() });
   });
-  $("#nd-export").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
+  onPress($("#nd-export"), () => {
     const rows = datasetPoints(state?.dataset);
     if (!rows.length) return toast("no points to export yet");
     const url = URL.createObjectURL(new Blob([toCsv(rows)], { type: "text/csv" }));

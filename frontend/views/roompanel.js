@@ -6,6 +6,7 @@
 import { qrSrc } from "../api.js";
 import { driveState, rosterView } from "../room.js";
 import { copyText, el, Popover } from "./popover.js";
+import { onPress } from "../render/dom.js";
 
 const DRIVE_TEXT = {
   owner: "You drive this room. Everyone who opens the link watches live, in step with you.",
@@ -55,8 +56,7 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
   const nameInput = $("#your-name");
   let link = "";
 
-  $("#copy-link").addEventListener("click", async (ev) => {
-    ev.currentTarget.blur();
+  onPress($("#copy-link"), async () => {
     const ok = await copyText(link);
     $("#copy-status").textContent = ok ? "Copied." : "Copy it from the line above.";
   });
