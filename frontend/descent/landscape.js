@@ -8,6 +8,7 @@ import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { bandIndex, bilinear, contourSegments, finiteRange, gridMinimum, hillshade, logLevels, normalizedLog, ramp, sampleAt } from "./contour.js";
 import { OPTIMIZER_TITLES, leftTheMap, widerSpan } from "./race.js";
+import { onPress } from "../render/dom.js";
 
 const LEVELS = 14;
 const BAR_W = 14; // the colour bar right of the map
@@ -156,10 +157,7 @@ export function Landscape(root, { onView, onZoom }) {
   let paints = 0;
 
   for (const b of root.querySelectorAll(".view-toggle button")) {
-    b.addEventListener("click", () => {
-      b.blur();
-      onView(b.dataset.view);
-    });
+    onPress(b, () => onView(b.dataset.view));
   }
   zoomOut.addEventListener("click", () => race?.landscape && onZoom(widerSpan(race.landscape)));
   zoomFit.addEventListener("click", () => onZoom(null));

@@ -8,6 +8,7 @@ import { emptyNote, prepare, textStyle, xTickLabels } from "../render/canvas.js"
 import { decadeTicks, fmtDecade, logBarLength, logDomain, logScale } from "../render/logscale.js";
 import { optimizerName, sameKey } from "./chartbits.js";
 import { layerLabel } from "./update.js";
+import { onPress } from "../render/dom.js";
 
 export const INITS = [
   ["zeros", "zeros"],
@@ -62,10 +63,7 @@ export function LayerSection(root, { configure }) {
     kind.blur();
     configure({ init: kind.value });
   });
-  tryBtn.addEventListener("click", () => {
-    tryBtn.blur();
-    configure({ ...DRAMATIC });
-  });
+  onPress(tryBtn, () => configure({ ...DRAMATIC }));
 
   function draw(rows) {
     const { ctx, w, h } = prepare(canvas);

@@ -8,7 +8,7 @@
 
 import { fmt, isNum, sub } from "../render/format.js";
 import { keepKeys, optimizerName, racerStyle, swatch } from "./chartbits.js";
-import { el } from "../render/dom.js";
+import { el, onPress } from "../render/dom.js";
 
 /** Layer k of `depth` as people say it: hidden 1, hidden 2, …, output. */
 export function layerLabel(k, depth) {
@@ -210,10 +210,7 @@ export function UpdatePanel(root, { select }) {
       const b = el("button", "up-w", c.label);
       b.type = "button";
       b.dataset.n = String(n);
-      b.addEventListener("click", () => {
-        b.blur();
-        choose(c);
-      });
+      onPress(b, () => choose(c));
       pick.append(b);
     });
   }

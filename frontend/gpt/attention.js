@@ -8,6 +8,7 @@ import { canvasPoint, prepare, textStyle } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { attentionMap, glyph, shownAttention } from "./gptstate.js";
 import { heatmap } from "./draw.js";
+import { onPress } from "../render/dom.js";
 
 const GAP = 6;
 const LABEL = 18;
@@ -56,10 +57,7 @@ export function Attention(root, { dispatchUi }) {
     dispatchUi({ lapse: i >= frames.length - 1 ? null : frames[i]?.step ?? null });
   });
   slider.addEventListener("change", () => slider.blur()); // arrows step the model again
-  live.addEventListener("click", () => {
-    live.blur();
-    dispatchUi({ lapse: null });
-  });
+  onPress(live, () => dispatchUi({ lapse: null }));
 
   function hitAt(ev) {
     const { x, y } = canvasPoint(canvas, ev); // presenter charts draw zoomed

@@ -1,7 +1,7 @@
 // "Your own text": paste any text and the run starts again on it (the `text` setting; the
 // vocabulary becomes that text's characters). Empty goes back to Python's documentation.
 
-import { el } from "../render/dom.js";
+import { el, onPress } from "../render/dom.js";
 
 const MAX_CHARS = 500_000; // the server's message limit is 1 MiB; leave room for the JSON around it
 const MIN_CHARS = 400; // a 90/10 split must leave the held-out part longer than one context window
@@ -37,8 +37,7 @@ export function TextDialog(bar, { configure, canEdit }) {
       ? `${n.toLocaleString("en-US")} characters: at most ${MAX_CHARS.toLocaleString("en-US")}.` : `${n.toLocaleString("en-US")} characters.`;
   }
 
-  button.addEventListener("click", () => {
-    button.blur();
+  onPress(button, () => {
     if (!canEdit()) return;
     area.value = current ?? "";
     check();

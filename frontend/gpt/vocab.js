@@ -2,7 +2,7 @@
 // vocabulary is just this sorted list). A button that opens it as a grid of id → character.
 
 import { glyph, SPACE } from "./gptstate.js";
-import { el } from "../render/dom.js";
+import { el, onPress } from "../render/dom.js";
 
 export function Vocabulary(bar) {
   const button = el("button", { type: "button", class: "gp-button", id: "gpt-vocab-button", "aria-expanded": "false" });
@@ -13,8 +13,7 @@ export function Vocabulary(bar) {
   bar.append(button, box);
   let last = null;
 
-  button.addEventListener("click", () => {
-    button.blur();
+  onPress(button, () => {
     box.hidden = !box.hidden;
     button.setAttribute("aria-expanded", String(!box.hidden));
   });

@@ -7,6 +7,7 @@ import { el } from "../views/popover.js";
 import { CheckField, NumberField, SelectField } from "./controls.js";
 import { fmtParams } from "./units.js";
 import { CHOICES, MLPS, NORMS } from "./where.js";
+import { onPress } from "../render/dom.js";
 
 const FIELDS = [
   ["n_layer", "layers L"],
@@ -47,10 +48,7 @@ export function Ladder(root, { onPick, onModel }) {
     b.querySelector(".rung-title").textContent = p.title ?? p.name;
     b.querySelector(".rung-params").textContent = typeof p.params === "number" ? `${fmtParams(p.params)} params` : "";
     b.title = p.kind === "live" ? "a model this machine trains: Measure here (M)" : p.source ?? "";
-    b.addEventListener("click", () => {
-      b.blur();
-      onPick(p.name);
-    });
+    onPress(b, () => onPick(p.name));
     buttons.set(p.name, b);
     return b;
   }

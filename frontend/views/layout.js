@@ -7,6 +7,7 @@ import { driveState } from "../room.js";
 import { fillAreas, hiddenElements, panelRows, panelsPerRow } from "../lesson.js";
 import { COMMANDS } from "./controls.js";
 import { el } from "./popover.js";
+import { onPress } from "../render/dom.js";
 
 /** Each control group (and single setting) → the elements that make it up on either page. */
 const GROUPS = {
@@ -194,10 +195,7 @@ export function PresenterButton(bar, { toggle }) {
   const b = el("button", { type: "button", id: "presenter-toggle", class: "bar-button", "aria-pressed": "false",
     title: "Presenter mode: large type, high contrast, advanced controls hidden (P)" });
   b.append(el("span", {}, "Presenter"));
-  b.addEventListener("click", () => {
-    b.blur();
-    toggle();
-  });
+  onPress(b, () => toggle());
   bar.appendChild(b);
   let last = null;
   return {

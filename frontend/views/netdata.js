@@ -101,8 +101,7 @@ export function NetData(root, { configure, sendData, toast }) {
 
   const featureButtons = FEATURES.map(([key, label]) => {
     const b = el("button", { type: "button", class: "chip-toggle", "data-feature": key, "aria-pressed": "false" }, label);
-    b.addEventListener("click", () => {
-      b.blur();
+    onPress(b, () => {
       const next = toggleFeature(state?.session?.config?.features, key);
       if (!next) return toast("At least one input feature must stay on.");
       configure({ features: next });
@@ -131,8 +130,7 @@ export function NetData(root, { configure, sendData, toast }) {
     }
     ["● 0", "■ 1", "▲ 2"].forEach((text, c) => {
       const b = el("button", { type: "button", class: `chip-toggle cls c${c}`, "data-class": c, "aria-pressed": String(pick.cls === c), title: `draw points of class ${c}` }, text);
-      b.addEventListener("click", () => {
-        b.blur();
+      onPress(b, () => {
         pick = { ...pick, cls: c };
         for (const o of pickEl.querySelectorAll("button")) o.setAttribute("aria-pressed", String(o === b));
       });

@@ -3,7 +3,7 @@
 // that rebuilds the run from its seed (the server's rule for anything but lr, speed, L1, L2).
 
 import { activationList, modelSchema } from "../config.js";
-import { el } from "../render/dom.js";
+import { el, onPress } from "../render/dom.js";
 
 // The choices and bounds are the engine's, as served (a teacher's --max-width widens the units').
 const MLP = modelSchema("mlp").properties;
@@ -47,10 +47,7 @@ export function architectureChange(config, edit) {
 
 function button(text, title, onClick) {
   const b = el("button", { type: "button", title, "aria-label": title }, text);
-  b.addEventListener("click", () => {
-    b.blur(); // keep the keyboard shortcuts working after a click
-    onClick();
-  });
+  onPress(b, () => onClick());
   return b;
 }
 

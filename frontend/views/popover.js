@@ -1,6 +1,8 @@
 // A button that opens a panel under it (the room card, the lessons menu). Escape or a click
 // outside closes it; closing hands the keyboard back to the page's shortcuts.
 
+import { onPress } from "../render/dom.js";
+
 const open = new Set();
 
 /** `id`, `label`: the panel's id and its name as a dialog. */
@@ -30,10 +32,7 @@ export function Popover(button, panel, { onOpen, id, label } = {}) {
     }
   }
 
-  button.addEventListener("click", () => {
-    button.blur(); // Space must keep meaning play, not "press this button again"
-    show(panel.hidden);
-  });
+  onPress(button, () => show(panel.hidden));
   document.addEventListener("pointerdown", (ev) => {
     if (!panel.hidden && !panel.contains(ev.target) && !button.contains(ev.target)) show(false);
   });

@@ -138,19 +138,10 @@ export function RoomActions(root, { fork, reclaim, home }) {
   root.classList.add("room-actions");
   const forkBtn = el("button", { type: "button", id: "fork", class: "btn fork", title: "Copy this run, as it is now, into a room of your own" }, "Fork — experiment on your own");
   const reclaimBtn = el("button", { type: "button", id: "reclaim", class: "btn reclaim" }, "Take control back");
-  forkBtn.addEventListener("click", () => {
-    forkBtn.blur();
-    fork();
-  });
-  reclaimBtn.addEventListener("click", () => {
-    reclaimBtn.blur();
-    reclaim();
-  });
+  onPress(forkBtn, () => fork());
+  onPress(reclaimBtn, () => reclaim());
   const homeBtn = el("button", { type: "button", id: "back-to-class", class: "btn home", title: "Leave your copy and watch the class's room again" }, "Back to the class");
-  homeBtn.addEventListener("click", () => {
-    homeBtn.blur();
-    home();
-  });
+  onPress(homeBtn, () => home());
   root.append(forkBtn, reclaimBtn, homeBtn);
   let last = "";
 
