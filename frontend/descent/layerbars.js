@@ -59,10 +59,7 @@ export function LayerSection(root, { configure }) {
   const only = root.querySelector(".tr-only-mlp");
   let last = {};
 
-  kind.addEventListener("change", () => {
-    kind.blur();
-    configure({ init: kind.value });
-  });
+  onPress(kind, () => configure({ init: kind.value }), "change");
   onPress(tryBtn, () => configure({ ...DRAMATIC }));
 
   function draw(rows) {

@@ -9,6 +9,7 @@ import { fmt, isNum } from "../render/format.js";
 import { boundAttrs, choiceTitle } from "../config.js";
 import { SETTINGS } from "./race.js";
 import { racerLine, racerStyle, sameKey } from "./chartbits.js";
+import { onPress } from "../render/dom.js";
 
 // The schedules, their words and the settings each reads are the engine's (engine/schedule.py), as served.
 const SCHEDULE = SETTINGS.schedule;
@@ -65,10 +66,7 @@ export function ScheduleSection(root, { configure }) {
     if (Number.isFinite(s) && s >= 1) change.schedule_steps = s;
     configure(change);
   }
-  kind.addEventListener("change", () => {
-    kind.blur();
-    send();
-  });
+  onPress(kind, () => send(), "change");
   warm.addEventListener("change", send);
   span.addEventListener("change", send);
 

@@ -199,10 +199,7 @@ export function UpdatePanel(root, { select }) {
         }
         group.append(new Option(c.label, String(n)));
       });
-      sel.addEventListener("change", () => {
-        sel.blur(); // the next S is a step, not a search in the list
-        choose(choices[Number(sel.value)]);
-      });
+      onPress(sel, () => choose(choices[Number(sel.value)]), "change");
       pick.append(sel);
       return;
     }

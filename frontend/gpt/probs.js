@@ -7,7 +7,7 @@ import { fmt } from "../render/format.js";
 import { wholeRows } from "../render/wholerows.js";
 import { glyph, shownChar } from "./gptstate.js";
 import { probeText, probsPosition } from "./queries.js";
-import { el } from "../render/dom.js";
+import { el, onPress } from "../render/dom.js";
 
 const SHOWN = 6;
 const TOP_K = [null, 1, 3, 5, 10, 20];
@@ -48,10 +48,7 @@ export function Probs(root, { dispatchUi }) {
     dispatchUi({ temperature: Number(temp.value) });
   });
   temp.addEventListener("change", () => temp.blur());
-  topk.addEventListener("change", () => {
-    topk.blur();
-    dispatchUi({ topK: topk.value ? Number(topk.value) : null });
-  });
+  onPress(topk, () => dispatchUi({ topK: topk.value ? Number(topk.value) : null }), "change");
 
   function update(state) {
     const g = state.gpt;

@@ -21,9 +21,10 @@ export function svgEl(tag, attrs = {}, text = "") {
   return e;
 }
 
-/** `fn(ev)` on a click, the control blurred first: the page's keys (Space, arrows) stay the page's. */
-export function onPress(node, fn) {
-  node?.addEventListener("click", (ev) => {
+/** `fn(ev)` on a click (or `type`: a select's change), the control blurred first: the page's keys
+ * (Space, arrows) stay the page's. */
+export function onPress(node, fn, type = "click") {
+  node?.addEventListener(type, (ev) => {
     ev.currentTarget.blur();
     fn(ev);
   });

@@ -7,6 +7,7 @@ import { CLASS_RGB, lutCss, paintOutput, valueRange, VALUE_LUT } from "../render
 import { fmt } from "../render/format.js";
 import { SPAN } from "../data.js";
 import { paintUnit } from "./netgraph.js";
+import { onPress } from "../render/dom.js";
 
 const TICKS = [-6, -3, 0, 3, 6];
 const MARGIN = { left: 46, right: 10, top: 12, bottom: 30 }; // top: half a 16 px tick label, so the top tick is whole
@@ -79,11 +80,10 @@ export function Boundary(root, { onDraw }) {
   let unit = null; // {layer, unit, K, name} while a node is hovered
   let forced = true;
   for (const box of [testBox, discreteBox]) {
-    box.addEventListener("change", () => {
-      box.blur(); // Space stays play
+    onPress(box, () => {
       forced = true;
       if (latest) update(latest);
-    });
+    }, "change");
   }
   let latest = null;
   const legend = root.querySelector(".legend");

@@ -54,10 +54,7 @@ function button(text, title, onClick) {
 function select(options, title, onChange, short = false) {
   const s = el("select", { title, "aria-label": title });
   for (const o of options) s.add(new Option(short ? SHORT[o] ?? o : o, o));
-  s.addEventListener("change", () => {
-    s.blur();
-    onChange(s.value);
-  });
+  onPress(s, () => onChange(s.value), "change");
   return s;
 }
 
