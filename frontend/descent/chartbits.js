@@ -4,7 +4,7 @@
 // time, so node --test can load it.
 
 import { OPTIMIZER_TITLES, SLOTS } from "./race.js";
-import { svgEl } from "../render/dom.js";
+import { el, svgEl } from "../render/dom.js";
 
 /** Colour, dash and marker of racer i: the racer's own, else its slot's (race.js holds them once). */
 export function racerStyle(racer, i) {
@@ -52,16 +52,8 @@ export function keepKeys(root) {
 
 /** One line of per-racer numbers after a label: each racer's swatch, then its text (name on hover). */
 export function racerLine(root, label, racers, text) {
-  const parts = [];
-  if (label) parts.push(Object.assign(document.createElement("span"), { className: "tr-count-label", textContent: label }));
-  racers.forEach((r, i) => {
-    const span = document.createElement("span");
-    span.className = "tr-count";
-    span.title = optimizerName(r.optimizer);
-    span.append(swatch(r, i), text(r, i));
-    parts.push(span);
-  });
-  root.replaceChildren(...parts);
+  root.replaceChildren(...(label ? [el("span", "tr-count-label", label)] : []),
+    ...racers.map((r, i) => el("span", { class: "tr-count", title: optimizerName(r.optimizer) }, swatch(r, i), text(r, i))));
 }
 
 /** Disable every control of a panel (a viewer watches, never steers). */

@@ -96,7 +96,7 @@ function memoryTable(rows, cells) {
   const by = new Map(cells.map((c) => [c.key, c]));
   const table = el("table", "up-mem");
   for (const row of rows) {
-    const tr = document.createElement("tr");
+    const tr = el("tr");
     row.forEach((key, n) => {
       const c = by.get(key);
       const sym = c?.sym ?? key;

@@ -10,7 +10,7 @@ import { fmt, isNum } from "../render/format.js";
 import { SCHEMA } from "../schema.js";
 import { DEFAULT_WEIGHT } from "./gptstate.js";
 import { explain } from "./glossary.js";
-import { onPress } from "../render/dom.js";
+import { el, onPress } from "../render/dom.js";
 
 /** The weights one can follow: [label, name, index]; embeddings by character, from the vocabulary. */
 export function weightChoices(vocab) {
@@ -154,7 +154,7 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
     if (g.opt !== last.opt || state.lr !== last.lr) {
       last.opt = g.opt;
       last.lr = state.lr;
-      lines.replaceChildren(...text(state, g).map(([cls, t, title]) => Object.assign(document.createElement("div"), { className: cls, textContent: t, title: title ?? "" })));
+      lines.replaceChildren(...text(state, g).map(([cls, t, title]) => el("div", { class: cls, title: title ?? "" }, t)));
     }
     const mw = mv.clientWidth;
     if (g.optHistory !== last.hist || mw !== last.mw) {

@@ -32,14 +32,7 @@ export function Vocabulary(bar) {
     if (vocab === last) return;
     last = vocab;
     button.textContent = `Vocabulary (${vocab?.length ?? 0})`;
-    grid.replaceChildren(...(vocab ?? []).map((c, i) => {
-      const cell = document.createElement("span");
-      cell.className = "gv-cell";
-      cell.innerHTML = "<i></i><b></b>";
-      cell.querySelector("i").textContent = String(i);
-      cell.querySelector("b").textContent = glyph(c);
-      return cell;
-    }));
+    grid.replaceChildren(...(vocab ?? []).map((c, i) => el("span", "gv-cell", el("i", {}, String(i)), el("b", {}, glyph(c)))));
   }
 
   return { update };

@@ -109,10 +109,7 @@ export function parseNumber(text) {
 }
 
 export function Inspector(host, { setParam, toast, explain }) {
-  const card = document.createElement("div");
-  card.className = "net-inspect";
-  card.id = "net-inspect";
-  card.hidden = true;
+  const card = el("div", { class: "net-inspect", id: "net-inspect", hidden: true });
   card.innerHTML = `
     <button type="button" class="close" aria-label="close">×</button>
     <div class="ins-title"></div><div class="ins-sub"></div>
