@@ -3,7 +3,7 @@
 // Everything here is stateless; each view owns its canvas.
 
 import { AXIS, CLASS_COLORS, GRID, INK, MUTED } from "./colors.js";
-import { fmt, isNum } from "./format.js";
+import { finiteBounds, fmt, isNum } from "./format.js";
 
 export const FONT = '16px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 export const FONT_SMALL = '14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
@@ -62,14 +62,9 @@ export function scale(d0, d1, r0, r1) {
 
 /** [min, max] of the finite numbers, padded by `pad` of the span (never an empty range). */
 export function extent(values, pad = 0.08) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (!isNum(v)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (lo === Infinity) return [0, 1];
+  const bounds = finiteBounds(values);
+  if (!bounds) return [0, 1];
+  const [lo, hi] = bounds;
   if (lo === hi) return [lo - 1, hi + 1];
   const p = (hi - lo) * pad;
   return [lo - p, hi + p];

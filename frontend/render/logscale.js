@@ -1,7 +1,7 @@
 // Log scales for the small charts (the Descent and Transformer panels): whole decades, positions,
 // bar lengths, one tick a decade, and the powers of ten as students write them.
 
-import { isNum } from "./format.js";
+import { finiteBounds, isNum } from "./format.js";
 
 /**
  * Whole decades [10^a, 10^b] covering the positive finite values, at least `minDecades` wide and at
@@ -9,14 +9,9 @@ import { isNum } from "./format.js";
  * converged must not squash the decades where the story is).
  */
 export function logDomain(values, minDecades = 2, maxDecades = Infinity) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (!isNum(v) || v <= 0) continue;
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  if (lo === Infinity) return [0.01, 1];
+  const bounds = finiteBounds(Array.from(values).filter((v) => v > 0));
+  if (!bounds) return [0.01, 1];
+  const [lo, hi] = bounds;
   let a = Math.floor(Math.log10(lo));
   let b = Math.ceil(Math.log10(hi));
   if (b === a) b += 1;
