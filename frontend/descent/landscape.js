@@ -8,7 +8,7 @@ import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { bandIndex, bilinear, contourSegments, finiteRange, gridMinimum, hillshade, logLevels, normalizedLog, ramp, sampleAt } from "./contour.js";
 import { OPTIMIZER_TITLES, leftTheMap, widerSpan } from "./race.js";
-import { onPress } from "../render/dom.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const LEVELS = 14;
 const BAR_W = 14; // the colour bar right of the map
@@ -153,7 +153,7 @@ export function Landscape(root, { onView, onZoom }) {
   let race = null;
   let frame = null; // {box, sx, sy} of the last draw, for the hover readout
   let cache = { key: "", img: null };
-  let lastKey = "";
+  const same = sameAsLast();
   let paints = 0;
 
   for (const b of root.querySelectorAll(".view-toggle button")) {
@@ -283,8 +283,7 @@ export function Landscape(root, { onView, onZoom }) {
         "The dots are each racer's weights projected onto that slice: a shadow of a path in many dimensions.";
     }
     root.dataset.ready = g ? "1" : "0";
-    if (key === lastKey) return;
-    lastKey = key;
+    if (same(key)) return;
     draw();
   }
 

@@ -13,7 +13,7 @@ import { boundRefusal } from "../refusal.js";
 import { FieldRefusal } from "../views/refusals.js";
 import { ShareRace } from "./share.js";
 import { DESCENT_DATASETS, DESCENT_MODELS, DESCENT_MODEL_TITLES, SPEEDS, batchFor, batchSize, readWhere, sharedConfig, whereSearch } from "./where.js";
-import { onPress } from "../render/dom.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -93,14 +93,13 @@ views.push(guarded(updatePanel, "UpdatePanel"), guarded(tricksPanel, "TricksPane
 function Status(root) {
   root.classList.add("status");
   root.innerHTML = `<span class="chip">step <b id="step">0</b></span><span class="chip run" id="run">paused</span><span class="chip conn" id="conn" hidden></span>`;
-  let last = "";
+  const sameKey = sameAsLast();
   return {
     update(r) {
       const up = r.racers.filter((x) => x.connected).length;
       const conn = up === r.racers.length ? "" : up === 0 ? "disconnected: retrying…" : `${r.racers.length - up} of ${r.racers.length} racers disconnected`;
       const key = `${r.step}|${r.playing}|${conn}|${r.viewer}`;
-      if (key === last) return;
-      last = key;
+      if (sameKey(key)) return;
       root.querySelector("#step").textContent = String(r.step);
       const run = root.querySelector("#run");
       // A watcher can't tell play from steps: it says whose race it is instead.

@@ -3,7 +3,7 @@
 // helps — the window's tokens (input), head 1's attention map (softmax), the top guesses (loss).
 // With no stage on display: where training stands and the keys that step through it.
 
-import { el } from "../render/dom.js";
+import { el, sameAsLast } from "../render/dom.js";
 import { fmt } from "../render/format.js";
 import { heatmap } from "./draw.js";
 import { moreBelow } from "../render/morebelow.js";
@@ -64,14 +64,13 @@ export function GptFormula(root) {
   const head = headOf(root);
   const pictureEl = root.querySelector(".gf-picture");
   moreBelow(root.querySelector(".gf-scroll")); // the long captions: the rest is below
-  let lastKey = null;
+  const same = sameAsLast();
 
   function update(state) {
     const s = state.stage;
     const g = state.gpt;
     const key = s ?? `${state.session?.id}|${state.step}|${g?.phase}|${state.playing}|${state.dataset?.characters}|${planOf(state).length}|${planOf(state).at(-1)?.subtitle}`;
-    if (key === lastKey) return;
-    lastKey = key;
+    if (same(key)) return;
     if (s) {
       showStage(head, state, s, glyphText);
       pictureEl.replaceChildren(...[picture(s)].filter(Boolean));

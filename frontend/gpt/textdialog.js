@@ -1,7 +1,7 @@
 // "Your own text": paste any text and the run starts again on it (the `text` setting; the
 // vocabulary becomes that text's characters). Empty goes back to Python's documentation.
 
-import { el, onPress } from "../render/dom.js";
+import { el, onPress, sameAsLast } from "../render/dom.js";
 
 const MAX_CHARS = 500_000; // the server's message limit is 1 MiB; leave room for the JSON around it
 const MIN_CHARS = 400; // a 90/10 split must leave the held-out part longer than one context window
@@ -57,13 +57,12 @@ export function TextDialog(bar, { configure, canEdit }) {
     configure({ text: area.value });
   });
   let current = null;
-  let lastKey = "";
+  const same = sameAsLast();
 
   function update(state) {
     current = state.session?.config?.text ?? "";
     const key = `${canEdit()}|${state.dataset?.source}`;
-    if (key === lastKey) return;
-    lastKey = key;
+    if (same(key)) return;
     button.disabled = !canEdit();
     button.classList.toggle("on", state.dataset?.source === "your text");
   }

@@ -2,7 +2,7 @@
 // vocabulary is just this sorted list). A button that opens it as a grid of id → character.
 
 import { glyph, SPACE } from "./gptstate.js";
-import { el, onPress } from "../render/dom.js";
+import { el, onPress, sameAsLast } from "../render/dom.js";
 
 export function Vocabulary(bar) {
   const button = el("button", { type: "button", class: "gp-button", id: "gpt-vocab-button", "aria-expanded": "false" });
@@ -11,7 +11,7 @@ export function Vocabulary(bar) {
     `${SPACE} is the space, \\n the newline.</p><div class="gv-grid"></div>`;
   const grid = box.querySelector(".gv-grid");
   bar.append(button, box);
-  let last = null;
+  const same = sameAsLast();
 
   onPress(button, () => {
     box.hidden = !box.hidden;
@@ -29,8 +29,7 @@ export function Vocabulary(bar) {
 
   function update(state) {
     const vocab = state.dataset?.vocab ?? null;
-    if (vocab === last) return;
-    last = vocab;
+    if (same(vocab)) return;
     button.textContent = `Vocabulary (${vocab?.length ?? 0})`;
     grid.replaceChildren(...(vocab ?? []).map((c, i) => el("span", "gv-cell", el("i", {}, String(i)), el("b", {}, glyph(c)))));
   }

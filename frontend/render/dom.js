@@ -29,3 +29,10 @@ export function onPress(node, fn, type = "click") {
     fn(ev);
   });
 }
+
+/** A view's memo: `same(key)` is true when `key` is what it was given last time (nothing to
+ * redraw), and remembers `key` otherwise. */
+export function sameAsLast() {
+  let last;
+  return (key) => key === last || ((last = key), false);
+}

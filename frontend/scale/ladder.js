@@ -7,7 +7,7 @@ import { el } from "../views/popover.js";
 import { CheckField, NumberField, SelectField } from "./controls.js";
 import { fmtParams } from "./units.js";
 import { CHOICES, MLPS, NORMS } from "./where.js";
-import { onPress } from "../render/dom.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const FIELDS = [
   ["n_layer", "layers L"],
@@ -38,7 +38,7 @@ export function Ladder(root, { onPick, onModel }) {
   fields.norm = SelectField(fieldsBox, { id: "m-norm", label: "norm", choices: NORMS.map((n) => [n, CHOICES.norm[n]]), onChange: (v) => onModel("norm", v) });
   fields.tied_embeddings = CheckField(fieldsBox, { id: "m-tied", label: "tied embeddings", onChange: (v) => onModel("tied_embeddings", v) });
 
-  let lastRungs = "";
+  const same = sameAsLast();
   const buttons = new Map();
 
   function rungButton(p, i, cls) {
@@ -55,8 +55,7 @@ export function Ladder(root, { onPick, onModel }) {
 
   function drawRungs(presets) {
     const key = JSON.stringify(presets?.map((p) => [p.name, p.title, p.params, p.kind, p.ladder]));
-    if (key === lastRungs) return;
-    lastRungs = key;
+    if (same(key)) return;
     buttons.clear();
     // The ladder is the presets marked for it; the others (a published run beside it) come after.
     const list = presets ?? [];

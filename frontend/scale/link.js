@@ -3,7 +3,7 @@
 // "Measure here" — are for the model just trained.
 
 import { scaleHref } from "./where.js";
-import { el } from "../render/dom.js";
+import { el, sameAsLast } from "../render/dom.js";
 
 /** `root`: the Transformer page's probe row; the link goes first among its buttons. */
 export function ScaleLink(root) {
@@ -12,12 +12,11 @@ export function ScaleLink(root) {
     title: "Scale this model: its memory, compute and cost on the ladder beside 8B, 70B and 405B, measured here" }, "Scale →");
   const bar = root.querySelector(".gp-buttons") ?? root;
   bar.prepend(a);
-  let last = "";
+  const same = sameAsLast();
   return {
     update(state) {
       const href = scaleHref(state.session?.config, state.dataset?.vocab?.length);
-      if (href === last) return;
-      last = href;
+      if (same(href)) return;
       a.href = href;
     },
   };

@@ -11,7 +11,7 @@ import { el } from "../views/popover.js";
 import { fmtBytes, fmtFlops, fmtFlopsRate, fmtPercent, fmtSeconds } from "./units.js";
 import { SCHEMA } from "../schema.js";
 import { LIVE_RUNGS } from "./where.js";
-import { onPress } from "../render/dom.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 export const MEASURE_TIMEOUT_MS = 60_000;
 
@@ -134,7 +134,7 @@ export function MeasurePanel(root, { onMeasure }) {
     <ul class="ms-notes" id="ms-notes"></ul>`;
   const $ = (id) => root.querySelector(id);
   onPress($("#measure-btn"), () => onMeasure());
-  let last = "";
+  const sameKey = sameAsLast();
 
   return {
     update({ rung, measure, nowMs }) {
@@ -150,8 +150,7 @@ export function MeasurePanel(root, { onMeasure }) {
       }
       const shown = measure && measure.rung === rung ? measure : null;
       const key = JSON.stringify([shown?.status, shown?.reply, shown?.error]);
-      if (key === last) return;
-      last = key;
+      if (sameKey(key)) return;
       $("#ms-error").hidden = shown?.status !== "error";
       $("#ms-error").textContent = shown?.status === "error" ? `Measurement failed: ${shown.error}` : "";
       const m = shown?.status === "done" ? shown.reply : null;

@@ -18,7 +18,7 @@ import { ShareLink } from "./share.js";
 import { Requester, fetchPresets, socketScale } from "../api.js";
 import { LIVE_RUNGS, buildRequest, oneClickAway, presetsQuery, readWhere, stepRung, whereSearch, withPreset, withSetting } from "./where.js";
 import { fmtSeconds } from "./units.js";
-import { onPress } from "../render/dom.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -214,12 +214,11 @@ window.addEventListener("keydown", (ev) => {
 
 // ---- drawing and the address ----------------------------------------------------------------------
 
-let lastSearch = null;
+const same = sameAsLast();
 function writeAddress() {
   addressDue = false;
   const search = whereSearch(where);
-  if (search === lastSearch) return;
-  lastSearch = search;
+  if (same(search)) return;
   history.replaceState(null, "", `/scale${search}`);
 }
 

@@ -7,7 +7,7 @@ import { CLASS_RGB, lutCss, paintOutput, valueRange, VALUE_LUT } from "../render
 import { fmt } from "../render/format.js";
 import { SPAN } from "../data.js";
 import { paintUnit } from "./netgraph.js";
-import { onPress } from "../render/dom.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const TICKS = [-6, -3, 0, 3, 6];
 const MARGIN = { left: 46, right: 10, top: 12, bottom: 30 }; // top: half a 16 px tick label, so the top tick is whole
@@ -88,7 +88,7 @@ export function Boundary(root, { onDraw }) {
   let latest = null;
   const legend = root.querySelector(".legend");
   const accEl = root.querySelector("#accuracy");
-  let accKey = "";
+  const same = sameAsLast();
   const off = document.createElement("canvas"); // the 100×100 field, scaled up by drawImage
   let offCtx = null;
   let img = null;
@@ -132,8 +132,7 @@ export function Boundary(root, { onDraw }) {
 
   function showAccuracy(acc) {
     const key = JSON.stringify(acc);
-    if (key === accKey) return;
-    accKey = key;
+    if (same(key)) return;
     const pct = (v) => (typeof v === "number" && Number.isFinite(v) ? `${Math.round(v * 100)}%` : "—");
     accEl.textContent = acc ? `accuracy ${pct(acc.train)} train · ${pct(acc.test)} test` : "";
   }

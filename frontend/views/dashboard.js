@@ -6,7 +6,7 @@
 import { classView, driverText } from "../classlist.js";
 import { fmt } from "../render/format.js";
 import { el, Overlay } from "./popover.js";
-import { onPress } from "../render/dom.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 /** `row`: where its buttons go (the room card); `actions`: {give(id, label), takeBack(), remove(id, label),
  * recall(), slide()}. */
@@ -65,14 +65,13 @@ export function Dashboard(row, panel, actions) {
     else if (act === "remove") actions.remove(member, label);
   });
 
-  let last = "";
+  const same = sameAsLast();
   function update(state) {
     const room = state.room;
     const teacher = !!room.token && !!room.role; // holds the owner token: the teacher of this room
     const view = classView(room.roster, room.you);
     const key = JSON.stringify([teacher, room.id, room.role, view, state.conn]);
-    if (key === last) return;
-    last = key;
+    if (same(key)) return;
     button.hidden = slideButton.hidden = !teacher;
     if (!teacher) show(false);
     button.textContent = `Class (C) · ${view.here} here`;

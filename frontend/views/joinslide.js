@@ -5,7 +5,7 @@
 import { qrSrc } from "../api.js";
 import { classView, joinedText } from "../classlist.js";
 import { Overlay } from "./popover.js";
-import { onPress } from "../render/dom.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 /** `joinUrl(state)`: the students' join page for this room (its QR code); `address(state)`: the
  * join page's address without the code, to type. */
@@ -31,7 +31,7 @@ export function JoinSlide(root, { joinUrl, address, onClose }) {
   }
   onPress($("#js-close"), () => show(false));
 
-  let last = "";
+  const same = sameAsLast();
   function update(state) {
     const room = state.room;
     // the lesson starts (or moves): the slide gives the screen back
@@ -42,8 +42,7 @@ export function JoinSlide(root, { joinUrl, address, onClose }) {
     const view = classView(room.roster, room.you);
     const local = room.info?.classroom === false; // GET /api/info: bound to loopback only
     const key = JSON.stringify([room.id, url, view.here, local]);
-    if (key === last) return;
-    last = key;
+    if (same(key)) return;
     $("#js-code").textContent = room.id ?? "";
     $("#js-address").textContent = address(state);
     $("#js-count").textContent = joinedText(view);

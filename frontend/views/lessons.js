@@ -7,7 +7,7 @@ import { goalMet, goalText, nextLesson, progressText, taskFor } from "../lesson.
 import { el, Popover } from "./popover.js";
 import { fitType } from "../render/fittype.js";
 import { planOf } from "../state.js";
-import { onPress } from "../render/dom.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 /** `open(id)`: start a lesson at its first step; `load()`: fetch the list (once). */
 export function LessonMenu(bar, panel, { open, load }) {
@@ -79,7 +79,7 @@ export function LessonPanel(root, { move, close, nextLesson: openNext }) {
   let lastKey = "";
   let latchSeq = -1; // the lesson move whose goal was met: the tick stays until the next move
   let latchStep = 0; // the run's step count then (a reset below it clears the tick)
-  let lastGoal = null;
+  const same = sameAsLast();
   const fit = fitType(root);
 
   function update(state) {
@@ -134,8 +134,7 @@ export function LessonPanel(root, { move, close, nextLesson: openNext }) {
     }
     const done = !!step.goal && latchSeq === room.lessonSeq;
     const goalKey = `${key}|${done}`;
-    if (goalKey === lastGoal) return;
-    lastGoal = goalKey;
+    if (same(goalKey)) return;
     const g = $("#lesson-goal");
     g.hidden = !step.goal;
     g.classList.toggle("done", done);

@@ -5,7 +5,7 @@
 import { datasetPoints, toCsv } from "../data.js";
 import { parseNumber } from "./netinspect.js";
 import { moreBelow } from "../render/morebelow.js";
-import { el, onPress } from "../render/dom.js";
+import { el, onPress, sameAsLast } from "../render/dom.js";
 
 export const NET_DATASETS = [
   ["circle", "circle"],
@@ -110,11 +110,10 @@ export function NetData(root, { configure, sendData, toast }) {
     return b;
   });
 
-  let pickKey = "";
+  const samePickKey = sameAsLast();
   function buildPick(regression) {
     const key = String(regression);
-    if (key === pickKey) return;
-    pickKey = key;
+    if (samePickKey(key)) return;
     pickEl.replaceChildren();
     if (regression) {
       const input = el("input", { type: "text", inputmode: "decimal", id: "nd-value", "aria-label": "value of a drawn point", value: String(pick.value) });
@@ -138,7 +137,7 @@ export function NetData(root, { configure, sendData, toast }) {
     });
   }
 
-  let lastKey = "";
+  const sameLastKey = sameAsLast();
   function update(s) {
     state = s;
     const cfg = s.session?.config ?? {};
@@ -147,8 +146,7 @@ export function NetData(root, { configure, sendData, toast }) {
     const regression = ds?.task === "regression";
     buildPick(regression);
     const key = JSON.stringify([cfg.dataset, cfg.noise, cfg.test_fraction, cfg.features, viewer, s.dataError, ds?.x?.length, ds?.test_x?.length]);
-    if (key === lastKey) return;
-    lastKey = key;
+    if (sameLastKey(key)) return;
     if (document.activeElement !== dsSel) dsSel.value = cfg.dataset ?? "circle";
     custom.hidden = cfg.dataset !== "custom";
     if (document.activeElement !== noise) noise.value = cfg.noise ?? 0.1;

@@ -3,7 +3,7 @@
 // that rebuilds the run from its seed (the server's rule for anything but lr, speed, L1, L2).
 
 import { activationList, modelSchema } from "../config.js";
-import { el, onPress } from "../render/dom.js";
+import { el, onPress, sameAsLast } from "../render/dom.js";
 
 // The choices and bounds are the engine's, as served (a teacher's --max-width widens the units').
 const MLP = modelSchema("mlp").properties;
@@ -109,7 +109,7 @@ export function NetEditor(head, cols, note, { configure }) {
     for (const b of cols.querySelectorAll("button, select")) b.disabled = viewer;
   }
 
-  let lastKey = "";
+  const same = sameAsLast();
 
   function update(cfg, lay, shape, viewer) {
     config = cfg ?? {};
@@ -117,8 +117,7 @@ export function NetEditor(head, cols, note, { configure }) {
     const acts = activationList(config);
     const hidden = config.hidden ?? [];
     const key = `${JSON.stringify(hidden)}|${JSON.stringify(acts)}|${config.init}|${viewer}|${colKey}`;
-    if (key === lastKey) return;
-    lastKey = key;
+    if (same(key)) return;
     count.textContent = `${hidden.length} hidden layer${hidden.length === 1 ? "" : "s"}`;
     minus.disabled = viewer || hidden.length === 0;
     plus.disabled = viewer || hidden.length >= MAX_LAYERS;

@@ -6,7 +6,7 @@
 import { qrSrc } from "../api.js";
 import { driveState, rosterView } from "../room.js";
 import { copyText, el, Popover } from "./popover.js";
-import { onPress } from "../render/dom.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const DRIVE_TEXT = {
   owner: "You drive this room. Everyone who opens the link watches live, in step with you.",
@@ -74,7 +74,7 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
   });
 
   let last = "";
-  let lastRoster = "";
+  const same = sameAsLast();
 
   function update(state) {
     const room = state.room;
@@ -113,8 +113,7 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
     }
     const view = rosterView(room.roster, room.you, room.role);
     const rkey = JSON.stringify([view, room.role]);
-    if (rkey === lastRoster) return;
-    lastRoster = rkey;
+    if (same(rkey)) return;
     $("#roster-section").hidden = room.role !== "owner";
     $("#roster-count").textContent = view.count ? `(${view.count} besides you)` : "";
     const list = $("#roster");

@@ -2,7 +2,7 @@
 // URL always says what is on screen and can be shared or bookmarked.
 
 import { MODELS, MODEL_TITLES } from "../config.js";
-import { el } from "../render/dom.js";
+import { el, sameAsLast } from "../render/dom.js";
 
 // The Descent page (optimizers racing on a loss landscape) and the Scale page (one neuron to 405B)
 // are pages of their own, after the models.
@@ -17,14 +17,13 @@ export function Tabs(root, { current }) {
     links[m] = root.appendChild(el("a", { href: hrefOf(m), "data-model": m, role: "tab" }, TITLES[m] ?? m));
   }
   const badge = root.appendChild(el("span", { class: "watching", id: "watching", hidden: true }));
-  let last = "";
+  const same = sameAsLast();
 
   function update(state) {
     const model = state.session?.model ?? current;
     const viewer = state.session?.role === "viewer";
     const key = `${model}|${viewer}|${state.session?.id}`;
-    if (key === last) return;
-    last = key;
+    if (same(key)) return;
     for (const [m, a] of Object.entries(links)) {
       const on = m === model;
       a.classList.toggle("active", on);
