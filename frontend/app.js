@@ -5,7 +5,7 @@ import { connect } from "./api.js";
 import { Classroom } from "./classroom.js";
 import { configureMessage, liveKeys, modelSchema, readLocation } from "./config.js";
 import { rebuildLoses } from "./lesson.js";
-import { Refusals, withoutRefused } from "./refusal.js";
+import { Refusals, unreadRefusal, withoutRefused } from "./refusal.js";
 import { addPointMessage, drawLabel } from "./data.js";
 import { initialState, reduce } from "./state.js";
 import { Boundary } from "./views/boundary.js";
@@ -198,7 +198,9 @@ function networkViews() {
   return [Ribbon($("pipeline")), data, network, NetFormula($("netformula")), boundary, LossChart($("netloss"))];
 }
 
-if (where.ignored.length) notices.toast(`Ignored unknown settings in the URL: ${where.ignored.join(", ")}`);
+// A setting in the address the page could not read is refused like the server's refusals: beside its control.
+const asked = new URLSearchParams(location.search);
+for (const key of where.ignored) dispatch({ type: "_refused", refusal: unreadRefusal(key, asked.get(key), modelSchema(where.model).properties[key]) });
 
 function typing(target) {
   const tag = target?.tagName;

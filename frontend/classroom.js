@@ -6,12 +6,12 @@
 // finds the room gone starts the same run again). The owner token lives in localStorage, keyed by
 // room code (tokens.js: the teacher's every tab and window can drive), never in a URL.
 
-import { deleteRun, fetchInfo, fetchLesson, fetchLessons, fetchRuns, runHref, weightsHref } from "./api.js";
-import { locationSearch, MODELS, modelSchema } from "./config.js";
-import { clickerMove, planStep } from "./lesson.js";
+import { fetchInfo } from "./api.js";
+import { locationSearch, MODELS } from "./config.js";
+import { LessonFlow } from "./lessonflow.js";
 import { blockedKeys, commandAllowed, joinSearch, pageOptionsSearch, readPageOptions } from "./locks.js";
 import { joinBase, roomLink } from "./room.js";
-import { forgetRunsOwner, nameRunsOwner, runsOwner, runsOwnerName } from "./runowner.js";
+import { SavedRuns } from "./savedruns.js";
 import { OwnerTokens } from "./tokens.js";
 import { Dashboard } from "./views/dashboard.js";
 import { JoinBox } from "./views/joinbox.js";
@@ -19,7 +19,7 @@ import { JoinSlide } from "./views/joinslide.js";
 import { KeyHelp } from "./views/keyhelp.js";
 import { controlsFor, Layout, PresenterButton } from "./views/layout.js";
 import { LessonMenu, LessonPanel } from "./views/lessons.js";
-import { copyText, el } from "./views/popover.js";
+import { el } from "./views/popover.js";
 import { RoomActions, RoomPanel } from "./views/roompanel.js";
 import { Runs } from "./views/runs.js";
 import { Share } from "./views/share.js";
@@ -66,6 +66,9 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
 
   const page = () => getState().room.page;
   const createMsg = () => ({ type: "create", model: where.model, config: creatable(getState().session?.config ?? where.config) });
+  const { ensureLesson, openLesson, clicker, loadLessons } = LessonFlow({ getState, dispatch, send, configure, toast, page,
+    name: () => name, slideOpen: () => slide.isOpen() });
+  const runs = SavedRuns({ getState, dispatch, send, tokens });
 
   function helloMessage() {
     const code = getState().session?.id ?? where.room;
@@ -203,106 +206,13 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
     return msg;
   }
 
-  // ---- lessons ------------------------------------------------------------------------------------
-
-  async function ensureLesson(id) {
-    const have = getState().room.lessonData[id];
-    if (have) return have;
-    const data = await fetchLesson(id);
-    if (data) dispatch({ type: "_lesson_data", lesson: data });
-    else toast(`Could not load the lesson “${id}”.`);
-    return data;
-  }
-
-  async function openLesson(id, k = 0) {
-    if (getState().room.role !== "owner") return;
-    loadLessons(); // "Next lesson" and the clicker need the course's list
-    const lesson = await ensureLesson(id);
-    const step = lesson?.steps?.[k];
-    if (!step) return;
-    const s = getState();
-    const plan = planStep(lesson, k, s.session, modelSchema(step.model).properties);
-    if (plan.kind === "navigate") {
-      if (s.session) {
-        // The whole room moves to the lesson's model: same code, every member's page follows (a
-        // `session` of another model opens that model's page, which joins the room again).
-        send({ type: "switch", model: plan.model, config: plan.config });
-        send({ type: "lesson", id, step: k });
-        return;
-      }
-      location.assign(`/${joinSearch(locationSearch(plan.model, plan.config), pageOptionsSearch({ ...page(), lesson: id, lstep: k, name }))}`);
-      return;
-    }
-    if (plan.kind === "configure") configure(plan.change, { trusted: true });
-    send({ type: "lesson", id, step: k });
-    dispatch({ type: "lesson", id, step: k });
-  }
-
-  /** A clicker's key: the owner moves the lesson (a viewer's follows); without a lesson the key is
-   * left to the page (it scrolls). */
-  function clicker(key) {
-    const s = getState();
-    const l = s.room.lesson;
-    const n = l ? s.room.lessonData[l.id]?.steps?.length : 0;
-    if (!l && slide.isOpen() && s.room.role === "owner" && key === "PageDown") {
-      // the join slide is up and the clicker says go: the course begins (its list from the server)
-      loadLessons().then((lessons) => lessons[0] && openLesson(lessons[0].id, 0));
-      return true;
-    }
-    if (!l || !n) return false;
-    if (s.room.role !== "owner") return true; // the teacher moves it; don't scroll the page under the student
-    const move = clickerMove(key, { id: l.id, step: l.step, n }, s.room.lessons);
-    if (move?.lesson) openLesson(move.lesson, move.step);
-    else if (move) openLesson(l.id, move.step);
-    return true;
-  }
-
   /** A student who forked goes back to the class room (the teacher's "bring everyone back" too). */
   function backToClass(code = getState().room.home) {
     if (!code) return;
     location.assign(`/room/${code}${joinSearch("", pageOptionsSearch({ ...page(), name }))}`);
   }
 
-  /** The course's lessons, in the server's order (fetched once). */
-  function loadLessons() {
-    const have = getState().room.lessons;
-    if (have) return Promise.resolve(have);
-    return fetchLessons().then((lessons) => {
-      dispatch({ type: "_lessons", lessons: lessons ?? [] });
-      return lessons ?? [];
-    });
-  }
 
-  /** This browser's runs (its key) and, from before keys, the room's (its owner token): each run
-   * keeps the owner it was listed under, for load, download and delete. */
-  function refreshRuns() {
-    const code = getState().session?.id;
-    const owners = [...new Set([runsOwner(), code ? tokens.get(code) : null])].filter(Boolean);
-    Promise.all(owners.map((owner) => fetchRuns(owner))).then((lists) => {
-      const runs = new Map();
-      lists.forEach((list, i) => {
-        for (const r of list ?? []) if (!runs.has(r.id)) runs.set(r.id, { ...r, owner: owners[i], href: weightsHref(r.id, owners[i]) });
-      });
-      dispatch({ type: "_runs", runs: [...runs.values()].sort((a, b) => b.created - a.created) });
-    });
-  }
-
-  function loadRun(id, intoRoom) {
-    const run = getState().room.runs?.find((r) => r.id === id);
-    send({ type: "load", id, ...(intoRoom ? { into_room: true } : {}), ...(run?.owner ? { token: run.owner } : {}) });
-  }
-
-  async function removeRun(id) {
-    const run = getState().room.runs?.find((r) => r.id === id);
-    const ok = !!run?.owner && (await deleteRun(id, run.owner));
-    if (ok) refreshRuns();
-    return ok;
-  }
-
-  async function copyRunLink(run) {
-    const url = runHref(joinBase(getState().room.info, location.origin), run);
-    return (await copyText(url)) ? `Copied the link to “${run.name}” (step ${run.steps}).` : url;
-  }
 
   function reclaim() {
     const code = getState().session?.id;
@@ -327,7 +237,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
   document.body.append(roomPanel, lessonsMenu);
   const room = RoomPanel(bar, roomPanel, {
     joinUrl,
-    onOpen: refreshRuns,
+    onOpen: runs.refresh,
     actions: {
       handover(id, label) {
         if (send({ type: "handover", to: id })) dispatch({ type: "_handover", name: label });
@@ -381,19 +291,7 @@ export function Classroom({ where, getState, dispatch, send, configure, toast, r
       home: () => backToClass(),
       reclaim: () => reclaim(),
     }),
-    Runs(room.sections.runs, {
-      save: (text) => send({ type: "save", name: text, ...(runsOwner() ? { owner: runsOwner() } : {}) }),
-      load: loadRun,
-      refresh: refreshRuns,
-      remove: removeRun,
-      link: copyRunLink,
-      whose: runsOwnerName, // a teacher's name keeps them: the same list in any browser (runowner.js)
-      named: (who, passphrase) => nameRunsOwner(who, passphrase).finally(refreshRuns),
-      forget() {
-        forgetRunsOwner();
-        refreshRuns();
-      },
-    }),
+    Runs(room.sections.runs, runs),
     Share(room.sections.share, {
       base: (state) => joinBase(state.room.info, location.origin),
       // what the owner ticks reaches everyone already watching, not only those who open a new link

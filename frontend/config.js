@@ -210,12 +210,3 @@ export function configureMessage(model, key, value) {
   }
   return { type: "configure", config };
 }
-
-/** Human label of a dataset choice, in the engine's words. */
-export function datasetLabel(name) {
-  for (const model of Object.values(SCHEMA.models)) {
-    const title = model.properties.dataset?.["x-titles"]?.[name];
-    if (title) return title;
-  }
-  return String(name).replace(/_/g, " ");
-}

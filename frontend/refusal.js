@@ -113,7 +113,24 @@ export function clearRefusals(notes, change) {
   return out;
 }
 
-const fmt = (v) => (Array.isArray(v) ? v.join(",") : String(v));
+// A value in the address's own form: a list as a comma list, an object (a transformer's `parallel`)
+// as name:value pairs — never "[object Object]".
+function fmt(v) {
+  if (Array.isArray(v)) return v.join(",");
+  if (v && typeof v === "object") return Object.entries(v).map(([k, x]) => `${k}:${x}`).join(",");
+  return String(v);
+}
+
+const FORMS = { object: "name:value pairs, like dp:2,tp:2", array: "a comma list, like 4,2", integer: "a whole number",
+  number: "a number", boolean: "true or false" };
+
+/** The refusal of an address setting the page could not read (`prop`: its schema property, or
+ * undefined for a name this model has no setting for): shown beside its control like the server's. */
+export function unreadRefusal(key, raw, prop) {
+  const want = FORMS[prop?.type] ?? (prop?.enum ? `one of ${prop.enum.join(", ")}` : "");
+  const message = !prop ? "This model has no such setting" : `Could not read "${raw}"${want ? `: write it as ${want}` : ""}`;
+  return { kind: "create", key, message, code: "unread", request: { config: {} }, before: {} };
+}
 
 /** The words shown beside a refused setting: what was refused, why, and what runs instead. */
 export function refusalText(key, note, running) {

@@ -4,6 +4,7 @@
 // time, so node --test can load it.
 
 import { OPTIMIZER_TITLES, SLOTS } from "./race.js";
+import { el, svgEl } from "../render/dom.js";
 
 /** Colour, dash and marker of racer i: the racer's own, else its slot's (race.js holds them once). */
 export function racerStyle(racer, i) {
@@ -18,15 +19,8 @@ export function optimizerName(opt) {
 /** An inline SVG swatch: a short line in the racer's dash with its marker in the middle. */
 export function swatch(racer, i) {
   const { color, dash, marker } = racerStyle(racer, i);
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", "0 0 34 16");
-  svg.setAttribute("width", "34");
-  svg.setAttribute("height", "16");
-  svg.setAttribute("class", "dp-swatch");
-  svg.setAttribute("aria-hidden", "true");
-  const line = document.createElementNS(ns, "line");
-  Object.entries({ x1: 1, y1: 8, x2: 33, y2: 8, stroke: color, "stroke-width": 3, "stroke-dasharray": dash.join(" ") }).forEach(([k, v]) => line.setAttribute(k, String(v)));
+  const svg = svgEl("svg", { viewBox: "0 0 34 16", width: 34, height: 16, class: "dp-swatch", "aria-hidden": "true" });
+  const line = svgEl("line", { x1: 1, y1: 8, x2: 33, y2: 8, stroke: color, "stroke-width": 3, "stroke-dasharray": dash.join(" ") });
   const shapes = {
     circle: ["circle", { cx: 17, cy: 8, r: 5 }],
     square: ["rect", { x: 12.5, y: 3.5, width: 9, height: 9 }],
@@ -34,8 +28,7 @@ export function swatch(racer, i) {
     diamond: ["polygon", { points: "17,1.5 23,8 17,14.5 11,8" }],
   };
   const [tag, attrs] = shapes[marker] ?? shapes.circle;
-  const m = document.createElementNS(ns, tag);
-  Object.entries({ ...attrs, fill: color, stroke: "#fff", "stroke-width": 1 }).forEach(([k, v]) => m.setAttribute(k, String(v)));
+  const m = svgEl(tag, { ...attrs, fill: color, stroke: "#fff", "stroke-width": 1 });
   svg.append(line, m);
   return svg;
 }
@@ -59,16 +52,8 @@ export function keepKeys(root) {
 
 /** One line of per-racer numbers after a label: each racer's swatch, then its text (name on hover). */
 export function racerLine(root, label, racers, text) {
-  const parts = [];
-  if (label) parts.push(Object.assign(document.createElement("span"), { className: "tr-count-label", textContent: label }));
-  racers.forEach((r, i) => {
-    const span = document.createElement("span");
-    span.className = "tr-count";
-    span.title = optimizerName(r.optimizer);
-    span.append(swatch(r, i), text(r, i));
-    parts.push(span);
-  });
-  root.replaceChildren(...parts);
+  root.replaceChildren(...(label ? [el("span", "tr-count-label", label)] : []),
+    ...racers.map((r, i) => el("span", { class: "tr-count", title: optimizerName(r.optimizer) }, swatch(r, i), text(r, i))));
 }
 
 /** Disable every control of a panel (a viewer watches, never steers). */

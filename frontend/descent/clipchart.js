@@ -2,7 +2,8 @@
 // threshold as a dashed line, and a tick under the plot for each step that was clipped — the
 // gradient kept its direction but was scaled down to the threshold's length.
 
-import { decadeTicks, drawMarker, FONT_SMALL, fmtDecade, frame, hmark, logDomain, logScale, prepare, scale, ticks, trace, xTickLabels } from "../render/canvas.js";
+import { drawMarker, FONT_SMALL, frame, hmark, prepare, scale, textStyle, ticks, trace, xTickLabels } from "../render/canvas.js";
+import { decadeTicks, fmtDecade, logDomain, logScale } from "../render/logscale.js";
 import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { boundAttrs, inBounds } from "../config.js";
@@ -122,10 +123,7 @@ export function ClipSection(root, { configure }) {
       }
     });
     if (!xs.length) {
-      ctx.fillStyle = MUTED;
-      ctx.font = '16px system-ui, sans-serif';
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
+      textStyle(ctx, '16px system-ui, sans-serif', MUTED, "center", "middle");
       ctx.fillText("‖g‖ of each step shows here", box.x + box.w / 2, box.y + box.h / 2);
     }
   }

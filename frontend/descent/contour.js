@@ -3,21 +3,10 @@
 // loss[i][j] is the loss at (x[j], y[i]); null means "too large to compute" (treated as above the
 // highest level). x and y are evenly spaced and ascending.
 
-import { isNum } from "../render/format.js";
+import { finiteBounds, isNum } from "../render/format.js";
 
 /** [lowest, highest] finite loss in the grid, or null when there is none. */
-export function finiteRange(loss) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const row of loss) {
-    for (const v of row) {
-      if (!isNum(v)) continue;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  }
-  return lo === Infinity ? null : [lo, hi];
-}
+export const finiteRange = (loss) => finiteBounds(loss.flat());
 
 /**
  * `count` contour levels spaced evenly in log(loss) strictly between lo and hi: loss landscapes

@@ -2,7 +2,7 @@
 // steady pull towards 0 shows against the loss's pull. The race only carries each racer's latest
 // parameters, so this section keeps its own short history of ‖θ‖ per racer.
 
-import { clipTo, frame, prepare, scale, ticks, trace } from "../render/canvas.js";
+import { clipTo, frame, prepare, scale, textStyle, ticks, trace } from "../render/canvas.js";
 import { MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { racerLine, racerStyle, sameKey } from "./chartbits.js";
@@ -111,10 +111,7 @@ export function DecaySection(root, { configure }) {
       trace(ctx, t.steps, t.norms, sx, sy);
     });
     ctx.restore();
-    ctx.fillStyle = MUTED;
-    ctx.font = '600 14px system-ui, sans-serif';
-    ctx.textAlign = "right";
-    ctx.textBaseline = "top";
+    textStyle(ctx, '600 14px system-ui, sans-serif', MUTED, "right", "top");
     ctx.fillText("‖θ‖ by step", box.x + box.w - 4, box.y + 3);
   }
 

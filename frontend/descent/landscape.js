@@ -3,11 +3,12 @@
 // The map itself is painted once per landscape/size/view into an offscreen canvas; the trails are
 // drawn over it on each update.
 
-import { axes, canvasPoint, clipTo, drawMarker, emptyNote, FONT, FONT_SMALL, plotFrame, prepare, scale, ticks } from "../render/canvas.js";
+import { axes, canvasPoint, clipTo, drawMarker, emptyNote, FONT, FONT_SMALL, plotFrame, prepare, scale, textStyle, ticks } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { bandIndex, bilinear, contourSegments, finiteRange, gridMinimum, hillshade, logLevels, normalizedLog, ramp, sampleAt } from "./contour.js";
 import { OPTIMIZER_TITLES, leftTheMap, widerSpan } from "./race.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const LEVELS = 14;
 const BAR_W = 14; // the colour bar right of the map
@@ -122,10 +123,7 @@ function colourBar(ctx, box, lo, hi, marks) {
   }
   ctx.strokeStyle = "#9ca3af";
   ctx.strokeRect(x + 0.5, box.y + 0.5, BAR_W, box.h);
-  ctx.fillStyle = MUTED;
-  ctx.font = FONT_SMALL;
-  ctx.textAlign = "left";
-  ctx.textBaseline = "middle";
+  textStyle(ctx, FONT_SMALL, MUTED, "left", "middle");
   for (const v of marks) ctx.fillText(fmt(v, 2), x + BAR_W + 4, sy(v));
   ctx.fillStyle = INK;
   ctx.textBaseline = "bottom";
@@ -155,14 +153,11 @@ export function Landscape(root, { onView, onZoom }) {
   let race = null;
   let frame = null; // {box, sx, sy} of the last draw, for the hover readout
   let cache = { key: "", img: null };
-  let lastKey = "";
+  const same = sameAsLast();
   let paints = 0;
 
   for (const b of root.querySelectorAll(".view-toggle button")) {
-    b.addEventListener("click", () => {
-      b.blur();
-      onView(b.dataset.view);
-    });
+    onPress(b, () => onView(b.dataset.view));
   }
   zoomOut.addEventListener("click", () => race?.landscape && onZoom(widerSpan(race.landscape)));
   zoomFit.addEventListener("click", () => onZoom(null));
@@ -288,8 +283,7 @@ export function Landscape(root, { onView, onZoom }) {
         "The dots are each racer's weights projected onto that slice: a shadow of a path in many dimensions.";
     }
     root.dataset.ready = g ? "1" : "0";
-    if (key === lastKey) return;
-    lastKey = key;
+    if (same(key)) return;
     draw();
   }
 

@@ -8,6 +8,7 @@ import { boundAttrs } from "../config.js";
 import { boundRefusal } from "../refusal.js";
 import { FieldRefusal } from "../views/refusals.js";
 import { MAX_RACERS, MIN_RACERS, OPTIMIZERS, OPTIMIZER_TITLES, SETTINGS } from "./race.js";
+import { onPress } from "../render/dom.js";
 
 /** A short swatch: the racer's line style with its marker in the middle. */
 function paintSwatch(canvas, r) {
@@ -136,10 +137,7 @@ export function Lanes(root, { onOptimizer, onLr, onAdd, onRemove }) {
   const list = root.querySelector(".lane-list");
   const addBtn = root.querySelector(".lane-add");
   const canvas = root.querySelector("canvas");
-  addBtn.addEventListener("click", () => {
-    addBtn.blur();
-    onAdd();
-  });
+  onPress(addBtn, () => onAdd());
   const rows = new Map();
   let lastChart = "";
 

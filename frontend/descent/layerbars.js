@@ -4,9 +4,11 @@
 
 import { GRID, INK, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
-import { decadeTicks, fmtDecade, logBarLength, logDomain, logScale, prepare, xTickLabels } from "../render/canvas.js";
+import { emptyNote, prepare, textStyle, xTickLabels } from "../render/canvas.js";
+import { decadeTicks, fmtDecade, logBarLength, logDomain, logScale } from "../render/logscale.js";
 import { optimizerName, sameKey } from "./chartbits.js";
 import { layerLabel } from "./update.js";
+import { onPress } from "../render/dom.js";
 
 export const INITS = [
   ["zeros", "zeros"],
@@ -57,23 +59,13 @@ export function LayerSection(root, { configure }) {
   const only = root.querySelector(".tr-only-mlp");
   let last = {};
 
-  kind.addEventListener("change", () => {
-    kind.blur();
-    configure({ init: kind.value });
-  });
-  tryBtn.addEventListener("click", () => {
-    tryBtn.blur();
-    configure({ ...DRAMATIC });
-  });
+  onPress(kind, () => configure({ init: kind.value }), "change");
+  onPress(tryBtn, () => configure({ ...DRAMATIC }));
 
   function draw(rows) {
     const { ctx, w, h } = prepare(canvas);
     if (!rows.length) {
-      ctx.fillStyle = MUTED;
-      ctx.font = '16px system-ui, sans-serif';
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
-      ctx.fillText("take a step: each layer's sizes show here", w / 2, h / 2);
+      emptyNote(ctx, w, h, "take a step: each layer's sizes show here");
       return;
     }
     ctx.font = '14px system-ui, sans-serif';
@@ -91,10 +83,7 @@ export function LayerSection(root, { configure }) {
       const x = labelW + c * (colW + gap);
       const [lo, hi] = logDomain(values, 3);
       const sx = logScale(lo, hi, x, x + colW);
-      ctx.fillStyle = INK;
-      ctx.font = '700 14px system-ui, sans-serif';
-      ctx.textAlign = "left";
-      ctx.textBaseline = "top";
+      textStyle(ctx, '700 14px system-ui, sans-serif', INK, "left", "top");
       ctx.fillText(title, x, 2);
       const y1 = top + rowH * rows.length;
       ctx.strokeStyle = GRID;
@@ -128,10 +117,7 @@ export function LayerSection(root, { configure }) {
         ctx.textAlign = "center";
       });
     });
-    ctx.fillStyle = INK;
-    ctx.font = '14px system-ui, sans-serif';
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
+    textStyle(ctx, '14px system-ui, sans-serif', INK, "right", "middle");
     rows.forEach((r, k) => ctx.fillText(r.label, labelW - 8, top + k * rowH + rowH / 2));
   }
 

@@ -7,11 +7,13 @@ import { KeyHelp } from "../views/keyhelp.js";
 import { Landscape } from "./landscape.js";
 import { Lanes } from "./lanes.js";
 import { boundAttrs } from "../config.js";
-import { RaceSockets, SETTINGS, initialRace } from "./race.js";
+import { SETTINGS, initialRace } from "./race.js";
+import { RaceSockets } from "./sockets.js";
 import { boundRefusal } from "../refusal.js";
 import { FieldRefusal } from "../views/refusals.js";
 import { ShareRace } from "./share.js";
 import { DESCENT_DATASETS, DESCENT_MODELS, DESCENT_MODEL_TITLES, SPEEDS, batchFor, batchSize, readWhere, sharedConfig, whereSearch } from "./where.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -91,14 +93,13 @@ views.push(guarded(updatePanel, "UpdatePanel"), guarded(tricksPanel, "TricksPane
 function Status(root) {
   root.classList.add("status");
   root.innerHTML = `<span class="chip">step <b id="step">0</b></span><span class="chip run" id="run">paused</span><span class="chip conn" id="conn" hidden></span>`;
-  let last = "";
+  const sameKey = sameAsLast();
   return {
     update(r) {
       const up = r.racers.filter((x) => x.connected).length;
       const conn = up === r.racers.length ? "" : up === 0 ? "disconnected: retrying…" : `${r.racers.length - up} of ${r.racers.length} racers disconnected`;
       const key = `${r.step}|${r.playing}|${conn}|${r.viewer}`;
-      if (key === last) return;
-      last = key;
+      if (sameKey(key)) return;
       root.querySelector("#step").textContent = String(r.step);
       const run = root.querySelector("#run");
       // A watcher can't tell play from steps: it says whose race it is instead.
@@ -147,10 +148,7 @@ const actions = {
   terrain: () => setRace({ ...race, view: race.view === "terrain" ? "contour" : "terrain" }),
 };
 for (const [id, name] of [["step-btn", "step"], ["play-btn", "play"], ["reset-btn", "reset"]]) {
-  $(id)?.addEventListener("click", (ev) => {
-    ev.currentTarget.blur(); // a focused button would also "click" on Space
-    actions[name]();
-  });
+  onPress($(id), () => actions[name]());
 }
 $("speed")?.addEventListener("change", (ev) => setRace({ ...race, speed: Number(ev.target.value) }));
 const lrAllRefusal = $("lr-all") && FieldRefusal($("lr-all"));

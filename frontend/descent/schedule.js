@@ -2,12 +2,14 @@
 // steps, each racer's curve in its own colour and dash (racers may run at different η), a line at
 // the race's step and a marker at the η each racer used last.
 
-import { decadeTicks, drawMarker, fmtDecade, frame, logDomain, logScale, prepare, scale, ticks, trace } from "../render/canvas.js";
+import { drawMarker, frame, prepare, scale, ticks, trace } from "../render/canvas.js";
+import { decadeTicks, fmtDecade, logDomain, logScale } from "../render/logscale.js";
 import { INK } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { boundAttrs, choiceTitle } from "../config.js";
 import { SETTINGS } from "./race.js";
 import { racerLine, racerStyle, sameKey } from "./chartbits.js";
+import { onPress } from "../render/dom.js";
 
 // The schedules, their words and the settings each reads are the engine's (engine/schedule.py), as served.
 const SCHEDULE = SETTINGS.schedule;
@@ -64,10 +66,7 @@ export function ScheduleSection(root, { configure }) {
     if (Number.isFinite(s) && s >= 1) change.schedule_steps = s;
     configure(change);
   }
-  kind.addEventListener("change", () => {
-    kind.blur();
-    send();
-  });
+  onPress(kind, () => send(), "change");
   warm.addEventListener("change", send);
   span.addEventListener("change", send);
 

@@ -10,6 +10,7 @@ import { ClipSection } from "./clipchart.js";
 import { DecaySection } from "./decay.js";
 import { INITS, LayerSection } from "./layerbars.js";
 import { ScheduleSection } from "./schedule.js";
+import { onPress } from "../render/dom.js";
 
 const INIT_LABELS = Object.fromEntries(INITS.map(([v, label]) => [v, v === "large" ? label : v]));
 const TABS = [
@@ -63,8 +64,7 @@ export function TricksPanel(root, { configure }) {
     }
   }
   for (const t of tabs) {
-    t.addEventListener("click", () => {
-      t.blur();
+    onPress(t, () => {
       active = t.dataset.tab;
       if (mode === "grid") part(active).scrollIntoView({ block: "nearest" });
       show();

@@ -8,7 +8,7 @@
 
 import { fmt, isNum, sub } from "../render/format.js";
 import { keepKeys, optimizerName, racerStyle, swatch } from "./chartbits.js";
-
+import { el, onPress } from "../render/dom.js";
 
 /** Layer k of `depth` as people say it: hidden 1, hidden 2, …, output. */
 export function layerLabel(k, depth) {
@@ -84,13 +84,6 @@ function fmtCell(value) {
   return fmt(value, 3);
 }
 
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 function partCell(c) {
   const cell = el("div", `up-cell${c.sym.includes("/") || c.sym.includes("·") ? " step" : ""}`);
   cell.title = c.title;
@@ -103,7 +96,7 @@ function memoryTable(rows, cells) {
   const by = new Map(cells.map((c) => [c.key, c]));
   const table = el("table", "up-mem");
   for (const row of rows) {
-    const tr = document.createElement("tr");
+    const tr = el("tr");
     row.forEach((key, n) => {
       const c = by.get(key);
       const sym = c?.sym ?? key;
@@ -206,10 +199,7 @@ export function UpdatePanel(root, { select }) {
         }
         group.append(new Option(c.label, String(n)));
       });
-      sel.addEventListener("change", () => {
-        sel.blur(); // the next S is a step, not a search in the list
-        choose(choices[Number(sel.value)]);
-      });
+      onPress(sel, () => choose(choices[Number(sel.value)]), "change");
       pick.append(sel);
       return;
     }
@@ -217,10 +207,7 @@ export function UpdatePanel(root, { select }) {
       const b = el("button", "up-w", c.label);
       b.type = "button";
       b.dataset.n = String(n);
-      b.addEventListener("click", () => {
-        b.blur();
-        choose(c);
-      });
+      onPress(b, () => choose(c));
       pick.append(b);
     });
   }

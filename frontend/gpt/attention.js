@@ -4,10 +4,11 @@
 // the maps received so far — the last ATTENTION_KEEP — so the patterns can be watched forming.
 
 import { fmt } from "../render/format.js";
-import { canvasPoint, prepare } from "../render/canvas.js";
+import { canvasPoint, prepare, textStyle } from "../render/canvas.js";
 import { INK, MUTED } from "../render/colors.js";
 import { attentionMap, glyph, shownAttention } from "./gptstate.js";
 import { heatmap } from "./draw.js";
+import { onPress } from "../render/dom.js";
 
 const GAP = 6;
 const LABEL = 18;
@@ -19,10 +20,7 @@ function tokenAxes(ctx, tokens, x, y, size) {
   const T = tokens.length;
   const cell = size / Math.max(1, T);
   const every = Math.max(1, Math.ceil(8 / cell));
-  ctx.font = `600 ${Math.round(Math.min(12, Math.max(8, cell * 0.9)))}px ui-monospace, monospace`;
-  ctx.fillStyle = INK;
-  ctx.textAlign = "center";
-  ctx.textBaseline = "middle";
+  textStyle(ctx, `600 ${Math.round(Math.min(12, Math.max(8, cell * 0.9)))}px ui-monospace, monospace`, INK, "center", "middle");
   const shown = tokens.map((t, i) => (i % every === 0 ? t : ""));
   shown.forEach((t, i) => {
     if (!t) return;
@@ -59,10 +57,7 @@ export function Attention(root, { dispatchUi }) {
     dispatchUi({ lapse: i >= frames.length - 1 ? null : frames[i]?.step ?? null });
   });
   slider.addEventListener("change", () => slider.blur()); // arrows step the model again
-  live.addEventListener("click", () => {
-    live.blur();
-    dispatchUi({ lapse: null });
-  });
+  onPress(live, () => dispatchUi({ lapse: null }));
 
   function hitAt(ev) {
     const { x, y } = canvasPoint(canvas, ev); // presenter charts draw zoomed
@@ -103,10 +98,7 @@ export function Attention(root, { dispatchUi }) {
     const big = Math.max(40, Math.min(h - LABEL - AXIS, w * 0.5 - AXIS));
     const restW = w - AXIS - big - 3 * GAP;
     const cell = Math.max(16, Math.min((restW - (H - 1) * GAP) / H, (h - L * LABEL - (L - 1) * GAP) / L));
-    ctx.font = "700 14px system-ui, sans-serif";
-    ctx.textBaseline = "top";
-    ctx.textAlign = "left";
-    ctx.fillStyle = INK;
+    textStyle(ctx, "700 14px system-ui, sans-serif", INK, "left", "top");
     ctx.fillText(big >= 110 ? `layer ${fl + 1}, head ${fh + 1}` : `L${fl + 1} H${fh + 1}`, 0, 0);
     const [mx, my] = [AXIS, LABEL + AXIS];
     canvas.dataset.axis = tokenAxes(ctx, frame.tokens.slice(0, T).map((t) => glyph(t ?? "?")), mx, my, big);

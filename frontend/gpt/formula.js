@@ -3,6 +3,7 @@
 // helps — the window's tokens (input), head 1's attention map (softmax), the top guesses (loss).
 // With no stage on display: where training stands and the keys that step through it.
 
+import { el, sameAsLast } from "../render/dom.js";
 import { fmt } from "../render/format.js";
 import { heatmap } from "./draw.js";
 import { moreBelow } from "../render/morebelow.js";
@@ -12,63 +13,32 @@ import { HEAD_HTML, headOf, showIdle, showStage } from "../views/formula.js";
 import { slicesTable } from "./workers.js";
 
 function tokenStrip(values) {
-  const wrap = document.createElement("div");
-  wrap.className = "gf-tokens";
-  const chars = values.text ?? [];
-  chars.forEach((c, i) => {
-    const t = document.createElement("span");
-    t.className = "gf-tok";
-    t.innerHTML = '<b></b><i></i><small></small>';
-    t.querySelector("b").textContent = glyph(c);
-    t.querySelector("i").textContent = String(values.ids?.[i] ?? "");
-    t.querySelector("small").textContent = `→${glyph(values.next?.[i] ?? "")}`;
-    t.title = `'${c}' is token ${values.ids?.[i]}; the target is the next character, '${values.next?.[i]}'`;
-    wrap.appendChild(t);
-  });
-  return wrap;
+  return el("div", "gf-tokens", ...(values.text ?? []).map((c, i) =>
+    el("span", { class: "gf-tok", title: `'${c}' is token ${values.ids?.[i]}; the target is the next character, '${values.next?.[i]}'` },
+      el("b", {}, glyph(c)), el("i", {}, String(values.ids?.[i] ?? "")), el("small", {}, `→${glyph(values.next?.[i] ?? "")}`))));
 }
 
 function topBars(values) {
-  const wrap = document.createElement("div");
-  wrap.className = "gf-top";
-  for (const [c, p] of values.top ?? []) {
-    const row = document.createElement("div");
-    row.className = `gf-bar${c === values.true ? " true" : ""}`;
-    row.innerHTML = '<span class="gf-char"></span><span class="gf-track"><span class="gf-fill"></span></span><span class="gf-p"></span>';
-    row.querySelector(".gf-char").textContent = glyph(c);
-    row.querySelector(".gf-fill").style.width = `${Math.max(1, p * 100)}%`;
-    row.querySelector(".gf-p").textContent = `${fmt(p * 100, 2)}%${c === values.true ? " ✓ next" : ""}`;
-    wrap.appendChild(row);
-  }
-  return wrap;
+  return el("div", "gf-top", ...(values.top ?? []).map(([c, p]) =>
+    el("div", `gf-bar${c === values.true ? " true" : ""}`, el("span", "gf-char", glyph(c)),
+      el("span", "gf-track", el("span", { class: "gf-fill", style: `width: ${Math.max(1, p * 100)}%` })),
+      el("span", "gf-p", `${fmt(p * 100, 2)}%${c === values.true ? " ✓ next" : ""}`))));
 }
 
 function attentionMaps(values) {
   const maps = Array.isArray(values.map) ? values.map : [];
-  const wrap = document.createElement("div");
-  wrap.className = "gf-maps";
-  maps.forEach((m, h) => {
-    const fig = document.createElement("figure");
-    const c = document.createElement("canvas");
-    const W = m.length;
-    const size = 76;
-    c.width = size;
-    c.height = size;
-    c.style.width = `${size}px`;
-    c.style.height = `${size}px`;
-    heatmap(c.getContext("2d"), m, W, 0, 0, size);
+  const size = 76;
+  return el("div", "gf-maps", ...maps.map((m, h) => {
+    const c = el("canvas", { width: size, height: size, style: `width: ${size}px; height: ${size}px` });
     const ctx = c.getContext("2d");
+    heatmap(ctx, m, m.length, 0, 0, size);
     // the row this formula follows: position `query`, outlined
-    const cell = size / W;
+    const cell = size / m.length;
     ctx.strokeStyle = "#d62728";
     ctx.lineWidth = 2;
     ctx.strokeRect(1, values.query * cell + 1, size - 2, cell - 2);
-    const cap = document.createElement("figcaption");
-    cap.textContent = `head ${h + 1}`;
-    fig.append(c, cap);
-    wrap.appendChild(fig);
-  });
-  return wrap;
+    return el("figure", {}, c, el("figcaption", {}, `head ${h + 1}`));
+  }));
 }
 
 /** A picture where the stage's values hold one: the window's tokens, the attention maps, the top guesses. */
@@ -94,14 +64,13 @@ export function GptFormula(root) {
   const head = headOf(root);
   const pictureEl = root.querySelector(".gf-picture");
   moreBelow(root.querySelector(".gf-scroll")); // the long captions: the rest is below
-  let lastKey = null;
+  const same = sameAsLast();
 
   function update(state) {
     const s = state.stage;
     const g = state.gpt;
     const key = s ?? `${state.session?.id}|${state.step}|${g?.phase}|${state.playing}|${state.dataset?.characters}|${planOf(state).length}|${planOf(state).at(-1)?.subtitle}`;
-    if (key === lastKey) return;
-    lastKey = key;
+    if (same(key)) return;
     if (s) {
       showStage(head, state, s, glyphText);
       pictureEl.replaceChildren(...[picture(s)].filter(Boolean));

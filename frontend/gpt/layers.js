@@ -7,6 +7,7 @@ import { clipTo, frame, hmark, prepare, scale, ticks, trace } from "../render/ca
 import { DOT } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { explain } from "./glossary.js";
+import { el } from "../render/dom.js";
 
 const LOG_LO = -5; // the ratio bar spans 10⁻⁵ … 10⁻¹
 const LOG_HI = -1;
@@ -81,9 +82,7 @@ export function Layers(root) {
     const clip = state.session?.config?.grad_clip;
     if (stats !== last.stats) {
       last.stats = stats;
-      const none = document.createElement("tr");
-      none.innerHTML = '<td colspan="3" class="gy-none">after the first step</td>';
-      body.replaceChildren(...(stats ? rows(stats) : [none]));
+      body.replaceChildren(...(stats ? rows(stats) : [el("tr", {}, el("td", { colspan: 3, class: "gy-none" }, "after the first step"))]));
     }
     const recent = g.clip.recent;
     const n = recent.reduce((a, b) => a + b, 0);

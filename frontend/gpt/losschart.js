@@ -10,6 +10,7 @@ import { INK, LOSS_LINE, TEST_LINE } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { evalSeries } from "./gptstate.js";
 import { lostSpans } from "./ddp.js";
+import { onPress } from "../render/dom.js";
 
 const BATCH_LINE = "#a5b4fc";
 const SWITCH = "#047857";
@@ -38,8 +39,7 @@ export function GptLossChart(root, { switchPhase, canEdit }) {
   let last = {};
   let latest = null;
 
-  button.addEventListener("click", () => {
-    button.blur();
+  onPress(button, () => {
     if (!latest || !canEdit()) return;
     switchPhase(latest.gpt.phase === "finetune" ? "pretrain" : "finetune");
   });

@@ -10,6 +10,7 @@ import { fmt, isNum } from "../render/format.js";
 import { SCHEMA } from "../schema.js";
 import { DEFAULT_WEIGHT } from "./gptstate.js";
 import { explain } from "./glossary.js";
+import { el, onPress } from "../render/dom.js";
 
 /** The weights one can follow: [label, name, index]; embeddings by character, from the vocabulary. */
 export function weightChoices(vocab) {
@@ -47,11 +48,10 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
   let choices = [];
   let last = {};
 
-  select.addEventListener("change", () => {
-    select.blur();
+  onPress(select, () => {
     const c = choices[Number(select.value)];
     if (c) dispatchUi({ weight: { name: c[1], index: c[2] } });
-  });
+  }, "change");
 
   peak.addEventListener("change", () => {
     const v = Number(peak.value);
@@ -154,7 +154,7 @@ export function Optim(root, { dispatchUi, configure, canEdit }) {
     if (g.opt !== last.opt || state.lr !== last.lr) {
       last.opt = g.opt;
       last.lr = state.lr;
-      lines.replaceChildren(...text(state, g).map(([cls, t, title]) => Object.assign(document.createElement("div"), { className: cls, textContent: t, title: title ?? "" })));
+      lines.replaceChildren(...text(state, g).map(([cls, t, title]) => el("div", { class: cls, title: title ?? "" }, t)));
     }
     const mw = mv.clientWidth;
     if (g.optHistory !== last.hist || mw !== last.mw) {

@@ -4,6 +4,7 @@
 // bottom controls and settings, the classroom).
 
 import { Attention } from "./attention.js";
+import { el } from "../render/dom.js";
 import { GptFormula } from "./formula.js";
 import { Layers } from "./layers.js";
 import { GptLossChart } from "./losschart.js";
@@ -43,16 +44,7 @@ const AREAS = [
 ];
 
 function workspace() {
-  const main = document.createElement("main");
-  main.className = "workspace gpt-workspace";
-  main.id = "gpt-workspace";
-  for (const [id, label] of AREAS) {
-    const s = document.createElement("section");
-    s.id = id;
-    s.className = "panel";
-    s.setAttribute("aria-label", label);
-    main.appendChild(s);
-  }
+  const main = el("main", { class: "workspace gpt-workspace", id: "gpt-workspace" }, ...AREAS.map(([id, label]) => el("section", { id, class: "panel", "aria-label": label })));
   document.querySelector("footer.bottombar").before(main);
   return (id) => main.querySelector(`#${id}`);
 }

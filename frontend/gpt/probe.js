@@ -11,6 +11,7 @@ import { attnRGB } from "./draw.js";
 import { probeText, probsPosition } from "./queries.js";
 import { TextDialog } from "./textdialog.js";
 import { Vocabulary } from "./vocab.js";
+import { el } from "../render/dom.js";
 
 function thousands(n) {
   return typeof n === "number" && Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "—";
@@ -24,13 +25,7 @@ export function rate(v) {
 }
 
 function chip(bold, rest, id) {
-  const el = document.createElement("span");
-  el.className = "gp-chip";
-  if (id) el.id = id;
-  const b = document.createElement("b");
-  b.textContent = bold;
-  el.append(b, rest);
-  return el;
+  return el("span", { class: "gp-chip", id }, el("b", {}, bold), rest);
 }
 
 export function ProbeRow(root, { dispatchUi, configure, canEdit }) {
@@ -78,27 +73,19 @@ export function ProbeRow(root, { dispatchUi, configure, canEdit }) {
     const offset = tokens.length - T;
     const row = position - offset;
     strip.replaceChildren(...tokens.map((t, i) => {
-      const el = document.createElement("button");
-      el.type = "button";
-      el.className = "gp-tok";
-      el.dataset.pos = String(i);
-      el.classList.toggle("unknown", t.id === null);
-      el.classList.toggle("on", i === position);
-      el.innerHTML = "<b></b><i></i>";
-      el.querySelector("b").textContent = t.char;
-      el.querySelector("i").textContent = t.id === null ? "?" : String(t.id);
+      const tok = el("button", { type: "button", class: `gp-tok${t.id === null ? " unknown" : ""}${i === position ? " on" : ""}`, "data-pos": i,
+        "aria-selected": String(i === position) }, el("b", {}, t.char), el("i", {}, t.id === null ? "?" : String(t.id)));
       let title = t.id === null ? `'${t.char}' is not in the vocabulary` : `'${t.char}' → token ${t.id}`;
       const j = i - offset;
       if (map && row >= 0 && row < T && j >= 0 && j <= row && frame.tokens.length === T) {
         const w = map[row * T + j];
         const [r, g, b] = attnRGB(w);
-        el.style.background = `rgb(${r}, ${g}, ${b})`;
-        el.classList.toggle("dark", Math.sqrt(w) > 0.55);
+        tok.style.background = `rgb(${r}, ${g}, ${b})`;
+        tok.classList.toggle("dark", Math.sqrt(w) > 0.55);
         title += `; position ${position + 1} attends to it with weight ${fmt(w, 2)} (layer ${layer + 1}, head ${head + 1})`;
       }
-      el.title = title;
-      el.setAttribute("aria-selected", String(i === position));
-      return el;
+      tok.title = title;
+      return tok;
     }));
     showPicked();
   }

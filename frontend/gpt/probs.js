@@ -7,6 +7,7 @@ import { fmt } from "../render/format.js";
 import { wholeRows } from "../render/wholerows.js";
 import { glyph, shownChar } from "./gptstate.js";
 import { probeText, probsPosition } from "./queries.js";
+import { el, onPress } from "../render/dom.js";
 
 const SHOWN = 6;
 const TOP_K = [null, 1, 3, 5, 10, 20];
@@ -47,10 +48,7 @@ export function Probs(root, { dispatchUi }) {
     dispatchUi({ temperature: Number(temp.value) });
   });
   temp.addEventListener("change", () => temp.blur());
-  topk.addEventListener("change", () => {
-    topk.blur();
-    dispatchUi({ topK: topk.value ? Number(topk.value) : null });
-  });
+  onPress(topk, () => dispatchUi({ topK: topk.value ? Number(topk.value) : null }), "change");
 
   function update(state) {
     const g = state.gpt;
@@ -97,15 +95,10 @@ export function Probs(root, { dispatchUi }) {
   }
 
   function row(t, isActual, max, extra = false) {
-    const el = document.createElement("div");
-    el.className = `gq-bar${isActual ? " actual" : ""}${extra ? " extra" : ""}`;
-    el.innerHTML = '<span class="gq-char"></span><span class="gq-track"><span class="gq-fill"></span></span><span class="gq-p"></span>';
-    el.querySelector(".gq-char").textContent = t.char;
-    el.querySelector(".gq-char").title = `token ${t.id}`;
-    el.querySelector(".gq-fill").style.width = `${Math.max(0.5, (t.p / max) * 100)}%`;
-    el.querySelector(".gq-p").textContent = `${t.p >= 0.001 ? fmt(t.p * 100, 3) : fmt(t.p * 100, 2)}%${isActual ? " ← actual" : ""}`;
-    el.dataset.p = String(t.p);
-    return el;
+    return el("div", { class: `gq-bar${isActual ? " actual" : ""}${extra ? " extra" : ""}`, "data-p": t.p },
+      el("span", { class: "gq-char", title: `token ${t.id}` }, t.char),
+      el("span", "gq-track", el("span", { class: "gq-fill", style: `width: ${Math.max(0.5, (t.p / max) * 100)}%` })),
+      el("span", "gq-p", `${t.p >= 0.001 ? fmt(t.p * 100, 3) : fmt(t.p * 100, 2)}%${isActual ? " ← actual" : ""}`));
   }
 
   return { update };

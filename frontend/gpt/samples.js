@@ -3,6 +3,7 @@
 // dice's; after the switch to fine-tuning a task sample ("Q: …") is asked for too. Below: the loss
 // of each character of a sentence, −ln p(character | the ones before it), as a colour.
 
+import { el } from "../render/dom.js";
 import { fmt } from "../render/format.js";
 import { wholeRows } from "../render/wholerows.js";
 import { lossColor } from "./draw.js";
@@ -14,40 +15,18 @@ export function showText(text) {
 }
 
 function sampleEl(cls, label, text) {
-  const el = document.createElement("div");
-  el.className = `gs-sample ${cls}`;
-  const tag = document.createElement("span");
-  tag.className = "gs-tag";
-  tag.textContent = label;
-  const body = document.createElement("span");
-  body.className = "gs-text";
-  body.textContent = showText(text);
-  el.append(tag, body);
-  return el;
+  return el("div", `gs-sample ${cls}`, el("span", "gs-tag", label), el("span", "gs-text", showText(text)));
 }
 
 function charLine(label, reply, uniform) {
-  const el = document.createElement("div");
-  el.className = "gs-charloss";
-  const tag = document.createElement("span");
-  tag.className = "gs-tag";
-  tag.textContent = label;
-  const chars = document.createElement("span");
-  chars.className = "gs-chars";
-  reply.chars.forEach((c, i) => {
-    const s = document.createElement("span");
-    s.className = "gs-c";
-    s.textContent = c === "\n" ? "↵" : c;
+  const chars = reply.chars.map((c, i) => {
     const l = reply.loss[i];
+    const s = el("span", { class: "gs-c", title: l === null ? `'${c}': the first character has nothing before it` : `'${c}': −ln p = ${fmt(l, 3)}  (p = ${fmt(Math.exp(-l), 3)})` },
+      c === "\n" ? "↵" : c);
     s.style.background = lossColor(l, uniform);
-    s.title = l === null ? `'${c}': the first character has nothing before it` : `'${c}': −ln p = ${fmt(l, 3)}  (p = ${fmt(Math.exp(-l), 3)})`;
-    chars.appendChild(s);
+    return s;
   });
-  const mean = document.createElement("span");
-  mean.className = "gs-mean";
-  mean.textContent = `mean ${fmt(reply.mean, 3)}`;
-  el.append(tag, chars, mean);
-  return el;
+  return el("div", "gs-charloss", el("span", "gs-tag", label), el("span", "gs-chars", ...chars), el("span", "gs-mean", `mean ${fmt(reply.mean, 3)}`));
 }
 
 export function Samples(root) {
@@ -82,10 +61,7 @@ export function Samples(root) {
         rows.push(sampleEl("old", `step ${s.step}`, (s.prompt === TASK_PROMPT ? TASK_PROMPT : "") + s.text));
       }
       if (!rows.length) {
-        const p = document.createElement("p");
-        p.className = "gs-empty";
-        p.textContent = "Samples appear while it trains: at first random characters, then words.";
-        rows.push(p);
+        rows.push(el("p", "gs-empty", "Samples appear while it trains: at first random characters, then words."));
       }
       list.replaceChildren(...rows);
       fitList();

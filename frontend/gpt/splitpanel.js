@@ -8,6 +8,7 @@ import { AXIS, GRID, INK, MUTED } from "../render/colors.js";
 import { fmt } from "../render/format.js";
 import { drawHolds, holdsLegend } from "../render/holds.js";
 import { bubbleText, bytesRows, ganttRows, holdsGridOf, memoryRows, OP_WORDS, splitOf } from "./split.js";
+import { el } from "../render/dom.js";
 
 export const KIND_COLORS = { compute: "#1f77b4", comm: "#e66100", idle: "#d1d5db" };
 
@@ -123,36 +124,14 @@ export function Split(root) {
     $(".gx-bubble").title = bubble?.detail ?? "";
     const rows = bytesRows(info.parallel);
     $(".gx-bytes").hidden = !rows.length;
-    $(".gx-bytes tbody").replaceChildren(...rows.map((r) => {
-      const tr = document.createElement("tr");
-      tr.className = r.equal ? "equal" : "";
-      tr.dataset.op = r.op;
-      for (const [text, title] of [[`w${r.rank}`], [r.words], [r.measuredText, `${r.measured.toLocaleString("en-US")} B`],
-        [r.formulaText + (r.equal ? " ✓" : ""), `${r.formula.toLocaleString("en-US")} B`]]) {
-        const td = document.createElement("td");
-        td.textContent = text;
-        if (title) td.title = title;
-        tr.appendChild(td);
-      }
-      return tr;
-    }));
+    $(".gx-bytes tbody").replaceChildren(...rows.map((r) => el("tr", { class: r.equal ? "equal" : "", "data-op": r.op },
+      ...[[`w${r.rank}`], [r.words], [r.measuredText, `${r.measured.toLocaleString("en-US")} B`],
+        [r.formulaText + (r.equal ? " ✓" : ""), `${r.formula.toLocaleString("en-US")} B`]].map(([text, title]) => el("td", { title }, text)))));
     const mem = memoryRows(info);
     $(".gx-mem").hidden = !mem;
-    $(".gx-mem tbody").replaceChildren(...(mem?.rows ?? []).map((r) => {
-      const tr = document.createElement("tr");
-      tr.className = r.label.startsWith("calculator") ? "calc" : "";
-      for (const v of [r.label, r.params, r.grads, r.optimizer, r.activations]) {
-        const td = document.createElement("td");
-        td.textContent = v;
-        tr.appendChild(td);
-      }
-      return tr;
-    }));
-    $(".gx-gaps").replaceChildren(...(mem?.gaps ?? []).map((g) => {
-      const li = document.createElement("li");
-      li.textContent = g;
-      return li;
-    }));
+    $(".gx-mem tbody").replaceChildren(...(mem?.rows ?? []).map((r) => el("tr", r.label.startsWith("calculator") ? "calc" : "",
+      ...[r.label, r.params, r.grads, r.optimizer, r.activations].map((v) => el("td", {}, v)))));
+    $(".gx-gaps").replaceChildren(...(mem?.gaps ?? []).map((g) => el("li", {}, g)));
     const grid = holdsGridOf(info);
     drawHolds($(".gx-holds"), grid, grid ? "share of each block's weights, gradients, optimizer state" : "");
     root.dataset.bubble = String(info.parallel?.bubble?.measured ?? "");

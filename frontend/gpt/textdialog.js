@@ -1,18 +1,15 @@
 // "Your own text": paste any text and the run starts again on it (the `text` setting; the
 // vocabulary becomes that text's characters). Empty goes back to Python's documentation.
 
+import { el, onPress, sameAsLast } from "../render/dom.js";
+
 const MAX_CHARS = 500_000; // the server's message limit is 1 MiB; leave room for the JSON around it
 const MIN_CHARS = 400; // a 90/10 split must leave the held-out part longer than one context window
 
 export function TextDialog(bar, { configure, canEdit }) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "gp-button";
-  button.id = "gpt-text-button";
-  button.textContent = "✎ Your text…";
-  button.title = "Train on text you paste: the run restarts on it";
-  const dialog = document.createElement("dialog");
-  dialog.className = "gpt-text-dialog";
+  const button = el("button", { type: "button", class: "gp-button", id: "gpt-text-button", title: "Train on text you paste: the run restarts on it" },
+    "✎ Your text…");
+  const dialog = el("dialog", "gpt-text-dialog");
   dialog.innerHTML = `
     <form method="dialog">
       <h2>Train on your own text</h2>
@@ -40,8 +37,7 @@ export function TextDialog(bar, { configure, canEdit }) {
       ? `${n.toLocaleString("en-US")} characters: at most ${MAX_CHARS.toLocaleString("en-US")}.` : `${n.toLocaleString("en-US")} characters.`;
   }
 
-  button.addEventListener("click", () => {
-    button.blur();
+  onPress(button, () => {
     if (!canEdit()) return;
     area.value = current ?? "";
     check();
@@ -61,13 +57,12 @@ export function TextDialog(bar, { configure, canEdit }) {
     configure({ text: area.value });
   });
   let current = null;
-  let lastKey = "";
+  const same = sameAsLast();
 
   function update(state) {
     current = state.session?.config?.text ?? "";
     const key = `${canEdit()}|${state.dataset?.source}`;
-    if (key === lastKey) return;
-    lastKey = key;
+    if (same(key)) return;
     button.disabled = !canEdit();
     button.classList.toggle("on", state.dataset?.source === "your text");
   }

@@ -2,25 +2,18 @@
 // vocabulary is just this sorted list). A button that opens it as a grid of id → character.
 
 import { glyph, SPACE } from "./gptstate.js";
+import { el, onPress, sameAsLast } from "../render/dom.js";
 
 export function Vocabulary(bar) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "gp-button";
-  button.id = "gpt-vocab-button";
-  button.setAttribute("aria-expanded", "false");
-  const box = document.createElement("div");
-  box.className = "gpt-vocab";
-  box.id = "gpt-vocab";
-  box.hidden = true;
+  const button = el("button", { type: "button", class: "gp-button", id: "gpt-vocab-button", "aria-expanded": "false" });
+  const box = el("div", { class: "gpt-vocab", id: "gpt-vocab", hidden: true });
   box.innerHTML = '<p class="gv-note">One token per character; a character\'s id is its place in this sorted list. ' +
     `${SPACE} is the space, \\n the newline.</p><div class="gv-grid"></div>`;
   const grid = box.querySelector(".gv-grid");
   bar.append(button, box);
-  let last = null;
+  const same = sameAsLast();
 
-  button.addEventListener("click", () => {
-    button.blur();
+  onPress(button, () => {
     box.hidden = !box.hidden;
     button.setAttribute("aria-expanded", String(!box.hidden));
   });
@@ -36,17 +29,9 @@ export function Vocabulary(bar) {
 
   function update(state) {
     const vocab = state.dataset?.vocab ?? null;
-    if (vocab === last) return;
-    last = vocab;
+    if (same(vocab)) return;
     button.textContent = `Vocabulary (${vocab?.length ?? 0})`;
-    grid.replaceChildren(...(vocab ?? []).map((c, i) => {
-      const cell = document.createElement("span");
-      cell.className = "gv-cell";
-      cell.innerHTML = "<i></i><b></b>";
-      cell.querySelector("i").textContent = String(i);
-      cell.querySelector("b").textContent = glyph(c);
-      return cell;
-    }));
+    grid.replaceChildren(...(vocab ?? []).map((c, i) => el("span", "gv-cell", el("i", {}, String(i)), el("b", {}, glyph(c)))));
   }
 
   return { update };

@@ -9,8 +9,8 @@ import { frame, prepare, scale, ticks, trace } from "../render/canvas.js";
 import { fmt } from "../render/format.js";
 import { bytesText, replicasAgree, ringSchedule, workerRows } from "./ddp.js";
 import { splitOf } from "./split.js";
+import { el, svgEl } from "../render/dom.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const PHASE_MS = 900; // one ring step on screen
 const RANK_COLORS = ["#1f77b4", "#e66100", "#047857", "#6d28d9", "#b91c1c", "#4b5563", "#0e7490", "#a16207"];
 
@@ -34,13 +34,6 @@ function spark(canvas, series) {
   });
 }
 
-function el(tag, attrs = {}, text = "") {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  if (text) e.textContent = text;
-  return e;
-}
-
 /** The ring: N workers on a circle, each sending to the next; `phase` (or null) lights one step. */
 function drawRing(svg, n, phase) {
   const c = 60;
@@ -60,20 +53,20 @@ function drawRing(svg, n, phase) {
     const [ox, oy] = [(-dy / len) * off, (dx / len) * off];
     const a = [x0 + (dx * pad) / len + ox, y0 + (dy * pad) / len + oy];
     const b = [x1 - (dx * pad) / len + ox, y1 - (dy * pad) / len + oy];
-    kids.push(el("line", { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: `gw-edge${lit ? " lit" : ""}`, "marker-end": "url(#gw-arrow)" }));
+    kids.push(svgEl("line", { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: `gw-edge${lit ? " lit" : ""}`, "marker-end": "url(#gw-arrow)" }));
     if (send) {
       const mx = (a[0] + b[0]) / 2 + (-dy / len) * 9;
       const my = (a[1] + b[1]) / 2 + (dx / len) * 9;
-      kids.push(el("text", { x: mx, y: my + 3, class: "gw-chunk" }, `c${send.chunk}`));
+      kids.push(svgEl("text", { x: mx, y: my + 3, class: "gw-chunk" }, `c${send.chunk}`));
     }
   }
   for (let r = 0; r < n; r++) {
     const [x, y] = at(r);
-    kids.push(el("circle", { cx: x, cy: y, r: 10, class: "gw-node" }), el("text", { x, y: y + 4, class: "gw-label" }, `w${r}`));
+    kids.push(svgEl("circle", { cx: x, cy: y, r: 10, class: "gw-node" }), svgEl("text", { x, y: y + 4, class: "gw-label" }, `w${r}`));
   }
-  const defs = el("defs");
-  const marker = el("marker", { id: "gw-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 5, markerHeight: 5, orient: "auto" });
-  marker.appendChild(el("path", { d: "M0,0 L10,5 L0,10 z", class: "gw-head" }));
+  const defs = svgEl("defs");
+  const marker = svgEl("marker", { id: "gw-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 5, markerHeight: 5, orient: "auto" });
+  marker.appendChild(svgEl("path", { d: "M0,0 L10,5 L0,10 z", class: "gw-head" }));
   defs.appendChild(marker);
   svg.replaceChildren(defs, ...kids);
 }
@@ -84,28 +77,10 @@ export function slicesTable(values) {
   const before = Array.isArray(values.before) ? values.before : (values.workers ?? []).map((w) => ({ rank: w.rank, grad_slice: w.grad_slice }));
   const after = Array.isArray(values.after) ? values.after : [];
   const xs = (r) => r.grad_slice ?? r.slice;
-  const table = document.createElement("table");
-  table.className = "gw-slices";
   const name = values.param ?? values.workers?.[0]?.param ?? "";
-  table.innerHTML = `<caption></caption><tbody></tbody>`;
-  table.querySelector("caption").textContent = values.label ?? `∂L/∂${name}, first ${before[0]?.grad_slice?.length ?? 0} entries`;
-  const body = table.querySelector("tbody");
-  const row = (label, cls, xs) => {
-    const tr = document.createElement("tr");
-    tr.className = cls;
-    const th = document.createElement("th");
-    th.textContent = label;
-    tr.appendChild(th);
-    for (const v of xs ?? []) {
-      const td = document.createElement("td");
-      td.textContent = fmt(v, 3);
-      tr.appendChild(td);
-    }
-    body.appendChild(tr);
-  };
-  for (const b of before) row(`w${b.rank} before`, "before", xs(b));
-  for (const a of after) row(`w${a.rank} after`, "after", xs(a));
-  return table;
+  const row = (label, cls, vs) => el("tr", cls, el("th", {}, label), ...(vs ?? []).map((v) => el("td", {}, fmt(v, 3))));
+  return el("table", "gw-slices", el("caption", {}, values.label ?? `∂L/∂${name}, first ${before[0]?.grad_slice?.length ?? 0} entries`),
+    el("tbody", {}, ...before.map((b) => row(`w${b.rank} before`, "before", xs(b))), ...after.map((a) => row(`w${a.rank} after`, "after", xs(a)))));
 }
 
 export function Workers(root, { send, canEdit }) {
@@ -229,12 +204,7 @@ function workerRow(rank) {
   tr.innerHTML = `<th></th><td></td><td><span class="gw-bar"><span class="gw-fill"></span></span><span class="gw-stage"></span></td><td></td><td></td><td class="gw-sha"></td><td></td>`;
   tr.querySelector("th").textContent = `w${rank}`;
   tr.querySelector("th").style.color = RANK_COLORS[rank % RANK_COLORS.length];
-  const kill = document.createElement("button");
-  kill.type = "button";
-  kill.className = "gw-kill";
-  kill.dataset.rank = String(rank);
-  kill.textContent = "kill";
-  tr.querySelectorAll("td")[5].appendChild(kill);
+  tr.querySelectorAll("td")[5].appendChild(el("button", { type: "button", class: "gw-kill", "data-rank": rank }, "kill"));
   return tr;
 }
 

@@ -3,10 +3,15 @@
 // Everything here is stateless; each view owns its canvas.
 
 import { AXIS, CLASS_COLORS, GRID, INK, MUTED } from "./colors.js";
-import { fmt, isNum } from "./format.js";
+import { finiteBounds, fmt, isNum } from "./format.js";
 
 export const FONT = '16px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 export const FONT_SMALL = '14px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+/** The text drawing state in one call: font, colour, alignment, baseline. */
+export function textStyle(ctx, font, fillStyle, textAlign, textBaseline) {
+  Object.assign(ctx, { font, fillStyle, textAlign, textBaseline });
+}
 
 /**
  * How much larger a chart draws everything (type, ticks, lines, markers) than its 14–16 px
@@ -57,14 +62,9 @@ export function scale(d0, d1, r0, r1) {
 
 /** [min, max] of the finite numbers, padded by `pad` of the span (never an empty range). */
 export function extent(values, pad = 0.08) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (!isNum(v)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (lo === Infinity) return [0, 1];
+  const bounds = finiteBounds(values);
+  if (!bounds) return [0, 1];
+  const [lo, hi] = bounds;
   if (lo === hi) return [lo - 1, hi + 1];
   const p = (hi - lo) * pad;
   return [lo - p, hi + p];
@@ -113,18 +113,12 @@ export function axes(ctx, box, sx, sy, xd, yd, xLabel, yLabel, opts = {}) {
   const yt = opts.yTicks ?? box.yTicks ?? ticks(yd[0], yd[1], Math.max(2, Math.floor(box.h / 50)));
   ctx.save();
   gridLines(ctx, box, xt, yt, sx, sy);
-  ctx.fillStyle = MUTED;
-  ctx.font = box.tickFont ?? FONT_SMALL;
-  ctx.textAlign = "center";
-  ctx.textBaseline = "top";
+  textStyle(ctx, box.tickFont ?? FONT_SMALL, MUTED, "center", "top");
   for (const t of xt) ctx.fillText(fmt(t, 3), sx(t), box.y + box.h + 4);
   ctx.textAlign = "right";
   ctx.textBaseline = "middle";
   for (const t of yt) ctx.fillText(fmt(t, 3), box.x - 6, sy(t));
-  ctx.fillStyle = INK;
-  ctx.font = FONT;
-  ctx.textAlign = "center";
-  ctx.textBaseline = "bottom";
+  textStyle(ctx, FONT, INK, "center", "bottom");
   if (xLabel && !box.compact) ctx.fillText(xLabel, box.x + box.w / 2, box.y + box.h + 40);
   if (yLabel) {
     // [long, short]: the long title where it fits along the axis, else the short one.
@@ -174,10 +168,7 @@ export function arrowHead(ctx, x0, y0, x1, y1, size = 10) {
 /** Centered message for an empty plot (no data yet, or nothing finite to show). */
 export function emptyNote(ctx, w, h, text) {
   ctx.save();
-  ctx.fillStyle = MUTED;
-  ctx.font = FONT;
-  ctx.textAlign = "center";
-  ctx.textBaseline = "middle";
+  textStyle(ctx, FONT, MUTED, "center", "middle");
   ctx.fillText(text, w / 2, h / 2);
   ctx.restore();
 }
@@ -225,72 +216,12 @@ function gridLines(ctx, box, xt, yt, sx, sy) {
 export function gridFrame(ctx, box, yTicks, sy, fmtY) {
   ctx.save();
   gridLines(ctx, box, [], yTicks, null, sy);
-  ctx.fillStyle = MUTED;
-  ctx.font = FONT_SMALL;
-  ctx.textAlign = "right";
-  ctx.textBaseline = "middle";
+  textStyle(ctx, FONT_SMALL, MUTED, "right", "middle");
   for (const t of yTicks) ctx.fillText(fmtY(t), box.x - 5, sy(t));
   ctx.restore();
 }
 
-// ---- small charts (the Descent and Transformer panels): log scales, frames, traces, markers ----
-
-/**
- * Whole decades [10^a, 10^b] covering the positive finite values, at least `minDecades` wide and at
- * most `maxDecades` (below that the smallest values sit on the floor: a ‖g‖ of 10⁻¹⁸ after a run has
- * converged must not squash the decades where the story is).
- */
-export function logDomain(values, minDecades = 2, maxDecades = Infinity) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (!isNum(v) || v <= 0) continue;
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  if (lo === Infinity) return [0.01, 1];
-  let a = Math.floor(Math.log10(lo));
-  let b = Math.ceil(Math.log10(hi));
-  if (b === a) b += 1;
-  while (b - a < minDecades) {
-    a -= 1;
-    if (b - a < minDecades) b += 1;
-  }
-  if (b - a > maxDecades) a = b - maxDecades;
-  return [Number(`1e${a}`), Number(`1e${b}`)]; // exact decades: 10 ** -4 is 0.00009999…
-}
-
-/** Pixel position of v on a log axis [lo, hi] → [r0, r1]; zero or negatives sit at r0. */
-export function logScale(lo, hi, r0, r1) {
-  const a = Math.log10(lo);
-  const span = Math.log10(hi) - a || 1;
-  return (v) => (isNum(v) && v > 0 ? r0 + ((Math.log10(v) - a) / span) * (r1 - r0) : r0);
-}
-
-/** Length of a log-scale bar that starts at `lo`: 0 for 0, negatives, NaN, or values below lo. */
-export function logBarLength(v, lo, hi, width) {
-  if (!isNum(v) || v <= lo) return 0;
-  return Math.min(width, logScale(lo, hi, 0, width)(v));
-}
-
-/** One tick per decade, thinned to about `max` of them. */
-export function decadeTicks(lo, hi, max = 6) {
-  const a = Math.round(Math.log10(lo));
-  const b = Math.round(Math.log10(hi));
-  const every = Math.max(1, Math.ceil((b - a) / max));
-  const out = [];
-  for (let e = a; e <= b; e += every) out.push(10 ** e);
-  return out;
-}
-
-/** The powers of ten as students write them: 0.01, 0.1, 1, 10, 100, else 10⁻⁵. */
-export function fmtDecade(v) {
-  const e = Math.round(Math.log10(v));
-  if (e >= 0 && e <= 3) return String(10 ** e);
-  if (e >= -2 && e < 0) return `0.${"0".repeat(-e - 1)}1`;
-  return `10${String(e).split("").map((c) => SUPER[c]).join("")}`;
-}
-const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+// ---- small charts (the Descent and Transformer panels): frames, traces, markers (log scales: logscale.js) ----
 
 /** x tick labels kept inside [x0, x1]: the ones at the ends lean inwards rather than get cut. */
 export function xTickLabels(ctx, xTicks, sx, x0, x1, y, label = (t) => fmt(t, 3)) {

@@ -18,6 +18,18 @@ export function isNum(v) {
   return typeof v === "number" && Number.isFinite(v);
 }
 
+/** [min, max] of the finite numbers among `values`, or null when there is none. */
+export function finiteBounds(values) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!isNum(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo === Infinity ? null : [lo, hi];
+}
+
 function trimZeros(s) {
   if (!s.includes(".")) return s;
   return s.replace(/0+$/, "").replace(/\.$/, "");

@@ -3,6 +3,8 @@
 // Drawn the same for a live split run (state.gpt.parallel.holds) and for the Scale page's settings
 // (the calculator's `holds`). A share the engine sends as null (no optimizer state) draws no bar.
 
+import { el } from "./dom.js";
+
 const KINDS = [["params", "W", "weights"], ["grads", "G", "gradients"], ["optimizer", "O", "optimizer state"]];
 
 function pct(v) {
@@ -14,62 +16,28 @@ export function drawHolds(table, grid, note = "") {
   table.classList.add("holds");
   table.replaceChildren();
   if (!grid) return;
-  const cap = document.createElement("caption");
-  cap.textContent = note;
-  const head = document.createElement("tr");
-  head.appendChild(document.createElement("th"));
-  for (const b of grid.blocks) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = b;
-    head.appendChild(th);
-  }
-  const thead = document.createElement("thead");
-  thead.appendChild(head);
-  const body = document.createElement("tbody");
+  const head = el("tr", {}, el("th"), ...grid.blocks.map((b) => el("th", { scope: "col" }, b)));
+  const body = el("tbody");
   for (const row of grid.rows) {
-    const tr = document.createElement("tr");
-    const th = document.createElement("th");
-    th.scope = "row";
-    th.textContent = row.label;
-    tr.appendChild(th);
+    const tr = el("tr", {}, el("th", { scope: "row" }, row.label));
     row.cells.forEach((c, i) => {
-      const td = document.createElement("td");
       const words = [];
-      for (const [key, tag, name] of KINDS) {
+      const bars = KINDS.map(([key, tag, name]) => {
         const v = c?.[key];
-        const bar = document.createElement("span");
-        bar.className = `hd-bar hd-${key}`;
-        bar.dataset.tag = tag;
-        if (typeof v === "number") {
-          const fill = document.createElement("i");
-          fill.style.width = `${Math.max(0, Math.min(1, v)) * 100}%`;
-          bar.appendChild(fill);
-          bar.dataset.share = String(v);
-          words.push(`${pct(v)} of its ${name}`);
-        } else {
-          bar.classList.add("none");
-        }
-        td.appendChild(bar);
-      }
-      td.title = `${row.label} holds ${words.join(", ")} of ${grid.blocks[i]}`;
-      td.className = c && c.params === 0 && !c.grads && !c.optimizer ? "empty" : "";
-      tr.appendChild(td);
+        if (typeof v !== "number") return el("span", { class: `hd-bar hd-${key} none`, "data-tag": tag });
+        words.push(`${pct(v)} of its ${name}`);
+        return el("span", { class: `hd-bar hd-${key}`, "data-tag": tag, "data-share": v },
+          el("i", { style: `width: ${Math.max(0, Math.min(1, v)) * 100}%` }));
+      });
+      const empty = c && c.params === 0 && !c.grads && !c.optimizer;
+      tr.append(el("td", { class: empty ? "empty" : "", title: `${row.label} holds ${words.join(", ")} of ${grid.blocks[i]}` }, ...bars));
     });
-    body.appendChild(tr);
+    body.append(tr);
   }
-  table.append(cap, thead, body);
+  table.append(el("caption", {}, note), el("thead", {}, head), body);
 }
 
 /** The legend: what W, G and O are. */
 export function holdsLegend() {
-  const p = document.createElement("p");
-  p.className = "hd-legend";
-  for (const [key, tag, name] of KINDS) {
-    const s = document.createElement("span");
-    s.className = `hd-key hd-${key}`;
-    s.textContent = `${tag} ${name}`;
-    p.appendChild(s);
-  }
-  return p;
+  return el("p", { class: "hd-legend" }, ...KINDS.map(([key, tag, name]) => el("span", { class: `hd-key hd-${key}` }, `${tag} ${name}`)));
 }

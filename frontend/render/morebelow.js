@@ -5,15 +5,13 @@
 // scrollbar in sight (styles/app.css, .more-scroll). Text boxes get this; lists of rows rather
 // show whole rows only (render/wholerows.js).
 
+import { el } from "./dom.js";
+
 /** Give `box` (overflow-y: auto) its cue; it follows scrolling, resizing and new content. */
 export function moreBelow(box, words = "more below ↓") {
   box.classList.add("more-scroll");
-  const cue = document.createElement("div");
-  cue.className = "more-below";
-  cue.setAttribute("aria-hidden", "true"); // the content itself is there for a screen reader
-  cue.innerHTML = "<span></span>";
-  cue.firstChild.textContent = words;
-  cue.hidden = true;
+  // aria-hidden: the content itself is there for a screen reader
+  const cue = el("div", { class: "more-below", "aria-hidden": "true", hidden: true }, el("span", {}, words));
   box.append(cue);
 
   function fit() {

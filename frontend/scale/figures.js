@@ -5,6 +5,7 @@
 
 import { el } from "../views/popover.js";
 import { fmtUnit } from "./units.js";
+import { sameAsLast } from "../render/dom.js";
 
 // Key prefix → the panel that shows it. Anything new the engine adds lands in "compute" rather
 // than nowhere.
@@ -35,15 +36,12 @@ export function groupFigures(figures) {
   return out;
 }
 
-/** The figure with this key, or null. */
-export const figureOf = (reply, key) => (reply?.figures ?? []).find((f) => f.key === key) ?? null;
-
 /** Figures drawn as rows in `root`; `update(figs)` keeps rows by key, so only changed text moves. */
 export function FigureList(root, { skip = () => false } = {}) {
   const list = el("div", { class: "fig-list" });
   root.appendChild(list);
   const rows = new Map();
-  let lastKey = "";
+  const same = sameAsLast();
   let lastOrder = null;
 
   function row(f) {
@@ -69,8 +67,7 @@ export function FigureList(root, { skip = () => false } = {}) {
     update(figs) {
       const shown = (figs ?? []).filter((f) => !skip(f));
       const key = JSON.stringify(shown.map((f) => [f.key, f.value, f.formula, f.source, f.title]));
-      if (key === lastKey) return;
-      lastKey = key;
+      if (same(key)) return;
       const drawn = shown.map(row); // each row's changed text set in place
       // Rows are put back only when the list itself changed: moving every row on each reply would
       // lay the whole panel out again in the frame that paints the answer.

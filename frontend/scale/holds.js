@@ -6,6 +6,7 @@
 
 import { locationSearch } from "../config.js";
 import { drawHolds, holdsLegend } from "../render/holds.js";
+import { el } from "../render/dom.js";
 
 /** A rank's row label: "w5 · dp0 · pp1 · tp1" (the dimensions the split has). */
 export function holdsRowLabel(r, parallel) {
@@ -25,8 +26,7 @@ export function runHere(live, maxWorkers) {
 }
 
 export function HoldsBlock(root, { maxWorkers }) {
-  const box = document.createElement("div");
-  box.className = "par-holds";
+  const box = el("div", "par-holds");
   box.innerHTML = `<div class="par-holds-head">Who holds what</div><table class="par-holds-grid"></table>
     <p class="par-run"><a class="btn par-run-btn" id="par-run"></a><span class="par-run-why" id="par-run-why" role="note"></span></p>`;
   box.querySelector(".par-holds-grid").after(holdsLegend());

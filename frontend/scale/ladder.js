@@ -7,6 +7,7 @@ import { el } from "../views/popover.js";
 import { CheckField, NumberField, SelectField } from "./controls.js";
 import { fmtParams } from "./units.js";
 import { CHOICES, MLPS, NORMS } from "./where.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const FIELDS = [
   ["n_layer", "layers L"],
@@ -37,7 +38,7 @@ export function Ladder(root, { onPick, onModel }) {
   fields.norm = SelectField(fieldsBox, { id: "m-norm", label: "norm", choices: NORMS.map((n) => [n, CHOICES.norm[n]]), onChange: (v) => onModel("norm", v) });
   fields.tied_embeddings = CheckField(fieldsBox, { id: "m-tied", label: "tied embeddings", onChange: (v) => onModel("tied_embeddings", v) });
 
-  let lastRungs = "";
+  const same = sameAsLast();
   const buttons = new Map();
 
   function rungButton(p, i, cls) {
@@ -47,18 +48,14 @@ export function Ladder(root, { onPick, onModel }) {
     b.querySelector(".rung-title").textContent = p.title ?? p.name;
     b.querySelector(".rung-params").textContent = typeof p.params === "number" ? `${fmtParams(p.params)} params` : "";
     b.title = p.kind === "live" ? "a model this machine trains: Measure here (M)" : p.source ?? "";
-    b.addEventListener("click", () => {
-      b.blur();
-      onPick(p.name);
-    });
+    onPress(b, () => onPick(p.name));
     buttons.set(p.name, b);
     return b;
   }
 
   function drawRungs(presets) {
     const key = JSON.stringify(presets?.map((p) => [p.name, p.title, p.params, p.kind, p.ladder]));
-    if (key === lastRungs) return;
-    lastRungs = key;
+    if (same(key)) return;
     buttons.clear();
     // The ladder is the presets marked for it; the others (a published run beside it) come after.
     const list = presets ?? [];

@@ -11,6 +11,7 @@ import { el } from "../views/popover.js";
 import { fmtBytes, fmtFlops, fmtFlopsRate, fmtPercent, fmtSeconds } from "./units.js";
 import { SCHEMA } from "../schema.js";
 import { LIVE_RUNGS } from "./where.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 export const MEASURE_TIMEOUT_MS = 60_000;
 
@@ -132,11 +133,8 @@ export function MeasurePanel(root, { onMeasure }) {
     <table class="ms-table" id="ms-table" hidden><thead><tr><th></th><th>formula</th><th>measured</th></tr></thead><tbody></tbody></table>
     <ul class="ms-notes" id="ms-notes"></ul>`;
   const $ = (id) => root.querySelector(id);
-  $("#measure-btn").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    onMeasure();
-  });
-  let last = "";
+  onPress($("#measure-btn"), () => onMeasure());
+  const sameKey = sameAsLast();
 
   return {
     update({ rung, measure, nowMs }) {
@@ -152,8 +150,7 @@ export function MeasurePanel(root, { onMeasure }) {
       }
       const shown = measure && measure.rung === rung ? measure : null;
       const key = JSON.stringify([shown?.status, shown?.reply, shown?.error]);
-      if (key === last) return;
-      last = key;
+      if (sameKey(key)) return;
       $("#ms-error").hidden = shown?.status !== "error";
       $("#ms-error").textContent = shown?.status === "error" ? `Measurement failed: ${shown.error}` : "";
       const m = shown?.status === "done" ? shown.reply : null;

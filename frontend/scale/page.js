@@ -18,6 +18,7 @@ import { ShareLink } from "./share.js";
 import { Requester, fetchPresets, socketScale } from "../api.js";
 import { LIVE_RUNGS, buildRequest, oneClickAway, presetsQuery, readWhere, stepRung, whereSearch, withPreset, withSetting } from "./where.js";
 import { fmtSeconds } from "./units.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -165,10 +166,7 @@ function Status(root) {
   root.classList.add("status");
   root.innerHTML = `<span class="chip" id="engine-chip">engine <b id="engine-ms">…</b></span><span class="chip bad" id="engine-error" role="alert" hidden></span>
     <button type="button" class="bar-button" id="presenter-toggle" aria-pressed="false" title="Presenter mode: large type, high contrast (P)">Presenter <kbd>P</kbd></button>`;
-  root.querySelector("#presenter-toggle").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    togglePresenter();
-  });
+  onPress(root.querySelector("#presenter-toggle"), () => togglePresenter());
   let last = "";
   return {
     update() {
@@ -216,12 +214,11 @@ window.addEventListener("keydown", (ev) => {
 
 // ---- drawing and the address ----------------------------------------------------------------------
 
-let lastSearch = null;
+const same = sameAsLast();
 function writeAddress() {
   addressDue = false;
   const search = whereSearch(where);
-  if (search === lastSearch) return;
-  lastSearch = search;
+  if (same(search)) return;
   history.replaceState(null, "", `/scale${search}`);
 }
 

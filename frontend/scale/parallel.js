@@ -8,6 +8,7 @@ import { HoldsBlock } from "./holds.js";
 import { fetchHealth } from "../api.js";
 import { fmtCount } from "./units.js";
 import { CHOICES, ZERO_STAGES } from "./where.js";
+import { el } from "../render/dom.js";
 
 const ZERO_TITLES = CHOICES.zero; // the engine's words for each stage
 
@@ -60,11 +61,7 @@ export function ParallelPanel(root, { onParallel, onSetting }) {
       if (key !== last) {
         last = key;
         gpus.textContent = typeof n === "number" ? `${fmtCount(n)} GPU${n === 1 ? "" : "s"}` : "—";
-        divides.replaceChildren(...dividesText(p).map((t) => {
-          const li = document.createElement("li");
-          li.textContent = t;
-          return li;
-        }));
+        divides.replaceChildren(...dividesText(p).map((t) => el("li", {}, t)));
       }
       figures.update(figs.parallel);
       holds.update(reply);

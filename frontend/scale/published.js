@@ -5,6 +5,7 @@
 
 import { el } from "../views/popover.js";
 import { fmtCount, fmtDays, fmtFlops, fmtHours, fmtParams, fmtPercent, fmtRatio, fmtTokens } from "./units.js";
+import { sameAsLast } from "../render/dom.js";
 
 // [ratio key, label, the formula's value in the reply, format, the published figure it is set against]
 const ROWS = [
@@ -53,13 +54,12 @@ export function PublishedPanel(root) {
     <details class="sources" id="pub-sources" open><summary>Where each setting comes from</summary><table class="src-table"><tbody></tbody></table></details>
     <div class="claims" id="claims"><div class="claims-title">The claims, checked against this page's figures</div><ul></ul></div>`;
   const $ = (id) => root.querySelector(id);
-  let last = "";
+  const same = sameAsLast();
 
   return {
     update({ reply }) {
       const key = JSON.stringify([reply?.published, reply?.claims, reply?.preset, reply?.flops, reply?.flops_dense, reply?.gpu_hours, reply?.hardware?.n_gpus, reply?.hardware?.mfu, reply?.hardware?.hfu, reply?.days, reply?.run_source, reply?.sources]);
-      if (key === last) return;
-      last = key;
+      if (same(key)) return;
       const rows = publishedRows(reply);
       const claims = Array.isArray(reply?.claims) ? reply.claims : [];
       $("#pub-table").hidden = rows.length === 0;

@@ -2,11 +2,12 @@
 // a heatmap (class colours mixed by probability, or ŷ on the value scale), the training points
 // filled and the test points hollow on top. A click adds a point of the picked class there.
 
-import { canvasPoint, FONT, prepare, scale } from "../render/canvas.js";
+import { canvasPoint, FONT, prepare, scale, textStyle } from "../render/canvas.js";
 import { CLASS_RGB, lutCss, paintOutput, valueRange, VALUE_LUT } from "../render/fieldcolors.js";
 import { fmt } from "../render/format.js";
 import { SPAN } from "../data.js";
 import { paintUnit } from "./netgraph.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const TICKS = [-6, -3, 0, 3, 6];
 const MARGIN = { left: 46, right: 10, top: 12, bottom: 30 }; // top: half a 16 px tick label, so the top tick is whole
@@ -79,16 +80,15 @@ export function Boundary(root, { onDraw }) {
   let unit = null; // {layer, unit, K, name} while a node is hovered
   let forced = true;
   for (const box of [testBox, discreteBox]) {
-    box.addEventListener("change", () => {
-      box.blur(); // Space stays play
+    onPress(box, () => {
       forced = true;
       if (latest) update(latest);
-    });
+    }, "change");
   }
   let latest = null;
   const legend = root.querySelector(".legend");
   const accEl = root.querySelector("#accuracy");
-  let accKey = "";
+  const same = sameAsLast();
   const off = document.createElement("canvas"); // the 100×100 field, scaled up by drawImage
   let offCtx = null;
   let img = null;
@@ -132,8 +132,7 @@ export function Boundary(root, { onDraw }) {
 
   function showAccuracy(acc) {
     const key = JSON.stringify(acc);
-    if (key === accKey) return;
-    accKey = key;
+    if (same(key)) return;
     const pct = (v) => (typeof v === "number" && Number.isFinite(v) ? `${Math.round(v * 100)}%` : "—");
     accEl.textContent = acc ? `accuracy ${pct(acc.train)} train · ${pct(acc.test)} test` : "";
   }
@@ -171,10 +170,7 @@ export function Boundary(root, { onDraw }) {
     ctx.strokeStyle = "#374151";
     ctx.lineWidth = 1;
     ctx.strokeRect(x0 + 0.5, y0 + 0.5, s - 1, s - 1);
-    ctx.fillStyle = "#374151";
-    ctx.font = FONT;
-    ctx.textAlign = "center";
-    ctx.textBaseline = "top";
+    textStyle(ctx, FONT, "#374151", "center", "top");
     // A small plot (a 1024 px presenter: 110 px) numbers every other tick and writes the axis name
     // where a number was left out ("3x₁6" ran together); a larger one names it between the last two.
     const small = s < 180;

@@ -1,7 +1,7 @@
 // The line model's loss landscape: L as a function of the slope a (other parameters held), the
 // current a as a dot on it, and after an update an arrow for the step downhill.
 
-import { arrowHead, axes, clipTo, emptyNote, FONT, plotFrame, prepare, scale } from "../render/canvas.js";
+import { arrowHead, axes, clipTo, emptyNote, FONT, plotFrame, prepare, scale, textStyle } from "../render/canvas.js";
 import { DOT, INK, LOSS_LINE } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { displayParams } from "../state.js";
@@ -85,10 +85,7 @@ export function Curve(root) {
       ctx.stroke();
       arrowHead(ctx, sx(from), sy(lf), sx(a), sy(la), 12);
       // Spell the step out: near the bottom of the valley the arrow itself gets short.
-      ctx.fillStyle = INK;
-      ctx.font = FONT;
-      ctx.textAlign = "center";
-      ctx.textBaseline = "top";
+      textStyle(ctx, FONT, INK, "center", "top");
       ctx.fillText(`last step: a ${fmt(from, 3)} → ${fmt(a, 3)}`, box.x + box.w / 2, box.y + 6);
     }
     ctx.restore(); // the current-a dot goes on top, unclipped, even at the very bottom

@@ -5,7 +5,8 @@
 
 import { classView, driverText } from "../classlist.js";
 import { fmt } from "../render/format.js";
-import { el } from "./popover.js";
+import { el, Overlay } from "./popover.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 /** `row`: where its buttons go (the room card); `actions`: {give(id, label), takeBack(), remove(id, label),
  * recall(), slide()}. */
@@ -15,12 +16,7 @@ export function Dashboard(row, panel, actions) {
   const slideButton = el("button", { type: "button", id: "join-slide-button", class: "btn", hidden: true,
     title: "The projector's join slide: code, QR code, how many joined (J)" }, "Join slide (J)");
   row.append(button, slideButton);
-  panel.id = "dashboard";
-  panel.className = "dashboard";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", "class");
-  panel.hidden = true;
-  panel.innerHTML = `
+  const $ = Overlay(panel, { id: "dashboard", label: "class", close: () => show(false), html: `
     <header class="db-head">
       <h2 class="db-title">Class <span id="db-code"></span></h2>
       <button type="button" class="btn db-close" id="db-close" aria-label="close the class list">×</button>
@@ -37,8 +33,7 @@ export function Dashboard(row, panel, actions) {
         <th scope="col" class="num">Loss</th><th scope="col"><span class="db-sr">Actions</span></th></tr></thead>
       <tbody id="db-rows"></tbody>
     </table>
-    <p class="db-empty" id="db-empty">Nobody has joined yet: show the join slide (J).</p>`;
-  const $ = (sel) => panel.querySelector(sel);
+    <p class="db-empty" id="db-empty">Nobody has joined yet: show the join slide (J).</p>` });
 
   /** Under the top bar, whatever its height (it wraps to two rows on a 1024 px screen). */
   function place() {
@@ -54,16 +49,12 @@ export function Dashboard(row, panel, actions) {
     button.setAttribute("aria-expanded", String(on));
     if (!on && panel.contains(document.activeElement)) document.activeElement.blur();
   }
-  const click = (node, fn) => node.addEventListener("click", (ev) => {
-    ev.currentTarget.blur(); // the page's keys (Space, arrows) stay the page's
-    fn(ev);
-  });
-  click(button, () => show(panel.hidden));
-  click(slideButton, () => actions.slide());
-  click($("#db-close"), () => show(false));
-  click($("#db-recall"), () => actions.recall());
-  click($("#db-reclaim"), () => actions.takeBack());
-  click($("#db-slide"), () => actions.slide());
+  onPress(button, () => show(panel.hidden));
+  onPress(slideButton, () => actions.slide());
+  onPress($("#db-close"), () => show(false));
+  onPress($("#db-recall"), () => actions.recall());
+  onPress($("#db-reclaim"), () => actions.takeBack());
+  onPress($("#db-slide"), () => actions.slide());
   $("#db-rows").addEventListener("click", (ev) => {
     const b = ev.target.closest?.("button[data-act]");
     if (!b) return;
@@ -73,18 +64,14 @@ export function Dashboard(row, panel, actions) {
     else if (act === "back") actions.takeBack();
     else if (act === "remove") actions.remove(member, label);
   });
-  document.addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape" && !panel.hidden) show(false);
-  });
 
-  let last = "";
+  const same = sameAsLast();
   function update(state) {
     const room = state.room;
     const teacher = !!room.token && !!room.role; // holds the owner token: the teacher of this room
     const view = classView(room.roster, room.you);
     const key = JSON.stringify([teacher, room.id, room.role, view, state.conn]);
-    if (key === last) return;
-    last = key;
+    if (same(key)) return;
     button.hidden = slideButton.hidden = !teacher;
     if (!teacher) show(false);
     button.textContent = `Class (C) · ${view.here} here`;

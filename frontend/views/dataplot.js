@@ -3,7 +3,7 @@
 // the line model ŷ = a·x + b with the current batch's errors. Samples of the batch on display
 // carry a ring.
 
-import { axes, clipHalfPlane, clipTo, emptyNote, extent, marker, plotFrame, prepare, ring, scale, FONT, FONT_SMALL } from "../render/canvas.js";
+import { axes, clipHalfPlane, clipTo, emptyNote, extent, FONT, FONT_SMALL, marker, plotFrame, prepare, ring, scale, textStyle } from "../render/canvas.js";
 import { CLASS_COLORS, CLASS_FILLS, INK, MODEL_LINE, MUTED } from "../render/colors.js";
 import { fmt, isNum } from "../render/format.js";
 import { currentBatch, displayParams } from "../state.js";
@@ -164,10 +164,7 @@ function drawLine(ctx, w, h, ds, p, batch) {
   x.forEach((xv, i) => isNum(xv) && isNum(ds.y[i]) && marker(ctx, sx(xv), sy(ds.y[i]), 0, 5));
   if (batch) column(batch.x, 0).forEach((xv, i) => isNum(xv) && ring(ctx, sx(xv), sy(batch.y[i] ?? 0)));
   ctx.restore();
-  ctx.fillStyle = INK;
-  ctx.font = FONT;
-  ctx.textAlign = "left";
-  ctx.textBaseline = "top";
+  textStyle(ctx, FONT, INK, "left", "top");
   const label = ok ? `ŷ = ${fmt(a, 3)}·x${p.b !== undefined && p.b !== null && p.b !== 0 ? ` + ${fmt(b, 3)}` : ""}` : "ŷ = —";
   ctx.fillText(label.replace("+ −", "− "), box.x + 10, box.y + 8);
 }

@@ -7,6 +7,7 @@ import { fitType } from "../render/fittype.js";
 import { moreBelow } from "../render/morebelow.js";
 import { SCHEMA } from "../schema.js";
 import { planEntry } from "../state.js";
+import { el } from "../render/dom.js";
 
 /** "Step 3 · Linear combination · hidden layer 1: z = W·a + b": the step counted as the top bar
  * counts them (the stage message's `step` is 0 for the first step; once its update is applied the
@@ -124,16 +125,9 @@ export function Formula(root) {
     }
     body.replaceChildren(
       ...rows.map(([key, value]) => {
-        const tr = document.createElement("tr");
-        tr.dataset.key = key;
-        const th = document.createElement("th");
-        th.textContent = keyLabel(key, model);
         // L in a stage is the sample's (batch's) just seen; at rest it is the whole set's (the chart's).
-        if (key === "loss") th.textContent = s ? lossLabel(batchSize(state, s)) : "L (whole set)";
-        const td = document.createElement("td");
-        td.textContent = fmtValue(value);
-        tr.append(th, td);
-        return tr;
+        const name = key !== "loss" ? keyLabel(key, model) : s ? lossLabel(batchSize(state, s)) : "L (whole set)";
+        return el("tr", { "data-key": key }, el("th", {}, name), el("td", {}, fmtValue(value)));
       }),
     );
     fit();

@@ -4,16 +4,13 @@
 
 import { qrSrc } from "../api.js";
 import { classView, joinedText } from "../classlist.js";
+import { Overlay } from "./popover.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 /** `joinUrl(state)`: the students' join page for this room (its QR code); `address(state)`: the
  * join page's address without the code, to type. */
 export function JoinSlide(root, { joinUrl, address, onClose }) {
-  root.id = "join-slide";
-  root.className = "join-slide";
-  root.setAttribute("role", "dialog");
-  root.setAttribute("aria-label", "join slide");
-  root.hidden = true;
-  root.innerHTML = `
+  const $ = Overlay(root, { id: "join-slide", label: "join slide", close: () => show(false), html: `
     <div class="js-words">
       <p class="js-lead">Join the class</p>
       <p class="js-address" id="js-address"></p>
@@ -24,8 +21,7 @@ export function JoinSlide(root, { joinUrl, address, onClose }) {
         <code>flowscope --classroom</code> for the class's phones and laptops.</p>
     </div>
     <img class="js-qr" id="js-qr" alt="QR code: scan it to open the join page with the code filled in">
-    <button type="button" class="btn js-close" id="js-close">Close (J) · PgDn starts the lesson</button>`;
-  const $ = (sel) => root.querySelector(sel);
+    <button type="button" class="btn js-close" id="js-close">Close (J) · PgDn starts the lesson</button>` });
   let lessonSeq = null;
 
   function show(on) {
@@ -33,15 +29,9 @@ export function JoinSlide(root, { joinUrl, address, onClose }) {
     document.documentElement.classList.toggle("join-slide-open", on);
     if (!on) onClose?.();
   }
-  $("#js-close").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    show(false);
-  });
-  document.addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape" && !root.hidden) show(false);
-  });
+  onPress($("#js-close"), () => show(false));
 
-  let last = "";
+  const same = sameAsLast();
   function update(state) {
     const room = state.room;
     // the lesson starts (or moves): the slide gives the screen back
@@ -52,8 +42,7 @@ export function JoinSlide(root, { joinUrl, address, onClose }) {
     const view = classView(room.roster, room.you);
     const local = room.info?.classroom === false; // GET /api/info: bound to loopback only
     const key = JSON.stringify([room.id, url, view.here, local]);
-    if (key === last) return;
-    last = key;
+    if (same(key)) return;
     $("#js-code").textContent = room.id ?? "";
     $("#js-address").textContent = address(state);
     $("#js-count").textContent = joinedText(view);

@@ -28,9 +28,6 @@ export function KeyHelp(bar, panel = document.body.appendChild(el("div")), { key
   const button = el("button", { type: "button", id: "keys-button", class: "bar-button", title: "Keyboard and clicker keys (?)", "aria-label": "Keys" });
   button.append(el("span", { class: "kb-word" }, "Keys"), el("kbd", {}, "?")); // narrow bars show only "?"
   bar.insertBefore(button, before);
-  panel.id = "keys-help";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", "keys");
   const rows = keys.map(([k, what]) => {
     const tr = el("tr");
     const th = el("th", { scope: "row" });
@@ -47,7 +44,7 @@ export function KeyHelp(bar, panel = document.body.appendChild(el("div")), { key
   const table = el("table", { class: "keys-table" });
   table.append(...rows);
   panel.append(el("h2", { class: "rp-title" }, "Keys"), table);
-  const popover = Popover(button, panel);
+  const popover = Popover(button, panel, { id: "keys-help", label: "keys" });
   const toggle = () => popover.show(!popover.isOpen());
   if (listen) {
     window.addEventListener("keydown", (ev) => {

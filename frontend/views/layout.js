@@ -7,6 +7,7 @@ import { driveState } from "../room.js";
 import { fillAreas, hiddenElements, panelRows, panelsPerRow } from "../lesson.js";
 import { COMMANDS } from "./controls.js";
 import { el } from "./popover.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 /** Each control group (and single setting) → the elements that make it up on either page. */
 const GROUPS = {
@@ -194,17 +195,13 @@ export function PresenterButton(bar, { toggle }) {
   const b = el("button", { type: "button", id: "presenter-toggle", class: "bar-button", "aria-pressed": "false",
     title: "Presenter mode: large type, high contrast, advanced controls hidden (P)" });
   b.append(el("span", {}, "Presenter"));
-  b.addEventListener("click", () => {
-    b.blur();
-    toggle();
-  });
+  onPress(b, () => toggle());
   bar.appendChild(b);
-  let last = null;
+  const same = sameAsLast();
   return {
     update(state) {
       const on = !!state.room.page.presenter;
-      if (on === last) return;
-      last = on;
+      if (same(on)) return;
       b.setAttribute("aria-pressed", String(on));
     },
   };

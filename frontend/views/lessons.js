@@ -7,15 +7,13 @@ import { goalMet, goalText, nextLesson, progressText, taskFor } from "../lesson.
 import { el, Popover } from "./popover.js";
 import { fitType } from "../render/fittype.js";
 import { planOf } from "../state.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 /** `open(id)`: start a lesson at its first step; `load()`: fetch the list (once). */
 export function LessonMenu(bar, panel, { open, load }) {
   const button = el("button", { type: "button", id: "lessons-button", class: "bar-button" }, "Lessons");
   bar.appendChild(button);
-  panel.id = "lessons-menu";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", "lessons");
-  const popover = Popover(button, panel, { onOpen: load });
+  const popover = Popover(button, panel, { onOpen: load, id: "lessons-menu", label: "lessons" });
   panel.addEventListener("click", (ev) => {
     const b = ev.target.closest?.("button[data-lesson]");
     if (!b) return;
@@ -72,26 +70,16 @@ export function LessonPanel(root, { move, close, nextLesson: openNext }) {
   root.hidden = true;
   let at = null; // {id, step, n}
   const go = (d) => at && move(at.step + d);
-  $("#lesson-prev").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    go(-1);
-  });
-  $("#lesson-next").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    go(1);
-  });
-  $("#lesson-next-lesson").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
+  onPress($("#lesson-prev"), () => go(-1));
+  onPress($("#lesson-next"), () => go(1));
+  onPress($("#lesson-next-lesson"), (ev) => {
     if (ev.currentTarget.dataset.lesson) openNext?.(ev.currentTarget.dataset.lesson);
   });
-  $("#lesson-close").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    close();
-  });
+  onPress($("#lesson-close"), () => close());
   let lastKey = "";
   let latchSeq = -1; // the lesson move whose goal was met: the tick stays until the next move
   let latchStep = 0; // the run's step count then (a reset below it clears the tick)
-  let lastGoal = null;
+  const same = sameAsLast();
   const fit = fitType(root);
 
   function update(state) {
@@ -146,8 +134,7 @@ export function LessonPanel(root, { move, close, nextLesson: openNext }) {
     }
     const done = !!step.goal && latchSeq === room.lessonSeq;
     const goalKey = `${key}|${done}`;
-    if (goalKey === lastGoal) return;
-    lastGoal = goalKey;
+    if (same(goalKey)) return;
     const g = $("#lesson-goal");
     g.hidden = !step.goal;
     g.classList.toggle("done", done);

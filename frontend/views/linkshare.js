@@ -5,18 +5,19 @@
 import { fetchInfo, qrSrc } from "../api.js";
 import { joinBase } from "../room.js";
 import { Popover, copyText, el } from "./popover.js";
+import { onPress } from "../render/dom.js";
 
 /**
  * `bar`: where the button goes (before `before`); `path()`: the link's path and query, or "" while
  * there is none yet (`waiting` is shown instead); `ids`: the prefix of the panel's element ids, and
- * `cls` the class of the panel (its note and row take `${cls}-note`, `${cls}-row`).
+ * `cls` the page's own class for the panel (its look is .link-share's, styles/topbar.css).
  */
 export function LinkShare(bar, { id, label, title, note, path, waiting = "", ids, cls, buttonClass = "", before = null }) {
   const button = el("button", { type: "button", id, class: buttonClass, title }, label);
-  const panel = el("div", { class: cls, role: "dialog", "aria-label": title });
+  const panel = el("div", { class: `link-share ${cls}`, role: "dialog", "aria-label": title });
   panel.innerHTML = `
-    <p class="${cls}-note">${note}</p>
-    <div class="${cls}-row"><input id="${ids}-link" readonly aria-label="link"><button type="button" class="btn" id="${ids}-copy">Copy</button></div>
+    <p class="link-share-note">${note}</p>
+    <div class="link-share-row"><input id="${ids}-link" readonly aria-label="link"><button type="button" class="btn" id="${ids}-copy">Copy</button></div>
     <img id="${ids}-qr" alt="QR code of the link" width="180" height="180">
     <span id="${ids}-status" role="status"></span>`;
   bar.insertBefore(button, before);
@@ -34,8 +35,7 @@ export function LinkShare(bar, { id, label, title, note, path, waiting = "", ids
     $("status").textContent = "";
   }
   Popover(button, panel, { onOpen: fill });
-  $("copy").addEventListener("click", async (ev) => {
-    ev.currentTarget.blur();
+  onPress($("copy"), async () => {
     const ok = await copyText($("link").value);
     $("status").textContent = ok ? "Copied." : "Select the link and copy it.";
   });

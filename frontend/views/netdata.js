@@ -5,6 +5,7 @@
 import { datasetPoints, toCsv } from "../data.js";
 import { parseNumber } from "./netinspect.js";
 import { moreBelow } from "../render/morebelow.js";
+import { el, onPress, sameAsLast } from "../render/dom.js";
 
 export const NET_DATASETS = [
   ["circle", "circle"],
@@ -34,13 +35,6 @@ export function toggleFeature(current, key) {
   else on.add(key);
   const list = FEATURES.map(([k]) => k).filter((k) => on.has(k));
   return list.length ? list : null;
-}
-
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 export function NetData(root, { configure, sendData, toast }) {
@@ -85,10 +79,7 @@ export function NetData(root, { configure, sendData, toast }) {
   noise.addEventListener("change", () => commit(noise, "noise", Number(noise.value)));
   split.addEventListener("input", () => ($("#nd-split-out").textContent = `${Math.round(split.value * 100)}%`));
   split.addEventListener("change", () => commit(split, "test_fraction", Number(split.value)));
-  $("#nd-regen").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
-    configure({ seed: Math.floor(Math.random() * 1e6) });
-  });
+  onPress($("#nd-regen"), () => configure({ seed: Math.floor(Math.random() * 1e6) }));
   $("#nd-upload").addEventListener("change", async (ev) => {
     const file = ev.target.files?.[0];
     ev.target.value = ""; // the same file again must fire `change` again
@@ -97,8 +88,7 @@ export function NetData(root, { configure, sendData, toast }) {
     if (file.size > 900_000) return toast(`${file.name} is too large (the limit is 5000 points)`);
     sendData({ type: "data", csv: await file.text() });
   });
-  $("#nd-export").addEventListener("click", (ev) => {
-    ev.currentTarget.blur();
+  onPress($("#nd-export"), () => {
     const rows = datasetPoints(state?.dataset);
     if (!rows.length) return toast("no points to export yet");
     const url = URL.createObjectURL(new Blob([toCsv(rows)], { type: "text/csv" }));
@@ -111,8 +101,7 @@ export function NetData(root, { configure, sendData, toast }) {
 
   const featureButtons = FEATURES.map(([key, label]) => {
     const b = el("button", { type: "button", class: "chip-toggle", "data-feature": key, "aria-pressed": "false" }, label);
-    b.addEventListener("click", () => {
-      b.blur();
+    onPress(b, () => {
       const next = toggleFeature(state?.session?.config?.features, key);
       if (!next) return toast("At least one input feature must stay on.");
       configure({ features: next });
@@ -121,11 +110,10 @@ export function NetData(root, { configure, sendData, toast }) {
     return b;
   });
 
-  let pickKey = "";
+  const samePickKey = sameAsLast();
   function buildPick(regression) {
     const key = String(regression);
-    if (key === pickKey) return;
-    pickKey = key;
+    if (samePickKey(key)) return;
     pickEl.replaceChildren();
     if (regression) {
       const input = el("input", { type: "text", inputmode: "decimal", id: "nd-value", "aria-label": "value of a drawn point", value: String(pick.value) });
@@ -141,8 +129,7 @@ export function NetData(root, { configure, sendData, toast }) {
     }
     ["● 0", "■ 1", "▲ 2"].forEach((text, c) => {
       const b = el("button", { type: "button", class: `chip-toggle cls c${c}`, "data-class": c, "aria-pressed": String(pick.cls === c), title: `draw points of class ${c}` }, text);
-      b.addEventListener("click", () => {
-        b.blur();
+      onPress(b, () => {
         pick = { ...pick, cls: c };
         for (const o of pickEl.querySelectorAll("button")) o.setAttribute("aria-pressed", String(o === b));
       });
@@ -150,7 +137,7 @@ export function NetData(root, { configure, sendData, toast }) {
     });
   }
 
-  let lastKey = "";
+  const sameLastKey = sameAsLast();
   function update(s) {
     state = s;
     const cfg = s.session?.config ?? {};
@@ -159,8 +146,7 @@ export function NetData(root, { configure, sendData, toast }) {
     const regression = ds?.task === "regression";
     buildPick(regression);
     const key = JSON.stringify([cfg.dataset, cfg.noise, cfg.test_fraction, cfg.features, viewer, s.dataError, ds?.x?.length, ds?.test_x?.length]);
-    if (key === lastKey) return;
-    lastKey = key;
+    if (sameLastKey(key)) return;
     if (document.activeElement !== dsSel) dsSel.value = cfg.dataset ?? "circle";
     custom.hidden = cfg.dataset !== "custom";
     if (document.activeElement !== noise) noise.value = cfg.noise ?? 0.1;

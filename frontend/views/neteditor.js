@@ -3,6 +3,7 @@
 // that rebuilds the run from its seed (the server's rule for anything but lr, speed, L1, L2).
 
 import { activationList, modelSchema } from "../config.js";
+import { el, onPress, sameAsLast } from "../render/dom.js";
 
 // The choices and bounds are the engine's, as served (a teacher's --max-width widens the units').
 const MLP = modelSchema("mlp").properties;
@@ -45,27 +46,15 @@ export function architectureChange(config, edit) {
 }
 
 function button(text, title, onClick) {
-  const b = document.createElement("button");
-  b.type = "button";
-  b.textContent = text;
-  b.title = title;
-  b.setAttribute("aria-label", title);
-  b.addEventListener("click", () => {
-    b.blur(); // keep the keyboard shortcuts working after a click
-    onClick();
-  });
+  const b = el("button", { type: "button", title, "aria-label": title }, text);
+  onPress(b, () => onClick());
   return b;
 }
 
 function select(options, title, onChange, short = false) {
-  const s = document.createElement("select");
-  s.title = title;
-  s.setAttribute("aria-label", title);
+  const s = el("select", { title, "aria-label": title });
   for (const o of options) s.add(new Option(short ? SHORT[o] ?? o : o, o));
-  s.addEventListener("change", () => {
-    s.blur();
-    onChange(s.value);
-  });
+  onPress(s, () => onChange(s.value), "change");
   return s;
 }
 
@@ -76,21 +65,13 @@ export function NetEditor(head, cols, note, { configure }) {
     const change = architectureChange(config, e);
     if (change) configure(change);
   };
-  const group = document.createElement("span");
-  group.className = "net-layers";
+  const count = el("span", { class: "net-count", id: "net-layer-count" });
   const minus = button("−", "remove a hidden layer", () => edit({ kind: "layers", delta: -1 }));
   const plus = button("+", "add a hidden layer", () => edit({ kind: "layers", delta: 1 }));
-  const count = document.createElement("span");
-  count.className = "net-count";
-  count.id = "net-layer-count";
-  group.append(minus, count, plus);
-  const initLabel = document.createElement("label");
-  initLabel.className = "net-init";
-  initLabel.textContent = "init ";
+  const group = el("span", "net-layers", minus, count, plus);
   const init = select(INITS, "how the weights start", (v) => configure({ init: v }));
   init.name = "init";
-  initLabel.appendChild(init);
-  head.append(group, initLabel);
+  head.append(group, el("label", "net-init", "init ", init));
 
   let colKey = "";
   let controls = [];
@@ -106,8 +87,7 @@ export function NetEditor(head, cols, note, { configure }) {
     controls = [];
     const K = shape.sizes.length;
     lay.cols.forEach((col) => {
-      const box = document.createElement("div");
-      box.className = "net-col";
+      const box = el("div", "net-col");
       box.style.left = `${col.x}px`;
       if (col.layer === -1) {
         box.innerHTML = '<span class="net-col-title">inputs</span>';
@@ -116,15 +96,9 @@ export function NetEditor(head, cols, note, { configure }) {
         box.querySelector(".net-col-act").textContent = shape.activations[K - 1];
       } else {
         const k = col.layer;
-        const row = document.createElement("div");
-        row.className = "net-units";
-        const n = document.createElement("span");
-        n.className = "net-count";
-        row.append(
-          button("−", `one unit fewer in hidden layer ${k + 1}`, () => edit({ kind: "units", layer: k, delta: -1 })),
-          n,
-          button("+", `one unit more in hidden layer ${k + 1}`, () => edit({ kind: "units", layer: k, delta: 1 })),
-        );
+        const n = el("span", "net-count");
+        const row = el("div", "net-units", button("−", `one unit fewer in hidden layer ${k + 1}`, () => edit({ kind: "units", layer: k, delta: -1 })),
+          n, button("+", `one unit more in hidden layer ${k + 1}`, () => edit({ kind: "units", layer: k, delta: 1 })));
         const act = select(ACTIVATIONS, `activation of hidden layer ${k + 1}`, (v) => edit({ kind: "activation", layer: k, value: v }), compact);
         act.dataset.layer = k;
         box.append(row, act);
@@ -135,7 +109,7 @@ export function NetEditor(head, cols, note, { configure }) {
     for (const b of cols.querySelectorAll("button, select")) b.disabled = viewer;
   }
 
-  let lastKey = "";
+  const same = sameAsLast();
 
   function update(cfg, lay, shape, viewer) {
     config = cfg ?? {};
@@ -143,8 +117,7 @@ export function NetEditor(head, cols, note, { configure }) {
     const acts = activationList(config);
     const hidden = config.hidden ?? [];
     const key = `${JSON.stringify(hidden)}|${JSON.stringify(acts)}|${config.init}|${viewer}|${colKey}`;
-    if (key === lastKey) return;
-    lastKey = key;
+    if (same(key)) return;
     count.textContent = `${hidden.length} hidden layer${hidden.length === 1 ? "" : "s"}`;
     minus.disabled = viewer || hidden.length === 0;
     plus.disabled = viewer || hidden.length >= MAX_LAYERS;

@@ -5,6 +5,7 @@
 import { fmt } from "../render/format.js";
 import { moreBelow } from "../render/morebelow.js";
 import { HEAD_HTML, headOf, showIdle, showStage } from "./formula.js";
+import { sameAsLast } from "../render/dom.js";
 
 function pct(v) {
   return typeof v === "number" && Number.isFinite(v) ? `${Math.round(v * 1000) / 10}%` : "—";
@@ -17,13 +18,12 @@ export function NetFormula(root) {
     <p class="caption"></p>`;
   const head = headOf(root);
   moreBelow(root); // presenter type can outgrow the panel: it scrolls, and says so
-  let lastKey = null;
+  const same = sameAsLast();
 
   function update(state) {
     const s = state.stage;
     const key = s ?? `${state.session?.id}|${state.step}|${state.loss}|${state.testLoss}|${JSON.stringify(state.accuracy)}`;
-    if (key === lastKey) return;
-    lastKey = key;
+    if (same(key)) return;
     if (s) return showStage(head, state, s);
     const acc = state.accuracy ? `,  accuracy ${pct(state.accuracy.train)} (train) / ${pct(state.accuracy.test)} (test)` : "";
     showIdle(head, state, {

@@ -6,8 +6,8 @@
 import { edgePath, gradWidth, maxAbs, weightWidth } from "../render/netlayout.js";
 import { paintChannel, paintOutputUnit, VALUE_LUT } from "../render/fieldcolors.js";
 import { fmt, isNum } from "../render/format.js";
+import { el, svgEl } from "../render/dom.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const NODE_RES = 24; // the field's coarse grid (docs/protocol.md)
 
 /** The field tensor of unit `unit` of `layer` (−1: the inputs) at NODE_RES², or null. */
@@ -33,12 +33,6 @@ export function paintUnit(out, field, layer, unit, K, task, range) {
 }
 export const POS_CSS = "#1f77b4";
 export const NEG_CSS = "#e66100";
-
-function svgEl(tag, attrs = {}) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
-}
 
 /**
  * What a stage lights, for a network of K layers: `nodes`/`edges` are sets of layer numbers (−1 is
@@ -85,8 +79,7 @@ export function NetGraph(host) {
   const weightG = svgEl("g", { class: "weights" });
   const hitG = svgEl("g", { class: "hits" });
   svg.append(glowG, weightG, hitG);
-  const nodeLayer = document.createElement("div");
-  nodeLayer.className = "net-nodes";
+  const nodeLayer = el("div", "net-nodes");
   host.append(svg, nodeLayer);
 
   let edges = []; // {k, i, j, path, glow, hit, w}
@@ -122,35 +115,14 @@ export function NetGraph(host) {
       weightG.appendChild(gW);
     }
     lay.cols.forEach((col) => col.nodes.forEach((p, unit) => {
-      const el = document.createElement("div");
-      el.className = `net-node${col.layer === -1 ? " input" : col.layer === K - 1 ? " output" : ""}`;
-      el.dataset.layer = col.layer;
-      el.dataset.unit = unit;
-      el.tabIndex = -1;
-      Object.assign(el.style, { left: `${p.x - lay.node / 2}px`, top: `${p.y - lay.node / 2}px`, width: `${lay.node}px` });
-      el.style.setProperty("--node", `${lay.node}px`);
-      const canvas = document.createElement("canvas");
-      canvas.width = NODE_RES;
-      canvas.height = NODE_RES;
-      Object.assign(canvas.style, { width: `${lay.node}px`, height: `${lay.node}px` });
-      const label = document.createElement("span");
-      label.className = "net-label";
-      label.hidden = !lay.labels;
-      el.append(canvas, label);
-      if (col.layer === -1) {
-        const name = document.createElement("span");
-        name.className = "net-name";
-        name.textContent = shape.inputs[unit];
-        el.appendChild(name);
-      } else if (col.layer === K - 1) {
-        const name = document.createElement("span");
-        name.className = "net-name out";
-        name.textContent = outputName(unit);
-        el.appendChild(name);
-      }
-      nodeLayer.appendChild(el);
+      const canvas = el("canvas", { width: NODE_RES, height: NODE_RES, style: `width: ${lay.node}px; height: ${lay.node}px` });
+      const label = el("span", { class: "net-label", hidden: !lay.labels });
+      const name = col.layer === -1 ? el("span", "net-name", shape.inputs[unit]) : col.layer === K - 1 ? el("span", "net-name out", outputName(unit)) : null;
+      const node = el("div", { class: `net-node${col.layer === -1 ? " input" : col.layer === K - 1 ? " output" : ""}`, "data-layer": col.layer, "data-unit": unit,
+        tabindex: -1, style: `left: ${p.x - lay.node / 2}px; top: ${p.y - lay.node / 2}px; width: ${lay.node}px; --node: ${lay.node}px` }, canvas, label, name);
+      nodeLayer.appendChild(node);
       const ctx = canvas.getContext("2d");
-      nodes.push({ layer: col.layer, unit, el, ctx, img: ctx.createImageData(NODE_RES, NODE_RES), label, text: null });
+      nodes.push({ layer: col.layer, unit, el: node, ctx, img: ctx.createImageData(NODE_RES, NODE_RES), label, text: null });
     }));
   }
 

@@ -5,6 +5,7 @@
 
 import { displayParams } from "../state.js";
 import { fmt, isNum, sub } from "../render/format.js";
+import { el } from "../render/dom.js";
 
 const par = (v) => (isNum(v) && v < 0 ? `(${fmt(v)})` : fmt(v));
 
@@ -108,10 +109,7 @@ export function parseNumber(text) {
 }
 
 export function Inspector(host, { setParam, toast, explain }) {
-  const card = document.createElement("div");
-  card.className = "net-inspect";
-  card.id = "net-inspect";
-  card.hidden = true;
+  const card = el("div", { class: "net-inspect", id: "net-inspect", hidden: true });
   card.innerHTML = `
     <button type="button" class="close" aria-label="close">×</button>
     <div class="ins-title"></div><div class="ins-sub"></div>
@@ -188,14 +186,8 @@ export function Inspector(host, { setParam, toast, explain }) {
     shown = key;
     titleEl.textContent = d.title;
     subEl.textContent = d.sub;
-    body.replaceChildren(...d.rows.map(([k, v]) => {
-      const tr = document.createElement("tr");
-      tr.innerHTML = "<th></th><td></td>";
-      tr.firstChild.textContent = k;
-      tr.lastChild.textContent = v;
-      return tr;
-    }));
-    formulaEl.replaceChildren(...(d.formula ?? []).map((line) => Object.assign(document.createElement("div"), { textContent: line })));
+    body.replaceChildren(...d.rows.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v))));
+    formulaEl.replaceChildren(...(d.formula ?? []).map((line) => el("div", {}, line)));
     formulaEl.hidden = !d.formula;
     edit = d.edit;
     form.hidden = !(pinned && edit && !viewer);

@@ -1,6 +1,8 @@
 // Errors: a diverged run gets a red box that stays until reset or undo (its Undo button goes back to
 // the run before the last change of settings, when the server keeps one); anything else a toast that fades.
 
+import { el } from "../render/dom.js";
+
 const TOAST_MS = 4500;
 
 export function Notices(bannerEl, toastsEl, warnEl, { undo } = {}) {
@@ -27,11 +29,7 @@ export function Notices(bannerEl, toastsEl, warnEl, { undo } = {}) {
   let lastErrorSeq = 0;
 
   function toast(message) {
-    const t = document.createElement("div");
-    t.className = "toast";
-    t.setAttribute("role", "status");
-    t.textContent = message;
-    toastsEl.appendChild(t);
+    const t = toastsEl.appendChild(el("div", { class: "toast", role: "status" }, message));
     while (toastsEl.children.length > 3) toastsEl.firstElementChild.remove();
     setTimeout(() => t.classList.add("fade"), TOAST_MS - 600);
     setTimeout(() => t.remove(), TOAST_MS);

@@ -9,8 +9,8 @@ import { directionClass } from "../render/stagestyle.js";
 import { keyLabel } from "./formula.js";
 import { planKey } from "./ribbon.js";
 import { keepInView } from "../render/inview.js";
+import { el, svgEl } from "../render/dom.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const ANIM_MS = 250;
 const TOP_H = 80; // a box's height; presenter mode's larger type asks for more (CSS --stage-h)
 // The gaps between the forward row and the return path, and between boxes (the arrows' length);
@@ -134,19 +134,6 @@ export function movesForward(prev, next, count) {
   if (!prev) return true;
   if (next.step === prev.step) return next.index === prev.index + 1;
   return next.step === prev.step + 1 && next.index === 0 && prev.index === count - 1;
-}
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function svgEl(tag, attrs) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
 }
 
 export function Pipeline(root) {

@@ -1,11 +1,16 @@
 // A button that opens a panel under it (the room card, the lessons menu). Escape or a click
 // outside closes it; closing hands the keyboard back to the page's shortcuts.
 
+import { onPress } from "../render/dom.js";
+
 const open = new Set();
 
-export function Popover(button, panel, { onOpen } = {}) {
-  panel.hidden = true;
+/** `id`, `label`: the panel's id and its name as a dialog. */
+export function Popover(button, panel, { onOpen, id, label } = {}) {
+  Object.assign(panel, { hidden: true, ...(id ? { id } : {}) });
   panel.classList.add("popover");
+  if (label) panel.setAttribute("role", "dialog");
+  if (label) panel.setAttribute("aria-label", label);
   button.setAttribute("aria-haspopup", "dialog");
   button.setAttribute("aria-expanded", "false");
 
@@ -27,10 +32,7 @@ export function Popover(button, panel, { onOpen } = {}) {
     }
   }
 
-  button.addEventListener("click", () => {
-    button.blur(); // Space must keep meaning play, not "press this button again"
-    show(panel.hidden);
-  });
+  onPress(button, () => show(panel.hidden));
   document.addEventListener("pointerdown", (ev) => {
     if (!panel.hidden && !panel.contains(ev.target) && !button.contains(ev.target)) show(false);
   });
@@ -40,6 +42,16 @@ export function Popover(button, panel, { onOpen } = {}) {
 
   const api = { show, isOpen: () => !panel.hidden };
   return api;
+}
+
+/** A panel the page shows over itself (the class list, the join slide): `root` takes `id` (its class
+ * too), its words and a dialog's role, starts hidden, and `close()` on Escape. Returns its querySelector. */
+export function Overlay(root, { id, label, html, close }) {
+  Object.assign(root, { id, className: id, hidden: true, innerHTML: html });
+  root.setAttribute("role", "dialog");
+  root.setAttribute("aria-label", label);
+  document.addEventListener("keydown", (ev) => ev.key === "Escape" && !root.hidden && close());
+  return (sel) => root.querySelector(sel);
 }
 
 /** Copy text to the clipboard; plain-http LAN pages have no Clipboard API, so fall back to a
@@ -70,13 +82,4 @@ export async function copyText(text) {
   return ok;
 }
 
-/** A small element factory: el("button", {class: "x", type: "button"}, "text"). */
-export function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v === null || v === undefined) continue;
-    e.setAttribute(k, v === true ? "" : String(v));
-  }
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+export { el } from "../render/dom.js"; // the element factory, where views import it from

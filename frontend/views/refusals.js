@@ -3,6 +3,7 @@
 // setting the page has no control for, and a refused join or load, keep theirs in the form's corner.
 
 import { noteRefusal, refusalText } from "../refusal.js";
+import { el } from "../render/dom.js";
 
 /** The control of setting `key` on this page (the settings form, a panel's own field), or null. */
 function controlOf(key) {
@@ -21,13 +22,10 @@ export function RefusalNotes(fallback) {
     let s = shown.get(key);
     if (!s || !s.el.isConnected || s.control !== control) {
       s?.el.remove();
-      const el = document.createElement("span");
-      el.className = "refusal";
-      el.setAttribute("role", "alert");
-      el.dataset.refused = key;
-      if (control) (control.closest("label") ?? control).after(el);
-      else fallback.append(el);
-      s = { el, control };
+      const note = el("span", { class: "refusal", role: "alert", "data-refused": key });
+      if (control) (control.closest("label") ?? control).after(note);
+      else fallback.append(note);
+      s = { el: note, control };
       shown.set(key, s);
     }
     if (s.el.textContent !== text) s.el.textContent = text;
@@ -68,28 +66,26 @@ export function RefusalNotes(fallback) {
  * `into`: the element the reason goes last in (a grid row's own line); else right after the field.
  */
 export function FieldRefusal(input, into = null) {
-  let el = null;
+  let shown = null;
   return {
     show(refusal, running) {
       const note = noteRefusal({}, refusal)[refusal.key];
-      if (!el) {
-        el = document.createElement("span");
-        el.className = "refusal";
-        el.setAttribute("role", "alert");
-        if (into) into.append(el);
-        else (input.closest("label") ?? input).after(el);
+      if (!shown) {
+        shown = el("span", { class: "refusal", role: "alert" });
+        if (into) into.append(shown);
+        else (input.closest("label") ?? input).after(shown);
       }
-      el.dataset.refused = refusal.key;
-      el.textContent = refusalText(refusal.key, note, running);
+      shown.dataset.refused = refusal.key;
+      shown.textContent = refusalText(refusal.key, note, running);
       input.setAttribute("aria-invalid", "true");
     },
     clear() {
-      el?.remove();
-      el = null;
+      shown?.remove();
+      shown = null;
       input.removeAttribute("aria-invalid");
     },
     get shown() {
-      return el !== null;
+      return shown !== null;
     },
   };
 }

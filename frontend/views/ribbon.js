@@ -6,6 +6,7 @@
 import { planEntry, planOf } from "../state.js";
 import { keepInView } from "../render/inview.js";
 import { boxGrow, directionClass, MANY_PILLS, RIBBON_ARROW } from "../render/stagestyle.js";
+import { el } from "../render/dom.js";
 
 /**
  * The ribbon's boxes from the plan: one per stage name and direction, in first-seen order,
@@ -66,39 +67,23 @@ export function lightRibbon(root, state, boxes, pills) {
 
 /** The box's element: title, direction, tooltip; `kind` picks the flex weights (stagestyle.js). */
 export function boxElement(b, kind) {
-  const el = document.createElement("div");
-  el.className = `rb-box ${directionClass(b.entries[0])}${b.perLayer ? " per-layer" : ""}`;
-  el.dataset.stage = b.name;
-  el.title = b.entries.map(entryText).join("\n");
-  if (!b.perLayer) el.style.flexGrow = String(boxGrow(b.name, kind));
-  const title = document.createElement("div");
-  title.className = "rb-title";
+  const box = el("div", { class: `rb-box ${directionClass(b.entries[0])}${b.perLayer ? " per-layer" : ""}`, "data-stage": b.name,
+    title: b.entries.map(entryText).join("\n"), style: b.perLayer ? null : `flex-grow: ${boxGrow(b.name, kind)}` });
   // "Send/receive" may break after its slash (a <wbr>, the text unchanged): a narrow split loop keeps Update in view
   const [head, ...rest] = b.entries[0].stage_title.split("/");
-  title.append(head, ...rest.flatMap((part) => ["/", document.createElement("wbr"), part]));
-  return { el, title };
+  return { el: box, title: el("div", "rb-title", head, ...rest.flatMap((part) => ["/", el("wbr"), part])) };
 }
 
 /** One pill per entry of a per-layer box, registered in `pills` by plan index. */
 export function pillElements(b, pills) {
   return b.entries.map((e, m) => {
-    const p = document.createElement("span");
-    p.className = "rb-pill";
-    p.textContent = e.short;
-    p.dataset.index = b.indices[m];
-    p.dataset.layer = e.layer;
-    p.title = entryText(e);
-    pills[b.indices[m]] = p;
-    return p;
+    pills[b.indices[m]] = el("span", { class: "rb-pill", "data-index": b.indices[m], "data-layer": e.layer, title: entryText(e) }, e.short);
+    return pills[b.indices[m]];
   });
 }
 
 export function arrowElement(entry) {
-  const arrow = document.createElement("span");
-  arrow.className = `rb-arrow ${directionClass(entry)}`;
-  arrow.textContent = RIBBON_ARROW;
-  arrow.setAttribute("aria-hidden", "true");
-  return arrow;
+  return el("span", { class: `rb-arrow ${directionClass(entry)}`, "aria-hidden": "true" }, RIBBON_ARROW);
 }
 
 /**
@@ -121,22 +106,12 @@ export function Ribbon(root, { kind = "network", word = "layer" } = {}) {
     // communication stages (a split run's carry `comm`; a data-parallel run's all-reduce): less room per box
     root.classList.toggle("comm", plan.some((e) => e.comm || e.stage === "allreduce"));
     boxes = all.map((b, n) => {
-      const { el, title } = boxElement(b, kind);
-      const sub = document.createElement("div");
-      sub.className = "rb-sub";
-      if (b.perLayer) {
-        if (word) {
-          const lead = document.createElement("span");
-          lead.className = "rb-word";
-          lead.textContent = word;
-          sub.appendChild(lead);
-        }
-        sub.append(...pillElements(b, pills));
-      } else sub.textContent = boxSubtitle(b);
-      el.append(title, sub);
+      const { el: box, title } = boxElement(b, kind);
+      const sub = b.perLayer ? el("div", "rb-sub", word ? el("span", "rb-word", word) : null, ...pillElements(b, pills)) : el("div", "rb-sub", boxSubtitle(b));
+      box.append(title, sub);
       if (n > 0) root.appendChild(arrowElement(b.entries[0]));
-      root.appendChild(el);
-      return { ...b, el };
+      root.appendChild(box);
+      return { ...b, el: box };
     });
   }
 

@@ -6,6 +6,7 @@
 import { qrSrc } from "../api.js";
 import { driveState, rosterView } from "../room.js";
 import { copyText, el, Popover } from "./popover.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const DRIVE_TEXT = {
   owner: "You drive this room. Everyone who opens the link watches live, in step with you.",
@@ -22,9 +23,6 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
   const driving = el("span", { id: "driving", class: "driving-badge", hidden: true }, "you are driving");
   bar.append(button, driving);
 
-  panel.id = "room-panel";
-  panel.setAttribute("role", "dialog");
-  panel.setAttribute("aria-label", "room");
   panel.innerHTML = `
     <section class="rp-join">
       <h2 class="rp-title">Join this room</h2>
@@ -55,12 +53,11 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
       <section id="join-section" class="rp-joinbox"></section>
     </div>`;
   const $ = (sel) => panel.querySelector(sel);
-  const popover = Popover(button, panel, { onOpen });
+  const popover = Popover(button, panel, { onOpen, id: "room-panel", label: "room" });
   const nameInput = $("#your-name");
   let link = "";
 
-  $("#copy-link").addEventListener("click", async (ev) => {
-    ev.currentTarget.blur();
+  onPress($("#copy-link"), async () => {
     const ok = await copyText(link);
     $("#copy-status").textContent = ok ? "Copied." : "Copy it from the line above.";
   });
@@ -78,7 +75,7 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
   });
 
   let last = "";
-  let lastRoster = "";
+  const same = sameAsLast();
 
   function update(state) {
     const room = state.room;
@@ -118,8 +115,7 @@ export function RoomPanel(bar, panel, { joinUrl, actions, onOpen }) {
     }
     const view = rosterView(room.roster, room.you, room.role);
     const rkey = JSON.stringify([view, room.role]);
-    if (rkey === lastRoster) return;
-    lastRoster = rkey;
+    if (same(rkey)) return;
     $("#roster-section").hidden = room.role !== "owner";
     $("#roster-count").textContent = view.count ? `(${view.count} besides you)` : "";
     const list = $("#roster");
@@ -143,19 +139,10 @@ export function RoomActions(root, { fork, reclaim, home }) {
   root.classList.add("room-actions");
   const forkBtn = el("button", { type: "button", id: "fork", class: "btn fork", title: "Copy this run, as it is now, into a room of your own" }, "Fork — experiment on your own");
   const reclaimBtn = el("button", { type: "button", id: "reclaim", class: "btn reclaim" }, "Take control back");
-  forkBtn.addEventListener("click", () => {
-    forkBtn.blur();
-    fork();
-  });
-  reclaimBtn.addEventListener("click", () => {
-    reclaimBtn.blur();
-    reclaim();
-  });
+  onPress(forkBtn, () => fork());
+  onPress(reclaimBtn, () => reclaim());
   const homeBtn = el("button", { type: "button", id: "back-to-class", class: "btn home", title: "Leave your copy and watch the class's room again" }, "Back to the class");
-  homeBtn.addEventListener("click", () => {
-    homeBtn.blur();
-    home();
-  });
+  onPress(homeBtn, () => home());
   root.append(forkBtn, reclaimBtn, homeBtn);
   let last = "";
 

@@ -2,6 +2,7 @@
 // change rebuilds the run from its seed (the server's rule), which the hint under the form says.
 
 import { choiceTitle, coerce, formFields, liveKeys, modelSchema } from "../config.js";
+import { el } from "../render/dom.js";
 
 const LABELS = {
   lr: "learning rate η", batch_size: "batch", noise: "noise", seed: "seed", speed: "steps/s", dataset: "dataset", bias: "bias b",
@@ -16,27 +17,9 @@ const MODEL_LABELS = {
 const NOTES = { mlp: null };
 
 function inputFor(key, prop) {
-  if (Array.isArray(prop.enum)) {
-    const sel = document.createElement("select");
-    for (const v of prop.enum) {
-      const o = document.createElement("option");
-      o.value = String(v);
-      o.textContent = choiceTitle(prop, v);
-      sel.appendChild(o);
-    }
-    return sel;
-  }
-  const input = document.createElement("input");
-  if (prop.type === "boolean") {
-    input.type = "checkbox";
-    return input;
-  }
-  input.type = "number";
-  input.inputMode = "decimal";
-  input.step = prop.type === "integer" ? "1" : "any";
-  if (typeof prop.minimum === "number") input.min = String(prop.minimum);
-  if (typeof prop.maximum === "number") input.max = String(prop.maximum);
-  return input;
+  if (Array.isArray(prop.enum)) return el("select", {}, ...prop.enum.map((v) => el("option", { value: v }, choiceTitle(prop, v))));
+  if (prop.type === "boolean") return el("input", { type: "checkbox" });
+  return el("input", { type: "number", inputmode: "decimal", step: prop.type === "integer" ? "1" : "any", min: prop.minimum, max: prop.maximum });
 }
 
 /** `onChange(key, value)` sends it; `onInvalid(key, text)`: typed text that is no value. */
@@ -55,18 +38,15 @@ export function Settings(root, { onChange, onInvalid }) {
     inputs = {};
     shown = {};
     root.replaceChildren();
-    const note = document.createElement("p");
-    note.className = "settings-note";
+    const note = el("p", "settings-note");
     note.innerHTML = NOTES[m] === undefined ? "<b>Settings</b><br>η and steps/s apply live;<br>the others restart the run." : NOTES[m] ?? "";
     if (note.innerHTML) root.appendChild(note);
     const labels = { ...LABELS, ...(MODEL_LABELS[m] ?? {}) };
     for (const key of formFields(m)) {
       const prop = props[key];
       if (!prop) continue;
-      const label = document.createElement("label");
-      label.className = `field field-${key}${prop.type === "boolean" ? " check" : ""}`;
-      const name = document.createElement("span");
-      name.textContent = labels[key] ?? prop.title ?? key;
+      const label = el("label", `field field-${key}${prop.type === "boolean" ? " check" : ""}`);
+      const name = el("span", {}, labels[key] ?? prop.title ?? key);
       const input = inputFor(key, prop);
       input.name = key;
       input.addEventListener("change", () => commit(key)); // Enter, or leaving the field (blur)

@@ -7,6 +7,7 @@ import { locationSearch } from "../config.js";
 import { groupsFor, joinSearch, pageOptionsSearch } from "../locks.js";
 import { roomLink } from "../room.js";
 import { copyText, el } from "./popover.js";
+import { onPress, sameAsLast } from "../render/dom.js";
 
 const LABELS = {
   stage: "Stage →", back: "← Back", step: "Step", epoch: "Epoch", play: "Play", reset: "Reset", settings: "settings form",
@@ -68,11 +69,10 @@ export function Share(root, { base, onLocks = () => {} }) {
     for (const kind of ["lock", "hide"]) {
       const td = el("td");
       const box = el("input", { type: "checkbox", "data-kind": kind, "data-group": g, "aria-label": `${kind} ${LABELS[g] ?? g}` });
-      box.addEventListener("change", () => {
-        box.blur();
+      onPress(box, () => {
         links();
         onLocks({ lock: picked("lock"), hide: picked("hide") });
-      });
+      }, "change");
       td.appendChild(box);
       tr.appendChild(td);
     }
@@ -87,7 +87,7 @@ export function Share(root, { base, onLocks = () => {} }) {
     $("#share-status").textContent = ok ? "Copied." : "Select the link and copy it.";
   });
 
-  let lastKey = "";
+  const same = sameAsLast();
   function update(state) {
     latest = state;
     const s = state.session;
@@ -95,8 +95,7 @@ export function Share(root, { base, onLocks = () => {} }) {
     if (!s) return;
     if (s.model !== model) build(s.model);
     const key = JSON.stringify([s.id, s.config, base(state)]);
-    if (key === lastKey) return;
-    lastKey = key;
+    if (same(key)) return;
     links();
   }
 

@@ -1,6 +1,7 @@
 // One line of facts: step, loss, room code, role, playing or paused, connection.
 
 import { fmt } from "../render/format.js";
+import { sameAsLast } from "../render/dom.js";
 
 /** Which loss the top bar shows, said beside it: a language model's is measured on its training text
  * now and then (the engine says at which step), not after every step as the batch loss is. */
@@ -25,7 +26,7 @@ export function Status(root) {
     <span class="chip conn" id="conn"></span>`;
   const q = (id) => root.querySelector(`#${id}`);
   const [stepEl, lossEl, roomEl, roleEl, runEl, connEl] = ["step", "loss", "room", "role", "run", "conn"].map(q);
-  let last = "";
+  const same = sameAsLast();
 
   function update(state) {
     const s = state.session;
@@ -34,8 +35,7 @@ export function Status(root) {
     const conn = { open: "connected", connecting: "connecting…", closed: "disconnected" }[state.conn] ?? state.conn;
     const named = lossLabel(state);
     const key = [state.step, state.loss, s?.id, role, state.playing, conn, state.diverged, named.label].join("|");
-    if (key === last) return;
-    last = key;
+    if (same(key)) return;
     stepEl.textContent = Number.isFinite(state.step) ? String(state.step) : "—";
     lossEl.textContent = fmt(state.loss);
     q("loss-label").textContent = named.label;

@@ -2,6 +2,7 @@
 // URL always says what is on screen and can be shared or bookmarked.
 
 import { MODELS, MODEL_TITLES } from "../config.js";
+import { el, sameAsLast } from "../render/dom.js";
 
 // The Descent page (optimizers racing on a loss landscape) and the Scale page (one neuron to 405B)
 // are pages of their own, after the models.
@@ -13,27 +14,16 @@ export function Tabs(root, { current }) {
   root.setAttribute("role", "tablist");
   const links = {};
   for (const m of [...MODELS, "descent", "scale"]) {
-    const a = document.createElement("a");
-    a.href = hrefOf(m);
-    a.textContent = TITLES[m] ?? m;
-    a.dataset.model = m;
-    a.setAttribute("role", "tab");
-    root.appendChild(a);
-    links[m] = a;
+    links[m] = root.appendChild(el("a", { href: hrefOf(m), "data-model": m, role: "tab" }, TITLES[m] ?? m));
   }
-  const badge = document.createElement("span");
-  badge.className = "watching";
-  badge.id = "watching";
-  badge.hidden = true;
-  root.appendChild(badge);
-  let last = "";
+  const badge = root.appendChild(el("span", { class: "watching", id: "watching", hidden: true }));
+  const same = sameAsLast();
 
   function update(state) {
     const model = state.session?.model ?? current;
     const viewer = state.session?.role === "viewer";
     const key = `${model}|${viewer}|${state.session?.id}`;
-    if (key === last) return;
-    last = key;
+    if (same(key)) return;
     for (const [m, a] of Object.entries(links)) {
       const on = m === model;
       a.classList.toggle("active", on);

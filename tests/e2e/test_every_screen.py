@@ -163,15 +163,24 @@ EVERY_BOX = """
 
 
 # Each racer's row holds its swatch, optimizer, η, loss, step and ✕ inside its box, two rows at most
-# (at a tablet its loss ran out of the row; on a phone each swatch stood 240 px tall).
+# (at a tablet its loss ran out of the row; on a phone each swatch stood 240 px tall), and its
+# optimizer's name whole: the select no narrower than a copy of it left to its own width (at a 1024
+# presenter "Momentum" and "RMSprop" were cut).
 LANES_FIT = """
 () => [...document.querySelectorAll('.lane')].flatMap((lane, i) => {
   const box = lane.getBoundingClientRect();
+  const sel = lane.querySelector('select');
+  const copy = sel.cloneNode(true);
+  copy.style.cssText = 'position: absolute; visibility: hidden; width: auto; min-width: 0; max-width: none';
+  lane.append(copy);
+  const [has, wants] = [sel.getBoundingClientRect().width, copy.getBoundingClientRect().width];
+  copy.remove();
+  const named = has < wants - 1 ? [`racer ${i + 1}: its optimizer's name cut (${Math.round(has)} of ${Math.round(wants)} px)`] : [];
   const out = [...lane.children].filter((c) => c.getClientRects().length).map((c) => [c, c.getBoundingClientRect()])
     .filter(([, r]) => r.left < box.left - 1 || r.right > box.right + 1)
     .map(([c, r]) => `racer ${i + 1}: ${c.className} ${Math.round(r.left)}–${Math.round(r.right)} outside ${Math.round(box.left)}–${Math.round(box.right)}`);
   if (box.height > 130) out.push(`racer ${i + 1} row ${Math.round(box.height)} px tall`);
-  return out;
+  return [...named, ...out];
 })
 """
 
@@ -190,6 +199,17 @@ SAMPLE_ROOM = """
   return r.bottom <= box.top + list.clientTop + list.clientHeight + 0.5 ? [] : [`a 3-line sample needs ${Math.round(r.height)} px, the box has ${list.clientHeight}`];
 }
 """
+
+
+@pytest.mark.parametrize("size", ["presenter", "projector"])
+def test_racers_names_whole_in_presenter_mode(tabs, server_url, size):
+    """Presenter type (21 px, 26 px on a projector) in the racers' panel: each name whole, each row in its box."""
+    pg = tabs(size)
+    pg.goto(f"{server_url}/descent?presenter=1")
+    pg.wait_for_function(DESCENT_READY, timeout=40_000)
+    pg.wait_for_timeout(250)
+    assert pg.evaluate("document.documentElement.classList.contains('presenter')")
+    assert not pg.evaluate(LANES_FIT)
 
 
 @pytest.mark.parametrize("name", ["descent", "scale", "neuron"])

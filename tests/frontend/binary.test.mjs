@@ -2,7 +2,7 @@
 // patterns, and the FSB1 parser against frames built here byte by byte.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeFloat16, float16ToFloat32, parseBinaryFrame } from "../../frontend/api.js";
+import { decodeFloat16, float16ToFloat32, parseBinaryFrame } from "../../frontend/frames.js";
 
 const KNOWN = [
   [0x0000, 0],

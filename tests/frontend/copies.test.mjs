@@ -68,7 +68,9 @@ test("the lesson words are the served ones", () => {
 });
 
 test("one chart kit, one marker, one formula heading, one activation-padding rule", () => {
-  assert.deepEqual(holding(/export function (drawMarker|markerPath|trace|frame|vmark|logDomain|decadeTicks)\b/), ["render/canvas.js"]);
+  assert.deepEqual(holding(/export function (drawMarker|markerPath|trace|frame|vmark)\b/), ["render/canvas.js"]);
+  assert.deepEqual(holding(/export function (logDomain|decadeTicks)\b/), ["render/logscale.js"]); // its log scales
+  assert.deepEqual(holding(/export function el\b|^function el\(/m), ["render/dom.js"], "one element factory");
   assert.deepEqual(holding(/\b(polyline|miniAxes)\b/), []);
   assert.deepEqual(holding(/class="stage-name"/), ["views/formula.js"]);
   assert.deepEqual(holding(/while \(\w+\.length < n\)/), ["config.js"]);

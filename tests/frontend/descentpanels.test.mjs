@@ -3,7 +3,7 @@
 import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decadeTicks, logBarLength, logDomain } from "../../frontend/render/canvas.js";
+import { decadeTicks, logBarLength, logDomain } from "../../frontend/render/logscale.js";
 import { racerStyle, sameKey } from "../../frontend/descent/chartbits.js";
 import { clipCount, clipText } from "../../frontend/descent/clipchart.js";
 import { paramNorm, recordNorm, MAX_POINTS, trend } from "../../frontend/descent/decay.js";
@@ -145,7 +145,7 @@ test("racers are told apart by dash and marker too, and draw keys compare by val
 
 test("a clip threshold to try, and decade labels as students write them", async () => {
   const { suggestClip } = await import("../../frontend/descent/clipchart.js");
-  const { fmtDecade } = await import("../../frontend/render/canvas.js");
+  const { fmtDecade } = await import("../../frontend/render/logscale.js");
   assert.equal(suggestClip([{ gradNorms: [0.5, 3.2, 2.9] }, { gradNorms: [null, 100] }]), 3);
   assert.equal(suggestClip([{ gradNorms: [] }]), null);
   assert.deepEqual([1e-5, 1e-3, 0.01, 0.1, 1, 10, 1000, 1e4].map(fmtDecade), ["10⁻⁵", "10⁻³", "0.01", "0.1", "1", "10", "1000", "10⁴"]);

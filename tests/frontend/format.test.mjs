@@ -51,7 +51,7 @@ test("brief form shows the first number and marks the rest", () => {
 });
 
 test("frames with bare NaN/Infinity (Python's json default) still parse, as null", async () => {
-  const { parseFrame } = await import("../../frontend/api.js");
+  const { parseFrame } = await import("../../frontend/frames.js");
   assert.deepEqual(parseFrame('{"type":"metrics","loss":NaN,"train_loss":Infinity,"x":-Infinity}'), {
     type: "metrics", loss: null, train_loss: null, x: null,
   });

@@ -6,7 +6,7 @@
 import "./served.mjs"; // first: the page's schema, as the server serves it
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { KINDS, Refusals, clearRefusals, noteRefusal, refusalText, refusedKey, scaleRefusal, withoutRefused } from "../../frontend/refusal.js";
+import { KINDS, Refusals, clearRefusals, noteRefusal, refusalText, refusedKey, scaleRefusal, unreadRefusal, withoutRefused } from "../../frontend/refusal.js";
 import { initialState, reduce } from "../../frontend/state.js";
 
 const err = (message, code = "bad_message") => ({ type: "error", message, code });
@@ -124,4 +124,18 @@ test("a value outside the served bounds is refused in the page like the server r
   assert.match(text, /Running with lr = 0\.1/);
   assert.match(outOfBounds(lr, 0), /greater than/);
   assert.equal(outOfBounds(lr, NaN), "Input should be a valid number");
+});
+
+test("a refused or unreadable transformer `parallel` reads in plain words, never [object Object] (issue 22)", () => {
+  const note = noteRefusal({}, { kind: "create", key: "parallel", message: "config.parallel.dp: workers 1 is not a multiple of tp·pp = 3·1 = 3",
+    request: { config: { parallel: { tp: 3 } } } }).parallel;
+  const text = refusalText("parallel", note, { dp: 1, tp: 1, pp: 1 });
+  assert.doesNotMatch(text, /object Object/);
+  assert.match(text, /parallel = tp:3\b/);
+  assert.match(text, /Running with parallel = dp:1,tp:1,pp:1\./);
+  // an address value the page cannot read (JSON instead of name:value pairs) takes the same path
+  const bad = unreadRefusal("parallel", '{"tp":3}', { type: "object" });
+  const words = refusalText("parallel", noteRefusal({}, bad).parallel, { dp: 1 });
+  assert.equal(words, 'Refused from the address: parallel. Could not read "{"tp":3}": write it as name:value pairs, like dp:2,tp:2. Running with parallel = dp:1.');
+  assert.match(refusalText("colour", noteRefusal({}, unreadRefusal("colour", "red", undefined)).colour), /no such setting/);
 });
