@@ -221,7 +221,9 @@ def test_a_crowd_joining_does_not_fill_the_owners_queue():
     """A hundred viewers joining queue a hundred hellos (the server's own commands); the owner's play
     right behind them was refused "64 commands waiting" and the room never played (seen in
     test_scale's hundred viewers). Only the sender's own commands count against the 64."""
-    published = []
+    from flowscope.server.rooms.people import PEOPLE
+
+    published, before = [], PEOPLE.waiting
     runner = Runner("TEST2", "line", {}, Settings(), lambda frames, to: published.extend(frames), lambda fn, *a: fn(*a))
     try:  # not started: the queue holds what was submitted, as while the thread is busy
         for i in range(100):
@@ -235,7 +237,9 @@ def test_a_crowd_joining_does_not_fill_the_owners_queue():
         runner.submit(step, "owner")
         assert len(published) == 1 and f"{MAX_PENDING} commands waiting" in published[0][0]
     finally:
+        runner._forget_queue()  # what was queued no longer counts as people waiting (PEOPLE is the process's)
         runner.trainer.close()
+    assert PEOPLE.waiting == before, "the commands queued here still hold every other room back"
 
 
 def test_a_stopped_room_leaves_no_persons_command_counted(room):
