@@ -69,8 +69,8 @@ export function bubbleText(parallel) {
   const s = parallel?.spec;
   if (!b || !s || !(s.pp > 1)) return null;
   const per = Array.isArray(b.per_rank) ? `per rank: ${b.per_rank.map((x, r) => `w${r} ${fmt(x, 2)}`).join(", ")}. ` : "";
-  const measured = typeof b.measured === "number" ? fmt(b.measured, 2) : "not measured yet";
-  return { text: `Bubble: ${measured} measured · (p−1)/(m+p−1) = ${fmt(b.formula, 2)}`,
+  const measured = typeof b.measured === "number" ? `${fmt(b.measured, 2)} measured` : "not measured yet";
+  return { text: `Bubble: ${measured} · (p−1)/(m+p−1) = ${fmt(b.formula, 2)}`,
            detail: `${per}The formula with p = ${s.pp} stages and m = ${s.micro_batches} micro-batches: ` +
              `(${s.pp}−1)/(${s.micro_batches}+${s.pp}−1) = ${fmt(b.formula, 2)}. Measured: each rank's idle share of its busy span, the mean over ranks.` };
 }

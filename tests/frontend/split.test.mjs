@@ -53,7 +53,7 @@ test("the bubble: measured beside (p−1)/(m+p−1) with the run's p and m; none
   assert.match(b.detail, /w0 0\.3, w1 0\.2/);
   assert.match(b.detail, /\(2−1\)\/\(4\+2−1\) = 0\.2/);
   assert.equal(bubbleText({ ...info.parallel, spec: { ...PP, pp: 1 } }), null);
-  assert.match(bubbleText({ ...info.parallel, bubble: { formula: 0.2, measured: null } }).text, /not measured yet/);
+  assert.match(bubbleText({ ...info.parallel, bubble: { formula: 0.2, measured: null } }).text, /^Bubble: not measured yet · \(p−1\)\/\(m\+p−1\) = 0\.2$/);
 });
 
 test("bytes per step: each op measured beside the formula, flagged equal or not", () => {
