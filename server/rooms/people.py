@@ -2,6 +2,7 @@
 long command), in this process and, through a shared count, in every room process (pool.py)."""
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 import weakref
@@ -26,12 +27,20 @@ class People:
         self.cond = threading.Condition()
         self.waiting = 0
         self.rooms: weakref.WeakSet = weakref.WeakSet()
-        self.counts, self.slot = None, 0  # shared: one count per room process (multiprocessing.Array)
+        self.counts, self.slot, self.n = None, 0, 0  # shared: shared_counts() of n room processes
 
     def share(self, counts, slot: int) -> None:
-        """Count in `counts[slot]`, and wait while any process's count is above 0."""
-        self.counts, self.slot = counts, slot
+        """Count in `counts[slot]`, and wait while any process's count is above 0 or a person's command
+        is on its way to one (shared_counts)."""
+        self.counts, self.slot, self.n = counts, slot, len(counts) // 3
         counts[slot] = 0  # a process that took this slot over starts from nothing owed
+        counts[2 * self.n + slot] = 0  # nor taken: the web process counts its sends to this slot from 0 again
+
+    def took(self) -> None:
+        """A person's command this process was sent (sending()) is out of the pipe: counted by `add`
+        from now on, or refused."""
+        if self.counts is not None:
+            self.counts[2 * self.n + self.slot] += 1
 
     def work_share(self) -> float:
         """The share of each frame one working room may use: the rooms split BUSY_SHARE between them,
@@ -67,7 +76,11 @@ class People:
 
     def someone(self) -> bool:
         """Whether a person's command waits anywhere (cheap enough to ask between two steps)."""
-        return self.waiting > 0 if self.counts is None else any(self.counts[:])
+        return self.waiting > 0 if self.counts is None else self._anyone()
+
+    def _anyone(self) -> bool:
+        c, n = self.counts[:], self.n
+        return any(c[:n]) or any(c[n + i] > c[2 * n + i] for i in range(n))
 
     def wait(self) -> None:
         if self.counts is None:
@@ -75,7 +88,7 @@ class People:
                 self.cond.wait_for(lambda: self.waiting == 0, self.MAX_WAIT)
             return
         deadline = time.monotonic() + self.MAX_WAIT
-        while any(self.counts[:]) and (left := deadline - time.monotonic()) > 0:
+        while self._anyone() and (left := deadline - time.monotonic()) > 0:
             # the person's command is in this process: wait to be told, don't poll (each poller's wake
             # takes the interpreter from that very command; on a busy machine, for a whole time slice)
             with self.cond:
@@ -86,3 +99,25 @@ class People:
 
 
 PEOPLE = People()  # one per process: the rooms it runs share the interpreter
+
+
+def shared_counts(n: int):
+    """What the web process and its `n` room processes share, lock-free (each slot has one writer):
+    [0, n) each process's people's commands waiting (People.add/done); [n, 2n) the people's commands
+    the web process has sent to each (sending); [2n, 3n) those each has taken from its pipe (took).
+    Sent but not yet taken counts too: ten rooms playing kept the pipe's reader from the interpreter,
+    so rooms paused for a person only once the command was read (issue 20, case 14)."""
+    return multiprocessing.get_context("spawn").Array("i", 3 * n, lock=False)
+
+
+def sending(counts, slot: int) -> None:
+    """The web process sends a person's command to room process `slot` (its one writer of [n, 2n))."""
+    counts[len(counts) // 3 + slot] += 1
+
+
+def lost(counts, slot: int) -> None:
+    """Room process `slot` ended: nothing it owed or was sent is waited for (the web process, before
+    its successor starts: that one zeroes what it took, People.share)."""
+    n = len(counts) // 3
+    counts[slot] = 0
+    counts[n + slot] = 0

@@ -25,6 +25,7 @@ from ..replies import ErrorMsg
 from ..wire import encode
 from .runner import Export, Hello, Relay, Swap
 from . import link as msg
+from .people import lost, sending, shared_counts
 from .process import main as worker_main
 
 log = logging.getLogger("flowscope.pool")
@@ -186,7 +187,10 @@ class PipeLink:
             if command.trainer.link is not self.link:
                 raise ValueError("a room's new model must be built in the room's own process")
             command = Swap(command.model, command.trainer.key)
-        self.link.send(msg.Submit(self.rid, command, self.link.pool.name(client), role))
+        name = self.link.pool.name(client)
+        self.link.send(msg.Submit(self.rid, command, name, role))
+        if name is not None:  # a person's: rooms playing anywhere hold back while it crosses the pipe
+            sending(self.link.pool.counts, self.link.slot)
         if answer is not None:  # only once sent (a broken pipe owes no answer); it comes back on this loop, later
             self.link.waiting[command.done] = answer
 
@@ -216,8 +220,8 @@ class Pool:
         self.settings, self.loop = settings, loop
         self.keys = itertools.count(1)
         self.clients: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # number → Client
-        # people's commands waiting, one count per process (lock-free: each slot has one writer)
-        self.counts = multiprocessing.get_context("spawn").Array("i", settings.room_processes, lock=False)
+        # people's commands waiting, sent and taken, per process (lock-free: each slot has one writer)
+        self.counts = shared_counts(settings.room_processes)
         self.links = [RoomProcess(self, slot) for slot in range(settings.room_processes)]
 
     async def started(self, timeout: float = 120) -> None:
@@ -285,7 +289,7 @@ class Pool:
             return
         log.error("room process %s (pid %s) ended with code %s; starting another", link.slot, link.process.pid,
                   link.process.exitcode)
-        self.counts[link.slot] = 0  # what it owed is owed no more
+        lost(self.counts, link.slot)  # what it owed, or was sent, is owed no more
         threading.Thread(target=link.process.join, daemon=True).start()  # reaped, not left a zombie
         self.links[link.slot] = RoomProcess(self, link.slot)
         for done in list(link.waiting.values()):

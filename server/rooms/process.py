@@ -127,6 +127,13 @@ class Worker:
         runner.start()
 
     def submit(self, m: msg.Submit) -> None:
+        try:
+            self._submit(m)
+        finally:
+            if m.client is not None:  # a person's, counted as sent by the web process (people.sending)
+                PEOPLE.took()
+
+    def _submit(self, m: msg.Submit) -> None:
         command, runner = m.command, self.runners.get(m.rid)
         if runner is None:  # the room ended meanwhile: a new model built for it is nobody's
             if isinstance(command, Swap):

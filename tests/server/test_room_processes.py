@@ -91,11 +91,9 @@ def test_a_room_process_that_dies_brings_its_rooms_back(server_factory):
 
 
 def test_a_persons_command_in_one_process_pauses_the_rooms_playing_in_another():
-    import multiprocessing
+    from flowscope.server.rooms.people import People, shared_counts
 
-    from flowscope.server.rooms.people import People
-
-    counts = multiprocessing.get_context("spawn").Array("i", 2, lock=False)
+    counts = shared_counts(2)
     here, there = People(), People()
     here.share(counts, 0)
     there.share(counts, 1)
@@ -107,7 +105,31 @@ def test_a_persons_command_in_one_process_pauses_the_rooms_playing_in_another():
     start = time.monotonic()
     there.wait()
     assert time.monotonic() - start < 0.5 * People.MAX_WAIT, "nobody waits: no pause"
-    assert counts[:] == [0, 0]
+    assert counts[:] == [0] * 6
+
+
+def test_a_persons_command_on_its_way_to_a_room_process_pauses_the_rooms_playing():
+    """Issue 20, case 14: the rooms paused only once the command was read from the pipe — and ten rooms
+    playing in that process kept its reader from the interpreter. Sent and not yet taken counts too."""
+    from flowscope.server.rooms.people import People, lost, sending, shared_counts
+
+    counts = shared_counts(2)
+    here, there = People(), People()
+    here.share(counts, 0)
+    there.share(counts, 1)
+    sending(counts, 0)  # the web process sent a person's command to process 0
+    assert there.someone() and here.someone()
+    start = time.monotonic()
+    there.wait()
+    assert time.monotonic() - start >= 0.9 * People.MAX_WAIT
+    here.add()  # process 0 read it: now it waits there (counted by add), no longer on its way
+    here.took()
+    assert there.someone()
+    here.done()
+    assert not there.someone() and not here.someone()
+    sending(counts, 1)
+    lost(counts, 1)  # process 1 died with the command unread: nobody waits for it
+    assert not here.someone()
 
 
 def test_without_kept_rooms_a_dead_process_ends_its_rooms_and_says_so(server_factory):
