@@ -88,3 +88,9 @@ def device(browser, **opts):
     pg.errors = []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     return ctx, pg
+
+
+def in_room(pg, code: str, role: str) -> None:
+    """Wait until `pg` is in room `code` with `role` (its session answered)."""
+    pg.wait_for_function(SESSION_READY + f" && flowscope.state().session.id === '{code}'"
+                         f" && flowscope.state().session.role === '{role}'", timeout=20_000)

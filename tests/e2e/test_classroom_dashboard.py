@@ -8,7 +8,7 @@ import pytest
 
 from conftest import Frames
 import e2e_helpers as helpers
-from e2e_helpers import PHONE, SESSION_READY, SHOTS, TABLET
+from e2e_helpers import PHONE, SESSION_READY, SHOTS, TABLET, in_room
 
 pytestmark = pytest.mark.e2e
 
@@ -17,11 +17,6 @@ def device(browser, **opts):
     ctx, pg = helpers.device(browser, **opts)
     pg.frames_seen = Frames(pg)
     return ctx, pg
-
-
-def in_room(pg, code: str, role: str) -> None:
-    pg.wait_for_function(SESSION_READY + f" && flowscope.state().session.id === '{code}'"
-                         f" && flowscope.state().session.role === '{role}'", timeout=20_000)
 
 
 def own_room(pg, not_code: str) -> str:

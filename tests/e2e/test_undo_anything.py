@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from e2e_helpers import PHONE, SESSION_READY, device
+from e2e_helpers import PHONE, SESSION_READY, device, in_room
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ def test_the_banner_and_ctrl_z_undo_a_change_for_owner_and_viewer(browser, serve
         owner.wait_for_function(SESSION_READY, timeout=15_000)
         code = owner.evaluate("flowscope.state().session.id")
         phone.goto(f"{server_url}/room/{code}")
-        phone.wait_for_function(SESSION_READY + " && flowscope.state().session.role === 'viewer'", timeout=15_000)
+        in_room(phone, code, "viewer")
         for i in range(1, 13):  # one step at a time: each is a point on the chart
             owner.keyboard.press("s")
             owner.wait_for_function(f"flowscope.state().step === {i}", timeout=10_000)
