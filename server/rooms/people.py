@@ -19,6 +19,7 @@ class People:
     """
 
     MAX_WAIT = 0.1
+    GRACE_MS = 10  # after a person's command, its answer crosses two pipes and a socket: the rooms wait this too
     POLL = 0.002  # how often a paused room looks at the shared count
     ALONE = 0.85  # one working room's share of each frame, where the event loop shares its interpreter
     BUSY_SHARE = 0.6  # with several rooms working, together they take at most this share of the time
@@ -32,7 +33,7 @@ class People:
     def share(self, counts, slot: int) -> None:
         """Count in `counts[slot]`, and wait while any process's count is above 0 or a person's command
         is on its way to one (shared_counts)."""
-        self.counts, self.slot, self.n = counts, slot, len(counts) // 3
+        self.counts, self.slot, self.n = counts, slot, len(counts) // 4
         counts[slot] = 0  # a process that took this slot over starts from nothing owed
         counts[2 * self.n + slot] = 0  # nor taken: the web process counts its sends to this slot from 0 again
 
@@ -73,6 +74,8 @@ class People:
                 self.cond.notify_all()
             if self.counts is not None:
                 self.counts[self.slot] = self.waiting
+                if not self.waiting:  # the answer is on its way out: the others wait for it a moment more
+                    self.counts[3 * self.n + self.slot] = _now_ms()
 
     def someone(self) -> bool:
         """Whether a person's command waits anywhere (cheap enough to ask between two steps)."""
@@ -80,7 +83,10 @@ class People:
 
     def _anyone(self) -> bool:
         c, n = self.counts[:], self.n
-        return any(c[:n]) or any(c[n + i] > c[2 * n + i] for i in range(n))
+        if any(c[:n]) or any(c[n + i] > c[2 * n + i] for i in range(n)):
+            return True
+        now = _now_ms()
+        return any(0 <= (now - t) % _WRAP < self.GRACE_MS for t in c[3 * n:])
 
     def wait(self) -> None:
         if self.counts is None:
@@ -98,26 +104,35 @@ class People:
             time.sleep(self.POLL)
 
 
+_WRAP = 1 << 31
+
+
+def _now_ms() -> int:
+    """The monotonic clock (the same in every process of this machine) in ms, as a shared int holds it."""
+    return int(time.monotonic() * 1000) % _WRAP
+
+
 PEOPLE = People()  # one per process: the rooms it runs share the interpreter
 
 
 def shared_counts(n: int):
     """What the web process and its `n` room processes share, lock-free (each slot has one writer):
     [0, n) each process's people's commands waiting (People.add/done); [n, 2n) the people's commands
-    the web process has sent to each (sending); [2n, 3n) those each has taken from its pipe (took).
+    the web process has sent to each (sending); [2n, 3n) those each has taken from its pipe (took);
+    [3n, 4n) when each last answered all of its (ms, wrapping), for GRACE_MS.
     Sent but not yet taken counts too: ten rooms playing kept the pipe's reader from the interpreter,
     so rooms paused for a person only once the command was read (issue 20, case 14)."""
-    return multiprocessing.get_context("spawn").Array("i", 3 * n, lock=False)
+    return multiprocessing.get_context("spawn").Array("i", 4 * n, lock=False)
 
 
 def sending(counts, slot: int) -> None:
     """The web process sends a person's command to room process `slot` (its one writer of [n, 2n))."""
-    counts[len(counts) // 3 + slot] += 1
+    counts[len(counts) // 4 + slot] += 1
 
 
 def lost(counts, slot: int) -> None:
     """Room process `slot` ended: nothing it owed or was sent is waited for (the web process, before
     its successor starts: that one zeroes what it took, People.share)."""
-    n = len(counts) // 3
+    n = len(counts) // 4
     counts[slot] = 0
     counts[n + slot] = 0
