@@ -77,6 +77,8 @@ def resolve(parallel: dict | None, workers: int | None, *, n_head: int, n_layer:
         if w % (tp * pp):
             raise ParallelError("dp", f"workers {w} is not a multiple of tp·pp = {tp}·{pp} = {tp * pp}")
         given["dp"] = w // (tp * pp)
+    if pp > 1 and "micro_batches" not in given:
+        given["micro_batches"] = pp  # the fewest a pipeline's schedules take (1F1B refuses fewer than its stages)
     p = Parallel(**given)
     if workers is not None and p.world != workers:
         raise ParallelError("dp", f"dp·tp·pp = {p.dp}·{p.tp}·{p.pp} = {p.world}, but workers is {workers}")
@@ -90,6 +92,9 @@ def resolve(parallel: dict | None, workers: int | None, *, n_head: int, n_layer:
         raise ParallelError("zero", "zero with pp is not run here yet: use zero with dp (and tp)")
     if p.zero == 1 and p.tp > 1:
         raise ParallelError("zero", "zero 1 with tp is not run here yet: use zero 2 or 3 with tp (FSDP2 over TP)")
+    if p.pp > 1 and p.schedule == "1f1b" and p.micro_batches < p.pp:
+        raise ParallelError("micro_batches", f"1F1B needs at least one micro-batch per stage: micro_batches ≥ pp {p.pp} "
+                                             f"(or schedule gpipe)")
     if p.micro_batches > 1 and p.pp < 2:
         raise ParallelError("micro_batches", "micro-batches feed a pipeline: set pp ≥ 2 (accum_steps does it for dp)")
     if batch_size % (p.dp * p.micro_batches):

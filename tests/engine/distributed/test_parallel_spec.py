@@ -42,3 +42,13 @@ def test_bubble_as_gpipe_states_it():
     assert bubble(4, 4) == pytest.approx(3 / 7)
     assert bubble(1, 8) == 0
     assert all(bubble(k, 4 * k) < 0.2 for k in range(2, 64))
+
+
+def test_a_pipeline_without_micro_batches_gets_one_per_stage_and_1f1b_refuses_fewer():
+    """`?parallel=pp:2` alone started workers that died in torch's Schedule1F1B ("Number of microbatches
+    (1) must be greater than or equal to the number of stages (2)"): the page waited on "starting…"."""
+    assert resolve({"pp": 2}, 2, n_head=2, n_layer=2, batch_size=8).micro_batches == 2
+    with pytest.raises(ParallelError, match="micro_batches") as err:
+        resolve({"pp": 2, "micro_batches": 1}, 2, n_head=2, n_layer=2, batch_size=8)
+    assert "≥ pp 2" in str(err.value)
+    assert resolve({"pp": 2, "micro_batches": 1, "schedule": "gpipe"}, 2, n_head=2, n_layer=2, batch_size=8).pp == 2
