@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_helpers import SESSION_READY
+from e2e_helpers import SESSION_READY, device
 from flowscope.server.lessons import COURSE
 from layout_audit import SMALL_CHARTS, audit, unreachable
 
@@ -29,12 +29,7 @@ SCREENS = {
 
 
 def _context(browser, screen: dict):
-    opts = {k: v for k, v in screen.items() if k != "presenter"}
-    ctx = browser.new_context(**opts)
-    pg = ctx.new_page()
-    pg.errors = []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    return ctx, pg
+    return device(browser, **{k: v for k, v in screen.items() if k != "presenter"})
 
 
 def _press(pg, selector: str, touch: bool) -> None:
